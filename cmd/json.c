@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * JSON builders, one per object. The keys are an ABI: snake_case, one type
+ * per key (null where a value is absent), additions only. The schema is
+ * documented in pt-scan(8) and pinned by the golden tests.
+ */
+#include <stdio.h>
+
+#include "pt.h"
+
+struct json_object *json_hex(unsigned int v, int width)
+{
+	char buf[16];
+
+	snprintf(buf, sizeof(buf), "%0*x", width, v);
+	return json_object_new_string(buf);
+}
+
+static struct json_object *str_or_null(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL;
+}
+
+static struct json_object *int_or_null(int v, int none)
+{
+	return v == none ? NULL : json_object_new_int(v);
+}
+
+static void add(struct json_object *o, const char *key, struct json_object *v)
+{
+	json_object_object_add(o, key, v);
+}
+
+struct json_object *json_pci_dev(struct pt_pci_dev *d)
+{
+	struct json_object *o = json_object_new_object(), *a;
+	struct pt_pci_dev *pf = pt_pci_dev_get_physfn(d);
+	struct pt_netdev *nd;
+	uint32_t cls = pt_pci_dev_get_class(d);
+
+	add(o, "slot", json_object_new_string(pt_pci_dev_get_bdf(d)));
+	add(o, "vendor_id", json_hex(pt_pci_dev_get_vendor_id(d), 4));
+	add(o, "device_id", json_hex(pt_pci_dev_get_device_id(d), 4));
+	add(o, "subsystem_vendor_id", json_hex(pt_pci_dev_get_subsystem_vendor_id(d), 4));
+	add(o, "subsystem_device_id", json_hex(pt_pci_dev_get_subsystem_device_id(d), 4));
+	add(o, "class_id", json_hex(cls >> 8, 4));
+	add(o, "prog_if", json_hex(cls & 0xff, 2));
+	add(o, "revision", json_hex(pt_pci_dev_get_revision(d), 2));
+	add(o, "vendor_name", str_or_null(pt_pci_dev_get_vendor_name(d)));
+	add(o, "device_name", str_or_null(pt_pci_dev_get_device_name(d)));
+	add(o, "subsystem_vendor_name", str_or_null(pt_pci_dev_get_subsystem_vendor_name(d)));
+	add(o, "subsystem_device_name", str_or_null(pt_pci_dev_get_subsystem_device_name(d)));
+	add(o, "class_name", str_or_null(pt_pci_dev_get_class_name(d)));
+	add(o, "driver", str_or_null(pt_pci_dev_get_driver(d)));
+	add(o, "driver_override", str_or_null(pt_pci_dev_get_driver_override(d)));
+	add(o, "iommu_group", int_or_null(pt_pci_dev_get_iommu_group(d), PT_NO_IOMMU_GROUP));
+	add(o, "numa_node", int_or_null(pt_pci_dev_get_numa_node(d), PT_NO_NUMA_NODE));
+	add(o, "physical_slot", str_or_null(pt_pci_dev_get_physical_slot(d)));
+	add(o, "bridge", json_object_new_boolean(pt_pci_dev_is_bridge(d)));
+	add(o, "boot_vga", json_object_new_boolean(pt_pci_dev_is_boot_vga(d)));
+	add(o, "critical", str_or_null(pt_pci_dev_get_critical_reason(d)));
+	add(o, "candidate", json_object_new_boolean(!pt_pci_dev_is_bridge(d) &&
+						    !pt_pci_dev_get_critical_reason(d)));
+	add(o, "sriov_total_vfs", json_object_new_int(pt_pci_dev_get_sriov_totalvfs(d)));
+	add(o, "sriov_num_vfs", json_object_new_int(pt_pci_dev_get_sriov_numvfs(d)));
+	a = json_object_new_array();
+	for (int i = 0; i < pt_pci_dev_get_sriov_numvfs(d); i++) {
+		struct pt_pci_dev *vf = pt_pci_dev_get_virtfn(d, i);
+
+		if (vf)
+			json_object_array_add(a, json_object_new_string(pt_pci_dev_get_bdf(vf)));
+	}
+	add(o, "vfs", a);
+	add(o, "physfn", pf ? json_object_new_string(pt_pci_dev_get_bdf(pf)) : NULL);
+	add(o, "vf_index", int_or_null(pt_pci_dev_get_vf_index(d), -1));
+
+	a = json_object_new_array();
+	pt_netdev_foreach(d, nd) {
+		struct json_object *n = json_object_new_object();
+
+		add(n, "name", json_object_new_string(pt_netdev_get_name(nd)));
+		add(n, "address", str_or_null(pt_netdev_get_address(nd)));
+		add(n, "operstate", str_or_null(pt_netdev_get_operstate(nd)));
+		add(n, "mtu", int_or_null(pt_netdev_get_mtu(nd), -1));
+		json_object_array_add(a, n);
+	}
+	add(o, "netdevs", a);
+
+	add(o, "mdev_parent", json_object_new_boolean(pt_pci_dev_get_mdev_parent(d) != NULL));
+	if (pt_pci_dev_has_nvidia_vgpu(d)) {
+		struct json_object *v = json_object_new_object(), *ta;
+		struct pt_vgpu_type *t;
+		unsigned int cur = pt_pci_dev_get_current_vgpu_type(d);
+
+		add(v, "current_vgpu_type", cur ? json_object_new_int64(cur) : NULL);
+		ta = json_object_new_array();
+		pt_vgpu_type_foreach(d, t) {
+			struct json_object *to = json_object_new_object();
+
+			add(to, "id", json_object_new_int64(pt_vgpu_type_get_id(t)));
+			add(to, "name", json_object_new_string(pt_vgpu_type_get_name(t)));
+			json_object_array_add(ta, to);
+		}
+		add(v, "creatable_vgpu_types", ta);
+		add(o, "nvidia_vgpu", v);
+	} else {
+		add(o, "nvidia_vgpu", NULL);
+	}
+	return o;
+}
+
+struct json_object *json_mdev_parent(struct pt_mdev_parent *p)
+{
+	struct json_object *o = json_object_new_object(), *a;
+	struct pt_pci_dev *d = pt_mdev_parent_get_pci_dev(p);
+	struct pt_mdev_type *t;
+	struct pt_mdev *m;
+
+	add(o, "name", json_object_new_string(pt_mdev_parent_get_name(p)));
+	add(o, "slot", d ? json_object_new_string(pt_pci_dev_get_bdf(d)) : NULL);
+	a = json_object_new_array();
+	pt_mdev_type_foreach(p, t) {
+		struct json_object *to = json_object_new_object();
+
+		add(to, "id", json_object_new_string(pt_mdev_type_get_id(t)));
+		add(to, "name", str_or_null(pt_mdev_type_get_name(t)));
+		add(to, "description", str_or_null(pt_mdev_type_get_description(t)));
+		add(to, "device_api", str_or_null(pt_mdev_type_get_device_api(t)));
+		add(to, "available_instances",
+		    int_or_null(pt_mdev_type_get_available_instances(t), -1));
+		json_object_array_add(a, to);
+	}
+	add(o, "types", a);
+	a = json_object_new_array();
+	pt_mdev_foreach(p, m) {
+		struct json_object *mo = json_object_new_object();
+
+		add(mo, "uuid", json_object_new_string(pt_mdev_get_uuid(m)));
+		add(mo, "type", json_object_new_string(pt_mdev_get_type_id(m)));
+		add(mo, "iommu_group", int_or_null(pt_mdev_get_iommu_group(m), PT_NO_IOMMU_GROUP));
+		json_object_array_add(a, mo);
+	}
+	add(o, "mdevs", a);
+	return o;
+}
+
+struct json_object *json_usb_dev(struct pt_usb_dev *u)
+{
+	struct json_object *o = json_object_new_object(), *a;
+	struct pt_pci_dev *hc = pt_usb_dev_get_controller(u);
+	double speed = pt_usb_dev_get_speed(u);
+
+	add(o, "name", json_object_new_string(pt_usb_dev_get_name(u)));
+	add(o, "bus", json_object_new_int(pt_usb_dev_get_busnum(u)));
+	add(o, "devnum", json_object_new_int(pt_usb_dev_get_devnum(u)));
+	add(o, "port_path", json_object_new_string(pt_usb_dev_get_port_path(u)));
+	add(o, "vendor_id", json_hex(pt_usb_dev_get_vendor_id(u), 4));
+	add(o, "product_id", json_hex(pt_usb_dev_get_product_id(u), 4));
+	add(o, "vendor_name", str_or_null(pt_usb_dev_get_vendor_name(u)));
+	add(o, "product_name", str_or_null(pt_usb_dev_get_product_name(u)));
+	add(o, "manufacturer", str_or_null(pt_usb_dev_get_manufacturer(u)));
+	add(o, "product", str_or_null(pt_usb_dev_get_product(u)));
+	add(o, "serial", str_or_null(pt_usb_dev_get_serial(u)));
+	add(o, "speed_mbps", speed > 0 ? json_object_new_double(speed) : NULL);
+	add(o, "usb_version", str_or_null(pt_usb_dev_get_usb_version(u)));
+	add(o, "class", json_hex(pt_usb_dev_get_class(u), 2));
+	add(o, "hub", json_object_new_boolean(pt_usb_dev_is_hub(u)));
+	a = json_object_new_array();
+	for (int i = 0; i < pt_usb_dev_get_num_interfaces(u); i++) {
+		const char *drv = pt_usb_dev_get_interface_driver(u, i);
+
+		json_object_array_add(a, str_or_null(drv));
+	}
+	add(o, "interface_drivers", a);
+	add(o, "controller", hc ? json_object_new_string(pt_pci_dev_get_bdf(hc)) : NULL);
+	return o;
+}
+
+struct json_object *json_iommu_group(struct pt_iommu_group *g)
+{
+	struct json_object *o = json_object_new_object(), *a;
+
+	add(o, "group", json_object_new_int(pt_iommu_group_get_number(g)));
+	add(o, "viable", json_object_new_boolean(pt_iommu_group_is_viable(g)));
+	a = json_object_new_array();
+	for (int i = 0; i < pt_iommu_group_get_num_members(g); i++)
+		json_object_array_add(a, json_object_new_string(
+			pt_pci_dev_get_bdf(pt_iommu_group_get_member(g, i))));
+	add(o, "members", a);
+	a = json_object_new_array();
+	for (int i = 0; i < pt_iommu_group_get_num_blockers(g); i++) {
+		struct pt_pci_dev *b = pt_iommu_group_get_blocker(g, i);
+		struct json_object *bo = json_object_new_object();
+
+		add(bo, "slot", json_object_new_string(pt_pci_dev_get_bdf(b)));
+		add(bo, "driver", str_or_null(pt_pci_dev_get_driver(b)));
+		json_object_array_add(a, bo);
+	}
+	add(o, "blockers", a);
+	return o;
+}
+
+struct json_object *json_check(struct pt_check *c)
+{
+	static const char *const names[] = { "ok", "warn", "fail" };
+	struct json_object *o = json_object_new_object();
+
+	add(o, "id", json_object_new_string(pt_check_get_id(c)));
+	add(o, "status", json_object_new_string(names[pt_check_get_status(c)]));
+	add(o, "message", json_object_new_string(pt_check_get_message(c)));
+	add(o, "fix", str_or_null(pt_check_get_fix(c)));
+	return o;
+}

@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * pt: the dispatcher. "pt scan ..." and "pt-scan ..." are the same; the
+ * pt-<name> links strip "pt-" from the program name and dispatch.
+ * Command names match exactly: no prefixes, so no abbreviation freezes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/wait.h>
+
+#include "pt.h"
+
+struct pt_cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv, struct pt_ctx *ctx);
+	const char *help;
+};
+
+static const struct pt_cmd commands[] = {
+	{ "scan", cmd_scan, "list passthrough candidates and check the host" },
+};
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: pt [--version] [--help] [--list-cmds] <command> [<args>]\n\n"
+		   "commands:\n");
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		fprintf(f, "   %-10s %s\n", commands[i].name, commands[i].help);
+	fprintf(f, "\nSee 'pt help <command>' or 'man pt-<command>' for one command.\n");
+}
+
+void pt_err(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "pt-%s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int pt_exit_from_errno(int e)
+{
+	switch (-e) {
+	case 0:
+		return PT_EXIT_OK;
+	case EPERM:
+	case EACCES:
+	case EROFS:
+		return PT_EXIT_PERM;
+	case ENOENT:
+	case ENODEV:
+	case ENXIO:
+		return PT_EXIT_NOTFOUND;
+	case EBUSY:
+	case EEXIST:
+		return PT_EXIT_REFUSED;
+	case EINVAL:
+		return PT_EXIT_USAGE;
+	default:
+		return PT_EXIT_FAILURE;
+	}
+}
+
+static const struct {
+	const char *key;
+	int (*set)(struct pt_ctx *, const char *);
+} roots[] = {
+	{ "sysfs.root", pt_set_sysfs_root },
+	{ "dev.root", pt_set_dev_root },
+	{ "conf.dir", pt_set_conf_dir },
+	{ "proc.root", pt_set_proc_root },
+	{ "modules.dir", pt_set_modules_dir },
+};
+
+int pt_apply_O(struct pt_ctx *ctx, const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+
+	for (size_t i = 0; eq && i < sizeof(roots) / sizeof(roots[0]); i++) {
+		if (strlen(roots[i].key) != (size_t)(eq - kv) ||
+		    strncmp(kv, roots[i].key, eq - kv))
+			continue;
+		if (roots[i].set(ctx, eq + 1) < 0) {
+			fprintf(stderr, "pt: -O %s: '%s' is not an absolute path; "
+				"give an absolute directory\n", roots[i].key, eq + 1);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	fprintf(stderr, "pt: -O %s: unknown option; known: sysfs.root, dev.root, "
+		"conf.dir, proc.root, modules.dir (each =DIR)\n", kv);
+	return -EINVAL;
+}
+
+/* Environment fronts for the roots, applied before -O so -O wins. */
+static int apply_env(struct pt_ctx *ctx)
+{
+	static const struct {
+		const char *env;
+		int (*set)(struct pt_ctx *, const char *);
+	} envs[] = {
+		{ "PT_SYSFS_ROOT", pt_set_sysfs_root },
+		{ "PT_DEV_ROOT", pt_set_dev_root },
+		{ "PT_CONF_DIR", pt_set_conf_dir },
+		{ "PT_PROC_ROOT", pt_set_proc_root },
+		{ "PT_MODULES_DIR", pt_set_modules_dir },
+	};
+
+	for (size_t i = 0; i < sizeof(envs) / sizeof(envs[0]); i++) {
+		const char *v = getenv(envs[i].env);
+
+		if (v && *v && envs[i].set(ctx, v) < 0) {
+			fprintf(stderr, "pt: %s='%s' is not an absolute path; "
+				"set it to an absolute directory or unset it\n",
+				envs[i].env, v);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* Show the man page on a terminal; else (or without man) the usage text. */
+static int show_help(const char *cmd, void (*usage_fn)(FILE *))
+{
+	char page[64];
+
+	snprintf(page, sizeof(page), "pt-%s", cmd);
+	if (isatty(STDOUT_FILENO)) {
+		pid_t pid = fork();
+		int st;
+
+		if (pid == 0) {
+			int devnull = open("/dev/null", O_WRONLY);
+
+			if (devnull >= 0)
+				dup2(devnull, STDERR_FILENO);
+			execlp("man", "man", page, (char *)NULL);
+			_exit(127);
+		}
+		if (pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+		    WEXITSTATUS(st) == 0)
+			return PT_EXIT_OK;
+	}
+	usage_fn(stdout);
+	return PT_EXIT_OK;
+}
+
+int pt_common_opt(int c, const char *arg, struct pt_opts *o,
+		  struct pt_ctx *ctx, const struct option *longopts,
+		  const char *cmd, void (*usage_fn)(FILE *))
+{
+	switch (c) {
+	case 'j':
+		o->json = true;
+		return 1;
+	case 'n':
+		o->dry_run = true;
+		return 1;
+	case 'q':
+		o->quiet = true;
+		return 1;
+	case 'v':
+		o->verbose++;
+		if (pt_get_log_priority(ctx) < 7)
+			pt_set_log_priority(ctx, pt_get_log_priority(ctx) + 1 < 6 ?
+					    6 : 7);
+		return 1;
+	case 'O':
+		return pt_apply_O(ctx, arg) < 0 ? PT_OPT_EXIT(PT_EXIT_USAGE) : 1;
+	case 'h':
+		return PT_OPT_EXIT(show_help(cmd, usage_fn));
+	case PT_OPT_LIST_OPTS:
+		for (const struct option *l = longopts; l->name; l++)
+			printf("--%s\n", l->name);
+		return PT_OPT_EXIT(PT_EXIT_OK);
+	case '?':
+		fprintf(stderr, "Try 'pt %s --help' for more information.\n", cmd);
+		return PT_OPT_EXIT(PT_EXIT_USAGE);
+	}
+	return 0;
+}
+
+void pt_json_print(struct json_object *doc)
+{
+	puts(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY |
+					    JSON_C_TO_STRING_SPACED |
+					    JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+static const struct pt_cmd *find_cmd(const char *name)
+{
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+static int run(const struct pt_cmd *c, int argc, char **argv)
+{
+	struct pt_ctx *ctx;
+	int r;
+
+	r = pt_new(&ctx);
+	if (r < 0) {
+		fprintf(stderr, "pt: cannot create a library context: %s\n",
+			strerror(-r));
+		return PT_EXIT_FAILURE;
+	}
+	if (apply_env(ctx) < 0) {
+		pt_unref(ctx);
+		return PT_EXIT_USAGE;
+	}
+	r = c->fn(argc, argv, ctx);
+	pt_unref(ctx);
+	return r;
+}
+
+int main(int argc, char **argv)
+{
+	const char *prog = strrchr(argv[0], '/');
+	const struct pt_cmd *c;
+
+	prog = prog ? prog + 1 : argv[0];
+	if (!strncmp(prog, "pt-", 3)) {
+		c = find_cmd(prog + 3);
+		if (!c) {
+			fprintf(stderr, "pt: '%s' is not a pt command; see 'pt --help'\n",
+				prog);
+			return PT_EXIT_USAGE;
+		}
+		return run(c, argc, argv);
+	}
+	if (argc < 2) {
+		usage(stderr);
+		return PT_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		return PT_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("pt %s\n", PT_VERSION);
+		return PT_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--list-cmds")) {
+		for (size_t i = 0; i < N_COMMANDS; i++)
+			printf("%s\n", commands[i].name);
+		printf("help\n");
+		return PT_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "help")) {
+		char *hargv[] = { NULL, "--help", NULL };
+
+		if (argc < 3) {
+			usage(stdout);
+			return PT_EXIT_OK;
+		}
+		c = find_cmd(argv[2]);
+		if (!c) {
+			fprintf(stderr, "pt: '%s' is not a pt command; see 'pt --help'\n",
+				argv[2]);
+			return PT_EXIT_USAGE;
+		}
+		hargv[0] = argv[2];
+		return run(c, 2, hargv);
+	}
+	c = find_cmd(argv[1]);
+	if (!c) {
+		fprintf(stderr, "pt: '%s' is not a pt command; see 'pt --help'\n",
+			argv[1]);
+		return PT_EXIT_USAGE;
+	}
+	return run(c, argc - 1, argv + 1);
+}

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Shared pieces of the pt commands. */
+#ifndef PT_CMD_H
+#define PT_CMD_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <json-c/json.h>
+
+#include "libpassthru.h"
+
+/*
+ * Exit status of every pt command; documented under EXIT STATUS in pt(8)
+ * and each pt-<cmd>(8). Never derived from an errno by masking.
+ */
+enum pt_exit {
+	PT_EXIT_OK = 0,		/* success */
+	PT_EXIT_FAILURE = 1,	/* the operation failed (I/O, kernel refused) */
+	PT_EXIT_USAGE = 2,	/* bad command line */
+	PT_EXIT_NOMATCH = 3,	/* nothing matched the filters */
+	PT_EXIT_UNSUPPORTED = 4,/* passthrough is not possible on this host */
+	PT_EXIT_CONFIG = 5,	/* state files under the conf dir are invalid */
+	PT_EXIT_REFUSED = 6,	/* refused for safety: host-critical, not viable, busy */
+	PT_EXIT_PERM = 7,	/* permission denied */
+	PT_EXIT_NOTFOUND = 8,	/* a named object does not exist */
+};
+
+/* Map a negative errno from the library to an exit status. */
+int pt_exit_from_errno(int neg_errno);
+
+/*
+ * Options every command takes. Commands that write add
+ * { "dry-run", no_argument, NULL, 'n' } and "n" themselves.
+ */
+struct pt_opts {
+	bool json;
+	bool dry_run;
+	bool quiet;
+	int verbose;
+};
+
+#define PT_COMMON_SHORTOPTS "jqvO:h"
+#define PT_OPT_LIST_OPTS 0x100
+#define PT_COMMON_LONGOPTS						\
+	{ "json", no_argument, NULL, 'j' },				\
+	{ "quiet", no_argument, NULL, 'q' },				\
+	{ "verbose", no_argument, NULL, 'v' },				\
+	{ "option", required_argument, NULL, 'O' },			\
+	{ "help", no_argument, NULL, 'h' },				\
+	{ "list-opts", no_argument, NULL, PT_OPT_LIST_OPTS }
+
+/*
+ * Handle one of the common options. Returns 1 when handled, 0 when c is
+ * not a common option, or PT_OPT_EXIT(status) when the command must leave
+ * now with that status (--help, --list-opts, a bad -O).
+ */
+#define PT_OPT_EXIT(status)	(-(status) - 1)
+#define PT_OPT_EXIT_STATUS(r)	(-(r) - 1)
+int pt_common_opt(int c, const char *arg, struct pt_opts *o,
+		  struct pt_ctx *ctx, const struct option *longopts,
+		  const char *cmd, void (*usage)(FILE *));
+
+/* Apply "-O key=value"; 0 or -EINVAL with a message printed. */
+int pt_apply_O(struct pt_ctx *ctx, const char *kv);
+
+/* Print "pt-<cmd>: " + message to stderr. */
+void pt_err(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Print a JSON document to stdout, pretty and with a final newline. */
+void pt_json_print(struct json_object *doc);
+
+/* ---- table.c: aligned columns --------------------------------------------- */
+struct pt_table;
+struct pt_table *pt_table_new(int ncols, const char *const *headers);
+void pt_table_add(struct pt_table *t, const char *const *cells);
+/* Print with two spaces between columns; the last column is not padded. */
+void pt_table_print(struct pt_table *t, FILE *f);
+int pt_table_rows(struct pt_table *t);
+void pt_table_free(struct pt_table *t);
+
+/* ---- json.c: one builder per object --------------------------------------- */
+struct json_object *json_pci_dev(struct pt_pci_dev *d);
+struct json_object *json_mdev_parent(struct pt_mdev_parent *p);
+struct json_object *json_usb_dev(struct pt_usb_dev *u);
+struct json_object *json_iommu_group(struct pt_iommu_group *g);
+struct json_object *json_check(struct pt_check *c);
+/* "%04x" of an id */
+struct json_object *json_hex(unsigned int v, int width);
+
+/* ---- commands ------------------------------------------------------------- */
+int cmd_scan(int argc, char **argv, struct pt_ctx *ctx);
+
+#endif

@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The library context: roots, logging, and ownership of scanned objects. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "private.h"
+
+char *pt__strdup(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+int pt__append_reason(char **dst, const char *reason)
+{
+	char *n;
+
+	if (!*dst) {
+		*dst = strdup(reason);
+		return *dst ? 0 : -ENOMEM;
+	}
+	/* The same reason found twice (root and /boot on one disk) once. */
+	if (strstr(*dst, reason))
+		return 0;
+	if (asprintf(&n, "%s; %s", *dst, reason) < 0)
+		return -ENOMEM;
+	free(*dst);
+	*dst = n;
+	return 0;
+}
+
+void pt__ctx_flush(struct pt_ctx *ctx)
+{
+	pt__check_free(ctx);
+	pt__usb_free(ctx);
+	pt__iommu_free(ctx);
+	pt__pci_free(ctx);
+	pt__netlink_free(ctx);
+	ctx->critical_scanned = false;
+}
+
+static int set_root(struct pt_ctx *ctx, char **slot, const char *dir)
+{
+	char *n;
+	size_t len;
+
+	if (!dir || dir[0] != '/')
+		return -EINVAL;
+	n = strdup(dir);
+	if (!n)
+		return -ENOMEM;
+	/* "/x/" and "/x" are one root; keep "/" itself. */
+	len = strlen(n);
+	while (len > 1 && n[len - 1] == '/')
+		n[--len] = '\0';
+	free(*slot);
+	*slot = n;
+	pt__ctx_flush(ctx);
+	return 0;
+}
+
+PT_EXPORT int pt_set_sysfs_root(struct pt_ctx *ctx, const char *dir)
+{
+	int r = set_root(ctx, &ctx->sysfs_root, dir);
+
+	if (r < 0)
+		return r;
+	if (ctx->sysfs_fd >= 0)
+		close(ctx->sysfs_fd);
+	ctx->sysfs_fd = -1;
+	dbg(ctx, "sysfs root %s\n", ctx->sysfs_root);
+	return 0;
+}
+
+PT_EXPORT const char *pt_get_sysfs_root(struct pt_ctx *ctx)
+{
+	return ctx->sysfs_root;
+}
+
+PT_EXPORT int pt_set_dev_root(struct pt_ctx *ctx, const char *dir)
+{
+	return set_root(ctx, &ctx->dev_root, dir);
+}
+
+PT_EXPORT const char *pt_get_dev_root(struct pt_ctx *ctx)
+{
+	return ctx->dev_root;
+}
+
+PT_EXPORT int pt_set_conf_dir(struct pt_ctx *ctx, const char *dir)
+{
+	return set_root(ctx, &ctx->conf_dir, dir);
+}
+
+PT_EXPORT const char *pt_get_conf_dir(struct pt_ctx *ctx)
+{
+	return ctx->conf_dir;
+}
+
+PT_EXPORT int pt_set_proc_root(struct pt_ctx *ctx, const char *dir)
+{
+	return set_root(ctx, &ctx->proc_root, dir);
+}
+
+PT_EXPORT const char *pt_get_proc_root(struct pt_ctx *ctx)
+{
+	return ctx->proc_root;
+}
+
+PT_EXPORT int pt_set_modules_dir(struct pt_ctx *ctx, const char *dir)
+{
+	return set_root(ctx, &ctx->modules_dir, dir);
+}
+
+PT_EXPORT const char *pt_get_modules_dir(struct pt_ctx *ctx)
+{
+	return ctx->modules_dir;
+}
+
+PT_EXPORT bool pt_is_live(struct pt_ctx *ctx)
+{
+	return !strcmp(ctx->sysfs_root, "/sys") &&
+	       !strcmp(ctx->proc_root, "/proc");
+}
+
+static void log_stderr(struct pt_ctx *ctx, int priority, const char *file,
+		       int line, const char *fn, const char *format,
+		       va_list args)
+{
+	(void)ctx;
+	(void)priority;
+	fprintf(stderr, "libpassthru: %s:%d %s: ", file, line, fn);
+	vfprintf(stderr, format, args);
+}
+
+PT_EXPORT int pt_new(struct pt_ctx **out)
+{
+	struct pt_ctx *ctx;
+	struct utsname u;
+	const char *env;
+	char *mods;
+
+	ctx = calloc(1, sizeof(*ctx));
+	if (!ctx)
+		return -ENOMEM;
+	ctx->refcount = 1;
+	ctx->sysfs_fd = -1;
+	ctx->log_priority = LOG_ERR;
+	/* Like KMOD_LOG: PT_LOG raises verbosity; default sink is stderr. */
+	ctx->log_fn = log_stderr;
+	env = secure_getenv("PT_LOG");
+	if (env && pt__log_priority_parse(env) >= 0)
+		ctx->log_priority = pt__log_priority_parse(env);
+
+	if (uname(&u) < 0 || asprintf(&mods, "/lib/modules/%s", u.release) < 0)
+		mods = NULL;
+	ctx->sysfs_root = strdup("/sys");
+	ctx->dev_root = strdup("/dev");
+	ctx->conf_dir = strdup("/etc/passthru");
+	ctx->proc_root = strdup("/proc");
+	ctx->modules_dir = mods;
+	if (!ctx->sysfs_root || !ctx->dev_root || !ctx->conf_dir ||
+	    !ctx->proc_root || !ctx->modules_dir) {
+		pt_unref(ctx);
+		return -ENOMEM;
+	}
+	*out = ctx;
+	return 0;
+}
+
+PT_EXPORT struct pt_ctx *pt_ref(struct pt_ctx *ctx)
+{
+	if (ctx)
+		ctx->refcount++;
+	return ctx;
+}
+
+PT_EXPORT struct pt_ctx *pt_unref(struct pt_ctx *ctx)
+{
+	if (!ctx || --ctx->refcount > 0)
+		return ctx;
+	pt__ctx_flush(ctx);
+	if (ctx->sysfs_fd >= 0)
+		close(ctx->sysfs_fd);
+	free(ctx->sysfs_root);
+	free(ctx->dev_root);
+	free(ctx->conf_dir);
+	free(ctx->proc_root);
+	free(ctx->modules_dir);
+	free(ctx);
+	return NULL;
+}

@@ -1,0 +1,292 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * libpassthru - device passthrough management for Linux KVM hosts
+ *
+ * One opaque context (struct pt_ctx) owns the libpci access, the libusb
+ * context, the netlink socket and every object it scanned. Objects are
+ * opaque, owned by the context and filled lazily on the first
+ * *_get_first() call. Functions returning int give 0 or a negative errno;
+ * functions returning pointers give NULL on failure or when absent.
+ * The library never prints and never exits: it logs through the callback
+ * set with pt_set_log_fn().
+ */
+#ifndef LIBPASSTHRU_H
+#define LIBPASSTHRU_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct pt_ctx;
+struct pt_pci_dev;
+struct pt_netdev;
+struct pt_mdev_type;
+struct pt_mdev;
+struct pt_vgpu_type;
+struct pt_iommu_group;
+struct pt_usb_dev;
+struct pt_check;
+
+/* ---- context (ctx.c) ---------------------------------------------------- */
+
+int pt_new(struct pt_ctx **ctx);
+struct pt_ctx *pt_ref(struct pt_ctx *ctx);
+struct pt_ctx *pt_unref(struct pt_ctx *ctx);
+
+/*
+ * Roots. Every path the library reads or writes is relative to one of
+ * these. Defaults: "/sys", "/dev", "/etc/passthru", "/proc" and
+ * "/lib/modules/<uname -r>". Setting a root drops everything scanned so
+ * far. Returns -EINVAL for a relative or empty path, -ENOMEM.
+ */
+int pt_set_sysfs_root(struct pt_ctx *ctx, const char *dir);
+const char *pt_get_sysfs_root(struct pt_ctx *ctx);
+int pt_set_dev_root(struct pt_ctx *ctx, const char *dir);
+const char *pt_get_dev_root(struct pt_ctx *ctx);
+int pt_set_conf_dir(struct pt_ctx *ctx, const char *dir);
+const char *pt_get_conf_dir(struct pt_ctx *ctx);
+int pt_set_proc_root(struct pt_ctx *ctx, const char *dir);
+const char *pt_get_proc_root(struct pt_ctx *ctx);
+int pt_set_modules_dir(struct pt_ctx *ctx, const char *dir);
+const char *pt_get_modules_dir(struct pt_ctx *ctx);
+
+/*
+ * True when the sysfs and proc roots are the running system's ("/sys",
+ * "/proc"). Live-only sources (libusb enumeration, netlink link state,
+ * mount and route tables) are consulted only then.
+ */
+bool pt_is_live(struct pt_ctx *ctx);
+
+/* ---- logging (log.c) ---------------------------------------------------- */
+
+/* Priorities are syslog's: LOG_ERR (3) .. LOG_DEBUG (7). */
+typedef void (*pt_log_fn)(struct pt_ctx *ctx, int priority, const char *file,
+			  int line, const char *fn, const char *format,
+			  va_list args);
+void pt_set_log_fn(struct pt_ctx *ctx, pt_log_fn fn, void *data);
+void *pt_get_log_data(struct pt_ctx *ctx);
+int pt_get_log_priority(struct pt_ctx *ctx);
+void pt_set_log_priority(struct pt_ctx *ctx, int priority);
+
+/* ---- PCI functions (pci.c) ---------------------------------------------- */
+
+#define PT_NO_IOMMU_GROUP	(-1)
+#define PT_NO_NUMA_NODE		(-1)
+
+struct pt_pci_dev *pt_pci_dev_get_first(struct pt_ctx *ctx);
+struct pt_pci_dev *pt_pci_dev_get_next(struct pt_pci_dev *dev);
+#define pt_pci_dev_foreach(ctx, dev) \
+	for (dev = pt_pci_dev_get_first(ctx); dev; dev = pt_pci_dev_get_next(dev))
+
+/* Look one function up by its full BDF "DDDD:BB:DD.F"; NULL if absent. */
+struct pt_pci_dev *pt_pci_dev_find(struct pt_ctx *ctx, const char *bdf);
+
+struct pt_ctx *pt_pci_dev_get_ctx(struct pt_pci_dev *dev);
+const char *pt_pci_dev_get_bdf(struct pt_pci_dev *dev);
+int pt_pci_dev_get_domain(struct pt_pci_dev *dev);
+int pt_pci_dev_get_bus(struct pt_pci_dev *dev);
+int pt_pci_dev_get_devnum(struct pt_pci_dev *dev);
+int pt_pci_dev_get_func(struct pt_pci_dev *dev);
+uint16_t pt_pci_dev_get_vendor_id(struct pt_pci_dev *dev);
+uint16_t pt_pci_dev_get_device_id(struct pt_pci_dev *dev);
+uint16_t pt_pci_dev_get_subsystem_vendor_id(struct pt_pci_dev *dev);
+uint16_t pt_pci_dev_get_subsystem_device_id(struct pt_pci_dev *dev);
+/* 24-bit class code: base class, subclass, programming interface. */
+uint32_t pt_pci_dev_get_class(struct pt_pci_dev *dev);
+uint8_t pt_pci_dev_get_revision(struct pt_pci_dev *dev);
+/* Names from pci.ids / hwdb through libpci; NULL when unknown. */
+const char *pt_pci_dev_get_vendor_name(struct pt_pci_dev *dev);
+const char *pt_pci_dev_get_device_name(struct pt_pci_dev *dev);
+const char *pt_pci_dev_get_subsystem_vendor_name(struct pt_pci_dev *dev);
+const char *pt_pci_dev_get_subsystem_device_name(struct pt_pci_dev *dev);
+const char *pt_pci_dev_get_class_name(struct pt_pci_dev *dev);
+/* Bound driver, or NULL when none. */
+const char *pt_pci_dev_get_driver(struct pt_pci_dev *dev);
+/* driver_override, or NULL when unset. */
+const char *pt_pci_dev_get_driver_override(struct pt_pci_dev *dev);
+int pt_pci_dev_get_iommu_group(struct pt_pci_dev *dev);
+int pt_pci_dev_get_numa_node(struct pt_pci_dev *dev);
+const char *pt_pci_dev_get_physical_slot(struct pt_pci_dev *dev);
+/* PCI-to-PCI bridges, host bridges and root/downstream ports. */
+bool pt_pci_dev_is_bridge(struct pt_pci_dev *dev);
+/* boot_vga attribute is 1. */
+bool pt_pci_dev_is_boot_vga(struct pt_pci_dev *dev);
+
+/* SR-IOV. totalvfs is 0 for a function without the capability. */
+int pt_pci_dev_get_sriov_totalvfs(struct pt_pci_dev *dev);
+int pt_pci_dev_get_sriov_numvfs(struct pt_pci_dev *dev);
+bool pt_pci_dev_is_vf(struct pt_pci_dev *dev);
+/* For a VF: its PF and its index (the N of the PF's virtfnN); else NULL/-1. */
+struct pt_pci_dev *pt_pci_dev_get_physfn(struct pt_pci_dev *dev);
+int pt_pci_dev_get_vf_index(struct pt_pci_dev *dev);
+/* For a PF: VF number idx, or NULL. */
+struct pt_pci_dev *pt_pci_dev_get_virtfn(struct pt_pci_dev *dev, int idx);
+
+/*
+ * lspci's selectors, parsed by libpci: slot "[[[[<domain>]:]<bus>]:][<slot>][.[<func>]]"
+ * and id "[<vendor>]:[<device>][:<class>[:<prog-if>]]"; either may be NULL.
+ * On a syntax error returns -EINVAL and sets *why to libpci's message.
+ */
+struct pt_pci_filter;
+int pt_pci_filter_new(struct pt_ctx *ctx, const char *slot, const char *id,
+		      struct pt_pci_filter **out, const char **why);
+bool pt_pci_filter_match(struct pt_pci_filter *f, struct pt_pci_dev *dev);
+void pt_pci_filter_free(struct pt_pci_filter *f);
+
+/*
+ * Host-critical: the function carries the root filesystem, /boot, swap or
+ * the default route, is the boot VGA device, or is a bridge/root port.
+ * Returns NULL when not critical, else a reason ("root filesystem on
+ * /dev/vda"). Several reasons are joined with "; ".
+ */
+const char *pt_pci_dev_get_critical_reason(struct pt_pci_dev *dev);
+
+/* Network interfaces of a PCI function (net/ in sysfs). */
+struct pt_netdev *pt_netdev_get_first(struct pt_pci_dev *dev);
+struct pt_netdev *pt_netdev_get_next(struct pt_netdev *nd);
+#define pt_netdev_foreach(dev, nd) \
+	for (nd = pt_netdev_get_first(dev); nd; nd = pt_netdev_get_next(nd))
+const char *pt_netdev_get_name(struct pt_netdev *nd);
+/* MAC address "aa:bb:cc:dd:ee:ff", or NULL. */
+const char *pt_netdev_get_address(struct pt_netdev *nd);
+/* RFC 2863 operational state: "up", "down", "unknown", ... */
+const char *pt_netdev_get_operstate(struct pt_netdev *nd);
+int pt_netdev_get_mtu(struct pt_netdev *nd);
+
+/* ---- mediated devices and vGPU types (mdev.c) --------------------------- */
+
+/*
+ * An mdev parent: a device registered in class/mdev_bus. GPUs are PCI
+ * functions; sample drivers such as mtty are virtual devices.
+ */
+struct pt_mdev_parent;
+struct pt_mdev_parent *pt_mdev_parent_get_first(struct pt_ctx *ctx);
+struct pt_mdev_parent *pt_mdev_parent_get_next(struct pt_mdev_parent *p);
+#define pt_mdev_parent_foreach(ctx, p) \
+	for (p = pt_mdev_parent_get_first(ctx); p; p = pt_mdev_parent_get_next(p))
+/* Device name in sysfs: a BDF for PCI parents, "mtty" for the sample. */
+const char *pt_mdev_parent_get_name(struct pt_mdev_parent *p);
+/* The PCI function, or NULL for a parent that is no PCI device. */
+struct pt_pci_dev *pt_mdev_parent_get_pci_dev(struct pt_mdev_parent *p);
+struct pt_mdev_parent *pt_pci_dev_get_mdev_parent(struct pt_pci_dev *dev);
+struct pt_mdev_parent *pt_mdev_parent_find(struct pt_ctx *ctx, const char *name);
+
+/* mdev types of a parent (mdev_supported_types/). */
+struct pt_mdev_type *pt_mdev_type_get_first(struct pt_mdev_parent *p);
+struct pt_mdev_type *pt_mdev_type_get_next(struct pt_mdev_type *t);
+#define pt_mdev_type_foreach(p, t) \
+	for (t = pt_mdev_type_get_first(p); t; t = pt_mdev_type_get_next(t))
+struct pt_mdev_parent *pt_mdev_type_get_parent(struct pt_mdev_type *t);
+const char *pt_mdev_type_get_id(struct pt_mdev_type *t);
+const char *pt_mdev_type_get_name(struct pt_mdev_type *t);
+const char *pt_mdev_type_get_description(struct pt_mdev_type *t);
+const char *pt_mdev_type_get_device_api(struct pt_mdev_type *t);
+int pt_mdev_type_get_available_instances(struct pt_mdev_type *t);
+
+/* Existing mdev instances on a parent. */
+struct pt_mdev *pt_mdev_get_first(struct pt_mdev_parent *p);
+struct pt_mdev *pt_mdev_get_next(struct pt_mdev *m);
+#define pt_mdev_foreach(p, m) \
+	for (m = pt_mdev_get_first(p); m; m = pt_mdev_get_next(m))
+const char *pt_mdev_get_uuid(struct pt_mdev *m);
+const char *pt_mdev_get_type_id(struct pt_mdev *m);
+int pt_mdev_get_iommu_group(struct pt_mdev *m);
+
+/* NVIDIA per-VF vGPU (nvidia/creatable_vgpu_types, current_vgpu_type). */
+bool pt_pci_dev_has_nvidia_vgpu(struct pt_pci_dev *dev);
+struct pt_vgpu_type *pt_vgpu_type_get_first(struct pt_pci_dev *dev);
+struct pt_vgpu_type *pt_vgpu_type_get_next(struct pt_vgpu_type *t);
+#define pt_vgpu_type_foreach(dev, t) \
+	for (t = pt_vgpu_type_get_first(dev); t; t = pt_vgpu_type_get_next(t))
+unsigned int pt_vgpu_type_get_id(struct pt_vgpu_type *t);
+const char *pt_vgpu_type_get_name(struct pt_vgpu_type *t);
+/* current_vgpu_type; 0 when none is set or the file is absent. */
+unsigned int pt_pci_dev_get_current_vgpu_type(struct pt_pci_dev *dev);
+
+/* ---- IOMMU groups (iommu.c) --------------------------------------------- */
+
+struct pt_iommu_group *pt_iommu_group_get_first(struct pt_ctx *ctx);
+struct pt_iommu_group *pt_iommu_group_get_next(struct pt_iommu_group *g);
+#define pt_iommu_group_foreach(ctx, g) \
+	for (g = pt_iommu_group_get_first(ctx); g; g = pt_iommu_group_get_next(g))
+struct pt_iommu_group *pt_iommu_group_find(struct pt_ctx *ctx, int number);
+int pt_iommu_group_get_number(struct pt_iommu_group *g);
+int pt_iommu_group_get_num_members(struct pt_iommu_group *g);
+struct pt_pci_dev *pt_iommu_group_get_member(struct pt_iommu_group *g, int idx);
+/*
+ * Viable for a guest now: every endpoint (bridges excluded) is bound to
+ * vfio-pci or pci-stub, or to no driver.
+ */
+bool pt_iommu_group_is_viable(struct pt_iommu_group *g);
+/* Endpoints that keep the group from being viable, idx from 0. */
+int pt_iommu_group_get_num_blockers(struct pt_iommu_group *g);
+struct pt_pci_dev *pt_iommu_group_get_blocker(struct pt_iommu_group *g, int idx);
+
+/* ---- USB devices (usb.c) ------------------------------------------------ */
+
+/*
+ * Enumerated with libusb-1.0 from the running system; strings and
+ * interface drivers read from sysfs. Empty when the context's sysfs root
+ * is not the running system's.
+ */
+struct pt_usb_dev *pt_usb_dev_get_first(struct pt_ctx *ctx);
+struct pt_usb_dev *pt_usb_dev_get_next(struct pt_usb_dev *dev);
+#define pt_usb_dev_foreach(ctx, dev) \
+	for (dev = pt_usb_dev_get_first(ctx); dev; dev = pt_usb_dev_get_next(dev))
+/* sysfs name, e.g. "1-2.3" */
+const char *pt_usb_dev_get_name(struct pt_usb_dev *dev);
+int pt_usb_dev_get_busnum(struct pt_usb_dev *dev);
+int pt_usb_dev_get_devnum(struct pt_usb_dev *dev);
+/* "2.3" (port numbers from the root hub, dot-separated); "0" for a root hub */
+const char *pt_usb_dev_get_port_path(struct pt_usb_dev *dev);
+uint16_t pt_usb_dev_get_vendor_id(struct pt_usb_dev *dev);
+uint16_t pt_usb_dev_get_product_id(struct pt_usb_dev *dev);
+const char *pt_usb_dev_get_vendor_name(struct pt_usb_dev *dev);
+const char *pt_usb_dev_get_product_name(struct pt_usb_dev *dev);
+const char *pt_usb_dev_get_manufacturer(struct pt_usb_dev *dev);
+const char *pt_usb_dev_get_product(struct pt_usb_dev *dev);
+const char *pt_usb_dev_get_serial(struct pt_usb_dev *dev);
+/* Mbit/s: 1.5, 12, 480, 5000, 10000, 20000; 0 when unknown */
+double pt_usb_dev_get_speed(struct pt_usb_dev *dev);
+/* bcdUSB as "2.00", "3.20" */
+const char *pt_usb_dev_get_usb_version(struct pt_usb_dev *dev);
+uint8_t pt_usb_dev_get_class(struct pt_usb_dev *dev);
+bool pt_usb_dev_is_hub(struct pt_usb_dev *dev);
+int pt_usb_dev_get_num_interfaces(struct pt_usb_dev *dev);
+/* Driver bound to interface idx, or NULL when none. */
+const char *pt_usb_dev_get_interface_driver(struct pt_usb_dev *dev, int idx);
+/* PCI host controller the device hangs off, or NULL. */
+struct pt_pci_dev *pt_usb_dev_get_controller(struct pt_usb_dev *dev);
+
+/* ---- host checks (check.c) ---------------------------------------------- */
+
+enum pt_check_status {
+	PT_CHECK_OK = 0,
+	PT_CHECK_WARN = 1,
+	PT_CHECK_FAIL = 2,
+};
+
+/* Findings of the passthrough readiness check, run on first call. */
+struct pt_check *pt_check_get_first(struct pt_ctx *ctx);
+struct pt_check *pt_check_get_next(struct pt_check *c);
+#define pt_check_foreach(ctx, c) \
+	for (c = pt_check_get_first(ctx); c; c = pt_check_get_next(c))
+/* Stable identifier, e.g. "iommu", "cmdline", "interrupt_remapping". */
+const char *pt_check_get_id(struct pt_check *c);
+enum pt_check_status pt_check_get_status(struct pt_check *c);
+/* What was found, one sentence. */
+const char *pt_check_get_message(struct pt_check *c);
+/* What to do about it; NULL for PT_CHECK_OK. */
+const char *pt_check_get_fix(struct pt_check *c);
+/* Worst status of all findings. */
+enum pt_check_status pt_check_get_worst(struct pt_ctx *ctx);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LIBPASSTHRU_H */
