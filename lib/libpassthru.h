@@ -285,6 +285,150 @@ const char *pt_check_get_fix(struct pt_check *c);
 /* Worst status of all findings. */
 enum pt_check_status pt_check_get_worst(struct pt_ctx *ctx);
 
+
+/* ---- resource groups and rules (group.c, rule.c, conf.c) ----------------- */
+
+/*
+ * A resource group is a named pool of devices of one type; its resource
+ * rules decide which physical devices belong to it (any rule matching
+ * makes a member; a rule is a conjunction of "FIELD OP VALUE" clauses).
+ * State lives in INI files under the conf dir (groups.d/<group>.ini),
+ * described in passthru.conf(5).
+ */
+enum pt_group_type {
+	PT_GROUP_PCI = 0,
+	PT_GROUP_VGPU = 1,
+	PT_GROUP_SRIOV_NIC = 2,
+	PT_GROUP_USB = 3,
+};
+
+/* "pci", "vgpu", "sriov-nic", "usb"; NULL for an invalid value. */
+const char *pt_group_type_name(enum pt_group_type type);
+/* The type for a name, or -EINVAL. */
+int pt_group_type_parse(const char *name);
+/* NULL-terminated lists: the rule fields and the settings a type takes. */
+const char *const *pt_rule_fields(enum pt_group_type type);
+const char *const *pt_group_settings(enum pt_group_type type);
+
+/*
+ * Load and validate the state under the conf dir (done on first use by
+ * every accessor below). 0, or -EINVAL with pt_conf_get_error() set to
+ * "groups.d/gpu.ini:12: unknown key 'vlna' (did you mean 'vlan'?)", or
+ * another -errno (-EACCES) with the message likewise.
+ */
+int pt_conf_load(struct pt_ctx *ctx);
+const char *pt_conf_get_error(struct pt_ctx *ctx);
+
+struct pt_group;
+struct pt_rule;
+struct pt_member;
+struct pt_conflict;
+
+struct pt_group *pt_group_get_first(struct pt_ctx *ctx);
+struct pt_group *pt_group_get_next(struct pt_group *g);
+#define pt_group_foreach(ctx, g) \
+	for (g = pt_group_get_first(ctx); g; g = pt_group_get_next(g))
+struct pt_group *pt_group_find(struct pt_ctx *ctx, const char *name);
+const char *pt_group_get_name(struct pt_group *g);
+enum pt_group_type pt_group_get_type(struct pt_group *g);
+/* The file holding it, relative to the conf dir: "groups.d/gpu.ini". */
+const char *pt_group_get_file(struct pt_group *g);
+/* Settings in file order; a key's value or NULL when unset. */
+int pt_group_get_num_settings(struct pt_group *g);
+const char *pt_group_get_setting_key(struct pt_group *g, int idx);
+const char *pt_group_get_setting_value(struct pt_group *g, int idx);
+const char *pt_group_get_setting(struct pt_group *g, const char *key);
+
+struct pt_rule *pt_rule_get_first(struct pt_group *g);
+struct pt_rule *pt_rule_get_next(struct pt_rule *r);
+#define pt_rule_foreach(g, r) \
+	for (r = pt_rule_get_first(g); r; r = pt_rule_get_next(r))
+struct pt_rule *pt_rule_find(struct pt_group *g, const char *name);
+const char *pt_rule_get_name(struct pt_rule *r);
+struct pt_group *pt_rule_get_group(struct pt_rule *r);
+/* The match expression as written in the file. */
+const char *pt_rule_get_match(struct pt_rule *r);
+/* The node pattern (fnmatch(3) on the host name), or NULL for every node. */
+const char *pt_rule_get_node(struct pt_rule *r);
+/* The rule applies on this host (no node pattern, or it matches). */
+bool pt_rule_applies_here(struct pt_rule *r);
+/* Name of a volatile field the rule depends on (USB bus, devnum), or NULL. */
+const char *pt_rule_get_volatile_field(struct pt_rule *r);
+
+/*
+ * Test one device against a rule: 1 it matches, 0 it does not (and *why,
+ * when why is not NULL, is set to a malloc'd sentence naming the first
+ * clause that failed: "clause 2 'device_id eq 20b0': device_id is 2204"),
+ * or a negative errno. Exactly one of pci/usb is given.
+ */
+int pt_rule_test(struct pt_rule *r, struct pt_pci_dev *pci,
+		 struct pt_usb_dev *usb, char **why);
+
+/*
+ * Members: the devices the group's rules match now on this host. PCI,
+ * vGPU and SR-IOV NIC groups have PCI functions (for sriov-nic the PFs;
+ * their VFs that the rules admit are listed per member); USB groups have
+ * USB devices.
+ */
+int pt_group_get_num_members(struct pt_group *g);
+struct pt_member *pt_group_get_member(struct pt_group *g, int idx);
+struct pt_pci_dev *pt_member_get_pci_dev(struct pt_member *m);
+struct pt_usb_dev *pt_member_get_usb_dev(struct pt_member *m);
+/* The first rule that matched. */
+struct pt_rule *pt_member_get_rule(struct pt_member *m);
+/* sriov-nic / vgpu per-VF: the VF indices the rules admit (all by default). */
+int pt_member_get_num_vfs(struct pt_member *m);
+int pt_member_get_vf_index(struct pt_member *m, int idx);
+
+/* Devices claimed by two groups. Each conflict names the device and both. */
+struct pt_conflict *pt_conflict_get_first(struct pt_ctx *ctx);
+struct pt_conflict *pt_conflict_get_next(struct pt_conflict *c);
+#define pt_conflict_foreach(ctx, c) \
+	for (c = pt_conflict_get_first(ctx); c; c = pt_conflict_get_next(c))
+/* "0000:03:00.0", "0000:03:00.0 vf 2" or a USB name "1-4.2" */
+const char *pt_conflict_get_device(struct pt_conflict *c);
+struct pt_group *pt_conflict_get_group(struct pt_conflict *c, int idx);
+
+/*
+ * Changes go through a transaction: pt_txn_begin() takes the exclusive
+ * lock on the conf dir and loads the state fresh (refusing, with -EINVAL
+ * and pt_conf_get_error(), while any file is invalid); each call edits
+ * the files in memory and validates; pt_txn_get_diff() shows what would
+ * be written (for --dry-run); pt_txn_commit() writes every changed file
+ * atomically (temp file, fsync, rename, fsync of the directory). Hand
+ * edits and comments outside the changed lines are kept.
+ * pt_txn_free() releases the lock, discarding uncommitted changes. After a
+ * commit the context reloads the state on next use.
+ * Errors: -EINVAL (bad name, value, rule; message in pt_txn_get_error()),
+ * -EEXIST, -ENOENT, -EBUSY (group in use), -EACCES, -EIO.
+ */
+struct pt_txn;
+int pt_txn_begin(struct pt_ctx *ctx, struct pt_txn **out);
+const char *pt_txn_get_error(struct pt_txn *txn);
+int pt_txn_group_create(struct pt_txn *txn, const char *name,
+			enum pt_group_type type);
+int pt_txn_group_set(struct pt_txn *txn, const char *group, const char *key,
+		     const char *value);
+int pt_txn_group_unset(struct pt_txn *txn, const char *group, const char *key);
+int pt_txn_group_delete(struct pt_txn *txn, const char *group);
+int pt_txn_rule_add(struct pt_txn *txn, const char *group, const char *rule,
+		    const char *match, const char *node);
+int pt_txn_rule_remove(struct pt_txn *txn, const char *group, const char *rule);
+/*
+ * Add a rule that matches exactly this device by stable keys (PCI:
+ * vendor_id, device_id, subsystem ids and slot; USB: vendor_id,
+ * product_id and serial, or bus and port_path without a serial). device
+ * is a BDF or a USB name ("1-4.2") or "vendor:product[:serial]". The
+ * rule's name is returned in *rule (malloc'd); *warning (malloc'd or
+ * NULL) says when the rule depends on a volatile field.
+ */
+int pt_txn_make_resource(struct pt_txn *txn, const char *group,
+			 const char *device, char **rule, char **warning);
+/* Unified diff of every file the transaction changed; malloc'd. */
+char *pt_txn_get_diff(struct pt_txn *txn);
+int pt_txn_commit(struct pt_txn *txn);
+void pt_txn_free(struct pt_txn *txn);
+
 #ifdef __cplusplus
 }
 #endif

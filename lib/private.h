@@ -137,6 +137,13 @@ int pt__sysfs_write(int dirfd, const char *name, const char *val);
  * -errno. rel validated like pt__sysfs_open_dir().
  */
 int pt__proc_open(struct pt_ctx *ctx, const char *rel);
+/* Raw target of the symlink dev_root/rel; length or -errno. */
+ssize_t pt__dev_readlink(struct pt_ctx *ctx, const char *rel, char *buf,
+			 size_t len);
+/* 0 when dev_root/rel exists (links followed), else -errno. */
+int pt__dev_exists(struct pt_ctx *ctx, const char *rel);
+/* A file below modules_dir ("modules.dep"); fd or -errno. */
+int pt__modules_open(struct pt_ctx *ctx, const char *rel);
 /* The nearest PCI function (BDF) on a sysfs link target path; 0 or -ENOENT. */
 int pt__sysfs_path_pci_ancestor(const char *path, char bdf[PT_BDF_LEN]);
 
@@ -274,5 +281,137 @@ void pt__usb_free(struct pt_ctx *ctx);
 
 int pt__check_run(struct pt_ctx *ctx);
 void pt__check_free(struct pt_ctx *ctx);
+
+
+/* ---- conf.c: INI files and the locked, atomic state store ----------------- */
+
+/*
+ * One INI file, read with inih. Two views: the parsed sections/keys (for
+ * reading and validation, with line numbers) and the raw lines (for edits
+ * that keep the admin's comments and layout).
+ */
+struct pt_ini_kv {
+	char *key;
+	char *value;
+	int line;			/* 1-based */
+};
+
+struct pt_ini_section {
+	char *name;			/* text between [ and ]: "group", "rule \"a100\"" */
+	int line;
+	struct pt_ini_kv *kv;
+	size_t n_kv;
+};
+
+struct pt_ini_file {
+	char *relpath;			/* relative to the conf dir: "groups.d/gpu.ini" */
+	struct pt_ini_section *sections;
+	size_t n_sections;
+	char **lines;			/* without newlines */
+	size_t n_lines;
+	char *orig;			/* content as read ("" for a new file) */
+	bool dirty;
+	bool deleted;
+};
+
+/*
+ * Parse text with inih. On a syntax error returns -EINVAL with err set to
+ * "<relpath>:<line>: <what>". Keys before any section are an error.
+ */
+int pt__ini_parse(const char *relpath, const char *text,
+		  struct pt_ini_file **out, char *err, size_t errlen);
+void pt__ini_free(struct pt_ini_file *f);
+struct pt_ini_section *pt__ini_find_section(struct pt_ini_file *f,
+					    const char *section);
+/* Value of key in section, or NULL. */
+const char *pt__ini_get(struct pt_ini_file *f, const char *section,
+			const char *key);
+/*
+ * Line-preserving edits; each re-parses the file so both views agree.
+ * set: replace the key's line, else append it to the section (created at
+ * the end of the file when missing). 0 or -errno.
+ */
+int pt__ini_set(struct pt_ini_file *f, const char *section, const char *key,
+		const char *value);
+int pt__ini_unset(struct pt_ini_file *f, const char *section, const char *key);
+int pt__ini_remove_section(struct pt_ini_file *f, const char *section);
+/* The file's text as it would be written. malloc'd. */
+char *pt__ini_render(struct pt_ini_file *f);
+
+/* The closest candidate by edit distance (<= 2, or a third of the length). */
+const char *pt__closest(const char *word, const char *const *candidates);
+
+/*
+ * The state directory. pt__store_open(write=true) creates the conf dir
+ * and groups.d/ (0755) when missing and takes flock(LOCK_EX) on
+ * <conf>/.lock (opened O_NOFOLLOW); then it reads every groups.d/ *.ini
+ * (sorted by name; other names ignored). Parse errors: -EINVAL, message
+ * in err. A read-only open takes no lock (renames keep readers whole).
+ */
+struct pt_store {
+	struct pt_ctx *ctx;
+	int dirfd;			/* conf dir, O_PATH */
+	int lockfd;			/* -1 when read-only */
+	struct pt_ini_file **files;
+	size_t n_files;
+};
+
+int pt__store_open(struct pt_ctx *ctx, bool write, struct pt_store **out,
+		   char *err, size_t errlen);
+struct pt_ini_file *pt__store_find(struct pt_store *st, const char *relpath);
+/* A new, empty file in the store (dirty); -EEXIST if present. */
+int pt__store_new_file(struct pt_store *st, const char *relpath,
+		       struct pt_ini_file **out);
+/* Mark a file for removal on commit. */
+int pt__store_delete_file(struct pt_store *st, const char *relpath);
+/* Unified diff ("--- a/x", "+++ b/x", "@@ ... @@" hunks) of dirty files. */
+char *pt__store_diff(struct pt_store *st);
+/*
+ * Write every dirty file atomically: <dir>/.<name>.XXXXXX created
+ * O_EXCL|O_NOFOLLOW mode 0644 (fchmod, owner root when running as root),
+ * write, fsync, rename over the target, fsync the directory; deleted files
+ * unlinked and the directory fsynced. 0 or -errno; on error nothing half-
+ * written remains (temp files removed).
+ */
+int pt__store_commit(struct pt_store *st);
+void pt__store_close(struct pt_store *st);
+
+/* ---- rule.c: resource rule expressions ------------------------------------ */
+
+/* A device as a rule sees it. */
+struct pt_dev_view {
+	enum pt_group_type type;
+	struct pt_pci_dev *pci;		/* pci, vgpu, sriov-nic groups */
+	struct pt_usb_dev *usb;		/* usb groups */
+	int vf_index;			/* VF being considered, -1: the device itself */
+};
+
+struct pt_rule_expr;
+
+/*
+ * Parse "FIELD OP VALUE [and FIELD OP VALUE]..." for a group type.
+ * Values may be "double quoted" (\" and \\ escapes). Errors: -EINVAL and
+ * err = "column N: <what>; <fix>" (e.g. unknown field with did-you-mean
+ * and the valid list, unknown operator with the list, bad hex id, bad
+ * number, regex error from regerror()). Regexes are compiled once here.
+ */
+int pt__rule_parse(const char *text, enum pt_group_type type,
+		   struct pt_rule_expr **out, char *err, size_t errlen);
+void pt__rule_free(struct pt_rule_expr *e);
+/*
+ * 1 match, 0 no match (why, when non-NULL and len > 0, names the first
+ * failing clause: "clause 2 'device_id eq 20b0': device_id is 2204"),
+ * or -errno.
+ */
+int pt__rule_match(struct pt_rule_expr *e, const struct pt_dev_view *v,
+		   char *why, size_t whylen);
+/*
+ * Does the expression constrain VF indices (sriov-nic vf_index, vgpu
+ * virtual_function)? When it does, pt__rule_match with v->vf_index set
+ * decides each VF; with vf_index -1 those clauses are ignored.
+ */
+bool pt__rule_has_vf_clause(struct pt_rule_expr *e);
+/* First volatile field used (USB bus, devnum), or NULL. */
+const char *pt__rule_volatile_field(struct pt_rule_expr *e);
 
 #endif /* PT_PRIVATE_H */
