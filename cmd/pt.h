@@ -25,6 +25,7 @@ enum pt_exit {
 	PT_EXIT_REFUSED = 6,	/* refused for safety: host-critical, not viable, busy */
 	PT_EXIT_PERM = 7,	/* permission denied */
 	PT_EXIT_NOTFOUND = 8,	/* a named object does not exist */
+	PT_EXIT_CHECK = 9,	/* a check found problems (conflicts, host-critical members) */
 };
 
 /* Map a negative errno from the library to an exit status. */
@@ -90,7 +91,18 @@ struct json_object *json_check(struct pt_check *c);
 /* "%04x" of an id */
 struct json_object *json_hex(unsigned int v, int width);
 
+/* Report an invalid state dir ("passthru: groups.d/x.ini:12: ..."); returns the exit status. */
+int pt_conf_fail(struct pt_ctx *ctx, int r);
+/* Report a failed transaction step; returns the exit status. */
+int pt_txn_fail(const char *cmd, struct pt_txn *txn, int r);
+/* Begin a transaction, reporting failures; NULL with *status set on error. */
+struct pt_txn *pt_txn_start(const char *cmd, struct pt_ctx *ctx, int *status);
+/* Commit, or print the diff for --dry-run; returns the exit status. */
+int pt_txn_finish(const char *cmd, struct pt_txn *txn, const struct pt_opts *o);
+
 /* ---- commands ------------------------------------------------------------- */
 int cmd_scan(int argc, char **argv, struct pt_ctx *ctx);
+int cmd_rule(int argc, char **argv, struct pt_ctx *ctx);
+int cmd_group(int argc, char **argv, struct pt_ctx *ctx);
 
 #endif

@@ -116,21 +116,6 @@ static void parse_usb_id(struct scan_args *a)
 	}
 }
 
-static const char *dev_name(struct pt_pci_dev *d, char *buf, size_t len)
-{
-	const char *v = pt_pci_dev_get_vendor_name(d);
-	const char *n = pt_pci_dev_get_device_name(d);
-
-	if (v && n)
-		snprintf(buf, len, "%s %s", v, n);
-	else if (v)
-		snprintf(buf, len, "%s Device %04x", v, pt_pci_dev_get_device_id(d));
-	else
-		snprintf(buf, len, "Device %04x:%04x", pt_pci_dev_get_vendor_id(d),
-			 pt_pci_dev_get_device_id(d));
-	return buf;
-}
-
 static bool is_gpu(struct pt_pci_dev *d)
 {
 	return (pt_pci_dev_get_class(d) >> 16) == 0x03;
@@ -227,7 +212,7 @@ static void print_pci(struct scan_args *a, struct pt_ctx *ctx, int *shown)
 	struct pt_pci_dev *d;
 
 	pt_pci_dev_foreach(ctx, d) {
-		char cls[8], ids[16], grp[16], numa[16], name[512], note[512];
+		char cls[8], ids[16], grp[16], numa[16], note[512];
 
 		if (!pci_selected(a, d))
 			continue;
@@ -239,7 +224,7 @@ static void print_pci(struct scan_args *a, struct pt_ctx *ctx, int *shown)
 		notes(d, note, sizeof(note));
 		pt_table_add(t, (const char *const[]){ pt_pci_dev_get_bdf(d), cls, ids,
 			     pt_pci_dev_get_driver(d), grp, numa,
-			     dev_name(d, name, sizeof(name)), note });
+			     pt_pci_dev_get_display_name(d), note });
 	}
 	if (pt_table_rows(t)) {
 		printf("%sPCI devices:\n", (*shown)++ ? "\n" : "");

@@ -104,6 +104,12 @@ const char *pt_pci_dev_get_device_name(struct pt_pci_dev *dev);
 const char *pt_pci_dev_get_subsystem_vendor_name(struct pt_pci_dev *dev);
 const char *pt_pci_dev_get_subsystem_device_name(struct pt_pci_dev *dev);
 const char *pt_pci_dev_get_class_name(struct pt_pci_dev *dev);
+/*
+ * "<vendor name> <device name>", as pt scan's NAME column and the rule
+ * field `name` show it; falls back to "<vendor name> Device 1234" and
+ * "Device 10de:1234" when names are unknown. Never NULL.
+ */
+const char *pt_pci_dev_get_display_name(struct pt_pci_dev *dev);
 /* Bound driver, or NULL when none. */
 const char *pt_pci_dev_get_driver(struct pt_pci_dev *dev);
 /* driver_override, or NULL when unset. */

@@ -320,6 +320,7 @@ static void free_dev(struct pt_pci_dev *d)
 	free(d->vendor_name);
 	free(d->device_name);
 	free(d->class_name);
+	free(d->display_name);
 	free(d->subsys_vendor_name);
 	free(d->subsys_device_name);
 	free(d->driver);
@@ -538,6 +539,28 @@ PT_EXPORT const char *pt_pci_dev_get_device_name(struct pt_pci_dev *dev) { retur
 PT_EXPORT const char *pt_pci_dev_get_subsystem_vendor_name(struct pt_pci_dev *dev) { return dev->subsys_vendor_name; }
 PT_EXPORT const char *pt_pci_dev_get_subsystem_device_name(struct pt_pci_dev *dev) { return dev->subsys_device_name; }
 PT_EXPORT const char *pt_pci_dev_get_class_name(struct pt_pci_dev *dev) { return dev->class_name; }
+PT_EXPORT const char *pt_pci_dev_get_display_name(struct pt_pci_dev *dev)
+{
+	static const char fallback[] = "Device";
+	int r;
+
+	if (dev->display_name)
+		return dev->display_name;
+	if (dev->vendor_name && dev->device_name)
+		r = asprintf(&dev->display_name, "%s %s", dev->vendor_name, dev->device_name);
+	else if (dev->vendor_name)
+		r = asprintf(&dev->display_name, "%s Device %04x", dev->vendor_name,
+			     dev->device_id);
+	else
+		r = asprintf(&dev->display_name, "Device %04x:%04x", dev->vendor_id,
+			     dev->device_id);
+	if (r < 0) {
+		dev->display_name = NULL;
+		return fallback;
+	}
+	return dev->display_name;
+}
+
 PT_EXPORT const char *pt_pci_dev_get_driver(struct pt_pci_dev *dev) { return dev->driver; }
 PT_EXPORT const char *pt_pci_dev_get_driver_override(struct pt_pci_dev *dev) { return dev->driver_override; }
 PT_EXPORT int pt_pci_dev_get_iommu_group(struct pt_pci_dev *dev) { return dev->iommu_group; }

@@ -85,6 +85,15 @@ struct pt_ctx {
 	struct nl_cache *link_cache;
 	bool link_cache_tried;
 
+	/* group.c */
+	bool conf_loaded;
+	int conf_rc;
+	char *conf_error;
+	struct pt_group **cgroups;	/* sorted by name */
+	size_t n_cgroups;
+	bool conflicts_done;
+	struct pt_conflict *conflicts;
+
 	/* check.c */
 	bool checks_done;
 	struct pt_check *checks;
@@ -206,6 +215,7 @@ struct pt_pci_dev {
 	uint8_t revision;
 	char *vendor_name, *device_name, *class_name;
 	char *subsys_vendor_name, *subsys_device_name;
+	char *display_name;		/* built on first use */
 	char *driver;
 	char *driver_override;
 	char *physical_slot;
@@ -375,6 +385,11 @@ char *pt__store_diff(struct pt_store *st);
  */
 int pt__store_commit(struct pt_store *st);
 void pt__store_close(struct pt_store *st);
+
+/* ---- group.c: resource groups, membership, transactions ------------------ */
+
+/* Drop loaded groups (state changed on disk, or roots changed). */
+void pt__conf_free(struct pt_ctx *ctx);
 
 /* ---- rule.c: resource rule expressions ------------------------------------ */
 
