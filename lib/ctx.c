@@ -23,9 +23,21 @@ int pt__append_reason(char **dst, const char *reason)
 		*dst = strdup(reason);
 		return *dst ? 0 : -ENOMEM;
 	}
-	/* The same reason found twice (root and /boot on one disk) once. */
-	if (strstr(*dst, reason))
-		return 0;
+	/*
+	 * The same reason reached twice (root on LVM over two disks of one
+	 * controller) is kept once. Compare whole items: "swap on /dev/sda1"
+	 * is no copy of "swap on /dev/sda10".
+	 */
+	for (const char *p = *dst, *end;; p = end + 2) {
+		end = strstr(p, "; ");
+		if (!end)
+			end = p + strlen(p);
+		if ((size_t)(end - p) == strlen(reason) &&
+		    !strncmp(p, reason, end - p))
+			return 0;
+		if (!*end)
+			break;
+	}
 	if (asprintf(&n, "%s; %s", *dst, reason) < 0)
 		return -ENOMEM;
 	free(*dst);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "private.h"
@@ -225,6 +226,58 @@ int pt__proc_open(struct pt_ctx *ctx, const char *rel)
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", ctx->proc_root, rel) >=
 	    sizeof(path))
 		return -ENAMETOOLONG;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+/* root/rel into path, rel validated; 0 or -errno. */
+static int root_path(const char *root, const char *rel, char *path, size_t len)
+{
+	if (!rel_is_valid(rel))
+		return -EINVAL;
+	if ((size_t)snprintf(path, len, "%s/%s", strcmp(root, "/") ? root : "",
+			     rel) >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+ssize_t pt__dev_readlink(struct pt_ctx *ctx, const char *rel, char *buf,
+			 size_t len)
+{
+	char path[PATH_MAX];
+	ssize_t n;
+	int r;
+
+	if (len == 0)
+		return -EINVAL;
+	r = root_path(ctx->dev_root, rel, path, sizeof(path));
+	if (r < 0)
+		return r;
+	n = readlink(path, buf, len - 1);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return n;
+}
+
+int pt__dev_exists(struct pt_ctx *ctx, const char *rel)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int r = root_path(ctx->dev_root, rel, path, sizeof(path));
+
+	if (r < 0)
+		return r;
+	return stat(path, &st) < 0 ? -errno : 0;
+}
+
+int pt__modules_open(struct pt_ctx *ctx, const char *rel)
+{
+	char path[PATH_MAX];
+	int r = root_path(ctx->modules_dir, rel, path, sizeof(path)), fd;
+
+	if (r < 0)
+		return r;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	return fd < 0 ? -errno : fd;
 }

@@ -1,0 +1,568 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Host-critical detection on small fixture trees: a sysfs tree laid out
+ * as the kernel does it (devices/ with class/, dev/ and bus/ links into
+ * it), a proc tree with mountinfo, swaps and route tables, and a dev tree.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "private.h"
+#include "testutil.h"
+
+struct fx {
+	char *root;
+	char sys[256], proc[256], dev[256];
+	struct pt_ctx *ctx;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	f->root = tu_mkdtemp();
+	snprintf(f->sys, sizeof(f->sys), "%s/sys", f->root);
+	snprintf(f->proc, sizeof(f->proc), "%s/proc", f->root);
+	snprintf(f->dev, sizeof(f->dev), "%s/dev", f->root);
+	tu_mkdir(f->root, "sys/bus/pci/devices");
+	tu_mkdir(f->root, "proc");
+	tu_mkdir(f->root, "dev");
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	pt_unref(f->ctx);
+	tu_rmtree(f->root);
+	free(f->root);
+	free(f);
+	return 0;
+}
+
+/* Point a context at the fixture (after the tree is complete). */
+static struct pt_ctx *ctx_of(struct fx *f)
+{
+	assert_int_equal(pt_new(&f->ctx), 0);
+	pt_set_log_priority(f->ctx, 0);
+	assert_int_equal(pt_set_sysfs_root(f->ctx, f->sys), 0);
+	assert_int_equal(pt_set_proc_root(f->ctx, f->proc), 0);
+	assert_int_equal(pt_set_dev_root(f->ctx, f->dev), 0);
+	return f->ctx;
+}
+
+static const char *base(const char *path)
+{
+	const char *b = strrchr(path, '/');
+
+	return b ? b + 1 : path;
+}
+
+/* "../" repeated n times, then devices/<path>. */
+static void link_dev(struct fx *f, const char *rel, int up, const char *path)
+{
+	char target[512] = "";
+
+	for (int i = 0; i < up; i++)
+		strcat(target, "../");
+	strcat(target, "devices/");
+	strcat(target, path);
+	tu_symlink(f->sys, rel, target);
+}
+
+/* A PCI function at devices/<path> (its last component is the BDF). */
+static void pci(struct fx *f, const char *path, unsigned int class)
+{
+	char rel[512], val[32];
+
+	snprintf(rel, sizeof(rel), "devices/%s/vendor", path);
+	tu_write(f->sys, rel, "0x8086\n");
+	snprintf(rel, sizeof(rel), "devices/%s/device", path);
+	tu_write(f->sys, rel, "0x1234\n");
+	snprintf(rel, sizeof(rel), "devices/%s/class", path);
+	snprintf(val, sizeof(val), "0x%06x\n", class);
+	tu_write(f->sys, rel, val);
+	snprintf(rel, sizeof(rel), "devices/%s/irq", path);
+	tu_write(f->sys, rel, "0\n");
+	snprintf(rel, sizeof(rel), "devices/%s/resource", path);
+	tu_write(f->sys, rel, "0x0000000000000000 0x0000000000000000 0x0000000000000000\n");
+	snprintf(rel, sizeof(rel), "bus/pci/devices/%s", base(path));
+	link_dev(f, rel, 3, path);
+}
+
+/* A block device at devices/<path> numbered "MAJ:MIN"; partition if part > 0. */
+static void blk(struct fx *f, const char *path, const char *devnum, int part)
+{
+	char rel[512], val[16];
+
+	snprintf(rel, sizeof(rel), "devices/%s/dev", path);
+	snprintf(val, sizeof(val), "%s\n", devnum);
+	tu_write(f->sys, rel, val);
+	if (part) {
+		snprintf(rel, sizeof(rel), "devices/%s/partition", path);
+		snprintf(val, sizeof(val), "%d\n", part);
+		tu_write(f->sys, rel, val);
+	}
+	snprintf(rel, sizeof(rel), "class/block/%s", base(path));
+	link_dev(f, rel, 2, path);
+	snprintf(rel, sizeof(rel), "dev/block/%s", devnum);
+	link_dev(f, rel, 2, path);
+}
+
+/* slaves/<name> of the block device at devices/<upper> -> devices/<lower> */
+static void slave(struct fx *f, const char *upper, const char *lower)
+{
+	char rel[512], target[512] = "";
+	int depth = 2;	/* from devices/<upper>/slaves/ back to devices/.. */
+
+	for (const char *p = upper; *p; p++)
+		depth += *p == '/';
+	for (int i = 0; i < depth; i++)
+		strcat(target, "../");
+	strcat(target, lower);
+	snprintf(rel, sizeof(rel), "devices/%s/slaves/%s", upper, base(lower));
+	tu_symlink(f->sys, rel, target);
+}
+
+/* A network interface at devices/<path> (class/net link). */
+static void net(struct fx *f, const char *path)
+{
+	char rel[512];
+
+	snprintf(rel, sizeof(rel), "devices/%s/operstate", path);
+	tu_write(f->sys, rel, "up\n");
+	snprintf(rel, sizeof(rel), "class/net/%s", base(path));
+	link_dev(f, rel, 2, path);
+}
+
+/* devices/virtual/net/<upper>/<linkname> -> the interface at devices/<lower> */
+static void net_lower(struct fx *f, const char *upper, const char *linkname,
+		      const char *lower)
+{
+	char rel[512], target[512];
+
+	snprintf(rel, sizeof(rel), "devices/virtual/net/%s/%s", upper, linkname);
+	snprintf(target, sizeof(target), "../../../%s", lower);
+	tu_symlink(f->sys, rel, target);
+}
+
+static void mountinfo(struct fx *f, const char *text)
+{
+	tu_write(f->proc, "self/mountinfo", text);
+}
+
+static const char *reason(struct pt_ctx *ctx, const char *bdf)
+{
+	struct pt_pci_dev *d = pt_pci_dev_find(ctx, bdf);
+
+	assert_non_null(d);
+	return pt_pci_dev_get_critical_reason(d);
+}
+
+#define assert_reason(ctx, bdf, want)				\
+	do {							\
+		const char *r_ = reason(ctx, bdf);		\
+								\
+		assert_non_null(r_);				\
+		assert_string_equal(r_, want);			\
+	} while (0)
+#define assert_not_critical(ctx, bdf) assert_null(reason(ctx, bdf))
+
+#define RP	"pci0000:00/0000:00:1d.0"
+#define NVME	RP "/0000:3b:00.0"
+#define AHCI	"pci0000:00/0000:00:17.0"
+#define HBA	"pci0000:00/0000:00:1c.0/0000:02:00.0"
+
+static void root_port_and_nvme(struct fx *f)
+{
+	pci(f, "pci0000:00/0000:00:00.0", 0x060000);
+	pci(f, RP, 0x060400);
+	pci(f, NVME, 0x010802);
+	blk(f, NVME "/nvme/nvme0/nvme0n1", "259:0", 0);
+	blk(f, NVME "/nvme/nvme0/nvme0n1/nvme0n1p1", "259:1", 1);
+	blk(f, NVME "/nvme/nvme0/nvme0n1/nvme0n1p2", "259:2", 2);
+}
+
+static void two_sata(struct fx *f)
+{
+	pci(f, AHCI, 0x010601);
+	pci(f, "pci0000:00/0000:00:1c.0", 0x060400);
+	pci(f, HBA, 0x010700);
+	blk(f, AHCI "/ata1/host0/target0:0:0/0:0:0:0/block/sda", "8:0", 0);
+	blk(f, AHCI "/ata1/host0/target0:0:0/0:0:0:0/block/sda/sda1", "8:1", 1);
+	blk(f, AHCI "/ata1/host0/target0:0:0/0:0:0:0/block/sda/sda2", "8:2", 2);
+	blk(f, AHCI "/ata1/host0/target0:0:0/0:0:0:0/block/sda/sda10", "8:10", 10);
+	blk(f, HBA "/host1/target1:0:0/1:0:0:0/block/sdb", "8:16", 0);
+	blk(f, HBA "/host1/target1:0:0/1:0:0:0/block/sdb/sdb1", "8:17", 1);
+	blk(f, HBA "/host1/target1:0:0/1:0:0:0/block/sdb/sdb2", "8:18", 2);
+}
+
+static void test_nvme_partition(void **state)
+{
+	struct fx *f = *state;
+	struct pt_ctx *ctx;
+
+	root_port_and_nvme(f);
+	mountinfo(f,
+		  "21 26 0:20 / /proc rw,relatime shared:12 - proc proc rw\n"
+		  "26 1 259:2 / / rw,relatime shared:1 - ext4 /dev/nvme0n1p2 rw\n"
+		  "27 26 0:6 / /dev rw - devtmpfs udev rw\n");
+	ctx = ctx_of(f);
+	assert_reason(ctx, "0000:3b:00.0", "root filesystem on /dev/nvme0n1p2");
+	assert_reason(ctx, "0000:00:1d.0", "root port");
+	assert_reason(ctx, "0000:00:00.0", "host bridge");
+}
+
+static void test_lvm_md_two_disks(void **state)
+{
+	struct fx *f = *state;
+	struct pt_ctx *ctx;
+
+	two_sata(f);
+	pci(f, "pci0000:00/0000:00:1f.6", 0x020000);
+	blk(f, "virtual/block/md0", "9:0", 0);
+	slave(f, "virtual/block/md0",
+	      AHCI "/ata1/host0/target0:0:0/0:0:0:0/block/sda/sda2");
+	slave(f, "virtual/block/md0",
+	      HBA "/host1/target1:0:0/1:0:0:0/block/sdb/sdb2");
+	blk(f, "virtual/block/dm-0", "253:0", 0);
+	tu_write(f->sys, "devices/virtual/block/dm-0/dm/name", "vg-root\n");
+	slave(f, "virtual/block/dm-0", "virtual/block/md0");
+	mountinfo(f, "26 1 253:0 / / rw,relatime - ext4 /dev/mapper/vg-root rw\n");
+	ctx = ctx_of(f);
+	assert_reason(ctx, "0000:00:17.0", "root filesystem on /dev/mapper/vg-root");
+	assert_reason(ctx, "0000:02:00.0", "root filesystem on /dev/mapper/vg-root");
+	assert_reason(ctx, "0000:00:1c.0", "root port");
+	assert_not_critical(ctx, "0000:00:1f.6");
+}
+
+static void test_swap(void **state)
+{
+	struct fx *f = *state;
+	struct pt_ctx *ctx;
+
+	two_sata(f);
+	root_port_and_nvme(f);
+	mountinfo(f,
+		  "26 1 259:2 / / rw - ext4 /dev/nvme0n1p2 rw\n"
+		  "30 26 8:17 / /srv/my\\040data rw - xfs /dev/sdb1 rw\n");
+	tu_write(f->proc, "swaps",
+		 "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n"
+		 "/dev/sda1                               partition\t8388604\t\t0\t\t-2\n"
+		 "/dev/sda10                              partition\t8388604\t\t0\t\t-3\n"
+		 "/srv/my\\040data/swap                   file\t\t1048572\t\t0\t\t-4\n");
+	ctx = ctx_of(f);
+	/* whole items are compared: sda1 is not taken for a copy of sda10 */
+	assert_reason(ctx, "0000:00:17.0", "swap on /dev/sda1; swap on /dev/sda10");
+	assert_reason(ctx, "0000:02:00.0", "swap file /srv/my data/swap on /dev/sdb1");
+	assert_reason(ctx, "0000:3b:00.0", "root filesystem on /dev/nvme0n1p2");
+}
+
+static void test_boot_separate_controller(void **state)
+{
+	struct fx *f = *state;
+	struct pt_ctx *ctx;
+
+	root_port_and_nvme(f);
+	two_sata(f);
+	/* an older /boot mount covered by a later one: the later one counts */
+	mountinfo(f,
+		  "26 1 259:2 / / rw - ext4 /dev/nvme0n1p2 rw\n"
+		  "31 26 8:17 / /boot rw - ext4 /dev/sdb1 rw\n"
+		  "32 26 8:2 / /boot rw shared:3 - ext4 /dev/sda2 rw\n"
+		  /* no /dev link to follow: only MAJ:MIN finds this one */
+		  "33 32 259:1 / /boot/efi rw - vfat /dev/disk/by-uuid/7A3B-1C2D rw\n");
+	ctx = ctx_of(f);
+	assert_reason(ctx, "0000:3b:00.0",
+		      "root filesystem on /dev/nvme0n1p2; "
+		      "/boot/efi on /dev/disk/by-uuid/7A3B-1C2D");
+	assert_reason(ctx, "0000:00:17.0", "/boot on /dev/sda2");
+	assert_not_critical(ctx, "0000:02:00.0");
+}
+
+static void test_btrfs_anonymous_dev(void **state)
+{
+	struct fx *f = *state;
+	struct pt_ctx *ctx;
+
+	root_port_and_nvme(f);
+	two_sata(f);
+	/* 0:31 is in no dev/block: the source names the device */
+	mountinfo(f,
+		  "26 1 0:31 /@rootfs / rw - btrfs /dev/sda2 rw,subvolid=256\n");
+	/* the filesystem spans sda2 and sdb2: both controllers carry it */
+	tu_symlink(f->sys, "fs/btrfs/0f3c8e52-1111-4a0b-9c4c-3a3b2b1c0d0e/devices/sda2",
+		   "../../../../devices/" AHCI "/ata1/host0/target0:0:0/0:0:0:0/block/sda/sda2");
+	tu_symlink(f->sys, "fs/btrfs/0f3c8e52-1111-4a0b-9c4c-3a3b2b1c0d0e/devices/sdb2",
+		   "../../../../devices/" HBA "/host1/target1:0:0/1:0:0:0/block/sdb/sdb2");
+	tu_mkdir(f->sys, "fs/btrfs/features");
+	ctx = ctx_of(f);
+	assert_reason(ctx, "0000:00:17.0", "root filesystem on /dev/sda2");
+	assert_reason(ctx, "0000:02:00.0", "root filesystem on /dev/sda2");
+	assert_not_critical(ctx, "0000:3b:00.0");
+}
+
+static void test_btrfs_on_luks_dev_links(void **state)
+{
+	struct fx *f = *state;
+	struct pt_ctx *ctx;
+
+	root_port_and_nvme(f);
+	blk(f, "virtual/block/dm-1", "253:1", 0);
+	tu_write(f->sys, "devices/virtual/block/dm-1/dm/name", "luks-4f1e\n");
+	slave(f, "virtual/block/dm-1", NVME "/nvme/nvme0/nvme0n1/nvme0n1p2");
+	/* udev's links: /dev/mapper/root -> ../dm-1 via a by-label link */
+	tu_symlink(f->dev, "mapper/root", "../disk/by-label/root");
+	tu_symlink(f->dev, "disk/by-label/root", "../../dm-1");
+	mountinfo(f, "26 1 0:27 / / rw - btrfs /dev/mapper/root rw\n");
+	ctx = ctx_of(f);
+	assert_reason(ctx, "0000:3b:00.0", "root filesystem on /dev/mapper/root");
+}
+
+static void test_dm_name_without_dev(void **state)
+{
+	struct fx *f = *state;
+	struct pt_ctx *ctx;
+
+	root_port_and_nvme(f);
+	blk(f, "virtual/block/dm-1", "253:1", 0);
+	tu_write(f->sys, "devices/virtual/block/dm-1/dm/name", "luks-4f1e\n");
+	slave(f, "virtual/block/dm-1", NVME "/nvme/nvme0/nvme0n1/nvme0n1p2");
+	/* a captured tree: no /dev links, device-mapper names the device */
+	mountinfo(f, "26 1 0:27 / / rw - btrfs /dev/mapper/luks-4f1e rw\n");
+	ctx = ctx_of(f);
+	assert_reason(ctx, "0000:3b:00.0", "root filesystem on /dev/mapper/luks-4f1e");
+}
+
+static void test_nvme_multipath_and_loop(void **state)
+{
+	struct fx *f = *state;
+	struct pt_ctx *ctx;
+
+	pci(f, RP, 0x060400);
+	pci(f, NVME, 0x010802);
+	pci(f, RP "/0000:3c:00.0", 0x010802);
+	tu_mkdir(f->sys, "devices/" NVME "/nvme/nvme0");
+	tu_mkdir(f->sys, "devices/" RP "/0000:3c:00.0/nvme/nvme1");
+	blk(f, "virtual/nvme-subsystem/nvme-subsys0/nvme0n1", "259:0", 0);
+	blk(f, "virtual/nvme-subsystem/nvme-subsys0/nvme0n1/nvme0n1p1", "259:1", 1);
+	tu_symlink(f->sys, "devices/virtual/nvme-subsystem/nvme-subsys0/nvme0",
+		   "../../../" NVME "/nvme/nvme0");
+	tu_symlink(f->sys, "devices/virtual/nvme-subsystem/nvme-subsys0/nvme1",
+		   "../../../" RP "/0000:3c:00.0/nvme/nvme1");
+	link_dev(f, "class/nvme-subsystem/nvme-subsys0", 2,
+		 "virtual/nvme-subsystem/nvme-subsys0");
+	/* / on a loop device whose image lives on the multipath namespace */
+	blk(f, "virtual/block/loop0", "7:0", 0);
+	tu_write(f->sys, "devices/virtual/block/loop0/loop/backing_file",
+		 "/images/root.img\n");
+	mountinfo(f,
+		  "20 1 259:1 / /images rw - xfs /dev/nvme0n1p1 rw\n"
+		  "26 1 7:0 / / rw - ext4 /dev/loop0 rw\n");
+	ctx = ctx_of(f);
+	assert_reason(ctx, "0000:3b:00.0", "root filesystem on /dev/loop0");
+	assert_reason(ctx, "0000:3c:00.0", "root filesystem on /dev/loop0");
+}
+
+#define NIC0	"pci0000:00/0000:00:1c.4/0000:01:00.0"
+#define NIC1	"pci0000:00/0000:00:1c.4/0000:01:00.1"
+#define NIC2	"pci0000:00/0000:00:1c.5/0000:05:00.0"
+
+static void three_nics(struct fx *f)
+{
+	pci(f, "pci0000:00/0000:00:1c.4", 0x060400);
+	pci(f, "pci0000:00/0000:00:1c.5", 0x060400);
+	pci(f, NIC0, 0x020000);
+	pci(f, NIC1, 0x020000);
+	pci(f, NIC2, 0x020000);
+	net(f, NIC0 "/net/eth0");
+	net(f, NIC1 "/net/eth1");
+	net(f, NIC2 "/net/eth2");
+	net(f, "virtual/net/lo");
+}
+
+static void test_default_route_bond(void **state)
+{
+	struct fx *f = *state;
+	struct pt_ctx *ctx;
+
+	three_nics(f);
+	net(f, "virtual/net/bond0");
+	net_lower(f, "bond0", "lower_eth0", NIC0 "/net/eth0");
+	net_lower(f, "bond0", "lower_eth1", NIC1 "/net/eth1");
+	tu_write(f->proc, "net/route",
+		 "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n"
+		 "eth2\t0000A8C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n"
+		 "bond0\t00000000\t0100000A\t0003\t0\t0\t0\t00000000\t0\t0\t0\n"
+		 "bond0\t0000000A\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n");
+	ctx = ctx_of(f);
+	assert_reason(ctx, "0000:01:00.0", "default route via bond0 (eth0)");
+	assert_reason(ctx, "0000:01:00.1", "default route via bond0 (eth1)");
+	assert_not_critical(ctx, "0000:05:00.0");
+}
+
+static void test_ipv6_only_bridge(void **state)
+{
+	struct fx *f = *state;
+	struct pt_ctx *ctx;
+
+	three_nics(f);
+	/* br0 has a VLAN of eth2 as its port */
+	net(f, "virtual/net/br0");
+	net(f, "virtual/net/eth2.100");
+	tu_symlink(f->sys, "devices/virtual/net/br0/brif/eth2.100",
+		   "../../eth2.100/brport");
+	net_lower(f, "eth2.100", "lower_eth2", NIC2 "/net/eth2");
+	/* an IPv4 table without a default route */
+	tu_write(f->proc, "net/route",
+		 "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n"
+		 "eth0\t0000A8C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n");
+	tu_write(f->proc, "net/ipv6_route",
+		 "fe800000000000000000000000000000 40 00000000000000000000000000000000 00 00000000000000000000000000000000 00000100 00000001 00000000 00000001     eth0\n"
+		 "00000000000000000000000000000000 00 00000000000000000000000000000000 00 fe800000000000000000000000000001 00000400 00000002 00000000 00000003      br0\n"
+		 "00000000000000000000000000000000 00 00000000000000000000000000000000 00 00000000000000000000000000000000 ffffffff 00000001 00000000 00200200       lo\n");
+	ctx = ctx_of(f);
+	assert_reason(ctx, "0000:05:00.0", "IPv6 default route via br0 (eth2)");
+	assert_not_critical(ctx, "0000:01:00.0");
+	assert_not_critical(ctx, "0000:01:00.1");
+}
+
+static void test_both_routes_one_nic(void **state)
+{
+	struct fx *f = *state;
+	struct pt_ctx *ctx;
+
+	three_nics(f);
+	tu_write(f->proc, "net/route",
+		 "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n"
+		 "eth0\t00000000\t010200C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n"
+		 /* a rejected default route is no route */
+		 "eth1\t00000000\t00000000\t0201\t0\t0\t0\t00000000\t0\t0\t0\n");
+	tu_write(f->proc, "net/ipv6_route",
+		 "00000000000000000000000000000000 00 00000000000000000000000000000000 00 fd000000000000000000000000000001 00000400 00000002 00000000 00000003     eth0\n");
+	ctx = ctx_of(f);
+	assert_reason(ctx, "0000:01:00.0",
+		      "default route via eth0; IPv6 default route via eth0");
+	assert_not_critical(ctx, "0000:01:00.1");
+}
+
+static void test_boot_vga(void **state)
+{
+	struct fx *f = *state;
+	struct pt_ctx *ctx;
+
+	pci(f, "pci0000:00/0000:00:02.0", 0x030000);
+	tu_write(f->sys, "devices/pci0000:00/0000:00:02.0/boot_vga", "1\n");
+	pci(f, "pci0000:00/0000:00:01.0", 0x060400);
+	pci(f, "pci0000:00/0000:00:01.0/0000:01:00.0", 0x030000);
+	tu_write(f->sys, "devices/pci0000:00/0000:00:01.0/0000:01:00.0/boot_vga", "0\n");
+	ctx = ctx_of(f);
+	assert_reason(ctx, "0000:00:02.0", "boot VGA device");
+	assert_not_critical(ctx, "0000:01:00.0");
+}
+
+static void test_bridges(void **state)
+{
+	struct fx *f = *state;
+	struct pt_ctx *ctx;
+
+	pci(f, "pci0000:00/0000:00:00.0", 0x060000);
+	pci(f, "pci0000:00/0000:00:01.0", 0x060400);
+	/* a PCIe switch: upstream port, downstream port, endpoint */
+	pci(f, "pci0000:00/0000:00:01.0/0000:01:00.0", 0x060400);
+	pci(f, "pci0000:00/0000:00:01.0/0000:01:00.0/0000:02:08.0", 0x060400);
+	pci(f, "pci0000:00/0000:00:01.0/0000:01:00.0/0000:02:08.0/0000:03:00.0",
+	    0x010802);
+	/* a root port under a second host bridge, in PCI domain 1 */
+	pci(f, "pci0001:00/0001:00:02.0", 0x060400);
+	pci(f, "pci0000:00/0000:00:1f.0", 0x060100);	/* ISA bridge */
+	ctx = ctx_of(f);
+	assert_reason(ctx, "0000:00:00.0", "host bridge");
+	assert_reason(ctx, "0000:00:01.0", "root port");
+	assert_reason(ctx, "0000:01:00.0", "PCI bridge");
+	assert_reason(ctx, "0000:02:08.0", "PCI bridge");
+	assert_reason(ctx, "0001:00:02.0", "root port");
+	assert_not_critical(ctx, "0000:03:00.0");
+	assert_not_critical(ctx, "0000:00:1f.0");
+}
+
+static void test_no_proc_files(void **state)
+{
+	struct fx *f = *state;
+	struct pt_ctx *ctx;
+
+	root_port_and_nvme(f);
+	three_nics(f);
+	ctx = ctx_of(f);
+	assert_not_critical(ctx, "0000:3b:00.0");
+	assert_not_critical(ctx, "0000:01:00.0");
+	assert_not_critical(ctx, "0000:05:00.0");
+	/* bridges need no proc file */
+	assert_reason(ctx, "0000:00:1d.0", "root port");
+	assert_reason(ctx, "0000:00:00.0", "host bridge");
+}
+
+static void test_unknown_sources_skipped(void **state)
+{
+	struct fx *f = *state;
+	struct pt_ctx *ctx;
+
+	root_port_and_nvme(f);
+	/* overlay root, a zram swap, a stacking loop, a missing interface */
+	blk(f, "virtual/block/zram0", "252:0", 0);
+	blk(f, "virtual/block/dm-0", "253:0", 0);
+	blk(f, "virtual/block/dm-1", "253:1", 0);
+	slave(f, "virtual/block/dm-0", "virtual/block/dm-1");
+	slave(f, "virtual/block/dm-1", "virtual/block/dm-0");
+	mountinfo(f, "26 1 0:40 / / rw - overlay overlay rw,lowerdir=/a\n"
+		  "27 26 253:0 / /boot rw - ext4 /dev/dm-0 rw\n"
+		  "garbage line\n");
+	tu_write(f->proc, "swaps", "Filename Type Size Used Priority\n"
+		 "/dev/zram0 partition 1000 0 100\n");
+	tu_write(f->proc, "net/route", "Iface Destination\n"
+		 "wlan9\t00000000\t00000000\t0003\t0\t0\t0\t00000000\t0\t0\t0\n");
+	ctx = ctx_of(f);
+	assert_not_critical(ctx, "0000:3b:00.0");
+	assert_reason(ctx, "0000:00:1d.0", "root port");
+}
+
+/* Reasons are joined with "; " and deduplicated by whole item. */
+static void test_reason_join(void **state)
+{
+	char *r = NULL;
+
+	(void)state;
+	assert_int_equal(pt__append_reason(&r, "swap on /dev/sda10"), 0);
+	assert_int_equal(pt__append_reason(&r, "swap on /dev/sda1"), 0);
+	assert_int_equal(pt__append_reason(&r, "swap on /dev/sda10"), 0);
+	assert_int_equal(pt__append_reason(&r, "swap on /dev/sda1"), 0);
+	assert_string_equal(r, "swap on /dev/sda10; swap on /dev/sda1");
+	free(r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_nvme_partition, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lvm_md_two_disks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_swap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_boot_separate_controller, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_btrfs_anonymous_dev, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_btrfs_on_luks_dev_links, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dm_name_without_dev, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nvme_multipath_and_loop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_default_route_bond, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ipv6_only_bridge, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_both_routes_one_nic, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_boot_vga, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bridges, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_proc_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_sources_skipped, setup, teardown),
+		cmocka_unit_test(test_reason_join),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
