@@ -1,0 +1,304 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Write the USB trees the usb/ tests run under, in umockdev's record format.
+
+The .umockdev files are what umockdev-record prints: one paragraph per
+sysfs device, P: path, E: udev properties, A: text attributes (\\n
+escaped), H: binary attributes in hex, L: links, N: the /dev node. This
+script only spells the descriptors out so that they can be read and
+changed; the test usb/fixture-up-to-date checks that the committed files
+are what it writes. Regenerate with
+
+    python3 tests/usb/mkfixture.py host > tests/usb/host.umockdev
+    python3 tests/usb/mkfixture.py no-usb > tests/usb/no-usb.umockdev
+
+The host: one xHCI controller (PCI 0000:00:14.0) with its USB 2 root hub
+(bus 1) and USB 3 root hub (bus 2).
+
+  usb1    1d6b:0002 root hub                         hub
+  1-2     1050:0407 YubiKey, serial 16612001         usbhid, usbhid, -
+  1-4     05e3:0610 USB 2.1 hub (no serial)          hub
+  1-4.1   1050:0407 YubiKey, serial 16612002         usbhid, usbhid, -
+  1-4.3   1050:0407 YubiKey, serial 16612003         usbhid, usbhid, -
+  1-4.4   cafe:4011 CDC ACM gadget, no strings       cdc_acm, cdc_acm
+  1-10    046d:c077 low-speed mouse, no serial       usbhid
+  usb2    1d6b:0003 root hub, 10 Gbit/s              hub
+  2-1     0781:5583 SanDisk stick, 5 Gbit/s          usb-storage
+
+The three YubiKeys share vendor:product and all strings but the serial.
+udev enumerates 1-10 before 1-2 (syspath order), so the tests also see
+that pt sorts port paths numerically. Vendor cafe (TinyUSB's) is in no
+usb.ids, so its names are unknown on every host.
+
+no-usb: the same xHCI controller bound to vfio-pci (given to a guest), so
+the host has no USB bus at all.
+"""
+import os
+import struct
+import sys
+
+KERNEL = "6.1.0-28-amd64"
+HC_BDF = "0000:00:14.0"
+HC_PATH = "/devices/pci0000:00/" + HC_BDF
+
+
+def dev_desc(bcd_usb, cls, sub, proto, mps0, vid, pid, bcd_dev, i_mfr, i_prod,
+             i_ser, n_cfg=1):
+    return struct.pack("<BBHBBBBHHHBBBB", 18, 1, bcd_usb, cls, sub, proto, mps0,
+                       vid, pid, bcd_dev, i_mfr, i_prod, i_ser, n_cfg)
+
+
+def config(value, attrs, max_power, body, n_intf):
+    return struct.pack("<BBHBBBBB", 9, 2, 9 + len(body), n_intf, value, 0, attrs,
+                       max_power) + body
+
+
+def intf(num, n_ep, cls, sub, proto, alt=0):
+    return struct.pack("<BBBBBBBBB", 9, 4, num, alt, n_ep, cls, sub, proto, 0)
+
+
+def ep(addr, attrs, mps, interval):
+    return struct.pack("<BBBBHB", 7, 5, addr, attrs, mps, interval)
+
+
+def ss_companion(burst=0, attrs=0, bytes_per_interval=0):
+    return struct.pack("<BBBBH", 6, 0x30, burst, attrs, bytes_per_interval)
+
+
+def hid(report_len):
+    return struct.pack("<BBHBBBH", 9, 0x21, 0x0111, 0, 1, 0x22, report_len)
+
+
+def cdc_functional():
+    # header, call management, ACM, union
+    return (bytes([5, 0x24, 0x00, 0x10, 0x01]) + bytes([5, 0x24, 0x01, 0x00, 0x01]) +
+            bytes([4, 0x24, 0x02, 0x02]) + bytes([5, 0x24, 0x06, 0x00, 0x01]))
+
+
+def ccid_class():
+    # CCID class descriptor: bcdCCID 1.10, one slot, the rest left zero
+    return bytes([54, 0x21, 0x10, 0x01, 0x00, 0x07]) + bytes(48)
+
+
+def hub_config(ss=False):
+    body = intf(0, 1, 0x09, 0, 0) + ep(0x81, 0x03, 2 if ss else 1, 12)
+    if ss:
+        body += ss_companion(0, 0, 2)
+    return config(1, 0xe0, 0, body, 1)
+
+
+def yubikey_config():
+    body = (intf(0, 1, 0x03, 0x01, 0x01) + hid(71) + ep(0x81, 0x03, 8, 10) +
+            intf(1, 2, 0x03, 0x00, 0x00) + hid(34) + ep(0x04, 0x03, 64, 2) +
+            ep(0x84, 0x03, 64, 2) +
+            intf(2, 3, 0x0b, 0x00, 0x00) + ccid_class() +
+            ep(0x02, 0x02, 64, 0) + ep(0x85, 0x02, 64, 0) + ep(0x83, 0x03, 8, 255))
+    return config(1, 0x80, 15, body, 3)
+
+
+def acm_config():
+    body = (bytes([8, 0x0b, 0, 2, 0x02, 0x02, 0x00, 0]) +  # IAD
+            intf(0, 1, 0x02, 0x02, 0x00) + cdc_functional() + ep(0x81, 0x03, 8, 16) +
+            intf(1, 2, 0x0a, 0x00, 0x00) + ep(0x02, 0x02, 64, 0) + ep(0x82, 0x02, 64, 0))
+    return config(1, 0x80, 50, body, 2)
+
+
+def mouse_config():
+    body = intf(0, 1, 0x03, 0x01, 0x02) + hid(52) + ep(0x81, 0x03, 4, 10)
+    return config(1, 0xa0, 50, body, 1)
+
+
+def storage_config():
+    body = (intf(0, 2, 0x08, 0x06, 0x50) + ep(0x81, 0x02, 1024, 0) + ss_companion(15) +
+            ep(0x02, 0x02, 1024, 0) + ss_companion(15))
+    return config(1, 0x80, 112, body, 1)
+
+
+def A(key, val):
+    return "A: %s=%s" % (key, str(val).replace("\\", "\\\\").replace("\n", "\\n"))
+
+
+class Dev:
+    def __init__(self, name, parent, busnum, devnum, speed, desc, conf, intfs,
+                 mfr=None, prod=None, serial=None, maxchild=0, removable="removable",
+                 ver=None):
+        self.name, self.parent, self.busnum, self.devnum = name, parent, busnum, devnum
+        self.speed, self.desc, self.conf, self.intfs = speed, desc, conf, intfs
+        self.mfr, self.prod, self.serial = mfr, prod, serial
+        self.maxchild, self.removable = maxchild, removable
+        self.path = (parent.path if parent else HC_PATH) + "/" + name
+        d = struct.unpack("<BBHBBBBHHHBBBB", desc)
+        self.bcd_usb, self.cls, self.sub, self.proto, self.mps0 = d[2:7]
+        self.vid, self.pid, self.bcd_dev = d[7:10]
+        self.cfg_attrs, self.max_power = conf[7], conf[8]
+
+    def devpath(self):
+        return "0" if self.name.startswith("usb") else self.name.split("-", 1)[1]
+
+    def dotdots(self):
+        return "../" * (len(self.path.strip("/").split("/")))
+
+    def lines(self):
+        out = []
+        blob = (self.desc + self.conf).hex().upper()
+        node = "bus/usb/%03d/%03d" % (self.busnum, self.devnum)
+        minor = (self.busnum - 1) * 128 + self.devnum - 1
+        out.append("P: " + self.path)
+        out.append("N: %s=%s" % (node, blob))
+        out += ["E: BUSNUM=%03d" % self.busnum, "E: DEVNAME=/dev/" + node,
+                "E: DEVNUM=%03d" % self.devnum, "E: DEVTYPE=usb_device",
+                "E: DRIVER=usb", "E: MAJOR=189", "E: MINOR=%d" % minor,
+                "E: PRODUCT=%x/%x/%x" % (self.vid, self.pid, self.bcd_dev),
+                "E: SUBSYSTEM=usb",
+                "E: TYPE=%d/%d/%d" % (self.cls, self.sub, self.proto)]
+        out += [A("authorized", "1\n"), A("avoid_reset_quirk", "0\n"),
+                A("bConfigurationValue", "1\n"),
+                A("bDeviceClass", "%02x\n" % self.cls),
+                A("bDeviceProtocol", "%02x\n" % self.proto),
+                A("bDeviceSubClass", "%02x\n" % self.sub),
+                A("bMaxPacketSize0", "%d\n" % self.mps0),
+                A("bMaxPower", "%dmA\n" % (self.max_power * (8 if self.speed >= 5000 else 2))),
+                A("bNumConfigurations", "1\n"),
+                A("bNumInterfaces", "%2d\n" % len(self.intfs)),
+                A("bcdDevice", "%04x\n" % self.bcd_dev),
+                A("bmAttributes", "%2x\n" % self.cfg_attrs),
+                A("busnum", "%d\n" % self.busnum), A("configuration", "\n")]
+        out.append("H: descriptors=" + blob)
+        out += [A("dev", "189:%d\n" % minor), A("devnum", "%d\n" % self.devnum),
+                A("devpath", self.devpath() + "\n"),
+                "L: driver=%sbus/usb/drivers/usb" % self.dotdots(),
+                A("idProduct", "%04x\n" % self.pid), A("idVendor", "%04x\n" % self.vid)]
+        for key, val in (("manufacturer", self.mfr), ("product", self.prod)):
+            if val is not None:
+                out.append(A(key, val + "\n"))
+        out += [A("maxchild", "%d\n" % self.maxchild), A("quirks", "0x0\n"),
+                A("removable", self.removable + "\n")]
+        if self.serial is not None:
+            out.append(A("serial", self.serial + "\n"))
+        out += [A("speed", ("%g" % self.speed) + "\n"),
+                A("version", "%2x.%02x\n" % (self.bcd_usb >> 8, self.bcd_usb & 0xff))]
+        paras = ["\n".join(out)]
+        for num, (cls, sub, proto, n_ep, driver) in enumerate(self.intfs):
+            iname = "%s:1.%d" % (self.name, num)
+            ipath = self.path + "/" + iname
+            alias = "usb:v%04Xp%04Xd%04Xdc%02Xdsc%02Xdp%02Xic%02Xisc%02Xip%02Xin%02X" % (
+                self.vid, self.pid, self.bcd_dev, self.cls, self.sub, self.proto,
+                cls, sub, proto, num)
+            lines = ["P: " + ipath, "E: DEVTYPE=usb_interface"]
+            if driver:
+                lines.append("E: DRIVER=" + driver)
+            lines += ["E: INTERFACE=%d/%d/%d" % (cls, sub, proto), "E: MODALIAS=" + alias,
+                      "E: PRODUCT=%x/%x/%x" % (self.vid, self.pid, self.bcd_dev),
+                      "E: SUBSYSTEM=usb",
+                      "E: TYPE=%d/%d/%d" % (self.cls, self.sub, self.proto),
+                      A("authorized", "1\n"), A("bAlternateSetting", " 0\n"),
+                      A("bInterfaceClass", "%02x\n" % cls),
+                      A("bInterfaceNumber", "%02x\n" % num),
+                      A("bInterfaceProtocol", "%02x\n" % proto),
+                      A("bInterfaceSubClass", "%02x\n" % sub),
+                      A("bNumEndpoints", "%02x\n" % n_ep)]
+            if driver:
+                lines.append("L: driver=%sbus/usb/drivers/%s" % (
+                    "../" * len(ipath.strip("/").split("/")), driver))
+            lines += [A("modalias", alias + "\n"), A("supports_autosuspend", "1\n")]
+            paras.append("\n".join(lines))
+        return paras
+
+
+def pci_controller(driver="xhci_hcd"):
+    cfg = bytearray(64)
+    struct.pack_into("<HHHHBBBBBBBB", cfg, 0, 0x8086, 0xa36d, 0x0406, 0x0290,
+                     0x10, 0x30, 0x03, 0x0c, 0, 0, 0x80, 0)
+    struct.pack_into("<I", cfg, 0x10, 0xa1100004)
+    struct.pack_into("<HH", cfg, 0x2c, 0x17aa, 0x312d)
+    cfg[0x3c], cfg[0x3d] = 0xff, 0x01
+    res = ("0x00000000a1100000 0x00000000a110ffff 0x0000000000140204\n" +
+           "0x0000000000000000 0x0000000000000000 0x0000000000000000\n" * 12)
+    lines = ["P: " + HC_PATH, "E: DRIVER=" + driver, "E: PCI_CLASS=C0330",
+             "E: PCI_ID=8086:A36D", "E: PCI_SLOT_NAME=" + HC_BDF,
+             "E: PCI_SUBSYS_ID=17AA:312D", "E: SUBSYSTEM=pci",
+             "E: MODALIAS=pci:v00008086d0000A36Dsv000017AAsd0000312Dbc0Csc03i30",
+             A("class", "0x0c0330\n"), "H: config=" + bytes(cfg).hex().upper(),
+             A("device", "0xa36d\n"), A("dma_mask_bits", "64\n"),
+             "L: driver=../../../bus/pci/drivers/" + driver, A("enable", "1\n"),
+             A("irq", "125\n"), A("local_cpulist", "0-7\n"),
+             A("modalias", "pci:v00008086d0000A36Dsv000017AAsd0000312Dbc0Csc03i30\n"),
+             A("numa_node", "-1\n"), A("resource", res), A("revision", "0x10\n"),
+             A("subsystem_device", "0x312d\n"), A("subsystem_vendor", "0x17aa\n"),
+             A("vendor", "0x8086\n")]
+    return "\n".join(lines)
+
+
+def host():
+    hcd = "Linux %s xhci-hcd" % KERNEL
+    yk = dict(mfr="Yubico", prod="YubiKey OTP+FIDO+CCID")
+    yk_intfs = [(3, 1, 1, 1, "usbhid"), (3, 0, 0, 2, "usbhid"), (11, 0, 0, 3, None)]
+
+    def yubikey(name, parent, devnum, serial):
+        return Dev(name, parent, 1, devnum, 12,
+                   dev_desc(0x0200, 0, 0, 0, 64, 0x1050, 0x0407, 0x0543, 1, 2, 3),
+                   yubikey_config(), yk_intfs, serial=serial, **yk)
+
+    usb1 = Dev("usb1", None, 1, 1, 480,
+               dev_desc(0x0200, 9, 0, 1, 64, 0x1d6b, 0x0002, 0x0601, 3, 2, 1),
+               hub_config(), [(9, 0, 0, 1, "hub")], mfr=hcd, prod="xHCI Host Controller",
+               serial=HC_BDF, maxchild=12, removable="unknown")
+    hub = Dev("1-4", usb1, 1, 4, 480,
+              dev_desc(0x0210, 9, 0, 2, 64, 0x05e3, 0x0610, 0x9226, 1, 2, 0),
+              hub_config(), [(9, 0, 0, 1, "hub")], mfr="GenesysLogic", prod="USB2.1 Hub",
+              maxchild=4)
+    usb2 = Dev("usb2", None, 2, 1, 10000,
+               dev_desc(0x0310, 9, 0, 3, 9, 0x1d6b, 0x0003, 0x0601, 3, 2, 1),
+               hub_config(ss=True), [(9, 0, 0, 1, "hub")], mfr=hcd,
+               prod="xHCI Host Controller", serial=HC_BDF, maxchild=4, removable="unknown")
+    devs = [
+        usb1,
+        yubikey("1-2", usb1, 3, "16612001"),
+        hub,
+        yubikey("1-4.1", hub, 6, "16612002"),
+        yubikey("1-4.3", hub, 7, "16612003"),
+        Dev("1-4.4", hub, 1, 8, 12,
+            dev_desc(0x0200, 0xef, 2, 1, 64, 0xcafe, 0x4011, 0x0100, 0, 0, 0),
+            acm_config(), [(2, 2, 0, 1, "cdc_acm"), (10, 0, 0, 2, "cdc_acm")]),
+        Dev("1-10", usb1, 1, 5, 1.5,
+            dev_desc(0x0200, 0, 0, 0, 8, 0x046d, 0xc077, 0x7200, 1, 2, 0),
+            mouse_config(), [(3, 1, 2, 1, "usbhid")], mfr="Logitech",
+            prod="USB Optical Mouse"),
+        usb2,
+        Dev("2-1", usb2, 2, 2, 5000,
+            dev_desc(0x0320, 0, 0, 0, 9, 0x0781, 0x5583, 0x0100, 1, 2, 3),
+            storage_config(), [(8, 6, 0x50, 2, "usb-storage")], mfr="SanDisk",
+            prod="Ultra Fit", serial="4C530001230517111432"),
+    ]
+    paras = [pci_controller()]
+    for d in devs:
+        paras += d.lines()
+    return "\n\n".join(paras) + "\n"
+
+
+FIXTURES = {
+    "host": host,
+    "no-usb": lambda: pci_controller("vfio-pci") + "\n",
+}
+
+
+def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--check":
+        stale = []
+        for name, make in FIXTURES.items():
+            path = os.path.join(sys.argv[2], name + ".umockdev")
+            with open(path) as f:
+                if f.read() != make():
+                    stale.append(path)
+        for path in stale:
+            print("%s differs from what %s writes; regenerate it" % (path, sys.argv[0]))
+        return 1 if stale else 0
+    if len(sys.argv) != 2 or sys.argv[1] not in FIXTURES:
+        print("usage: %s host|no-usb  |  --check DIR" % sys.argv[0], file=sys.stderr)
+        return 2
+    sys.stdout.write(FIXTURES[sys.argv[1]]())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
