@@ -205,27 +205,34 @@ class Dev:
         return paras
 
 
+# Sunrise Point-LP xHCI in a Dell Latitude E7470: ids that pci.ids names,
+# so libpci never falls back to the hwdb for them.
+PCI_VID, PCI_DID, PCI_SVID, PCI_SDID, PCI_REV = 0x8086, 0x9d2f, 0x1028, 0x06dc, 0x21
+
+
 def pci_controller(driver="xhci_hcd"):
     cfg = bytearray(64)
-    struct.pack_into("<HHHHBBBBBBBB", cfg, 0, 0x8086, 0xa36d, 0x0406, 0x0290,
-                     0x10, 0x30, 0x03, 0x0c, 0, 0, 0x80, 0)
+    struct.pack_into("<HHHHBBBBBBBB", cfg, 0, PCI_VID, PCI_DID, 0x0406, 0x0290,
+                     PCI_REV, 0x30, 0x03, 0x0c, 0, 0, 0x80, 0)
     struct.pack_into("<I", cfg, 0x10, 0xa1100004)
-    struct.pack_into("<HH", cfg, 0x2c, 0x17aa, 0x312d)
+    struct.pack_into("<HH", cfg, 0x2c, PCI_SVID, PCI_SDID)
     cfg[0x3c], cfg[0x3d] = 0xff, 0x01
     res = ("0x00000000a1100000 0x00000000a110ffff 0x0000000000140204\n" +
            "0x0000000000000000 0x0000000000000000 0x0000000000000000\n" * 12)
+    alias = "pci:v%08Xd%08Xsv%08Xsd%08Xbc0Csc03i30" % (PCI_VID, PCI_DID, PCI_SVID, PCI_SDID)
     lines = ["P: " + HC_PATH, "E: DRIVER=" + driver, "E: PCI_CLASS=C0330",
-             "E: PCI_ID=8086:A36D", "E: PCI_SLOT_NAME=" + HC_BDF,
-             "E: PCI_SUBSYS_ID=17AA:312D", "E: SUBSYSTEM=pci",
-             "E: MODALIAS=pci:v00008086d0000A36Dsv000017AAsd0000312Dbc0Csc03i30",
+             "E: PCI_ID=%04X:%04X" % (PCI_VID, PCI_DID), "E: PCI_SLOT_NAME=" + HC_BDF,
+             "E: PCI_SUBSYS_ID=%04X:%04X" % (PCI_SVID, PCI_SDID), "E: SUBSYSTEM=pci",
+             "E: MODALIAS=" + alias,
              A("class", "0x0c0330\n"), "H: config=" + bytes(cfg).hex().upper(),
-             A("device", "0xa36d\n"), A("dma_mask_bits", "64\n"),
+             A("device", "0x%04x\n" % PCI_DID), A("dma_mask_bits", "64\n"),
              "L: driver=../../../bus/pci/drivers/" + driver, A("enable", "1\n"),
              A("irq", "125\n"), A("local_cpulist", "0-7\n"),
-             A("modalias", "pci:v00008086d0000A36Dsv000017AAsd0000312Dbc0Csc03i30\n"),
-             A("numa_node", "-1\n"), A("resource", res), A("revision", "0x10\n"),
-             A("subsystem_device", "0x312d\n"), A("subsystem_vendor", "0x17aa\n"),
-             A("vendor", "0x8086\n")]
+             A("modalias", alias + "\n"),
+             A("numa_node", "-1\n"), A("resource", res), A("revision", "0x%02x\n" % PCI_REV),
+             A("subsystem_device", "0x%04x\n" % PCI_SDID),
+             A("subsystem_vendor", "0x%04x\n" % PCI_SVID),
+             A("vendor", "0x%04x\n" % PCI_VID)]
     return "\n".join(lines)
 
 
