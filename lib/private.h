@@ -134,6 +134,8 @@ int pt__sysfs_read_long(int dirfd, const char *name, long *val);
 /* Basename of a symlink's target ("driver" -> "vfio-pci"); length or -errno. */
 ssize_t pt__sysfs_readlink_base(int dirfd, const char *name, char *buf,
 				size_t len);
+/* 0 when name below dirfd exists (an ACPI table mode 0400 too), or -errno. */
+int pt__sysfs_exists(int dirfd, const char *name);
 /* Raw symlink target; length or -errno. */
 ssize_t pt__sysfs_readlink(int dirfd, const char *name, char *buf, size_t len);
 /*

@@ -164,6 +164,15 @@ int pt__sysfs_read_long(int dirfd, const char *name, long *val)
 	return 0;
 }
 
+int pt__sysfs_exists(int dirfd, const char *name)
+{
+	struct stat st;
+
+	if (!rel_is_valid(name))
+		return -EINVAL;
+	return fstatat(dirfd, name, &st, 0) < 0 ? -errno : 0;
+}
+
 ssize_t pt__sysfs_readlink(int dirfd, const char *name, char *buf, size_t len)
 {
 	ssize_t n;

@@ -1,0 +1,957 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The passthrough doctor: can this host give PCI devices to KVM guests,
+ * and if not, what exactly to change. Every finding has a stable id, a
+ * status, one sentence saying what was found, and (unless it is fine) a
+ * fix that names the firmware setting or the command to run. Everything
+ * is read below the context's roots: cpuinfo, cmdline and interrupts
+ * from proc; class/iommu, kernel/iommu_groups, the ACPI table names and
+ * module/ from sysfs; kvm from dev; modules.dep and modules.builtin from
+ * the modules directory.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "private.h"
+
+struct pt_check {
+	struct pt_check *next;
+	const char *id;			/* static */
+	enum pt_check_status status;
+	char *message;
+	char *fix;			/* NULL when ok */
+};
+
+enum vendor { VENDOR_UNKNOWN, VENDOR_INTEL, VENDOR_AMD };
+
+enum module_state {
+	MOD_MISSING,
+	MOD_LOADED,		/* module/<name>/initstate */
+	MOD_BUILTIN,		/* module/<name> without initstate, modules.builtin */
+	MOD_AVAILABLE,		/* in modules.dep */
+};
+
+struct host {
+	struct pt_ctx *ctx;
+	struct pt_check **tail;
+	int r;
+
+	/* cpuinfo */
+	bool cpuinfo_read;
+	enum vendor vendor;
+	bool virt_flag;			/* vmx or svm */
+	bool hypervisor;		/* a virtual machine */
+
+	/* cmdline, split; up to "--" */
+	bool cmdline_read;
+	char **args;
+	size_t n_args;
+
+	/* IOMMU */
+	int n_groups;
+	bool dmar, ivrs, viot;		/* ACPI tables */
+	int dmar_units, ivhd_units, other_units;
+	char other_unit[64];
+
+	/* modules dir */
+	bool modules_dir;		/* modules.dep readable */
+	char *dep, *builtin;		/* file contents, or NULL */
+};
+
+/* ---- findings ----------------------------------------------------------- */
+
+static void add(struct host *h, const char *id, enum pt_check_status status,
+		const char *fix, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static void add(struct host *h, const char *id, enum pt_check_status status,
+		const char *fix, const char *fmt, ...)
+{
+	struct pt_check *c;
+	va_list ap;
+	int n;
+
+	if (h->r < 0)
+		return;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		goto enomem;
+	c->id = id;
+	c->status = status;
+	va_start(ap, fmt);
+	n = vasprintf(&c->message, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		c->message = NULL;
+		goto enomem;
+	}
+	if (status != PT_CHECK_OK && fix && !(c->fix = strdup(fix)))
+		goto enomem;
+	dbg(h->ctx, "%s: %s: %s\n", id, status == PT_CHECK_OK ? "ok" :
+	    status == PT_CHECK_WARN ? "warn" : "fail", c->message);
+	*h->tail = c;
+	h->tail = &c->next;
+	return;
+enomem:
+	if (c) {
+		free(c->message);
+		free(c);
+	}
+	h->r = -ENOMEM;
+}
+
+static const char *iommu_name(const struct host *h)
+{
+	switch (h->vendor) {
+	case VENDOR_INTEL:
+		return "VT-d";
+	case VENDOR_AMD:
+		return "AMD-Vi (IOMMU)";
+	default:
+		return "the IOMMU";
+	}
+}
+
+static const char *virt_name(const struct host *h)
+{
+	switch (h->vendor) {
+	case VENDOR_INTEL:
+		return "VT-x";
+	case VENDOR_AMD:
+		return "AMD-V (SVM)";
+	default:
+		return "hardware virtualization";
+	}
+}
+
+/* ---- reading the host --------------------------------------------------- */
+
+static char *read_fd(int fd)
+{
+	size_t len = 0, cap = 0;
+	char *buf = NULL, *n;
+	ssize_t r;
+
+	for (;;) {
+		if (cap - len < 4096) {
+			cap = cap ? cap * 2 : 16384;
+			n = realloc(buf, cap);
+			if (!n)
+				goto fail;
+			buf = n;
+		}
+		r = read(fd, buf + len, cap - len - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			goto fail;
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	buf[len] = '\0';
+	close(fd);
+	return buf;
+fail:
+	free(buf);
+	close(fd);
+	return NULL;
+}
+
+/* A whole proc file, or NULL (missing: logged). */
+static char *read_proc(struct host *h, const char *rel)
+{
+	int fd = pt__proc_open(h->ctx, rel);
+	char *s;
+
+	if (fd < 0) {
+		dbg(h->ctx, "%s/%s: %s\n", h->ctx->proc_root, rel, strerror(-fd));
+		return NULL;
+	}
+	s = read_fd(fd);
+	if (!s)
+		h->r = h->r < 0 ? h->r : -ENOMEM;
+	return s;
+}
+
+static bool has_word(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = list; (p = strstr(p, word)); p += n)
+		if ((p == list || isspace((unsigned char)p[-1])) &&
+		    (!p[n] || isspace((unsigned char)p[n])))
+			return true;
+	return false;
+}
+
+/* "key\t\t: value" lines of the first processor. */
+static void read_cpuinfo(struct host *h)
+{
+	char *text = read_proc(h, "cpuinfo"), *line, *save;
+
+	if (!text)
+		return;
+	h->cpuinfo_read = true;
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *colon = strchr(line, ':'), *end;
+
+		if (!colon)
+			continue;
+		for (end = colon; end > line && isspace((unsigned char)end[-1]); end--)
+			;
+		*end = '\0';
+		if (!strcmp(line, "vendor_id")) {
+			if (strstr(colon + 1, "GenuineIntel"))
+				h->vendor = VENDOR_INTEL;
+			else if (strstr(colon + 1, "AuthenticAMD") ||
+				 strstr(colon + 1, "HygonGenuine"))
+				h->vendor = VENDOR_AMD;
+		} else if (!strcmp(line, "flags")) {
+			h->virt_flag = has_word(colon + 1, "vmx") ||
+				       has_word(colon + 1, "svm");
+			h->hypervisor = has_word(colon + 1, "hypervisor");
+			break;	/* the first processor tells */
+		}
+	}
+	free(text);
+}
+
+static void read_cmdline(struct host *h)
+{
+	char *text = read_proc(h, "cmdline"), *tok, *save;
+
+	if (!text)
+		return;
+	h->cmdline_read = true;
+	/* arguments after "--" go to init, not to the kernel */
+	for (tok = strtok_r(text, " \t\n", &save); tok && strcmp(tok, "--");
+	     tok = strtok_r(NULL, " \t\n", &save)) {
+		char **n = realloc(h->args, (h->n_args + 1) * sizeof(*n));
+
+		if (!n || !(n[h->n_args] = strdup(tok))) {
+			if (n)
+				h->args = n;
+			h->r = -ENOMEM;
+			break;
+		}
+		h->args = n;
+		h->n_args++;
+	}
+	free(text);
+}
+
+static bool arg_flag(const struct host *h, const char *arg)
+{
+	for (size_t i = 0; i < h->n_args; i++)
+		if (!strcmp(h->args[i], arg))
+			return true;
+	return false;
+}
+
+/* One of the comma-separated options of key= is opt. */
+static bool arg_has(const struct host *h, const char *key, const char *opt)
+{
+	size_t n = strlen(key), o = strlen(opt);
+
+	for (size_t i = 0; i < h->n_args; i++) {
+		const char *v = h->args[i];
+
+		if (strncmp(v, key, n) || v[n] != '=')
+			continue;
+		for (v += n + 1; *v; v += strcspn(v, ",") + (v[strcspn(v, ",")] ? 1 : 0))
+			if (!strncmp(v, opt, o) && (v[o] == ',' || !v[o]))
+				return true;
+	}
+	return false;
+}
+
+static bool all_digits(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return false;
+	return true;
+}
+
+static void read_iommu(struct host *h)
+{
+	struct dirent *e;
+	DIR *dir;
+	int fd;
+
+	h->n_groups = 0;
+	fd = pt__sysfs_open_dir(h->ctx, "kernel/iommu_groups");
+	if (fd >= 0 && (dir = fdopendir(fd))) {
+		while ((e = readdir(dir)))
+			if (all_digits(e->d_name))
+				h->n_groups++;
+		closedir(dir);
+	} else if (fd >= 0) {
+		close(fd);
+	}
+	fd = pt__sysfs_open_dir(h->ctx, "class/iommu");
+	if (fd >= 0 && (dir = fdopendir(fd))) {
+		while ((e = readdir(dir))) {
+			if (e->d_name[0] == '.')
+				continue;
+			if (!strncmp(e->d_name, "dmar", 4))
+				h->dmar_units++;
+			else if (!strncmp(e->d_name, "ivhd", 4))
+				h->ivhd_units++;
+			else if (!h->other_units++)
+				snprintf(h->other_unit, sizeof(h->other_unit), "%.63s",
+					 e->d_name);
+		}
+		closedir(dir);
+	} else if (fd >= 0) {
+		close(fd);
+	}
+	fd = pt__sysfs_open_dir(h->ctx, "firmware/acpi/tables");
+	if (fd >= 0) {
+		h->dmar = pt__sysfs_exists(fd, "DMAR") == 0;
+		h->ivrs = pt__sysfs_exists(fd, "IVRS") == 0;
+		h->viot = pt__sysfs_exists(fd, "VIOT") == 0;
+		close(fd);
+	}
+}
+
+static char *read_modules_file(struct host *h, const char *name)
+{
+	int fd = pt__modules_open(h->ctx, name);
+	char *s;
+
+	if (fd < 0) {
+		dbg(h->ctx, "%s/%s: %s\n", h->ctx->modules_dir, name,
+		    strerror(-fd));
+		return NULL;
+	}
+	s = read_fd(fd);
+	if (!s)
+		h->r = h->r < 0 ? h->r : -ENOMEM;
+	return s;
+}
+
+/*
+ * The line of modules.dep ("kernel/drivers/vfio/pci/vfio-pci.ko.xz: ...")
+ * or modules.builtin naming module name ('-' and '_' alike); its path is
+ * copied to path.
+ */
+static bool modules_list_has(const char *text, const char *name, char *path,
+			     size_t len)
+{
+	size_t nlen = strlen(name);
+
+	for (const char *line = text; line && *line;) {
+		const char *eol = strchr(line, '\n');
+		size_t plen = strcspn(line, ":\n");
+		const char *base = line;
+
+		for (const char *p = line; p < line + plen; p++)
+			if (*p == '/')
+				base = p + 1;
+		if ((size_t)(line + plen - base) > nlen && base[nlen] == '.' &&
+		    !strncmp(base + nlen, ".ko", 3)) {
+			size_t i;
+
+			for (i = 0; i < nlen; i++) {
+				char a = base[i] == '-' ? '_' : base[i];
+				char b = name[i] == '-' ? '_' : name[i];
+
+				if (a != b)
+					break;
+			}
+			if (i == nlen) {
+				snprintf(path, len, "%.*s", (int)plen, line);
+				return true;
+			}
+		}
+		line = eol ? eol + 1 : NULL;
+	}
+	return false;
+}
+
+static enum module_state module_state(struct host *h, const char *name,
+				      char *path, size_t len)
+{
+	char rel[80];
+	int fd;
+
+	path[0] = '\0';
+	snprintf(rel, sizeof(rel), "module/%s", name);
+	fd = pt__sysfs_open_dir(h->ctx, rel);
+	if (fd >= 0) {
+		/* only loadable modules have initstate */
+		bool loaded = pt__sysfs_exists(fd, "initstate") == 0;
+
+		close(fd);
+		return loaded ? MOD_LOADED : MOD_BUILTIN;
+	}
+	if (h->builtin && modules_list_has(h->builtin, name, path, len))
+		return MOD_BUILTIN;
+	if (h->dep && modules_list_has(h->dep, name, path, len))
+		return MOD_AVAILABLE;
+	return MOD_MISSING;
+}
+
+/* ---- the findings ------------------------------------------------------- */
+
+static void check_cpu_virt(struct host *h)
+{
+	const char *flag = h->vendor == VENDOR_AMD ? "svm" : "vmx";
+	char fix[256];
+
+	if (!h->cpuinfo_read) {
+		add(h, "cpu_virt", PT_CHECK_WARN,
+		    "point the proc root at a mounted proc filesystem",
+		    "cannot read %s/cpuinfo to tell whether the CPU supports "
+		    "virtualization", h->ctx->proc_root);
+		return;
+	}
+	if (h->virt_flag) {
+		add(h, "cpu_virt", PT_CHECK_OK, NULL,
+		    "the CPU supports %s (%s flag)", virt_name(h), flag);
+		return;
+	}
+	if (h->vendor == VENDOR_UNKNOWN) {
+		/* Arm and others show no such flag in cpuinfo */
+		add(h, "cpu_virt", PT_CHECK_WARN,
+		    "make sure the firmware starts the kernel with virtualization "
+		    "enabled (on Arm: in EL2); /dev/kvm appears when KVM works",
+		    "cpuinfo does not say whether this CPU supports "
+		    "virtualization");
+		return;
+	}
+	if (h->hypervisor) {
+		snprintf(fix, sizeof(fix),
+			 "enable nested virtualization in the hypervisor running this "
+			 "machine (KVM: %s nested=1 and -cpu host) or run on bare "
+			 "metal",
+			 h->vendor == VENDOR_AMD ? "kvm_amd" : "kvm_intel");
+		add(h, "cpu_virt", PT_CHECK_FAIL, fix,
+		    "%s is not available: this is a virtual machine and its CPU "
+		    "has no %s flag, so KVM cannot run guests here", virt_name(h),
+		    flag);
+		return;
+	}
+	snprintf(fix, sizeof(fix), "enable %s in the BIOS/UEFI setup",
+		 h->vendor == VENDOR_AMD ?
+		 "AMD-V (SVM Mode)" : "Intel VT-x (Virtualization Technology)");
+	add(h, "cpu_virt", PT_CHECK_FAIL, fix,
+	    "%s is not available: the CPU has no %s flag (off in the firmware "
+	    "or not supported), so KVM cannot run guests", virt_name(h), flag);
+}
+
+static void check_kvm(struct host *h)
+{
+	const char *mod = h->vendor == VENDOR_INTEL ? "kvm_intel" :
+			  h->vendor == VENDOR_AMD ? "kvm_amd" : "kvm";
+	char fix[256];
+
+	if (pt__dev_exists(h->ctx, "kvm") == 0) {
+		add(h, "kvm", PT_CHECK_OK, NULL, "%s/kvm is present",
+		    h->ctx->dev_root);
+		return;
+	}
+	if (h->cpuinfo_read && !h->virt_flag && h->vendor != VENDOR_UNKNOWN)
+		snprintf(fix, sizeof(fix), "KVM needs %s first (see cpu_virt); "
+			 "then modprobe %s", virt_name(h), mod);
+	else
+		snprintf(fix, sizeof(fix), "modprobe %s (and list it in "
+			 "/etc/modules-load.d/ to load it at boot)", mod);
+	add(h, "kvm", PT_CHECK_WARN, fix, "%s/kvm is missing, so KVM is not usable",
+	    h->ctx->dev_root);
+}
+
+static void check_iommu(struct host *h)
+{
+	const char *kind = NULL, *table = NULL;
+	char fix[512];
+
+	if (h->dmar_units || h->dmar) {
+		kind = "Intel VT-d (DMAR)";
+		table = "DMAR";
+	} else if (h->ivhd_units || h->ivrs) {
+		kind = "AMD-Vi (IVRS)";
+		table = "IVRS";
+	} else if (h->viot) {
+		kind = "virtio-iommu (VIOT)";
+		table = "VIOT";
+	}
+
+	if (h->n_groups > 0) {
+		char other[96] = "IOMMU";
+
+		if (!kind && h->other_units)
+			snprintf(other, sizeof(other), "IOMMU (%s)", h->other_unit);
+		add(h, "iommu", PT_CHECK_OK, NULL, "%s active, %d IOMMU group%s",
+		    kind ? kind : other, h->n_groups, h->n_groups == 1 ? "" : "s");
+		return;
+	}
+
+	if (table && !strcmp(table, "DMAR")) {
+		if (arg_has(h, "intel_iommu", "off") || arg_has(h, "iommu", "off"))
+			snprintf(fix, sizeof(fix), "remove %s from the kernel "
+				 "command line (GRUB_CMDLINE_LINUX in "
+				 "/etc/default/grub), then run update-grub and reboot",
+				 arg_has(h, "intel_iommu", "off") ?
+				 "intel_iommu=off" : "iommu=off");
+		else
+			snprintf(fix, sizeof(fix), "add intel_iommu=on to the kernel "
+				 "command line (e.g. GRUB_CMDLINE_LINUX in "
+				 "/etc/default/grub), then run update-grub and reboot");
+		add(h, "iommu", PT_CHECK_FAIL, fix,
+		    "VT-d is enabled in firmware (ACPI DMAR table) but the kernel "
+		    "did not enable it: no IOMMU groups");
+		return;
+	}
+	if (table && !strcmp(table, "IVRS")) {
+		if (arg_has(h, "amd_iommu", "off") || arg_has(h, "iommu", "off"))
+			snprintf(fix, sizeof(fix), "remove %s from the kernel "
+				 "command line (GRUB_CMDLINE_LINUX in "
+				 "/etc/default/grub), then run update-grub and reboot",
+				 arg_has(h, "amd_iommu", "off") ?
+				 "amd_iommu=off" : "iommu=off");
+		else
+			snprintf(fix, sizeof(fix), "boot a kernel built with "
+				 "CONFIG_AMD_IOMMU and look for AMD-Vi errors in "
+				 "dmesg (a broken IVRS table needs a firmware update)");
+		add(h, "iommu", PT_CHECK_FAIL, fix,
+		    "AMD-Vi is enabled in firmware (ACPI IVRS table) but the kernel "
+		    "did not enable it: no IOMMU groups");
+		return;
+	}
+	if (table) {
+		add(h, "iommu", PT_CHECK_FAIL,
+		    "boot a kernel built with CONFIG_VIRTIO_IOMMU",
+		    "the machine describes a virtio-iommu (ACPI VIOT table) but the "
+		    "kernel did not enable it: no IOMMU groups");
+		return;
+	}
+	snprintf(fix, sizeof(fix), "enable %s in the BIOS/UEFI setup%s",
+		 h->vendor == VENDOR_INTEL ?
+		 "VT-d (Intel Virtualization Technology for Directed I/O)" :
+		 h->vendor == VENDOR_AMD ? "AMD-Vi (usually called IOMMU)" :
+		 "the IOMMU",
+		 h->hypervisor ? "; in a virtual machine, give it a virtual "
+		 "IOMMU (QEMU: -device intel-iommu or -device virtio-iommu)" : "");
+	add(h, "iommu", PT_CHECK_FAIL, fix,
+	    "no IOMMU: no ACPI DMAR or IVRS table and no IOMMU groups, so no "
+	    "device can be isolated for a guest");
+}
+
+/*
+ * The IOMMU options of the kernel command line. What is missing is asked
+ * for only where it matters: intel_iommu=on on Intel while no IOMMU group
+ * exists (kernels built with CONFIG_INTEL_IOMMU_DEFAULT_ON need none),
+ * iommu=pt (or iommu.passthrough=1) always, for host I/O performance.
+ */
+static void check_cmdline(struct host *h)
+{
+	enum pt_check_status st = PT_CHECK_OK;
+	char msg[512] = "", add_opts[96] = "", rm_opts[96] = "", fix[512];
+	bool pt = arg_has(h, "iommu", "pt") ||
+		  arg_has(h, "iommu.passthrough", "1") ||
+		  arg_has(h, "iommu.passthrough", "on") ||
+		  arg_has(h, "iommu.passthrough", "y");
+	static const struct {
+		const char *key;
+		enum vendor vendor;	/* VENDOR_UNKNOWN: any */
+	} offs[] = {
+		{ "intel_iommu", VENDOR_INTEL },
+		{ "amd_iommu", VENDOR_AMD },
+		{ "iommu", VENDOR_UNKNOWN },
+	};
+	size_t n = 0;
+
+#define MSG(...)							\
+	n += snprintf(msg + n, n < sizeof(msg) ? sizeof(msg) - n : 0,	\
+		      __VA_ARGS__)
+	if (!h->cmdline_read) {
+		add(h, "cmdline", PT_CHECK_WARN,
+		    "point the proc root at a mounted proc filesystem",
+		    "cannot read %s/cmdline", h->ctx->proc_root);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
+		if (!arg_has(h, offs[i].key, "off") ||
+		    (offs[i].vendor && h->vendor && offs[i].vendor != h->vendor))
+			continue;
+		st = PT_CHECK_FAIL;
+		MSG("%s%s=off turns the IOMMU off", n ? "; " : "", offs[i].key);
+		snprintf(rm_opts + strlen(rm_opts), sizeof(rm_opts) - strlen(rm_opts),
+			 "%s%s=off", rm_opts[0] ? " " : "", offs[i].key);
+	}
+	if (h->vendor == VENDOR_INTEL && !h->n_groups &&
+	    !arg_has(h, "intel_iommu", "on") && !arg_has(h, "intel_iommu", "off")) {
+		if (st < PT_CHECK_WARN)
+			st = PT_CHECK_WARN;
+		MSG("%sintel_iommu=on is not set and the kernel did not turn VT-d "
+		    "on by itself", n ? "; " : "");
+		snprintf(add_opts, sizeof(add_opts), "intel_iommu=on");
+	}
+	if (!pt) {
+		const char *opt = h->vendor == VENDOR_UNKNOWN ?
+				  "iommu.passthrough=1" : "iommu=pt";
+
+		if (st < PT_CHECK_WARN)
+			st = PT_CHECK_WARN;
+		MSG("%s%s is not set, so the host's own devices pay for IOMMU "
+		    "DMA translation (slower host I/O; guests are not affected)",
+		    n ? "; " : "", opt);
+		snprintf(add_opts + strlen(add_opts),
+			 sizeof(add_opts) - strlen(add_opts), "%s%s",
+			 add_opts[0] ? " " : "", opt);
+	}
+	if (st == PT_CHECK_OK) {
+		const char *on = arg_has(h, "intel_iommu", "on") ? "intel_iommu=on " : "";
+
+		add(h, "cmdline", PT_CHECK_OK, NULL,
+		    "the kernel command line has %s%s", on,
+		    arg_has(h, "iommu", "pt") ? "iommu=pt" : "iommu.passthrough=1");
+		return;
+	}
+	snprintf(fix, sizeof(fix), "%s%s%s%s%s%s the kernel command line "
+		 "(GRUB_CMDLINE_LINUX in /etc/default/grub), then run update-grub "
+		 "and reboot",
+		 rm_opts[0] ? "remove " : "", rm_opts,
+		 rm_opts[0] ? (add_opts[0] ? " from and " : " from") : "",
+		 add_opts[0] ? "add " : "", add_opts, add_opts[0] ? " to" : "");
+	add(h, "cmdline", st, fix, "%s", msg);
+#undef MSG
+}
+
+static void check_interrupt_remapping(struct host *h)
+{
+	char *text = read_proc(h, "interrupts"), chip[32] = "";
+	char fix[512];
+
+	if (!text) {
+		add(h, "interrupt_remapping", PT_CHECK_WARN,
+		    "point the proc root at a mounted proc filesystem",
+		    "cannot read %s/interrupts", h->ctx->proc_root);
+		return;
+	}
+	/* remapped MSI domains: IR-PCI-MSI, IR-IO-APIC; Arm's GIC ITS isolates MSIs */
+	for (const char *p = text; (p = strpbrk(p, "IT")); p++) {
+		if ((p == text || isspace((unsigned char)p[-1])) &&
+		    (!strncmp(p, "IR-", 3) || !strncmp(p, "ITS-", 4))) {
+			size_t len = strcspn(p, " \t\n");
+
+			snprintf(chip, sizeof(chip), "%.*s", (int)len, p);
+			break;
+		}
+	}
+	free(text);
+	if (chip[0]) {
+		add(h, "interrupt_remapping", PT_CHECK_OK, NULL,
+		    "interrupts are remapped (%s)", chip);
+		return;
+	}
+	if (arg_has(h, "intremap", "off")) {
+		add(h, "interrupt_remapping", PT_CHECK_FAIL,
+		    "remove intremap=off from the kernel command line "
+		    "(GRUB_CMDLINE_LINUX in /etc/default/grub), then run update-grub "
+		    "and reboot",
+		    "interrupt remapping is turned off on the kernel command line "
+		    "(intremap=off), so vfio refuses to assign devices");
+		return;
+	}
+	if (!h->n_groups) {
+		snprintf(fix, sizeof(fix), "enable %s first (see iommu); interrupt "
+			 "remapping comes with it", iommu_name(h));
+		add(h, "interrupt_remapping", PT_CHECK_FAIL, fix,
+		    "no interrupt remapping: it is part of the IOMMU, which is not "
+		    "active");
+		return;
+	}
+	add(h, "interrupt_remapping", PT_CHECK_FAIL,
+	    "enable interrupt remapping (often tied to x2APIC) in the BIOS/UEFI "
+	    "setup; the insecure workaround is the vfio_iommu_type1 module "
+	    "option allow_unsafe_interrupts=1, which lets a guest inject "
+	    "interrupts into the host",
+	    "the IOMMU is active but interrupts are not remapped (no IR- "
+	    "interrupt chip in /proc/interrupts), so vfio refuses to assign "
+	    "devices");
+}
+
+static void check_module(struct host *h, const char *name, const char *config,
+			 const char *what, enum pt_check_status missing)
+{
+	char path[512], fix[512];
+	bool nomodule = arg_flag(h, "nomodule");
+
+	switch (module_state(h, name, path, sizeof(path))) {
+	case MOD_LOADED:
+		add(h, name, PT_CHECK_OK, NULL, "%s is loaded", name);
+		return;
+	case MOD_BUILTIN:
+		add(h, name, PT_CHECK_OK, NULL, "%s is built into the kernel", name);
+		return;
+	case MOD_AVAILABLE:
+		if (!nomodule) {
+			add(h, name, PT_CHECK_OK, NULL,
+			    "%s is available (%s), loaded on first bind", name, path);
+			return;
+		}
+		add(h, name, missing,
+		    "remove nomodule from the kernel command line "
+		    "(GRUB_CMDLINE_LINUX in /etc/default/grub), then run update-grub "
+		    "and reboot",
+		    "%s is a module (%s) but module loading is off (nomodule on the "
+		    "kernel command line)%s", name, path, what);
+		return;
+	case MOD_MISSING:
+		break;
+	}
+	if (nomodule)
+		snprintf(fix, sizeof(fix), "boot a kernel built with %s=y, or one "
+			 "without nomodule on its command line and with its modules "
+			 "installed", config);
+	else
+		snprintf(fix, sizeof(fix), "install the modules of the running "
+			 "kernel (Debian: the linux-image package of $(uname -r)) or "
+			 "boot a kernel built with %s", config);
+	if (h->modules_dir)
+		add(h, name, missing, fix, "%s is neither loaded nor built into the "
+		    "kernel, and %s/modules.dep lists no such module%s", name,
+		    h->ctx->modules_dir, what);
+	else if (nomodule)
+		add(h, name, missing, fix, "%s is neither loaded nor built into the "
+		    "kernel, and module loading is off (nomodule on the kernel "
+		    "command line)%s", name, what);
+	else
+		add(h, name, missing, fix, "%s is neither loaded nor built into the "
+		    "kernel, and there is no module directory %s%s", name,
+		    h->ctx->modules_dir, what);
+}
+
+static void check_sriov(struct host *h)
+{
+	char list[128] = "";
+	size_t n = 0;
+	int count = 0;
+	struct pt_pci_dev *d;
+
+	pt_pci_dev_foreach(h->ctx, d) {
+		if (pt_pci_dev_get_sriov_totalvfs(d) <= 0)
+			continue;
+		if (count < 4)
+			n += snprintf(list + n, n < sizeof(list) ? sizeof(list) - n : 0,
+				      "%s%s", count ? ", " : "", pt_pci_dev_get_bdf(d));
+		else if (count == 4)
+			n += snprintf(list + n, n < sizeof(list) ? sizeof(list) - n : 0,
+				      ", ...");
+		count++;
+	}
+	if (count) {
+		add(h, "sriov", PT_CHECK_OK, NULL,
+		    "%d SR-IOV capable physical function%s (%s)", count,
+		    count == 1 ? "" : "s", list);
+		return;
+	}
+	add(h, "sriov", PT_CHECK_WARN,
+	    "enable SR-IOV (often 'SR-IOV Support' under the PCI settings) in the "
+	    "BIOS/UEFI setup, and in the adapter's own firmware where it has one",
+	    "no SR-IOV capable device found; only virtual functions (NIC VFs, "
+	    "per-VF vGPU) need one");
+}
+
+/* The physical device a function belongs to; a VF counts as its PF's. */
+static void device_key(struct pt_pci_dev *d, char key[PT_BDF_LEN])
+{
+	struct pt_pci_dev *pf = pt_pci_dev_get_physfn(d);
+
+	memcpy(key, pt_pci_dev_get_bdf(pf ? pf : d), PT_BDF_LEN);
+	key[10] = '\0';		/* "DDDD:BB:DD" */
+}
+
+static void check_acs(struct host *h)
+{
+	char msg[768];
+	size_t n = 0;
+	int shared = 0, groups = 0;
+	struct pt_iommu_group *g;
+
+	pt_iommu_group_foreach(h->ctx, g) {
+		char first[PT_BDF_LEN] = "", key[PT_BDF_LEN];
+		int members = pt_iommu_group_get_num_members(g), ndev = 0;
+		bool several = false;
+
+		groups++;
+		for (int i = 0; i < members; i++) {
+			struct pt_pci_dev *d = pt_iommu_group_get_member(g, i);
+
+			if (pt_pci_dev_is_bridge(d))
+				continue;
+			device_key(d, key);
+			if (!first[0])
+				memcpy(first, key, PT_BDF_LEN);
+			else if (strcmp(first, key))
+				several = true;
+		}
+		if (!several)
+			continue;
+		if (shared < 3) {
+			n += snprintf(msg + n, n < sizeof(msg) ? sizeof(msg) - n : 0,
+				      "%sgroup %d (", shared ? ", " : "",
+				      pt_iommu_group_get_number(g));
+			for (int i = 0; i < members; i++) {
+				struct pt_pci_dev *d = pt_iommu_group_get_member(g, i);
+
+				if (pt_pci_dev_is_bridge(d))
+					continue;
+				if (ndev++ == 6) {
+					n += snprintf(msg + n, n < sizeof(msg) ?
+						      sizeof(msg) - n : 0, ", ...");
+					break;
+				}
+				n += snprintf(msg + n, n < sizeof(msg) ? sizeof(msg) - n : 0,
+					      "%s%s", ndev > 1 ? ", " : "",
+					      pt_pci_dev_get_bdf(d));
+			}
+			n += snprintf(msg + n, n < sizeof(msg) ? sizeof(msg) - n : 0, ")");
+		} else if (shared == 3) {
+			n += snprintf(msg + n, n < sizeof(msg) ? sizeof(msg) - n : 0,
+				      ", ...");
+		}
+		shared++;
+	}
+	if (!groups) {
+		add(h, "acs", PT_CHECK_OK, NULL,
+		    "nothing to check: there are no IOMMU groups");
+		return;
+	}
+	if (!shared) {
+		add(h, "acs", PT_CHECK_OK, NULL,
+		    "every IOMMU group holds functions of one device only (%d "
+		    "group%s)", groups, groups == 1 ? "" : "s");
+		return;
+	}
+#define ACS_FIX								\
+	"move the card to a slot wired to the CPU, or enable ACS (Access "	\
+	"Control Services) in the BIOS/UEFI setup; the pcie_acs_override "	\
+	"kernel patch is out of tree and unsafe (the devices can still reach "	\
+	"each other by DMA)"
+	if (shared == 1)
+		add(h, "acs", PT_CHECK_WARN, ACS_FIX, "IOMMU %s holds more than one "
+		    "device; they only go to a guest together", msg);
+	else
+		add(h, "acs", PT_CHECK_WARN, ACS_FIX, "%d IOMMU groups hold more "
+		    "than one device: %s; each goes to a guest only whole", shared,
+		    msg);
+#undef ACS_FIX
+}
+
+/* ---- context glue ------------------------------------------------------- */
+
+void pt__check_free(struct pt_ctx *ctx)
+{
+	struct pt_check *c, *n;
+
+	for (c = ctx->checks; c; c = n) {
+		n = c->next;
+		free(c->message);
+		free(c->fix);
+		free(c);
+	}
+	ctx->checks = NULL;
+	ctx->checks_done = false;
+}
+
+int pt__check_run(struct pt_ctx *ctx)
+{
+	struct host h = { .ctx = ctx, .tail = &ctx->checks };
+
+	if (ctx->checks_done)
+		return 0;
+	pt__check_free(ctx);
+	ctx->checks_done = true;
+
+	read_cpuinfo(&h);
+	read_cmdline(&h);
+	read_iommu(&h);
+	h.dep = read_modules_file(&h, "modules.dep");
+	h.modules_dir = h.dep != NULL;
+	h.builtin = read_modules_file(&h, "modules.builtin");
+
+	check_cpu_virt(&h);
+	check_kvm(&h);
+	check_iommu(&h);
+	check_cmdline(&h);
+	check_interrupt_remapping(&h);
+	check_module(&h, "vfio", "CONFIG_VFIO", "", PT_CHECK_FAIL);
+	check_module(&h, "vfio_pci", "CONFIG_VFIO_PCI", "", PT_CHECK_FAIL);
+	check_module(&h, "vfio_iommu_type1", "CONFIG_VFIO_IOMMU_TYPE1", "",
+		     PT_CHECK_FAIL);
+	check_module(&h, "mdev", "CONFIG_VFIO_MDEV",
+		     "; only vGPU and other mediated devices need it",
+		     PT_CHECK_WARN);
+	check_sriov(&h);
+	check_acs(&h);
+
+	for (size_t i = 0; i < h.n_args; i++)
+		free(h.args[i]);
+	free(h.args);
+	free(h.dep);
+	free(h.builtin);
+	if (h.r < 0) {
+		err(ctx, "checking the host: %s\n", strerror(-h.r));
+		pt__check_free(ctx);
+		return h.r;
+	}
+	return 0;
+}
+
+PT_EXPORT struct pt_check *pt_check_get_first(struct pt_ctx *ctx)
+{
+	pt__check_run(ctx);
+	return ctx->checks;
+}
+
+PT_EXPORT struct pt_check *pt_check_get_next(struct pt_check *c)
+{
+	return c->next;
+}
+
+PT_EXPORT const char *pt_check_get_id(struct pt_check *c)
+{
+	return c->id;
+}
+
+PT_EXPORT enum pt_check_status pt_check_get_status(struct pt_check *c)
+{
+	return c->status;
+}
+
+PT_EXPORT const char *pt_check_get_message(struct pt_check *c)
+{
+	return c->message;
+}
+
+PT_EXPORT const char *pt_check_get_fix(struct pt_check *c)
+{
+	return c->fix;
+}
+
+/* A check that could not run (out of memory) proves nothing: fail. */
+PT_EXPORT enum pt_check_status pt_check_get_worst(struct pt_ctx *ctx)
+{
+	enum pt_check_status worst = PT_CHECK_OK;
+
+	if (pt__check_run(ctx) < 0)
+		return PT_CHECK_FAIL;
+	for (struct pt_check *c = ctx->checks; c; c = c->next)
+		if (c->status > worst)
+			worst = c->status;
+	return worst;
+}
