@@ -423,6 +423,17 @@ void pt__rule_free(struct pt_rule_expr *e);
 int pt__rule_match(struct pt_rule_expr *e, const struct pt_dev_view *v,
 		   char *why, size_t whylen);
 /*
+ * The same evaluation with each field's values given as text:
+ * value(field, idx, data) returns value idx (from 0) or NULL after the
+ * last; none at all is an absent value. Texts are parsed by the field's
+ * kind ("046d", "3", "1.5", "03:00.0"); one that does not parse: -EINVAL.
+ * For sources without a device object (unit tests of USB fields).
+ */
+int pt__rule_match_values(struct pt_rule_expr *e,
+			  const char *(*value)(const char *field, int idx,
+					       void *data),
+			  void *data, int vf_index, char *why, size_t whylen);
+/*
  * Does the expression constrain VF indices (sriov-nic vf_index, vgpu
  * virtual_function)? When it does, pt__rule_match with v->vf_index set
  * decides each VF; with vf_index -1 those clauses are ignored.

@@ -1,0 +1,1350 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Resource rule expressions: "FIELD OP VALUE [and FIELD OP VALUE]...".
+ *
+ * A lexer hands out bare words and "double quoted" values; the parser
+ * checks each clause against the group type's fields (one static table,
+ * below) and turns its value into the form the field's kind compares
+ * with, so every mistake is reported at parse time with its column; the
+ * evaluator asks the field's getter for the device's values and applies
+ * the operator.
+ *
+ * Field kinds and how the operators apply to them (every field accepts
+ * every operator; an operator never silently changes meaning):
+ *   HEX4/HEX2  ids, written with or without 0x. eq..ge compare numbers;
+ *              begins/ends/contains/icontains/regex see the canonical text,
+ *              lower-case and zero-padded to 4 (USB class: 2) digits, so a
+ *              value that could never appear there ("begins xyz") is an
+ *              error rather than a rule that silently matches nothing.
+ *   DEC        non-negative integers (IOMMU group, NUMA node, VF index,
+ *              USB bus and devnum). Numbers for eq..ge, decimal text for the
+ *              string operators. An absent value (no IOMMU group, no NUMA
+ *              node) matches only "ne".
+ *   NUM        USB speed in Mbit/s (may be 1.5); absent when unknown (0).
+ *   STR        eq/ne exact; lt..ge numeric when both sides are numbers
+ *              ("10" gt "9"), else byte-wise strcmp; begins/ends/contains
+ *              case-sensitive, icontains not; regex POSIX ERE. An absent
+ *              string (no driver) is "".
+ *   BDF        PCI addresses: "03:00.0" means "0000:03:00.0". eq..ge
+ *              compare the canonical address text, which orders as the
+ *              addresses do; the string operators see that text too.
+ * Multi-valued fields (vgpu type and type_name, sriov-nic pf, USB
+ * interface_driver) are existential: a clause holds when any value
+ * satisfies it; "ne" holds when no value equals. No value at all is
+ * "absent", matching only "ne".
+ *
+ * Quoting: inside "..." a backslash escapes '"' and '\'; before any other
+ * character it stays a backslash (as in sh), so regex "a\.b" means a\.b.
+ * Bare words are taken literally. Columns in errors count bytes from 1.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <regex.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "private.h"
+
+/* ---- values produced by the field getters ------------------------------- */
+
+struct val {
+	char *text;		/* canonical text */
+	double num;		/* HEX, DEC, NUM kinds */
+};
+
+struct vals {
+	struct val *v;
+	size_t n, cap;
+};
+
+static void vals_clear(struct vals *vs)
+{
+	for (size_t i = 0; i < vs->n; i++)
+		free(vs->v[i].text);
+	vs->n = 0;
+}
+
+static void vals_free(struct vals *vs)
+{
+	vals_clear(vs);
+	free(vs->v);
+	vs->v = NULL;
+	vs->cap = 0;
+}
+
+static int vals_add(struct vals *vs, const char *text, double num)
+{
+	if (vs->n == vs->cap) {
+		size_t cap = vs->cap ? vs->cap * 2 : 4;
+		struct val *nv = realloc(vs->v, cap * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		vs->v = nv;
+		vs->cap = cap;
+	}
+	vs->v[vs->n].text = strdup(text);
+	if (!vs->v[vs->n].text)
+		return -ENOMEM;
+	vs->v[vs->n].num = num;
+	vs->n++;
+	return 0;
+}
+
+/* Multi-valued fields: each text once. */
+static int vals_add_unique(struct vals *vs, const char *text)
+{
+	for (size_t i = 0; i < vs->n; i++)
+		if (!strcmp(vs->v[i].text, text))
+			return 0;
+	return vals_add(vs, text, 0);
+}
+
+static int vals_add_str(struct vals *vs, const char *s)
+{
+	return vals_add(vs, s ? s : "", 0);
+}
+
+static int vals_add_hex(struct vals *vs, unsigned long v, int width)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "%0*lx", width, v);
+	return vals_add(vs, buf, (double)v);
+}
+
+static int vals_add_dec(struct vals *vs, long v)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "%ld", v);
+	return vals_add(vs, buf, (double)v);
+}
+
+static int vals_add_num(struct vals *vs, double v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%g", v);
+	return vals_add(vs, buf, v);
+}
+
+/* ---- field getters ------------------------------------------------------ */
+
+static struct pt_pci_dev *view_pf(const struct pt_dev_view *v)
+{
+	struct pt_pci_dev *pf = pt_pci_dev_get_physfn(v->pci);
+
+	return pf ? pf : v->pci;
+}
+
+/*
+ * Keep in step with dev_name() in cmd/scan.c: a rule on `name` must match
+ * the text pt scan shows in its NAME column.
+ */
+static int get_name(const struct pt_dev_view *v, struct vals *vs)
+{
+	const char *vn = pt_pci_dev_get_vendor_name(v->pci);
+	const char *dn = pt_pci_dev_get_device_name(v->pci);
+	char buf[600];
+
+	if (vn && dn)
+		snprintf(buf, sizeof(buf), "%s %s", vn, dn);
+	else if (vn)
+		snprintf(buf, sizeof(buf), "%s Device %04x", vn,
+			 pt_pci_dev_get_device_id(v->pci));
+	else
+		snprintf(buf, sizeof(buf), "Device %04x:%04x",
+			 pt_pci_dev_get_vendor_id(v->pci),
+			 pt_pci_dev_get_device_id(v->pci));
+	return vals_add(vs, buf, 0);
+}
+
+static int get_vendor(const struct pt_dev_view *v, struct vals *vs)
+{
+	return vals_add_str(vs, pt_pci_dev_get_vendor_name(v->pci));
+}
+
+static int get_device(const struct pt_dev_view *v, struct vals *vs)
+{
+	return vals_add_str(vs, pt_pci_dev_get_device_name(v->pci));
+}
+
+static int get_vendor_id(const struct pt_dev_view *v, struct vals *vs)
+{
+	return vals_add_hex(vs, pt_pci_dev_get_vendor_id(v->pci), 4);
+}
+
+static int get_device_id(const struct pt_dev_view *v, struct vals *vs)
+{
+	return vals_add_hex(vs, pt_pci_dev_get_device_id(v->pci), 4);
+}
+
+static int get_subsys_vendor_id(const struct pt_dev_view *v, struct vals *vs)
+{
+	return vals_add_hex(vs, pt_pci_dev_get_subsystem_vendor_id(v->pci), 4);
+}
+
+static int get_subsys_device_id(const struct pt_dev_view *v, struct vals *vs)
+{
+	return vals_add_hex(vs, pt_pci_dev_get_subsystem_device_id(v->pci), 4);
+}
+
+static int get_class(const struct pt_dev_view *v, struct vals *vs)
+{
+	return vals_add_str(vs, pt_pci_dev_get_class_name(v->pci));
+}
+
+/* Base class and subclass, as lspci -nn shows them: "0300". */
+static int get_class_id(const struct pt_dev_view *v, struct vals *vs)
+{
+	return vals_add_hex(vs, pt_pci_dev_get_class(v->pci) >> 8, 4);
+}
+
+static int get_slot(const struct pt_dev_view *v, struct vals *vs)
+{
+	return vals_add_str(vs, pt_pci_dev_get_bdf(v->pci));
+}
+
+static int get_physical_slot(const struct pt_dev_view *v, struct vals *vs)
+{
+	return vals_add_str(vs, pt_pci_dev_get_physical_slot(v->pci));
+}
+
+static int get_driver(const struct pt_dev_view *v, struct vals *vs)
+{
+	return vals_add_str(vs, pt_pci_dev_get_driver(v->pci));
+}
+
+static int get_iommu_group(const struct pt_dev_view *v, struct vals *vs)
+{
+	int g = pt_pci_dev_get_iommu_group(v->pci);
+
+	return g < 0 ? 0 : vals_add_dec(vs, g);
+}
+
+static int get_numa_node(const struct pt_dev_view *v, struct vals *vs)
+{
+	int n = pt_pci_dev_get_numa_node(v->pci);
+
+	return n < 0 ? 0 : vals_add_dec(vs, n);
+}
+
+/* The PF's BDF: physical_function (vgpu), pf_slot (sriov-nic). */
+static int get_pf_slot(const struct pt_dev_view *v, struct vals *vs)
+{
+	return vals_add_str(vs, pt_pci_dev_get_bdf(view_pf(v)));
+}
+
+/* virtual_function (vgpu), vf_index (sriov-nic): the VF considered. */
+static int get_vf_index(const struct pt_dev_view *v, struct vals *vs)
+{
+	return v->vf_index < 0 ? 0 : vals_add_dec(vs, v->vf_index);
+}
+
+/*
+ * vgpu type ids / names: the GPU's mdev types, then the NVIDIA per-VF
+ * vGPU types its VFs (and the function itself) can take, ids as decimal
+ * text. They describe the GPU, whichever VF is considered.
+ */
+static int vgpu_types(const struct pt_dev_view *v, struct vals *vs, bool names)
+{
+	struct pt_pci_dev *dev = v->pci;
+	struct pt_mdev_parent *p = pt_pci_dev_get_mdev_parent(dev);
+	struct pt_mdev_type *mt;
+	int r;
+
+	if (p) {
+		pt_mdev_type_foreach(p, mt) {
+			const char *s = names ? pt_mdev_type_get_name(mt) :
+					pt_mdev_type_get_id(mt);
+
+			if (s && (r = vals_add_unique(vs, s)) < 0)
+				return r;
+		}
+	}
+	for (int i = -1; i < pt_pci_dev_get_sriov_numvfs(dev); i++) {
+		struct pt_pci_dev *f = i < 0 ? dev : pt_pci_dev_get_virtfn(dev, i);
+		struct pt_vgpu_type *t;
+
+		if (!f || !pt_pci_dev_has_nvidia_vgpu(f))
+			continue;
+		pt_vgpu_type_foreach(f, t) {
+			char id[16];
+			const char *s = pt_vgpu_type_get_name(t);
+
+			if (!names) {
+				snprintf(id, sizeof(id), "%u", pt_vgpu_type_get_id(t));
+				s = id;
+			}
+			if (s && (r = vals_add_unique(vs, s)) < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+static int get_type(const struct pt_dev_view *v, struct vals *vs)
+{
+	return vgpu_types(v, vs, false);
+}
+
+static int get_type_name(const struct pt_dev_view *v, struct vals *vs)
+{
+	return vgpu_types(v, vs, true);
+}
+
+/* sriov-nic pf: the PF's network interfaces. */
+static int get_pf(const struct pt_dev_view *v, struct vals *vs)
+{
+	struct pt_netdev *nd;
+	int r;
+
+	pt_netdev_foreach(view_pf(v), nd)
+		if ((r = vals_add_unique(vs, pt_netdev_get_name(nd))) < 0)
+			return r;
+	return 0;
+}
+
+static int get_usb_bus(const struct pt_dev_view *v, struct vals *vs)
+{
+	return vals_add_dec(vs, pt_usb_dev_get_busnum(v->usb));
+}
+
+static int get_usb_devnum(const struct pt_dev_view *v, struct vals *vs)
+{
+	return vals_add_dec(vs, pt_usb_dev_get_devnum(v->usb));
+}
+
+static int get_usb_port_path(const struct pt_dev_view *v, struct vals *vs)
+{
+	return vals_add_str(vs, pt_usb_dev_get_port_path(v->usb));
+}
+
+static int get_usb_vendor_id(const struct pt_dev_view *v, struct vals *vs)
+{
+	return vals_add_hex(vs, pt_usb_dev_get_vendor_id(v->usb), 4);
+}
+
+static int get_usb_product_id(const struct pt_dev_view *v, struct vals *vs)
+{
+	return vals_add_hex(vs, pt_usb_dev_get_product_id(v->usb), 4);
+}
+
+/* As pt scan shows them: the device's own strings, else usb.ids names. */
+static int get_usb_vendor(const struct pt_dev_view *v, struct vals *vs)
+{
+	const char *s = pt_usb_dev_get_manufacturer(v->usb);
+
+	return vals_add_str(vs, s ? s : pt_usb_dev_get_vendor_name(v->usb));
+}
+
+static int get_usb_product(const struct pt_dev_view *v, struct vals *vs)
+{
+	const char *s = pt_usb_dev_get_product(v->usb);
+
+	return vals_add_str(vs, s ? s : pt_usb_dev_get_product_name(v->usb));
+}
+
+static int get_usb_serial(const struct pt_dev_view *v, struct vals *vs)
+{
+	return vals_add_str(vs, pt_usb_dev_get_serial(v->usb));
+}
+
+static int get_usb_version(const struct pt_dev_view *v, struct vals *vs)
+{
+	return vals_add_str(vs, pt_usb_dev_get_usb_version(v->usb));
+}
+
+static int get_usb_speed(const struct pt_dev_view *v, struct vals *vs)
+{
+	double s = pt_usb_dev_get_speed(v->usb);
+
+	return s > 0 ? vals_add_num(vs, s) : 0;
+}
+
+static int get_usb_class(const struct pt_dev_view *v, struct vals *vs)
+{
+	return vals_add_hex(vs, pt_usb_dev_get_class(v->usb), 2);
+}
+
+/* Each interface's driver, "" for an unbound one. */
+static int get_usb_interface_driver(const struct pt_dev_view *v, struct vals *vs)
+{
+	int r;
+
+	for (int i = 0; i < pt_usb_dev_get_num_interfaces(v->usb); i++) {
+		const char *d = pt_usb_dev_get_interface_driver(v->usb, i);
+
+		if ((r = vals_add_unique(vs, d ? d : "")) < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* ---- the field table ---------------------------------------------------- */
+
+enum kind { K_HEX4, K_HEX2, K_DEC, K_NUM, K_STR, K_BDF };
+
+#define T_PCI	(1u << PT_GROUP_PCI)
+#define T_VGPU	(1u << PT_GROUP_VGPU)
+#define T_NIC	(1u << PT_GROUP_SRIOV_NIC)
+#define T_USB	(1u << PT_GROUP_USB)
+#define T_PCIS	(T_PCI | T_VGPU | T_NIC)
+
+#define F_VF		0x1	/* selects VFs; skipped when vf_index is -1 */
+#define F_VOLATILE	0x2	/* changes on re-plug or reboot */
+
+struct field {
+	const char *name;
+	enum kind kind;
+	unsigned int types;
+	unsigned int flags;
+	int (*get)(const struct pt_dev_view *v, struct vals *vs);
+};
+
+/*
+ * Filtered by type, the table lists each type's fields in the order
+ * pt_rule_fields() gives them (the order of the issue); a unit test checks
+ * the two agree.
+ */
+static const struct field fields[] = {
+	{ "name", K_STR, T_PCIS, 0, get_name },
+	{ "vendor", K_STR, T_PCIS, 0, get_vendor },
+	{ "device", K_STR, T_PCIS, 0, get_device },
+	{ "vendor_id", K_HEX4, T_PCIS, 0, get_vendor_id },
+	{ "device_id", K_HEX4, T_PCIS, 0, get_device_id },
+	{ "subsystem_vendor_id", K_HEX4, T_PCIS, 0, get_subsys_vendor_id },
+	{ "subsystem_device_id", K_HEX4, T_PCIS, 0, get_subsys_device_id },
+	{ "class", K_STR, T_PCIS, 0, get_class },
+	{ "class_id", K_HEX4, T_PCIS, 0, get_class_id },
+	{ "slot", K_BDF, T_PCIS, 0, get_slot },
+	{ "physical_slot", K_STR, T_PCIS, 0, get_physical_slot },
+	{ "driver", K_STR, T_PCIS, 0, get_driver },
+	{ "iommu_group", K_DEC, T_PCIS, 0, get_iommu_group },
+	{ "numa_node", K_DEC, T_PCIS, 0, get_numa_node },
+	{ "type", K_STR, T_VGPU, 0, get_type },
+	{ "type_name", K_STR, T_VGPU, 0, get_type_name },
+	{ "physical_function", K_BDF, T_VGPU, 0, get_pf_slot },
+	{ "virtual_function", K_DEC, T_VGPU, F_VF, get_vf_index },
+	{ "pf", K_STR, T_NIC, 0, get_pf },
+	{ "pf_slot", K_BDF, T_NIC, 0, get_pf_slot },
+	{ "vf_index", K_DEC, T_NIC, F_VF, get_vf_index },
+	{ "bus", K_DEC, T_USB, F_VOLATILE, get_usb_bus },
+	{ "devnum", K_DEC, T_USB, F_VOLATILE, get_usb_devnum },
+	{ "port_path", K_STR, T_USB, 0, get_usb_port_path },
+	{ "vendor_id", K_HEX4, T_USB, 0, get_usb_vendor_id },
+	{ "product_id", K_HEX4, T_USB, 0, get_usb_product_id },
+	{ "vendor", K_STR, T_USB, 0, get_usb_vendor },
+	{ "product", K_STR, T_USB, 0, get_usb_product },
+	{ "serial", K_STR, T_USB, 0, get_usb_serial },
+	{ "usb_version", K_STR, T_USB, 0, get_usb_version },
+	{ "speed", K_NUM, T_USB, 0, get_usb_speed },
+	{ "class", K_HEX2, T_USB, 0, get_usb_class },
+	{ "interface_driver", K_STR, T_USB, 0, get_usb_interface_driver },
+};
+
+#define PCI_FIELDS "name", "vendor", "device", "vendor_id", "device_id",	\
+	"subsystem_vendor_id", "subsystem_device_id", "class", "class_id",	\
+	"slot", "physical_slot", "driver", "iommu_group", "numa_node"
+
+static const char *const pci_fields[] = { PCI_FIELDS, NULL };
+static const char *const vgpu_fields[] = {
+	PCI_FIELDS, "type", "type_name", "physical_function",
+	"virtual_function", NULL
+};
+static const char *const nic_fields[] = {
+	PCI_FIELDS, "pf", "pf_slot", "vf_index", NULL
+};
+static const char *const usb_fields[] = {
+	"bus", "devnum", "port_path", "vendor_id", "product_id", "vendor",
+	"product", "serial", "usb_version", "speed", "class",
+	"interface_driver", NULL
+};
+
+PT_EXPORT const char *const *pt_rule_fields(enum pt_group_type type)
+{
+	switch (type) {
+	case PT_GROUP_PCI:
+		return pci_fields;
+	case PT_GROUP_VGPU:
+		return vgpu_fields;
+	case PT_GROUP_SRIOV_NIC:
+		return nic_fields;
+	case PT_GROUP_USB:
+		return usb_fields;
+	}
+	return NULL;
+}
+
+/* Error texts name the type; group.c owns pt_group_type_name(). */
+static const char *type_word(enum pt_group_type type)
+{
+	static const char *const names[] = { "pci", "vgpu", "sriov-nic", "usb" };
+
+	return (unsigned int)type < 4 ? names[type] : "unknown";
+}
+
+/* The field, or NULL; *other_types: the types that have a field so named. */
+static const struct field *field_lookup(const char *name, enum pt_group_type type,
+					unsigned int *other_types)
+{
+	*other_types = 0;
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		if (strcmp(fields[i].name, name))
+			continue;
+		if (fields[i].types & (1u << type))
+			return &fields[i];
+		*other_types |= fields[i].types;
+	}
+	return NULL;
+}
+
+/* ---- operators ---------------------------------------------------------- */
+
+enum op {
+	OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE,
+	OP_BEGINS, OP_ENDS, OP_CONTAINS, OP_ICONTAINS, OP_REGEX,
+};
+
+static const char *const op_names[] = {
+	"eq", "ne", "lt", "le", "gt", "ge",
+	"begins", "ends", "contains", "icontains", "regex", NULL
+};
+
+#define OPS_LIST "eq ne lt le gt ge begins ends contains icontains regex"
+
+/* What people write from other languages, for the did-you-mean. */
+static const struct {
+	const char *alias;
+	const char *op;
+} op_aliases[] = {
+	{ "=", "eq" }, { "==", "eq" }, { "is", "eq" }, { "equal", "eq" },
+	{ "equals", "eq" },
+	{ "!=", "ne" }, { "<>", "ne" }, { "not", "ne" },
+	{ "<", "lt" }, { "<=", "le" }, { ">", "gt" }, { ">=", "ge" },
+	{ "=~", "regex" }, { "~", "regex" }, { "match", "regex" },
+	{ "matches", "regex" }, { "like", "regex" },
+	{ "starts", "begins" }, { "startswith", "begins" },
+	{ "beginswith", "begins" },
+	{ "prefix", "begins" }, { "endswith", "ends" }, { "suffix", "ends" },
+	{ "has", "contains" }, { "includes", "contains" },
+	{ "in", "contains" },
+};
+
+/*
+ * Edit distance, ignoring case. pt__closest() in conf.c does the same for
+ * INI keys; this file keeps its own so rules do not depend on the store.
+ */
+static size_t distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[65];
+
+	if (la > 64 || lb > 64)
+		return SIZE_MAX;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j], best;
+
+			best = diag + (tolower((unsigned char)a[i - 1]) !=
+				       tolower((unsigned char)b[j - 1]));
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			diag = up;
+			row[j] = best;
+		}
+	}
+	return row[lb];
+}
+
+static const char *closest(const char *word, const char *const *cands)
+{
+	size_t best = SIZE_MAX, limit = strlen(word) / 3;
+	const char *pick = NULL;
+
+	if (limit < 2)
+		limit = 2;
+	for (; *cands; cands++) {
+		size_t d = distance(word, *cands);
+
+		if (d < best) {
+			best = d;
+			pick = *cands;
+		}
+	}
+	return best <= limit ? pick : NULL;
+}
+
+/* ---- the parsed expression ---------------------------------------------- */
+
+struct clause {
+	const struct field *f;
+	enum op op;
+	char *src;		/* "device_id eq 20b0", as written */
+	char *text;		/* the value, in the form the kind compares */
+	double num;		/* numeric value (HEX, DEC, NUM; STR when is_num) */
+	bool is_num;
+	bool has_re;
+	regex_t re;
+};
+
+struct pt_rule_expr {
+	enum pt_group_type type;
+	struct clause *c;
+	size_t n;
+};
+
+void pt__rule_free(struct pt_rule_expr *e)
+{
+	if (!e)
+		return;
+	for (size_t i = 0; i < e->n; i++) {
+		free(e->c[i].src);
+		free(e->c[i].text);
+		if (e->c[i].has_re)
+			regfree(&e->c[i].re);
+	}
+	free(e->c);
+	free(e);
+}
+
+/* ---- lexer -------------------------------------------------------------- */
+
+struct token {
+	const char *start, *end;	/* source span, quotes included */
+	char *text;			/* unescaped */
+	bool quoted;
+};
+
+struct parser {
+	const char *src;
+	const char *p;
+	char *err;
+	size_t errlen;
+	enum pt_group_type type;
+};
+
+static int col(struct parser *ps, const char *at)
+{
+	return (int)(at - ps->src) + 1;
+}
+
+static int __attribute__((format(printf, 3, 4)))
+perr(struct parser *ps, const char *at, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (!ps->err || !ps->errlen)
+		return -EINVAL;
+	n = snprintf(ps->err, ps->errlen, "column %d: ", col(ps, at));
+	if (n >= 0 && (size_t)n < ps->errlen) {
+		va_start(ap, fmt);
+		vsnprintf(ps->err + n, ps->errlen - n, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
+	       c == '\v';
+}
+
+/* 1: a token, 0: end of text, or -errno. */
+static int next_token(struct parser *ps, struct token *t)
+{
+	const char *p = ps->p, *q;
+	char *out;
+
+	while (is_space(*p))
+		p++;
+	ps->p = p;
+	if (!*p)
+		return 0;
+	t->start = p;
+	if (*p == '"') {
+		out = t->text = malloc(strlen(p) + 1);
+		if (!out)
+			return -ENOMEM;
+		for (q = p + 1; *q && *q != '"'; q++) {
+			if (*q == '\\' && (q[1] == '"' || q[1] == '\\'))
+				q++;
+			*out++ = *q;
+		}
+		*out = '\0';
+		if (!*q) {
+			free(t->text);
+			t->text = NULL;
+			return perr(ps, p, "unterminated quote; end the value with \"");
+		}
+		q++;
+		if (*q && !is_space(*q)) {
+			free(t->text);
+			t->text = NULL;
+			return perr(ps, q, "expected a space after the closing quote; "
+				    "quote the whole value");
+		}
+		t->quoted = true;
+	} else {
+		for (q = p; *q && !is_space(*q); q++) {
+			if (*q == '"')
+				return perr(ps, q, "quote inside a bare word; "
+					    "quote the whole value (\"...\")");
+		}
+		t->text = strndup(p, q - p);
+		if (!t->text)
+			return -ENOMEM;
+		t->quoted = false;
+	}
+	t->end = q;
+	ps->p = q;
+	return 1;
+}
+
+/* Is the next token there (without consuming it)? */
+static bool more_tokens(struct parser *ps)
+{
+	const char *p = ps->p;
+
+	while (is_space(*p))
+		p++;
+	return *p != '\0';
+}
+
+/* ---- value parsing ------------------------------------------------------ */
+
+static int hex_width(enum kind k)
+{
+	return k == K_HEX2 ? 2 : 4;
+}
+
+/* 0, -EINVAL (not hex), -ERANGE (too large). */
+static int parse_hex(const char *s, enum kind k, unsigned long *out)
+{
+	unsigned long max = k == K_HEX2 ? 0xff : 0xffff;
+	char *end;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		s += 2;
+	if (!*s)
+		return -EINVAL;
+	for (const char *p = s; *p; p++)
+		if (!isxdigit((unsigned char)*p))
+			return -EINVAL;
+	errno = 0;
+	*out = strtoul(s, &end, 16);
+	if (errno || *out > max)
+		return -ERANGE;
+	return 0;
+}
+
+/* Non-negative decimal integers: 0, -EINVAL, -ERANGE. */
+static int parse_dec(const char *s, long *out)
+{
+	char *end;
+
+	if (!*s)
+		return -EINVAL;
+	for (const char *p = s; *p; p++)
+		if (!isdigit((unsigned char)*p))
+			return -EINVAL;
+	errno = 0;
+	*out = strtol(s, &end, 10);
+	if (errno || *out > INT_MAX)
+		return -ERANGE;
+	return 0;
+}
+
+/* "12", "-3", "1.5", ".5", "2.00": whole text; no exponents, hex or inf. */
+static bool parse_number(const char *s, double *out)
+{
+	const char *p = s;
+	bool digits = false;
+	char *end;
+
+	if (*p == '-' || *p == '+')
+		p++;
+	while (isdigit((unsigned char)*p)) {
+		p++;
+		digits = true;
+	}
+	if (*p == '.') {
+		p++;
+		while (isdigit((unsigned char)*p)) {
+			p++;
+			digits = true;
+		}
+	}
+	if (!digits || *p)
+		return false;
+	*out = strtod(s, &end);
+	return *end == '\0' && isfinite(*out);
+}
+
+/* "0000:03:00.0" or "03:00.0", any case, to the canonical full form. */
+static bool normalize_bdf(const char *s, char out[PT_BDF_LEN])
+{
+	size_t len = strlen(s);
+
+	if (len == 7)
+		snprintf(out, PT_BDF_LEN, "0000:%s", s);
+	else if (len == PT_BDF_LEN - 1)
+		memcpy(out, s, PT_BDF_LEN);
+	else
+		return false;
+	for (char *p = out; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return pt__bdf_is_valid(out);
+}
+
+static void lower(char *s)
+{
+	for (; *s; s++)
+		*s = (char)tolower((unsigned char)*s);
+}
+
+static bool only_chars(const char *s, const char *set)
+{
+	return s[strspn(s, set)] == '\0';
+}
+
+static int bad_hex(struct parser *ps, const char *at, const char *value,
+		   const struct field *f)
+{
+	return perr(ps, at, "'%s' is not a hex id; write it like %s", value,
+		    f->kind == K_HEX2 ? "03 or 0x03" : "10de or 0x10de");
+}
+
+static int bad_number(struct parser *ps, const char *at, const char *value,
+		      const struct field *f)
+{
+	if (f->kind == K_NUM)
+		return perr(ps, at, "'%s' is not a number; write %s in Mbit/s "
+			    "like 480 or 1.5", value, f->name);
+	return perr(ps, at, "'%s' is not a decimal number; write %s as a "
+		    "whole number like 14", value, f->name);
+}
+
+/*
+ * Turn the value token into the clause's compared form. Takes ownership
+ * of t->text.
+ */
+static int parse_value(struct parser *ps, struct clause *c, struct token *t)
+{
+	const struct field *f = c->f;
+	char bdf[PT_BDF_LEN];
+	unsigned long h;
+	long d;
+	int r;
+
+	c->text = t->text;
+	t->text = NULL;
+
+	if (c->op == OP_REGEX) {
+		r = regcomp(&c->re, c->text, REG_EXTENDED | REG_NOSUB);
+		if (r) {
+			char msg[256];
+
+			regerror(r, &c->re, msg, sizeof(msg));
+			return perr(ps, t->start, "bad regex '%s': %s; write a POSIX "
+				    "extended regular expression (regex(7))",
+				    c->text, msg);
+		}
+		c->has_re = true;
+		return 0;
+	}
+
+	if (c->op <= OP_GE) {
+		switch (f->kind) {
+		case K_HEX4:
+		case K_HEX2:
+			r = parse_hex(c->text, f->kind, &h);
+			if (r == -ERANGE)
+				return perr(ps, t->start, "'%s' is too large for %s; "
+					    "it has %d hex digits", c->text, f->name,
+					    hex_width(f->kind));
+			if (r < 0)
+				return bad_hex(ps, t->start, c->text, f);
+			c->num = (double)h;
+			c->is_num = true;
+			return 0;
+		case K_DEC:
+			r = parse_dec(c->text, &d);
+			if (r == -ERANGE)
+				return perr(ps, t->start, "'%s' is too large for %s",
+					    c->text, f->name);
+			if (r < 0)
+				return bad_number(ps, t->start, c->text, f);
+			c->num = (double)d;
+			c->is_num = true;
+			return 0;
+		case K_NUM:
+			if (!parse_number(c->text, &c->num) || c->num < 0)
+				return bad_number(ps, t->start, c->text, f);
+			c->is_num = true;
+			return 0;
+		case K_STR:
+			c->is_num = parse_number(c->text, &c->num);
+			return 0;
+		case K_BDF:
+			if (!normalize_bdf(c->text, bdf))
+				return perr(ps, t->start, "'%s' is not a PCI address; "
+					    "write it like 0000:03:00.0 or 03:00.0",
+					    c->text);
+			free(c->text);
+			c->text = strdup(bdf);
+			return c->text ? 0 : -ENOMEM;
+		}
+		return 0;
+	}
+
+	/*
+	 * begins/ends/contains/icontains see the canonical text; a value
+	 * that can never be part of it is a mistake worth reporting.
+	 */
+	switch (f->kind) {
+	case K_HEX4:
+	case K_HEX2: {
+		const char *s = c->text;
+
+		if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+			s += 2;
+		if (!only_chars(s, "0123456789abcdefABCDEF"))
+			return bad_hex(ps, t->start, c->text, f);
+		if (strlen(s) > (size_t)hex_width(f->kind))
+			return perr(ps, t->start, "'%s' is longer than %s, which "
+				    "has %d hex digits", c->text, f->name,
+				    hex_width(f->kind));
+		memmove(c->text, s, strlen(s) + 1);
+		lower(c->text);
+		return 0;
+	}
+	case K_DEC:
+		if (!only_chars(c->text, "0123456789"))
+			return bad_number(ps, t->start, c->text, f);
+		return 0;
+	case K_NUM:
+		if (!only_chars(c->text, "0123456789."))
+			return bad_number(ps, t->start, c->text, f);
+		return 0;
+	case K_BDF:
+		lower(c->text);
+		if (!only_chars(c->text, "0123456789abcdef:."))
+			return perr(ps, t->start, "'%s' can never be part of a PCI "
+				    "address; addresses look like 0000:03:00.0",
+				    c->text);
+		return 0;
+	case K_STR:
+		return 0;
+	}
+	return 0;
+}
+
+/* ---- parser ------------------------------------------------------------- */
+
+static int unknown_field(struct parser *ps, const struct token *t)
+{
+	const char *const *names = pt_rule_fields(ps->type);
+	const char *near, *tn = type_word(ps->type);
+	char list[1024] = "", types[64] = "";
+	unsigned int other;
+	size_t n = 0;
+
+	for (size_t i = 0; names[i]; i++) {
+		int w = snprintf(list + n, sizeof(list) - n, "%s%s",
+				 i ? ", " : "", names[i]);
+
+		if (w < 0 || (size_t)w >= sizeof(list) - n)
+			break;
+		n += w;
+	}
+	field_lookup(t->text, ps->type, &other);
+	if (other) {
+		for (int i = PT_GROUP_PCI; i <= PT_GROUP_USB; i++) {
+			size_t l = strlen(types);
+
+			if (other & (1u << i))
+				snprintf(types + l, sizeof(types) - l, "%s%s",
+					 l ? ", " : "", type_word(i));
+		}
+		return perr(ps, t->start, "field '%s' is for %s groups, not for a "
+			    "%s group; fields for a %s group: %s", t->text, types,
+			    tn, tn, list);
+	}
+	near = closest(t->text, names);
+	if (near)
+		return perr(ps, t->start, "unknown field '%s' (did you mean '%s'?); "
+			    "fields for a %s group: %s", t->text, near, tn, list);
+	return perr(ps, t->start, "unknown field '%s'; fields for a %s group: %s",
+		    t->text, tn, list);
+}
+
+static int parse_op(struct parser *ps, const struct token *t, enum op *op)
+{
+	const char *near = NULL;
+
+	if (t->quoted)
+		return perr(ps, t->start, "expected an operator, got the quoted "
+			    "string \"%s\"; operators are not quoted: " OPS_LIST,
+			    t->text);
+	for (int i = 0; op_names[i]; i++)
+		if (!strcmp(t->text, op_names[i])) {
+			*op = (enum op)i;
+			return 0;
+		}
+	for (size_t i = 0; i < sizeof(op_aliases) / sizeof(op_aliases[0]); i++)
+		if (!strcasecmp(t->text, op_aliases[i].alias))
+			near = op_aliases[i].op;
+	if (!near)
+		near = closest(t->text, op_names);
+	if (near)
+		return perr(ps, t->start, "unknown operator '%s' (did you mean "
+			    "'%s'?); operators: " OPS_LIST, t->text, near);
+	return perr(ps, t->start, "unknown operator '%s'; operators: " OPS_LIST,
+		    t->text);
+}
+
+static int parse_clause(struct parser *ps, struct clause *c, bool after_and)
+{
+	struct token f = { 0 }, o = { 0 }, v = { 0 };
+	const char *end = ps->src + strlen(ps->src);
+	unsigned int other;
+	int r;
+
+	r = next_token(ps, &f);
+	if (r < 0)
+		return r;
+	if (r == 0) {
+		if (after_and)
+			return perr(ps, end, "expected a clause after 'and'; "
+				    "write FIELD OP VALUE or drop the 'and'");
+		return perr(ps, end, "empty expression; write FIELD OP VALUE "
+			    "[and FIELD OP VALUE]..., e.g. vendor_id eq 10de");
+	}
+	if (f.quoted) {
+		r = perr(ps, f.start, "expected a field name, got the quoted "
+			 "string \"%s\"; field names are not quoted", f.text);
+		goto out;
+	}
+	c->f = field_lookup(f.text, ps->type, &other);
+	if (!c->f) {
+		r = unknown_field(ps, &f);
+		goto out;
+	}
+
+	r = next_token(ps, &o);
+	if (r < 0)
+		goto out;
+	if (r == 0) {
+		r = perr(ps, end, "missing operator after '%s'; operators: "
+			 OPS_LIST, f.text);
+		goto out;
+	}
+	r = parse_op(ps, &o, &c->op);
+	if (r < 0)
+		goto out;
+
+	r = next_token(ps, &v);
+	if (r < 0)
+		goto out;
+	if (r == 0 || (!v.quoted && !strcmp(v.text, "and") && more_tokens(ps))) {
+		r = perr(ps, r ? v.start : end, "missing value after '%s %s'; "
+			 "write FIELD OP VALUE, quoting a value with spaces%s",
+			 f.text, o.text, r ? " (\"and\" if you mean the word)" : "");
+		goto out;
+	}
+	c->src = strndup(f.start, v.end - f.start);
+	if (!c->src) {
+		r = -ENOMEM;
+		goto out;
+	}
+	r = parse_value(ps, c, &v);
+out:
+	free(f.text);
+	free(o.text);
+	free(v.text);
+	return r;
+}
+
+int pt__rule_parse(const char *text, enum pt_group_type type,
+		   struct pt_rule_expr **out, char *err, size_t errlen)
+{
+	struct parser ps = { .src = text, .p = text, .err = err,
+			     .errlen = errlen, .type = type };
+	struct pt_rule_expr *e;
+	int r;
+
+	*out = NULL;
+	if (err && errlen)
+		err[0] = '\0';
+	if (!text || !pt_rule_fields(type))
+		return -EINVAL;
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	e->type = type;
+	for (;;) {
+		struct clause *nc = realloc(e->c, (e->n + 1) * sizeof(*nc));
+		struct token t = { 0 };
+
+		if (!nc) {
+			r = -ENOMEM;
+			goto fail;
+		}
+		e->c = nc;
+		memset(&e->c[e->n], 0, sizeof(e->c[e->n]));
+		e->n++;
+		r = parse_clause(&ps, &e->c[e->n - 1], e->n > 1);
+		if (r < 0)
+			goto fail;
+		r = next_token(&ps, &t);
+		if (r < 0)
+			goto fail;
+		if (r == 0)
+			break;
+		if (!t.quoted && !strcmp(t.text, "and")) {
+			free(t.text);
+			continue;
+		}
+		r = perr(&ps, t.start, "unexpected '%s' after '%s'; join clauses "
+			 "with 'and'%s", t.text, e->c[e->n - 1].src,
+			 !t.quoted && !strcasecmp(t.text, "and") ?
+			 " (lower case)" : "");
+		free(t.text);
+		goto fail;
+	}
+	*out = e;
+	return 0;
+fail:
+	pt__rule_free(e);
+	return r;
+}
+
+bool pt__rule_has_vf_clause(struct pt_rule_expr *e)
+{
+	for (size_t i = 0; i < e->n; i++)
+		if (e->c[i].f->flags & F_VF)
+			return true;
+	return false;
+}
+
+const char *pt__rule_volatile_field(struct pt_rule_expr *e)
+{
+	for (size_t i = 0; i < e->n; i++)
+		if (e->c[i].f->flags & F_VOLATILE)
+			return e->c[i].f->name;
+	return NULL;
+}
+
+/* ---- evaluation --------------------------------------------------------- */
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t ls = strlen(s), lx = strlen(suffix);
+
+	return ls >= lx && !memcmp(s + ls - lx, suffix, lx);
+}
+
+static int order(const struct clause *c, const struct val *v)
+{
+	double d;
+
+	switch (c->f->kind) {
+	case K_HEX4:
+	case K_HEX2:
+	case K_DEC:
+	case K_NUM:
+		return (v->num > c->num) - (v->num < c->num);
+	case K_STR:
+		if (c->is_num && parse_number(v->text, &d))
+			return (d > c->num) - (d < c->num);
+		return strcmp(v->text, c->text);
+	case K_BDF:
+		return strcmp(v->text, c->text);
+	}
+	return 0;
+}
+
+static bool test_one(const struct clause *c, enum op op, const struct val *v)
+{
+	switch (op) {
+	case OP_EQ:
+		return c->f->kind == K_STR ? !strcmp(v->text, c->text) :
+		       order(c, v) == 0;
+	case OP_NE:	/* handled by the caller: no value equals */
+		return false;
+	case OP_LT:
+		return order(c, v) < 0;
+	case OP_LE:
+		return order(c, v) <= 0;
+	case OP_GT:
+		return order(c, v) > 0;
+	case OP_GE:
+		return order(c, v) >= 0;
+	case OP_BEGINS:
+		return !strncmp(v->text, c->text, strlen(c->text));
+	case OP_ENDS:
+		return ends_with(v->text, c->text);
+	case OP_CONTAINS:
+		return strstr(v->text, c->text) != NULL;
+	case OP_ICONTAINS:
+		return strcasestr(v->text, c->text) != NULL;
+	case OP_REGEX:
+		return regexec(&c->re, v->text, 0, NULL, 0) == 0;
+	}
+	return false;
+}
+
+/* Existential over the values; "ne" holds when no value equals. */
+static bool clause_holds(const struct clause *c, const struct vals *vs)
+{
+	enum op op = c->op == OP_NE ? OP_EQ : c->op;
+	bool any = false;
+
+	for (size_t i = 0; i < vs->n && !any; i++)
+		any = test_one(c, op, &vs->v[i]);
+	return c->op == OP_NE ? !any : any;
+}
+
+static void why_clause(char *why, size_t len, size_t idx, const struct clause *c,
+		       const struct vals *vs)
+{
+	bool quote = c->f->kind == K_STR;
+	size_t n;
+	int w;
+
+	w = snprintf(why, len, "clause %zu '%s': %s is %s", idx + 1, c->src,
+		     c->f->name, vs->n == 0 ? "absent" : vs->n > 1 ? "one of " : "");
+	for (size_t i = 0; i < vs->n; i++) {
+		n = strlen(why);
+		if (w < 0 || n + 1 >= len)
+			return;
+		w = snprintf(why + n, len - n, "%s%s%s%s", i ? ", " : "",
+			     quote ? "'" : "", vs->v[i].text, quote ? "'" : "");
+	}
+}
+
+struct source {
+	const struct pt_dev_view *view;
+	const char *(*value)(const char *field, int idx, void *data);
+	void *data;
+	int vf_index;
+};
+
+/* A value given as text, checked and made canonical for the field's kind. */
+static int add_text_value(const struct field *f, const char *s, struct vals *vs)
+{
+	char bdf[PT_BDF_LEN];
+	unsigned long h;
+	double d;
+	long l;
+
+	switch (f->kind) {
+	case K_HEX4:
+	case K_HEX2:
+		if (parse_hex(s, f->kind, &h) < 0)
+			return -EINVAL;
+		return vals_add_hex(vs, h, hex_width(f->kind));
+	case K_DEC:
+		if (parse_dec(s, &l) < 0)
+			return -EINVAL;
+		return vals_add_dec(vs, l);
+	case K_NUM:
+		if (!parse_number(s, &d) || d < 0)
+			return -EINVAL;
+		/* 0: unknown, as pt_usb_dev_get_speed() says it */
+		return d > 0 ? vals_add_num(vs, d) : 0;
+	case K_BDF:
+		if (!normalize_bdf(s, bdf))
+			return -EINVAL;
+		return vals_add(vs, bdf, 0);
+	case K_STR:
+		return vals_add(vs, s, 0);
+	}
+	return -EINVAL;
+}
+
+static int get_values(const struct clause *c, const struct source *src,
+		      struct vals *vs)
+{
+	const char *s;
+	int r;
+
+	vals_clear(vs);
+	if (src->view)
+		return c->f->get(src->view, vs);
+	for (int i = 0; (s = src->value(c->f->name, i, src->data)); i++)
+		if ((r = add_text_value(c->f, s, vs)) < 0)
+			return r;
+	return 0;
+}
+
+static int eval(struct pt_rule_expr *e, const struct source *src, char *why,
+		size_t whylen)
+{
+	struct vals vs = { 0 };
+	int r = 1;
+
+	if (why && whylen)
+		why[0] = '\0';
+	for (size_t i = 0; i < e->n; i++) {
+		const struct clause *c = &e->c[i];
+		int g;
+
+		if ((c->f->flags & F_VF) && src->vf_index < 0)
+			continue;
+		g = get_values(c, src, &vs);
+		if (g < 0) {
+			r = g;
+			break;
+		}
+		if (!clause_holds(c, &vs)) {
+			if (why && whylen)
+				why_clause(why, whylen, i, c, &vs);
+			r = 0;
+			break;
+		}
+	}
+	vals_free(&vs);
+	return r;
+}
+
+int pt__rule_match(struct pt_rule_expr *e, const struct pt_dev_view *v,
+		   char *why, size_t whylen)
+{
+	struct source src = { .view = v };
+
+	if (!e || !v || v->type != e->type)
+		return -EINVAL;
+	if (v->type == PT_GROUP_USB ? !v->usb : !v->pci)
+		return -EINVAL;
+	src.vf_index = v->vf_index;
+	return eval(e, &src, why, whylen);
+}
+
+int pt__rule_match_values(struct pt_rule_expr *e,
+			  const char *(*value)(const char *field, int idx,
+					       void *data),
+			  void *data, int vf_index, char *why, size_t whylen)
+{
+	struct source src = { .value = value, .data = data,
+			      .vf_index = vf_index };
+
+	if (!e || !value)
+		return -EINVAL;
+	return eval(e, &src, why, whylen);
+}
