@@ -345,6 +345,21 @@ void pt__pci_free(struct pt_ctx *ctx)
 	ctx->pacc = NULL;
 }
 
+/* Where libudev looks for the compiled hardware database. */
+static bool hwdb_present(void)
+{
+	static const char *const paths[] = {
+		"/etc/systemd/hwdb/hwdb.bin", "/etc/udev/hwdb.bin",
+		"/usr/lib/systemd/hwdb/hwdb.bin", "/lib/systemd/hwdb/hwdb.bin",
+		"/usr/lib/udev/hwdb.bin", "/lib/udev/hwdb.bin",
+	};
+
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+		if (access(paths[i], R_OK) == 0)
+			return true;
+	return false;
+}
+
 static int pci_open(struct pt_ctx *ctx)
 {
 	char path[PATH_MAX];
@@ -368,6 +383,13 @@ static int pci_open(struct pt_ctx *ctx)
 	snprintf(path, sizeof(path), "%s/bus/pci",
 		 strcmp(ctx->sysfs_root, "/") ? ctx->sysfs_root : "");
 	pci_set_param(ctx->pacc, "sysfs.path", path);
+	/*
+	 * Without a compiled hwdb libpci's udev lookup fails on every name
+	 * and leaks its udev handle each time; it would fall back to pci.ids
+	 * anyway, so go there directly (lspci ends up at the same names).
+	 */
+	if (!hwdb_present())
+		ctx->pacc->id_lookup_mode |= PCI_LOOKUP_NO_HWDB;
 	pci_init(ctx->pacc);
 	return 0;
 }
@@ -437,7 +459,8 @@ int pt__pci_scan(struct pt_ctx *ctx)
 		d->class = (uint32_t)p->device_class << 8;
 	}
 
-	qsort(ctx->pci, ctx->n_pci, sizeof(*ctx->pci), cmp_dev);
+	if (ctx->n_pci)		/* an empty bus leaves ctx->pci NULL */
+		qsort(ctx->pci, ctx->n_pci, sizeof(*ctx->pci), cmp_dev);
 	for (size_t i = 0; i < ctx->n_pci; i++) {
 		struct pt_pci_dev *d = ctx->pci[i];
 		long cls;

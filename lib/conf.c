@@ -1,0 +1,1705 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * INI files and the locked, atomic state store under the conf dir.
+ *
+ * Files are parsed with inih; a second, raw view of each file (its lines)
+ * lets the tools edit a key or a section and keep everything else - the
+ * admin's comments, blank lines, order - byte for byte.
+ *
+ * The line model mirrors inih's ini_parse_stream() (Debian's libinih1 r55
+ * with its default options), so that both views agree:
+ *  - a line whose first non-blank character is '#' or ';' is a comment,
+ *    also when indented;
+ *  - on a "key = value" line (':' works too) a ';' preceded by whitespace
+ *    starts a comment; a ';' elsewhere is part of the value;
+ *  - a non-blank, indented line after a key continues that key's value
+ *    (configparser style) - also across blank and comment lines - until
+ *    the next section header; the parts are joined with one space. An
+ *    indented "[x]" or "k = v" there is a continuation too. inih does not
+ *    strip ';' comments on continuation lines, so we refuse them there;
+ *  - inih reads a line into a buffer of INI_MAX_LINE (200) bytes and
+ *    splits longer lines, so a line of more than 198 characters is an
+ *    error; long values are written as continuation lines;
+ *  - inih copies section names into 50 bytes; the section name used here
+ *    is the full text between '[' and ']' taken from the raw line.
+ * Stricter than inih: keys before any section, duplicate keys and
+ * sections, empty names, text after a section's ']', indented section
+ * headers (inih reads "  [x]" as a header or, after a key, as text of
+ * its value; refusing it keeps every edit from changing how a following
+ * line reads).
+ *
+ * The store: groups.d/<group>.ini below the conf dir, every path built
+ * here relative to a directory fd, every name validated. Writers hold
+ * flock(LOCK_EX) on <conf>/.lock for the whole read-modify-write; every
+ * file is replaced by rename(2) of a fully written, fsynced temp file
+ * ".<name>.XXXXXX" in groups.d/, so readers need no lock. Nothing below
+ * the conf dir is followed through a symlink: a symlinked group file is
+ * an error that names the file and says to replace the link with a copy
+ * (a rename would replace the link itself, silently cutting it).
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "private.h"
+
+#define GROUPS_DIR	"groups.d"
+#define LOCK_FILE	".lock"
+#define FILE_MAX	(1024 * 1024)	/* larger state files are refused */
+#define TMP_SUFFIX_LEN	6
+#define CONT_INDENT	"        "	/* continuation lines: 8 spaces */
+
+/* Longest line inih reads whole: the text, '\n' and NUL in INI_MAX_LINE. */
+#define LINE_MAX_CHARS	(INI_MAX_LINE - 2)
+
+enum line_kind {
+	L_BLANK,
+	L_COMMENT,
+	L_SECTION,
+	L_BADSECTION,	/* '[' without ']' */
+	L_KEY,		/* everything else inih hands to name[=:]value */
+	L_CONT,
+};
+
+/* A pt_ini_file with what only this file needs. */
+struct ini_file {
+	struct pt_ini_file pub;
+	unsigned char *kinds;		/* enum line_kind per line */
+	bool on_disk;			/* the store read it from disk */
+};
+
+static struct ini_file *priv(struct pt_ini_file *f)
+{
+	return (struct ini_file *)f;
+}
+
+__attribute__((format(printf, 3, 4)))
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+__attribute__((format(printf, 1, 2)))
+static char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	return n < 0 ? NULL : s;
+}
+
+/* ---- parsing ------------------------------------------------------------ */
+
+static bool is_space(char c)
+{
+	return isspace((unsigned char)c);
+}
+
+static bool has_bom(const char *s)
+{
+	return INI_ALLOW_BOM && (unsigned char)s[0] == 0xEF &&
+	       (unsigned char)s[1] == 0xBB && (unsigned char)s[2] == 0xBF;
+}
+
+/*
+ * Classify a raw line as inih will. prev_key: inih has a previous key
+ * name in this section (its prev_name). For sections, *name and *namelen get
+ * the text between '[' and ']' and *junk whether other text follows.
+ */
+static enum line_kind classify(const char *line, bool first, bool prev_key,
+			       const char **name, size_t *namelen, bool *junk)
+{
+	const char *start = line, *end, *s;
+	bool was_space = false;
+
+	if (first && has_bom(line))
+		start += 3;
+	end = start + strlen(start);
+	while (end > start && is_space(end[-1]))
+		end--;
+	while (start < end && is_space(*start))
+		start++;
+	if (start == end)
+		return L_BLANK;
+	if (strchr(INI_START_COMMENT_PREFIXES, *start))
+		return L_COMMENT;
+	if (INI_ALLOW_MULTILINE && prev_key && start > line)
+		return L_CONT;
+	if (*start != '[')
+		return L_KEY;
+	for (s = start + 1; s < end && *s != ']'; s++) {
+		if (INI_ALLOW_INLINE_COMMENTS && was_space &&
+		    strchr(INI_INLINE_COMMENT_PREFIXES, *s))
+			break;
+		was_space = is_space(*s);
+	}
+	if (s >= end || *s != ']')
+		return L_BADSECTION;
+	if (name) {
+		*name = start + 1;
+		*namelen = s - (start + 1);
+	}
+	if (junk) {
+		for (s++; s < end && is_space(*s); s++)
+			;
+		*junk = s < end && *s != ';' && *s != '#';
+	}
+	return L_SECTION;
+}
+
+struct pstate {
+	const char *relpath;
+	char **lines;
+	size_t n_lines;
+	size_t next;			/* index of the next line to feed */
+	unsigned char *kinds;
+	bool prev_key;
+	struct pt_ini_section *secs;
+	size_t n_secs;
+	ssize_t cur;			/* current section index, -1: none */
+	int err_line;			/* first error found here, 0: none */
+	int err_no;
+	char *err;
+	size_t errlen;
+	bool stop;
+};
+
+__attribute__((format(printf, 3, 4)))
+static void perr(struct pstate *ps, int err_no, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (ps->err_line)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	ps->err_line = (int)ps->next;
+	ps->err_no = err_no;
+	seterr(ps->err, ps->errlen, "%s:%zu: %s", ps->relpath, ps->next, msg);
+}
+
+static void free_sections(struct pt_ini_section *secs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		for (size_t k = 0; k < secs[i].n_kv; k++) {
+			free(secs[i].kv[k].key);
+			free(secs[i].kv[k].value);
+		}
+		free(secs[i].kv);
+		free(secs[i].name);
+	}
+	free(secs);
+}
+
+static void add_section(struct pstate *ps, const char *name, size_t len)
+{
+	struct pt_ini_section *n;
+
+	for (size_t i = 0; i < ps->n_secs; i++) {
+		if (strlen(ps->secs[i].name) == len &&
+		    !memcmp(ps->secs[i].name, name, len)) {
+			perr(ps, EINVAL, "duplicate section [%s] (first on line %d); merge the two",
+			     ps->secs[i].name, ps->secs[i].line);
+			ps->cur = (ssize_t)i;
+			return;
+		}
+	}
+	n = realloc(ps->secs, (ps->n_secs + 1) * sizeof(*n));
+	if (!n)
+		goto nomem;
+	ps->secs = n;
+	n = &ps->secs[ps->n_secs];
+	memset(n, 0, sizeof(*n));
+	n->name = strndup(name, len);
+	if (!n->name)
+		goto nomem;
+	n->line = (int)ps->next;
+	ps->cur = (ssize_t)ps->n_secs++;
+	return;
+nomem:
+	perr(ps, ENOMEM, "out of memory");
+	ps->stop = true;
+}
+
+/* inih's reader: feeds our lines one at a time, so we know the line. */
+static char *feed_line(char *str, int num, void *stream)
+{
+	struct pstate *ps = stream;
+	const char *line, *name = NULL;
+	size_t len, namelen = 0;
+	bool junk = false;
+	enum line_kind k;
+
+	if (ps->stop || ps->next >= ps->n_lines)
+		return NULL;
+	line = ps->lines[ps->next];
+	len = strlen(line);
+	ps->next++;
+	if (num < 2 || len > (size_t)num - 2) {
+		perr(ps, EINVAL, "line too long (%zu characters, at most %d); continue a long value on indented lines",
+		     len, num - 2);
+		ps->stop = true;
+		return NULL;
+	}
+	memcpy(str, line, len);
+	str[len] = '\n';
+	str[len + 1] = '\0';
+
+	k = classify(line, ps->next == 1, ps->prev_key, &name, &namelen, &junk);
+	ps->kinds[ps->next - 1] = k;
+	if (k == L_SECTION) {
+		ps->prev_key = false;
+		if (is_space(line[ps->next == 1 && has_bom(line) ? 3 : 0]))
+			perr(ps, EINVAL, "indented section header; start it in the first column");
+		else if (!namelen)
+			perr(ps, EINVAL, "empty section name '[]'");
+		else if (junk)
+			perr(ps, EINVAL, "unexpected text after ']'; put a comment on its own line starting with '#'");
+		add_section(ps, name, namelen);
+	}
+	return str;
+}
+
+static int on_key(void *user, const char *section, const char *name,
+		  const char *value)
+{
+	struct pstate *ps = user;
+	enum line_kind k = ps->kinds[ps->next - 1];
+	struct pt_ini_section *sec;
+	struct pt_ini_kv *kv;
+	size_t n;
+	char *v;
+
+	(void)section;		/* truncated by inih; ours is whole */
+	if (k == L_KEY) {
+		ps->prev_key = name[0] != '\0';
+		if (!name[0]) {
+			perr(ps, EINVAL, "missing key name before '='");
+			return 0;
+		}
+		if (ps->cur < 0) {
+			perr(ps, EINVAL, "key '%s' before any [section] header; add the header above it",
+			     name);
+			return 0;
+		}
+		sec = &ps->secs[ps->cur];
+		for (size_t i = 0; i < sec->n_kv; i++) {
+			if (!strcmp(sec->kv[i].key, name)) {
+				perr(ps, EINVAL, "duplicate key '%s' in [%s] (first on line %d); keep one",
+				     name, sec->name, sec->kv[i].line);
+				return 0;
+			}
+		}
+		kv = realloc(sec->kv, (sec->n_kv + 1) * sizeof(*kv));
+		if (!kv)
+			goto nomem;
+		sec->kv = kv;
+		kv = &sec->kv[sec->n_kv];
+		kv->key = strdup(name);
+		kv->value = strdup(value);
+		kv->line = (int)ps->next;
+		if (!kv->key || !kv->value) {
+			free(kv->key);
+			free(kv->value);
+			goto nomem;
+		}
+		sec->n_kv++;
+		return 1;
+	}
+	if (k == L_CONT) {
+		/* A continuation of a key we refused: that error stands. */
+		if (ps->cur < 0 || !ps->secs[ps->cur].n_kv)
+			return ps->err_line ? 1 : 0;
+		sec = &ps->secs[ps->cur];
+		kv = &sec->kv[sec->n_kv - 1];
+		for (const char *p = value; *p; p++) {
+			if (p > value && *p == ';' && is_space(p[-1])) {
+				perr(ps, EINVAL, "';' comment on a continuation line (of '%s'); put the comment on its own line",
+				     kv->key);
+				return 0;
+			}
+		}
+		n = strlen(kv->value);
+		v = realloc(kv->value, n + 1 + strlen(value) + 1);
+		if (!v)
+			goto nomem;
+		kv->value = v;
+		if (n)
+			v[n++] = ' ';
+		strcpy(v + n, value);
+		return 1;
+	}
+	/* Our model and inih disagree: refuse rather than guess. */
+	perr(ps, EINVAL, "cannot parse this line");
+	return 0;
+nomem:
+	perr(ps, ENOMEM, "out of memory");
+	ps->stop = true;
+	return 0;
+}
+
+/*
+ * Parse lines into sections. 0, or -errno with "<relpath>:<line>: <what>"
+ * in err. *kinds gets the class of each line.
+ */
+static int parse_lines(const char *relpath, char **lines, size_t n_lines,
+		       struct pt_ini_section **secs, size_t *n_secs,
+		       unsigned char **kinds, char *err, size_t errlen)
+{
+	struct pstate ps = {
+		.relpath = relpath, .lines = lines, .n_lines = n_lines,
+		.cur = -1, .err = err, .errlen = errlen,
+	};
+	int r;
+
+	ps.kinds = calloc(n_lines ? n_lines : 1, 1);
+	if (!ps.kinds) {
+		seterr(err, errlen, "%s: out of memory", relpath);
+		return -ENOMEM;
+	}
+	r = ini_parse_stream(feed_line, &ps, on_key, &ps);
+	if (r < 0 && !ps.err_line) {
+		seterr(err, errlen, "%s: out of memory", relpath);
+		ps.err_line = 1;
+		ps.err_no = ENOMEM;
+	} else if (r > 0 && (!ps.err_line || r < ps.err_line)) {
+		/* inih's own syntax error came first. */
+		const char *what = ps.kinds[r - 1] == L_BADSECTION ?
+			"missing ']' in section header; expected '[section]'" :
+			"expected 'key = value' or '[section]'";
+
+		seterr(err, errlen, "%s:%d: %s", relpath, r, what);
+		ps.err_line = r;
+		ps.err_no = EINVAL;
+	}
+	if (ps.err_line) {
+		free_sections(ps.secs, ps.n_secs);
+		free(ps.kinds);
+		return -ps.err_no;
+	}
+	*secs = ps.secs;
+	*n_secs = ps.n_secs;
+	*kinds = ps.kinds;
+	return 0;
+}
+
+static void free_lines(char **lines, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(lines[i]);
+	free(lines);
+}
+
+/* Split text at '\n' (a final newline ends the last line). */
+static int split_lines(const char *text, char ***out, size_t *n_out)
+{
+	char **lines = NULL, **nl;
+	size_t n = 0;
+	const char *p = text, *e;
+
+	while (*p) {
+		e = strchr(p, '\n');
+		if (!e)
+			e = p + strlen(p);
+		nl = realloc(lines, (n + 1) * sizeof(*nl));
+		if (!nl)
+			goto nomem;
+		lines = nl;
+		lines[n] = strndup(p, e - p);
+		if (!lines[n])
+			goto nomem;
+		n++;
+		p = *e ? e + 1 : e;
+	}
+	*out = lines;
+	*n_out = n;
+	return 0;
+nomem:
+	free_lines(lines, n);
+	return -ENOMEM;
+}
+
+int pt__ini_parse(const char *relpath, const char *text,
+		  struct pt_ini_file **out, char *err, size_t errlen)
+{
+	struct ini_file *f;
+	int r;
+
+	if (!relpath || !text)
+		return -EINVAL;
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		goto nomem;
+	f->pub.relpath = strdup(relpath);
+	f->pub.orig = strdup(text);
+	if (!f->pub.relpath || !f->pub.orig ||
+	    split_lines(text, &f->pub.lines, &f->pub.n_lines) < 0)
+		goto nomem;
+	r = parse_lines(relpath, f->pub.lines, f->pub.n_lines,
+			&f->pub.sections, &f->pub.n_sections, &f->kinds,
+			err, errlen);
+	if (r < 0) {
+		pt__ini_free(&f->pub);
+		return r;
+	}
+	*out = &f->pub;
+	return 0;
+nomem:
+	if (f)
+		pt__ini_free(&f->pub);
+	seterr(err, errlen, "%s: out of memory", relpath);
+	return -ENOMEM;
+}
+
+void pt__ini_free(struct pt_ini_file *f)
+{
+	if (!f)
+		return;
+	free_sections(f->sections, f->n_sections);
+	free_lines(f->lines, f->n_lines);
+	free(priv(f)->kinds);
+	free(f->relpath);
+	free(f->orig);
+	free(f);
+}
+
+struct pt_ini_section *pt__ini_find_section(struct pt_ini_file *f,
+					    const char *section)
+{
+	if (!f || !section)
+		return NULL;
+	for (size_t i = 0; i < f->n_sections; i++)
+		if (!strcmp(f->sections[i].name, section))
+			return &f->sections[i];
+	return NULL;
+}
+
+static struct pt_ini_kv *find_kv(struct pt_ini_section *s, const char *key)
+{
+	for (size_t i = 0; s && i < s->n_kv; i++)
+		if (!strcmp(s->kv[i].key, key))
+			return &s->kv[i];
+	return NULL;
+}
+
+const char *pt__ini_get(struct pt_ini_file *f, const char *section,
+			const char *key)
+{
+	struct pt_ini_kv *kv;
+
+	if (!key)
+		return NULL;
+	kv = find_kv(pt__ini_find_section(f, section), key);
+	return kv ? kv->value : NULL;
+}
+
+/* ---- line-preserving edits ---------------------------------------------- */
+
+/* Last line (0-based) of a key: its own or its last continuation line. */
+static size_t kv_end(struct pt_ini_file *f, const struct pt_ini_kv *kv)
+{
+	size_t last = kv->line - 1;
+	const unsigned char *kinds = priv(f)->kinds;
+
+	for (size_t i = last + 1; i < f->n_lines; i++) {
+		if (kinds[i] == L_CONT)
+			last = i;
+		else if (kinds[i] != L_BLANK && kinds[i] != L_COMMENT)
+			break;
+	}
+	return last;
+}
+
+/*
+ * Replace lines [from, to) of f with add[0..n_add) (strings copied) and
+ * re-parse; when csec is given, the result must read csec/ckey = cval.
+ * On failure f is unchanged.
+ */
+static int edit_lines(struct pt_ini_file *f, size_t from, size_t to,
+		  char *const *add, size_t n_add, const char *csec,
+		  const char *ckey, const char *cval)
+{
+	size_t n = f->n_lines - (to - from) + n_add, j = 0;
+	struct pt_ini_section *secs;
+	unsigned char *kinds;
+	size_t n_secs;
+	char **lines;
+	int r;
+
+	lines = calloc(n ? n : 1, sizeof(*lines));
+	if (!lines)
+		return -ENOMEM;
+	for (size_t i = 0; i < from; i++)
+		if (!(lines[j++] = strdup(f->lines[i])))
+			goto nomem;
+	for (size_t i = 0; i < n_add; i++)
+		if (!(lines[j++] = strdup(add[i])))
+			goto nomem;
+	for (size_t i = to; i < f->n_lines; i++)
+		if (!(lines[j++] = strdup(f->lines[i])))
+			goto nomem;
+	r = parse_lines(f->relpath, lines, n, &secs, &n_secs, &kinds, NULL, 0);
+	if (r < 0) {
+		free_lines(lines, n);
+		return r == -ENOMEM ? r : -EINVAL;
+	}
+	if (csec) {
+		struct pt_ini_file check = {
+			.sections = secs, .n_sections = n_secs,
+		};
+		const char *v = pt__ini_get(&check, csec, ckey);
+
+		if (!v || strcmp(v, cval)) {
+			free_sections(secs, n_secs);
+			free(kinds);
+			free_lines(lines, n);
+			return -EINVAL;
+		}
+	}
+	free_lines(f->lines, f->n_lines);
+	free_sections(f->sections, f->n_sections);
+	free(priv(f)->kinds);
+	f->lines = lines;
+	f->n_lines = n;
+	f->sections = secs;
+	f->n_sections = n_secs;
+	priv(f)->kinds = kinds;
+	f->dirty = true;
+	return 0;
+nomem:
+	free_lines(lines, j);
+	return -ENOMEM;
+}
+
+static bool key_is_writable(const char *key)
+{
+	if (!key || !*key)
+		return false;
+	for (const char *p = key; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("_-.", *p))
+			return false;
+	return true;
+}
+
+static bool section_is_writable(const char *s)
+{
+	if (!s || !*s || strlen(s) + 2 > LINE_MAX_CHARS)
+		return false;
+	for (const char *p = s; *p; p++) {
+		if (*p == ']' || iscntrl((unsigned char)*p))
+			return false;
+		if (*p == ';' && p > s && is_space(p[-1]))
+			return false;
+	}
+	return true;
+}
+
+/* A value inih gives back unchanged from "key = value". */
+static bool value_is_writable(const char *v)
+{
+	size_t len = strlen(v);
+
+	if (len && (is_space(v[0]) || is_space(v[len - 1])))
+		return false;
+	for (const char *p = v; *p; p++) {
+		if (iscntrl((unsigned char)*p) && *p != '\t')
+			return false;
+		if (*p == ';' && p > v && is_space(p[-1]))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * The lines for "key = value": one line, or split at single spaces into
+ * continuation lines when too long. A continuation may not start with a
+ * comment character. -EINVAL when no split fits.
+ */
+static int kv_lines(const char *key, const char *value, char ***out,
+		    size_t *n_out)
+{
+	size_t n = 0, len = strlen(value), pos = 0, klen = strlen(key);
+	char **lines = NULL, **nl;
+	bool first = true;
+
+	while (first || pos < len) {
+		size_t prefix = first ? klen + 3 : strlen(CONT_INDENT);
+		size_t room = LINE_MAX_CHARS > prefix ? LINE_MAX_CHARS - prefix : 0;
+		size_t take = len - pos;
+
+		if (take > room) {
+			/* The last single space within room that may split. */
+			take = 0;
+			for (size_t i = pos + room; i > pos; i--) {
+				const char *c = value + i;
+
+				if (*c == ' ' && !is_space(c[-1]) && !is_space(c[1]) &&
+				    !strchr(INI_START_COMMENT_PREFIXES, c[1])) {
+					take = i - pos;
+					break;
+				}
+			}
+			if (!take)
+				goto inval;
+		}
+		nl = realloc(lines, (n + 1) * sizeof(*nl));
+		if (!nl)
+			goto nomem;
+		lines = nl;
+		if (first && take == 0)
+			lines[n] = xasprintf("%s =", key);
+		else if (first)
+			lines[n] = xasprintf("%s = %.*s", key, (int)take,
+					     value + pos);
+		else
+			lines[n] = xasprintf(CONT_INDENT "%.*s", (int)take,
+					     value + pos);
+		if (!lines[n])
+			goto nomem;
+		n++;
+		pos += take;
+		if (pos < len)
+			pos++;		/* the space the split dropped */
+		first = false;
+	}
+	*out = lines;
+	*n_out = n;
+	return 0;
+inval:
+	free_lines(lines, n);
+	return -EINVAL;
+nomem:
+	free_lines(lines, n);
+	return -ENOMEM;
+}
+
+int pt__ini_set(struct pt_ini_file *f, const char *section, const char *key,
+		const char *value)
+{
+	struct pt_ini_section *sec;
+	struct pt_ini_kv *kv;
+	char **add = NULL, **all = NULL;
+	size_t n_add = 0, from, to;
+	int r;
+
+	if (!f || !section_is_writable(section) || !key_is_writable(key) ||
+	    !value || !value_is_writable(value))
+		return -EINVAL;
+	r = kv_lines(key, value, &add, &n_add);
+	if (r < 0)
+		return r;
+	sec = pt__ini_find_section(f, section);
+	kv = find_kv(sec, key);
+	if (kv) {
+		from = kv->line - 1;
+		to = kv_end(f, kv) + 1;
+	} else if (sec) {
+		from = sec->n_kv ? kv_end(f, &sec->kv[sec->n_kv - 1]) + 1 :
+				   (size_t)sec->line;
+		to = from;
+	} else {
+		/* A new section at the end, after one blank line. */
+		bool blank = f->n_lines && priv(f)->kinds[f->n_lines - 1] != L_BLANK;
+		size_t k = 0;
+
+		all = calloc(n_add + 2, sizeof(*all));
+		if (!all) {
+			r = -ENOMEM;
+			goto out;
+		}
+		if (blank)
+			all[k++] = "";
+		all[k] = xasprintf("[%s]", section);
+		if (!all[k]) {
+			r = -ENOMEM;
+			goto out;
+		}
+		k++;
+		memcpy(all + k, add, n_add * sizeof(*add));
+		r = edit_lines(f, f->n_lines, f->n_lines, all, k + n_add,
+			       section, key, value);
+		free(all[blank ? 1 : 0]);
+		goto out;
+	}
+	r = edit_lines(f, from, to, add, n_add, section, key, value);
+out:
+	free(all);
+	free_lines(add, n_add);
+	return r;
+}
+
+int pt__ini_unset(struct pt_ini_file *f, const char *section, const char *key)
+{
+	struct pt_ini_kv *kv;
+
+	if (!f || !section || !key)
+		return -EINVAL;
+	kv = find_kv(pt__ini_find_section(f, section), key);
+	if (!kv)
+		return -ENOENT;
+	return edit_lines(f, kv->line - 1, kv_end(f, kv) + 1, NULL, 0, NULL,
+			  NULL, NULL);
+}
+
+/* First line of a section's block: the comments directly above its header. */
+static size_t block_start(struct pt_ini_file *f, size_t header)
+{
+	while (header > 0 && priv(f)->kinds[header - 1] == L_COMMENT)
+		header--;
+	return header;
+}
+
+/*
+ * A section's block: the comment lines directly above its header (no
+ * blank line between), the header, and every line up to the next
+ * section's block, less trailing blank lines. Removing it also drops one
+ * blank line where two would meet.
+ */
+int pt__ini_remove_section(struct pt_ini_file *f, const char *section)
+{
+	struct pt_ini_section *sec = pt__ini_find_section(f, section);
+	const unsigned char *kinds;
+	size_t from, to, i;
+
+	if (!sec)
+		return -ENOENT;
+	kinds = priv(f)->kinds;
+	from = block_start(f, sec->line - 1);
+	to = f->n_lines;
+	for (i = sec->line; i < f->n_lines; i++) {
+		if (kinds[i] == L_SECTION || kinds[i] == L_BADSECTION) {
+			to = block_start(f, i);
+			break;
+		}
+	}
+	while (to > (size_t)sec->line && kinds[to - 1] == L_BLANK)
+		to--;
+	if ((from == 0 || kinds[from - 1] == L_BLANK) &&
+	    (to == f->n_lines || kinds[to] == L_BLANK)) {
+		if (to < f->n_lines)
+			to++;
+		else if (from > 0)
+			from--;
+	}
+	return edit_lines(f, from, to, NULL, 0, NULL, NULL, NULL);
+}
+
+char *pt__ini_render(struct pt_ini_file *f)
+{
+	size_t len = 1, off = 0;
+	char *s;
+
+	for (size_t i = 0; i < f->n_lines; i++)
+		len += strlen(f->lines[i]) + 1;
+	s = malloc(len);
+	if (!s)
+		return NULL;
+	for (size_t i = 0; i < f->n_lines; i++) {
+		size_t l = strlen(f->lines[i]);
+
+		memcpy(s + off, f->lines[i], l);
+		off += l;
+		s[off++] = '\n';
+	}
+	s[off] = '\0';
+	return s;
+}
+
+/* ---- did you mean ------------------------------------------------------- */
+
+/* Optimal string alignment distance (Levenshtein plus transpositions). */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), d;
+	size_t *mem, *row0, *row1, *row2, *t;
+
+	mem = calloc(3 * (lb + 1), sizeof(size_t));
+	if (!mem)
+		return (size_t)-1;
+	row0 = mem;		/* the row before the previous one */
+	row1 = row0 + lb + 1;	/* previous row */
+	row2 = row1 + lb + 1;	/* current row */
+	for (size_t j = 0; j <= lb; j++)
+		row1[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		row2[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t cost = a[i - 1] != b[j - 1];
+			size_t v = row1[j - 1] + cost;
+
+			if (row1[j] + 1 < v)
+				v = row1[j] + 1;
+			if (row2[j - 1] + 1 < v)
+				v = row2[j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && row0[j - 2] + 1 < v)
+				v = row0[j - 2] + 1;
+			row2[j] = v;
+		}
+		t = row0;
+		row0 = row1;
+		row1 = row2;
+		row2 = t;
+	}
+	d = row1[lb];
+	free(mem);
+	return d;
+}
+
+const char *pt__closest(const char *word, const char *const *candidates)
+{
+	size_t limit, best_d = (size_t)-1;
+	const char *best = NULL;
+
+	if (!word || !candidates)
+		return NULL;
+	limit = strlen(word) / 3;
+	if (limit < 1)
+		limit = 1;
+	for (size_t i = 0; candidates[i]; i++) {
+		size_t d = edit_distance(word, candidates[i]);
+		size_t longest = strlen(word) > strlen(candidates[i]) ?
+				 strlen(word) : strlen(candidates[i]);
+
+		/* Replacing every character is no suggestion ("a" -> "b"). */
+		if (d > limit || d >= longest)
+			continue;
+		if (d < best_d) {
+			best_d = d;
+			best = candidates[i];
+		}
+	}
+	return best;
+}
+
+/* ---- the store ---------------------------------------------------------- */
+
+/* "groups.d/<name>.ini" with a valid name: a pointer to the file name. */
+static const char *relpath_file(const char *relpath)
+{
+	static const char dir[] = GROUPS_DIR "/";
+	const char *name;
+	size_t len;
+	char stem[PT_NAME_MAX + 1];
+
+	if (!relpath || strncmp(relpath, dir, sizeof(dir) - 1))
+		return NULL;
+	name = relpath + sizeof(dir) - 1;
+	len = strlen(name);
+	if (len <= 4 || len - 4 > PT_NAME_MAX || strcmp(name + len - 4, ".ini"))
+		return NULL;
+	memcpy(stem, name, len - 4);
+	stem[len - 4] = '\0';
+	return pt__name_is_valid(stem) ? name : NULL;
+}
+
+/* A writer's temp file: ".<stem>.ini.XXXXXX". */
+static bool is_temp_name(const char *name)
+{
+	size_t len = strlen(name);
+	char rel[sizeof(GROUPS_DIR) + PT_NAME_MAX + 8];
+
+	if (name[0] != '.' || len < 1 + 5 + 1 + TMP_SUFFIX_LEN ||
+	    name[len - TMP_SUFFIX_LEN - 1] != '.')
+		return false;
+	for (size_t i = len - TMP_SUFFIX_LEN; i < len; i++)
+		if (!isalnum((unsigned char)name[i]))
+			return false;
+	if (len - TMP_SUFFIX_LEN - 2 + sizeof(GROUPS_DIR) + 1 > sizeof(rel))
+		return false;
+	snprintf(rel, sizeof(rel), GROUPS_DIR "/%.*s",
+		 (int)(len - TMP_SUFFIX_LEN - 2), name + 1);
+	return relpath_file(rel) != NULL;
+}
+
+static void path_err(struct pt_ctx *ctx, char *err, size_t errlen,
+		     const char *rel, int e)
+{
+	const char *dir = ctx->conf_dir;
+
+	if (e == EACCES || e == EPERM || e == EROFS)
+		seterr(err, errlen, "%s%s%s: %s; run as root or use -O conf.dir=DIR",
+		       dir, rel ? "/" : "", rel ? rel : "", strerror(e));
+	else if (e == ELOOP)
+		seterr(err, errlen, "%s%s%s: is a symbolic link, which state files never follow; replace it with a real directory or file",
+		       dir, rel ? "/" : "", rel ? rel : "");
+	else
+		seterr(err, errlen, "%s%s%s: %s", dir, rel ? "/" : "",
+		       rel ? rel : "", strerror(e));
+}
+
+static int store_add(struct pt_store *st, struct pt_ini_file *f)
+{
+	struct pt_ini_file **n;
+	size_t i;
+
+	n = realloc(st->files, (st->n_files + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	st->files = n;
+	/* Keep the files sorted by path. */
+	for (i = st->n_files; i > 0 && strcmp(n[i - 1]->relpath, f->relpath) > 0; i--)
+		n[i] = n[i - 1];
+	n[i] = f;
+	st->n_files++;
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Read one group file (no symlink, regular, bounded) and parse it. */
+static int read_group(struct pt_store *st, int gfd, const char *name,
+		      char *err, size_t errlen)
+{
+	char rel[sizeof(GROUPS_DIR) + 256], *buf = NULL;
+	struct pt_ini_file *f;
+	size_t len = 0, cap = 0;
+	struct stat sb;
+	ssize_t n;
+	int fd, r;
+
+	snprintf(rel, sizeof(rel), GROUPS_DIR "/%s", name);
+	fd = openat(gfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		r = errno;
+		if (r == ENOENT)	/* deleted since readdir */
+			return 0;
+		if (r == ELOOP) {
+			seterr(err, errlen, "%s: is a symbolic link; state files are never followed through links: replace it with a copy of its target (cp --remove-destination \"$(readlink -f %s/%s)\" %s/%s)",
+			       rel, st->ctx->conf_dir, rel, st->ctx->conf_dir, rel);
+			return -ELOOP;
+		}
+		path_err(st->ctx, err, errlen, rel, r);
+		return -r;
+	}
+	if (fstat(fd, &sb) < 0) {
+		r = -errno;
+		goto fail_errno;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		seterr(err, errlen, "%s: not a regular file; remove it or rename it so it does not end in .ini",
+		       rel);
+		r = -EINVAL;
+		goto out;
+	}
+	for (;;) {
+		if (len + 1 >= cap) {
+			char *nb;
+
+			cap = cap ? cap * 2 : 4096;
+			nb = realloc(buf, cap + 1);
+			if (!nb) {
+				r = -ENOMEM;
+				goto fail_errno;
+			}
+			buf = nb;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			goto fail_errno;
+		}
+		if (n == 0)
+			break;
+		len += n;
+		if (len > FILE_MAX) {
+			seterr(err, errlen, "%s: larger than %d bytes; this is not a group file",
+			       rel, FILE_MAX);
+			r = -EFBIG;
+			goto out;
+		}
+	}
+	buf[len] = '\0';
+	if (memchr(buf, '\0', len)) {
+		seterr(err, errlen, "%s: contains a NUL byte; this is not a text file",
+		       rel);
+		r = -EINVAL;
+		goto out;
+	}
+	r = pt__ini_parse(rel, buf, &f, err, errlen);
+	if (r < 0)
+		goto out;
+	priv(f)->on_disk = true;
+	r = store_add(st, f);
+	if (r < 0)
+		pt__ini_free(f);
+	goto out;
+fail_errno:
+	path_err(st->ctx, err, errlen, rel, -r);
+out:
+	free(buf);
+	close(fd);
+	return r;
+}
+
+/*
+ * Open groups.d read-only (for readdir and fsync): an fd, -ENOENT when
+ * missing, other -errno with err set.
+ */
+static int open_groups_dir(struct pt_store *st, char *err, size_t errlen)
+{
+	int fd = openat(st->dirfd, GROUPS_DIR,
+			O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0) {
+		int e = errno;
+
+		/* O_NOFOLLOW on a symlink to a directory gives ENOTDIR. */
+		if (e == ENOTDIR) {
+			struct stat sb;
+
+			if (!fstatat(st->dirfd, GROUPS_DIR, &sb, AT_SYMLINK_NOFOLLOW) &&
+			    S_ISLNK(sb.st_mode))
+				e = ELOOP;
+		}
+		if (e != ENOENT)
+			path_err(st->ctx, err, errlen, GROUPS_DIR, e);
+		return -e;
+	}
+	return fd;
+}
+
+static int read_groups(struct pt_store *st, bool clean, char *err,
+		       size_t errlen)
+{
+	char **names = NULL, **nn;
+	size_t n = 0;
+	struct dirent *de;
+	int gfd, r = 0;
+	DIR *d;
+
+	gfd = open_groups_dir(st, err, errlen);
+	if (gfd == -ENOENT)
+		return 0;
+	if (gfd < 0)
+		return gfd;
+	d = fdopendir(gfd);
+	if (!d) {
+		r = -errno;
+		close(gfd);
+		path_err(st->ctx, err, errlen, GROUPS_DIR, -r);
+		return r;
+	}
+	while ((errno = 0, de = readdir(d))) {
+		const char *name = de->d_name;
+		size_t len = strlen(name);
+		char rel[sizeof(GROUPS_DIR) + 256];
+
+		if (name[0] == '.') {
+			/* Left by a killed writer; we hold the lock. */
+			if (clean && is_temp_name(name)) {
+				if (unlinkat(dirfd(d), name, 0) < 0 && errno != ENOENT)
+					warn(st->ctx, "%s/%s/%s: cannot remove stale temp file: %s\n",
+					     st->ctx->conf_dir, GROUPS_DIR, name,
+					     strerror(errno));
+				else
+					dbg(st->ctx, "removed stale %s/%s\n",
+					    GROUPS_DIR, name);
+			}
+			continue;
+		}
+		if (len < 4 || strcmp(name + len - 4, ".ini"))
+			continue;
+		snprintf(rel, sizeof(rel), GROUPS_DIR "/%s", name);
+		if (!relpath_file(rel)) {
+			seterr(err, errlen, "%s: '%.*s' is not a valid group name (letters, digits, '-', '_', '.', no leading '.', at most %d); rename the file",
+			       rel, (int)(len - 4), name, PT_NAME_MAX);
+			r = -EINVAL;
+			goto out;
+		}
+		nn = realloc(names, (n + 1) * sizeof(*nn));
+		if (!nn || !(nn[n] = strdup(name))) {
+			if (nn)
+				names = nn;
+			r = -ENOMEM;
+			goto out;
+		}
+		names = nn;
+		n++;
+	}
+	if (errno) {
+		r = -errno;
+		path_err(st->ctx, err, errlen, GROUPS_DIR, -r);
+		goto out;
+	}
+	if (n)
+		qsort(names, n, sizeof(*names), cmp_str);
+	for (size_t i = 0; i < n && !r; i++)
+		r = read_group(st, dirfd(d), names[i], err, errlen);
+out:
+	if (r == -ENOMEM)
+		seterr(err, errlen, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	closedir(d);
+	return r;
+}
+
+int pt__store_open(struct pt_ctx *ctx, bool write, struct pt_store **out,
+		   char *err, size_t errlen)
+{
+	const char *dir = ctx->conf_dir;
+	struct pt_store *st;
+	int r;
+
+	st = calloc(1, sizeof(*st));
+	if (!st) {
+		seterr(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	st->ctx = ctx;
+	st->dirfd = -1;
+	st->lockfd = -1;
+	if (write && mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		r = -errno;
+		seterr(err, errlen, "%s: cannot create: %s%s", dir, strerror(-r),
+		       r == -EACCES || r == -EROFS ?
+		       "; run as root or use -O conf.dir=DIR" : "");
+		goto fail;
+	}
+	st->dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (st->dirfd < 0) {
+		r = -errno;
+		if (r == -ENOENT && !write) {
+			*out = st;	/* no state yet: zero files */
+			return 0;
+		}
+		path_err(ctx, err, errlen, NULL, -r);
+		goto fail;
+	}
+	if (write) {
+		st->lockfd = openat(st->dirfd, LOCK_FILE,
+				    O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+				    0644);
+		if (st->lockfd < 0) {
+			r = -errno;
+			path_err(ctx, err, errlen, LOCK_FILE, -r);
+			goto fail;
+		}
+		while ((r = flock(st->lockfd, LOCK_EX)) < 0 && errno == EINTR)
+			;
+		if (r < 0) {
+			r = -errno;
+			path_err(ctx, err, errlen, LOCK_FILE, -r);
+			goto fail;
+		}
+		if (mkdirat(st->dirfd, GROUPS_DIR, 0755) < 0 && errno != EEXIST) {
+			r = -errno;
+			path_err(ctx, err, errlen, GROUPS_DIR, -r);
+			goto fail;
+		}
+	}
+	r = read_groups(st, write, err, errlen);
+	if (r < 0)
+		goto fail;
+	*out = st;
+	return 0;
+fail:
+	pt__store_close(st);
+	return r;
+}
+
+struct pt_ini_file *pt__store_find(struct pt_store *st, const char *relpath)
+{
+	if (!st || !relpath)
+		return NULL;
+	for (size_t i = 0; i < st->n_files; i++)
+		if (!st->files[i]->deleted &&
+		    !strcmp(st->files[i]->relpath, relpath))
+			return st->files[i];
+	return NULL;
+}
+
+static struct pt_ini_file *find_any(struct pt_store *st, const char *relpath)
+{
+	for (size_t i = 0; i < st->n_files; i++)
+		if (!strcmp(st->files[i]->relpath, relpath))
+			return st->files[i];
+	return NULL;
+}
+
+int pt__store_new_file(struct pt_store *st, const char *relpath,
+		       struct pt_ini_file **out)
+{
+	struct pt_ini_file *f;
+	int r;
+
+	if (!st || !relpath_file(relpath))
+		return -EINVAL;
+	f = find_any(st, relpath);
+	if (f && !f->deleted)
+		return -EEXIST;
+	if (f) {
+		/* Deleted in this transaction, created again: empty it. */
+		r = edit_lines(f, 0, f->n_lines, NULL, 0, NULL, NULL, NULL);
+		if (r < 0)
+			return r;
+		f->deleted = false;
+		f->dirty = true;
+		*out = f;
+		return 0;
+	}
+	r = pt__ini_parse(relpath, "", &f, NULL, 0);
+	if (r < 0)
+		return r;
+	f->dirty = true;
+	r = store_add(st, f);
+	if (r < 0) {
+		pt__ini_free(f);
+		return r;
+	}
+	*out = f;
+	return 0;
+}
+
+int pt__store_delete_file(struct pt_store *st, const char *relpath)
+{
+	struct pt_ini_file *f = pt__store_find(st, relpath);
+
+	if (!f)
+		return -ENOENT;
+	f->deleted = true;
+	f->dirty = true;
+	return 0;
+}
+
+/* ---- diff --------------------------------------------------------------- */
+
+struct buf {
+	char *s;
+	size_t len, cap;
+	bool oom;
+};
+
+__attribute__((format(printf, 2, 3)))
+static void bprintf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->oom)
+		return;
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(b->s ? b->s + b->len : NULL,
+			      b->s ? b->cap - b->len : 0, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			b->oom = true;
+			return;
+		}
+		if (b->s && b->len + n < b->cap) {
+			b->len += n;
+			return;
+		}
+		size_t cap = b->cap ? b->cap : 256;
+		char *ns;
+
+		while (cap <= b->len + n)
+			cap *= 2;
+		ns = realloc(b->s, cap);
+		if (!ns) {
+			b->oom = true;
+			return;
+		}
+		b->s = ns;
+		b->cap = cap;
+	}
+}
+
+/* One side of a diff: lines, and whether the last one lacks a newline. */
+struct side {
+	char **lines;
+	size_t n;
+	bool no_eol;
+};
+
+static bool line_eq(const struct side *a, size_t i, const struct side *b,
+		    size_t j)
+{
+	bool ea = a->no_eol && i == a->n - 1, eb = b->no_eol && j == b->n - 1;
+
+	return ea == eb && !strcmp(a->lines[i], b->lines[j]);
+}
+
+enum { OP_EQ, OP_DEL, OP_ADD };
+
+struct op {
+	unsigned char type;
+	size_t a, b;			/* line indices (old, new) */
+};
+
+/*
+ * Edit script by longest common subsequence, after trimming the common
+ * prefix and suffix; a middle too large for the table is replaced whole.
+ */
+static struct op *diff_ops(const struct side *a, const struct side *b,
+			   size_t *n_ops)
+{
+	size_t pre = 0, suf = 0, n, m, k = 0;
+	struct op *ops;
+	unsigned int *t = NULL;
+
+	while (pre < a->n && pre < b->n && line_eq(a, pre, b, pre))
+		pre++;
+	while (suf < a->n - pre && suf < b->n - pre &&
+	       line_eq(a, a->n - 1 - suf, b, b->n - 1 - suf))
+		suf++;
+	n = a->n - pre - suf;
+	m = b->n - pre - suf;
+	ops = calloc(a->n + b->n + 1, sizeof(*ops));
+	if (!ops)
+		return NULL;
+	for (size_t i = 0; i < pre; i++)
+		ops[k++] = (struct op){ OP_EQ, i, i };
+	if (n && m && n * m <= 4 * 1024 * 1024 / sizeof(*t))
+		t = calloc((n + 1) * (m + 1), sizeof(*t));
+	if (t) {
+		/* t[i][j]: LCS length of a[pre+i..] and b[pre+j..] */
+		for (size_t i = n; i-- > 0;)
+			for (size_t j = m; j-- > 0;)
+				t[i * (m + 1) + j] =
+					line_eq(a, pre + i, b, pre + j) ?
+					t[(i + 1) * (m + 1) + j + 1] + 1 :
+					t[(i + 1) * (m + 1) + j] >= t[i * (m + 1) + j + 1] ?
+					t[(i + 1) * (m + 1) + j] : t[i * (m + 1) + j + 1];
+		size_t i = 0, j = 0;
+
+		while (i < n || j < m) {
+			if (i < n && j < m && line_eq(a, pre + i, b, pre + j)) {
+				ops[k++] = (struct op){ OP_EQ, pre + i, pre + j };
+				i++, j++;
+			} else if (i < n && (j == m || t[(i + 1) * (m + 1) + j] >=
+						       t[i * (m + 1) + j + 1])) {
+				ops[k++] = (struct op){ OP_DEL, pre + i, pre + j };
+				i++;
+			} else {
+				ops[k++] = (struct op){ OP_ADD, pre + i, pre + j };
+				j++;
+			}
+		}
+		free(t);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			ops[k++] = (struct op){ OP_DEL, pre + i, pre };
+		for (size_t j = 0; j < m; j++)
+			ops[k++] = (struct op){ OP_ADD, pre + n, pre + j };
+	}
+	for (size_t i = 0; i < suf; i++)
+		ops[k++] = (struct op){ OP_EQ, pre + n + i, pre + m + i };
+	*n_ops = k;
+	return ops;
+}
+
+/* "start,len" as diff -u writes it (",1" omitted; empty: line before). */
+static void range(struct buf *b, size_t start, size_t len)
+{
+	if (len == 1)
+		bprintf(b, "%zu", start + 1);
+	else
+		bprintf(b, "%zu,%zu", len ? start + 1 : start, len);
+}
+
+static void emit_line(struct buf *b, char mark, const struct side *s,
+		      size_t i)
+{
+	bprintf(b, "%c%s\n", mark, s->lines[i]);
+	if (s->no_eol && i == s->n - 1)
+		bprintf(b, "\\ No newline at end of file\n");
+}
+
+#define CONTEXT 3
+
+static void diff_text(struct buf *b, const char *from, const char *to,
+		      const struct side *a, const struct side *c)
+{
+	size_t n_ops, i = 0;
+	struct op *ops = diff_ops(a, c, &n_ops);
+
+	if (!ops) {
+		b->oom = true;
+		return;
+	}
+	while (i < n_ops) {
+		size_t first, last, end, na = 0, nb = 0;
+
+		while (i < n_ops && ops[i].type == OP_EQ)
+			i++;
+		if (i == n_ops)
+			break;
+		/* A hunk: changes closer than 2 * CONTEXT stay together. */
+		first = i >= CONTEXT ? i - CONTEXT : 0;
+		last = i;
+		for (size_t j = i; j < n_ops; j++) {
+			if (ops[j].type != OP_EQ)
+				last = j;
+			else if (j - last > 2 * CONTEXT)
+				break;
+		}
+		end = last + CONTEXT + 1 < n_ops ? last + CONTEXT + 1 : n_ops;
+		for (size_t j = first; j < end; j++) {
+			na += ops[j].type != OP_ADD;
+			nb += ops[j].type != OP_DEL;
+		}
+		if (from) {
+			bprintf(b, "--- %s\n+++ %s\n", from, to);
+			from = NULL;
+		}
+		bprintf(b, "@@ -");
+		range(b, ops[first].a, na);
+		bprintf(b, " +");
+		range(b, ops[first].b, nb);
+		bprintf(b, " @@\n");
+		for (size_t j = first; j < end; j++) {
+			if (ops[j].type == OP_EQ)
+				emit_line(b, ' ', a, ops[j].a);
+			else if (ops[j].type == OP_DEL)
+				emit_line(b, '-', a, ops[j].a);
+			else
+				emit_line(b, '+', c, ops[j].b);
+		}
+		i = end;
+	}
+	free(ops);
+}
+
+/* Does the file need writing (new, or content changed)? */
+static bool needs_write(struct pt_ini_file *f, char **text)
+{
+	*text = NULL;
+	if (f->deleted || !f->dirty)
+		return false;
+	*text = pt__ini_render(f);
+	if (!*text)
+		return true;	/* reported by the caller as -ENOMEM */
+	return !priv(f)->on_disk || strcmp(*text, f->orig);
+}
+
+char *pt__store_diff(struct pt_store *st)
+{
+	struct buf b = { 0 };
+
+	bprintf(&b, "%s", "");
+	for (size_t i = 0; st && i < st->n_files && !b.oom; i++) {
+		struct pt_ini_file *f = st->files[i];
+		struct side old = { 0 }, new = { 0 };
+		char from[300], to[300], *text = NULL;
+		bool del = f->deleted && priv(f)->on_disk;
+
+		if (!del && !needs_write(f, &text)) {
+			free(text);
+			continue;
+		}
+		if ((priv(f)->on_disk &&
+		     split_lines(f->orig, &old.lines, &old.n) < 0) ||
+		    (!del && (!text || split_lines(text, &new.lines, &new.n) < 0))) {
+			b.oom = true;
+		} else {
+			size_t ol = strlen(f->orig);
+
+			old.no_eol = old.n && f->orig[ol - 1] != '\n';
+			snprintf(from, sizeof(from), "%s%s",
+				 priv(f)->on_disk ? "a/" : "",
+				 priv(f)->on_disk ? f->relpath : "/dev/null");
+			snprintf(to, sizeof(to), "%s%s", del ? "" : "b/",
+				 del ? "/dev/null" : f->relpath);
+			if (!old.n && !new.n)	/* an empty file appears/goes */
+				bprintf(&b, "--- %s\n+++ %s\n", from, to);
+			else
+				diff_text(&b, from, to, &old, &new);
+		}
+		free_lines(old.lines, old.n);
+		free_lines(new.lines, new.n);
+		free(text);
+	}
+	if (b.oom) {
+		free(b.s);
+		return NULL;
+	}
+	return b.s;
+}
+
+/* ---- commit ------------------------------------------------------------- */
+
+static void random_suffix(char *s)
+{
+	static const char chars[] =
+		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	static unsigned int counter;
+	unsigned char rnd[TMP_SUFFIX_LEN];
+
+	if (getrandom(rnd, sizeof(rnd), GRND_NONBLOCK) != (ssize_t)sizeof(rnd)) {
+		struct timespec ts;
+		unsigned long v;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		v = (unsigned long)ts.tv_nsec ^ ((unsigned long)getpid() << 16) ^
+		    ++counter * 2654435761u;
+		for (size_t i = 0; i < sizeof(rnd); i++, v >>= 5)
+			rnd[i] = (unsigned char)v;
+	}
+	for (size_t i = 0; i < TMP_SUFFIX_LEN; i++)
+		s[i] = chars[rnd[i] % (sizeof(chars) - 1)];
+	s[TMP_SUFFIX_LEN] = '\0';
+}
+
+static int write_all(int fd, const char *s, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, s, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		s += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* Replace gfd/name with text: temp file, fsync, rename. */
+static int replace_file(struct pt_store *st, int gfd, const char *name,
+			const char *text)
+{
+	char tmp[256];
+	int fd = -1, r;
+
+	for (int tries = 0; fd < 0; tries++) {
+		snprintf(tmp, sizeof(tmp), ".%s.", name);
+		random_suffix(tmp + strlen(tmp));
+		fd = openat(gfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+			    O_CLOEXEC, 0644);
+		if (fd < 0 && (errno != EEXIST || tries >= 100)) {
+			r = -errno;
+			err(st->ctx, "%s/%s/%s: cannot create: %s\n",
+			    st->ctx->conf_dir, GROUPS_DIR, tmp, strerror(-r));
+			return r;
+		}
+	}
+	r = fchmod(fd, 0644) < 0 ? -errno : 0;
+	if (!r && geteuid() == 0 && fchown(fd, 0, 0) < 0)
+		r = -errno;
+	if (!r)
+		r = write_all(fd, text, strlen(text));
+	if (!r && fsync(fd) < 0)
+		r = -errno;
+	if (close(fd) < 0 && !r)
+		r = -errno;
+	if (!r && renameat(gfd, tmp, gfd, name) < 0)
+		r = -errno;
+	if (r < 0) {
+		err(st->ctx, "%s/%s/%s: cannot write: %s\n", st->ctx->conf_dir,
+		    GROUPS_DIR, name, strerror(-r));
+		unlinkat(gfd, tmp, 0);
+	}
+	return r;
+}
+
+int pt__store_commit(struct pt_store *st)
+{
+	bool synced = true;
+	int gfd, r = 0;
+
+	if (!st)
+		return -EINVAL;
+	if (st->lockfd < 0)
+		return -EBADF;		/* opened read-only */
+	gfd = open_groups_dir(st, NULL, 0);
+	if (gfd < 0) {
+		err(st->ctx, "%s/%s: %s\n", st->ctx->conf_dir, GROUPS_DIR,
+		    strerror(-gfd));
+		return gfd;
+	}
+	/* Writes first, then removals, then one fsync of the directory. */
+	for (size_t i = 0; i < st->n_files && !r; i++) {
+		struct pt_ini_file *f = st->files[i];
+		char *text;
+
+		if (!needs_write(f, &text)) {
+			free(text);
+			continue;
+		}
+		if (!text) {
+			r = -ENOMEM;
+			break;
+		}
+		r = replace_file(st, gfd, relpath_file(f->relpath), text);
+		if (!r) {
+			free(f->orig);
+			f->orig = text;
+			priv(f)->on_disk = true;
+			synced = false;
+		} else {
+			free(text);
+		}
+	}
+	for (size_t i = 0; i < st->n_files && !r; i++) {
+		struct pt_ini_file *f = st->files[i];
+
+		if (!f->deleted || !priv(f)->on_disk)
+			continue;
+		if (unlinkat(gfd, relpath_file(f->relpath), 0) < 0 &&
+		    errno != ENOENT) {
+			r = -errno;
+			err(st->ctx, "%s/%s: cannot remove: %s\n",
+			    st->ctx->conf_dir, f->relpath, strerror(-r));
+			break;
+		}
+		priv(f)->on_disk = false;
+		synced = false;
+	}
+	if (!synced && fsync(gfd) < 0 && !r) {
+		r = -errno;
+		err(st->ctx, "%s/%s: fsync: %s\n", st->ctx->conf_dir,
+		    GROUPS_DIR, strerror(-r));
+	}
+	close(gfd);
+	if (!r)
+		for (size_t i = 0; i < st->n_files; i++)
+			st->files[i]->dirty = false;
+	return r;
+}
+
+void pt__store_close(struct pt_store *st)
+{
+	if (!st)
+		return;
+	for (size_t i = 0; i < st->n_files; i++)
+		pt__ini_free(st->files[i]);
+	free(st->files);
+	if (st->lockfd >= 0)
+		close(st->lockfd);	/* releases the flock */
+	if (st->dirfd >= 0)
+		close(st->dirfd);
+	free(st);
+}
