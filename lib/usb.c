@@ -204,7 +204,7 @@ out:
 static double sysfs_speed(struct pt_usb_dev *d)
 {
 	char rel[64], buf[32], *end;
-	double v;
+	long v;
 	int fd;
 
 	snprintf(rel, sizeof(rel), "bus/usb/devices/%s", d->name);
@@ -216,8 +216,11 @@ static double sysfs_speed(struct pt_usb_dev *d)
 		return 0;
 	}
 	close(fd);
-	v = strtod(buf, &end);
-	return *end || v < 0 ? 0 : v;
+	/* "1.5" is the only fraction; strtod() would follow the locale */
+	if (!strcmp(buf, "1.5"))
+		return 1.5;
+	v = strtol(buf, &end, 10);
+	return *end || end == buf || v < 0 ? 0 : (double)v;
 }
 
 static int new_dev(struct pt_ctx *ctx, libusb_device *ldev,
