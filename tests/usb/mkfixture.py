@@ -12,8 +12,9 @@ are what it writes. Regenerate with
     python3 tests/usb/mkfixture.py host > tests/usb/host.umockdev
     python3 tests/usb/mkfixture.py no-usb > tests/usb/no-usb.umockdev
 
-The host: one xHCI controller (PCI 0000:00:14.0) with its USB 2 root hub
-(bus 1) and USB 3 root hub (bus 2).
+The host: the chipset's xHCI controller (PCI 0000:00:14.0) with its USB 2
+root hub (bus 1) and USB 3 root hub (bus 2), and a USB 3.2 Gen 2x2 card
+(0000:3b:00.0, behind root port 0000:00:1c.0) with buses 3 and 4.
 
   usb1    1d6b:0002 root hub                         hub
   1-2     1050:0407 YubiKey, serial 16612001         usbhid, usbhid, -
@@ -22,13 +23,18 @@ The host: one xHCI controller (PCI 0000:00:14.0) with its USB 2 root hub
   1-4.3   1050:0407 YubiKey, serial 16612003         usbhid, usbhid, -
   1-4.4   cafe:4011 CDC ACM gadget, no strings       cdc_acm, cdc_acm
   1-10    046d:c077 low-speed mouse, no serial       usbhid
-  usb2    1d6b:0003 root hub, 10 Gbit/s              hub
+  usb2    1d6b:0003 root hub, 5 Gbit/s               hub
   2-1     0781:5583 SanDisk stick, 5 Gbit/s          usb-storage
+  usb3    1d6b:0002 root hub (card)                  hub
+  usb4    1d6b:0003 root hub (card), 20 Gbit/s       hub
+  4-1     0781:55af SanDisk SSD, 10 Gbit/s           uas (2 alt settings)
+  4-2     174c:2364 ASMedia NVMe bridge, 20 Gbit/s   uas
 
 The three YubiKeys share vendor:product and all strings but the serial.
 udev enumerates 1-10 before 1-2 (syspath order), so the tests also see
-that pt sorts port paths numerically. Vendor cafe (TinyUSB's) is in no
-usb.ids, so its names are unknown on every host.
+that pt sorts port paths numerically. libusb 1.0.26 has no name for
+20 Gbit/s, so usb4 and 4-2 take the sysfs speed fallback. Vendor cafe
+(TinyUSB's) is in no usb.ids, so its names are unknown on every host.
 
 no-usb: the same xHCI controller bound to vfio-pci (given to a guest), so
 the host has no USB bus at all.
@@ -38,8 +44,25 @@ import struct
 import sys
 
 KERNEL = "6.1.0-28-amd64"
-HC_BDF = "0000:00:14.0"
-HC_PATH = "/devices/pci0000:00/" + HC_BDF
+
+
+class Controller:
+    """A PCI xHCI function: ids pci.ids names in full, so that libpci never
+    falls back to the hwdb for them (and leaks where there is none)."""
+
+    def __init__(self, path, vid, did, svid, sdid, rev, bar, irq):
+        self.path, self.bdf = path, path.rsplit("/", 1)[1]
+        self.vid, self.did, self.svid, self.sdid = vid, did, svid, sdid
+        self.rev, self.bar, self.irq = rev, bar, irq
+
+
+# Sunrise Point-LP USB 3.0 xHCI in a Dell Latitude E7470, on the root bus.
+PCH = Controller("/devices/pci0000:00/0000:00:14.0", 0x8086, 0x9d2f, 0x1028, 0x06dc,
+                 0x21, 0xa1100000, 125)
+# An ASMedia ASM3242 USB 3.2 Gen 2x2 card behind root port 00:1c.0; it
+# reports no subsystem.
+ASM = Controller("/devices/pci0000:00/0000:00:1c.0/0000:3b:00.0", 0x1b21, 0x3242, 0, 0,
+                 0x00, 0xb4000000, 142)
 
 
 def dev_desc(bcd_usb, cls, sub, proto, mps0, vid, pid, bcd_dev, i_mfr, i_prod,
@@ -114,6 +137,21 @@ def storage_config():
     return config(1, 0x80, 112, body, 1)
 
 
+def uas_config():
+    """Bulk-only transport at alt 0, UAS at alt 1 (four pipes): one
+    interface with two alternate settings."""
+    def pipe(pid):
+        return bytes([4, 0x24, pid, 0])
+    body = (intf(0, 2, 0x08, 0x06, 0x50) + ep(0x81, 0x02, 1024, 0) + ss_companion(15) +
+            ep(0x02, 0x02, 1024, 0) + ss_companion(15) +
+            intf(0, 4, 0x08, 0x06, 0x62, alt=1) +
+            ep(0x81, 0x02, 1024, 0) + ss_companion(15, 5) + pipe(3) +
+            ep(0x02, 0x02, 1024, 0) + ss_companion(15, 5) + pipe(4) +
+            ep(0x83, 0x02, 1024, 0) + ss_companion(15, 5) + pipe(2) +
+            ep(0x04, 0x02, 1024, 0) + ss_companion(0) + pipe(1))
+    return config(1, 0x80, 112, body, 1)
+
+
 def A(key, val):
     return "A: %s=%s" % (key, str(val).replace("\\", "\\\\").replace("\n", "\\n"))
 
@@ -121,12 +159,12 @@ def A(key, val):
 class Dev:
     def __init__(self, name, parent, busnum, devnum, speed, desc, conf, intfs,
                  mfr=None, prod=None, serial=None, maxchild=0, removable="removable",
-                 ver=None):
+                 hc=None):
         self.name, self.parent, self.busnum, self.devnum = name, parent, busnum, devnum
         self.speed, self.desc, self.conf, self.intfs = speed, desc, conf, intfs
         self.mfr, self.prod, self.serial = mfr, prod, serial
         self.maxchild, self.removable = maxchild, removable
-        self.path = (parent.path if parent else HC_PATH) + "/" + name
+        self.path = (parent.path if parent else hc.path) + "/" + name
         d = struct.unpack("<BBHBBBBHHHBBBB", desc)
         self.bcd_usb, self.cls, self.sub, self.proto, self.mps0 = d[2:7]
         self.vid, self.pid, self.bcd_dev = d[7:10]
@@ -205,34 +243,31 @@ class Dev:
         return paras
 
 
-# Sunrise Point-LP xHCI in a Dell Latitude E7470: ids that pci.ids names,
-# so libpci never falls back to the hwdb for them.
-PCI_VID, PCI_DID, PCI_SVID, PCI_SDID, PCI_REV = 0x8086, 0x9d2f, 0x1028, 0x06dc, 0x21
-
-
-def pci_controller(driver="xhci_hcd"):
+def pci_controller(hc, driver="xhci_hcd"):
     cfg = bytearray(64)
-    struct.pack_into("<HHHHBBBBBBBB", cfg, 0, PCI_VID, PCI_DID, 0x0406, 0x0290,
-                     PCI_REV, 0x30, 0x03, 0x0c, 0, 0, 0x80, 0)
-    struct.pack_into("<I", cfg, 0x10, 0xa1100004)
-    struct.pack_into("<HH", cfg, 0x2c, PCI_SVID, PCI_SDID)
+    struct.pack_into("<HHHHBBBBBBBB", cfg, 0, hc.vid, hc.did, 0x0406, 0x0290,
+                     hc.rev, 0x30, 0x03, 0x0c, 0, 0, 0x80 if hc.svid else 0, 0)
+    struct.pack_into("<I", cfg, 0x10, hc.bar | 4)
+    struct.pack_into("<HH", cfg, 0x2c, hc.svid, hc.sdid)
     cfg[0x3c], cfg[0x3d] = 0xff, 0x01
-    res = ("0x00000000a1100000 0x00000000a110ffff 0x0000000000140204\n" +
+    res = ("0x%016x 0x%016x 0x0000000000140204\n" % (hc.bar, hc.bar + 0xffff) +
            "0x0000000000000000 0x0000000000000000 0x0000000000000000\n" * 12)
-    alias = "pci:v%08Xd%08Xsv%08Xsd%08Xbc0Csc03i30" % (PCI_VID, PCI_DID, PCI_SVID, PCI_SDID)
-    lines = ["P: " + HC_PATH, "E: DRIVER=" + driver, "E: PCI_CLASS=C0330",
-             "E: PCI_ID=%04X:%04X" % (PCI_VID, PCI_DID), "E: PCI_SLOT_NAME=" + HC_BDF,
-             "E: PCI_SUBSYS_ID=%04X:%04X" % (PCI_SVID, PCI_SDID), "E: SUBSYSTEM=pci",
+    alias = "pci:v%08Xd%08Xsv%08Xsd%08Xbc0Csc03i30" % (hc.vid, hc.did, hc.svid, hc.sdid)
+    dotdots = "../" * len(hc.path.strip("/").split("/"))
+    lines = ["P: " + hc.path, "E: DRIVER=" + driver, "E: PCI_CLASS=C0330",
+             "E: PCI_ID=%04X:%04X" % (hc.vid, hc.did), "E: PCI_SLOT_NAME=" + hc.bdf,
+             "E: PCI_SUBSYS_ID=%04X:%04X" % (hc.svid, hc.sdid), "E: SUBSYSTEM=pci",
              "E: MODALIAS=" + alias,
              A("class", "0x0c0330\n"), "H: config=" + bytes(cfg).hex().upper(),
-             A("device", "0x%04x\n" % PCI_DID), A("dma_mask_bits", "64\n"),
-             "L: driver=../../../bus/pci/drivers/" + driver, A("enable", "1\n"),
-             A("irq", "125\n"), A("local_cpulist", "0-7\n"),
+             A("device", "0x%04x\n" % hc.did), A("dma_mask_bits", "64\n"),
+             "L: driver=%sbus/pci/drivers/%s" % (dotdots, driver), A("enable", "1\n"),
+             A("irq", "%d\n" % hc.irq), A("local_cpulist", "0-7\n"),
              A("modalias", alias + "\n"),
-             A("numa_node", "-1\n"), A("resource", res), A("revision", "0x%02x\n" % PCI_REV),
-             A("subsystem_device", "0x%04x\n" % PCI_SDID),
-             A("subsystem_vendor", "0x%04x\n" % PCI_SVID),
-             A("vendor", "0x%04x\n" % PCI_VID)]
+             A("numa_node", "-1\n"), A("resource", res),
+             A("revision", "0x%02x\n" % hc.rev),
+             A("subsystem_device", "0x%04x\n" % hc.sdid),
+             A("subsystem_vendor", "0x%04x\n" % hc.svid),
+             A("vendor", "0x%04x\n" % hc.vid)]
     return "\n".join(lines)
 
 
@@ -249,15 +284,25 @@ def host():
     usb1 = Dev("usb1", None, 1, 1, 480,
                dev_desc(0x0200, 9, 0, 1, 64, 0x1d6b, 0x0002, 0x0601, 3, 2, 1),
                hub_config(), [(9, 0, 0, 1, "hub")], mfr=hcd, prod="xHCI Host Controller",
-               serial=HC_BDF, maxchild=12, removable="unknown")
+               serial=PCH.bdf, maxchild=12, removable="unknown", hc=PCH)
     hub = Dev("1-4", usb1, 1, 4, 480,
               dev_desc(0x0210, 9, 0, 2, 64, 0x05e3, 0x0610, 0x9226, 1, 2, 0),
               hub_config(), [(9, 0, 0, 1, "hub")], mfr="GenesysLogic", prod="USB2.1 Hub",
               maxchild=4)
-    usb2 = Dev("usb2", None, 2, 1, 10000,
-               dev_desc(0x0310, 9, 0, 3, 9, 0x1d6b, 0x0003, 0x0601, 3, 2, 1),
+    usb2 = Dev("usb2", None, 2, 1, 5000,
+               dev_desc(0x0300, 9, 0, 3, 9, 0x1d6b, 0x0003, 0x0601, 3, 2, 1),
                hub_config(ss=True), [(9, 0, 0, 1, "hub")], mfr=hcd,
-               prod="xHCI Host Controller", serial=HC_BDF, maxchild=4, removable="unknown")
+               prod="xHCI Host Controller", serial=PCH.bdf, maxchild=6, removable="unknown",
+               hc=PCH)
+    usb3 = Dev("usb3", None, 3, 1, 480,
+               dev_desc(0x0200, 9, 0, 1, 64, 0x1d6b, 0x0002, 0x0601, 3, 2, 1),
+               hub_config(), [(9, 0, 0, 1, "hub")], mfr=hcd, prod="xHCI Host Controller",
+               serial=ASM.bdf, maxchild=2, removable="unknown", hc=ASM)
+    usb4 = Dev("usb4", None, 4, 1, 20000,
+               dev_desc(0x0320, 9, 0, 3, 9, 0x1d6b, 0x0003, 0x0601, 3, 2, 1),
+               hub_config(ss=True), [(9, 0, 0, 1, "hub")], mfr=hcd,
+               prod="xHCI Host Controller", serial=ASM.bdf, maxchild=2, removable="unknown",
+               hc=ASM)
     devs = [
         usb1,
         yubikey("1-2", usb1, 3, "16612001"),
@@ -276,8 +321,18 @@ def host():
             dev_desc(0x0320, 0, 0, 0, 9, 0x0781, 0x5583, 0x0100, 1, 2, 3),
             storage_config(), [(8, 6, 0x50, 2, "usb-storage")], mfr="SanDisk",
             prod="Ultra Fit", serial="4C530001230517111432"),
+        usb3,
+        usb4,
+        Dev("4-1", usb4, 4, 2, 10000,
+            dev_desc(0x0320, 0, 0, 0, 9, 0x0781, 0x55af, 0x1012, 2, 3, 1),
+            uas_config(), [(8, 6, 0x62, 4, "uas")], mfr="SanDisk",
+            prod="Extreme Pro 55AF", serial="32343133464E343032353537"),
+        Dev("4-2", usb4, 4, 3, 20000,
+            dev_desc(0x0320, 0, 0, 0, 9, 0x174c, 0x2364, 0x0100, 2, 3, 1),
+            uas_config(), [(8, 6, 0x62, 4, "uas")], mfr="ASMedia",
+            prod="ASM236x series", serial="AAAABBBBCCCC0001"),
     ]
-    paras = [pci_controller()]
+    paras = [pci_controller(PCH), pci_controller(ASM)]
     for d in devs:
         paras += d.lines()
     return "\n\n".join(paras) + "\n"
@@ -285,7 +340,7 @@ def host():
 
 FIXTURES = {
     "host": host,
-    "no-usb": lambda: pci_controller("vfio-pci") + "\n",
+    "no-usb": lambda: pci_controller(PCH, "vfio-pci") + "\n",
 }
 
 
