@@ -100,6 +100,18 @@ struct pt_txn *pt_txn_start(const char *cmd, struct pt_ctx *ctx, int *status);
 /* Commit, or print the diff for --dry-run; returns the exit status. */
 int pt_txn_finish(const char *cmd, struct pt_txn *txn, const struct pt_opts *o);
 
+/*
+ * "pt <cmd> VERB ARGS..." with options anywhere after the command (before
+ * "--"). Common options are handled; the command's own go to opt_fn (0
+ * handled, -1 unknown). Returns -1 to go on with *verb and the positional
+ * arguments in *pos (free it), else the exit status to leave with.
+ */
+int pt_parse_verb_args(int argc, char **argv, const char *shortopts,
+		       const struct option *longopts, struct pt_opts *o,
+		       struct pt_ctx *ctx, const char *cmd, void (*usage_fn)(FILE *),
+		       int (*opt_fn)(int c, const char *arg, void *data), void *data,
+		       const char **verb, char ***pos, int *n);
+
 /* ---- commands ------------------------------------------------------------- */
 int cmd_scan(int argc, char **argv, struct pt_ctx *ctx);
 int cmd_rule(int argc, char **argv, struct pt_ctx *ctx);

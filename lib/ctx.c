@@ -47,6 +47,7 @@ int pt__append_reason(char **dst, const char *reason)
 
 void pt__ctx_flush(struct pt_ctx *ctx)
 {
+	pt__conf_free(ctx);
 	pt__check_free(ctx);
 	pt__usb_free(ctx);
 	pt__iommu_free(ctx);

@@ -312,6 +312,12 @@ enum pt_group_type {
 const char *pt_group_type_name(enum pt_group_type type);
 /* The type for a name, or -EINVAL. */
 int pt_group_type_parse(const char *name);
+/*
+ * Can this PCI function belong to a group of this type? pci: any
+ * endpoint; vgpu: an mdev parent or a GPU whose VFs offer NVIDIA per-VF
+ * vGPU; sriov-nic: an SR-IOV PF; usb: never.
+ */
+bool pt_group_type_fits_pci_dev(enum pt_group_type type, struct pt_pci_dev *dev);
 /* NULL-terminated lists: the rule fields and the settings a type takes. */
 const char *const *pt_rule_fields(enum pt_group_type type);
 const char *const *pt_group_settings(enum pt_group_type type);

@@ -1,0 +1,458 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* pt-rule: resource rules — add, list, show, remove, test. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pt.h"
+
+#define CMD "rule"
+
+static const struct option longopts[] = {
+	{ "node", required_argument, NULL, 'N' },
+	{ "explain", required_argument, NULL, 'e' },
+	{ "dry-run", no_argument, NULL, 'n' },
+	PT_COMMON_LONGOPTS,
+	{ NULL, 0, NULL, 0 },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: pt rule add GROUP RULE MATCH... [--node PATTERN] [-n]\n"
+		"       pt rule list [GROUP] [--json]\n"
+		"       pt rule show GROUP RULE [--json]\n"
+		"       pt rule remove GROUP RULE [-n]\n"
+		"       pt rule test GROUP [RULE] [--explain DEVICE] [--json]\n"
+		"\n"
+		"A rule is FIELD OP VALUE clauses joined by 'and'; a group's rules are\n"
+		"alternatives. Operators: eq ne lt le gt ge begins ends contains icontains\n"
+		"regex. Quote values with spaces: name contains \"RTX 4090\".\n"
+		"\n"
+		"  -N, --node PATTERN  the rule applies on matching host names only (add)\n"
+		"  -e, --explain DEV   say which clause fails for a device (test)\n"
+		"  -n, --dry-run       print the change to the state files, write nothing\n"
+		"  -j, --json          print JSON (list, show, test)\n"
+		"  -q, --quiet         no notes on stderr\n"
+		"  -v, --verbose       log more\n"
+		"  -O KEY=DIR          conf.dir, sysfs.root, proc.root, dev.root, modules.dir\n"
+		"  -h, --help          show this help (the man page on a terminal)\n"
+		"\n"
+		"Exit status: 0 ok, 1 failure, 2 usage, 3 nothing matched, 5 invalid state\n"
+		"files, 7 permission denied, 8 no such group, rule or device. See pt-rule(8).\n");
+}
+
+struct args {
+	struct pt_opts o;
+	const char *node;
+	const char *explain;
+};
+
+static int rule_opt(int c, const char *arg, void *data)
+{
+	struct args *a = data;
+
+	switch (c) {
+	case 'N':
+		a->node = arg;
+		return 0;
+	case 'e':
+		a->explain = arg;
+		return 0;
+	case 'n':
+		a->o.dry_run = true;
+		return 0;
+	}
+	return -1;
+}
+
+static char *join(int argc, char **argv)
+{
+	size_t len = 1;
+	char *s;
+
+	for (int i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	s = calloc(1, len);
+	if (!s)
+		return NULL;
+	for (int i = 0; i < argc; i++) {
+		if (i)
+			strcat(s, " ");
+		strcat(s, argv[i]);
+	}
+	return s;
+}
+
+static int do_add(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
+{
+	struct pt_txn *txn;
+	char *match;
+	int r, status = 0;
+
+	if (argc < 3) {
+		pt_err(CMD, "add needs GROUP RULE MATCH, e.g. pt rule add gpu a100 "
+		       "vendor_id eq 10de and device_id eq 20b0");
+		return PT_EXIT_USAGE;
+	}
+	match = join(argc - 2, argv + 2);
+	if (!match)
+		return PT_EXIT_FAILURE;
+	txn = pt_txn_start(CMD, ctx, &status);
+	if (!txn) {
+		free(match);
+		return status;
+	}
+	r = pt_txn_rule_add(txn, argv[0], argv[1], match, a->node);
+	status = r < 0 ? pt_txn_fail(CMD, txn, r) : pt_txn_finish(CMD, txn, &a->o);
+	if (!status && !a->o.quiet) {
+		struct pt_group *g = pt_group_find(ctx, argv[0]);
+		struct pt_rule *rule = g ? pt_rule_find(g, argv[1]) : NULL;
+		const char *vol = rule ? pt_rule_get_volatile_field(rule) : NULL;
+
+		/* a dry run's rule is not on disk; the volatile check is the parser's */
+		if (vol)
+			pt_err(CMD, "warning: rule '%s' depends on %s, which changes when the "
+			       "device is re-plugged or the host reboots; prefer serial or "
+			       "port_path", argv[1], vol);
+	}
+	pt_txn_free(txn);
+	free(match);
+	return status;
+}
+
+static int do_remove(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
+{
+	struct pt_txn *txn;
+	int r, status = 0;
+
+	if (argc != 2) {
+		pt_err(CMD, "remove needs GROUP RULE");
+		return PT_EXIT_USAGE;
+	}
+	txn = pt_txn_start(CMD, ctx, &status);
+	if (!txn)
+		return status;
+	r = pt_txn_rule_remove(txn, argv[0], argv[1]);
+	status = r < 0 ? pt_txn_fail(CMD, txn, r) : pt_txn_finish(CMD, txn, &a->o);
+	pt_txn_free(txn);
+	return status;
+}
+
+static struct pt_group *find_group(struct pt_ctx *ctx, const char *name, int *status)
+{
+	struct pt_group *g;
+	int r = pt_conf_load(ctx);
+
+	if (r < 0) {
+		*status = pt_conf_fail(ctx, r);
+		return NULL;
+	}
+	g = pt_group_find(ctx, name);
+	if (!g) {
+		pt_err(CMD, "no group '%s'; see 'pt group list'", name);
+		*status = PT_EXIT_NOTFOUND;
+	}
+	return g;
+}
+
+static struct pt_rule *find_rule(struct pt_group *g, const char *name, int *status)
+{
+	struct pt_rule *r = pt_rule_find(g, name);
+
+	if (!r) {
+		pt_err(CMD, "group '%s' has no rule '%s'; see 'pt rule list %s'",
+		       pt_group_get_name(g), name, pt_group_get_name(g));
+		*status = PT_EXIT_NOTFOUND;
+	}
+	return r;
+}
+
+static struct json_object *json_rule(struct pt_rule *r)
+{
+	struct json_object *o = json_object_new_object();
+	const char *node = pt_rule_get_node(r);
+	const char *vol = pt_rule_get_volatile_field(r);
+
+	json_object_object_add(o, "group", json_object_new_string(
+		pt_group_get_name(pt_rule_get_group(r))));
+	json_object_object_add(o, "name", json_object_new_string(pt_rule_get_name(r)));
+	json_object_object_add(o, "match", json_object_new_string(pt_rule_get_match(r)));
+	json_object_object_add(o, "node", node ? json_object_new_string(node) : NULL);
+	json_object_object_add(o, "applies_here", json_object_new_boolean(pt_rule_applies_here(r)));
+	json_object_object_add(o, "volatile_field", vol ? json_object_new_string(vol) : NULL);
+	return o;
+}
+
+static int do_list(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
+{
+	static const char *const hdr[] = { "GROUP", "RULE", "NODE", "MATCH" };
+	struct json_object *arr = NULL;
+	struct pt_table *t = NULL;
+	struct pt_group *g, *only = NULL;
+	struct pt_rule *r;
+	int status = 0, n = 0;
+
+	if (argc > 1) {
+		pt_err(CMD, "list takes at most a GROUP");
+		return PT_EXIT_USAGE;
+	}
+	if (argc == 1 && !(only = find_group(ctx, argv[0], &status)))
+		return status;
+	if (!argc && pt_conf_load(ctx) < 0)
+		return pt_conf_fail(ctx, pt_conf_load(ctx));
+	if (a->o.json)
+		arr = json_object_new_array();
+	else
+		t = pt_table_new(4, hdr);
+	pt_group_foreach(ctx, g) {
+		if (only && g != only)
+			continue;
+		pt_rule_foreach(g, r) {
+			n++;
+			if (arr)
+				json_object_array_add(arr, json_rule(r));
+			else
+				pt_table_add(t, (const char *const[]){ pt_group_get_name(g),
+					     pt_rule_get_name(r), pt_rule_get_node(r),
+					     pt_rule_get_match(r) });
+		}
+	}
+	if (arr) {
+		pt_json_print(arr);
+		json_object_put(arr);
+	} else {
+		if (pt_table_rows(t))
+			pt_table_print(t, stdout);
+		pt_table_free(t);
+	}
+	if (!n) {
+		if (!a->o.quiet)
+			pt_err(CMD, "no rules%s%s", only ? " in group " : "",
+			       only ? pt_group_get_name(only) : "");
+		return PT_EXIT_NOMATCH;
+	}
+	return PT_EXIT_OK;
+}
+
+static int do_show(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
+{
+	struct pt_group *g;
+	struct pt_rule *r;
+	int status = 0;
+
+	if (argc != 2) {
+		pt_err(CMD, "show needs GROUP RULE");
+		return PT_EXIT_USAGE;
+	}
+	if (!(g = find_group(ctx, argv[0], &status)) || !(r = find_rule(g, argv[1], &status)))
+		return status;
+	if (a->o.json) {
+		struct json_object *o = json_rule(r);
+
+		pt_json_print(o);
+		json_object_put(o);
+	} else {
+		printf("group:   %s\nrule:    %s\nmatch:   %s\nnode:    %s%s\n",
+		       pt_group_get_name(g), pt_rule_get_name(r), pt_rule_get_match(r),
+		       pt_rule_get_node(r) ? pt_rule_get_node(r) : "(every node)",
+		       pt_rule_applies_here(r) ? "" : " (not this host)");
+		if (pt_rule_get_volatile_field(r))
+			printf("warning: depends on %s, which changes on re-plug and reboot\n",
+			       pt_rule_get_volatile_field(r));
+	}
+	return PT_EXIT_OK;
+}
+
+/* The devices a group of this type can hold: what test walks. */
+struct cand {
+	struct pt_pci_dev *pci;
+	struct pt_usb_dev *usb;
+};
+
+static const char *cand_name(struct cand *c)
+{
+	return c->pci ? pt_pci_dev_get_bdf(c->pci) : pt_usb_dev_get_name(c->usb);
+}
+
+static int test_one(struct args *a, struct pt_group *g, struct pt_rule *only,
+		    struct cand *c, struct pt_table *t, struct json_object *arr,
+		    bool explain)
+{
+	struct pt_rule *r, *hit = NULL;
+	struct json_object *o = NULL, *whys = NULL;
+
+	if (arr) {
+		o = json_object_new_object();
+		whys = json_object_new_array();
+	}
+	pt_rule_foreach(g, r) {
+		char *why = NULL;
+		int m;
+
+		if (only && r != only)
+			continue;
+		m = pt_rule_test(r, c->pci, c->usb, &why);
+		if (m == 1 && !pt_rule_applies_here(r)) {
+			free(why);
+			if (asprintf(&why, "rule applies on nodes '%s' only", pt_rule_get_node(r)) < 0)
+				why = NULL;
+			m = 0;
+		}
+		if (m == 1 && !hit)
+			hit = r;
+		if (explain) {
+			if (arr) {
+				struct json_object *w = json_object_new_object();
+
+				json_object_object_add(w, "rule", json_object_new_string(pt_rule_get_name(r)));
+				json_object_object_add(w, "matched", json_object_new_boolean(m == 1));
+				json_object_object_add(w, "why", why ? json_object_new_string(why) : NULL);
+				json_object_array_add(whys, w);
+			} else {
+				printf("%s: rule %s: %s%s\n", cand_name(c), pt_rule_get_name(r),
+				       m == 1 ? "matches" : "no match: ", m == 1 ? "" : (why ? why : "?"));
+			}
+		}
+		free(why);
+	}
+	if (arr) {
+		json_object_object_add(o, "device", json_object_new_string(cand_name(c)));
+		json_object_object_add(o, "matched", json_object_new_boolean(hit != NULL));
+		json_object_object_add(o, "rule", hit ? json_object_new_string(pt_rule_get_name(hit)) : NULL);
+		if (explain)
+			json_object_object_add(o, "rules", whys);
+		else
+			json_object_put(whys);
+		json_object_array_add(arr, o);
+	} else if (t && hit) {
+		pt_table_add(t, (const char *const[]){ cand_name(c), pt_rule_get_name(hit),
+			     c->pci ? pt_pci_dev_get_display_name(c->pci) :
+			     pt_usb_dev_get_product(c->usb) });
+	}
+	(void)a;
+	return hit != NULL;
+}
+
+static int do_test(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
+{
+	static const char *const hdr[] = { "DEVICE", "RULE", "NAME" };
+	struct json_object *arr = NULL;
+	struct pt_table *t = NULL;
+	struct pt_group *g;
+	struct pt_rule *only = NULL;
+	int status = 0, hits = 0, seen = 0;
+
+	if (argc < 1 || argc > 2) {
+		pt_err(CMD, "test needs GROUP [RULE]");
+		return PT_EXIT_USAGE;
+	}
+	if (!(g = find_group(ctx, argv[0], &status)))
+		return status;
+	if (argc == 2 && !(only = find_rule(g, argv[1], &status)))
+		return status;
+	if (!pt_rule_get_first(g)) {
+		pt_err(CMD, "group '%s' has no rules; add one with 'pt rule add %s RULE MATCH'",
+		       argv[0], argv[0]);
+		return PT_EXIT_NOMATCH;
+	}
+	if (a->o.json)
+		arr = json_object_new_array();
+	else if (!a->explain)
+		t = pt_table_new(3, hdr);
+
+	if (pt_group_get_type(g) == PT_GROUP_USB) {
+		struct pt_usb_dev *u;
+
+		pt_usb_dev_foreach(ctx, u) {
+			struct cand c = { .usb = u };
+
+			if (pt_usb_dev_is_hub(u) ||
+			    (a->explain && strcmp(a->explain, pt_usb_dev_get_name(u))))
+				continue;
+			seen++;
+			hits += test_one(a, g, only, &c, t, arr, a->explain != NULL);
+		}
+	} else {
+		struct pt_pci_dev *d;
+
+		if (a->explain) {
+			d = pt_pci_dev_find(ctx, a->explain);
+			if (!d) {
+				pt_err(CMD, "--explain %s: no such PCI function; give the full "
+				       "DDDD:BB:DD.F as 'pt scan' lists it", a->explain);
+				json_object_put(arr);
+				return PT_EXIT_NOTFOUND;
+			}
+			if (!pt_group_type_fits_pci_dev(pt_group_get_type(g), d) && !a->o.quiet)
+				pt_err(CMD, "note: %s can never be a member of a %s group",
+				       a->explain, pt_group_type_name(pt_group_get_type(g)));
+		}
+		pt_pci_dev_foreach(ctx, d) {
+			struct cand c = { .pci = d };
+
+			if (a->explain ? strcmp(a->explain, pt_pci_dev_get_bdf(d)) :
+			    !pt_group_type_fits_pci_dev(pt_group_get_type(g), d))
+				continue;
+			seen++;
+			hits += test_one(a, g, only, &c, t, arr, a->explain != NULL);
+		}
+	}
+	if (a->explain && !seen) {
+		pt_err(CMD, "--explain %s: no such device; see 'pt scan'", a->explain);
+		json_object_put(arr);
+		return PT_EXIT_NOTFOUND;
+	}
+	if (arr) {
+		pt_json_print(arr);
+		json_object_put(arr);
+	} else if (t) {
+		if (pt_table_rows(t))
+			pt_table_print(t, stdout);
+		pt_table_free(t);
+	}
+	if (!hits) {
+		if (!a->o.quiet && !a->explain)
+			pt_err(CMD, "no device on this host matches %s%s%s", only ? "rule " : "group ",
+			       only ? pt_rule_get_name(only) : argv[0], "");
+		return PT_EXIT_NOMATCH;
+	}
+	return PT_EXIT_OK;
+}
+
+int cmd_rule(int argc, char **argv, struct pt_ctx *ctx)
+{
+	struct args a = { 0 };
+	const char *verb;
+	char **pos;
+	int n, r;
+
+	r = pt_parse_verb_args(argc, argv, "N:e:n", longopts, &a.o, ctx, CMD, usage,
+			       rule_opt, &a, &verb, &pos, &n);
+	if (r >= 0)
+		return r;
+	if (a.node && strcmp(verb, "add")) {
+		pt_err(CMD, "--node applies to 'add' only");
+		r = PT_EXIT_USAGE;
+	} else if (a.explain && strcmp(verb, "test")) {
+		pt_err(CMD, "--explain applies to 'test' only");
+		r = PT_EXIT_USAGE;
+	} else if (!strcmp(verb, "add")) {
+		r = do_add(&a, n, pos, ctx);
+	} else if (!strcmp(verb, "list")) {
+		r = do_list(&a, n, pos, ctx);
+	} else if (!strcmp(verb, "show")) {
+		r = do_show(&a, n, pos, ctx);
+	} else if (!strcmp(verb, "remove")) {
+		r = do_remove(&a, n, pos, ctx);
+	} else if (!strcmp(verb, "test")) {
+		r = do_test(&a, n, pos, ctx);
+	} else {
+		pt_err(CMD, "'%s' is not a pt rule verb; use add, list, show, remove or test",
+		       verb);
+		r = PT_EXIT_USAGE;
+	}
+	free(pos);
+	return r;
+}

@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Shared handling of the state dir for the commands that read or change it. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pt.h"
+
+int pt_conf_fail(struct pt_ctx *ctx, int r)
+{
+	const char *e = pt_conf_get_error(ctx);
+
+	fprintf(stderr, "passthru: %s\n", e ? e : strerror(-r));
+	if (r == -EACCES || r == -EPERM)
+		return PT_EXIT_PERM;
+	return r == -EINVAL ? PT_EXIT_CONFIG : PT_EXIT_FAILURE;
+}
+
+int pt_txn_fail(const char *cmd, struct pt_txn *txn, int r)
+{
+	const char *e = pt_txn_get_error(txn);
+
+	pt_err(cmd, "%s", e && *e ? e : strerror(-r));
+	return pt_exit_from_errno(r);
+}
+
+struct pt_txn *pt_txn_start(const char *cmd, struct pt_ctx *ctx, int *status)
+{
+	struct pt_txn *txn;
+	int r = pt_txn_begin(ctx, &txn);
+
+	if (r == 0)
+		return txn;
+	if (pt_conf_get_error(ctx) && r == -EINVAL) {
+		*status = pt_conf_fail(ctx, r);
+		return NULL;
+	}
+	if (r == -EACCES || r == -EPERM || r == -EROFS)
+		pt_err(cmd, "%s: %s; run as root or point -O conf.dir= at a writable "
+		       "directory", pt_get_conf_dir(ctx),
+		       pt_conf_get_error(ctx) ? pt_conf_get_error(ctx) : strerror(-r));
+	else
+		pt_err(cmd, "%s: %s", pt_get_conf_dir(ctx),
+		       pt_conf_get_error(ctx) ? pt_conf_get_error(ctx) : strerror(-r));
+	*status = pt_exit_from_errno(r);
+	if (*status == PT_EXIT_USAGE)
+		*status = PT_EXIT_CONFIG;
+	return NULL;
+}
+
+int pt_txn_finish(const char *cmd, struct pt_txn *txn, const struct pt_opts *o)
+{
+	int r;
+
+	if (o->dry_run) {
+		char *diff = pt_txn_get_diff(txn);
+
+		if (diff)
+			fputs(diff, stdout);
+		free(diff);
+		return PT_EXIT_OK;
+	}
+	r = pt_txn_commit(txn);
+	return r < 0 ? pt_txn_fail(cmd, txn, r) : PT_EXIT_OK;
+}
+
+int pt_parse_verb_args(int argc, char **argv, const char *shortopts,
+		       const struct option *longopts, struct pt_opts *o,
+		       struct pt_ctx *ctx, const char *cmd, void (*usage_fn)(FILE *),
+		       int (*opt_fn)(int c, const char *arg, void *data), void *data,
+		       const char **verb, char ***pos_out, int *n_out)
+{
+	char optstring[64];
+	char **pos;
+	int c, r, n = 0;
+
+	snprintf(optstring, sizeof(optstring), "+%s%s", shortopts, PT_COMMON_SHORTOPTS);
+	pos = calloc(argc + 1, sizeof(*pos));
+	if (!pos)
+		return PT_EXIT_FAILURE;
+	optind = 1;
+	*verb = NULL;
+	while (optind < argc) {
+		c = getopt_long(argc, argv, optstring, longopts, NULL);
+		if (c == -1) {
+			/* after "--" everything is an argument */
+			if (optind > 1 && !strcmp(argv[optind - 1], "--")) {
+				while (optind < argc)
+					pos[n++] = argv[optind++];
+				break;
+			}
+			pos[n++] = argv[optind++];
+			continue;
+		}
+		r = pt_common_opt(c, optarg, o, ctx, longopts, cmd, usage_fn);
+		if (r < 0) {
+			free(pos);
+			return PT_OPT_EXIT_STATUS(r);
+		}
+		if (r)
+			continue;
+		if (opt_fn(c, optarg, data) < 0) {
+			free(pos);
+			fprintf(stderr, "Try 'pt %s --help' for more information.\n", cmd);
+			return PT_EXIT_USAGE;
+		}
+	}
+	if (n == 0) {
+		free(pos);
+		usage_fn(stderr);
+		return PT_EXIT_USAGE;
+	}
+	*verb = pos[0];
+	memmove(pos, pos + 1, n * sizeof(*pos));
+	*pos_out = pos;
+	*n_out = n - 1;
+	return -1;
+}

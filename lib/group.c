@@ -1,0 +1,1404 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Resource groups: the semantic layer over the INI files of conf.c.
+ * A group file groups.d/<name>.ini holds one [group] section (type,
+ * description, the type's settings) and any number of [rule "NAME"]
+ * sections (match, node, description). Loading validates everything and
+ * stops at the first error with "file:line: what (did you mean ...)".
+ * Members are computed from the scan on first use; conflicts across all
+ * groups likewise. Changes go through a transaction holding the lock.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "private.h"
+
+struct pt_rule {
+	struct pt_rule *next;
+	struct pt_group *group;
+	char *name;
+	char *match;
+	char *node;
+	struct pt_rule_expr *expr;
+};
+
+struct pt_member {
+	struct pt_pci_dev *pci;
+	struct pt_usb_dev *usb;
+	struct pt_rule *rule;
+	int *vfs;
+	int n_vfs;
+};
+
+struct pt_group {
+	struct pt_ctx *ctx;
+	size_t index;
+	char *name;
+	enum pt_group_type type;
+	char *file;
+	char **keys;		/* settings from [group], "type" excluded */
+	char **values;
+	int n_settings;
+	struct pt_rule *rules;
+	bool members_done;
+	struct pt_member *members;
+	int n_members;
+};
+
+struct pt_conflict {
+	struct pt_conflict *next;
+	char *device;
+	struct pt_group *groups[2];
+};
+
+struct pt_txn {
+	struct pt_ctx *ctx;
+	struct pt_store *st;
+	char error[512];
+};
+
+/* ---- types and settings ------------------------------------------------- */
+
+static const char *const type_names[] = {
+	[PT_GROUP_PCI] = "pci",
+	[PT_GROUP_VGPU] = "vgpu",
+	[PT_GROUP_SRIOV_NIC] = "sriov-nic",
+	[PT_GROUP_USB] = "usb",
+	NULL,
+};
+#define N_TYPES 4
+
+PT_EXPORT const char *pt_group_type_name(enum pt_group_type type)
+{
+	return (unsigned int)type < N_TYPES ? type_names[type] : NULL;
+}
+
+PT_EXPORT int pt_group_type_parse(const char *name)
+{
+	for (int i = 0; i < N_TYPES; i++)
+		if (name && !strcmp(name, type_names[i]))
+			return i;
+	return -EINVAL;
+}
+
+enum setting_kind { S_STRING, S_BOOL, S_INT, S_ENUM };
+
+#define T_(t) (1u << (t))
+#define ALL_TYPES (T_(PT_GROUP_PCI) | T_(PT_GROUP_VGPU) | T_(PT_GROUP_SRIOV_NIC) | T_(PT_GROUP_USB))
+
+static const struct setting {
+	const char *key;
+	unsigned int types;
+	enum setting_kind kind;
+	long min, max;
+	const char *const *choices;
+	const char *help;
+} settings[] = {
+	{ "description", ALL_TYPES, S_STRING, 0, 0, NULL, "free text" },
+	{ "profile", T_(PT_GROUP_VGPU), S_STRING, 0, 0, NULL,
+	  "an mdev type id (nvidia-471) or an NVIDIA profile name (GRID A100-4C)" },
+	{ "mode", T_(PT_GROUP_VGPU), S_ENUM, 0, 0,
+	  (const char *const[]){ "mdev", "vf", NULL }, NULL },
+	{ "heterogeneous", T_(PT_GROUP_VGPU), S_BOOL, 0, 0, NULL, NULL },
+	{ "numvfs", T_(PT_GROUP_SRIOV_NIC), S_INT, 0, 65535, NULL, NULL },
+	{ "vlan", T_(PT_GROUP_SRIOV_NIC), S_INT, 0, 4094, NULL, NULL },
+	{ "vlan_proto", T_(PT_GROUP_SRIOV_NIC), S_ENUM, 0, 0,
+	  (const char *const[]){ "802.1Q", "802.1ad", NULL }, NULL },
+	{ "qos", T_(PT_GROUP_SRIOV_NIC), S_INT, 0, 7, NULL, NULL },
+	{ "min_tx_rate", T_(PT_GROUP_SRIOV_NIC), S_INT, 0, 10000000, NULL, NULL },
+	{ "max_tx_rate", T_(PT_GROUP_SRIOV_NIC), S_INT, 0, 10000000, NULL, NULL },
+	{ "link_state", T_(PT_GROUP_SRIOV_NIC), S_ENUM, 0, 0,
+	  (const char *const[]){ "auto", "enable", "disable", NULL }, NULL },
+	{ "spoofchk", T_(PT_GROUP_SRIOV_NIC), S_BOOL, 0, 0, NULL, NULL },
+	{ "trust", T_(PT_GROUP_SRIOV_NIC), S_BOOL, 0, 0, NULL, NULL },
+	{ "query_rss", T_(PT_GROUP_SRIOV_NIC), S_BOOL, 0, 0, NULL, NULL },
+	{ "guest_reset", T_(PT_GROUP_USB), S_BOOL, 0, 0, NULL, NULL },
+	{ "guest_resets_all", T_(PT_GROUP_USB), S_BOOL, 0, 0, NULL, NULL },
+};
+#define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))
+
+/* Per type: the NULL-terminated key list, built once. */
+static const char *setting_lists[N_TYPES][N_SETTINGS + 1];
+
+PT_EXPORT const char *const *pt_group_settings(enum pt_group_type type)
+{
+	if ((unsigned int)type >= N_TYPES)
+		return NULL;
+	if (!setting_lists[type][0]) {
+		size_t n = 0;
+
+		for (size_t i = 0; i < N_SETTINGS; i++)
+			if (settings[i].types & T_(type))
+				setting_lists[type][n++] = settings[i].key;
+		setting_lists[type][n] = NULL;
+	}
+	return setting_lists[type];
+}
+
+static const struct setting *setting_find(const char *key)
+{
+	for (size_t i = 0; i < N_SETTINGS; i++)
+		if (!strcmp(settings[i].key, key))
+			return &settings[i];
+	return NULL;
+}
+
+static void join_list(char *buf, size_t len, const char *const *list)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (; *list && n < len; list++)
+		n += snprintf(buf + n, len - n, "%s%s", n ? ", " : "", *list);
+}
+
+static int parse_bool(const char *v)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+
+	for (size_t i = 0; i < 4; i++) {
+		if (!strcasecmp(v, yes[i]))
+			return 1;
+		if (!strcasecmp(v, no[i]))
+			return 0;
+	}
+	return -1;
+}
+
+/*
+ * Check one [group] key for a type; canon receives the value as it is
+ * stored (booleans as yes/no, enums in their canonical spelling).
+ */
+static int setting_check(enum pt_group_type type, const char *key,
+			 const char *value, char *canon, size_t clen,
+			 char *err, size_t elen)
+{
+	const struct setting *s = setting_find(key);
+	char list[512];
+
+	if (!s || !(s->types & T_(type))) {
+		const char *const *valid = pt_group_settings(type);
+		const char *near = pt__closest(key, valid);
+
+		join_list(list, sizeof(list), valid);
+		if (s)
+			snprintf(err, elen, "'%s' is not a setting of a %s group (settings: %s)",
+				 key, type_names[type], list);
+		else if (near)
+			snprintf(err, elen, "unknown key '%s' (did you mean '%s'?)", key, near);
+		else
+			snprintf(err, elen, "unknown key '%s' (settings of a %s group: %s)",
+				 key, type_names[type], list);
+		return -EINVAL;
+	}
+	switch (s->kind) {
+	case S_STRING:
+		if (!*value && strcmp(key, "description")) {
+			snprintf(err, elen, "%s: empty value; give %s", key, s->help);
+			return -EINVAL;
+		}
+		snprintf(canon, clen, "%s", value);
+		return 0;
+	case S_BOOL: {
+		int b = parse_bool(value);
+
+		if (b < 0) {
+			snprintf(err, elen, "%s = %s: not a boolean; use yes or no", key, value);
+			return -EINVAL;
+		}
+		snprintf(canon, clen, "%s", b ? "yes" : "no");
+		return 0;
+	}
+	case S_INT: {
+		char *end;
+		long v;
+
+		errno = 0;
+		v = strtol(value, &end, 10);
+		if (!*value || *end || errno || v < s->min || v > s->max) {
+			snprintf(err, elen, "%s = %s: not a whole number from %ld to %ld",
+				 key, value, s->min, s->max);
+			return -EINVAL;
+		}
+		snprintf(canon, clen, "%ld", v);
+		return 0;
+	}
+	case S_ENUM:
+		for (const char *const *c = s->choices; *c; c++)
+			if (!strcasecmp(value, *c)) {
+				snprintf(canon, clen, "%s", *c);
+				return 0;
+			}
+		join_list(list, sizeof(list), s->choices);
+		snprintf(err, elen, "%s = %s: not one of %s", key, value, list);
+		return -EINVAL;
+	}
+	return -EINVAL;
+}
+
+/* Checks across keys of one group. */
+static int settings_cross_check(struct pt_group *g, char *err, size_t elen)
+{
+	const char *min = pt_group_get_setting(g, "min_tx_rate");
+	const char *max = pt_group_get_setting(g, "max_tx_rate");
+
+	if (min && max && atol(max) > 0 && atol(min) > atol(max)) {
+		snprintf(err, elen, "min_tx_rate %s is above max_tx_rate %s; "
+			 "min_tx_rate must not exceed max_tx_rate (0 = no limit)", min, max);
+		return -EINVAL;
+	}
+	if (pt_group_get_setting(g, "qos") && atol(pt_group_get_setting(g, "qos")) > 0 &&
+	    !pt_group_get_setting(g, "vlan")) {
+		snprintf(err, elen, "qos needs vlan: the priority is carried in the VLAN tag; "
+			 "set vlan too or drop qos");
+		return -EINVAL;
+	}
+	if (pt_group_get_setting(g, "vlan_proto") && !pt_group_get_setting(g, "vlan")) {
+		snprintf(err, elen, "vlan_proto needs vlan; set vlan too or drop vlan_proto");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* ---- loading ------------------------------------------------------------ */
+
+static void rule_free(struct pt_rule *r)
+{
+	pt__rule_free(r->expr);
+	free(r->name);
+	free(r->match);
+	free(r->node);
+	free(r);
+}
+
+static void members_free(struct pt_group *g)
+{
+	for (int i = 0; i < g->n_members; i++)
+		free(g->members[i].vfs);
+	free(g->members);
+	g->members = NULL;
+	g->n_members = 0;
+	g->members_done = false;
+}
+
+static void group_free(struct pt_group *g)
+{
+	struct pt_rule *r, *n;
+
+	if (!g)
+		return;
+	for (r = g->rules; r; r = n) {
+		n = r->next;
+		rule_free(r);
+	}
+	for (int i = 0; i < g->n_settings; i++) {
+		free(g->keys[i]);
+		free(g->values[i]);
+	}
+	members_free(g);
+	free(g->keys);
+	free(g->values);
+	free(g->name);
+	free(g->file);
+	free(g);
+}
+
+static void conflicts_free(struct pt_ctx *ctx)
+{
+	struct pt_conflict *c, *n;
+
+	for (c = ctx->conflicts; c; c = n) {
+		n = c->next;
+		free(c->device);
+		free(c);
+	}
+	ctx->conflicts = NULL;
+	ctx->conflicts_done = false;
+}
+
+void pt__conf_free(struct pt_ctx *ctx)
+{
+	conflicts_free(ctx);
+	for (size_t i = 0; i < ctx->n_cgroups; i++)
+		group_free(ctx->cgroups[i]);
+	free(ctx->cgroups);
+	ctx->cgroups = NULL;
+	ctx->n_cgroups = 0;
+	free(ctx->conf_error);
+	ctx->conf_error = NULL;
+	ctx->conf_loaded = false;
+	ctx->conf_rc = 0;
+}
+
+/* `rule "NAME"` -> NAME (malloc'd), or NULL when the header is not one. */
+static char *rule_section_name(const char *section)
+{
+	size_t len = strlen(section);
+
+	if (strncmp(section, "rule \"", 6) || len < 8 || section[len - 1] != '"')
+		return NULL;
+	return strndup(section + 6, len - 7);
+}
+
+static int add_setting(struct pt_group *g, const char *key, const char *value)
+{
+	char **k = realloc(g->keys, (g->n_settings + 1) * sizeof(*k));
+	char **v;
+
+	if (!k)
+		return -ENOMEM;
+	g->keys = k;
+	v = realloc(g->values, (g->n_settings + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	g->values = v;
+	k[g->n_settings] = strdup(key);
+	v[g->n_settings] = strdup(value);
+	if (!k[g->n_settings] || !v[g->n_settings])
+		return -ENOMEM;
+	g->n_settings++;
+	return 0;
+}
+
+#define FERR(...)							\
+	do {								\
+		snprintf(err, elen, __VA_ARGS__);			\
+		r = -EINVAL;						\
+		goto fail;						\
+	} while (0)
+
+/* Build and validate one group from its file. */
+static int group_from_file(struct pt_ctx *ctx, struct pt_ini_file *f,
+			   struct pt_group **out, char *err, size_t elen)
+{
+	struct pt_group *g = calloc(1, sizeof(*g));
+	struct pt_rule **tail;
+	const char *base, *type;
+	struct pt_ini_section *gs;
+	char msg[512];
+	int r;
+
+	if (!g)
+		return -ENOMEM;
+	g->ctx = ctx;
+	tail = &g->rules;
+	base = strrchr(f->relpath, '/');
+	base = base ? base + 1 : f->relpath;
+	g->name = strndup(base, strlen(base) - 4);	/* drop ".ini" */
+	g->file = strdup(f->relpath);
+	if (!g->name || !g->file) {
+		group_free(g);
+		return -ENOMEM;
+	}
+
+	gs = pt__ini_find_section(f, "group");
+	if (!gs) {
+		snprintf(err, elen, "%s:1: no [group] section; start the file with "
+			 "[group] and type = pci|vgpu|sriov-nic|usb", f->relpath);
+		group_free(g);
+		return -EINVAL;
+	}
+	type = pt__ini_get(f, "group", "type");
+	if (!type) {
+		snprintf(err, elen, "%s:%d: [group] has no type; add type = "
+			 "pci|vgpu|sriov-nic|usb", f->relpath, gs->line);
+		group_free(g);
+		return -EINVAL;
+	}
+
+	for (size_t i = 0; i < f->n_sections; i++) {
+		struct pt_ini_section *s = &f->sections[i];
+		char *rname;
+
+		if (!strcmp(s->name, "group")) {
+			/* the type decides which settings are valid: read it first */
+			for (size_t k = 0; k < s->n_kv; k++) {
+				struct pt_ini_kv *kv = &s->kv[k];
+
+				if (strcmp(kv->key, "type"))
+					continue;
+				r = pt_group_type_parse(kv->value);
+				if (r < 0) {
+					const char *near = pt__closest(kv->value, type_names);
+
+					if (near)
+						FERR("%s:%d: unknown type '%s' (did you mean '%s'?)",
+						     f->relpath, kv->line, kv->value, near);
+					FERR("%s:%d: unknown type '%s'; use pci, vgpu, "
+					     "sriov-nic or usb", f->relpath, kv->line, kv->value);
+				}
+				g->type = r;
+			}
+			for (size_t k = 0; k < s->n_kv; k++) {
+				struct pt_ini_kv *kv = &s->kv[k];
+				char canon[512];
+
+				if (!strcmp(kv->key, "type"))
+					continue;
+				r = setting_check(g->type, kv->key, kv->value, canon,
+						  sizeof(canon), msg, sizeof(msg));
+				if (r < 0)
+					FERR("%s:%d: %s", f->relpath, kv->line, msg);
+				r = add_setting(g, kv->key, canon);
+				if (r < 0)
+					goto fail;
+			}
+			r = settings_cross_check(g, msg, sizeof(msg));
+			if (r < 0)
+				FERR("%s:%d: %s", f->relpath, gs->line, msg);
+			continue;
+		}
+		rname = rule_section_name(s->name);
+		if (!rname) {
+			const char *near = pt__closest(s->name,
+				(const char *const[]){ "group", "rule", NULL });
+
+			FERR("%s:%d: unknown section [%s]%s%s%s; sections are [group] and "
+			     "[rule \"NAME\"]", f->relpath, s->line, s->name,
+			     near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+		}
+		if (!pt__name_is_valid(rname)) {
+			free(rname);
+			FERR("%s:%d: bad rule name in [%s]; use letters, digits, '-', '_' "
+			     "and '.', not starting with '.', at most %d characters",
+			     f->relpath, s->line, s->name, PT_NAME_MAX);
+		}
+		struct pt_rule *rule = calloc(1, sizeof(*rule));
+
+		if (!rule) {
+			free(rname);
+			r = -ENOMEM;
+			goto fail;
+		}
+		rule->group = g;
+		rule->name = rname;
+		*tail = rule;
+		tail = &rule->next;
+		for (size_t k = 0; k < s->n_kv; k++) {
+			struct pt_ini_kv *kv = &s->kv[k];
+
+			if (!strcmp(kv->key, "match")) {
+				r = pt__rule_parse(kv->value, g->type, &rule->expr, msg, sizeof(msg));
+				if (r < 0)
+					FERR("%s:%d: rule \"%s\": match: %s", f->relpath,
+					     kv->line, rname, msg);
+				rule->match = strdup(kv->value);
+			} else if (!strcmp(kv->key, "node")) {
+				if (!*kv->value)
+					FERR("%s:%d: rule \"%s\": empty node; give a host name "
+					     "or a pattern like node1*, or drop the key",
+					     f->relpath, kv->line, rname);
+				rule->node = strdup(kv->value);
+			} else if (!strcmp(kv->key, "description")) {
+				continue;
+			} else {
+				const char *near = pt__closest(kv->key,
+					(const char *const[]){ "match", "node", "description", NULL });
+
+				if (near)
+					FERR("%s:%d: unknown key '%s' (did you mean '%s'?)",
+					     f->relpath, kv->line, kv->key, near);
+				FERR("%s:%d: unknown key '%s' (keys of a rule: match, node, "
+				     "description)", f->relpath, kv->line, kv->key);
+			}
+		}
+		if (!rule->expr)
+			FERR("%s:%d: rule \"%s\" has no match; add match = FIELD OP VALUE",
+			     f->relpath, s->line, rname);
+	}
+	*out = g;
+	return 0;
+fail:
+	group_free(g);
+	return r;
+}
+
+static int cmp_group(const void *a, const void *b)
+{
+	return strcmp((*(struct pt_group *const *)a)->name,
+		      (*(struct pt_group *const *)b)->name);
+}
+
+/* Build all groups of a store into an array; on error nothing is kept. */
+static int groups_from_store(struct pt_ctx *ctx, struct pt_store *st,
+			     struct pt_group ***out, size_t *n_out,
+			     char *err, size_t elen)
+{
+	struct pt_group **gs = NULL;
+	size_t n = 0;
+	int r = 0;
+
+	for (size_t i = 0; i < st->n_files; i++) {
+		struct pt_ini_file *f = st->files[i];
+		struct pt_group *g, **ng;
+
+		if (f->deleted)
+			continue;
+		r = group_from_file(ctx, f, &g, err, elen);
+		if (r < 0)
+			break;
+		ng = realloc(gs, (n + 1) * sizeof(*gs));
+		if (!ng) {
+			group_free(g);
+			r = -ENOMEM;
+			break;
+		}
+		gs = ng;
+		gs[n++] = g;
+	}
+	if (r < 0) {
+		while (n)
+			group_free(gs[--n]);
+		free(gs);
+		return r;
+	}
+	if (n)
+		qsort(gs, n, sizeof(*gs), cmp_group);
+	for (size_t i = 0; i < n; i++)
+		gs[i]->index = i;
+	*out = gs;
+	*n_out = n;
+	return 0;
+}
+
+PT_EXPORT int pt_conf_load(struct pt_ctx *ctx)
+{
+	struct pt_store *st;
+	char err[1024] = "";
+	int r;
+
+	if (ctx->conf_loaded)
+		return ctx->conf_rc;
+	ctx->conf_loaded = true;
+	r = pt__store_open(ctx, false, &st, err, sizeof(err));
+	if (r == 0) {
+		r = groups_from_store(ctx, st, &ctx->cgroups, &ctx->n_cgroups,
+				      err, sizeof(err));
+		pt__store_close(st);
+	}
+	if (r < 0) {
+		if (!err[0])
+			snprintf(err, sizeof(err), "%s: %s", ctx->conf_dir, strerror(-r));
+		ctx->conf_error = strdup(err);
+		dbg(ctx, "%s\n", err);
+	}
+	ctx->conf_rc = r;
+	return r;
+}
+
+PT_EXPORT const char *pt_conf_get_error(struct pt_ctx *ctx)
+{
+	return ctx->conf_error;
+}
+
+/* ---- read accessors ----------------------------------------------------- */
+
+PT_EXPORT struct pt_group *pt_group_get_first(struct pt_ctx *ctx)
+{
+	if (pt_conf_load(ctx) < 0)
+		return NULL;
+	return ctx->n_cgroups ? ctx->cgroups[0] : NULL;
+}
+
+PT_EXPORT struct pt_group *pt_group_get_next(struct pt_group *g)
+{
+	struct pt_ctx *ctx = g->ctx;
+
+	return g->index + 1 < ctx->n_cgroups ? ctx->cgroups[g->index + 1] : NULL;
+}
+
+PT_EXPORT struct pt_group *pt_group_find(struct pt_ctx *ctx, const char *name)
+{
+	struct pt_group *g;
+
+	pt_group_foreach(ctx, g)
+		if (!strcmp(g->name, name))
+			return g;
+	return NULL;
+}
+
+PT_EXPORT const char *pt_group_get_name(struct pt_group *g) { return g->name; }
+PT_EXPORT enum pt_group_type pt_group_get_type(struct pt_group *g) { return g->type; }
+PT_EXPORT const char *pt_group_get_file(struct pt_group *g) { return g->file; }
+PT_EXPORT int pt_group_get_num_settings(struct pt_group *g) { return g->n_settings; }
+
+PT_EXPORT const char *pt_group_get_setting_key(struct pt_group *g, int idx)
+{
+	return idx >= 0 && idx < g->n_settings ? g->keys[idx] : NULL;
+}
+
+PT_EXPORT const char *pt_group_get_setting_value(struct pt_group *g, int idx)
+{
+	return idx >= 0 && idx < g->n_settings ? g->values[idx] : NULL;
+}
+
+PT_EXPORT const char *pt_group_get_setting(struct pt_group *g, const char *key)
+{
+	for (int i = 0; i < g->n_settings; i++)
+		if (!strcmp(g->keys[i], key))
+			return g->values[i];
+	return NULL;
+}
+
+PT_EXPORT struct pt_rule *pt_rule_get_first(struct pt_group *g) { return g->rules; }
+PT_EXPORT struct pt_rule *pt_rule_get_next(struct pt_rule *r) { return r->next; }
+PT_EXPORT const char *pt_rule_get_name(struct pt_rule *r) { return r->name; }
+PT_EXPORT struct pt_group *pt_rule_get_group(struct pt_rule *r) { return r->group; }
+PT_EXPORT const char *pt_rule_get_match(struct pt_rule *r) { return r->match; }
+PT_EXPORT const char *pt_rule_get_node(struct pt_rule *r) { return r->node; }
+
+PT_EXPORT struct pt_rule *pt_rule_find(struct pt_group *g, const char *name)
+{
+	struct pt_rule *r;
+
+	pt_rule_foreach(g, r)
+		if (!strcmp(r->name, name))
+			return r;
+	return NULL;
+}
+
+PT_EXPORT bool pt_rule_applies_here(struct pt_rule *r)
+{
+	char host[HOST_NAME_MAX + 1], *dot;
+
+	if (!r->node)
+		return true;
+	if (gethostname(host, sizeof(host)) < 0)
+		return false;
+	host[sizeof(host) - 1] = '\0';
+	if (!fnmatch(r->node, host, 0))
+		return true;
+	/* "node1" matches the host "node1.example.com" too */
+	dot = strchr(host, '.');
+	if (dot) {
+		*dot = '\0';
+		return !fnmatch(r->node, host, 0);
+	}
+	return false;
+}
+
+PT_EXPORT const char *pt_rule_get_volatile_field(struct pt_rule *r)
+{
+	return pt__rule_volatile_field(r->expr);
+}
+
+PT_EXPORT int pt_rule_test(struct pt_rule *r, struct pt_pci_dev *pci,
+			   struct pt_usb_dev *usb, char **why)
+{
+	struct pt_dev_view v = {
+		.type = r->group->type, .pci = pci, .usb = usb, .vf_index = -1,
+	};
+	char buf[512] = "";
+	int m;
+
+	if ((r->group->type == PT_GROUP_USB) != (usb != NULL) || (pci && usb))
+		return -EINVAL;
+	m = pt__rule_match(r->expr, &v, buf, sizeof(buf));
+	if (why)
+		*why = m == 0 && buf[0] ? strdup(buf) : NULL;
+	return m;
+}
+
+/* ---- membership --------------------------------------------------------- */
+
+PT_EXPORT bool pt_group_type_fits_pci_dev(enum pt_group_type type, struct pt_pci_dev *d)
+{
+	if (pt_pci_dev_is_bridge(d))
+		return false;
+	switch (type) {
+	case PT_GROUP_PCI:
+		return true;
+	case PT_GROUP_SRIOV_NIC:
+		return pt_pci_dev_get_sriov_totalvfs(d) > 0;
+	case PT_GROUP_VGPU:
+		if (pt_pci_dev_get_mdev_parent(d))
+			return true;
+		for (int i = 0; i < pt_pci_dev_get_sriov_numvfs(d); i++) {
+			struct pt_pci_dev *vf = pt_pci_dev_get_virtfn(d, i);
+
+			if (vf && pt_pci_dev_has_nvidia_vgpu(vf))
+				return true;
+		}
+		return false;
+	case PT_GROUP_USB:
+		return false;
+	}
+	return false;
+}
+
+/* How many VFs a per-VF member has: the group's numvfs, else the current. */
+static int vf_count(struct pt_group *g, struct pt_pci_dev *d)
+{
+	const char *n = g->type == PT_GROUP_SRIOV_NIC ? pt_group_get_setting(g, "numvfs") : NULL;
+
+	return n ? atoi(n) : pt_pci_dev_get_sriov_numvfs(d);
+}
+
+static int add_member(struct pt_group *g, struct pt_pci_dev *pci,
+		      struct pt_usb_dev *usb)
+{
+	struct pt_member *m = NULL;
+	bool per_vf = g->type == PT_GROUP_SRIOV_NIC ||
+		      (g->type == PT_GROUP_VGPU && pci && !pt_pci_dev_get_mdev_parent(pci));
+	int nvf = per_vf ? vf_count(g, pci) : 0;
+	bool *admit = nvf ? calloc(nvf, sizeof(*admit)) : NULL;
+	struct pt_rule *r;
+
+	if (nvf && !admit)
+		return -ENOMEM;
+	pt_rule_foreach(g, r) {
+		struct pt_dev_view v = {
+			.type = g->type, .pci = pci, .usb = usb, .vf_index = -1,
+		};
+
+		if (!pt_rule_applies_here(r) || pt__rule_match(r->expr, &v, NULL, 0) != 1)
+			continue;
+		if (!m) {
+			struct pt_member *nm = realloc(g->members,
+						       (g->n_members + 1) * sizeof(*nm));
+
+			if (!nm) {
+				free(admit);
+				return -ENOMEM;
+			}
+			g->members = nm;
+			m = &nm[g->n_members++];
+			memset(m, 0, sizeof(*m));
+			m->pci = pci;
+			m->usb = usb;
+			m->rule = r;
+		}
+		for (int i = 0; i < nvf; i++) {
+			if (admit[i])
+				continue;
+			v.vf_index = i;
+			admit[i] = !pt__rule_has_vf_clause(r->expr) ||
+				   pt__rule_match(r->expr, &v, NULL, 0) == 1;
+		}
+	}
+	if (m && nvf) {
+		m->vfs = calloc(nvf, sizeof(*m->vfs));
+		if (!m->vfs) {
+			free(admit);
+			return -ENOMEM;
+		}
+		for (int i = 0; i < nvf; i++)
+			if (admit[i])
+				m->vfs[m->n_vfs++] = i;
+	}
+	free(admit);
+	return 0;
+}
+
+static int members_compute(struct pt_group *g)
+{
+	struct pt_ctx *ctx = g->ctx;
+	int r = 0;
+
+	if (g->members_done)
+		return 0;
+	g->members_done = true;
+	if (g->type == PT_GROUP_USB) {
+		struct pt_usb_dev *u;
+
+		pt_usb_dev_foreach(ctx, u)
+			if (!pt_usb_dev_is_hub(u) && (r = add_member(g, NULL, u)) < 0)
+				break;
+	} else {
+		struct pt_pci_dev *d;
+
+		pt_pci_dev_foreach(ctx, d)
+			if (pt_group_type_fits_pci_dev(g->type, d) && (r = add_member(g, d, NULL)) < 0)
+				break;
+	}
+	if (r < 0)
+		members_free(g);
+	return r;
+}
+
+PT_EXPORT int pt_group_get_num_members(struct pt_group *g)
+{
+	members_compute(g);
+	return g->n_members;
+}
+
+PT_EXPORT struct pt_member *pt_group_get_member(struct pt_group *g, int idx)
+{
+	members_compute(g);
+	return idx >= 0 && idx < g->n_members ? &g->members[idx] : NULL;
+}
+
+PT_EXPORT struct pt_pci_dev *pt_member_get_pci_dev(struct pt_member *m) { return m->pci; }
+PT_EXPORT struct pt_usb_dev *pt_member_get_usb_dev(struct pt_member *m) { return m->usb; }
+PT_EXPORT struct pt_rule *pt_member_get_rule(struct pt_member *m) { return m->rule; }
+PT_EXPORT int pt_member_get_num_vfs(struct pt_member *m) { return m->n_vfs; }
+
+PT_EXPORT int pt_member_get_vf_index(struct pt_member *m, int idx)
+{
+	return idx >= 0 && idx < m->n_vfs ? m->vfs[idx] : -1;
+}
+
+/* ---- conflicts ---------------------------------------------------------- */
+
+/*
+ * Claims: a whole device (a PCI function, a USB device, a VF) is claimed
+ * exclusively; a PF whose VFs a group takes one by one is claimed shared,
+ * so two groups may split one PF's VFs but never share a VF, and no group
+ * may take the whole PF while another takes VFs of it.
+ */
+struct claim {
+	char key[64];
+	bool shared;
+	struct pt_group *g;
+};
+
+static int claim_add(struct claim **cl, size_t *n, const char *key, bool shared,
+		     struct pt_group *g)
+{
+	struct claim *c = realloc(*cl, (*n + 1) * sizeof(**cl));
+
+	if (!c)
+		return -ENOMEM;
+	*cl = c;
+	snprintf(c[*n].key, sizeof(c[*n].key), "%s", key);
+	c[*n].shared = shared;
+	c[*n].g = g;
+	(*n)++;
+	return 0;
+}
+
+static int cmp_claim(const void *a, const void *b)
+{
+	const struct claim *x = a, *y = b;
+	int r = strcmp(x->key, y->key);
+
+	return r ? r : strcmp(x->g->name, y->g->name);
+}
+
+static int conflicts_compute(struct pt_ctx *ctx)
+{
+	struct pt_conflict **tail = &ctx->conflicts;
+	struct claim *cl = NULL;
+	size_t n = 0;
+	struct pt_group *g;
+	int r = 0;
+
+	if (ctx->conflicts_done)
+		return 0;
+	ctx->conflicts_done = true;
+	pt_group_foreach(ctx, g) {
+		for (int i = 0; i < pt_group_get_num_members(g) && r >= 0; i++) {
+			struct pt_member *m = &g->members[i];
+			struct pt_pci_dev *pf = m->pci;
+			bool per_vf = m->vfs != NULL;
+
+			if (m->usb) {
+				r = claim_add(&cl, &n, pt_usb_dev_get_name(m->usb), false, g);
+				continue;
+			}
+			r = claim_add(&cl, &n, pt_pci_dev_get_bdf(pf), per_vf, g);
+			for (int v = 0; per_vf && v < m->n_vfs && r >= 0; v++) {
+				struct pt_pci_dev *vf = pt_pci_dev_get_virtfn(pf, m->vfs[v]);
+				char key[64];
+
+				if (vf)
+					snprintf(key, sizeof(key), "%s", pt_pci_dev_get_bdf(vf));
+				else
+					snprintf(key, sizeof(key), "%s vf %d",
+						 pt_pci_dev_get_bdf(pf), m->vfs[v]);
+				r = claim_add(&cl, &n, key, false, g);
+			}
+		}
+	}
+	if (n)
+		qsort(cl, n, sizeof(*cl), cmp_claim);
+	for (size_t i = 0; r >= 0 && i + 1 < n; i++) {
+		struct pt_conflict *c;
+
+		if (strcmp(cl[i].key, cl[i + 1].key) || cl[i].g == cl[i + 1].g ||
+		    (cl[i].shared && cl[i + 1].shared))
+			continue;
+		c = calloc(1, sizeof(*c));
+		if (!c || !(c->device = strdup(cl[i].key))) {
+			free(c);
+			r = -ENOMEM;
+			break;
+		}
+		c->groups[0] = cl[i].g;
+		c->groups[1] = cl[i + 1].g;
+		*tail = c;
+		tail = &c->next;
+	}
+	free(cl);
+	return r;
+}
+
+PT_EXPORT struct pt_conflict *pt_conflict_get_first(struct pt_ctx *ctx)
+{
+	if (pt_conf_load(ctx) < 0)
+		return NULL;
+	conflicts_compute(ctx);
+	return ctx->conflicts;
+}
+
+PT_EXPORT struct pt_conflict *pt_conflict_get_next(struct pt_conflict *c) { return c->next; }
+PT_EXPORT const char *pt_conflict_get_device(struct pt_conflict *c) { return c->device; }
+
+PT_EXPORT struct pt_group *pt_conflict_get_group(struct pt_conflict *c, int idx)
+{
+	return idx == 0 || idx == 1 ? c->groups[idx] : NULL;
+}
+
+/* ---- transactions ------------------------------------------------------- */
+
+static int txn_err(struct pt_txn *t, int r, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int txn_err(struct pt_txn *t, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(t->error, sizeof(t->error), fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+static void group_file(const char *group, char *buf, size_t len)
+{
+	snprintf(buf, len, "groups.d/%s.ini", group);
+}
+
+static const char *name_rules(void)
+{
+	return "use letters, digits, '-', '_' and '.', not starting with '.', "
+	       "at most 64 characters";
+}
+
+PT_EXPORT int pt_txn_begin(struct pt_ctx *ctx, struct pt_txn **out)
+{
+	struct pt_txn *t = calloc(1, sizeof(*t));
+	struct pt_group **gs = NULL;
+	size_t n = 0;
+	char err[1024] = "";
+	int r;
+
+	if (!t)
+		return -ENOMEM;
+	t->ctx = ctx;
+	r = pt__store_open(ctx, true, &t->st, err, sizeof(err));
+	if (r == 0)
+		r = groups_from_store(ctx, t->st, &gs, &n, err, sizeof(err));
+	if (r < 0) {
+		/* the same message readers get, so the command reports it */
+		pt__conf_free(ctx);
+		ctx->conf_loaded = true;
+		ctx->conf_rc = r;
+		ctx->conf_error = strdup(err[0] ? err : strerror(-r));
+		pt_txn_free(t);
+		return r;
+	}
+	while (n)
+		group_free(gs[--n]);
+	free(gs);
+	*out = t;
+	return 0;
+}
+
+PT_EXPORT const char *pt_txn_get_error(struct pt_txn *txn)
+{
+	return txn->error;
+}
+
+/* A group's file in the transaction; 0, or -errno with the error set. */
+static int txn_group(struct pt_txn *t, const char *group,
+		     struct pt_ini_file **out, enum pt_group_type *type)
+{
+	char rel[96];
+	struct pt_ini_file *f;
+	const char *ty;
+
+	if (!pt__name_is_valid(group))
+		return txn_err(t, -EINVAL, "'%s' is not a valid group name; %s", group,
+			       name_rules());
+	group_file(group, rel, sizeof(rel));
+	f = pt__store_find(t->st, rel);
+	if (!f || f->deleted)
+		return txn_err(t, -ENOENT, "no group '%s'; see 'pt group list'", group);
+	ty = pt__ini_get(f, "group", "type");
+	if (type)
+		*type = ty ? (enum pt_group_type)pt_group_type_parse(ty) : PT_GROUP_PCI;
+	*out = f;
+	return 0;
+}
+
+PT_EXPORT int pt_txn_group_create(struct pt_txn *t, const char *name,
+				  enum pt_group_type type)
+{
+	struct pt_ini_file *f;
+	char rel[96];
+	int r;
+
+	if (!pt__name_is_valid(name))
+		return txn_err(t, -EINVAL, "'%s' is not a valid group name; %s", name,
+			       name_rules());
+	if (!pt_group_type_name(type))
+		return txn_err(t, -EINVAL, "invalid group type; use pci, vgpu, sriov-nic or usb");
+	group_file(name, rel, sizeof(rel));
+	f = pt__store_find(t->st, rel);
+	if (f && !f->deleted)
+		return txn_err(t, -EEXIST, "group '%s' exists already (%s); pick another "
+			       "name or delete it first", name, rel);
+	r = pt__store_new_file(t->st, rel, &f);
+	if (r < 0)
+		return txn_err(t, r, "%s: %s", rel, strerror(-r));
+	r = pt__ini_set(f, "group", "type", pt_group_type_name(type));
+	return r < 0 ? txn_err(t, r, "%s: %s", rel, strerror(-r)) : 0;
+}
+
+PT_EXPORT int pt_txn_group_set(struct pt_txn *t, const char *group,
+			       const char *key, const char *value)
+{
+	enum pt_group_type type;
+	struct pt_ini_file *f;
+	char canon[512], msg[512];
+	int r = txn_group(t, group, &f, &type);
+
+	if (r < 0)
+		return r;
+	if (!strcmp(key, "type"))
+		return txn_err(t, -EINVAL, "group '%s': the type is fixed at creation; "
+			       "delete the group and create it again", group);
+	r = setting_check(type, key, value, canon, sizeof(canon), msg, sizeof(msg));
+	if (r < 0)
+		return txn_err(t, r, "group '%s': %s", group, msg);
+	r = pt__ini_set(f, "group", key, canon);
+	if (r == -EINVAL)
+		return txn_err(t, r, "group '%s': %s = '%s' cannot be stored in an INI "
+			       "file (leading/trailing blanks or ' ;')", group, key, value);
+	return r < 0 ? txn_err(t, r, "%s: %s", f->relpath, strerror(-r)) : 0;
+}
+
+PT_EXPORT int pt_txn_group_unset(struct pt_txn *t, const char *group, const char *key)
+{
+	struct pt_ini_file *f;
+	int r = txn_group(t, group, &f, NULL);
+
+	if (r < 0)
+		return r;
+	if (!strcmp(key, "type"))
+		return txn_err(t, -EINVAL, "group '%s': the type cannot be removed", group);
+	if (!pt__ini_get(f, "group", key))
+		return txn_err(t, -ENOENT, "group '%s' has no setting '%s'; see 'pt group "
+			       "show %s'", group, key, group);
+	r = pt__ini_unset(f, "group", key);
+	return r < 0 ? txn_err(t, r, "%s: %s", f->relpath, strerror(-r)) : 0;
+}
+
+/*
+ * Later issues record attachments (VMs) and tenant assignments that draw
+ * on groups; a group in use must not disappear under them. Each user of a
+ * group registers a check here; none exists yet, so nothing is in use.
+ */
+static const struct {
+	const char *what;
+	int (*in_use)(struct pt_ctx *ctx, const char *group, char *who, size_t len);
+} group_users[] = {
+	{ NULL, NULL },
+};
+
+PT_EXPORT int pt_txn_group_delete(struct pt_txn *t, const char *group)
+{
+	struct pt_ini_file *f;
+	char who[256];
+	int r = txn_group(t, group, &f, NULL);
+
+	if (r < 0)
+		return r;
+	for (size_t i = 0; group_users[i].in_use; i++)
+		if (group_users[i].in_use(t->ctx, group, who, sizeof(who)) > 0)
+			return txn_err(t, -EBUSY, "group '%s' is in use by %s %s; detach "
+				       "it first", group, group_users[i].what, who);
+	r = pt__store_delete_file(t->st, f->relpath);
+	return r < 0 ? txn_err(t, r, "%s: %s", f->relpath, strerror(-r)) : 0;
+}
+
+static int rule_section(const char *rule, char *buf, size_t len)
+{
+	return snprintf(buf, len, "rule \"%s\"", rule) >= (int)len ? -ENAMETOOLONG : 0;
+}
+
+PT_EXPORT int pt_txn_rule_add(struct pt_txn *t, const char *group, const char *rule,
+			      const char *match, const char *node)
+{
+	enum pt_group_type type;
+	struct pt_ini_file *f;
+	struct pt_rule_expr *e;
+	char sec[128], msg[512];
+	int r = txn_group(t, group, &f, &type);
+
+	if (r < 0)
+		return r;
+	if (!pt__name_is_valid(rule))
+		return txn_err(t, -EINVAL, "'%s' is not a valid rule name; %s", rule,
+			       name_rules());
+	rule_section(rule, sec, sizeof(sec));
+	if (pt__ini_find_section(f, sec))
+		return txn_err(t, -EEXIST, "group '%s' has a rule '%s' already; remove it "
+			       "first or pick another name", group, rule);
+	r = pt__rule_parse(match, type, &e, msg, sizeof(msg));
+	if (r < 0)
+		return txn_err(t, r, "rule '%s': %s", rule, msg);
+	pt__rule_free(e);
+	if (node && (!*node || strpbrk(node, " \t\n;#")))
+		return txn_err(t, -EINVAL, "rule '%s': node '%s' must be a host name or a "
+			       "pattern like node1* without blanks", rule, node);
+	r = pt__ini_set(f, sec, "match", match);
+	if (r == 0 && node)
+		r = pt__ini_set(f, sec, "node", node);
+	if (r == -EINVAL)
+		return txn_err(t, r, "rule '%s': the match cannot be stored in an INI file "
+			       "(leading/trailing blanks or ' ;'); write ';' as [;] in a regex",
+			       rule);
+	return r < 0 ? txn_err(t, r, "%s: %s", f->relpath, strerror(-r)) : 0;
+}
+
+PT_EXPORT int pt_txn_rule_remove(struct pt_txn *t, const char *group, const char *rule)
+{
+	struct pt_ini_file *f;
+	char sec[128];
+	int r = txn_group(t, group, &f, NULL);
+
+	if (r < 0)
+		return r;
+	if (!pt__name_is_valid(rule) || rule_section(rule, sec, sizeof(sec)) < 0 ||
+	    !pt__ini_find_section(f, sec))
+		return txn_err(t, -ENOENT, "group '%s' has no rule '%s'; see 'pt rule list "
+			       "%s'", group, rule, group);
+	r = pt__ini_remove_section(f, sec);
+	return r < 0 ? txn_err(t, r, "%s: %s", f->relpath, strerror(-r)) : 0;
+}
+
+/* Rule names from device ids: keep [A-Za-z0-9._-], map the rest to '-'. */
+static void sanitize(char *s)
+{
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '.' && *s != '_' && *s != '-')
+			*s = '-';
+}
+
+static bool usb_name_is_valid(const char *s)
+{
+	/* "1-4.2": bus, '-', dot-separated ports */
+	if (!isdigit((unsigned char)*s))
+		return false;
+	while (isdigit((unsigned char)*s))
+		s++;
+	if (*s++ != '-' || !isdigit((unsigned char)*s))
+		return false;
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s) && !(*s == '.' && isdigit((unsigned char)s[1])))
+			return false;
+	return true;
+}
+
+static int find_usb(struct pt_txn *t, const char *spec, struct pt_usb_dev **out)
+{
+	struct pt_usb_dev *u, *found = NULL;
+	unsigned int vid, pid;
+	char serial[256] = "";
+	int n = 0, k;
+
+	if (usb_name_is_valid(spec)) {
+		pt_usb_dev_foreach(t->ctx, u)
+			if (!strcmp(pt_usb_dev_get_name(u), spec)) {
+				*out = u;
+				return 0;
+			}
+		return txn_err(t, -ENOENT, "no USB device %s; see 'pt scan -t usb'", spec);
+	}
+	k = sscanf(spec, "%4x:%4x:%255s", &vid, &pid, serial);
+	if (k < 2)
+		return txn_err(t, -EINVAL, "'%s' is neither a PCI slot (0000:03:00.0), a USB "
+			       "device (1-4.2) nor vendor:product[:serial]", spec);
+	pt_usb_dev_foreach(t->ctx, u) {
+		const char *s = pt_usb_dev_get_serial(u);
+
+		if (pt_usb_dev_get_vendor_id(u) != vid || pt_usb_dev_get_product_id(u) != pid ||
+		    (k == 3 && (!s || strcmp(s, serial))))
+			continue;
+		found = u;
+		n++;
+	}
+	if (!n)
+		return txn_err(t, -ENOENT, "no USB device %s; see 'pt scan -t usb'", spec);
+	if (n > 1)
+		return txn_err(t, -EINVAL, "%d USB devices match %s; name one by serial "
+			       "(vendor:product:serial) or by port (1-4.2)", n, spec);
+	*out = found;
+	return 0;
+}
+
+static int quote_value(char *buf, size_t len, const char *v)
+{
+	size_t n = 0;
+
+	if (n + 1 < len)
+		buf[n++] = '"';
+	for (; *v && n + 3 < len; v++) {
+		if (*v == '"' || *v == '\\')
+			buf[n++] = '\\';
+		buf[n++] = *v;
+	}
+	if (n + 1 >= len)
+		return -ENAMETOOLONG;
+	buf[n++] = '"';
+	buf[n] = '\0';
+	return 0;
+}
+
+PT_EXPORT int pt_txn_make_resource(struct pt_txn *t, const char *group,
+				   const char *device, char **rule_out, char **warning)
+{
+	enum pt_group_type type;
+	struct pt_ini_file *f;
+	char name[PT_NAME_MAX + 1], match[1024], sec[128];
+	const char *vol = NULL;
+	int r = txn_group(t, group, &f, &type);
+
+	*rule_out = NULL;
+	*warning = NULL;
+	if (r < 0)
+		return r;
+	if (type == PT_GROUP_USB) {
+		struct pt_usb_dev *u;
+		const char *serial;
+		char q[512];
+
+		r = find_usb(t, device, &u);
+		if (r < 0)
+			return r;
+		if (pt_usb_dev_is_hub(u))
+			return txn_err(t, -EINVAL, "%s is a USB hub; pass through the devices "
+				       "behind it", pt_usb_dev_get_name(u));
+		serial = pt_usb_dev_get_serial(u);
+		if (serial && *serial && quote_value(q, sizeof(q), serial) == 0) {
+			snprintf(match, sizeof(match), "vendor_id eq %04x and product_id eq "
+				 "%04x and serial eq %s", pt_usb_dev_get_vendor_id(u),
+				 pt_usb_dev_get_product_id(u), q);
+			snprintf(name, sizeof(name), "usb-%04x-%04x-%.40s",
+				 pt_usb_dev_get_vendor_id(u), pt_usb_dev_get_product_id(u), serial);
+		} else {
+			snprintf(match, sizeof(match), "vendor_id eq %04x and product_id eq "
+				 "%04x and bus eq %d and port_path eq %s",
+				 pt_usb_dev_get_vendor_id(u), pt_usb_dev_get_product_id(u),
+				 pt_usb_dev_get_busnum(u), pt_usb_dev_get_port_path(u));
+			snprintf(name, sizeof(name), "usb-%04x-%04x-port-%s",
+				 pt_usb_dev_get_vendor_id(u), pt_usb_dev_get_product_id(u),
+				 pt_usb_dev_get_name(u));
+		}
+	} else {
+		struct pt_pci_dev *d;
+		const char *crit;
+
+		if (!pt__bdf_is_valid(device))
+			return txn_err(t, -EINVAL, "'%s' is not a PCI slot; give the full "
+				       "DDDD:BB:DD.F as 'pt scan' lists it", device);
+		d = pt_pci_dev_find(t->ctx, device);
+		if (!d)
+			return txn_err(t, -ENOENT, "no PCI function %s on this host; see "
+				       "'pt scan'", device);
+		crit = pt_pci_dev_get_critical_reason(d);
+		if (crit)
+			return txn_err(t, -EBUSY, "%s is host-critical (%s) and can never be "
+				       "passed through; pick another device", device, crit);
+		if (!pt_group_type_fits_pci_dev(type, d))
+			return txn_err(t, -EINVAL, "%s cannot be a member of %s group '%s': %s",
+				       device, type_names[type], group,
+				       type == PT_GROUP_SRIOV_NIC ? "it has no SR-IOV capability" :
+				       type == PT_GROUP_VGPU ? "it offers no vGPU types (no mdev "
+				       "types, no NVIDIA per-VF vGPU)" : "it is a bridge");
+		snprintf(match, sizeof(match), "vendor_id eq %04x and device_id eq %04x and "
+			 "subsystem_vendor_id eq %04x and subsystem_device_id eq %04x and "
+			 "slot eq %s", pt_pci_dev_get_vendor_id(d), pt_pci_dev_get_device_id(d),
+			 pt_pci_dev_get_subsystem_vendor_id(d),
+			 pt_pci_dev_get_subsystem_device_id(d), device);
+		snprintf(name, sizeof(name), "slot-%s", device);
+	}
+	sanitize(name);
+	rule_section(name, sec, sizeof(sec));
+	if (pt__ini_find_section(f, sec)) {
+		const char *old = pt__ini_get(f, sec, "match");
+
+		/* the same device made a resource twice: nothing to do */
+		if (old && !strcmp(old, match)) {
+			*rule_out = strdup(name);
+			return *rule_out ? 0 : -ENOMEM;
+		}
+		return txn_err(t, -EEXIST, "group '%s' has a rule '%s' with another match; "
+			       "remove it first", group, name);
+	}
+	r = pt_txn_rule_add(t, group, name, match, NULL);
+	if (r < 0)
+		return r;
+	{
+		struct pt_rule_expr *e;
+		char msg[256];
+
+		if (pt__rule_parse(match, type, &e, msg, sizeof(msg)) == 0) {
+			vol = pt__rule_volatile_field(e);
+			if (vol && asprintf(warning, "rule '%s' depends on %s, which changes "
+					    "when the device is re-plugged or the host reboots; "
+					    "give the device a serial number or check the rule "
+					    "after a reboot", name, vol) < 0)
+				*warning = NULL;
+			pt__rule_free(e);
+		}
+	}
+	*rule_out = strdup(name);
+	return *rule_out ? 0 : -ENOMEM;
+}
+
+PT_EXPORT char *pt_txn_get_diff(struct pt_txn *t)
+{
+	return pt__store_diff(t->st);
+}
+
+PT_EXPORT int pt_txn_commit(struct pt_txn *t)
+{
+	struct pt_group **gs = NULL;
+	size_t n = 0;
+	char err[1024] = "";
+	int r;
+
+	/* whole-file validation (cross-key checks) before anything is written */
+	r = groups_from_store(t->ctx, t->st, &gs, &n, err, sizeof(err));
+	if (r < 0)
+		return txn_err(t, r, "%s", err);
+	while (n)
+		group_free(gs[--n]);
+	free(gs);
+	r = pt__store_commit(t->st);
+	if (r < 0)
+		return txn_err(t, r, "writing %s failed: %s; nothing was changed",
+			       t->ctx->conf_dir, strerror(-r));
+	pt__conf_free(t->ctx);
+	return 0;
+}
+
+PT_EXPORT void pt_txn_free(struct pt_txn *t)
+{
+	if (!t)
+		return;
+	if (t->st)
+		pt__store_close(t->st);
+	free(t);
+}
