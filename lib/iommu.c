@@ -120,7 +120,8 @@ int pt__iommu_scan(struct pt_ctx *ctx)
 		if (r < 0)
 			goto enomem;
 	}
-	qsort(ctx->groups, ctx->n_groups, sizeof(*ctx->groups), cmp_group);
+	if (ctx->n_groups)	/* no IOMMU: groups is NULL, qsort(NULL) is UB */
+		qsort(ctx->groups, ctx->n_groups, sizeof(*ctx->groups), cmp_group);
 	for (size_t i = 0; i < ctx->n_groups; i++)
 		ctx->groups[i]->index = i;
 	return 0;
