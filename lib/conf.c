@@ -847,15 +847,18 @@ static size_t edit_distance(const char *a, const char *b)
 	for (size_t i = 1; i <= la; i++) {
 		row2[0] = i;
 		for (size_t j = 1; j <= lb; j++) {
-			size_t cost = a[i - 1] != b[j - 1];
+			size_t cost = tolower((unsigned char)a[i - 1]) !=
+				      tolower((unsigned char)b[j - 1]);
 			size_t v = row1[j - 1] + cost;
 
 			if (row1[j] + 1 < v)
 				v = row1[j] + 1;
 			if (row2[j - 1] + 1 < v)
 				v = row2[j - 1] + 1;
-			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
-			    a[i - 2] == b[j - 1] && row0[j - 2] + 1 < v)
+			if (i > 1 && j > 1 &&
+			    tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 2]) &&
+			    tolower((unsigned char)a[i - 2]) == tolower((unsigned char)b[j - 1]) &&
+			    row0[j - 2] + 1 < v)
 				v = row0[j - 2] + 1;
 			row2[j] = v;
 		}

@@ -143,26 +143,10 @@ static struct pt_pci_dev *view_pf(const struct pt_dev_view *v)
 	return pf ? pf : v->pci;
 }
 
-/*
- * Keep in step with dev_name() in cmd/scan.c: a rule on `name` must match
- * the text pt scan shows in its NAME column.
- */
+/* The text pt scan shows in its NAME column. */
 static int get_name(const struct pt_dev_view *v, struct vals *vs)
 {
-	const char *vn = pt_pci_dev_get_vendor_name(v->pci);
-	const char *dn = pt_pci_dev_get_device_name(v->pci);
-	char buf[600];
-
-	if (vn && dn)
-		snprintf(buf, sizeof(buf), "%s %s", vn, dn);
-	else if (vn)
-		snprintf(buf, sizeof(buf), "%s Device %04x", vn,
-			 pt_pci_dev_get_device_id(v->pci));
-	else
-		snprintf(buf, sizeof(buf), "Device %04x:%04x",
-			 pt_pci_dev_get_vendor_id(v->pci),
-			 pt_pci_dev_get_device_id(v->pci));
-	return vals_add(vs, buf, 0);
+	return vals_add(vs, pt_pci_dev_get_display_name(v->pci), 0);
 }
 
 static int get_vendor(const struct pt_dev_view *v, struct vals *vs)
@@ -482,12 +466,11 @@ PT_EXPORT const char *const *pt_rule_fields(enum pt_group_type type)
 	return NULL;
 }
 
-/* Error texts name the type; group.c owns pt_group_type_name(). */
 static const char *type_word(enum pt_group_type type)
 {
-	static const char *const names[] = { "pci", "vgpu", "sriov-nic", "usb" };
+	const char *n = pt_group_type_name(type);
 
-	return (unsigned int)type < 4 ? names[type] : "unknown";
+	return n ? n : "unknown";
 }
 
 /* The field, or NULL; *other_types: the types that have a field so named. */
@@ -536,56 +519,6 @@ static const struct {
 	{ "has", "contains" }, { "includes", "contains" },
 	{ "in", "contains" },
 };
-
-/*
- * Edit distance, ignoring case. pt__closest() in conf.c does the same for
- * INI keys; this file keeps its own so rules do not depend on the store.
- */
-static size_t distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), row[65];
-
-	if (la > 64 || lb > 64)
-		return SIZE_MAX;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t diag = row[0];
-
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t up = row[j], best;
-
-			best = diag + (tolower((unsigned char)a[i - 1]) !=
-				       tolower((unsigned char)b[j - 1]));
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			diag = up;
-			row[j] = best;
-		}
-	}
-	return row[lb];
-}
-
-static const char *closest(const char *word, const char *const *cands)
-{
-	size_t best = SIZE_MAX, limit = strlen(word) / 3;
-	const char *pick = NULL;
-
-	if (limit < 2)
-		limit = 2;
-	for (; *cands; cands++) {
-		size_t d = distance(word, *cands);
-
-		if (d < best) {
-			best = d;
-			pick = *cands;
-		}
-	}
-	return best <= limit ? pick : NULL;
-}
 
 /* ---- the parsed expression ---------------------------------------------- */
 
@@ -985,7 +918,7 @@ static int unknown_field(struct parser *ps, const struct token *t)
 			    "%s group; fields for a %s group: %s", t->text, types,
 			    tn, tn, list);
 	}
-	near = closest(t->text, names);
+	near = pt__closest(t->text, names);
 	if (near)
 		return perr(ps, t->start, "unknown field '%s' (did you mean '%s'?); "
 			    "fields for a %s group: %s", t->text, near, tn, list);
@@ -1010,7 +943,7 @@ static int parse_op(struct parser *ps, const struct token *t, enum op *op)
 		if (!strcasecmp(t->text, op_aliases[i].alias))
 			near = op_aliases[i].op;
 	if (!near)
-		near = closest(t->text, op_names);
+		near = pt__closest(t->text, op_names);
 	if (near)
 		return perr(ps, t->start, "unknown operator '%s' (did you mean "
 			    "'%s'?); operators: " OPS_LIST, t->text, near);
