@@ -12,6 +12,7 @@
 static const struct option longopts[] = {
 	{ "type", required_argument, NULL, 't' },
 	{ "dry-run", no_argument, NULL, 'n' },
+	{ "list-groups", no_argument, NULL, PT_OPT_LIST_GROUPS },
 	PT_COMMON_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -38,6 +39,7 @@ static void usage(FILE *f)
 		"  -v, --verbose     say what was done\n"
 		"  -O KEY=DIR        conf.dir, sysfs.root, proc.root, dev.root, modules.dir\n"
 		"  -h, --help        show this help (the man page on a terminal)\n"
+		"      --list-groups print the group names, one a line (for completions)\n"
 		"\n"
 		"Exit status: 0 ok, 1 failure, 2 usage, 5 invalid state files, 6 refused,\n"
 		"7 permission denied, 8 no such group, 9 check found problems. See pt-group(8).\n");
@@ -46,6 +48,7 @@ static void usage(FILE *f)
 struct args {
 	struct pt_opts o;
 	const char *type;
+	bool list_groups;
 };
 
 static int need_args(int argc, int n, const char *what)
@@ -582,6 +585,9 @@ static int group_opt(int c, const char *arg, void *data)
 	case 'n':
 		a->o.dry_run = true;
 		return 0;
+	case PT_OPT_LIST_GROUPS:
+		a->list_groups = true;
+		return 0;
 	}
 	return -1;
 }
@@ -597,6 +603,13 @@ int cmd_group(int argc, char **argv, struct pt_ctx *ctx)
 			       group_opt, &a, &verb, &pos, &n);
 	if (r >= 0)
 		return r;
+	if (a.list_groups || !verb) {
+		free(pos);
+		if (a.list_groups)
+			return pt_list_groups(ctx);
+		usage(stderr);
+		return PT_EXIT_USAGE;
+	}
 	if (a.type && strcmp(verb, "create")) {
 		pt_err(CMD, "--type applies to 'create' only");
 		r = PT_EXIT_USAGE;

@@ -44,6 +44,8 @@ struct pt_opts {
 
 #define PT_COMMON_SHORTOPTS "jqvO:h"
 #define PT_OPT_LIST_OPTS 0x100
+#define PT_OPT_LIST_GROUPS 0x101	/* completion: group names, one a line */
+#define PT_OPT_LIST_FIELDS 0x102	/* completion: rule fields of a group or type */
 #define PT_COMMON_LONGOPTS						\
 	{ "json", no_argument, NULL, 'j' },				\
 	{ "quiet", no_argument, NULL, 'q' },				\
@@ -91,6 +93,9 @@ struct json_object *json_check(struct pt_check *c);
 /* "%04x" of an id */
 struct json_object *json_hex(unsigned int v, int width);
 
+/* Print the group names, one a line (for completions); exit status. */
+int pt_list_groups(struct pt_ctx *ctx);
+
 /* Report an invalid state dir ("passthru: groups.d/x.ini:12: ..."); returns the exit status. */
 int pt_conf_fail(struct pt_ctx *ctx, int r);
 /* Report a failed transaction step; returns the exit status. */
@@ -103,8 +108,9 @@ int pt_txn_finish(const char *cmd, struct pt_txn *txn, const struct pt_opts *o);
 /*
  * "pt <cmd> VERB ARGS..." with options anywhere after the command (before
  * "--"). Common options are handled; the command's own go to opt_fn (0
- * handled, -1 unknown). Returns -1 to go on with *verb and the positional
- * arguments in *pos (free it), else the exit status to leave with.
+ * handled, -1 unknown). Returns -1 to go on with *verb (NULL when none was
+ * given) and the positional arguments in *pos (free it), else the exit
+ * status to leave with.
  */
 int pt_parse_verb_args(int argc, char **argv, const char *shortopts,
 		       const struct option *longopts, struct pt_opts *o,

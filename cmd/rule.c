@@ -13,6 +13,8 @@ static const struct option longopts[] = {
 	{ "node", required_argument, NULL, 'N' },
 	{ "explain", required_argument, NULL, 'e' },
 	{ "dry-run", no_argument, NULL, 'n' },
+	{ "list-groups", no_argument, NULL, PT_OPT_LIST_GROUPS },
+	{ "list-fields", required_argument, NULL, PT_OPT_LIST_FIELDS },
 	PT_COMMON_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -38,6 +40,8 @@ static void usage(FILE *f)
 		"  -v, --verbose       log more\n"
 		"  -O KEY=DIR          conf.dir, sysfs.root, proc.root, dev.root, modules.dir\n"
 		"  -h, --help          show this help (the man page on a terminal)\n"
+		"      --list-groups   print the group names, one a line (for completions)\n"
+		"      --list-fields G print the rule fields of group or type G (for completions)\n"
 		"\n"
 		"Exit status: 0 ok, 1 failure, 2 usage, 3 nothing matched, 5 invalid state\n"
 		"files, 7 permission denied, 8 no such group, rule or device. See pt-rule(8).\n");
@@ -47,6 +51,8 @@ struct args {
 	struct pt_opts o;
 	const char *node;
 	const char *explain;
+	bool list_groups;
+	const char *list_fields;
 };
 
 static int rule_opt(int c, const char *arg, void *data)
@@ -63,8 +69,32 @@ static int rule_opt(int c, const char *arg, void *data)
 	case 'n':
 		a->o.dry_run = true;
 		return 0;
+	case PT_OPT_LIST_GROUPS:
+		a->list_groups = true;
+		return 0;
+	case PT_OPT_LIST_FIELDS:
+		a->list_fields = arg;
+		return 0;
 	}
 	return -1;
+}
+
+/* Completion helper: the fields of a group's type, or of a type by name. */
+static int list_fields(struct pt_ctx *ctx, const char *what)
+{
+	int type = pt_group_type_parse(what);
+	const char *const *f;
+
+	if (type < 0) {
+		struct pt_group *g = pt_group_find(ctx, what);
+
+		if (!g)
+			return PT_EXIT_NOTFOUND;
+		type = pt_group_get_type(g);
+	}
+	for (f = pt_rule_fields(type); f && *f; f++)
+		printf("%s\n", *f);
+	return PT_EXIT_OK;
 }
 
 static char *join(int argc, char **argv)
@@ -432,6 +462,15 @@ int cmd_rule(int argc, char **argv, struct pt_ctx *ctx)
 			       rule_opt, &a, &verb, &pos, &n);
 	if (r >= 0)
 		return r;
+	if (a.list_groups || a.list_fields || !verb) {
+		free(pos);
+		if (a.list_groups)
+			return pt_list_groups(ctx);
+		if (a.list_fields)
+			return list_fields(ctx, a.list_fields);
+		usage(stderr);
+		return PT_EXIT_USAGE;
+	}
 	if (a.node && strcmp(verb, "add")) {
 		pt_err(CMD, "--node applies to 'add' only");
 		r = PT_EXIT_USAGE;

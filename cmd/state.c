@@ -106,14 +106,19 @@ int pt_parse_verb_args(int argc, char **argv, const char *shortopts,
 			return PT_EXIT_USAGE;
 		}
 	}
-	if (n == 0) {
-		free(pos);
-		usage_fn(stderr);
-		return PT_EXIT_USAGE;
-	}
-	*verb = pos[0];
-	memmove(pos, pos + 1, n * sizeof(*pos));
+	*verb = n ? pos[0] : NULL;
+	if (n)
+		memmove(pos, pos + 1, n * sizeof(*pos));
 	*pos_out = pos;
-	*n_out = n - 1;
+	*n_out = n ? n - 1 : 0;
 	return -1;
+}
+
+int pt_list_groups(struct pt_ctx *ctx)
+{
+	struct pt_group *g;
+
+	pt_group_foreach(ctx, g)
+		printf("%s\n", pt_group_get_name(g));
+	return PT_EXIT_OK;
 }
