@@ -1,0 +1,309 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# bash completion for pt(8) and its pt-<command> links.
+#
+# Commands and options come from the binary being completed: `pt --list-cmds`
+# and `pt <command> --list-opts`, so they cannot drift from the code. Values
+# of options come from functions named after the option ('-' written '_'):
+#
+#   _pt_value_<command>__<option> CUR   for one command's option, else
+#   _pt_value_<option> CUR              for an option of every command,
+#
+# and positional arguments from _pt_args_<command> CUR. Each adds its
+# candidates to COMPREPLY. An option that has a value function takes a
+# value; one without is a flag. The short forms of options that take a
+# value are in _pt_short_<command> and _pt_short_common. A later command
+# plugs its live names (groups, rules, VMs) in by defining these functions.
+
+# Candidates for the roots a command line names: -O sysfs.root=DIR,
+# then PT_SYSFS_ROOT, then /sys.
+_pt_sysfs_root()
+{
+	local i w root=${PT_SYSFS_ROOT:-/sys}
+
+	for ((i = 1; i < ${#_pt_w[@]}; i++)); do
+		w=${_pt_w[i]}
+		case $w in
+		-O | --option) w=${_pt_w[i + 1]-} ;;
+		--option=*) w=${w#--option=} ;;
+		-O?*) w=${w#-O} ;;
+		*) continue ;;
+		esac
+		[[ $w == sysfs.root=/* ]] && root=${w#sysfs.root=}
+	done
+	printf '%s\n' "${root%/}"
+}
+
+# Add the words of $1 (a list) that start with $2, each prefixed with $3.
+_pt_add()
+{
+	local w
+
+	for w in $1; do
+		[[ $w == "$2"* ]] && COMPREPLY+=("$3$w")
+	done
+}
+
+_pt_nospace()
+{
+	compopt -o nospace 2>/dev/null
+}
+
+# Directories below the path in $1, each prefixed with $2 and ending in '/'.
+_pt_dirs()
+{
+	local d
+
+	while IFS= read -r d; do
+		COMPREPLY+=("$2$d/")
+	done < <(compgen -d -- "$1")
+	_pt_nospace
+}
+
+# -O / --option: KEY= first, then a directory after the '=' (absolute:
+# pt takes no other).
+_pt_value_option()
+{
+	local keys="sysfs.root= proc.root= dev.root= conf.dir= modules.dir="
+	local dir=${1#*=}
+
+	if [[ $1 == *=* ]]; then
+		[[ $dir == /* ]] || dir=/$dir
+		_pt_dirs "$dir" "${1%%=*}="
+	else
+		_pt_add "$keys" "$1" ""
+		_pt_nospace
+	fi
+}
+
+# A comma-separated list from the words of $2; completes the last element.
+_pt_list()
+{
+	local done=${1%"${1##*,}"} last=${1##*,}
+
+	_pt_add "$2" "$last" "$done"
+}
+
+_pt_value_scan__type()
+{
+	_pt_list "$1" "pci gpu vgpu sriov usb"
+}
+
+# PCI slots of the sysfs root: full "dddd:bb:dd.f", or "bb:dd.f" once the
+# word typed so far can only be the short form.
+_pt_value_slot()
+{
+	local root d full=() short=()
+
+	root=$(_pt_sysfs_root)
+	for d in "$root"/bus/pci/devices/*; do
+		[[ -e $d || -L $d ]] || continue
+		d=${d##*/}
+		full+=("$d")
+		[[ $d == 0000:* ]] && short+=("${d#0000:}")
+	done
+	_pt_add "${full[*]}" "$1" ""
+	((${#COMPREPLY[@]})) || _pt_add "${short[*]}" "$1" ""
+}
+
+# vendor:device IDs of the PCI functions (and, on the running system, the
+# vendor:product IDs of the USB devices).
+_pt_value_device()
+{
+	local root d v p ids=" "
+
+	root=$(_pt_sysfs_root)
+	for d in "$root"/bus/pci/devices/*; do
+		{ read -r v <"$d/vendor" && read -r p <"$d/device"; } 2>/dev/null ||
+			continue
+		v=${v#0x} p=${p#0x}
+		[[ $ids == *" $v:$p "* ]] || ids+="$v:$p "
+	done
+	if [[ $root == /sys ]]; then
+		for d in /sys/bus/usb/devices/*; do
+			{ read -r v <"$d/idVendor" && read -r p <"$d/idProduct"; } 2>/dev/null ||
+				continue
+			[[ $ids == *" $v:$p "* ]] || ids+="$v:$p "
+		done
+	fi
+	_pt_add "$ids" "$1" ""
+}
+
+# pt scan --group: IOMMU group numbers of the sysfs root.
+_pt_value_scan__group()
+{
+	local root g groups=()
+
+	root=$(_pt_sysfs_root)
+	for g in "$root"/kernel/iommu_groups/*; do
+		[[ -d $g ]] && groups+=("${g##*/}")
+	done
+	_pt_add "${groups[*]}" "$1" ""
+}
+
+# Short forms of the options that take a value.
+_pt_short_common="-O:option"
+_pt_short_scan="-t:type -s:slot -d:device -g:group"
+
+# The value function for option $2 of command $1, or nothing for a flag.
+_pt_value_fn()
+{
+	local o=${2//-/_} c=${1//-/_}
+
+	if declare -F "_pt_value_${c}__$o" >/dev/null; then
+		echo "_pt_value_${c}__$o"
+	elif declare -F "_pt_value_$o" >/dev/null; then
+		echo "_pt_value_$o"
+	fi
+}
+
+# Long name of the short option $2 of command $1 that takes a value.
+_pt_short_long()
+{
+	local v="_pt_short_${1//-/_}" m
+
+	for m in ${!v-} $_pt_short_common; do
+		[[ ${m%%:*} == "$2" ]] && { echo "${m#*:}"; return; }
+	done
+}
+
+# COMP_WORDS split at COMP_WORDBREAKS ('=', ':'); glue the pieces of one
+# shell word back together. Sets _pt_w, _pt_cw and _pt_cur.
+_pt_reassemble()
+{
+	local i w rest trimmed pos=0 glue line=${COMP_LINE-}
+
+	_pt_w=()
+	_pt_cw=0
+	for ((i = 0; i < ${#COMP_WORDS[@]}; i++)); do
+		w=${COMP_WORDS[i]}
+		glue=0
+		if [[ -n $line ]]; then
+			rest=${line:pos}
+			trimmed=${rest#"${rest%%[![:space:]]*}"}
+			((i > 0 && ${#trimmed} == ${#rest})) && glue=1
+			((pos += ${#rest} - ${#trimmed} + ${#w}))
+		elif ((i > 0)) && [[ $w == [=:]* || ${COMP_WORDS[i - 1]} == *[=:] ]]; then
+			glue=1
+		fi
+		if ((glue)); then
+			_pt_w[${#_pt_w[@]} - 1]+=$w
+		else
+			_pt_w+=("$w")
+		fi
+		((i == COMP_CWORD)) && _pt_cw=$((${#_pt_w[@]} - 1))
+	done
+	_pt_cur=${_pt_w[_pt_cw]-}
+}
+
+_pt()
+{
+	local _pt_w _pt_cw _pt_cur prog base cmd first i w fn long
+	local -a run
+
+	COMPREPLY=()
+	_pt_reassemble
+	prog=${_pt_w[0]/#\~/$HOME}
+	base=${prog##*/}
+	if [[ $base == pt-* ]]; then
+		cmd=${base#pt-}
+		run=("$prog")
+		first=1
+	else
+		if ((_pt_cw == 1)); then
+			if [[ $_pt_cur == -* ]]; then
+				_pt_add "--version --help --list-cmds" "$_pt_cur" ""
+			else
+				_pt_add "$("$prog" --list-cmds 2>/dev/null)" "$_pt_cur" ""
+			fi
+			_pt_trim
+			return 0
+		fi
+		cmd=${_pt_w[1]}
+		run=("$prog" "$cmd")
+		first=2
+	fi
+
+	if [[ $cmd == help ]]; then
+		((_pt_cw == first)) &&
+			_pt_add "$("$prog" --list-cmds 2>/dev/null | grep -vx help)" "$_pt_cur" ""
+		_pt_trim
+		return 0
+	fi
+
+	# Is the word before the cursor an option waiting for its value?
+	# Stop at "--": everything after it is an argument.
+	for ((i = first; i < _pt_cw; i++)); do
+		[[ ${_pt_w[i]} == -- ]] && {
+			fn=_pt_args_${cmd//-/_}
+			declare -F "$fn" >/dev/null && "$fn" "$_pt_cur"
+			_pt_trim
+			return 0
+		}
+	done
+	w=${_pt_w[_pt_cw - 1]}
+	if ((_pt_cw > first)); then
+		case $w in
+		--?*=*) ;;
+		--?*) long=${w#--} ;;
+		-?) long=$(_pt_short_long "$cmd" "$w") ;;
+		esac
+	fi
+	if [[ -n $long ]]; then
+		fn=$(_pt_value_fn "$cmd" "$long")
+		if [[ -n $fn ]]; then
+			"$fn" "$_pt_cur"
+			_pt_trim
+			return 0
+		fi
+	fi
+
+	case $_pt_cur in
+	--?*=*)
+		long=${_pt_cur%%=*}
+		fn=$(_pt_value_fn "$cmd" "${long#--}")
+		if [[ -n $fn ]]; then
+			"$fn" "${_pt_cur#*=}"
+			COMPREPLY=("${COMPREPLY[@]/#/$long=}")
+		fi
+		;;
+	-*)
+		_pt_add "$("${run[@]}" --list-opts 2>/dev/null)" "$_pt_cur" ""
+		;;
+	*)
+		fn=_pt_args_${cmd//-/_}
+		declare -F "$fn" >/dev/null && "$fn" "$_pt_cur"
+		;;
+	esac
+	_pt_trim
+	return 0
+}
+
+# Make COMPREPLY relative to the word readline replaces: the part of the
+# shell word after its last COMP_WORDBREAKS character ('=', ':').
+_pt_trim()
+{
+	local breaks=${COMP_WORDBREAKS-$' \t\n"\'><=;|&(:'} strip='' i
+
+	for ((i = ${#_pt_cur} - 1; i >= 0; i--)); do
+		if [[ $breaks == *"${_pt_cur:i:1}"* ]]; then
+			strip=${_pt_cur:0:i+1}
+			break
+		fi
+	done
+	[[ -n $strip ]] && COMPREPLY=("${COMPREPLY[@]#"$strip"}")
+	return 0
+}
+
+_pt_register()
+{
+	local c self=${BASH_SOURCE[0]##*/}
+
+	complete -F _pt pt
+	# Loaded on demand through a pt-<command> link of this file.
+	[[ $self == pt-?* ]] && complete -F _pt "$self"
+	for c in $(pt --list-cmds 2>/dev/null); do
+		[[ $c == help ]] || complete -F _pt "pt-$c"
+	done
+}
+_pt_register
+unset -f _pt_register
