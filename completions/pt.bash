@@ -140,19 +140,172 @@ _pt_value_scan__group()
 	_pt_add "${groups[*]}" "$1" ""
 }
 
+# USB device names ("1-4.2") of the running system.
+_pt_usb_names()
+{
+	local d
+
+	[[ $(_pt_sysfs_root) == /sys ]] || return
+	for d in /sys/bus/usb/devices/[0-9]*-*; do
+		d=${d##*/}
+		[[ $d == *:* ]] || printf '%s\n' "$d"
+	done
+}
+
+# The -O options of the command line, to pass on to the binary.
+_pt_root_opts()
+{
+	local i w
+
+	for ((i = 1; i < _pt_cw; i++)); do
+		w=${_pt_w[i]}
+		case $w in
+		-O | --option) printf '%s\n' -O "${_pt_w[i + 1]-}" ;;
+		--option=*) printf '%s\n' -O "${w#--option=}" ;;
+		-O?*) printf '%s\n' -O "${w#-O}" ;;
+		esac
+	done
+}
+
+# Resource group names, from the binary and the conf dir of the line.
+_pt_groups()
+{
+	local -a o
+
+	mapfile -t o < <(_pt_root_opts)
+	"${_pt_run[@]}" --list-groups "${o[@]}" 2>/dev/null
+}
+
+# Rule names of group $1, from its JSON (names are plain words).
+_pt_rules()
+{
+	local -a o
+	local line re='^    "name": "([^"]*)",?$'
+
+	mapfile -t o < <(_pt_root_opts)
+	while IFS= read -r line; do
+		[[ $line =~ $re ]] && printf '%s\n' "${BASH_REMATCH[1]}"
+	done < <("${_pt_prog[@]}" rule list "$1" --json "${o[@]}" 2>/dev/null)
+}
+
+# Positional words before the cursor, options and their values left out;
+# in _pt_pos.
+_pt_positionals()
+{
+	local i w long
+
+	_pt_pos=()
+	for ((i = _pt_first; i < _pt_cw; i++)); do
+		w=${_pt_w[i]}
+		case $w in
+		--)
+			_pt_pos+=("${_pt_w[@]:i+1:_pt_cw-i-1}")
+			return
+			;;
+		--*=*) ;;
+		--*)
+			[[ -n $(_pt_value_fn "$_pt_cmd" "${w#--}") ]] && ((i++))
+			;;
+		-?)
+			long=$(_pt_short_long "$_pt_cmd" "$w")
+			[[ -n $long && -n $(_pt_value_fn "$_pt_cmd" "$long") ]] && ((i++))
+			;;
+		-*) ;;
+		*) _pt_pos+=("$w") ;;
+		esac
+	done
+}
+
+# pt group
+_pt_value_group__type()
+{
+	_pt_add "pci vgpu sriov-nic usb" "$1" ""
+}
+
+_pt_args_group()
+{
+	local -a _pt_pos
+
+	_pt_positionals
+	case ${#_pt_pos[@]}:${_pt_pos[0]-} in
+	0:*)
+		_pt_add "create list show set unset delete make-resource check" "$1" ""
+		;;
+	1:show | 1:set | 1:unset | 1:delete | 1:make-resource | *:check)
+		_pt_add "$(_pt_groups)" "$1" ""
+		;;
+	*:make-resource)
+		_pt_value_slot "$1"
+		_pt_add "$(_pt_usb_names)" "$1" ""
+		;;
+	esac
+}
+
+# pt rule
+_pt_value_rule__node()
+{
+	_pt_add "${HOSTNAME%%.*}" "$1" ""
+}
+
+_pt_value_rule__explain()
+{
+	_pt_value_slot "$1"
+	_pt_add "$(_pt_usb_names)" "$1" ""
+}
+
+_pt_value_rule__list_fields()
+{
+	_pt_add "$(_pt_groups) pci vgpu sriov-nic usb" "$1" ""
+}
+
+_pt_args_rule()
+{
+	local -a _pt_pos o
+	local n
+
+	_pt_positionals
+	n=${#_pt_pos[@]}
+	case $n:${_pt_pos[0]-} in
+	0:*)
+		_pt_add "add list show remove test" "$1" ""
+		;;
+	1:add | 1:list | 1:show | 1:remove | 1:test)
+		_pt_add "$(_pt_groups)" "$1" ""
+		;;
+	2:show | 2:remove | 2:test)
+		_pt_add "$(_pt_rules "${_pt_pos[1]}")" "$1" ""
+		;;
+	*:add)
+		# MATCH: FIELD OP VALUE [and FIELD OP VALUE]...
+		((n < 3)) && return
+		case $(((n - 3) % 4)) in
+		0)
+			mapfile -t o < <(_pt_root_opts)
+			_pt_add "$("${_pt_run[@]}" --list-fields "${_pt_pos[1]}" "${o[@]}" \
+				2>/dev/null)" "$1" ""
+			;;
+		1) _pt_add "eq ne lt le gt ge begins ends contains icontains regex" "$1" "" ;;
+		3) _pt_add "and" "$1" "" ;;
+		esac
+		;;
+	esac
+}
+
 # Short forms of the options that take a value.
 _pt_short_common="-O:option"
 _pt_short_scan="-t:type -s:slot -d:device -g:group"
+_pt_short_group="-t:type"
+_pt_short_rule="-N:node -e:explain"
 
 # The value function for option $2 of command $1, or nothing for a flag.
 _pt_value_fn()
 {
-	local o=${2//-/_} c=${1//-/_}
+	local opt=${2//-/_} c=${1//-/_}
 
-	if declare -F "_pt_value_${c}__$o" >/dev/null; then
-		echo "_pt_value_${c}__$o"
-	elif declare -F "_pt_value_$o" >/dev/null; then
-		echo "_pt_value_$o"
+	if declare -F "_pt_value_${c}__$opt" >/dev/null; then
+		echo "_pt_value_${c}__$opt"
+	elif declare -F "_pt_value_$opt" >/dev/null; then
+		echo "_pt_value_$opt"
 	fi
 }
 
@@ -197,8 +350,8 @@ _pt_reassemble()
 
 _pt()
 {
-	local _pt_w _pt_cw _pt_cur prog base cmd first i w fn long
-	local -a run
+	local _pt_w _pt_cw _pt_cur _pt_cmd _pt_first prog base cmd first i w fn long
+	local -a run _pt_run _pt_prog
 
 	COMPREPLY=()
 	_pt_reassemble
@@ -222,6 +375,10 @@ _pt()
 		run=("$prog" "$cmd")
 		first=2
 	fi
+
+	# for the value and argument functions
+	_pt_cmd=$cmd _pt_first=$first _pt_run=("${run[@]}") _pt_prog=("$prog")
+	[[ $base == pt-* ]] && _pt_prog=("${prog%-*}")
 
 	if [[ $cmd == help ]]; then
 		((_pt_cw == first)) &&
