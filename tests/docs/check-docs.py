@@ -507,6 +507,66 @@ def check_values(env):
     return problems
 
 
+def usage_verbs(env, cmd):
+    """The verbs of a command, from the 'pt CMD VERB ...' lines of its usage."""
+    r = env.pt(cmd, "--help")
+    verbs = []
+    for line in r.stdout.split("\n"):
+        m = re.match(r"^(?:usage:)?\s+pt %s ([a-z][a-z-]*)\b" % re.escape(cmd),
+                     line)
+        if m and m.group(1) not in verbs:
+            verbs.append(m.group(1))
+    return verbs
+
+
+def check_names(env):
+    """Verbs, and live names from the state of a conf dir: groups, rules and
+    rule fields as the binary lists them."""
+    problems = []
+    tmp = tempfile.mkdtemp(prefix="pt-docs-names-")
+    try:
+        cmds = env.commands()
+        got = bash_complete(env, ["pt %s " % c for c in cmds])
+        for c in cmds:
+            want = usage_verbs(env, c)
+            if sorted(got["pt %s " % c] or []) != sorted(want):
+                problems.append("bash: 'pt %s <TAB>' offers %s; the usage of pt %s "
+                                "names the verbs %s" % (c, got["pt %s " % c], c, want))
+        if "group" not in cmds or "rule" not in cmds:
+            return problems
+        conf = "-O conf.dir=" + tmp
+        for args in (["group", "create", "gpus", "--type", "pci"],
+                     ["group", "create", "nics", "--type", "sriov-nic"],
+                     ["rule", "add", "gpus", "nvidia", "vendor_id", "eq", "10de"],
+                     ["rule", "add", "gpus", "amd", "vendor_id", "eq", "1002"]):
+            r = env.pt(*(args + ["-O", "conf.dir=" + tmp]))
+            if r.returncode != 0:
+                return problems + ["pt %s: exit %d: %s" % (" ".join(args), r.returncode,
+                                                          r.stderr.strip())]
+        rc, fields = env.lines("rule", "--list-fields", "gpus", "-O", "conf.dir=" + tmp)
+        expect = {
+            "pt group show %s " % conf: ["gpus", "nics"],
+            "pt group %s check gpus " % conf: ["gpus", "nics"],
+            "pt-rule %s show gpus " % conf: ["amd", "nvidia"],
+            "pt rule %s test gpus n" % conf: ["nvidia"],
+            "pt rule add gpus r1 %s " % conf: sorted(fields),
+            "pt rule add gpus r1 vendor_id %s " % conf: sorted(
+                "eq ne lt le gt ge begins ends contains icontains regex".split()),
+            "pt rule add gpus r1 vendor_id eq 10de %s " % conf: ["and"],
+            "pt rule %s --list-fields=g" % conf: ["gpus"],
+        }
+        got = bash_complete(env, list(expect))
+        if not fields:
+            problems.append("pt rule --list-fields gpus lists no field")
+        for line, want in expect.items():
+            if sorted(got[line] or []) != want:
+                problems.append("bash: '%s<TAB>' offers %s, not %s"
+                                % (line, got[line], want))
+    finally:
+        shutil.rmtree(tmp)
+    return problems
+
+
 def report(problems, what):
     for p in problems:
         print("FAIL: " + p)
@@ -518,7 +578,8 @@ def report(problems, what):
 
 
 def cmd_options(env):
-    return report(check_options(env) + check_values(env), "options")
+    return report(check_options(env) + check_values(env) + check_names(env),
+                  "options")
 
 
 def cmd_selftest(env):
@@ -620,8 +681,9 @@ def cmd_man(env):
             if section == "8" and name.startswith("pt-") and name[3:] not in cmds:
                 problems.append("%s documents pt %s, which pt --list-cmds does not "
                                 "list" % (page, name[3:]))
-            for ref, sec in re.findall(r"\*((?:pt|pt-[a-z-]+|libpassthru|passthru\.conf))"
-                                       r"\*\((\d)\)", text):
+            for ref, sec in sorted(set(re.findall(
+                    r"\*((?:pt|pt-[a-z-]+|libpassthru|passthru\.conf))\*\((\d)\)",
+                    text))):
                 if not os.path.exists(env.man("%s.%s" % (ref, sec))):
                     problems.append("%s refers to %s(%s), which does not exist"
                                     % (page, ref, sec))
@@ -857,13 +919,17 @@ def cmd_symbols(env, lib):
     symfile = read(os.path.join(env.srcdir, "lib", "libpassthru.sym"))
     listed = set(re.findall(r"^\s*(pt_[a-z0-9_]+);", symfile, re.M))
     hdr = read(os.path.join(env.srcdir, "lib", "libpassthru.h"))
-    macros = set(re.findall(r"#define (pt_[a-z0-9_]+_foreach)\(", hdr))
+    # a foreach macro counts once the function it starts with is exported
+    macros = {m for m, first in re.findall(
+        r"#define (pt_[a-z0-9_]+_foreach)\([^)]*\)\s*\\\s*for \(\w+ = "
+        r"(pt_[a-z0-9_]+)\(", hdr) if first in exported}
     if len(exported) < 10:
         problems.append("%s exports only %d pt_ functions" % (lib, len(exported)))
     for s in sorted(exported - declared):
         problems.append("libpassthru.so exports %s, which libpassthru(3) does not "
                         "describe" % s)
-    for s in sorted(declared - listed - macros):
+    all_macros = set(re.findall(r"#define (pt_[a-z0-9_]+_foreach)\(", hdr))
+    for s in sorted(declared - listed - all_macros):
         problems.append("libpassthru(3) describes %s, which lib/libpassthru.sym does "
                         "not export" % s)
     for s in sorted(macros - declared):
@@ -1015,8 +1081,25 @@ def cmd_zsh(env, zsh_file):
         want = ["conf.dir=", "dev.root=", "modules.dir=", "proc.root=", "sysfs.root="]
         if sorted(set(hits or [])) != want:
             problems.append("zsh: 'pt scan -O <TAB>' offers %s, not %s" % (hits, want))
+        for cmd in cmds:
+            want = usage_verbs(env, cmd)
+            if want:
+                hits, buf = zsh_complete(env, compdir, "pt %s " % cmd)
+                if sorted(set(hits or [])) != sorted(want):
+                    problems.append("zsh: 'pt %s <TAB>' offers %s, not the verbs %s"
+                                    % (cmd, hits, want))
         tmp = tempfile.mkdtemp(prefix="pt-docs-zfix-")
         try:
+            if "rule" in cmds and "group" in cmds:
+                conf = os.path.join(tmp, "conf")
+                os.makedirs(conf)
+                for args in (["group", "create", "gpus", "--type", "pci"],
+                             ["rule", "add", "gpus", "nvidia", "vendor_id", "eq", "10de"]):
+                    env.pt(*(args + ["-O", "conf.dir=" + conf]))
+                hits, buf = zsh_complete(env, compdir,
+                                         "pt rule -O conf.dir=%s show gpus " % conf)
+                if buf != "pt rule -O conf.dir=%s show gpus nvidia " % conf:
+                    problems.append("zsh: 'pt rule show gpus <TAB>' gives %r" % buf)
             sysfs = make_fixture(tmp)
             hits, buf = zsh_complete(env, compdir,
                                      "pt scan -O sysfs.root=%s --group " % sysfs)
