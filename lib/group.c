@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fnmatch.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,21 +125,27 @@ static const struct setting {
 };
 #define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))
 
-/* Per type: the NULL-terminated key list, built once. */
+/* Per type: the NULL-terminated key list, built once per process. */
 static const char *setting_lists[N_TYPES][N_SETTINGS + 1];
+static pthread_once_t setting_lists_once = PTHREAD_ONCE_INIT;
+
+static void setting_lists_build(void)
+{
+	for (int t = 0; t < N_TYPES; t++) {
+		size_t n = 0;
+
+		for (size_t i = 0; i < N_SETTINGS; i++)
+			if (settings[i].types & T_(t))
+				setting_lists[t][n++] = settings[i].key;
+		setting_lists[t][n] = NULL;
+	}
+}
 
 PT_EXPORT const char *const *pt_group_settings(enum pt_group_type type)
 {
 	if ((unsigned int)type >= N_TYPES)
 		return NULL;
-	if (!setting_lists[type][0]) {
-		size_t n = 0;
-
-		for (size_t i = 0; i < N_SETTINGS; i++)
-			if (settings[i].types & T_(type))
-				setting_lists[type][n++] = settings[i].key;
-		setting_lists[type][n] = NULL;
-	}
+	pthread_once(&setting_lists_once, setting_lists_build);
 	return setting_lists[type];
 }
 
