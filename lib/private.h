@@ -139,8 +139,8 @@ int pt__sysfs_exists(int dirfd, const char *name);
 /* Raw symlink target; length or -errno. */
 ssize_t pt__sysfs_readlink(int dirfd, const char *name, char *buf, size_t len);
 /*
- * Write val to attribute name below dirfd: O_WRONLY|O_NOFOLLOW, one
- * write(2). 0 or -errno.
+ * Write val to attribute name below dirfd: O_WRONLY|O_TRUNC|O_NOFOLLOW,
+ * one write(2). 0 or -errno.
  */
 int pt__sysfs_write(int dirfd, const char *name, const char *val);
 /*

@@ -213,7 +213,9 @@ int pt__sysfs_write(int dirfd, const char *name, const char *val)
 
 	if (!rel_is_valid(name))
 		return -EINVAL;
-	fd = openat(dirfd, name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* O_TRUNC: sysfs ignores it (as with `echo x > attr`); a fixture's
+	 * regular file must not keep the tail of a longer old value */
+	fd = openat(dirfd, name, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	n = write(fd, val, len);
