@@ -121,9 +121,10 @@ static bool is_gpu(struct pt_pci_dev *d)
 	return (pt_pci_dev_get_class(d) >> 16) == 0x03;
 }
 
+/* vGPU-capable GPUs (mdev parents, PFs of per-VF vGPU) and their vGPU VFs */
 static bool is_vgpu(struct pt_pci_dev *d)
 {
-	return pt_pci_dev_get_mdev_parent(d) || pt_pci_dev_has_nvidia_vgpu(d);
+	return pt_group_type_fits_pci_dev(PT_GROUP_VGPU, d) || pt_pci_dev_has_nvidia_vgpu(d);
 }
 
 static bool is_sriov(struct pt_pci_dev *d)
@@ -176,11 +177,12 @@ static void notes(struct pt_pci_dev *d, char *buf, size_t len)
 			n += snprintf(buf + n, len - n, __VA_ARGS__);	\
 	} while (0)
 	buf[0] = '\0';
-	if (pt_pci_dev_is_bridge(d))
-		NOTE("bridge");
+	/* a critical reason names bridges and the boot VGA device itself */
 	if (crit)
 		NOTE("critical: %s", crit);
-	if (pt_pci_dev_is_boot_vga(d))
+	else if (pt_pci_dev_is_bridge(d))
+		NOTE("bridge");
+	if (pt_pci_dev_is_boot_vga(d) && !crit)
 		NOTE("boot-vga");
 	if (pt_pci_dev_get_sriov_totalvfs(d) > 0)
 		NOTE("sriov-pf %d/%d vfs", pt_pci_dev_get_sriov_numvfs(d),
@@ -283,7 +285,9 @@ static void print_vgpu(struct scan_args *a, struct pt_ctx *ctx, int *shown)
 	static const char *const hdr[] = { "PARENT", "TYPE", "NAME", "AVAIL", "API",
 					   "DESCRIPTION" };
 	static const char *const nhdr[] = { "VF", "CURRENT", "CREATABLE" };
+	static const char *const mhdr[] = { "UUID", "PARENT", "TYPE", "IOMMU" };
 	struct pt_table *t = pt_table_new(6, hdr), *nt = pt_table_new(3, nhdr);
+	struct pt_table *mt = pt_table_new(4, mhdr);
 	struct pt_mdev_parent *p;
 	struct pt_pci_dev *d;
 
@@ -294,6 +298,15 @@ static void print_vgpu(struct scan_args *a, struct pt_ctx *ctx, int *shown)
 		if (pd ? !pci_selected(a, pd) : (a->slot || a->id || a->group >= 0 ||
 						 !(a->types & (T_VGPU | T_PCI))))
 			continue;
+		struct pt_mdev *m;
+
+		pt_mdev_foreach(p, m) {
+			char grp[16];
+
+			fmt_int(grp, sizeof(grp), pt_mdev_get_iommu_group(m), PT_NO_IOMMU_GROUP);
+			pt_table_add(mt, (const char *const[]){ pt_mdev_get_uuid(m),
+				     pt_mdev_parent_get_name(p), pt_mdev_get_type_id(m), grp });
+		}
 		pt_mdev_type_foreach(p, ty) {
 			char avail[16];
 
@@ -323,11 +336,16 @@ static void print_vgpu(struct scan_args *a, struct pt_ctx *ctx, int *shown)
 		printf("%sMediated device (mdev) types:\n", (*shown)++ ? "\n" : "");
 		pt_table_print(t, stdout);
 	}
+	if (pt_table_rows(mt)) {
+		printf("%sMediated devices:\n", (*shown)++ ? "\n" : "");
+		pt_table_print(mt, stdout);
+	}
 	if (pt_table_rows(nt)) {
 		printf("%sNVIDIA vGPU (per VF):\n", (*shown)++ ? "\n" : "");
 		pt_table_print(nt, stdout);
 	}
 	pt_table_free(t);
+	pt_table_free(mt);
 	pt_table_free(nt);
 }
 
