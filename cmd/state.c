@@ -36,13 +36,13 @@ struct pt_txn *pt_txn_start(const char *cmd, struct pt_ctx *ctx, int *status)
 		*status = pt_conf_fail(ctx, r);
 		return NULL;
 	}
-	if (r == -EACCES || r == -EPERM || r == -EROFS)
+	if (pt_conf_get_error(ctx))	/* names the path and the fix already */
+		pt_err(cmd, "%s", pt_conf_get_error(ctx));
+	else if (r == -EACCES || r == -EPERM || r == -EROFS)
 		pt_err(cmd, "%s: %s; run as root or point -O conf.dir= at a writable "
-		       "directory", pt_get_conf_dir(ctx),
-		       pt_conf_get_error(ctx) ? pt_conf_get_error(ctx) : strerror(-r));
+		       "directory", pt_get_conf_dir(ctx), strerror(-r));
 	else
-		pt_err(cmd, "%s: %s", pt_get_conf_dir(ctx),
-		       pt_conf_get_error(ctx) ? pt_conf_get_error(ctx) : strerror(-r));
+		pt_err(cmd, "%s: %s", pt_get_conf_dir(ctx), strerror(-r));
 	*status = pt_exit_from_errno(r);
 	if (*status == PT_EXIT_USAGE)
 		*status = PT_EXIT_CONFIG;
