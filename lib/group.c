@@ -189,7 +189,7 @@ static int setting_check(enum pt_group_type type, const char *key,
 			 char *err, size_t elen)
 {
 	const struct setting *s = setting_find(key);
-	char list[512];
+	char list[200];		/* the longest list, sriov-nic's, is ~130 */
 
 	if (!s || !(s->types & T_(type))) {
 		const char *const *valid = pt_group_settings(type);
@@ -1286,7 +1286,7 @@ PT_EXPORT int pt_txn_make_resource(struct pt_txn *t, const char *group,
 	if (r < 0)
 		return r;
 	if (type == PT_GROUP_USB) {
-		struct pt_usb_dev *u;
+		struct pt_usb_dev *u = NULL;
 		const char *serial;
 		char q[512];
 

@@ -72,7 +72,48 @@ static bool class_is_bridge(uint32_t class)
 	return false;
 }
 
-static char *lookup(struct pci_access *pacc, int flags, ...)
+/*
+ * Intern a name in the context's pool: thousands of VFs share a handful
+ * of names, so each is kept once. Open addressing, FNV-1a.
+ */
+static const char *intern(struct pt_ctx *ctx, const char *s)
+{
+	size_t h = 2166136261u, i;
+
+	for (const char *p = s; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	if (ctx->names_used * 2 >= ctx->names_cap) {
+		size_t ncap = ctx->names_cap ? ctx->names_cap * 2 : 256;
+		char **n = calloc(ncap, sizeof(*n));
+
+		if (!n)
+			return NULL;
+		for (i = 0; i < ctx->names_cap; i++) {
+			char *old = ctx->names[i];
+			size_t oh = 2166136261u, j;
+
+			if (!old)
+				continue;
+			for (const char *p = old; *p; p++)
+				oh = (oh ^ (unsigned char)*p) * 16777619u;
+			for (j = oh & (ncap - 1); n[j]; j = (j + 1) & (ncap - 1))
+				;
+			n[j] = old;
+		}
+		free(ctx->names);
+		ctx->names = n;
+		ctx->names_cap = ncap;
+	}
+	for (i = h & (ctx->names_cap - 1); ctx->names[i]; i = (i + 1) & (ctx->names_cap - 1))
+		if (!strcmp(ctx->names[i], s))
+			return ctx->names[i];
+	ctx->names[i] = strdup(s);
+	if (ctx->names[i])
+		ctx->names_used++;
+	return ctx->names[i];
+}
+
+static const char *lookup(struct pt_ctx *ctx, int flags, ...)
 {
 	char buf[256], *r;
 	va_list ap;
@@ -85,9 +126,9 @@ static char *lookup(struct pci_access *pacc, int flags, ...)
 	int a = va_arg(ap, int), b = va_arg(ap, int);
 	int c = va_arg(ap, int), d = va_arg(ap, int);
 	va_end(ap);
-	r = pci_lookup_name(pacc, buf, sizeof(buf), flags | PCI_LOOKUP_NO_NUMBERS,
+	r = pci_lookup_name(ctx->pacc, buf, sizeof(buf), flags | PCI_LOOKUP_NO_NUMBERS,
 			    a, b, c, d);
-	return r ? strdup(r) : NULL;
+	return r ? intern(ctx, r) : NULL;
 }
 
 static void read_str_attr(int fd, const char *name, char **dst)
@@ -113,20 +154,55 @@ struct vf_link {
 	char bdf[PT_BDF_LEN];
 };
 
+struct scan_state {
+	struct vf_link *links;
+	size_t n_links;
+};
+
+/*
+ * uevent carries the driver, the full class and the subsystem ids in one
+ * read; a tree without it (a hand-made capture) falls back to the single
+ * attributes.
+ */
+static void fill_uevent(struct pt_pci_dev *d, int fd)
+{
+	char buf[1024], drv[256], *line, *save = NULL;
+	unsigned int a, b;
+
+	if (pt__sysfs_read(fd, "uevent", buf, sizeof(buf)) <= 0) {
+		long cls;
+
+		if (pt__sysfs_read_long(fd, "class", &cls) == 0)
+			d->class = (uint32_t)cls & 0xffffff;
+		d->subsys_vendor_id = read_int_attr(fd, "subsystem_vendor", 0);
+		d->subsys_device_id = read_int_attr(fd, "subsystem_device", 0);
+		if (pt__sysfs_readlink_base(fd, "driver", drv, sizeof(drv)) > 0)
+			d->driver = strdup(drv);
+		return;
+	}
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line, "DRIVER=", 7) && line[7])
+			d->driver = strdup(line + 7);
+		else if (sscanf(line, "PCI_CLASS=%x", &a) == 1)
+			d->class = a & 0xffffff;
+		else if (sscanf(line, "PCI_SUBSYS_ID=%x:%x", &a, &b) == 2) {
+			d->subsys_vendor_id = a;
+			d->subsys_device_id = b;
+		}
+	}
+}
+
 static int fill_dev(struct pt_ctx *ctx, struct pt_pci_dev *d, int fd,
-		    struct vf_link **links, size_t *n_links)
+		    struct scan_state *st)
 {
 	char buf[PATH_MAX];
 	int n;
 
-	d->subsys_vendor_id = read_int_attr(fd, "subsystem_vendor", 0);
-	d->subsys_device_id = read_int_attr(fd, "subsystem_device", 0);
+	fill_uevent(d, fd);
 	d->revision = read_int_attr(fd, "revision", 0);
 	d->numa_node = read_int_attr(fd, "numa_node", PT_NO_NUMA_NODE);
 	if (d->numa_node < 0)
 		d->numa_node = PT_NO_NUMA_NODE;
-	if (pt__sysfs_readlink_base(fd, "driver", buf, sizeof(buf)) > 0)
-		d->driver = strdup(buf);
 	read_str_attr(fd, "driver_override", &d->driver_override);
 	d->iommu_group = PT_NO_IOMMU_GROUP;
 	if (pt__sysfs_readlink_base(fd, "iommu_group", buf, sizeof(buf)) > 0) {
@@ -170,14 +246,14 @@ static int fill_dev(struct pt_ctx *ctx, struct pt_pci_dev *d, int fd,
 		if (pt__sysfs_readlink_base(fd, name, buf, sizeof(buf)) < 0 ||
 		    !pt__bdf_is_valid(buf))
 			continue;
-		l = realloc(*links, (*n_links + 1) * sizeof(**links));
+		l = realloc(st->links, (st->n_links + 1) * sizeof(*st->links));
 		if (!l)
 			return -ENOMEM;
-		*links = l;
-		l[*n_links].pf = d;
-		l[*n_links].index = n;
-		memcpy(l[*n_links].bdf, buf, PT_BDF_LEN);
-		(*n_links)++;
+		st->links = l;
+		l[st->n_links].pf = d;
+		l[st->n_links].index = n;
+		memcpy(l[st->n_links].bdf, buf, PT_BDF_LEN);
+		st->n_links++;
 	}
 	return 0;
 }
@@ -317,12 +393,7 @@ static void free_dev(struct pt_pci_dev *d)
 		free(nd);
 	}
 	pt__vgpu_free(d);
-	free(d->vendor_name);
-	free(d->device_name);
-	free(d->class_name);
 	free(d->display_name);
-	free(d->subsys_vendor_name);
-	free(d->subsys_device_name);
 	free(d->driver);
 	free(d->driver_override);
 	free(d->physical_slot);
@@ -343,6 +414,11 @@ void pt__pci_free(struct pt_ctx *ctx)
 	if (ctx->pacc)
 		pci_cleanup(ctx->pacc);
 	ctx->pacc = NULL;
+	for (size_t i = 0; i < ctx->names_cap; i++)
+		free(ctx->names[i]);
+	free(ctx->names);
+	ctx->names = NULL;
+	ctx->names_cap = ctx->names_used = 0;
 }
 
 /* Where libudev looks for the compiled hardware database. */
@@ -394,76 +470,82 @@ static int pci_open(struct pt_ctx *ctx)
 	return 0;
 }
 
-int pt__pci_scan(struct pt_ctx *ctx)
+/* One PCI function from libpci's list into ctx->pci. */
+static int add_dev(struct pt_ctx *ctx, struct pci_dev *p, size_t *cap)
 {
-	struct vf_link *links = NULL;
-	size_t n_links = 0, n = 0, cap = 0;
-	struct pci_dev *p;
-	jmp_buf jb;
-	int r = 0;
+	struct pt_pci_dev *d;
 
-	if (ctx->pci_scanned)
-		return 0;
-	ctx->pci_scanned = true;
+	if (ctx->n_pci == *cap) {
+		struct pt_pci_dev **np;
+		size_t ncap = *cap ? *cap * 2 : 64;
 
-	pci_jmp = &jb;
-	pci_log_ctx = ctx;
-	if (setjmp(jb)) {
-		r = -EIO;
-		goto out;
+		np = realloc(ctx->pci, ncap * sizeof(*np));
+		if (!np)
+			return -ENOMEM;
+		ctx->pci = np;
+		*cap = ncap;
 	}
-	r = pci_open(ctx);
-	if (r < 0) {
-		r = r == -ENOENT ? 0 : r;
-		goto out;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	ctx->pci[ctx->n_pci++] = d;
+	d->ctx = ctx;
+	d->pdev = p;
+	d->iommu_group = PT_NO_IOMMU_GROUP;
+	d->numa_node = PT_NO_NUMA_NODE;
+	d->vf_index = -1;
+	pci_fill_info(p, PCI_FILL_IDENT | PCI_FILL_CLASS);
+	d->domain = p->domain;
+	d->bus = p->bus;
+	d->devnum = p->dev;
+	d->func = p->func;
+	snprintf(d->bdf, sizeof(d->bdf), "%04x:%02x:%02x.%x",
+		 (unsigned int)p->domain & 0xffff, p->bus & 0xff, p->dev & 0x1f,
+		 p->func & 7);
+	d->vendor_id = p->vendor_id;
+	d->device_id = p->device_id;
+	/* p->device_class lacks the programming interface; uevent has it */
+	d->class = (uint32_t)p->device_class << 8;
+	return 0;
+}
+
+/* Names through libpci, interned: VFs and twins share one copy. */
+static void fill_names(struct pt_ctx *ctx, struct pt_pci_dev *d)
+{
+	d->vendor_name = lookup(ctx, PCI_LOOKUP_VENDOR, d->vendor_id, 0, 0, 0);
+	d->device_name = lookup(ctx, PCI_LOOKUP_DEVICE, d->vendor_id, d->device_id, 0, 0);
+	d->class_name = lookup(ctx, PCI_LOOKUP_CLASS, d->class >> 8, 0, 0, 0);
+	if (d->subsys_vendor_id && d->subsys_vendor_id != 0xffff) {
+		d->subsys_vendor_name = lookup(ctx, PCI_LOOKUP_SUBSYSTEM | PCI_LOOKUP_VENDOR,
+					       d->subsys_vendor_id, 0, 0, 0);
+		d->subsys_device_name = lookup(ctx, PCI_LOOKUP_SUBSYSTEM | PCI_LOOKUP_DEVICE,
+					       d->vendor_id, d->device_id,
+					       d->subsys_vendor_id, d->subsys_device_id);
 	}
+}
+
+/*
+ * Everything between opening libpci and the last name lookup: libpci may
+ * longjmp out of any of it, so the caller's frame holds no state that
+ * changes here (see pci_cb_error).
+ */
+static int scan_all(struct pt_ctx *ctx, struct scan_state *st)
+{
+	size_t cap = 0;
+	int r = pci_open(ctx);
+
+	if (r < 0)
+		return r == -ENOENT ? 0 : r;
 	pci_scan_bus(ctx->pacc);
-
-	for (p = ctx->pacc->devices; p; p = p->next) {
-		struct pt_pci_dev *d;
-
-		if (n == cap) {
-			struct pt_pci_dev **np;
-
-			cap = cap ? cap * 2 : 64;
-			np = realloc(ctx->pci, cap * sizeof(*np));
-			if (!np) {
-				r = -ENOMEM;
-				goto out;
-			}
-			ctx->pci = np;
-		}
-		d = calloc(1, sizeof(*d));
-		if (!d) {
-			r = -ENOMEM;
-			goto out;
-		}
-		ctx->pci[n++] = d;
-		ctx->n_pci = n;
-		d->ctx = ctx;
-		d->pdev = p;
-		d->iommu_group = PT_NO_IOMMU_GROUP;
-		d->numa_node = PT_NO_NUMA_NODE;
-		d->vf_index = -1;
-		pci_fill_info(p, PCI_FILL_IDENT | PCI_FILL_CLASS);
-		d->domain = p->domain;
-		d->bus = p->bus;
-		d->devnum = p->dev;
-		d->func = p->func;
-		snprintf(d->bdf, sizeof(d->bdf), "%04x:%02x:%02x.%x",
-			 (unsigned int)p->domain & 0xffff, p->bus & 0xff,
-			 p->dev & 0x1f, p->func & 7);
-		d->vendor_id = p->vendor_id;
-		d->device_id = p->device_id;
-		/* p->device_class lacks the programming interface */
-		d->class = (uint32_t)p->device_class << 8;
+	for (struct pci_dev *p = ctx->pacc->devices; p; p = p->next) {
+		r = add_dev(ctx, p, &cap);
+		if (r < 0)
+			return r;
 	}
-
 	if (ctx->n_pci)		/* an empty bus leaves ctx->pci NULL */
 		qsort(ctx->pci, ctx->n_pci, sizeof(*ctx->pci), cmp_dev);
 	for (size_t i = 0; i < ctx->n_pci; i++) {
 		struct pt_pci_dev *d = ctx->pci[i];
-		long cls;
 		int fd;
 
 		d->index = i;
@@ -472,47 +554,45 @@ int pt__pci_scan(struct pt_ctx *ctx)
 			dbg(ctx, "%s: %s\n", d->bdf, strerror(-fd));
 			continue;
 		}
-		if (pt__sysfs_read_long(fd, "class", &cls) == 0)
-			d->class = (uint32_t)cls & 0xffffff;
-		r = fill_dev(ctx, d, fd, &links, &n_links);
+		r = fill_dev(ctx, d, fd, st);
 		close(fd);
 		if (r < 0)
-			goto out;
-
-		d->vendor_name = lookup(ctx->pacc, PCI_LOOKUP_VENDOR,
-					d->vendor_id, 0, 0, 0);
-		d->device_name = lookup(ctx->pacc, PCI_LOOKUP_DEVICE,
-					d->vendor_id, d->device_id, 0, 0);
-		d->class_name = lookup(ctx->pacc, PCI_LOOKUP_CLASS,
-				       d->class >> 8, 0, 0, 0);
-		if (d->subsys_vendor_id && d->subsys_vendor_id != 0xffff) {
-			d->subsys_vendor_name =
-				lookup(ctx->pacc,
-				       PCI_LOOKUP_SUBSYSTEM | PCI_LOOKUP_VENDOR,
-				       d->subsys_vendor_id, 0, 0, 0);
-			d->subsys_device_name =
-				lookup(ctx->pacc,
-				       PCI_LOOKUP_SUBSYSTEM | PCI_LOOKUP_DEVICE,
-				       d->vendor_id, d->device_id,
-				       d->subsys_vendor_id, d->subsys_device_id);
-		}
+			return r;
+		fill_names(ctx, d);
 	}
+	return 0;
+}
 
-	for (size_t i = 0; i < n_links; i++) {
-		struct pt_pci_dev *vf = find(ctx, links[i].bdf);
+int pt__pci_scan(struct pt_ctx *ctx)
+{
+	struct scan_state st = { 0 };
+	jmp_buf jb;
+	int r;
+
+	if (ctx->pci_scanned)
+		return 0;
+	ctx->pci_scanned = true;
+
+	pci_jmp = &jb;
+	pci_log_ctx = ctx;
+	r = setjmp(jb) ? -EIO : scan_all(ctx, &st);
+	pci_jmp = NULL;
+	pci_log_ctx = NULL;
+
+	for (size_t i = 0; r == 0 && i < st.n_links; i++) {
+		struct pt_pci_dev *vf = find(ctx, st.links[i].bdf);
 
 		if (!vf)
 			continue;
-		vf->physfn = links[i].pf;
-		vf->vf_index = links[i].index;
-		links[i].pf->virtfn[links[i].index] = vf;
+		vf->physfn = st.links[i].pf;
+		vf->vf_index = st.links[i].index;
+		st.links[i].pf->virtfn[st.links[i].index] = vf;
 	}
-	fill_slots(ctx);
-	r = fill_netdevs(ctx);
-out:
-	pci_jmp = NULL;
-	pci_log_ctx = NULL;
-	free(links);
+	free(st.links);
+	if (r == 0) {
+		fill_slots(ctx);
+		r = fill_netdevs(ctx);
+	}
 	if (r < 0) {
 		err(ctx, "scanning PCI devices under %s failed: %s\n",
 		    ctx->sysfs_root, strerror(-r));

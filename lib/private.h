@@ -62,6 +62,8 @@ struct pt_ctx {
 	bool pci_scanned;
 	struct pt_pci_dev **pci;	/* sorted by BDF */
 	size_t n_pci;
+	char **names;			/* interned PCI names, open addressing */
+	size_t names_cap, names_used;
 
 	/* iommu.c */
 	bool iommu_scanned;
@@ -215,8 +217,8 @@ struct pt_pci_dev {
 	uint16_t subsys_vendor_id, subsys_device_id;
 	uint32_t class;
 	uint8_t revision;
-	char *vendor_name, *device_name, *class_name;
-	char *subsys_vendor_name, *subsys_device_name;
+	const char *vendor_name, *device_name, *class_name;	/* interned */
+	const char *subsys_vendor_name, *subsys_device_name;
 	char *display_name;		/* built on first use */
 	char *driver;
 	char *driver_override;
@@ -441,5 +443,153 @@ int pt__rule_match_values(struct pt_rule_expr *e,
 bool pt__rule_has_vf_clause(struct pt_rule_expr *e);
 /* First volatile field used (USB bus, devnum), or NULL. */
 const char *pt__rule_volatile_field(struct pt_rule_expr *e);
+
+/* ---- vfset.c: SR-IOV VF settings over rtnetlink ------------------------- */
+
+/*
+ * One VF's settings, desired (from a group) or observed (from the kernel).
+ * -1 (vlan_proto: 0) is "unset" in a desired struct and "not reported by
+ * the kernel or driver" in an observed one.
+ */
+struct pt_vf_settings {
+	int vlan;			/* 0..4094, 0: untagged */
+	int vlan_proto;			/* ETH_P_8021Q or ETH_P_8021AD, host order */
+	int qos;			/* 0..7 (needs vlan) */
+	int min_tx_rate, max_tx_rate;	/* Mbps, 0: no limit */
+	int link_state;			/* IFLA_VF_LINK_STATE_AUTO/ENABLE/DISABLE */
+	int spoofchk, trust, query_rss;	/* 0 or 1 */
+};
+
+/*
+ * What one request sets, in the order the kernel applies them. vlan
+ * carries qos and proto; rate carries min and max together.
+ */
+enum {
+	PT_VF_PART_VLAN = 1u << 0,
+	PT_VF_PART_RATE = 1u << 1,
+	PT_VF_PART_SPOOFCHK = 1u << 2,
+	PT_VF_PART_LINK_STATE = 1u << 3,
+	PT_VF_PART_QUERY_RSS = 1u << 4,
+	PT_VF_PART_TRUST = 1u << 5,
+	PT_VF_PARTS = 0x3fu,
+};
+
+/* All unset. */
+void pt__vf_settings_init(struct pt_vf_settings *s);
+/* Is this sriov-nic [group] key a VF setting (vlan ... query_rss)? */
+bool pt__vf_setting_is_key(const char *key);
+/*
+ * Set one key from its text as lib/group.c accepts it (booleans yes/no/
+ * true/false/on/off/1/0, enums case-insensitive, group.c's ranges).
+ * -ENOENT: not a VF key; -EINVAL: bad value, err says why.
+ */
+int pt__vf_settings_set(struct pt_vf_settings *s, const char *key,
+			const char *value, char *err, size_t errlen);
+/* Cross-key checks (qos/vlan_proto need vlan, min <= max); 0 or -EINVAL. */
+int pt__vf_settings_check(const struct pt_vf_settings *s, char *err,
+			  size_t errlen);
+/* From an sriov-nic group's settings (other keys ignored); 0 or -EINVAL. */
+int pt__vf_settings_from_group(struct pt_group *g, struct pt_vf_settings *s,
+			       char *err, size_t errlen);
+/* PT_VF_PART_* bits of the settings that are set. */
+unsigned int pt__vf_settings_parts(const struct pt_vf_settings *s);
+/* "802.1Q"/"802.1ad", "auto"/"enable"/"disable"; NULL for other values. */
+const char *pt__vf_vlan_proto_name(int proto);
+const char *pt__vf_link_state_name(int state);
+/*
+ * The parts as `ip link set DEV vf N` arguments, exactly what the request
+ * carries: "vlan 100 qos 3 proto 802.1ad min_tx_rate 0 max_tx_rate 1000
+ * spoofchk off state disable query_rss on trust on". cur: the VF's
+ * observed settings (for the rate not given). 0, -EINVAL, -ENOSPC.
+ */
+int pt__vf_describe(const struct pt_vf_settings *want, unsigned int parts,
+		    const struct pt_vf_settings *cur, char *buf, size_t len);
+
+struct nl_msg;
+struct nlmsghdr;
+
+/*
+ * RTM_SETLINK (NLM_F_REQUEST|NLM_F_ACK) for PF ifindex with
+ * IFLA_VFINFO_LIST/IFLA_VF_INFO holding the given parts of want for VF
+ * vf, encoded as iproute2 does (802.1Q vlan as IFLA_VF_VLAN, 802.1ad as
+ * IFLA_VF_VLAN_LIST; IFLA_VF_RATE with the rate not given taken from cur,
+ * -EINVAL when cur does not know it). -ENODATA: none of the parts is set.
+ */
+int pt__vf_build_set(int ifindex, int vf, const struct pt_vf_settings *want,
+		     unsigned int parts, const struct pt_vf_settings *cur,
+		     struct nl_msg **out, char *err, size_t errlen);
+/*
+ * RTM_GETLINK for one link (by ifindex, or by name when ifindex <= 0)
+ * with IFLA_EXT_MASK = RTEXT_FILTER_VF | RTEXT_FILTER_SKIP_STATS.
+ */
+int pt__vf_build_get(int ifindex, const char *name, struct nl_msg **out);
+
+/* A VF as the PF's RTM_NEWLINK reports it. */
+struct pt_vf_state {
+	int vf;
+	unsigned char mac[32];
+	int mac_len;			/* the PF's address length; 0: no MAC */
+	bool legacy_rate;		/* only IFLA_VF_TX_RATE (max) was given */
+	struct pt_vf_settings s;
+};
+
+struct pt_vf_link {
+	int ifindex;
+	char name[16];			/* IFNAMSIZ */
+	int num_vf;			/* IFLA_NUM_VF, -1 when absent */
+	struct pt_vf_state *vfs;	/* sorted by vf */
+	int n_vfs;
+};
+
+/*
+ * Parse a PF's RTM_NEWLINK (IFLA_VFINFO_LIST: mac, vlan/qos, proto from
+ * IFLA_VF_VLAN_LIST, IFLA_VF_RATE or legacy IFLA_VF_TX_RATE, spoofchk,
+ * link state, rss_query_en, trust; a driver's -1 stays -1). 0, -EBADMSG
+ * with err, -ENOMEM.
+ */
+int pt__vf_parse_link(const struct nlmsghdr *nlh, struct pt_vf_link **out,
+		      char *err, size_t errlen);
+void pt__vf_link_free(struct pt_vf_link *l);
+const struct pt_vf_state *pt__vf_link_find(const struct pt_vf_link *l, int vf);
+/*
+ * An NLMSG_ERROR: its error (0 for an ack, else -errno), the extended-ack
+ * text in msg ("" when none); -EBADMSG when malformed.
+ */
+int pt__vf_parse_ack(const struct nlmsghdr *nlh, char *msg, size_t msglen);
+
+/*
+ * Desired vs observed (have NULL: the VF is missing). Returns the number
+ * of lines ("vf 2: vlan is 0, want 100") or -ENOMEM; *lines is NULL-
+ * terminated (NULL when none), freed with pt__vf_drift_free(). parts
+ * (may be NULL) gets the PT_VF_PART_* to send again. An unset qos/proto
+ * is compared as 0/802.1Q when vlan is set (what the request sends).
+ */
+int pt__vf_drift(int vf, const struct pt_vf_settings *want,
+		 const struct pt_vf_state *have, unsigned int *parts,
+		 char ***lines);
+void pt__vf_drift_free(char **lines);
+
+/*
+ * The socket: NETLINK_ROUTE with extended acks. Opening fails with
+ * -EOPNOTSUPP when the context is not live (fixture roots): VF settings
+ * never reach the running kernel from a fixture run.
+ */
+struct pt_vf_nl;
+int pt__vf_nl_open(struct pt_ctx *ctx, struct pt_vf_nl **out, char *err,
+		   size_t errlen);
+void pt__vf_nl_close(struct pt_vf_nl *nl);
+/* The PF (interface name) with its VFs; err: "eth0: cannot read ...". */
+int pt__vf_nl_get_link(struct pt_vf_nl *nl, const char *pf,
+		       struct pt_vf_link **out, char *err, size_t errlen);
+/*
+ * Set the given parts of want on VF vf of pf (as read by get_link, which
+ * also gives the rate not being changed), one acked request per part.
+ * Stops at the first refusal: -errno, err = "eth0 vf 2: cannot set trust
+ * on: Operation not supported (<kernel's extended ack>)". Parts already
+ * sent stay applied; undo them by setting the values read before.
+ */
+int pt__vf_nl_set(struct pt_vf_nl *nl, const struct pt_vf_link *pf, int vf,
+		  const struct pt_vf_settings *want, unsigned int parts,
+		  char *err, size_t errlen);
 
 #endif /* PT_PRIVATE_H */

@@ -287,7 +287,7 @@ static void test_set_refused(void **state)
 static void test_set_long_value(void **state)
 {
 	struct pt_ini_file *f = parse_ok("[rule \"r\"]\n");
-	char value[1200] = "", word[32], *text;
+	char value[1200] = "", word[64], *text;
 	struct pt_ini_file *g;
 
 	for (int i = 0; strlen(value) < 1000; i++) {
