@@ -444,55 +444,94 @@ static void print_groups(struct scan_args *a, struct pt_ctx *ctx, int *shown)
 	pt_table_free(t);
 }
 
-static int count_json(struct json_object *doc)
-{
-	int n = 0;
+/*
+ * The --json document is streamed: each object is built, printed and
+ * freed in turn, so memory stays flat with thousands of functions. The
+ * layout is exactly json-c's pretty printing of the whole document.
+ */
+struct jstream {
+	int in_array;		/* objects printed in the open array */
+	bool first_key;
+	int total;
+};
 
-	json_object_object_foreach(doc, key, val) {
-		(void)key;
-		if (json_object_is_type(val, json_type_array))
-			n += (int)json_object_array_length(val);
+static void js_begin(struct jstream *js)
+{
+	fputs("{", stdout);
+	js->first_key = true;
+	js->total = 0;
+}
+
+static void js_array(struct jstream *js, const char *key)
+{
+	printf("%s\n  \"%s\": [", js->first_key ? "" : ",", key);
+	js->first_key = false;
+	js->in_array = 0;
+}
+
+static void js_item(struct jstream *js, struct json_object *o)
+{
+	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+							  JSON_C_TO_STRING_SPACED |
+							  JSON_C_TO_STRING_NOSLASHESCAPE);
+
+	fputs(js->in_array++ ? ",\n    " : "\n    ", stdout);
+	for (const char *p = text; *p; p++) {
+		putchar(*p);
+		if (*p == '\n')
+			fputs("    ", stdout);
 	}
-	return n;
+	json_object_put(o);
+	js->total++;
+}
+
+static void js_array_end(struct jstream *js)
+{
+	(void)js;
+	fputs("\n  ]", stdout);
+}
+
+static void js_end(struct jstream *js)
+{
+	(void)js;
+	fputs("\n}\n", stdout);
 }
 
 static int scan_json(struct scan_args *a, struct pt_ctx *ctx)
 {
-	struct json_object *doc = json_object_new_object();
-	struct json_object *pci = json_object_new_array();
-	struct json_object *mdev = json_object_new_array();
-	struct json_object *usb = json_object_new_array();
-	struct json_object *grp = json_object_new_array();
+	struct jstream js;
 	struct pt_mdev_parent *p;
 	struct pt_iommu_group *g;
 	struct pt_pci_dev *d;
 	struct pt_usb_dev *u;
-	int n;
 
+	js_begin(&js);
+	js_array(&js, "pci");
 	pt_pci_dev_foreach(ctx, d)
 		if (pci_selected(a, d))
-			json_object_array_add(pci, json_pci_dev(d));
+			js_item(&js, json_pci_dev(d));
+	js_array_end(&js);
+	js_array(&js, "mdev_parents");
 	pt_mdev_parent_foreach(ctx, p) {
 		struct pt_pci_dev *pd = pt_mdev_parent_get_pci_dev(p);
 
 		if (pd ? pci_selected(a, pd) : !(a->slot || a->id || a->group >= 0) &&
 		    (a->types & (T_VGPU | T_PCI)))
-			json_object_array_add(mdev, json_mdev_parent(p));
+			js_item(&js, json_mdev_parent(p));
 	}
+	js_array_end(&js);
+	js_array(&js, "usb");
 	pt_usb_dev_foreach(ctx, u)
 		if (usb_selected(a, u))
-			json_object_array_add(usb, json_usb_dev(u));
+			js_item(&js, json_usb_dev(u));
+	js_array_end(&js);
+	js_array(&js, "iommu_groups");
 	pt_iommu_group_foreach(ctx, g)
 		if (group_selected(a, g))
-			json_object_array_add(grp, json_iommu_group(g));
-	json_object_object_add(doc, "pci", pci);
-	json_object_object_add(doc, "mdev_parents", mdev);
-	json_object_object_add(doc, "usb", usb);
-	json_object_object_add(doc, "iommu_groups", grp);
-	n = count_json(doc);
-	pt_json_print(doc);
-	json_object_put(doc);
-	return n;
+			js_item(&js, json_iommu_group(g));
+	js_array_end(&js);
+	js_end(&js);
+	return js.total;
 }
 
 static int scan_text(struct scan_args *a, struct pt_ctx *ctx)
