@@ -113,10 +113,13 @@ def ensure_tools():
     log(f"installing {' '.join(pkgs)} (missing {', '.join(sorted(miss))})")
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     cmd = ["apt-get", "install", "-y", "-q", "--no-install-recommends"] + deps_packages()
-    if subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL).returncode:
-        subprocess.run(["apt-get", "update", "-q"], env=env, stdout=subprocess.DEVNULL)
+    try:
         if subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL).returncode:
-            raise Skip(f"apt-get install {' '.join(pkgs)} failed")
+            subprocess.run(["apt-get", "update", "-q"], env=env, stdout=subprocess.DEVNULL)
+            if subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL).returncode:
+                raise Skip(f"apt-get install {' '.join(pkgs)} failed")
+    except OSError as e:
+        raise Skip(f"missing {', '.join(sorted(miss))}, and apt-get cannot run: {e}")
     miss = missing_tools()
     if miss:
         raise Skip(f"still missing after apt-get install: {', '.join(sorted(miss))}")
@@ -698,6 +701,10 @@ def cmd_result(args):
 
 
 def main():
+    # depmod, mke2fs and debugfs live in sbin, which a user's PATH may lack.
+    path = os.environ.get("PATH", "").split(":")
+    os.environ["PATH"] = ":".join(path + [d for d in ("/usr/sbin", "/sbin", "/usr/bin", "/bin")
+                                          if d not in path])
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--work", default=os.environ.get("PT_VM_WORK"),
                     help="work directory (default: BUILD/tests/vm next to --pt)")
