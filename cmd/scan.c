@@ -476,10 +476,14 @@ static void js_item(struct jstream *js, struct json_object *o)
 							  JSON_C_TO_STRING_NOSLASHESCAPE);
 
 	fputs(js->in_array++ ? ",\n    " : "\n    ", stdout);
-	for (const char *p = text; *p; p++) {
-		putchar(*p);
-		if (*p == '\n')
-			fputs("    ", stdout);
+	for (const char *p = text, *nl; *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if (!nl) {
+			fputs(p, stdout);
+			break;
+		}
+		fwrite(p, 1, nl - p + 1, stdout);
+		fputs("    ", stdout);
 	}
 	json_object_put(o);
 	js->total++;

@@ -490,7 +490,6 @@ static int add_dev(struct pt_ctx *ctx, struct pci_dev *p, size_t *cap)
 		return -ENOMEM;
 	ctx->pci[ctx->n_pci++] = d;
 	d->ctx = ctx;
-	d->pdev = p;
 	d->iommu_group = PT_NO_IOMMU_GROUP;
 	d->numa_node = PT_NO_NUMA_NODE;
 	d->vf_index = -1;
@@ -578,6 +577,19 @@ int pt__pci_scan(struct pt_ctx *ctx)
 	r = setjmp(jb) ? -EIO : scan_all(ctx, &st);
 	pci_jmp = NULL;
 	pci_log_ctx = NULL;
+	/*
+	 * Everything needed was copied out; libpci's own records (424 bytes
+	 * and more each) would double the memory of a large scan.
+	 */
+	if (ctx->pacc) {
+		struct pci_dev *p, *next;
+
+		for (p = ctx->pacc->devices; p; p = next) {
+			next = p->next;
+			pci_free_dev(p);
+		}
+		ctx->pacc->devices = NULL;
+	}
 
 	for (size_t i = 0; r == 0 && i < st.n_links; i++) {
 		struct pt_pci_dev *vf = find(ctx, st.links[i].bdf);
@@ -749,7 +761,25 @@ enomem:
 
 PT_EXPORT bool pt_pci_filter_match(struct pt_pci_filter *f, struct pt_pci_dev *dev)
 {
-	return dev->pdev && pci_filter_match(&f->f, dev->pdev);
+	struct pci_access *pacc = dev->ctx->pacc;
+	struct pci_dev *p;
+	bool m;
+
+	if (!pacc)
+		return false;
+	/* libpci matches its own records: lend it one with what we know */
+	p = pci_get_dev(pacc, dev->domain, dev->bus, dev->devnum, dev->func);
+	if (!p)
+		return false;
+	p->vendor_id = dev->vendor_id;
+	p->device_id = dev->device_id;
+	p->device_class = dev->class >> 8;
+	p->prog_if = dev->class & 0xff;
+	p->rev_id = dev->revision;
+	p->known_fields = PCI_FILL_IDENT | PCI_FILL_CLASS | PCI_FILL_CLASS_EXT;
+	m = pci_filter_match(&f->f, p);
+	pci_free_dev(p);
+	return m;
 }
 
 PT_EXPORT void pt_pci_filter_free(struct pt_pci_filter *f)

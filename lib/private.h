@@ -206,10 +206,8 @@ struct pt_vgpu_type {
 	char *name;
 };
 
-struct pci_dev;
 struct pt_pci_dev {
 	struct pt_ctx *ctx;
-	struct pci_dev *pdev;		/* libpci's, owned by ctx->pacc */
 	size_t index;			/* position in ctx->pci */
 	char bdf[PT_BDF_LEN];
 	int domain, bus, devnum, func;
