@@ -197,7 +197,7 @@ static char *xasprintf(const char *fmt, ...)
 /* snprintf for paths and names: truncation would be a bug here, so it
  * ends the daemon rather than act on a wrong path. */
 static void __attribute__((format(printf, 3, 4)))
-fmt(char *buf, size_t len, const char *f, ...)
+pathf(char *buf, size_t len, const char *f, ...)
 {
 	va_list ap;
 	int n;
@@ -357,7 +357,7 @@ static int norm_join(const char *dir, const char *target, char *out, size_t len)
 
 	if (target[0] == '/')
 		return -EINVAL;
-	fmt(buf, sizeof(buf), "%s/%s", dir, target);
+	pathf(buf, sizeof(buf), "%s/%s", dir, target);
 	n = split(buf, comp, 256);
 	if (n < 0)
 		return -EINVAL;
@@ -380,8 +380,8 @@ static void relpath(const char *from, const char *to, char *out, size_t len)
 	int nf, nt, c = 0;
 	size_t o = 0;
 
-	fmt(fb, sizeof(fb), "%s", from);
-	fmt(tb, sizeof(tb), "%s", to);
+	pathf(fb, sizeof(fb), "%s", from);
+	pathf(tb, sizeof(tb), "%s", to);
 	nf = split(fb, fc, 256);
 	nt = split(tb, tc, 256);
 	while (c < nf && c < nt && !strcmp(fc[c], tc[c]))
@@ -418,7 +418,7 @@ static int link_base(const char *link, char *out, size_t len)
 	if (n < 0)
 		return -errno;
 	t[n] = '\0';
-	fmt(out, len, "%s", base_of(t));
+	pathf(out, len, "%s", base_of(t));
 	return 0;
 }
 
@@ -426,7 +426,7 @@ static int mkdirs(int dfd, const char *rel)
 {
 	char buf[PATH_MAX];
 
-	fmt(buf, sizeof(buf), "%s", rel);
+	pathf(buf, sizeof(buf), "%s", rel);
 	for (char *p = buf + 1; *p; p++) {
 		if (*p != '/')
 			continue;
@@ -870,7 +870,7 @@ static bool driver_exists(const char *drv)
 {
 	char rel[PATH_MAX];
 
-	fmt(rel, sizeof(rel), "bus/pci/drivers/%s", drv);
+	pathf(rel, sizeof(rel), "bus/pci/drivers/%s", drv);
 	return is_dir(rel);
 }
 
@@ -878,7 +878,7 @@ static int cur_driver(struct dev *d, char *out, size_t len)
 {
 	char rel[PATH_MAX];
 
-	fmt(rel, sizeof(rel), "%s/driver", d->path);
+	pathf(rel, sizeof(rel), "%s/driver", d->path);
 	return link_base(rel, out, len);
 }
 
@@ -887,7 +887,7 @@ static int dev_group(const char *path)
 	char rel[PATH_MAX], g[32], *end;
 	long v;
 
-	fmt(rel, sizeof(rel), "%s/iommu_group", path);
+	pathf(rel, sizeof(rel), "%s/iommu_group", path);
 	if (link_base(rel, g, sizeof(g)) < 0)
 		return -1;
 	v = strtol(g, &end, 10);
@@ -929,7 +929,7 @@ static void group_drop_if_empty(int g)
 	DIR *dir;
 	int fd;
 
-	fmt(rel, sizeof(rel), "kernel/iommu_groups/%d/devices", g);
+	pathf(rel, sizeof(rel), "kernel/iommu_groups/%d/devices", g);
 	fd = openat(sysfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return;
@@ -943,7 +943,7 @@ static void group_drop_if_empty(int g)
 			empty = false;
 	closedir(dir);
 	if (empty) {
-		fmt(rel, sizeof(rel), "kernel/iommu_groups/%d", g);
+		pathf(rel, sizeof(rel), "kernel/iommu_groups/%d", g);
 		rm_rf_at(sysfd, rel);
 		note("IOMMU group %d removed", g);
 	}
@@ -983,7 +983,7 @@ static void vfio_dev_scan(const char *path, bool remove)
 	DIR *dir;
 	int fd;
 
-	fmt(rel, sizeof(rel), "%s/vfio-dev", path);
+	pathf(rel, sizeof(rel), "%s/vfio-dev", path);
 	fd = openat(sysfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return;
@@ -999,7 +999,7 @@ static void vfio_dev_scan(const char *path, bool remove)
 		if (remove) {
 			char dv[PATH_MAX];
 
-			fmt(dv, sizeof(dv), "vfio/devices/%s", e->d_name);
+			pathf(dv, sizeof(dv), "vfio/devices/%s", e->d_name);
 			rmlink(devfd, dv);
 		}
 	}
@@ -1016,10 +1016,10 @@ static int vfio_dev_add(const char *path, bool devnode)
 
 	if (n < 0)
 		return -1;
-	fmt(rel, sizeof(rel), "%s/vfio-dev/vfio%d/dev", path, n);
+	pathf(rel, sizeof(rel), "%s/vfio-dev/vfio%d/dev", path, n);
 	putf(rel, 0444, "%d:%d\n", VFIO_MAJOR, n);
 	if (devnode) {
-		fmt(rel, sizeof(rel), "vfio/devices/vfio%d", n);
+		pathf(rel, sizeof(rel), "vfio/devices/vfio%d", n);
 		put_at(devfd, rel, "", 0, 0600);
 	}
 	return n;
@@ -1029,7 +1029,7 @@ static void vfio_group_node(int g, bool present)
 {
 	char rel[64];
 
-	fmt(rel, sizeof(rel), "vfio/%d", g);
+	pathf(rel, sizeof(rel), "vfio/%d", g);
 	if (present) {
 		if (!exists_at(devfd, rel)) {
 			put_at(devfd, rel, "", 0, 0600);
@@ -1050,7 +1050,7 @@ static bool group_on_vfio(int g)
 	DIR *dir;
 	int fd;
 
-	fmt(rel, sizeof(rel), "kernel/iommu_groups/%d/devices", g);
+	pathf(rel, sizeof(rel), "kernel/iommu_groups/%d/devices", g);
 	fd = openat(sysfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return false;
@@ -1077,7 +1077,7 @@ static void uevent_driver(const char *path, const char *drv)
 	char rel[PATH_MAX], buf[4096], out[4200];
 	size_t o = 0;
 
-	fmt(rel, sizeof(rel), "%s/uevent", path);
+	pathf(rel, sizeof(rel), "%s/uevent", path);
 	if (read_at(sysfd, rel, buf, sizeof(buf)) < 0)
 		return;
 	if (drv)
@@ -1102,7 +1102,7 @@ static void net_links(struct dev *d, bool add)
 	DIR *dir;
 	int fd;
 
-	fmt(rel, sizeof(rel), "%s/net", d->path);
+	pathf(rel, sizeof(rel), "%s/net", d->path);
 	fd = openat(sysfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return;
@@ -1116,9 +1116,9 @@ static void net_links(struct dev *d, bool add)
 
 		if (e->d_name[0] == '.')
 			continue;
-		fmt(link, sizeof(link), "class/net/%s", e->d_name);
+		pathf(link, sizeof(link), "class/net/%s", e->d_name);
 		if (add) {
-			fmt(target, sizeof(target), "%s/net/%s", d->path, e->d_name);
+			pathf(target, sizeof(target), "%s/net/%s", d->path, e->d_name);
 			mklink(link, target);
 		} else {
 			rmlink(sysfd, link);
@@ -1172,10 +1172,10 @@ static int bind_dev(struct dev *d, const char *drv, bool match, char *why,
 		return -EIO;
 	}
 
-	fmt(rel, sizeof(rel), "%s/driver", d->path);
-	fmt(target, sizeof(target), "bus/pci/drivers/%s", drv);
+	pathf(rel, sizeof(rel), "%s/driver", d->path);
+	pathf(target, sizeof(target), "bus/pci/drivers/%s", drv);
 	mklink(rel, target);
-	fmt(rel, sizeof(rel), "bus/pci/drivers/%s/%s", drv, d->bdf);
+	pathf(rel, sizeof(rel), "bus/pci/drivers/%s/%s", drv, d->bdf);
 	mklink(rel, d->path);
 	uevent_driver(d->path, drv);
 	note("%s bound to %s", d->bdf, drv);
@@ -1188,11 +1188,11 @@ static int bind_dev(struct dev *d, const char *drv, bool match, char *why,
 	if (d->stash_driver && !strcmp(d->stash_driver, drv)) {
 		char from[PATH_MAX];
 
-		fmt(from, sizeof(from), "stash/%s/net", d->bdf);
-		fmt(rel, sizeof(rel), "%s/net", d->path);
+		pathf(from, sizeof(from), "stash/%s/net", d->bdf);
+		pathf(rel, sizeof(rel), "%s/net", d->path);
 		if (renameat(statefd, from, sysfd, rel) == 0)
 			net_links(d, true);
-		fmt(from, sizeof(from), "stash/%s", d->bdf);
+		pathf(from, sizeof(from), "stash/%s", d->bdf);
 		rm_rf_at(statefd, from);
 		free(d->stash_driver);
 		d->stash_driver = NULL;
@@ -1205,9 +1205,9 @@ static void unbind_links(struct dev *d, const char *cur)
 {
 	char rel[PATH_MAX];
 
-	fmt(rel, sizeof(rel), "%s/driver", d->path);
+	pathf(rel, sizeof(rel), "%s/driver", d->path);
 	rmlink(sysfd, rel);
-	fmt(rel, sizeof(rel), "bus/pci/drivers/%s/%s", cur, d->bdf);
+	pathf(rel, sizeof(rel), "bus/pci/drivers/%s/%s", cur, d->bdf);
 	rmlink(sysfd, rel);
 	uevent_driver(d->path, NULL);
 	note("%s unbound from %s", d->bdf, cur);
@@ -1219,15 +1219,15 @@ static void unbind_links(struct dev *d, const char *cur)
 			vfio_group_node(g, false);
 	}
 	/* the driver's netdevs go with it; they come back on a rebind */
-	fmt(rel, sizeof(rel), "%s/net", d->path);
+	pathf(rel, sizeof(rel), "%s/net", d->path);
 	if (is_dir(rel)) {
 		char to[PATH_MAX];
 
 		net_links(d, false);
-		fmt(to, sizeof(to), "stash/%s", d->bdf);
+		pathf(to, sizeof(to), "stash/%s", d->bdf);
 		rm_rf_at(statefd, to);
 		mkdirs(statefd, to);
-		fmt(to, sizeof(to), "stash/%s/net", d->bdf);
+		pathf(to, sizeof(to), "stash/%s/net", d->bdf);
 		if (renameat(sysfd, rel, statefd, to) == 0) {
 			free(d->stash_driver);
 			d->stash_driver = xstrdup(cur);
@@ -1276,9 +1276,9 @@ static const char *vf_driver_of(struct dev *pf)
 	char rel[PATH_MAX];
 	unsigned int vendor, device;
 
-	fmt(rel, sizeof(rel), "%s/vendor", pf->path);
+	pathf(rel, sizeof(rel), "%s/vendor", pf->path);
 	vendor = (unsigned int)attr_long(rel, 0, 16);
-	fmt(rel, sizeof(rel), "%s/sriov_vf_device", pf->path);
+	pathf(rel, sizeof(rel), "%s/sriov_vf_device", pf->path);
 	device = (unsigned int)attr_long(rel, 0, 16);
 	for (size_t i = 0; i < nvfinfos; i++)
 		if (vfinfos[i].vendor == vendor && vfinfos[i].device == device &&
@@ -1287,7 +1287,7 @@ static const char *vf_driver_of(struct dev *pf)
 	if (cur_driver(pf, pfdrv, sizeof(pfdrv)) < 0) {
 		if (!native_of(pf))
 			return NULL;
-		fmt(pfdrv, sizeof(pfdrv), "%s", native_of(pf));
+		pathf(pfdrv, sizeof(pfdrv), "%s", native_of(pf));
 	}
 	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++)
 		if (!strcmp(pairs[i][0], pfdrv))
@@ -1360,7 +1360,7 @@ static ssize_t read_config(const char *path, uint8_t *c, size_t max)
 	ssize_t got = 0, n;
 	int fd;
 
-	fmt(rel, sizeof(rel), "%s/config", path);
+	pathf(rel, sizeof(rel), "%s/config", path);
 	fd = openat(sysfd, rel, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -1387,7 +1387,7 @@ static void pf_config_numvfs(struct dev *pf, int n)
 	wr16(c, off + 0x08, n ? (rd16(c, off + 0x08) | 0x0009) :
 				(rd16(c, off + 0x08) & ~0x0009u));
 	wr16(c, off + 0x10, (unsigned int)n);
-	fmt(rel, sizeof(rel), "%s/config", pf->path);
+	pathf(rel, sizeof(rel), "%s/config", pf->path);
 	put_at(sysfd, rel, c, (size_t)len, 0644);
 }
 
@@ -1399,7 +1399,7 @@ static int read_resource(const char *path, struct res r[17])
 	int n = 0;
 
 	memset(r, 0, 17 * sizeof(*r));
-	fmt(rel, sizeof(rel), "%s/resource", path);
+	pathf(rel, sizeof(rel), "%s/resource", path);
 	if (read_at(sysfd, rel, buf, sizeof(buf)) < 0)
 		return -1;
 	while (n < 17 && l && *l) {
@@ -1418,11 +1418,11 @@ static void copy_attr(const char *from, const char *to, const char *name,
 	char src[PATH_MAX], dst[PATH_MAX], buf[4096];
 	ssize_t n;
 
-	fmt(src, sizeof(src), "%s/%s", from, name);
+	pathf(src, sizeof(src), "%s/%s", from, name);
 	n = read_at(sysfd, src, buf, sizeof(buf));
 	if (n < 0)
 		return;
-	fmt(dst, sizeof(dst), "%s/%s", to, name);
+	pathf(dst, sizeof(dst), "%s/%s", to, name);
 	put_at(sysfd, dst, buf, (size_t)n, mode);
 }
 
@@ -1445,37 +1445,37 @@ static struct dev *vf_create(struct dev *pf, int i, const char *vfbdf)
 	char buf[2048];
 	size_t o = 0;
 
-	fmt(path, sizeof(path), "%s/%s", dir_of(pf->path, d, sizeof(d)), vfbdf);
+	pathf(path, sizeof(path), "%s/%s", dir_of(pf->path, d, sizeof(d)), vfbdf);
 	if (mkdirs(sysfd, path) < 0)
 		return NULL;
 
-	fmt(rel, sizeof(rel), "%s/vendor", pf->path);
+	pathf(rel, sizeof(rel), "%s/vendor", pf->path);
 	attr(rel, vendor, sizeof(vendor));
 	ven = (unsigned int)strtoul(vendor, NULL, 16);
-	fmt(rel, sizeof(rel), "%s/sriov_vf_device", pf->path);
+	pathf(rel, sizeof(rel), "%s/sriov_vf_device", pf->path);
 	vfdev = (unsigned int)attr_long(rel, 0, 16);
-	fmt(rel, sizeof(rel), "%s/class", pf->path);
+	pathf(rel, sizeof(rel), "%s/class", pf->path);
 	attr(rel, pclass, sizeof(pclass));
 	cls = (unsigned int)strtoul(pclass, NULL, 16);
 	vi = vfinfo_get(ven, vfdev, false);
-	fmt(rel, sizeof(rel), "%s/subsystem_vendor", pf->path);
+	pathf(rel, sizeof(rel), "%s/subsystem_vendor", pf->path);
 	attr(rel, svid, sizeof(svid));
-	fmt(rel, sizeof(rel), "%s/subsystem_device", pf->path);
+	pathf(rel, sizeof(rel), "%s/subsystem_device", pf->path);
 	attr(rel, sdid, sizeof(sdid));
 	if (vi && *vi->svid) {
-		fmt(svid, sizeof(svid), "%s", vi->svid);
-		fmt(sdid, sizeof(sdid), "%s", vi->sdid);
+		pathf(svid, sizeof(svid), "%s", vi->svid);
+		pathf(sdid, sizeof(sdid), "%s", vi->sdid);
 	}
 	unsigned int sv = (unsigned int)strtoul(svid, NULL, 16);
 	unsigned int sd = (unsigned int)strtoul(sdid, NULL, 16);
 	char modalias[128];
 
-	fmt(modalias, sizeof(modalias),
+	pathf(modalias, sizeof(modalias),
 		 "pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X", ven, vfdev, sv, sd,
 		 cls >> 16, (cls >> 8) & 0xff, cls & 0xff);
 
 #define VF_PUT(name, mode, ...) do { \
-	fmt(rel, sizeof(rel), "%s/%s", path, name); \
+	pathf(rel, sizeof(rel), "%s/%s", path, name); \
 	putf(rel, mode, __VA_ARGS__); \
 } while (0)
 	VF_PUT("vendor", 0444, "%s\n", vendor);
@@ -1509,7 +1509,7 @@ static struct dev *vf_create(struct dev *pf, int i, const char *vfbdf)
 
 	/* BARs: slice i of each of the PF's IOV resources (7..12) */
 	memset(vr, 0, sizeof(vr));
-	fmt(rel, sizeof(rel), "%s/sriov_totalvfs", pf->path);
+	pathf(rel, sizeof(rel), "%s/sriov_totalvfs", pf->path);
 	total = (int)attr_long(rel, 0, 10);
 	if (read_resource(pf->path, pr) >= 13 && total > 0) {
 		for (int b = 0; b < 6; b++) {
@@ -1532,7 +1532,7 @@ static struct dev *vf_create(struct dev *pf, int i, const char *vfbdf)
 		if (vr[b].end) {
 			char name[16];
 
-			fmt(name, sizeof(name), "resource%d", b);
+			pathf(name, sizeof(name), "resource%d", b);
 			VF_PUT(name, 0600, "%s", "");
 		}
 
@@ -1567,25 +1567,25 @@ static struct dev *vf_create(struct dev *pf, int i, const char *vfbdf)
 			if (!prev)
 				wr32(cfg, sc, next);	/* a null capability keeps the chain */
 		}
-		fmt(rel, sizeof(rel), "%s/config", path);
+		pathf(rel, sizeof(rel), "%s/config", path);
 		put_at(sysfd, rel, cfg, (size_t)clen, 0644);
 	}
 #undef VF_PUT
 
 	/* links */
-	fmt(rel, sizeof(rel), "%s/subsystem", path);
+	pathf(rel, sizeof(rel), "%s/subsystem", path);
 	mklink(rel, "bus/pci");
-	fmt(rel, sizeof(rel), "bus/pci/devices/%s", vfbdf);
+	pathf(rel, sizeof(rel), "bus/pci/devices/%s", vfbdf);
 	mklink(rel, path);
-	fmt(rel, sizeof(rel), "%s/physfn", path);
+	pathf(rel, sizeof(rel), "%s/physfn", path);
 	mklink(rel, pf->path);
-	fmt(rel, sizeof(rel), "%s/virtfn%d", pf->path, i);
+	pathf(rel, sizeof(rel), "%s/virtfn%d", pf->path, i);
 	mklink(rel, path);
-	fmt(rel, sizeof(rel), "%s/iommu", pf->path);
+	pathf(rel, sizeof(rel), "%s/iommu", pf->path);
 	if (link_target(rel, tgt, sizeof(tgt)) == 0) {
-		fmt(rel, sizeof(rel), "%s/iommu", path);
+		pathf(rel, sizeof(rel), "%s/iommu", path);
 		mklink(rel, tgt);
-		fmt(rel, sizeof(rel), "%s/devices/%s", tgt, vfbdf);
+		pathf(rel, sizeof(rel), "%s/devices/%s", tgt, vfbdf);
 		mklink(rel, path);
 	}
 	/* its own IOMMU group, of the PF's group's kind */
@@ -1594,27 +1594,27 @@ static struct dev *vf_create(struct dev *pf, int i, const char *vfbdf)
 		int ng = group_alloc();
 		char gd[64];
 
-		fmt(gd, sizeof(gd), "kernel/iommu_groups/%d", ng);
-		fmt(rel, sizeof(rel), "kernel/iommu_groups/%d", g);
+		pathf(gd, sizeof(gd), "kernel/iommu_groups/%d", ng);
+		pathf(rel, sizeof(rel), "kernel/iommu_groups/%d", g);
 		copy_attr(rel, gd, "type", 0644);
 		copy_attr(rel, gd, "reserved_regions", 0444);
-		fmt(rel, sizeof(rel), "%s/devices/%s", gd, vfbdf);
+		pathf(rel, sizeof(rel), "%s/devices/%s", gd, vfbdf);
 		mklink(rel, path);
-		fmt(rel, sizeof(rel), "%s/iommu_group", path);
+		pathf(rel, sizeof(rel), "%s/iommu_group", path);
 		mklink(rel, gd);
 	}
 
 	vf = xmalloc(sizeof(*vf));
-	fmt(vf->bdf, sizeof(vf->bdf), "%s", vfbdf);
+	pathf(vf->bdf, sizeof(vf->bdf), "%s", vfbdf);
 	vf->path = xstrdup(path);
-	fmt(vf->pf, sizeof(vf->pf), "%s", pf->bdf);
+	pathf(vf->pf, sizeof(vf->pf), "%s", pf->bdf);
 	vf->vf_index = i;
 	vf->nvwd = -1;
 	vf->autoprobe = 1;
 	if (vi && vi->vgpu_table) {
-		fmt(rel, sizeof(rel), "%s/nvidia/creatable_vgpu_types", path);
+		pathf(rel, sizeof(rel), "%s/nvidia/creatable_vgpu_types", path);
 		put(rel, vi->vgpu_table, 0444);
-		fmt(rel, sizeof(rel), "%s/nvidia/current_vgpu_type", path);
+		pathf(rel, sizeof(rel), "%s/nvidia/current_vgpu_type", path);
 		put(rel, "0\n", 0644);
 		vf->vgpu = true;
 	}
@@ -1627,7 +1627,7 @@ static struct dev *vf_create(struct dev *pf, int i, const char *vfbdf)
 	devs[ndevs++] = vf;
 	vf->wd = watch(vf->path, IN_CLOSE_WRITE, W_DEV, vf);
 	if (vf->vgpu) {
-		fmt(rel, sizeof(rel), "%s/nvidia", path);
+		pathf(rel, sizeof(rel), "%s/nvidia", path);
 		vf->nvwd = watch(rel, IN_CLOSE_WRITE, W_NVIDIA, vf);
 	}
 	note("VF %d: %s created (IOMMU group %d)", i, vfbdf, dev_group(path));
@@ -1661,23 +1661,23 @@ static void vf_remove(struct dev *pf, struct dev *vf)
 	net_links(vf, false);
 	unwatch(vf->nvwd);
 	unwatch(vf->wd);
-	fmt(rel, sizeof(rel), "%s/iommu", vf->path);
+	pathf(rel, sizeof(rel), "%s/iommu", vf->path);
 	if (link_target(rel, tgt, sizeof(tgt)) == 0) {
-		fmt(rel, sizeof(rel), "%s/devices/%s", tgt, vf->bdf);
+		pathf(rel, sizeof(rel), "%s/devices/%s", tgt, vf->bdf);
 		rmlink(sysfd, rel);
 	}
 	vfio_dev_scan(vf->path, true);
 	rm_rf_at(sysfd, vf->path);
-	fmt(rel, sizeof(rel), "bus/pci/devices/%s", vf->bdf);
+	pathf(rel, sizeof(rel), "bus/pci/devices/%s", vf->bdf);
 	rmlink(sysfd, rel);
-	fmt(rel, sizeof(rel), "%s/virtfn%d", pf->path, vf->vf_index);
+	pathf(rel, sizeof(rel), "%s/virtfn%d", pf->path, vf->vf_index);
 	rmlink(sysfd, rel);
 	if (g >= 0) {
-		fmt(rel, sizeof(rel), "kernel/iommu_groups/%d/devices/%s", g, vf->bdf);
+		pathf(rel, sizeof(rel), "kernel/iommu_groups/%d/devices/%s", g, vf->bdf);
 		rmlink(sysfd, rel);
 		group_drop_if_empty(g);
 	}
-	fmt(rel, sizeof(rel), "stash/%s", vf->bdf);
+	pathf(rel, sizeof(rel), "stash/%s", vf->bdf);
 	rm_rf_at(statefd, rel);
 	note("VF %d: %s removed", vf->vf_index, vf->bdf);
 	dev_free(vf);
@@ -1692,16 +1692,16 @@ static int vf_bdf(struct dev *pf, int i, char *out, size_t len)
 
 	if (sscanf(pf->bdf, "%x:%x:%x.%x", &dom, &bus, &dv, &fn) != 4)
 		return -EINVAL;
-	fmt(rel, sizeof(rel), "%s/sriov_offset", pf->path);
+	pathf(rel, sizeof(rel), "%s/sriov_offset", pf->path);
 	off = attr_long(rel, -1, 10);
-	fmt(rel, sizeof(rel), "%s/sriov_stride", pf->path);
+	pathf(rel, sizeof(rel), "%s/sriov_stride", pf->path);
 	stride = attr_long(rel, -1, 10);
 	if (off < 0 || stride < 0)
 		return -EINVAL;
 	rid = (long)((bus << 8) | (dv << 3) | fn) + off + stride * i;
 	if (rid > 0xffff)
 		return -ERANGE;
-	fmt(out, len, "%04x:%02lx:%02lx.%lx", dom, rid >> 8, (rid >> 3) & 0x1f, rid & 7);
+	pathf(out, len, "%04x:%02lx:%02lx.%lx", dom, rid >> 8, (rid >> 3) & 0x1f, rid & 7);
 	return 0;
 }
 
@@ -1742,7 +1742,7 @@ static void mdev_recount(struct parent *p)
 		if (avail == t->avail)
 			continue;
 		t->avail = avail;
-		fmt(rel, sizeof(rel), "%s/mdev_supported_types/%s/available_instances",
+		pathf(rel, sizeof(rel), "%s/mdev_supported_types/%s/available_instances",
 			 p->path, t->id);
 		putf(rel, 0444, "%ld\n", avail);
 	}
@@ -1763,44 +1763,44 @@ static struct mdev *mdev_create(struct mtype *t, const char *uuid)
 	struct mdev *m = xmalloc(sizeof(*m));
 	int g = group_alloc();
 
-	fmt(m->uuid, sizeof(m->uuid), "%s", uuid);
+	pathf(m->uuid, sizeof(m->uuid), "%s", uuid);
 	m->type = t;
 	m->path = xasprintf("%s/%s", p->path, uuid);
 	m->group = g;
 	mkdirs(sysfd, m->path);
-	fmt(rel, sizeof(rel), "%s/mdev_type", m->path);
-	fmt(tgt, sizeof(tgt), "%s/mdev_supported_types/%s", p->path, t->id);
+	pathf(rel, sizeof(rel), "%s/mdev_type", m->path);
+	pathf(tgt, sizeof(tgt), "%s/mdev_supported_types/%s", p->path, t->id);
 	mklink(rel, tgt);
-	fmt(rel, sizeof(rel), "%s/mdev_supported_types/%s/devices/%s", p->path,
+	pathf(rel, sizeof(rel), "%s/mdev_supported_types/%s/devices/%s", p->path,
 		 t->id, uuid);
 	mklink(rel, m->path);
-	fmt(rel, sizeof(rel), "%s/subsystem", m->path);
+	pathf(rel, sizeof(rel), "%s/subsystem", m->path);
 	mklink(rel, "bus/mdev");
-	fmt(rel, sizeof(rel), "bus/mdev/devices/%s", uuid);
+	pathf(rel, sizeof(rel), "bus/mdev/devices/%s", uuid);
 	mklink(rel, m->path);
-	fmt(rel, sizeof(rel), "%s/remove", m->path);
+	pathf(rel, sizeof(rel), "%s/remove", m->path);
 	put(rel, "", 0200);
-	fmt(rel, sizeof(rel), "%s/uevent", m->path);
+	pathf(rel, sizeof(rel), "%s/uevent", m->path);
 	if (p->driver)
 		putf(rel, 0644, "DRIVER=%s\nMDEV_TYPE=%s\n", p->driver, t->id);
 	else
 		putf(rel, 0644, "MDEV_TYPE=%s\n", t->id);
 	if (g >= 0) {
-		fmt(tgt, sizeof(tgt), "kernel/iommu_groups/%d", g);
-		fmt(rel, sizeof(rel), "%s/type", tgt);
+		pathf(tgt, sizeof(tgt), "kernel/iommu_groups/%d", g);
+		pathf(rel, sizeof(rel), "%s/type", tgt);
 		put(rel, "blocked\n", 0644);
-		fmt(rel, sizeof(rel), "%s/reserved_regions", tgt);
+		pathf(rel, sizeof(rel), "%s/reserved_regions", tgt);
 		put(rel, "", 0444);
-		fmt(rel, sizeof(rel), "%s/devices/%s", tgt, uuid);
+		pathf(rel, sizeof(rel), "%s/devices/%s", tgt, uuid);
 		mklink(rel, m->path);
-		fmt(rel, sizeof(rel), "%s/iommu_group", m->path);
+		pathf(rel, sizeof(rel), "%s/iommu_group", m->path);
 		mklink(rel, tgt);
 	}
 	if (p->driver) {
-		fmt(rel, sizeof(rel), "%s/driver", m->path);
-		fmt(tgt, sizeof(tgt), "bus/mdev/drivers/%s", p->driver);
+		pathf(rel, sizeof(rel), "%s/driver", m->path);
+		pathf(tgt, sizeof(tgt), "bus/mdev/drivers/%s", p->driver);
 		mklink(rel, tgt);
-		fmt(rel, sizeof(rel), "bus/mdev/drivers/%s/%s", p->driver, uuid);
+		pathf(rel, sizeof(rel), "bus/mdev/drivers/%s/%s", p->driver, uuid);
 		mklink(rel, m->path);
 		vfio_dev_add(m->path, false);
 		if (g >= 0)
@@ -1819,19 +1819,19 @@ static void mdev_remove(struct mdev *m)
 	char rel[PATH_MAX];
 
 	unwatch(m->wd);
-	fmt(rel, sizeof(rel), "%s/mdev_supported_types/%s/devices/%s", p->path,
+	pathf(rel, sizeof(rel), "%s/mdev_supported_types/%s/devices/%s", p->path,
 		 m->type->id, m->uuid);
 	rmlink(sysfd, rel);
-	fmt(rel, sizeof(rel), "bus/mdev/devices/%s", m->uuid);
+	pathf(rel, sizeof(rel), "bus/mdev/devices/%s", m->uuid);
 	rmlink(sysfd, rel);
 	if (p->driver) {
-		fmt(rel, sizeof(rel), "bus/mdev/drivers/%s/%s", p->driver, m->uuid);
+		pathf(rel, sizeof(rel), "bus/mdev/drivers/%s/%s", p->driver, m->uuid);
 		rmlink(sysfd, rel);
 	}
 	vfio_dev_scan(m->path, true);
 	rm_rf_at(sysfd, m->path);
 	if (m->group >= 0) {
-		fmt(rel, sizeof(rel), "kernel/iommu_groups/%d/devices/%s", m->group,
+		pathf(rel, sizeof(rel), "kernel/iommu_groups/%d/devices/%s", m->group,
 			 m->uuid);
 		rmlink(sysfd, rel);
 		vfio_group_node(m->group, false);
@@ -1928,7 +1928,7 @@ static void on_override(struct ev *e, struct dev *d)
 
 	delay("driver_override", d->bdf);
 	if (refused("driver_override", d->bdf, e->arg)) {
-		fmt(show, sizeof(show), "%s\n", d->override ? d->override : "(null)");
+		pathf(show, sizeof(show), "%s\n", d->override ? d->override : "(null)");
 		ev_show(e, show);
 		REFUSED(e, "control: refuse driver_override %s; still %s", d->bdf,
 			d->override ? d->override : "(null)");
@@ -1936,7 +1936,7 @@ static void on_override(struct ev *e, struct dev *d)
 	}
 	free(d->override);
 	d->override = *e->arg ? xstrdup(e->arg) : NULL;
-	fmt(show, sizeof(show), "%s\n", d->override ? d->override : "(null)");
+	pathf(show, sizeof(show), "%s\n", d->override ? d->override : "(null)");
 	ev_show(e, show);
 	OK(e, "driver_override of %s is %s", d->bdf, d->override ? d->override : "(null)");
 }
@@ -1977,7 +1977,7 @@ static void on_autoprobe(struct ev *e, struct dev *d)
 		d->autoprobe = v;
 		OK(e, "sriov_drivers_autoprobe of %s is %d", d->bdf, v);
 	}
-	fmt(show, sizeof(show), "%d\n", d->autoprobe);
+	pathf(show, sizeof(show), "%d\n", d->autoprobe);
 	ev_show(e, show);
 }
 
@@ -1989,7 +1989,7 @@ static void on_numvfs(struct ev *e, struct dev *pf)
 	int old = pf->numvfs;
 
 	delay("sriov_numvfs", pf->bdf);
-	fmt(show, sizeof(show), "%d\n", old);
+	pathf(show, sizeof(show), "%d\n", old);
 	errno = 0;
 	n = strtol(e->arg, &end, 0);
 	if (errno || end == e->arg || *end || n < 0 || n > 0xffff) {
@@ -2018,9 +2018,9 @@ static void on_numvfs(struct ev *e, struct dev *pf)
 			old, pf->bdf, n);
 		return;
 	}
-	fmt(show, sizeof(show), "%ld", n);
+	pathf(show, sizeof(show), "%ld", n);
 	if ((r = refused("sriov_numvfs", pf->bdf, show))) {
-		fmt(show, sizeof(show), "%d\n", old);
+		pathf(show, sizeof(show), "%d\n", old);
 		ev_show(e, show);
 		REFUSED(e, "control: refuse sriov_numvfs %s%s%s", r->target,
 			*r->arg ? " " : "", r->arg);
@@ -2028,13 +2028,13 @@ static void on_numvfs(struct ev *e, struct dev *pf)
 	}
 
 	if (n == 0) {
-		fmt(show, sizeof(show), "0\n");
+		pathf(show, sizeof(show), "0\n");
 		ev_show(e, show);
 		for (int i = 0; i < old; i++) {
 			char link[PATH_MAX], vb[32];
 			struct dev *vf;
 
-			fmt(link, sizeof(link), "%s/virtfn%d", pf->path, i);
+			pathf(link, sizeof(link), "%s/virtfn%d", pf->path, i);
 			if (link_base(link, vb, sizeof(vb)) == 0 && (vf = find_dev(vb)))
 				vf_remove(pf, vf);
 		}
@@ -2053,14 +2053,14 @@ static void on_numvfs(struct ev *e, struct dev *pf)
 			REFUSED(e, "VF %d of %s has no routing ID (sriov_offset/sriov_stride)", i, pf->bdf);
 			return;
 		}
-		fmt(rel, sizeof(rel), "bus/pci/devices/%s", vb);
+		pathf(rel, sizeof(rel), "bus/pci/devices/%s", vb);
 		if (find_dev(vb) || exists_at(sysfd, rel)) {
 			ev_show(e, "0\n");
 			REFUSED(e, "VF %d of %s would be %s, which exists", i, pf->bdf, vb);
 			return;
 		}
 	}
-	fmt(show, sizeof(show), "%ld\n", n);
+	pathf(show, sizeof(show), "%ld\n", n);
 	ev_show(e, show);
 	pf->numvfs = (int)n;
 	{
@@ -2117,7 +2117,7 @@ static void on_vgpu(struct ev *e, struct dev *d)
 	long id;
 
 	delay("vgpu", d->bdf);
-	fmt(show, sizeof(show), "%ld\n", d->vgpu_cur);
+	pathf(show, sizeof(show), "%ld\n", d->vgpu_cur);
 	errno = 0;
 	id = strtol(e->arg, &end, 10);
 	if (errno || end == e->arg || *end || id < 0) {
@@ -2130,13 +2130,13 @@ static void on_vgpu(struct ev *e, struct dev *d)
 		OK(e, "vGPU type of %s is already %ld", d->bdf, id);
 		return;
 	}
-	fmt(arg, sizeof(arg), "%ld", id);
+	pathf(arg, sizeof(arg), "%ld", id);
 	if (refused("vgpu", d->bdf, arg)) {
 		ev_show(e, show);
 		REFUSED(e, "control: refuse vgpu %s", d->bdf);
 		return;
 	}
-	fmt(rel, sizeof(rel), "%s/nvidia/creatable_vgpu_types", d->path);
+	pathf(rel, sizeof(rel), "%s/nvidia/creatable_vgpu_types", d->path);
 	if (id == 0) {
 		/* the vGPU goes: its VF can host the types it could before */
 		if (d->vgpu_saved) {
@@ -2165,7 +2165,7 @@ static void on_vgpu(struct ev *e, struct dev *d)
 	d->vgpu_saved = xstrdup(table);
 	put(rel, "ID    : vGPU Name\n", 0444);
 	d->vgpu_cur = id;
-	fmt(show, sizeof(show), "%ld\n", id);
+	pathf(show, sizeof(show), "%ld\n", id);
 	ev_show(e, show);
 	OK(e, "vGPU type of %s is %ld", d->bdf, id);
 }
@@ -2181,7 +2181,7 @@ static void on_create(struct ev *e, struct mtype *t)
 		REFUSED(e, "\"%s\" is not a UUID (EINVAL)", shown(e->arg, strlen(e->arg)));
 		return;
 	}
-	fmt(rel, sizeof(rel), "bus/mdev/devices/%s", uuid);
+	pathf(rel, sizeof(rel), "bus/mdev/devices/%s", uuid);
 	if (find_mdev(uuid) || exists_at(sysfd, rel)) {
 		REFUSED(e, "mdev %s exists (EEXIST)", uuid);
 		return;
@@ -2205,7 +2205,7 @@ static void on_remove(struct ev *e, struct mdev *m)
 	long v;
 
 	ev_show(e, "");
-	fmt(uuid, sizeof(uuid), "%s", m->uuid);
+	pathf(uuid, sizeof(uuid), "%s", m->uuid);
 	delay("remove", uuid);
 	v = strtol(e->arg, &end, 0);
 	if (end == e->arg || *end) {
@@ -2228,7 +2228,7 @@ static void add_driver_watch(const char *name)
 {
 	char rel[PATH_MAX];
 
-	fmt(rel, sizeof(rel), "bus/pci/drivers/%s", name);
+	pathf(rel, sizeof(rel), "bus/pci/drivers/%s", name);
 	watch(rel, IN_CLOSE_WRITE, W_DRIVER, NULL);
 }
 
@@ -2250,7 +2250,7 @@ static void ev_write(struct watch *w, const char *name)
 		fflush(logfp);
 		return;
 	}
-	fmt(rel, sizeof(rel), "%s/%s", w->dir, name);
+	pathf(rel, sizeof(rel), "%s/%s", w->dir, name);
 	if (fstatat(sysfd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
 		return;
 	e = xmalloc(sizeof(*e));
@@ -2301,7 +2301,7 @@ static void ev_write(struct watch *w, const char *name)
 		/* not emulated: a write-only file shows nothing again */
 		if (!(e->mode & 0444))
 			ev_show(e, "");
-		fmt(e->result, sizeof(e->result), "ignored: not emulated%s",
+		pathf(e->result, sizeof(e->result), "ignored: not emulated%s",
 			 e->restored ? "" : " (left as written)");
 	}
 	fprintf(logfp, "#%lu %s <- \"%s\": %s\n", seq, rel, shown(e->val, e->len), e->result);
@@ -2313,7 +2313,7 @@ static void ev_dir(struct watch *w, const char *name)
 {
 	char rel[PATH_MAX];
 
-	fmt(rel, sizeof(rel), "bus/pci/drivers/%s", name);
+	pathf(rel, sizeof(rel), "bus/pci/drivers/%s", name);
 	if (w->kind != W_DRIVERS || !is_dir(rel))
 		return;
 	add_driver_watch(name);
@@ -2351,32 +2351,32 @@ static void scan_pci(void)
 
 		if (!is_bdf(e->d_name))
 			continue;
-		fmt(link, sizeof(link), "bus/pci/devices/%s", e->d_name);
+		pathf(link, sizeof(link), "bus/pci/devices/%s", e->d_name);
 		if (link_target(link, path, sizeof(path)) < 0 || !is_dir(path))
 			continue;
 		d = xmalloc(sizeof(*d));
-		fmt(d->bdf, sizeof(d->bdf), "%s", e->d_name);
+		pathf(d->bdf, sizeof(d->bdf), "%s", e->d_name);
 		d->path = xstrdup(path);
 		d->vf_index = -1;
 		d->nvwd = -1;
 		if (cur_driver(d, buf, sizeof(buf)) == 0 && strcmp(buf, "vfio-pci") &&
 		    strcmp(buf, "pci-stub"))
 			d->native = xstrdup(buf);
-		fmt(rel, sizeof(rel), "%s/driver_override", path);
+		pathf(rel, sizeof(rel), "%s/driver_override", path);
 		if (attr(rel, buf, sizeof(buf)) == 0 && *buf && strcmp(buf, "(null)"))
 			d->override = xstrdup(buf);
-		fmt(rel, sizeof(rel), "%s/sriov_totalvfs", path);
+		pathf(rel, sizeof(rel), "%s/sriov_totalvfs", path);
 		d->totalvfs = (int)attr_long(rel, 0, 10);
 		if (d->totalvfs > 0) {
-			fmt(rel, sizeof(rel), "%s/sriov_numvfs", path);
+			pathf(rel, sizeof(rel), "%s/sriov_numvfs", path);
 			d->numvfs = (int)attr_long(rel, 0, 10);
-			fmt(rel, sizeof(rel), "%s/sriov_drivers_autoprobe", path);
+			pathf(rel, sizeof(rel), "%s/sriov_drivers_autoprobe", path);
 			d->autoprobe = (int)attr_long(rel, 1, 10);
 		}
-		fmt(rel, sizeof(rel), "%s/physfn", path);
+		pathf(rel, sizeof(rel), "%s/physfn", path);
 		if (link_base(rel, buf, sizeof(buf)) == 0 && is_bdf(buf))
-			fmt(d->pf, sizeof(d->pf), "%s", buf);
-		fmt(rel, sizeof(rel), "%s/nvidia/current_vgpu_type", path);
+			pathf(d->pf, sizeof(d->pf), "%s", buf);
+		pathf(rel, sizeof(rel), "%s/nvidia/current_vgpu_type", path);
 		if (exists_at(sysfd, rel)) {
 			d->vgpu = true;
 			d->vgpu_cur = attr_long(rel, 0, 10);
@@ -2396,19 +2396,19 @@ static void scan_pci(void)
 			struct dev *vf;
 			struct vfinfo *vi;
 
-			fmt(rel, sizeof(rel), "%s/virtfn%d", pf->path, k);
+			pathf(rel, sizeof(rel), "%s/virtfn%d", pf->path, k);
 			if (link_base(rel, vb, sizeof(vb)) < 0 || !(vf = find_dev(vb)))
 				continue;
 			vf->vf_index = k;
-			fmt(rel, sizeof(rel), "%s/vendor", vf->path);
+			pathf(rel, sizeof(rel), "%s/vendor", vf->path);
 			attr(rel, v, sizeof(v));
-			fmt(rel, sizeof(rel), "%s/device", vf->path);
+			pathf(rel, sizeof(rel), "%s/device", vf->path);
 			vi = vfinfo_get((unsigned int)strtoul(v, NULL, 16),
 					(unsigned int)attr_long(rel, 0, 16), true);
 			if (!*vi->svid) {
-				fmt(rel, sizeof(rel), "%s/subsystem_vendor", vf->path);
+				pathf(rel, sizeof(rel), "%s/subsystem_vendor", vf->path);
 				attr(rel, vi->svid, sizeof(vi->svid));
-				fmt(rel, sizeof(rel), "%s/subsystem_device", vf->path);
+				pathf(rel, sizeof(rel), "%s/subsystem_device", vf->path);
 				attr(rel, vi->sdid, sizeof(vi->sdid));
 			}
 			if (!vi->driver && cur_driver(vf, drv, sizeof(drv)) == 0 &&
@@ -2417,7 +2417,7 @@ static void scan_pci(void)
 			if (vf->vgpu) {
 				char table[4096];
 
-				fmt(rel, sizeof(rel), "%s/nvidia/creatable_vgpu_types",
+				pathf(rel, sizeof(rel), "%s/nvidia/creatable_vgpu_types",
 					 vf->path);
 				if (read_at(sysfd, rel, table, sizeof(table)) > 0 &&
 				    strchr(table, '\n') && strchr(table, '\n')[1]) {
@@ -2442,9 +2442,9 @@ static void scan_pci(void)
 			char v[16];
 			struct vfinfo *vi;
 
-			fmt(rel, sizeof(rel), "%s/vendor", d->path);
+			pathf(rel, sizeof(rel), "%s/vendor", d->path);
 			attr(rel, v, sizeof(v));
-			fmt(rel, sizeof(rel), "%s/device", d->path);
+			pathf(rel, sizeof(rel), "%s/device", d->path);
 			vi = vfinfo_get((unsigned int)strtoul(v, NULL, 16),
 					(unsigned int)attr_long(rel, 0, 16), false);
 			if (vi && vi->vgpu_table)
@@ -2452,7 +2452,7 @@ static void scan_pci(void)
 		}
 		d->wd = watch(d->path, IN_CLOSE_WRITE, W_DEV, d);
 		if (d->vgpu) {
-			fmt(rel, sizeof(rel), "%s/nvidia", d->path);
+			pathf(rel, sizeof(rel), "%s/nvidia", d->path);
 			d->nvwd = watch(rel, IN_CLOSE_WRITE, W_NVIDIA, d);
 		}
 	}
@@ -2468,7 +2468,7 @@ static void scan_drivers(void)
 	while ((e = readdir(dir))) {
 		char rel[PATH_MAX];
 
-		fmt(rel, sizeof(rel), "bus/pci/drivers/%s", e->d_name);
+		pathf(rel, sizeof(rel), "bus/pci/drivers/%s", e->d_name);
 		if (e->d_name[0] != '.' && is_dir(rel))
 			add_driver_watch(e->d_name);
 	}
@@ -2499,7 +2499,7 @@ static void scan_mdev(void)
 
 		if (e->d_name[0] == '.')
 			continue;
-		fmt(link, sizeof(link), "class/mdev_bus/%s", e->d_name);
+		pathf(link, sizeof(link), "class/mdev_bus/%s", e->d_name);
 		if (link_target(link, path, sizeof(path)) < 0)
 			continue;
 		p = xmalloc(sizeof(*p));
@@ -2507,7 +2507,7 @@ static void scan_mdev(void)
 		p->path = xstrdup(path);
 		GROW(parents, nparents);
 		parents[nparents++] = p;
-		fmt(rel, sizeof(rel), "%s/mdev_supported_types", path);
+		pathf(rel, sizeof(rel), "%s/mdev_supported_types", path);
 		tdir = opendir_sys(rel);
 		while (tdir && (te = readdir(tdir))) {
 			char td[PATH_MAX], desc[1024];
@@ -2518,20 +2518,20 @@ static void scan_mdev(void)
 
 			if (te->d_name[0] == '.')
 				continue;
-			fmt(td, sizeof(td), "%s/mdev_supported_types/%s", path, te->d_name);
+			pathf(td, sizeof(td), "%s/mdev_supported_types/%s", path, te->d_name);
 			t = xmalloc(sizeof(*t));
 			t->parent = p;
 			t->id = xstrdup(te->d_name);
-			fmt(rel, sizeof(rel), "%s/available_instances", td);
+			pathf(rel, sizeof(rel), "%s/available_instances", td);
 			t->avail = attr_long(rel, 0, 10);
-			fmt(rel, sizeof(rel), "%s/description", td);
+			pathf(rel, sizeof(rel), "%s/description", td);
 			mx = attr(rel, desc, sizeof(desc)) == 0 ? max_instance(desc) : -1;
 			if (mx >= 0)
 				p->homogeneous = true;
 			t->max = mx;
 			GROW(mtypes, nmtypes);
 			mtypes[nmtypes++] = t;
-			fmt(rel, sizeof(rel), "%s/devices", td);
+			pathf(rel, sizeof(rel), "%s/devices", td);
 			idir = opendir_sys(rel);
 			while (idir && (ie = readdir(idir))) {
 				char ip[PATH_MAX], drv[64];
@@ -2539,15 +2539,15 @@ static void scan_mdev(void)
 
 				if (ie->d_name[0] == '.')
 					continue;
-				fmt(link, sizeof(link), "%s/devices/%s", td, ie->d_name);
+				pathf(link, sizeof(link), "%s/devices/%s", td, ie->d_name);
 				if (link_target(link, ip, sizeof(ip)) < 0)
 					continue;
 				m = xmalloc(sizeof(*m));
-				fmt(m->uuid, sizeof(m->uuid), "%s", ie->d_name);
+				pathf(m->uuid, sizeof(m->uuid), "%s", ie->d_name);
 				m->type = t;
 				m->path = xstrdup(ip);
 				m->group = dev_group(ip);
-				fmt(rel, sizeof(rel), "%s/driver", ip);
+				pathf(rel, sizeof(rel), "%s/driver", ip);
 				if (!p->driver && link_base(rel, drv, sizeof(drv)) == 0)
 					p->driver = xstrdup(drv);
 				vfio_dev_scan(ip, false);
@@ -2581,7 +2581,7 @@ static void scan_mdev(void)
 		while (dd && (de = readdir(dd)))
 			if (de->d_name[0] != '.') {
 				n++;
-				fmt(only, sizeof(only), "%s", de->d_name);
+				pathf(only, sizeof(only), "%s", de->d_name);
 			}
 		if (dd)
 			closedir(dd);
@@ -2760,13 +2760,13 @@ int main(int argc, char **argv)
 	if (pidfile) {
 		char pid[32];
 
-		fmt(pid, sizeof(pid), "%ld\n", (long)getpid());
+		pathf(pid, sizeof(pid), "%ld\n", (long)getpid());
 		write_file(pidfile, pid);
 	}
 	if (ready_file) {
 		char pid[32];
 
-		fmt(pid, sizeof(pid), "%ld\n", (long)getpid());
+		pathf(pid, sizeof(pid), "%ld\n", (long)getpid());
 		write_file(ready_file, pid);
 	}
 	if (ready_fd >= 0) {
