@@ -117,6 +117,8 @@ XFAIL = {
     "bug-umask-lock-and-dirs":
         "under umask 077, .lock is created 0600 and new dirs 0700 (the group "
         "files 0644)",
+    "bug-sriov-nic-takes-gpu":
+        "a sriov-nic group takes any SR-IOV PF, the NVIDIA L4 GPU included",
     "bug-symlink-state-file":
         "a symlinked group file exits 1 (not 5), and writers word the error "
         "differently from readers",
