@@ -559,7 +559,7 @@ def evaluate(name, resdir, guest_status, checks=CHECKS):
         if has_guest and not os.path.isdir(gdir):
             lines.append((False, name, "no guest output for the host-side comparison"))
         else:
-            env = dict(os.environ, PYTHONPATH=HERE)
+            env = dict(os.environ, PYTHONPATH=HERE, PYTHONDONTWRITEBYTECODE="1")
             r = subprocess.run([sys.executable, host, gdir or ""], text=True,
                                capture_output=True, env=env)
             res, other = parse_tap(r.stdout, name)
