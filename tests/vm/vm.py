@@ -68,6 +68,10 @@ class Fail(Exception):
     """The harness itself failed."""
 
 
+class DownloadFailed(Fail):
+    """apt-get download failed: stale package lists, or no archive."""
+
+
 def log(msg):
     print(f"vm: {msg}", file=sys.stderr, flush=True)
 
@@ -204,7 +208,10 @@ class Kernel:
         pkgs = [f"linux-image-{self.abi}", f"linux-headers-{self.abi}",
                 f"linux-headers-{common}", kbuild, source]
         log(f"downloading kernel {self.abi} {self.version}: {' '.join(pkgs)}")
-        sh(["apt-get", "download", "-q"] + [f"{p}={self.version}" for p in pkgs], cwd=debs)
+        try:
+            sh(["apt-get", "download", "-q"] + [f"{p}={self.version}" for p in pkgs], cwd=debs)
+        except Fail as e:
+            raise DownloadFailed(str(e)) from None
         for p in pkgs[:-1]:
             deb = self.deb(debs, p)
             sh(["dpkg-deb", "-x", deb, self.root])
@@ -629,7 +636,18 @@ def prepared_kernel(args):
     with CacheLock(cache):
         k = Kernel(cache)
         k.resolve()
-        k.prepare()
+        try:
+            k.prepare()
+        except DownloadFailed:
+            # After a kernel update the old lists name files the archive
+            # no longer has: refresh them once and resolve again.
+            if os.geteuid() != 0:
+                raise
+            log("apt-get download failed: apt-get update and retry")
+            subprocess.run(["apt-get", "update", "-q"], stdout=subprocess.DEVNULL)
+            k = Kernel(cache)
+            k.resolve()
+            k.prepare()
     return k
 
 
