@@ -4,12 +4,11 @@
 
     run.py --fakekernel BIN --gen GEN-SYSFS --work DIR [TEST...]
 
-Generates a workstation tree (and a scale tree for the timing test) with
-tests/fixtures/gen-sysfs, then, for each test, copies it, starts the daemon
-on the copy, writes attributes with plain open()/write() as a tool would
-(O_TRUNC, one write, close) and checks the tree the daemon leaves: every
-reaction, every refusal, the control file's injected failures, start-up and
-shutdown. Each write waits for the daemon's log line about it, so nothing
+Generates a workstation tree with tests/fixtures/gen-sysfs for each test,
+starts the daemon on it, writes attributes with plain open()/write() as a
+tool would (O_TRUNC, one write, close) and checks the tree the daemon
+leaves: every reaction, every refusal, the control file's injected
+failures, start-up and shutdown. Each write waits for the daemon's log line about it, so nothing
 sleeps on a guess. Without TEST every test runs; --list names them.
 """
 
@@ -119,7 +118,9 @@ def snapshot():
                     out[rel] = ("dir",)
                 else:
                     st = os.stat(p)
-                    out[rel] = ("file", st.st_mode & 0o7777, readb(p))
+                    # a write-only file is unreadable when not root: its size
+                    data = readb(p) if os.access(p, os.R_OK) else st.st_size
+                    out[rel] = ("file", st.st_mode & 0o7777, data)
     return out
 
 
@@ -865,17 +866,21 @@ def main():
 
 def run(todo, work, scratch):
     global ROOT, FK
-    for tree in sorted({t[2] for t in todo}):
-        subprocess.run([sys.executable, OPTS.gen, "-q"] + TREES[tree] +
-                       [os.path.join(scratch, "base-" + tree)], check=True)
-        if tree == WS:
-            ROOT = os.path.join(scratch, "base-" + tree)
-            BASE[WS] = snapshot()
+    # gen-sysfs is deterministic: a fresh tree per test is the pristine
+    # one (and costs no more than a copy, which an unprivileged user could
+    # not make of the write-only files anyway)
+    def generate(tree, path):
+        subprocess.run([sys.executable, OPTS.gen, "-q"] + TREES[tree] + [path], check=True)
+
+    ROOT = os.path.join(scratch, "base-" + WS)
+    generate(WS, ROOT)
+    BASE[WS] = snapshot()
+    shutil.rmtree(ROOT)
 
     failed = []
     for name, fn, tree, kw in todo:
         ROOT = os.path.join(scratch, name)
-        subprocess.run(["cp", "-a", os.path.join(scratch, "base-" + tree), ROOT], check=True)
+        generate(tree, ROOT)
         if name in PREPARE:
             PREPARE[name]()
         t0 = time.monotonic()
