@@ -345,7 +345,9 @@ def unbind_and_bind():
 def drivers_probe():
     probe = S("bus/pci/drivers_probe")
     vf = "0000:04:02.1"
-    FK.write(S("bus/pci/drivers/iavf/unbind"), vf, "ok")
+    # through the function's driver link, as "echo BDF > BDF/driver/unbind"
+    FK.write(dev(vf, "driver/unbind"), vf, "ok")
+    eq(driver(vf), None, "unbound through BDF/driver/unbind")
     FK.write(probe, vf, "ok")
     eq(driver(vf), "iavf", "probe without override: the native driver")
     line = FK.write(probe, vf, "ok")
@@ -664,7 +666,8 @@ def mdev():
               dev(T4, "mdev_supported_types/nvidia-232/devices/" + UUID1)):
         check(not exists(p), "%s after remove" % p)
     eq(avail("nvidia-232"), 1, "available after remove")
-    for u in [T4_MDEV] + more[:2]:
+    FK.write(S("bus/mdev/devices/%s/remove" % T4_MDEV), "1\n", "ok")
+    for u in more[:2]:
         FK.write(S(real(T4) + "/" + u + "/remove"), "1\n", "ok")
     # no instance left: every type offers its max_instance again
     for t in types:
