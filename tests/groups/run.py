@@ -42,10 +42,12 @@ stderr lines after "2| ", "[exit N]", and, after a command that writes
 (group create/set/unset/delete/make-resource, rule add/remove) or any
 command that changed the conf dir, every entry under the conf dir with
 its mode, whether it is new, changed, rewritten with the same content,
-unchanged or removed, and the content of the new and changed files; or
-"files: unchanged" when nothing at all changed (same names, modes,
-content, inodes and mtimes: nothing was rewritten). The conf dir path, the fixture
-root and the host name read @CONF@, @ROOT@ and @HOSTNAME@ there.
+unchanged or removed, and the content of the new and changed files
+after "  | "; or "files: unchanged" when nothing at all changed (same
+names, modes, content, inodes and mtimes: nothing was rewritten). A line
+that ends in blanks gets a "$" after them, so that no editor can drop
+them unseen. The conf dir path, the fixture root and the host name read
+@CONF@, @ROOT@ and @HOSTNAME@ there.
 """
 import argparse
 import difflib
@@ -139,8 +141,9 @@ class ScenarioError(Exception):
 
 
 def parse_scenario(path):
-    """[(kind, payload, lineno)]: ("comment", text), ("fixture", name),
-    ("cmd", text), ("write", (relpath, [lines]))."""
+    """(fixture, [(kind, payload, lineno)]): kinds "comment", "fixture",
+    "cmd", "write" ((relpath, [lines])), "symlink" ((relpath, target)),
+    "remove" (relpath) and "umask" (mask)."""
     steps = []
     fixture = None
     with open(path) as f:
@@ -254,8 +257,13 @@ def render_files(before, after):
             body.pop()
         else:
             body.append("\\ no newline at end of file")
-        out += [("  | " + b).rstrip() if b else "  |" for b in body]
+        out += [mark_blanks("  | " + b) if b else "  |" for b in body]
     return out
+
+
+def mark_blanks(line):
+    """A "$" after trailing blanks, so that they are seen and kept."""
+    return line + "$" if line != line.rstrip() else line
 
 
 def same_state(a, b):
@@ -371,7 +379,7 @@ class Runner:
             body.pop()
         else:
             body.append("\\ no newline at end")
-        return [(prefix + b) if b else prefix.rstrip() for b in body]
+        return [mark_blanks(prefix + b) if b else prefix.rstrip() for b in body]
 
     def symlink(self, rel, target):
         path = os.path.join(self.conf, rel)
