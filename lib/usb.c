@@ -44,6 +44,7 @@ struct pt_usb_dev {
 	uint16_t vendor_id, product_id;
 	char *vendor_name, *product_name;
 	char *manufacturer, *product, *serial;
+	char *display_name;		/* built on first use */
 	double speed;
 	char usb_version[8];		/* "2.00" */
 	uint8_t class;
@@ -62,6 +63,7 @@ static void free_dev(struct pt_usb_dev *d)
 	free(d->manufacturer);
 	free(d->product);
 	free(d->serial);
+	free(d->display_name);
 	free(d);
 }
 
@@ -181,8 +183,13 @@ static int fill_sysfs(struct pt_usb_dev *d, libusb_device *ldev)
 
 		if (intf->num_altsetting < 1)
 			continue;
-		snprintf(rel, sizeof(rel), "%s:%ld.%u", d->name, cfg,
-			 intf->altsetting[0].bInterfaceNumber);
+		/* a root hub "usb1" names its interfaces "1-0:1.0" */
+		if (d->n_ports == 0)
+			snprintf(rel, sizeof(rel), "%d-0:%ld.%u", d->busnum, cfg,
+				 intf->altsetting[0].bInterfaceNumber);
+		else
+			snprintf(rel, sizeof(rel), "%s:%ld.%u", d->name, cfg,
+				 intf->altsetting[0].bInterfaceNumber);
 		ifd = pt__sysfs_openat_dir(bfd, rel);
 		if (ifd < 0)
 			continue;
@@ -405,4 +412,21 @@ PT_EXPORT const char *pt_usb_dev_get_interface_driver(struct pt_usb_dev *d, int 
 PT_EXPORT struct pt_pci_dev *pt_usb_dev_get_controller(struct pt_usb_dev *d)
 {
 	return d->controller[0] ? pt_pci_dev_find(d->ctx, d->controller) : NULL;
+}
+
+PT_EXPORT const char *pt_usb_dev_get_display_name(struct pt_usb_dev *dev)
+{
+	const char *mf = dev->manufacturer ? dev->manufacturer : dev->vendor_name;
+	const char *pr = dev->product ? dev->product : dev->product_name;
+
+	if (dev->display_name)
+		return dev->display_name;
+	if (!mf && !pr)
+		return NULL;
+	if (asprintf(&dev->display_name, "%s%s%s", mf ? mf : "", mf && pr ? " " : "",
+		     pr ? pr : "") < 0) {
+		dev->display_name = NULL;
+		return pr ? pr : mf;
+	}
+	return dev->display_name;
 }

@@ -217,7 +217,9 @@ class Dev:
                 A("version", "%2x.%02x\n" % (self.bcd_usb >> 8, self.bcd_usb & 0xff))]
         paras = ["\n".join(out)]
         for num, (cls, sub, proto, n_ep, driver) in enumerate(self.intfs):
-            iname = "%s:1.%d" % (self.name, num)
+            # a root hub "usb1" names its interfaces "1-0:1.0", as the kernel does
+            iname = "%s:1.%d" % ("%d-0" % self.busnum if self.name.startswith("usb")
+                                 else self.name, num)
             ipath = self.path + "/" + iname
             alias = "usb:v%04Xp%04Xd%04Xdc%02Xdsc%02Xdp%02Xic%02Xisc%02Xip%02Xin%02X" % (
                 self.vid, self.pid, self.bcd_dev, self.cls, self.sub, self.proto,
