@@ -93,7 +93,7 @@ static int do_create(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 		       a->type);
 		return PT_EXIT_USAGE;
 	}
-	txn = pt_txn_start(CMD, ctx, &status);
+	txn = pt_txn_start(CMD, ctx, &a->o, &status);
 	if (!txn)
 		return status;
 	r = pt_txn_group_create(txn, argv[0], type);
@@ -122,7 +122,7 @@ static int do_set(struct args *a, int argc, char **argv, struct pt_ctx *ctx, boo
 
 	if ((r = need_args(argc, 2, unset ? "unset needs NAME KEY..." : "set needs NAME KEY=VALUE...")))
 		return r;
-	txn = pt_txn_start(CMD, ctx, &status);
+	txn = pt_txn_start(CMD, ctx, &a->o, &status);
 	if (!txn)
 		return status;
 	for (int i = 1; r == 0 && i < argc; i++) {
@@ -152,7 +152,7 @@ static int do_delete(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 
 	if ((r = need_args(argc, 1, "delete needs a group NAME")))
 		return r;
-	txn = pt_txn_start(CMD, ctx, &status);
+	txn = pt_txn_start(CMD, ctx, &a->o, &status);
 	if (!txn)
 		return status;
 	r = pt_txn_group_delete(txn, argv[0]);
@@ -169,7 +169,7 @@ static int do_make_resource(struct args *a, int argc, char **argv, struct pt_ctx
 
 	if ((r = need_args(argc, 2, "make-resource needs GROUP DEVICE...")))
 		return r;
-	txn = pt_txn_start(CMD, ctx, &status);
+	txn = pt_txn_start(CMD, ctx, &a->o, &status);
 	if (!txn)
 		return status;
 	for (int i = 1; i < argc; i++) {
@@ -291,8 +291,9 @@ static struct json_object *json_member(struct pt_ctx *ctx, struct pt_member *m)
 		json_object_object_add(o, "viable", ig ? json_object_new_boolean(
 			pt_iommu_group_is_viable(ig)) : NULL);
 	} else {
-		json_object_object_add(o, "name", json_object_new_string(
-			pt_usb_dev_get_product(u) ? pt_usb_dev_get_product(u) : ""));
+		const char *name = pt_usb_dev_get_display_name(u);
+
+		json_object_object_add(o, "name", name ? json_object_new_string(name) : NULL);
 		json_object_object_add(o, "driver", NULL);
 		json_object_object_add(o, "iommu_group", NULL);
 		json_object_object_add(o, "viable", NULL);
@@ -412,8 +413,8 @@ out:
 	return PT_EXIT_OK;
 }
 
-/* Loud notes on stderr for critical members and conflicts of one group. */
-static void warn_group(struct pt_ctx *ctx, struct pt_group *g)
+/* Loud notes on stderr for critical members (and conflicts) of one group. */
+static void warn_group(struct pt_ctx *ctx, struct pt_group *g, bool conflicts)
 {
 	struct pt_conflict *c;
 
@@ -430,7 +431,7 @@ static void warn_group(struct pt_ctx *ctx, struct pt_group *g)
 	pt_conflict_foreach(ctx, c) {
 		struct pt_group *x = pt_conflict_get_group(c, 0), *y = pt_conflict_get_group(c, 1);
 
-		if (x == g || y == g)
+		if (conflicts && (!g || x == g || y == g))
 			pt_err(CMD, "WARNING: %s is claimed by groups '%s' and '%s'; a device "
 			       "belongs to one group only: narrow the rules of one of them",
 			       pt_conflict_get_device(c), pt_group_get_name(x), pt_group_get_name(y));
@@ -471,11 +472,16 @@ static int do_show(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 		pt_json_print(o);
 		json_object_put(o);
 	} else {
-		printf("group:    %s\ntype:     %s\nfile:     %s/%s\n", pt_group_get_name(g),
-		       pt_group_type_name(pt_group_get_type(g)), pt_get_conf_dir(ctx),
-		       pt_group_get_file(g));
+		int w = 9;	/* "group:", "file:" and every setting in one column */
+
+		for (int j = 0; j < pt_group_get_num_settings(g); j++)
+			if ((int)strlen(pt_group_get_setting_key(g, j)) + 1 > w)
+				w = (int)strlen(pt_group_get_setting_key(g, j)) + 1;
+		printf("%-*s %s\n%-*s %s\n%-*s %s/%s\n", w, "group:", pt_group_get_name(g),
+		       w, "type:", pt_group_type_name(pt_group_get_type(g)), w, "file:",
+		       pt_get_conf_dir(ctx), pt_group_get_file(g));
 		for (int i = 0; i < pt_group_get_num_settings(g); i++)
-			printf("%-9s %s\n", pt_group_get_setting_key(g, i),
+			printf("%-*s %s\n", w, pt_group_get_setting_key(g, i),
 			       pt_group_get_setting_value(g, i));
 		printf("\nrules:\n");
 		t = pt_table_new(3, rhdr);
@@ -508,7 +514,7 @@ static int do_show(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 			pt_table_add(t, (const char *const[]){ member_name(m, buf, sizeof(buf)),
 				     d ? pt_pci_dev_get_driver(d) : NULL, grp, viability(ctx, d),
 				     pt_rule_get_name(pt_member_get_rule(m)), vfs,
-				     d ? pt_pci_dev_get_display_name(d) : pt_usb_dev_get_product(u),
+				     d ? pt_pci_dev_get_display_name(d) : pt_usb_dev_get_display_name(u),
 				     notes });
 		}
 		if (pt_table_rows(t))
@@ -518,7 +524,7 @@ static int do_show(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 		pt_table_free(t);
 	}
 	if (!a->o.quiet)
-		warn_group(ctx, g);
+		warn_group(ctx, g, true);
 	return PT_EXIT_OK;
 }
 
@@ -564,7 +570,25 @@ static int do_check(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 				printf("  %d host-critical member%s", ncrit, ncrit > 1 ? "s" : "");
 			putchar('\n');
 			if (!a->o.quiet)
-				warn_group(ctx, g);
+				warn_group(ctx, g, false);
+		}
+	}
+	/* each conflict once, not once per group it involves */
+	if (!arr && !a->o.quiet && problems) {
+		struct pt_conflict *c;
+
+		pt_conflict_foreach(ctx, c) {
+			struct pt_group *x = pt_conflict_get_group(c, 0), *y = pt_conflict_get_group(c, 1);
+			bool named = argc == 0;
+
+			for (int i = 0; i < argc; i++)
+				named |= !strcmp(argv[i], pt_group_get_name(x)) ||
+					 !strcmp(argv[i], pt_group_get_name(y));
+			if (named)
+				pt_err(CMD, "WARNING: %s is claimed by groups '%s' and '%s'; a "
+				       "device belongs to one group only: narrow the rules of one "
+				       "of them", pt_conflict_get_device(c), pt_group_get_name(x),
+				       pt_group_get_name(y));
 		}
 	}
 	if (arr) {

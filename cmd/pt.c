@@ -221,7 +221,14 @@ static int run(const struct pt_cmd *c, int argc, char **argv)
 		pt_unref(ctx);
 		return PT_EXIT_USAGE;
 	}
-	r = c->fn(argc, argv, ctx);
+	/* getopt's own messages name argv[0]: make it "pt-scan", not "scan" */
+	{
+		char prog[64];
+
+		snprintf(prog, sizeof(prog), "pt-%s", c->name);
+		argv[0] = prog;
+		r = c->fn(argc, argv, ctx);
+	}
 	pt_unref(ctx);
 	return r;
 }

@@ -101,7 +101,8 @@ int pt_conf_fail(struct pt_ctx *ctx, int r);
 /* Report a failed transaction step; returns the exit status. */
 int pt_txn_fail(const char *cmd, struct pt_txn *txn, int r);
 /* Begin a transaction, reporting failures; NULL with *status set on error. */
-struct pt_txn *pt_txn_start(const char *cmd, struct pt_ctx *ctx, int *status);
+struct pt_txn *pt_txn_start(const char *cmd, struct pt_ctx *ctx,
+			    const struct pt_opts *o, int *status);
 /* Commit, or print the diff for --dry-run; returns the exit status. */
 int pt_txn_finish(const char *cmd, struct pt_txn *txn, const struct pt_opts *o);
 

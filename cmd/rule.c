@@ -97,20 +97,45 @@ static int list_fields(struct pt_ctx *ctx, const char *what)
 	return PT_EXIT_OK;
 }
 
+/*
+ * MATCH as typed: one argument is the expression as it stands; several
+ * are words the shell split, and a word with blanks but no quote marks
+ * was a quoted value there (name contains "RTX 4090"), so it is quoted
+ * again. A word with quote marks is taken as written: the grammar's own
+ * quoting ('"A100"'), or single quotes, which the grammar does not know
+ * and the parser reports.
+ */
 static char *join(int argc, char **argv)
 {
-	size_t len = 1;
-	char *s;
+	char *s = NULL;
+	size_t len = 0;
+	FILE *f;
 
-	for (int i = 0; i < argc; i++)
-		len += strlen(argv[i]) + 1;
-	s = calloc(1, len);
-	if (!s)
+	if (argc == 1)
+		return strdup(argv[0]);
+	f = open_memstream(&s, &len);
+	if (!f)
 		return NULL;
 	for (int i = 0; i < argc; i++) {
+		const char *w = argv[i];
+
 		if (i)
-			strcat(s, " ");
-		strcat(s, argv[i]);
+			fputc(' ', f);
+		if ((*w && !strpbrk(w, " \t")) || strpbrk(w, "\"'")) {
+			fputs(w, f);
+			continue;
+		}
+		fputc('"', f);
+		for (; *w; w++) {
+			if (*w == '\\')
+				fputc('\\', f);
+			fputc(*w, f);
+		}
+		fputc('"', f);
+	}
+	if (fclose(f) != 0) {
+		free(s);
+		return NULL;
 	}
 	return s;
 }
@@ -129,25 +154,24 @@ static int do_add(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 	match = join(argc - 2, argv + 2);
 	if (!match)
 		return PT_EXIT_FAILURE;
-	txn = pt_txn_start(CMD, ctx, &status);
+	txn = pt_txn_start(CMD, ctx, &a->o, &status);
 	if (!txn) {
 		free(match);
 		return status;
 	}
 	r = pt_txn_rule_add(txn, argv[0], argv[1], match, a->node);
 	status = r < 0 ? pt_txn_fail(CMD, txn, r) : pt_txn_finish(CMD, txn, &a->o);
+	pt_txn_free(txn);
 	if (!status && !a->o.quiet) {
-		struct pt_group *g = pt_group_find(ctx, argv[0]);
-		struct pt_rule *rule = g ? pt_rule_find(g, argv[1]) : NULL;
-		const char *vol = rule ? pt_rule_get_volatile_field(rule) : NULL;
+		struct pt_group *g = pt_conf_load(ctx) == 0 ? pt_group_find(ctx, argv[0]) : NULL;
+		const char *vol = NULL;
 
-		/* a dry run's rule is not on disk; the volatile check is the parser's */
-		if (vol)
+		/* from the expression, so a dry run warns too */
+		if (g && pt_rule_check(pt_group_get_type(g), match, NULL, &vol) == 0 && vol)
 			pt_err(CMD, "warning: rule '%s' depends on %s, which changes when the "
 			       "device is re-plugged or the host reboots; prefer serial or "
 			       "port_path", argv[1], vol);
 	}
-	pt_txn_free(txn);
 	free(match);
 	return status;
 }
@@ -161,7 +185,7 @@ static int do_remove(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 		pt_err(CMD, "remove needs GROUP RULE");
 		return PT_EXIT_USAGE;
 	}
-	txn = pt_txn_start(CMD, ctx, &status);
+	txn = pt_txn_start(CMD, ctx, &a->o, &status);
 	if (!txn)
 		return status;
 	r = pt_txn_rule_remove(txn, argv[0], argv[1]);
@@ -299,6 +323,7 @@ static int do_show(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 struct cand {
 	struct pt_pci_dev *pci;
 	struct pt_usb_dev *usb;
+	const char *never;	/* why no group of this type holds it, or NULL */
 };
 
 static const char *cand_name(struct cand *c)
@@ -324,6 +349,13 @@ static int test_one(struct args *a, struct pt_group *g, struct pt_rule *only,
 		if (only && r != only)
 			continue;
 		m = pt_rule_test(r, c->pci, c->usb, &why);
+		if (m == 1 && c->never) {
+			free(why);
+			if (asprintf(&why, "the clauses match, but a %s group never holds %s",
+				     pt_group_type_name(pt_group_get_type(g)), c->never) < 0)
+				why = NULL;
+			m = 0;
+		}
 		if (m == 1 && !pt_rule_applies_here(r)) {
 			free(why);
 			if (asprintf(&why, "rule applies on nodes '%s' only", pt_rule_get_node(r)) < 0)
@@ -398,33 +430,40 @@ static int do_test(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 		pt_usb_dev_foreach(ctx, u) {
 			struct cand c = { .usb = u };
 
-			if (pt_usb_dev_is_hub(u) ||
-			    (a->explain && strcmp(a->explain, pt_usb_dev_get_name(u))))
+			if (a->explain ? strcmp(a->explain, pt_usb_dev_get_name(u)) :
+			    pt_usb_dev_is_hub(u))
 				continue;
+			if (pt_usb_dev_is_hub(u))
+				c.never = "a hub (pass through the devices behind it)";
 			seen++;
 			hits += test_one(a, g, only, &c, t, arr, a->explain != NULL);
 		}
 	} else {
 		struct pt_pci_dev *d;
+		unsigned int dom, bus, dev, fn;
+		int end = 0;
 
-		if (a->explain) {
-			d = pt_pci_dev_find(ctx, a->explain);
-			if (!d) {
-				pt_err(CMD, "--explain %s: no such PCI function; give the full "
+		if (a->explain && !pt_pci_dev_find(ctx, a->explain)) {
+			if (sscanf(a->explain, "%4x:%2x:%2x.%1x%n", &dom, &bus, &dev, &fn, &end) == 4 &&
+			    end == 12 && !a->explain[end])
+				pt_err(CMD, "--explain %s: no PCI function %s on this host; see "
+				       "'pt scan'", a->explain, a->explain);
+			else
+				pt_err(CMD, "--explain %s: not a PCI slot; give the full "
 				       "DDDD:BB:DD.F as 'pt scan' lists it", a->explain);
-				json_object_put(arr);
-				return PT_EXIT_NOTFOUND;
-			}
-			if (!pt_group_type_fits_pci_dev(pt_group_get_type(g), d) && !a->o.quiet)
-				pt_err(CMD, "note: %s can never be a member of a %s group",
-				       a->explain, pt_group_type_name(pt_group_get_type(g)));
+			json_object_put(arr);
+			return PT_EXIT_NOTFOUND;
 		}
 		pt_pci_dev_foreach(ctx, d) {
 			struct cand c = { .pci = d };
+			bool fits = pt_group_type_fits_pci_dev(pt_group_get_type(g), d);
 
-			if (a->explain ? strcmp(a->explain, pt_pci_dev_get_bdf(d)) :
-			    !pt_group_type_fits_pci_dev(pt_group_get_type(g), d))
+			if (a->explain ? strcmp(a->explain, pt_pci_dev_get_bdf(d)) : !fits)
 				continue;
+			if (!fits)
+				c.never = pt_pci_dev_is_bridge(d) ? "a bridge" :
+					  pt_pci_dev_is_vf(d) ? "a VF (its PF is the member)" :
+					  "this kind of device";
 			seen++;
 			hits += test_one(a, g, only, &c, t, arr, a->explain != NULL);
 		}

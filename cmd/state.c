@@ -12,9 +12,10 @@ int pt_conf_fail(struct pt_ctx *ctx, int r)
 	const char *e = pt_conf_get_error(ctx);
 
 	fprintf(stderr, "passthru: %s\n", e ? e : strerror(-r));
-	if (r == -EACCES || r == -EPERM)
+	if (r == -EACCES || r == -EPERM || r == -EROFS)
 		return PT_EXIT_PERM;
-	return r == -EINVAL ? PT_EXIT_CONFIG : PT_EXIT_FAILURE;
+	/* a bad file, a symlinked one, one too large: the state is invalid */
+	return r == -ENOMEM || r == -EIO ? PT_EXIT_FAILURE : PT_EXIT_CONFIG;
 }
 
 int pt_txn_fail(const char *cmd, struct pt_txn *txn, int r)
@@ -25,20 +26,20 @@ int pt_txn_fail(const char *cmd, struct pt_txn *txn, int r)
 	return pt_exit_from_errno(r);
 }
 
-struct pt_txn *pt_txn_start(const char *cmd, struct pt_ctx *ctx, int *status)
+struct pt_txn *pt_txn_start(const char *cmd, struct pt_ctx *ctx,
+			    const struct pt_opts *o, int *status)
 {
 	struct pt_txn *txn;
-	int r = pt_txn_begin(ctx, &txn);
+	int r = pt_txn_begin(ctx, o->dry_run ? PT_TXN_DRY_RUN : 0, &txn);
 
 	if (r == 0)
 		return txn;
-	if (pt_conf_get_error(ctx) && r == -EINVAL) {
+	/* readers and writers word a broken state dir the same way */
+	if (pt_conf_get_error(ctx)) {
 		*status = pt_conf_fail(ctx, r);
 		return NULL;
 	}
-	if (pt_conf_get_error(ctx))	/* names the path and the fix already */
-		pt_err(cmd, "%s", pt_conf_get_error(ctx));
-	else if (r == -EACCES || r == -EPERM || r == -EROFS)
+	if (r == -EACCES || r == -EPERM || r == -EROFS)
 		pt_err(cmd, "%s: %s; run as root or point -O conf.dir= at a writable "
 		       "directory", pt_get_conf_dir(ctx), strerror(-r));
 	else
@@ -54,7 +55,13 @@ int pt_txn_finish(const char *cmd, struct pt_txn *txn, const struct pt_opts *o)
 	int r;
 
 	if (o->dry_run) {
-		char *diff = pt_txn_get_diff(txn);
+		char *diff;
+
+		/* refuse what the real run would refuse */
+		r = pt_txn_check(txn);
+		if (r < 0)
+			return pt_txn_fail(cmd, txn, r);
+		diff = pt_txn_get_diff(txn);
 
 		if (diff)
 			fputs(diff, stdout);

@@ -1182,7 +1182,10 @@ int pt__store_open(struct pt_ctx *ctx, bool write, struct pt_store **out,
 	st->ctx = ctx;
 	st->dirfd = -1;
 	st->lockfd = -1;
-	if (write && mkdir(dir, 0755) < 0 && errno != EEXIST) {
+	/* modes are the documented ones whatever the caller's umask */
+	if (write && mkdir(dir, 0755) == 0)
+		chmod(dir, 0755);
+	else if (write && errno != EEXIST) {
 		r = -errno;
 		seterr(err, errlen, "%s: cannot create: %s%s", dir, strerror(-r),
 		       r == -EACCES || r == -EROFS ?
@@ -1208,6 +1211,7 @@ int pt__store_open(struct pt_ctx *ctx, bool write, struct pt_store **out,
 			path_err(ctx, err, errlen, LOCK_FILE, -r);
 			goto fail;
 		}
+		fchmod(st->lockfd, 0644);	/* fails harmlessly if not ours */
 		while ((r = flock(st->lockfd, LOCK_EX)) < 0 && errno == EINTR)
 			;
 		if (r < 0) {
@@ -1215,7 +1219,9 @@ int pt__store_open(struct pt_ctx *ctx, bool write, struct pt_store **out,
 			path_err(ctx, err, errlen, LOCK_FILE, -r);
 			goto fail;
 		}
-		if (mkdirat(st->dirfd, GROUPS_DIR, 0755) < 0 && errno != EEXIST) {
+		if (mkdirat(st->dirfd, GROUPS_DIR, 0755) == 0) {
+			fchmodat(st->dirfd, GROUPS_DIR, 0755, 0);
+		} else if (errno != EEXIST) {
 			r = -errno;
 			path_err(ctx, err, errlen, GROUPS_DIR, -r);
 			goto fail;

@@ -62,6 +62,7 @@ struct pt_conflict {
 struct pt_txn {
 	struct pt_ctx *ctx;
 	struct pt_store *st;
+	unsigned int flags;
 	char error[512];
 };
 
@@ -464,6 +465,9 @@ static int group_from_file(struct pt_ctx *ctx, struct pt_ini_file *f,
 			continue;
 		}
 		rname = rule_section_name(s->name);
+		if (!rname && !strncmp(s->name, "rule ", 5))
+			FERR("%s:%d: [%s]: quote the rule name: [rule \"%s\"]", f->relpath,
+			     s->line, s->name, s->name + 5 + strspn(s->name + 5, " "));
 		if (!rname) {
 			const char *near = pt__closest(s->name,
 				(const char *const[]){ "group", "rule", NULL });
@@ -692,6 +696,29 @@ PT_EXPORT bool pt_rule_applies_here(struct pt_rule *r)
 	return false;
 }
 
+PT_EXPORT int pt_rule_check(enum pt_group_type type, const char *match,
+			    char **error, const char **volatile_field)
+{
+	struct pt_rule_expr *e;
+	char msg[512];
+	int r;
+
+	if (error)
+		*error = NULL;
+	if (volatile_field)
+		*volatile_field = NULL;
+	r = pt__rule_parse(match, type, &e, msg, sizeof(msg));
+	if (r < 0) {
+		if (error)
+			*error = strdup(msg);
+		return r;
+	}
+	if (volatile_field)
+		*volatile_field = pt__rule_volatile_field(e);
+	pt__rule_free(e);
+	return 0;
+}
+
 PT_EXPORT const char *pt_rule_get_volatile_field(struct pt_rule *r)
 {
 	return pt__rule_volatile_field(r->expr);
@@ -724,7 +751,9 @@ PT_EXPORT bool pt_group_type_fits_pci_dev(enum pt_group_type type, struct pt_pci
 	case PT_GROUP_PCI:
 		return true;
 	case PT_GROUP_SRIOV_NIC:
-		return pt_pci_dev_get_sriov_totalvfs(d) > 0;
+		/* network controllers; an SR-IOV GPU belongs in a vgpu group */
+		return (pt_pci_dev_get_class(d) >> 16) == 0x02 &&
+		       pt_pci_dev_get_sriov_totalvfs(d) > 0;
 	case PT_GROUP_VGPU:
 		if (pt_pci_dev_get_mdev_parent(d))
 			return true;
@@ -927,22 +956,24 @@ static int conflicts_compute(struct pt_ctx *ctx)
 	}
 	if (n)
 		qsort(cl, n, sizeof(*cl), cmp_claim);
-	for (size_t i = 0; r >= 0 && i + 1 < n; i++) {
-		struct pt_conflict *c;
+	/* every pair of claims on one key, not just neighbours */
+	for (size_t i = 0; r >= 0 && i < n; i++) {
+		for (size_t j = i + 1; r >= 0 && j < n && !strcmp(cl[i].key, cl[j].key); j++) {
+			struct pt_conflict *c;
 
-		if (strcmp(cl[i].key, cl[i + 1].key) || cl[i].g == cl[i + 1].g ||
-		    (cl[i].shared && cl[i + 1].shared))
-			continue;
-		c = calloc(1, sizeof(*c));
-		if (!c || !(c->device = strdup(cl[i].key))) {
-			free(c);
-			r = -ENOMEM;
-			break;
+			if (cl[i].g == cl[j].g || (cl[i].shared && cl[j].shared))
+				continue;
+			c = calloc(1, sizeof(*c));
+			if (!c || !(c->device = strdup(cl[i].key))) {
+				free(c);
+				r = -ENOMEM;
+				break;
+			}
+			c->groups[0] = cl[i].g;
+			c->groups[1] = cl[j].g;
+			*tail = c;
+			tail = &c->next;
 		}
-		c->groups[0] = cl[i].g;
-		c->groups[1] = cl[i + 1].g;
-		*tail = c;
-		tail = &c->next;
 	}
 	free(cl);
 	return r;
@@ -990,7 +1021,7 @@ static const char *name_rules(void)
 	       "at most 64 characters";
 }
 
-PT_EXPORT int pt_txn_begin(struct pt_ctx *ctx, struct pt_txn **out)
+PT_EXPORT int pt_txn_begin(struct pt_ctx *ctx, unsigned int flags, struct pt_txn **out)
 {
 	struct pt_txn *t = calloc(1, sizeof(*t));
 	struct pt_group **gs = NULL;
@@ -1001,7 +1032,9 @@ PT_EXPORT int pt_txn_begin(struct pt_ctx *ctx, struct pt_txn **out)
 	if (!t)
 		return -ENOMEM;
 	t->ctx = ctx;
-	r = pt__store_open(ctx, true, &t->st, err, sizeof(err));
+	t->flags = flags;
+	/* a dry run takes no lock and creates nothing: a read-only store */
+	r = pt__store_open(ctx, !(flags & PT_TXN_DRY_RUN), &t->st, err, sizeof(err));
 	if (r == 0)
 		r = groups_from_store(ctx, t->st, &gs, &n, err, sizeof(err));
 	if (r < 0) {
@@ -1327,10 +1360,18 @@ PT_EXPORT int pt_txn_make_resource(struct pt_txn *t, const char *group,
 		if (crit)
 			return txn_err(t, -EBUSY, "%s is host-critical (%s) and can never be "
 				       "passed through; pick another device", device, crit);
+		if (pt_pci_dev_is_vf(d) && type != PT_GROUP_PCI)
+			return txn_err(t, -EINVAL, "%s is VF %d of %s: make the PF a resource "
+				       "of %s group '%s' (its VFs follow; pick VFs with %s)",
+				       device, pt_pci_dev_get_vf_index(d),
+				       pt_pci_dev_get_bdf(pt_pci_dev_get_physfn(d)),
+				       type_names[type], group,
+				       type == PT_GROUP_VGPU ? "virtual_function" : "vf_index");
 		if (!pt_group_type_fits_pci_dev(type, d))
 			return txn_err(t, -EINVAL, "%s cannot be a member of %s group '%s': %s",
 				       device, type_names[type], group,
-				       type == PT_GROUP_SRIOV_NIC ? "it has no SR-IOV capability" :
+				       type == PT_GROUP_SRIOV_NIC ? "it is no network controller "
+				       "with SR-IOV" :
 				       type == PT_GROUP_VGPU ? "it offers no vGPU types (no mdev "
 				       "types, no NVIDIA per-VF vGPU)" : "it is a bridge");
 		snprintf(match, sizeof(match), "vendor_id eq %04x and device_id eq %04x and "
@@ -1379,20 +1420,51 @@ PT_EXPORT char *pt_txn_get_diff(struct pt_txn *t)
 	return pt__store_diff(t->st);
 }
 
-PT_EXPORT int pt_txn_commit(struct pt_txn *t)
+PT_EXPORT int pt_txn_check(struct pt_txn *t)
 {
 	struct pt_group **gs = NULL;
 	size_t n = 0;
 	char err[1024] = "";
 	int r;
 
-	/* whole-file validation (cross-key checks) before anything is written */
 	r = groups_from_store(t->ctx, t->st, &gs, &n, err, sizeof(err));
-	if (r < 0)
+	if (r < 0) {
+		/*
+		 * The store was valid when the transaction began, so an error in
+		 * a changed file comes from this command line, not from a line
+		 * of the file: name the group instead.
+		 */
+		for (size_t i = 0; i < t->st->n_files; i++) {
+			struct pt_ini_file *f = t->st->files[i];
+			size_t len = strlen(f->relpath);
+			const char *msg, *base;
+
+			if (!f->dirty || strncmp(err, f->relpath, len) || err[len] != ':')
+				continue;
+			msg = strchr(err + len + 1, ':');
+			base = strrchr(f->relpath, '/');
+			base = base ? base + 1 : f->relpath;
+			return txn_err(t, r, "group '%.*s': %s", (int)strlen(base) - 4, base,
+				       msg ? msg + 2 : err);
+		}
 		return txn_err(t, r, "%s", err);
+	}
 	while (n)
 		group_free(gs[--n]);
 	free(gs);
+	return 0;
+}
+
+PT_EXPORT int pt_txn_commit(struct pt_txn *t)
+{
+	int r;
+
+	if (t->flags & PT_TXN_DRY_RUN)
+		return txn_err(t, -EROFS, "a dry run writes nothing");
+	/* whole-file validation (cross-key checks) before anything is written */
+	r = pt_txn_check(t);
+	if (r < 0)
+		return r;
 	r = pt__store_commit(t->st);
 	if (r < 0)
 		return txn_err(t, r, "writing %s failed: %s; nothing was changed",

@@ -256,6 +256,11 @@ const char *pt_usb_dev_get_product_name(struct pt_usb_dev *dev);
 const char *pt_usb_dev_get_manufacturer(struct pt_usb_dev *dev);
 const char *pt_usb_dev_get_product(struct pt_usb_dev *dev);
 const char *pt_usb_dev_get_serial(struct pt_usb_dev *dev);
+/*
+ * "<manufacturer> <product>" from the device's strings, each falling back
+ * to the hwdb's vendor/product name; NULL when none is known.
+ */
+const char *pt_usb_dev_get_display_name(struct pt_usb_dev *dev);
 /* Mbit/s: 1.5, 12, 480, 5000, 10000, 20000; 0 when unknown */
 double pt_usb_dev_get_speed(struct pt_usb_dev *dev);
 /* bcdUSB as "2.00", "3.20" */
@@ -366,6 +371,13 @@ const char *pt_rule_get_node(struct pt_rule *r);
 bool pt_rule_applies_here(struct pt_rule *r);
 /* Name of a volatile field the rule depends on (USB bus, devnum), or NULL. */
 const char *pt_rule_get_volatile_field(struct pt_rule *r);
+/*
+ * Check a match expression for a group type without storing it: 0, or
+ * -EINVAL with *error (malloc'd) "column N: ..."; *volatile_field names a
+ * volatile field it depends on, or NULL. Either pointer may be NULL.
+ */
+int pt_rule_check(enum pt_group_type type, const char *match, char **error,
+		  const char **volatile_field);
 
 /*
  * Test one device against a rule: 1 it matches, 0 it does not (and *why,
@@ -415,7 +427,9 @@ struct pt_group *pt_conflict_get_group(struct pt_conflict *c, int idx);
  * -EEXIST, -ENOENT, -EBUSY (group in use), -EACCES, -EIO.
  */
 struct pt_txn;
-int pt_txn_begin(struct pt_ctx *ctx, struct pt_txn **out);
+/* A dry run opens the state read-only: no lock, nothing created, no commit. */
+#define PT_TXN_DRY_RUN	(1u << 0)
+int pt_txn_begin(struct pt_ctx *ctx, unsigned int flags, struct pt_txn **out);
 const char *pt_txn_get_error(struct pt_txn *txn);
 int pt_txn_group_create(struct pt_txn *txn, const char *name,
 			enum pt_group_type type);
@@ -436,6 +450,11 @@ int pt_txn_rule_remove(struct pt_txn *txn, const char *group, const char *rule);
  */
 int pt_txn_make_resource(struct pt_txn *txn, const char *group,
 			 const char *device, char **rule, char **warning);
+/*
+ * Validate the changed files whole (cross-key checks such as qos needing
+ * vlan), as pt_txn_commit() does first; 0 or -EINVAL with the error set.
+ */
+int pt_txn_check(struct pt_txn *txn);
 /* Unified diff of every file the transaction changed; malloc'd. */
 char *pt_txn_get_diff(struct pt_txn *txn);
 int pt_txn_commit(struct pt_txn *txn);
