@@ -357,8 +357,7 @@ static void print_usb(struct scan_args *a, struct pt_ctx *ctx, int *shown)
 	struct pt_usb_dev *u;
 
 	pt_usb_dev_foreach(ctx, u) {
-		char id[16], dn[16], speed[16], cls[8], drv[256] = "", name[512];
-		const char *mf = pt_usb_dev_get_manufacturer(u), *pr = pt_usb_dev_get_product(u);
+		char id[16], dn[16], speed[16], cls[8], drv[256] = "";
 
 		if (!usb_selected(a, u))
 			continue;
@@ -374,16 +373,10 @@ static void print_usb(struct scan_args *a, struct pt_ctx *ctx, int *shown)
 			if (dv && !strstr(drv, dv))
 				snprintf(drv + n, sizeof(drv) - n, "%s%s", n ? "," : "", dv);
 		}
-		if (!mf)
-			mf = pt_usb_dev_get_vendor_name(u);
-		if (!pr)
-			pr = pt_usb_dev_get_product_name(u);
-		snprintf(name, sizeof(name), "%s%s%s", mf ? mf : "", mf && pr ? " " : "",
-			 pr ? pr : "");
 		pt_table_add(t, (const char *const[]){ pt_usb_dev_get_name(u), id, dn,
 			     pt_usb_dev_get_speed(u) > 0 ? speed : NULL,
 			     pt_usb_dev_get_usb_version(u), cls, pt_usb_dev_get_serial(u),
-			     drv, name });
+			     drv, pt_usb_dev_get_display_name(u) });
 	}
 	if (pt_table_rows(t)) {
 		printf("%sUSB devices:\n", (*shown)++ ? "\n" : "");
