@@ -71,59 +71,9 @@ GOLDEN = os.path.join(HERE, "golden")
 # scenario passes, the driver reports XPASS and fails: take it out of
 # this list then.
 XFAIL = {
-    "bug-rule-add-shell-quoted-value":
-        "pt rule add joins MATCH words with blanks and loses the shell's quoting: "
-        "name contains \"RTX 4090\" typed in a shell is a parse error",
-    "bug-cross-check-names-file":
-        "cross-key errors of pt group create/set/unset (qos without vlan, "
-        "min_tx_rate above max_tx_rate, vlan_proto without vlan) cite "
-        "groups.d/X.ini:1 for a change that is only on the command line",
-    "bug-dry-run-skips-cross-check":
-        "--dry-run skips the cross-key checks: it prints a diff and exits 0 "
-        "for a change that the command without -n refuses",
-    "bug-dry-run-creates-files":
-        "the first --dry-run on an empty conf dir creates .lock and groups.d/",
-    "bug-dry-run-volatile-warning":
-        "pt rule add --dry-run of a rule on bus/devnum does not warn",
-    "bug-check-warns-twice":
-        "pt group check prints the WARNING for one conflict once per group "
-        "involved (twice)",
-    "bug-conflict-missed":
-        "conflicts are found between neighbouring claims only: a pci group "
-        "taking a PF whole conflicts with just one of two sriov-nic groups "
-        "sharing its VFs",
-    "bug-show-settings-unaligned":
-        "pt group show prints settings with %-9s: keys of 10+ characters "
-        "run into their values and the column does not line up",
-    "bug-usb-member-name":
-        "pt group show / pt rule test name a USB device by its product string "
-        "alone (pt scan: manufacturer + product), and JSON gives \"\" for an "
-        "absent name instead of null",
-    "bug-explain-missing-device-message":
-        "pt rule test --explain with a full BDF that is absent says "
-        "'give the full DDDD:BB:DD.F', which it already is",
-    "bug-explain-hub":
-        "pt rule test --explain of a USB hub says 'no such device'",
-    "bug-explain-vf-exit-status":
-        "pt rule test --explain of a device that can never be a member "
-        "(a VF in a sriov-nic group) says 'matches' and exits 0",
-    "bug-make-resource-vf-message":
-        "make-resource of a VF into a sriov-nic/vgpu group gives a wrong or "
-        "unhelpful reason instead of pointing at the PF",
-    "bug-rule-section-without-quotes":
-        "[rule x] in a file gets \"(did you mean 'rule'?)\" instead of the "
-        "form [rule \"x\"]",
-    "bug-unknown-option-prefix":
-        "getopt's messages start 'group: ' (argv[0] as dispatched), not "
-        "'pt-group: '",
-    "bug-umask-lock-and-dirs":
-        "under umask 077, .lock is created 0600 and new dirs 0700 (the group "
-        "files 0644)",
-    "bug-sriov-nic-takes-gpu":
-        "a sriov-nic group takes any SR-IOV PF, the NVIDIA L4 GPU included",
-    "bug-symlink-state-file":
-        "a symlinked group file exits 1 (not 5), and writers word the error "
-        "differently from readers",
+    "bug-usb-rule-test-name":
+        "pt rule test names a USB device by its product string alone "
+        "(pt scan and pt group show: manufacturer and product)",
 }
 
 # A sanitizer's report fails a scenario even where it is expected to fail.
