@@ -770,6 +770,17 @@ PT_EXPORT bool pt_group_type_fits_pci_dev(enum pt_group_type type, struct pt_pci
 	return false;
 }
 
+/*
+ * Per-VF members hand out VFs (sriov-nic PFs, per-VF vGPU GPUs) and so
+ * share their PF with other such groups; decided by the group's type, not
+ * by whether the PF has VFs at this moment.
+ */
+static bool member_is_per_vf(struct pt_group *g, struct pt_pci_dev *pci)
+{
+	return g->type == PT_GROUP_SRIOV_NIC ||
+	       (g->type == PT_GROUP_VGPU && pci && !pt_pci_dev_get_mdev_parent(pci));
+}
+
 /* How many VFs a per-VF member has: the group's numvfs, else the current. */
 static int vf_count(struct pt_group *g, struct pt_pci_dev *d)
 {
@@ -782,8 +793,7 @@ static int add_member(struct pt_group *g, struct pt_pci_dev *pci,
 		      struct pt_usb_dev *usb)
 {
 	struct pt_member *m = NULL;
-	bool per_vf = g->type == PT_GROUP_SRIOV_NIC ||
-		      (g->type == PT_GROUP_VGPU && pci && !pt_pci_dev_get_mdev_parent(pci));
+	bool per_vf = member_is_per_vf(g, pci);
 	int nvf = per_vf ? vf_count(g, pci) : 0;
 	bool *admit = nvf ? calloc(nvf, sizeof(*admit)) : NULL;
 	struct pt_rule *r;
@@ -934,7 +944,7 @@ static int conflicts_compute(struct pt_ctx *ctx)
 		for (int i = 0; i < pt_group_get_num_members(g) && r >= 0; i++) {
 			struct pt_member *m = &g->members[i];
 			struct pt_pci_dev *pf = m->pci;
-			bool per_vf = m->vfs != NULL;
+			bool per_vf = member_is_per_vf(g, pf);
 
 			if (m->usb) {
 				r = claim_add(&cl, &n, pt_usb_dev_get_name(m->usb), false, g);

@@ -475,6 +475,17 @@ static int add_dev(struct pt_ctx *ctx, struct pci_dev *p, size_t *cap)
 {
 	struct pt_pci_dev *d;
 
+	/*
+	 * Intel VMD puts its children in domains 10000 and up; no slot name
+	 * here holds more than four domain digits, and those devices cannot
+	 * be passed through on their own anyway: leave them out, never alias
+	 * them onto a domain-0 slot.
+	 */
+	if ((unsigned int)p->domain > 0xffff) {
+		dbg(ctx, "%x:%02x:%02x.%d: domain beyond 0xffff (VMD), not listed\n",
+		    (unsigned int)p->domain, p->bus, p->dev, p->func);
+		return 0;
+	}
 	if (ctx->n_pci == *cap) {
 		struct pt_pci_dev **np;
 		size_t ncap = *cap ? *cap * 2 : 64;

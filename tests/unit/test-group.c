@@ -1245,7 +1245,7 @@ static void test_conflict_sriov(void **state)
 }
 
 /*
- * BUG (lib/group.c, conflicts_compute/add_member): whether an sriov-nic
+ * Regression (lib/group.c, conflicts_compute/add_member): whether an sriov-nic
  * member claims its PF shared (VFs split between groups) or whole is
  * taken from m->vfs != NULL, and add_member allocates m->vfs only when
  * the PF has VFs (sriov_numvfs, or the group's numvfs, above 0). So two
@@ -1259,7 +1259,6 @@ static void test_conflict_sriov(void **state)
 static void test_conflict_sriov_off(void **state)
 {
 	(void)state;
-	skip();		/* remove when the bug above is fixed */
 	reset();
 	put("nic-a", "[group]\ntype = sriov-nic\n[rule \"r\"]\n"
 	    "match = pf eq enp5s0f1 and vf_index lt 2\n");

@@ -704,7 +704,7 @@ static void test_empty_devices_dir(void **state)
 }
 
 /*
- * BUG (lib/pci.c, add_dev): a function in a PCI domain above 0xffff (Intel
+ * Regression (lib/pci.c, add_dev): a function in a PCI domain above 0xffff (Intel
  * VMD puts the NVMe drives behind it in domains 10000 and up; lspci shows
  * "10000:01:00.0") gets its domain masked to 16 bits: it is listed as
  * "0000:00:02.0", a second entry with the BDF of the domain-0 function
@@ -720,7 +720,6 @@ static void test_vmd_domain(void **state)
 	struct pt_ctx *c;
 
 	(void)state;
-	skip();		/* remove when the bug above is fixed */
 	root = tu_mkdtemp();
 	snprintf(saved, sizeof(saved), "%s", sys);
 	snprintf(sys, sizeof(sys), "%s/sys", root);
