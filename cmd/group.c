@@ -166,6 +166,7 @@ static int do_make_resource(struct args *a, int argc, char **argv, struct pt_ctx
 {
 	struct pt_txn *txn;
 	int r, status = 0, added = 0, first_fail = 0;
+	bool no_group = false;
 
 	if ((r = need_args(argc, 2, "make-resource needs GROUP DEVICE...")))
 		return r;
@@ -180,8 +181,10 @@ static int do_make_resource(struct args *a, int argc, char **argv, struct pt_ctx
 			status = pt_txn_fail(CMD, txn, r);
 			if (!first_fail)
 				first_fail = status;
-			if (r == -ENOENT && !strncmp(pt_txn_get_error(txn), "no group", 8))
+			if (r == -ENOENT && !strncmp(pt_txn_get_error(txn), "no group", 8)) {
+				no_group = true;
 				break;
+			}
 			continue;
 		}
 		if (warning)
@@ -197,7 +200,7 @@ static int do_make_resource(struct args *a, int argc, char **argv, struct pt_ctx
 		if (status)
 			added = 0;
 	}
-	if (argc - 1 > 1 && !a->o.quiet)
+	if (argc - 1 > 1 && !a->o.quiet && !no_group)
 		fprintf(stderr, "pt-group: %s %d of %d devices to group '%s'\n",
 			a->o.dry_run ? "would add" : "added", added, argc - 1, argv[0]);
 	pt_txn_free(txn);

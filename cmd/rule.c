@@ -341,6 +341,9 @@ static int test_one(struct args *a, struct pt_group *g, struct pt_rule *only,
 	if (arr) {
 		o = json_object_new_object();
 		whys = json_object_new_array();
+	} else if (explain && c->never) {
+		printf("%s: a %s group never holds %s\n", cand_name(c),
+		       pt_group_type_name(pt_group_get_type(g)), c->never);
 	}
 	pt_rule_foreach(g, r) {
 		char *why = NULL;
@@ -351,9 +354,14 @@ static int test_one(struct args *a, struct pt_group *g, struct pt_rule *only,
 		m = pt_rule_test(r, c->pci, c->usb, &why);
 		if (m == 1 && c->never) {
 			free(why);
-			if (asprintf(&why, "the clauses match, but a %s group never holds %s",
-				     pt_group_type_name(pt_group_get_type(g)), c->never) < 0)
-				why = NULL;
+			/* the text output said why in the line above */
+			if (arr) {
+				if (asprintf(&why, "the clauses match, but a %s group never holds %s",
+					     pt_group_type_name(pt_group_get_type(g)), c->never) < 0)
+					why = NULL;
+			} else {
+				why = strdup("the clauses match, but the group never holds it (see above)");
+			}
 			m = 0;
 		}
 		if (m == 1 && !pt_rule_applies_here(r)) {
@@ -391,7 +399,7 @@ static int test_one(struct args *a, struct pt_group *g, struct pt_rule *only,
 	} else if (t && hit) {
 		pt_table_add(t, (const char *const[]){ cand_name(c), pt_rule_get_name(hit),
 			     c->pci ? pt_pci_dev_get_display_name(c->pci) :
-			     pt_usb_dev_get_product(c->usb) });
+			     pt_usb_dev_get_display_name(c->usb) });
 	}
 	(void)a;
 	return hit != NULL;

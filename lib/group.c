@@ -1210,7 +1210,7 @@ PT_EXPORT int pt_txn_rule_add(struct pt_txn *t, const char *group, const char *r
 	pt__rule_free(e);
 	if (node && (!*node || strpbrk(node, " \t\n;#")))
 		return txn_err(t, -EINVAL, "rule '%s': node '%s' must be a host name or a "
-			       "pattern like node1* without blanks", rule, node);
+			       "pattern like node1*, without blanks, ';' or '#'", rule, node);
 	r = pt__ini_set(f, sec, "match", match);
 	if (r == 0 && node)
 		r = pt__ini_set(f, sec, "node", node);
@@ -1380,7 +1380,7 @@ PT_EXPORT int pt_txn_make_resource(struct pt_txn *t, const char *group,
 		if (!pt_group_type_fits_pci_dev(type, d))
 			return txn_err(t, -EINVAL, "%s cannot be a member of %s group '%s': %s",
 				       device, type_names[type], group,
-				       type == PT_GROUP_SRIOV_NIC ? "it is no network controller "
+				       type == PT_GROUP_SRIOV_NIC ? "it is not a network controller "
 				       "with SR-IOV" :
 				       type == PT_GROUP_VGPU ? "it offers no vGPU types (no mdev "
 				       "types, no NVIDIA per-VF vGPU)" : "it is a bridge");
@@ -1413,10 +1413,10 @@ PT_EXPORT int pt_txn_make_resource(struct pt_txn *t, const char *group,
 
 		if (pt__rule_parse(match, type, &e, msg, sizeof(msg)) == 0) {
 			vol = pt__rule_volatile_field(e);
-			if (vol && asprintf(warning, "rule '%s' depends on %s, which changes "
-					    "when the device is re-plugged or the host reboots; "
-					    "give the device a serial number or check the rule "
-					    "after a reboot", name, vol) < 0)
+			if (vol && asprintf(warning, "rule '%s' depends on %s: the device has "
+					    "no serial number, and bus numbers follow the order in "
+					    "which host controllers are found; check the rule after "
+					    "a reboot or a controller change", name, vol) < 0)
 				*warning = NULL;
 			pt__rule_free(e);
 		}

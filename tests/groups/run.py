@@ -71,9 +71,6 @@ GOLDEN = os.path.join(HERE, "golden")
 # scenario passes, the driver reports XPASS and fails: take it out of
 # this list then.
 XFAIL = {
-    "bug-usb-rule-test-name":
-        "pt rule test names a USB device by its product string alone "
-        "(pt scan and pt group show: manufacturer and product)",
 }
 
 # A sanitizer's report fails a scenario even where it is expected to fail.
