@@ -209,23 +209,6 @@ static int do_make_resource(struct args *a, int argc, char **argv, struct pt_ctx
 
 /* ---- reading ---------------------------------------------------------- */
 
-static struct pt_group *find_group(struct pt_ctx *ctx, const char *name, int *status)
-{
-	struct pt_group *g;
-	int r = pt_conf_load(ctx);
-
-	if (r < 0) {
-		*status = pt_conf_fail(ctx, r);
-		return NULL;
-	}
-	g = pt_group_find(ctx, name);
-	if (!g) {
-		pt_err(CMD, "no group '%s'; see 'pt group list'", name);
-		*status = PT_EXIT_NOTFOUND;
-	}
-	return g;
-}
-
 static int count_critical(struct pt_group *g)
 {
 	int n = 0;
@@ -453,7 +436,7 @@ static int do_show(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 
 	if ((status = need_args(argc, 1, "show needs a group NAME")))
 		return status;
-	g = find_group(ctx, argv[0], &status);
+	g = pt_find_group(CMD, ctx, argv[0], &status);
 	if (!g)
 		return status;
 	if (a->o.json) {

@@ -93,6 +93,10 @@ struct json_object *json_check(struct pt_check *c);
 /* "%04x" of an id */
 struct json_object *json_hex(unsigned int v, int width);
 
+/* Load the state and find a group, reporting either failure; NULL with *status set. */
+struct pt_group *pt_find_group(const char *cmd, struct pt_ctx *ctx, const char *name,
+			       int *status);
+
 /* Print the group names, one a line (for completions); exit status. */
 int pt_list_groups(struct pt_ctx *ctx);
 

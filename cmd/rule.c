@@ -194,23 +194,6 @@ static int do_remove(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 	return status;
 }
 
-static struct pt_group *find_group(struct pt_ctx *ctx, const char *name, int *status)
-{
-	struct pt_group *g;
-	int r = pt_conf_load(ctx);
-
-	if (r < 0) {
-		*status = pt_conf_fail(ctx, r);
-		return NULL;
-	}
-	g = pt_group_find(ctx, name);
-	if (!g) {
-		pt_err(CMD, "no group '%s'; see 'pt group list'", name);
-		*status = PT_EXIT_NOTFOUND;
-	}
-	return g;
-}
-
 static struct pt_rule *find_rule(struct pt_group *g, const char *name, int *status)
 {
 	struct pt_rule *r = pt_rule_find(g, name);
@@ -252,7 +235,7 @@ static int do_list(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 		pt_err(CMD, "list takes at most a GROUP");
 		return PT_EXIT_USAGE;
 	}
-	if (argc == 1 && !(only = find_group(ctx, argv[0], &status)))
+	if (argc == 1 && !(only = pt_find_group(CMD, ctx, argv[0], &status)))
 		return status;
 	if (!argc && pt_conf_load(ctx) < 0)
 		return pt_conf_fail(ctx, pt_conf_load(ctx));
@@ -300,7 +283,7 @@ static int do_show(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 		pt_err(CMD, "show needs GROUP RULE");
 		return PT_EXIT_USAGE;
 	}
-	if (!(g = find_group(ctx, argv[0], &status)) || !(r = find_rule(g, argv[1], &status)))
+	if (!(g = pt_find_group(CMD, ctx, argv[0], &status)) || !(r = find_rule(g, argv[1], &status)))
 		return status;
 	if (a->o.json) {
 		struct json_object *o = json_rule(r);
@@ -418,7 +401,7 @@ static int do_test(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 		pt_err(CMD, "test needs GROUP [RULE]");
 		return PT_EXIT_USAGE;
 	}
-	if (!(g = find_group(ctx, argv[0], &status)))
+	if (!(g = pt_find_group(CMD, ctx, argv[0], &status)))
 		return status;
 	if (argc == 2 && !(only = find_rule(g, argv[1], &status)))
 		return status;

@@ -129,3 +129,21 @@ int pt_list_groups(struct pt_ctx *ctx)
 		printf("%s\n", pt_group_get_name(g));
 	return PT_EXIT_OK;
 }
+
+struct pt_group *pt_find_group(const char *cmd, struct pt_ctx *ctx, const char *name,
+			       int *status)
+{
+	struct pt_group *g;
+	int r = pt_conf_load(ctx);
+
+	if (r < 0) {
+		*status = pt_conf_fail(ctx, r);
+		return NULL;
+	}
+	g = pt_group_find(ctx, name);
+	if (!g) {
+		pt_err(cmd, "no group '%s'; see 'pt group list'", name);
+		*status = PT_EXIT_NOTFOUND;
+	}
+	return g;
+}
