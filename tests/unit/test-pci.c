@@ -41,18 +41,20 @@ static const char *base(const char *path)
 
 static void attr(const char *path, const char *name, const char *value)
 {
-	char rel[512];
+	char rel[1100];
 
-	snprintf(rel, sizeof(rel), "devices/%s/%s", path, name);
+	if (snprintf(rel, sizeof(rel), "devices/%s/%s", path, name) >= (int)sizeof(rel))
+		fail_msg("path too long: %s/%s", path, name);
 	tu_write(sys, rel, value);
 }
 
 /* devices/<path>/<name> -> <root-relative target> */
 static void link_root(const char *path, const char *name, const char *target)
 {
-	char rel[512], t[512];
+	char rel[1100], t[1100];
 
-	snprintf(rel, sizeof(rel), "devices/%s/%s", path, name);
+	if (snprintf(rel, sizeof(rel), "devices/%s/%s", path, name) >= (int)sizeof(rel))
+		fail_msg("path too long: %s/%s", path, name);
 	up(t, sizeof(t), path);
 	strncat(t, target, sizeof(t) - strlen(t) - 1);
 	tu_symlink(sys, rel, t);
@@ -66,7 +68,7 @@ static void link_root(const char *path, const char *name, const char *target)
 static void fn(const char *path, const char *vendor, const char *device,
 	       const char *class)
 {
-	char rel[512], t[512];
+	char rel[1100], t[1100];
 
 	attr(path, "vendor", vendor);
 	attr(path, "device", device);
@@ -107,7 +109,7 @@ static void subsys(const char *path, const char *v, const char *d)
 /* PF virtfnN -> VF, VF physfn -> PF; both in one directory */
 static void vf(const char *dir, const char *pf, int idx, const char *vfn)
 {
-	char rel[512], t[64];
+	char rel[1100], t[64];
 
 	snprintf(rel, sizeof(rel), "devices/%s/%s/virtfn%d", dir, pf, idx);
 	snprintf(t, sizeof(t), "../%s", vfn);
@@ -121,7 +123,7 @@ static void vf(const char *dir, const char *pf, int idx, const char *vfn)
 static void netdev(const char *path, const char *name, const char *operstate,
 		   const char *address, const char *mtu)
 {
-	char rel[512], t[512];
+	char rel[1100], t[1100];
 
 	snprintf(rel, sizeof(rel), "devices/%s/net/%s/ifindex", path, name);
 	tu_write(sys, rel, "2\n");
