@@ -731,14 +731,14 @@ static void test_txn(void **state)
 			-EINVAL, want);
 	}
 	TXN_ERR(t, pt_txn_rule_add(t, "gpu", "n", "slot eq 04:00.0", "node 1"), -EINVAL,
-		"rule 'n': node 'node 1' must be a host name or a pattern like node1* "
-		"without blanks");
+		"rule 'n': node 'node 1' must be a host name or a pattern like node1*, "
+		"without blanks, ';' or '#'");
 	TXN_ERR(t, pt_txn_rule_add(t, "gpu", "n", "slot eq 04:00.0", ""), -EINVAL,
-		"rule 'n': node '' must be a host name or a pattern like node1* "
-		"without blanks");
+		"rule 'n': node '' must be a host name or a pattern like node1*, "
+		"without blanks, ';' or '#'");
 	TXN_ERR(t, pt_txn_rule_add(t, "gpu", "n", "slot eq 04:00.0", "a;b"), -EINVAL,
-		"rule 'n': node 'a;b' must be a host name or a pattern like node1* "
-		"without blanks");
+		"rule 'n': node 'a;b' must be a host name or a pattern like node1*, "
+		"without blanks, ';' or '#'");
 	TXN_ERR(t, pt_txn_rule_add(t, "nope", "n", "slot eq 04:00.0", NULL), -ENOENT,
 		"no group 'nope'; see 'pt group list'");
 
@@ -981,7 +981,7 @@ static void test_make_resource(void **state)
 		"of vgpu group 'vg' (its VFs follow; pick VFs with virtual_function)");
 	TXN_ERR(t, pt_txn_make_resource(t, "nic", "0000:04:00.0", &rule, &warning),
 		-EINVAL, "0000:04:00.0 cannot be a member of sriov-nic group 'nic': it "
-		"is no network controller with SR-IOV");
+		"is not a network controller with SR-IOV");
 	TXN_ERR(t, pt_txn_make_resource(t, "vg", "0000:06:00.0", &rule, &warning),
 		-EINVAL, "0000:06:00.0 cannot be a member of vgpu group 'vg': it offers "
 		"no vGPU types (no mdev types, no NVIDIA per-VF vGPU)");
