@@ -547,8 +547,16 @@ static int scan_all(struct pt_ctx *ctx, struct scan_state *st)
 	if (r < 0)
 		return r == -ENOENT ? 0 : r;
 	pci_scan_bus(ctx->pacc);
-	for (struct pci_dev *p = ctx->pacc->devices; p; p = p->next) {
+	for (struct pci_dev *p = ctx->pacc->devices, *next; p; p = next) {
+		next = p->next;
 		r = add_dev(ctx, p, &cap);
+		/*
+		 * Everything needed is copied out: free libpci's record (424
+		 * bytes and more) now, before pci.ids is loaded for the names,
+		 * so the two never weigh on memory together.
+		 */
+		pci_free_dev(p);
+		ctx->pacc->devices = next;
 		if (r < 0)
 			return r;
 	}
@@ -588,19 +596,6 @@ int pt__pci_scan(struct pt_ctx *ctx)
 	r = setjmp(jb) ? -EIO : scan_all(ctx, &st);
 	pci_jmp = NULL;
 	pci_log_ctx = NULL;
-	/*
-	 * Everything needed was copied out; libpci's own records (424 bytes
-	 * and more each) would double the memory of a large scan.
-	 */
-	if (ctx->pacc) {
-		struct pci_dev *p, *next;
-
-		for (p = ctx->pacc->devices; p; p = next) {
-			next = p->next;
-			pci_free_dev(p);
-		}
-		ctx->pacc->devices = NULL;
-	}
 
 	for (size_t i = 0; r == 0 && i < st.n_links; i++) {
 		struct pt_pci_dev *vf = find(ctx, st.links[i].bdf);
