@@ -48,7 +48,6 @@ static void usage(FILE *f)
 struct args {
 	struct pt_opts o;
 	const char *type;
-	bool list_groups;
 };
 
 static int need_args(int argc, int n, const char *what)
@@ -592,12 +591,6 @@ static int group_opt(int c, const char *arg, void *data)
 	case 't':
 		a->type = arg;
 		return 0;
-	case 'n':
-		a->o.dry_run = true;
-		return 0;
-	case PT_OPT_LIST_GROUPS:
-		a->list_groups = true;
-		return 0;
 	}
 	return -1;
 }
@@ -613,9 +606,9 @@ int cmd_group(int argc, char **argv, struct pt_ctx *ctx)
 			       group_opt, &a, &verb, &pos, &n);
 	if (r >= 0)
 		return r;
-	if (a.list_groups || !verb) {
+	if (a.o.list_groups || !verb) {
 		free(pos);
-		if (a.list_groups)
+		if (a.o.list_groups)
 			return pt_list_groups(ctx);
 		usage(stderr);
 		return PT_EXIT_USAGE;

@@ -202,7 +202,9 @@ struct json_object *json_iommu_group(struct pt_iommu_group *g)
 
 struct json_object *json_check(struct pt_check *c)
 {
-	static const char *const names[] = { "ok", "warn", "fail" };
+	static const char *const names[] = {
+		[PT_CHECK_OK] = "ok", [PT_CHECK_WARN] = "warn", [PT_CHECK_FAIL] = "fail",
+	};
 	struct json_object *o = json_object_new_object();
 
 	add(o, "id", json_object_new_string(pt_check_get_id(c)));

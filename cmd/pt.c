@@ -22,9 +22,9 @@ struct pt_cmd {
 };
 
 static const struct pt_cmd commands[] = {
-	{ "scan", cmd_scan, "list passthrough candidates and check the host" },
-	{ "rule", cmd_rule, "add, list, show, remove and test resource rules" },
-	{ "group", cmd_group, "create, show, change and check resource groups" },
+	{ .name = "scan", .fn = cmd_scan, .help = "list passthrough candidates and check the host" },
+	{ .name = "rule", .fn = cmd_rule, .help = "add, list, show, remove and test resource rules" },
+	{ .name = "group", .fn = cmd_group, .help = "create, show, change and check resource groups" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -38,6 +38,7 @@ int pt_exit_from_errno(int neg_errno);
 struct pt_opts {
 	bool json;
 	bool dry_run;
+	bool list_groups;	/* --list-groups, for the completions */
 	bool quiet;
 	int verbose;
 };

@@ -51,7 +51,6 @@ struct args {
 	struct pt_opts o;
 	const char *node;
 	const char *explain;
-	bool list_groups;
 	const char *list_fields;
 };
 
@@ -65,12 +64,6 @@ static int rule_opt(int c, const char *arg, void *data)
 		return 0;
 	case 'e':
 		a->explain = arg;
-		return 0;
-	case 'n':
-		a->o.dry_run = true;
-		return 0;
-	case PT_OPT_LIST_GROUPS:
-		a->list_groups = true;
 		return 0;
 	case PT_OPT_LIST_FIELDS:
 		a->list_fields = arg;
@@ -492,9 +485,9 @@ int cmd_rule(int argc, char **argv, struct pt_ctx *ctx)
 			       rule_opt, &a, &verb, &pos, &n);
 	if (r >= 0)
 		return r;
-	if (a.list_groups || a.list_fields || !verb) {
+	if (a.o.list_groups || a.list_fields || !verb) {
 		free(pos);
-		if (a.list_groups)
+		if (a.o.list_groups)
 			return pt_list_groups(ctx);
 		if (a.list_fields)
 			return list_fields(ctx, a.list_fields);

@@ -22,8 +22,9 @@ static const struct {
 	const char *name;
 	int bit;
 } types[] = {
-	{ "pci", T_PCI }, { "gpu", T_GPU }, { "vgpu", T_VGPU },
-	{ "sriov", T_SRIOV }, { "usb", T_USB },
+	{ .name = "pci", .bit = T_PCI }, { .name = "gpu", .bit = T_GPU },
+	{ .name = "vgpu", .bit = T_VGPU }, { .name = "sriov", .bit = T_SRIOV },
+	{ .name = "usb", .bit = T_USB },
 };
 
 static const struct option longopts[] = {
@@ -545,7 +546,9 @@ static int scan_text(struct scan_args *a, struct pt_ctx *ctx)
 
 static int check(struct scan_args *a, struct pt_ctx *ctx)
 {
-	static const char *const names[] = { "ok", "warn", "FAIL" };
+	static const char *const names[] = {
+		[PT_CHECK_OK] = "ok", [PT_CHECK_WARN] = "warn", [PT_CHECK_FAIL] = "FAIL",
+	};
 	enum pt_check_status worst = pt_check_get_worst(ctx);
 	struct pt_check *c;
 

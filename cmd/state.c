@@ -107,6 +107,11 @@ int pt_parse_verb_args(int argc, char **argv, const char *shortopts,
 		}
 		if (r)
 			continue;
+		/* every command with verbs completes group names */
+		if (c == PT_OPT_LIST_GROUPS) {
+			o->list_groups = true;
+			continue;
+		}
 		if (opt_fn(c, optarg, data) < 0) {
 			free(pos);
 			fprintf(stderr, "Try 'pt %s --help' for more information.\n", cmd);
