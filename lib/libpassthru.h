@@ -460,6 +460,100 @@ char *pt_txn_get_diff(struct pt_txn *txn);
 int pt_txn_commit(struct pt_txn *txn);
 void pt_txn_free(struct pt_txn *txn);
 
+/* ---- binders: apply and release groups on the host (bind.c) -------------- */
+
+/*
+ * pt_plan_apply() computes what makes the host match a group's state:
+ * PCI members (and their IOMMU group siblings) bound to vfio-pci through
+ * driver_override, SR-IOV PFs given their numvfs with drivers_autoprobe
+ * off, their VFs configured over netlink and bound to vfio-pci, NVIDIA
+ * per-VF vGPU GPUs given their VFs, vGPU profiles validated. Each change
+ * is one step: a sysfs write (with the state the kernel must show after
+ * it), a module load or a netlink request. pt_plan_release() computes the
+ * undoing of what an apply recorded (applied.d/<group>.ini in the conf
+ * dir, see passthru.conf(5)).
+ *
+ * Unless PT_PLAN_DRY_RUN is given the plan holds the state lock (the
+ * conf dir's .lock) until pt_plan_free(), so plan and execution see one
+ * state. Planning refuses, returning a negative errno with the plan still
+ * returned in *out (NULL only for -ENOMEM) and pt_plan_get_error() naming
+ * the device, why and the fix:
+ *   -ENOENT  no such group; release: the group is not applied (ok: no steps)
+ *   -EBUSY   an IOMMU group holds endpoints outside the group (named);
+ *            PT_PLAN_WITH_SIBLINGS binds them too
+ *   -EPERM   a host-critical device (PT_PLAN_FORCE overrides all but the
+ *            storage behind /, /boot and swap)
+ *   -ERANGE  numvfs above sriov_totalvfs
+ *   -ENODEV  a vGPU profile no member offers; vfio-pci not loadable
+ *   -EINVAL  the state files are invalid (pt_conf_get_error())
+ */
+struct pt_plan;
+struct pt_step;
+
+#define PT_PLAN_DRY_RUN		(1u << 0)
+#define PT_PLAN_WITH_SIBLINGS	(1u << 1)
+#define PT_PLAN_FORCE		(1u << 2)
+
+int pt_plan_apply(struct pt_ctx *ctx, const char *group, unsigned int flags,
+		  struct pt_plan **out);
+int pt_plan_release(struct pt_ctx *ctx, const char *group, unsigned int flags,
+		    struct pt_plan **out);
+const char *pt_plan_get_group(struct pt_plan *p);
+/* "apply" or "release". */
+const char *pt_plan_get_action(struct pt_plan *p);
+/* The refusal or failure, one line naming the object and the fix; or NULL. */
+const char *pt_plan_get_error(struct pt_plan *p);
+int pt_plan_get_num_steps(struct pt_plan *p);
+struct pt_step *pt_plan_get_step(struct pt_plan *p, int idx);
+/*
+ * Notes for the admin, in order: capacity of vGPU profiles, siblings
+ * added, netlink steps not sent on a fixture tree, drift read back.
+ */
+int pt_plan_get_num_notes(struct pt_plan *p);
+const char *pt_plan_get_note(struct pt_plan *p, int idx);
+/*
+ * Run the steps in order, checking after each what the kernel shows
+ * (polling up to two seconds). On the first failure every change made in
+ * this run is undone in reverse order and the error names the step;
+ * returns its -errno. On success the record in applied.d is written (or
+ * removed by a release). Netlink steps are sent only to the running
+ * kernel (pt_is_live()); on a fixture tree they are skipped with a note.
+ */
+int pt_plan_execute(struct pt_plan *p);
+void pt_plan_free(struct pt_plan *p);
+
+/* "load-module", "write" or "netlink". */
+const char *pt_step_get_kind(struct pt_step *s);
+/* The device it changes: a BDF, or NULL (module loads). */
+const char *pt_step_get_device(struct pt_step *s);
+/*
+ * What it changes: a path relative to the sysfs root
+ * ("bus/pci/devices/0000:03:00.0/driver_override"), a module name, or
+ * "eth0 vf 2".
+ */
+const char *pt_step_get_target(struct pt_step *s);
+/* The value written ("vfio-pci", "0000:03:00.0", "4"), or the netlink
+ * request as ip-link arguments ("vlan 100 qos 3 spoofchk on"). */
+const char *pt_step_get_value(struct pt_step *s);
+/* What the step is for: "bind 0000:03:00.0 to vfio-pci (was e1000e)". */
+const char *pt_step_get_description(struct pt_step *s);
+/* "planned", "done", "skipped", "failed" or "undone". */
+const char *pt_step_get_status(struct pt_step *s);
+
+/* ---- mdev instances (mdev.c) ---------------------------------------------- */
+
+/*
+ * Create an mdev of a type on its parent with the given UUID (NULL: a new
+ * random one from libuuid); the UUID used is copied to uuid_out (37
+ * bytes) when not NULL. The instance directory must appear (polled up to
+ * two seconds). 0, -EINVAL (bad UUID), -ENOSPC (no available instances),
+ * -EEXIST, -ETIMEDOUT, -errno of the write.
+ */
+int pt_mdev_create(struct pt_mdev_type *type, const char *uuid,
+		   char *uuid_out);
+/* Remove an mdev by UUID from its parent; 0, -ENOENT, -ETIMEDOUT, -errno. */
+int pt_mdev_remove(struct pt_mdev_parent *parent, const char *uuid);
+
 #ifdef __cplusplus
 }
 #endif
