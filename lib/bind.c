@@ -883,7 +883,7 @@ static int plan_restore_dev(struct pt_plan *p, size_t idx)
 	if (!dir)
 		return -ENOMEM;
 	if (drv[0] && strcmp(drv, d->driver)) {
-		char ddir[PT_NAME_MAX + 32];
+		char ddir[sizeof("bus/pci/drivers/") + 256];
 
 		snprintf(ddir, sizeof(ddir), "bus/pci/drivers/%s", drv);
 		r = add_write(p, d->bdf, ddir, "unbind", d->bdf,
@@ -1102,7 +1102,7 @@ static int plan_bind(struct pt_plan *p, const char *bdf, const char *role,
 			      xasprintf(p, "let only vfio-pci take %s", bdf),
 			      V_VALUE, VFIO, 0, 'd', idx);
 	if (!r && drv[0] && strcmp(drv, VFIO)) {
-		char ddir[PT_NAME_MAX + 32];
+		char ddir[sizeof("bus/pci/drivers/") + 256];
 
 		snprintf(ddir, sizeof(ddir), "bus/pci/drivers/%s", drv);
 		r = add_write(p, bdf, ddir, "unbind", bdf,
