@@ -1750,43 +1750,52 @@ static void mark_touched(struct pt_plan *p, struct pt_step *s)
 	}
 }
 
-static int run_netlink(struct pt_plan *p, struct pt_step *s, char *why,
-		       size_t wlen)
+int pt__vf_apply(struct pt_ctx *ctx, const char *ifname, int vf,
+		 const struct pt_vf_settings *want, unsigned int parts,
+		 char ***drift, char *err, size_t errlen)
 {
 	struct pt_vf_nl *nl = NULL;
 	struct pt_vf_link *link = NULL;
-	const struct pt_vf_state *have;
-	char **lines = NULL;
 	int r;
 
-	r = pt__vf_nl_open(p->ctx, &nl, why, wlen);
+	*drift = NULL;
+	r = pt__vf_nl_open(ctx, &nl, err, errlen);
 	if (r < 0)
 		return r;
-	r = pt__vf_nl_get_link(nl, s->ifname, &link, why, wlen);
+	r = pt__vf_nl_get_link(nl, ifname, &link, err, errlen);
 	if (r < 0)
 		goto out;
-	r = pt__vf_nl_set(nl, link, s->vf, &s->want, s->parts, why, wlen);
+	r = pt__vf_nl_set(nl, link, vf, want, parts, err, errlen);
 	if (r < 0)
 		goto out;
 	/* read back what the driver kept */
 	pt__vf_link_free(link);
 	link = NULL;
-	r = pt__vf_nl_get_link(nl, s->ifname, &link, why, wlen);
+	r = pt__vf_nl_get_link(nl, ifname, &link, err, errlen);
 	if (r < 0)
 		goto out;
-	have = pt__vf_link_find(link, s->vf);
-	r = pt__vf_drift(s->vf, &s->want, have, NULL, &lines);
-	if (r > 0) {
-		for (char **l = lines; *l; l++)
-			plan_note(p, "%s: drift after setting: %s (the driver did not keep it)",
-				  s->ifname, *l);
-	}
-	pt__vf_drift_free(lines);
-	r = r < 0 ? r : 0;
+	r = pt__vf_drift(vf, want, pt__vf_link_find(link, vf), NULL, drift);
+	if (r < 0)
+		snprintf(err, errlen, "out of memory");
 out:
 	pt__vf_link_free(link);
 	pt__vf_nl_close(nl);
 	return r;
+}
+
+static int run_netlink(struct pt_plan *p, struct pt_step *s, char *why,
+		       size_t wlen)
+{
+	char **lines = NULL;
+	int r;
+
+	r = pt__vf_apply(p->ctx, s->ifname, s->vf, &s->want, s->parts, &lines,
+			 why, wlen);
+	for (char **l = lines; r > 0 && l && *l; l++)
+		plan_note(p, "%s: read back after setting: %s (the driver did not keep it)",
+			  s->ifname, *l);
+	pt__vf_drift_free(lines);
+	return r < 0 ? r : 0;
 }
 
 static int run_step(struct pt_plan *p, struct pt_step *s, char *why,
@@ -1898,7 +1907,7 @@ PT_EXPORT int pt_plan_execute(struct pt_plan *p)
 		struct pt_step *s = &p->steps[i];
 		char why[512];
 
-		info(p->ctx, "%s: %s\n", p->group, s->desc);
+		dbg(p->ctx, "%s: step %d: %s\n", p->group, i + 1, s->desc);
 		r = run_step(p, s, why, sizeof(why));
 		if (r < 0) {
 			s->status = S_FAILED;

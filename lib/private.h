@@ -590,4 +590,16 @@ int pt__vf_nl_set(struct pt_vf_nl *nl, const struct pt_vf_link *pf, int vf,
 		  const struct pt_vf_settings *want, unsigned int parts,
 		  char *err, size_t errlen);
 
+/* ---- bind.c --------------------------------------------------------------- */
+
+/*
+ * Set the given parts of want on VF vf of ifname over netlink and read
+ * them back: returns the number of lines in *drift (what the driver did
+ * not keep, "vf 2: vlan is 0, want 100"; free with pt__vf_drift_free())
+ * or -errno with err set. Used by apply's netlink steps.
+ */
+int pt__vf_apply(struct pt_ctx *ctx, const char *ifname, int vf,
+		 const struct pt_vf_settings *want, unsigned int parts,
+		 char ***drift, char *err, size_t errlen);
+
 #endif /* PT_PRIVATE_H */
