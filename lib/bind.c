@@ -1498,6 +1498,8 @@ static int plan_vgpu_mdev(struct pt_plan *p, struct pt_pci_dev *dev,
 			return -ENOMEM;
 		}
 	}
+	for (char *c = offers; c && (c = strstr(c, "; ")); )
+		*c = ',';
 	plan_error(p, "%s: offers no vGPU type '%s' (it offers: %s); set the profile of group '%s' to one of them",
 		   dev->bdf, profile, offers ? offers : "none", p->group);
 	free(offers);
