@@ -3,9 +3,11 @@
  * Mediated devices. Parents register in class/mdev_bus; each offers types
  * under mdev_supported_types/<type>/ (name, description,
  * available_instances, device_api, devices/) and its instances appear as
- * <type>/devices/<uuid> links. NVIDIA's newer per-VF vGPU replaces mdev
- * with nvidia/creatable_vgpu_types and nvidia/current_vgpu_type on each
- * VF of the GPU.
+ * <type>/devices/<uuid> links. Writing a UUID to <type>/create makes an
+ * instance (<parent>/<uuid>), writing 1 to its remove takes it away.
+ * NVIDIA's newer per-VF vGPU replaces mdev with
+ * nvidia/creatable_vgpu_types and nvidia/current_vgpu_type on each VF of
+ * the GPU.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -13,8 +15,12 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <uuid/uuid.h>
 
 #include "private.h"
 
@@ -122,6 +128,21 @@ static void free_list(char **names, size_t n)
 	free(names);
 }
 
+/* An instance's own iommu_group link: bus/mdev/devices/<uuid>/iommu_group. */
+static void read_iommu_group(struct pt_ctx *ctx, struct pt_mdev *m)
+{
+	char rel[96], grp[32];
+	int fd;
+
+	snprintf(rel, sizeof(rel), "bus/mdev/devices/%s", m->uuid);
+	fd = pt__sysfs_open_dir(ctx, rel);
+	if (fd < 0)
+		return;
+	if (pt__sysfs_readlink_base(fd, "iommu_group", grp, sizeof(grp)) > 0)
+		m->iommu_group = atoi(grp);
+	close(fd);
+}
+
 /* Types and instances of one parent, read on first use. */
 static int parent_fill(struct pt_mdev_parent *p)
 {
@@ -198,19 +219,8 @@ static int parent_fill(struct pt_mdev_parent *p)
 	close(tfd);
 	free_list(types, n_types);
 
-	/* each instance's own iommu_group link: bus/mdev/devices/<uuid> */
-	for (struct pt_mdev *m = p->mdevs; m; m = m->next) {
-		char rel[96], grp[32];
-		int fd;
-
-		snprintf(rel, sizeof(rel), "bus/mdev/devices/%s", m->uuid);
-		fd = pt__sysfs_open_dir(ctx, rel);
-		if (fd < 0)
-			continue;
-		if (pt__sysfs_readlink_base(fd, "iommu_group", grp, sizeof(grp)) > 0)
-			m->iommu_group = atoi(grp);
-		close(fd);
-	}
+	for (struct pt_mdev *m = p->mdevs; m; m = m->next)
+		read_iommu_group(ctx, m);
 	return r;
 }
 
@@ -334,6 +344,298 @@ PT_EXPORT struct pt_mdev *pt_mdev_get_next(struct pt_mdev *m) { return m->next; 
 PT_EXPORT const char *pt_mdev_get_uuid(struct pt_mdev *m) { return m->uuid; }
 PT_EXPORT const char *pt_mdev_get_type_id(struct pt_mdev *m) { return m->type_id; }
 PT_EXPORT int pt_mdev_get_iommu_group(struct pt_mdev *m) { return m->iommu_group; }
+
+/* ---- creating and removing instances ------------------------------------ */
+
+/*
+ * Linux creates (removes) the instance inside the write(2) to create
+ * (remove); the test kernel, tests/fakekernel, does it a moment later.
+ * Either way the result is what sysfs shows after the write, polled in
+ * 5 ms steps for up to 2 s: for a create <parent>/<uuid> and the type's
+ * devices/<uuid> link (Linux makes that link last, after device_add()),
+ * for a remove <parent>/<uuid> gone. Then the cached instances and every
+ * type's available_instances follow, so pointers the caller holds to
+ * types stay valid.
+ */
+#define MDEV_POLL_NS	(5 * 1000 * 1000L)
+#define MDEV_WAIT_MS	2000
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void nap(void)
+{
+	struct timespec ts = { 0, MDEV_POLL_NS };
+
+	nanosleep(&ts, NULL);
+}
+
+/* The lower-case form sysfs names instances by; -EINVAL when no UUID. */
+static int uuid_normalize(const char *in, char out[37])
+{
+	uuid_t u;
+
+	if (!in || !is_uuid(in) || uuid_parse(in, u) < 0)
+		return -EINVAL;
+	uuid_unparse_lower(u, out);
+	return 0;
+}
+
+/* <parent>/mdev_supported_types/<id> below the parent's fd; fd or -errno. */
+static int type_open(int pfd, const char *id)
+{
+	char rel[PT_NAME_MAX + 32];
+
+	if (!pt__name_is_valid(id))
+		return -EINVAL;
+	snprintf(rel, sizeof(rel), "mdev_supported_types/%s", id);
+	return pt__sysfs_openat_dir(pfd, rel);
+}
+
+/* available_instances now; -1 when missing or unreadable. */
+static int read_count(int tfd)
+{
+	long v;
+
+	if (tfd < 0 || pt__sysfs_read_long(tfd, "available_instances", &v) < 0 ||
+	    v < 0 || v > INT_MAX)
+		return -1;
+	return (int)v;
+}
+
+/*
+ * One instance changes the count of other types too (NVIDIA: one type at
+ * a time per GPU; mtty: types share the ports): read them all again.
+ */
+static void refresh_counts(struct pt_mdev_parent *p, int pfd)
+{
+	for (struct pt_mdev_type *t = p->types; t; t = t->next) {
+		int fd = type_open(pfd, t->id);
+
+		t->available_instances = read_count(fd);
+		if (fd >= 0)
+			close(fd);
+	}
+}
+
+static int type_rank(struct pt_mdev_parent *p, const char *id)
+{
+	int i = 0;
+
+	for (struct pt_mdev_type *t = p->types; t; t = t->next, i++)
+		if (!strcmp(t->id, id))
+			return i;
+	return i;
+}
+
+/* A new instance into the parent's list, in parent_fill()'s order. */
+static int cache_add(struct pt_mdev_parent *p, const char *type_id,
+		     const char *uuid)
+{
+	int rank = type_rank(p, type_id);
+	struct pt_mdev *m, **pp;
+
+	for (m = p->mdevs; m; m = m->next)
+		if (!strcmp(m->uuid, uuid))
+			return 0;
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	m->parent = p;
+	m->uuid = strdup(uuid);
+	m->type_id = strdup(type_id);
+	m->iommu_group = PT_NO_IOMMU_GROUP;
+	if (!m->uuid || !m->type_id) {
+		free(m->uuid);
+		free(m->type_id);
+		free(m);
+		return -ENOMEM;
+	}
+	read_iommu_group(p->ctx, m);
+	for (pp = &p->mdevs; *pp; pp = &(*pp)->next) {
+		int r = type_rank(p, (*pp)->type_id);
+
+		if (r > rank || (r == rank && strcmp((*pp)->uuid, uuid) > 0))
+			break;
+	}
+	m->next = *pp;
+	*pp = m;
+	return 0;
+}
+
+static void cache_drop(struct pt_mdev_parent *p, const char *uuid)
+{
+	for (struct pt_mdev **pp = &p->mdevs; *pp; pp = &(*pp)->next) {
+		struct pt_mdev *m = *pp;
+
+		if (!strcmp(m->uuid, uuid)) {
+			*pp = m->next;
+			free(m->uuid);
+			free(m->type_id);
+			free(m);
+			return;
+		}
+	}
+}
+
+/* Does bus/mdev/devices/<uuid> exist (an instance of any parent)? */
+static bool on_mdev_bus(struct pt_ctx *ctx, const char *uuid)
+{
+	int fd = pt__sysfs_open_dir(ctx, "bus/mdev/devices");
+	bool found;
+
+	if (fd < 0)
+		return false;
+	found = pt__sysfs_exists(fd, uuid) == 0;
+	close(fd);
+	return found;
+}
+
+PT_EXPORT int pt_mdev_create(struct pt_mdev_type *type, const char *uuid,
+			     char *uuid_out)
+{
+	struct pt_mdev_parent *p;
+	struct pt_ctx *ctx;
+	char u[37], link[64];
+	int pfd, tfd = -1, r;
+	int64_t deadline;
+
+	if (!type)
+		return -EINVAL;
+	p = type->parent;
+	ctx = p->ctx;
+	if (uuid) {
+		if (uuid_normalize(uuid, u) < 0) {
+			dbg(ctx, "%s: \"%s\" is not a UUID\n", p->name, uuid);
+			return -EINVAL;
+		}
+	} else {
+		uuid_t bin;
+
+		uuid_generate_random(bin);
+		uuid_unparse_lower(bin, u);
+	}
+	if (uuid_out)
+		memcpy(uuid_out, u, sizeof(u));
+
+	pfd = pt__sysfs_open_dir(ctx, p->path);
+	if (pfd < 0) {
+		err(ctx, "%s: cannot open %s: %s\n", p->name, p->path, strerror(-pfd));
+		return pfd;
+	}
+	tfd = type_open(pfd, type->id);
+	if (tfd < 0) {
+		r = tfd;
+		err(ctx, "%s: mdev type %s: %s\n", p->name, type->id, strerror(-r));
+		goto out;
+	}
+	if (pt__sysfs_exists(pfd, u) == 0 || on_mdev_bus(ctx, u)) {
+		dbg(ctx, "%s: mdev %s exists\n", p->name, u);
+		r = -EEXIST;
+		goto out;
+	}
+	if (read_count(tfd) == 0) {
+		dbg(ctx, "%s: no instance of %s available\n", p->name, type->id);
+		type->available_instances = 0;
+		r = -ENOSPC;
+		goto out;
+	}
+
+	r = pt__sysfs_write(tfd, "create", u);
+	if (r == -EUSERS)		/* the mdev core's word for none left */
+		r = -ENOSPC;
+	if (r < 0) {
+		err(ctx, "%s: cannot create mdev %s of type %s: %s\n", p->name, u,
+		    type->id, strerror(-r));
+		goto out;
+	}
+	deadline = now_ms() + MDEV_WAIT_MS;
+	snprintf(link, sizeof(link), "devices/%s", u);
+	while (pt__sysfs_exists(pfd, u) != 0 || pt__sysfs_exists(tfd, link) != 0) {
+		if (now_ms() >= deadline) {
+			err(ctx, "%s: mdev %s of type %s did not appear within %d ms\n",
+			    p->name, u, type->id, MDEV_WAIT_MS);
+			r = -ETIMEDOUT;
+			goto out;
+		}
+		nap();
+	}
+	refresh_counts(p, pfd);
+	r = cache_add(p, type->id, u);
+	if (r < 0)
+		err(ctx, "%s: mdev %s created, but not recorded: %s\n", p->name, u,
+		    strerror(-r));
+	else
+		dbg(ctx, "%s: mdev %s of type %s created\n", p->name, u, type->id);
+out:
+	if (tfd >= 0)
+		close(tfd);
+	close(pfd);
+	return r;
+}
+
+PT_EXPORT int pt_mdev_remove(struct pt_mdev_parent *parent, const char *uuid)
+{
+	struct pt_ctx *ctx;
+	char u[37], type_id[NAME_MAX + 1];
+	int pfd, ifd, r;
+	int64_t deadline;
+
+	if (!parent)
+		return -EINVAL;
+	ctx = parent->ctx;
+	if (uuid_normalize(uuid, u) < 0) {
+		dbg(ctx, "%s: \"%s\" is not a UUID\n", parent->name,
+		    uuid ? uuid : "(null)");
+		return -EINVAL;
+	}
+	parent_fill(parent);
+	pfd = pt__sysfs_open_dir(ctx, parent->path);
+	if (pfd < 0) {
+		err(ctx, "%s: cannot open %s: %s\n", parent->name, parent->path,
+		    strerror(-pfd));
+		return pfd;
+	}
+	ifd = pt__sysfs_openat_dir(pfd, u);
+	if (ifd >= 0 && pt__sysfs_readlink_base(ifd, "mdev_type", type_id,
+						sizeof(type_id)) < 0) {
+		close(ifd);
+		ifd = -ENOENT;		/* a directory, but no mdev */
+	}
+	if (ifd < 0) {
+		r = ifd;
+		dbg(ctx, "%s: no mdev %s: %s\n", parent->name, u, strerror(-r));
+		goto out;
+	}
+	r = pt__sysfs_write(ifd, "remove", "1");
+	close(ifd);
+	if (r < 0) {
+		err(ctx, "%s: cannot remove mdev %s: %s\n", parent->name, u,
+		    strerror(-r));
+		goto out;
+	}
+	deadline = now_ms() + MDEV_WAIT_MS;
+	while (pt__sysfs_exists(pfd, u) != -ENOENT) {
+		if (now_ms() >= deadline) {
+			err(ctx, "%s: mdev %s still there %d ms after remove\n",
+			    parent->name, u, MDEV_WAIT_MS);
+			r = -ETIMEDOUT;
+			goto out;
+		}
+		nap();
+	}
+	refresh_counts(parent, pfd);
+	cache_drop(parent, u);
+	dbg(ctx, "%s: mdev %s of type %s removed\n", parent->name, u, type_id);
+out:
+	close(pfd);
+	return r;
+}
 
 /* ---- NVIDIA per-VF vGPU ------------------------------------------------- */
 
