@@ -1,0 +1,190 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""check-unit: passthru.service, installed with "cmake --install" under a
+temporary DESTDIR, is the unit pt-group(8) describes.
+
+    check-unit.py --build DIR --prefix DIR --bindir DIR --libdir DIR
+                  --mandir DIR --unit-dir DIR
+
+Checks:
+  - the unit is installed to the unit directory, with @bindir@ replaced;
+  - its keys: Type=oneshot, RemainAfterExit=yes, ExecStart=<bindir>/pt-group
+    apply --all, no ExecStop (releasing at stop would take devices from
+    running guests), ordered after systemd-modules-load.service and before
+    libvirtd.service and virtqemud.service, WantedBy=multi-user.target,
+    Documentation=man:pt-group(8); no key outside the known ones;
+  - ExecStart's program is the installed pt-group link, and the installed
+    binary runs ExecStart's command line: on an empty configuration
+    directory it applies nothing and exits 0;
+  - systemd-analyze verify accepts it, with ExecStart pointed into the
+    DESTDIR and MANPATH at the installed man pages (skipped when
+    systemd-analyze is not installed: the key checks still run).
+
+Exit status 0 when the checks passed, 1 when one failed.
+"""
+
+import argparse
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+
+# The keys the unit may hold, per section; values as lists (keys repeat).
+KNOWN = {
+    "Unit": {"Description", "Documentation", "After", "Before", "Wants",
+             "Requires", "DefaultDependencies", "Conflicts"},
+    "Service": {"Type", "RemainAfterExit", "ExecStart", "TimeoutStartSec"},
+    "Install": {"WantedBy"},
+}
+
+
+def parse_unit(text):
+    """{section: {key: [values]}} of a systemd unit file (no continuation
+    lines: the unit has none)."""
+    out, sec = {}, None
+    for n, line in enumerate(text.split("\n"), 1):
+        s = line.strip()
+        if not s or s[0] in "#;":
+            continue
+        if s.startswith("[") and s.endswith("]"):
+            sec = s[1:-1]
+            if sec in out:
+                raise ValueError("line %d: section [%s] twice" % (n, sec))
+            out[sec] = {}
+            continue
+        if sec is None or "=" not in s or s.endswith("\\"):
+            raise ValueError("line %d: not KEY=VALUE in a section: %r" % (n, line))
+        k, v = s.split("=", 1)
+        out[sec].setdefault(k.strip(), []).append(v.strip())
+    return out
+
+
+def words(unit, sec, key):
+    return [w for v in unit.get(sec, {}).get(key, []) for w in v.split()]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    for o in ("build", "prefix", "bindir", "libdir", "mandir", "unit-dir"):
+        ap.add_argument("--" + o, required=True)
+    a = ap.parse_args()
+    unit_dir = a.unit_dir if os.path.isabs(a.unit_dir) else \
+        os.path.join(a.prefix, a.unit_dir)
+    problems = []
+    tmp = tempfile.mkdtemp(prefix="pt-unit-")
+    try:
+        dest = os.path.join(tmp, "dest")
+        env = dict(os.environ, DESTDIR=dest)
+        r = subprocess.run(["cmake", "--install", a.build], capture_output=True,
+                           text=True, env=env, timeout=300, stdin=subprocess.DEVNULL)
+        if r.returncode != 0:
+            print("FAIL: cmake --install %s with DESTDIR=%s: exit %d: %s"
+                  % (a.build, dest, r.returncode, r.stderr.strip()))
+            return 1
+        installed = dest + os.path.join(unit_dir, "passthru.service")
+        if not os.path.isfile(installed):
+            print("FAIL: cmake --install put no passthru.service in %s" % unit_dir)
+            return 1
+        text = open(installed, encoding="utf-8").read()
+        if re.search(r"@[A-Za-z_]+@", text):
+            problems.append("an @variable@ is left in the installed unit")
+        try:
+            unit = parse_unit(text)
+        except ValueError as e:
+            print("FAIL: %s: %s" % (installed, e))
+            return 1
+
+        for sec, keys in unit.items():
+            if sec not in KNOWN:
+                problems.append("unknown section [%s]" % sec)
+                continue
+            for k in keys:
+                if k not in KNOWN[sec]:
+                    problems.append("[%s] %s= is not a key this unit is meant to "
+                                    "have%s" % (sec, k, " (releasing at stop takes "
+                                    "devices from running guests)"
+                                    if k.startswith("ExecStop") else ""))
+        want = {("Service", "Type"): ["oneshot"],
+                ("Service", "RemainAfterExit"): ["yes"],
+                ("Install", "WantedBy"): ["multi-user.target"]}
+        for (sec, k), v in want.items():
+            if unit.get(sec, {}).get(k) != v:
+                problems.append("[%s] %s= is %s, not %s"
+                                % (sec, k, unit.get(sec, {}).get(k), v))
+        exec_start = unit.get("Service", {}).get("ExecStart", [])
+        argv = shlex.split(exec_start[0]) if len(exec_start) == 1 else []
+        prog = os.path.join(a.bindir, "pt-group")
+        if argv != [prog, "apply", "--all"]:
+            problems.append("ExecStart= is %s, not '%s apply --all'" % (exec_start, prog))
+        if "man:pt-group(8)" not in words(unit, "Unit", "Documentation"):
+            problems.append("Documentation= does not name man:pt-group(8)")
+        if "systemd-modules-load.service" not in words(unit, "Unit", "After"):
+            problems.append("not After=systemd-modules-load.service")
+        for b in ("libvirtd.service", "virtqemud.service"):
+            if b not in words(unit, "Unit", "Before"):
+                problems.append("not Before=%s" % b)
+        if "no" in unit.get("Unit", {}).get("DefaultDependencies", []):
+            # without them the unit could run before swap and /boot are
+            # there, and the host-critical check would not see them
+            for w in ("local-fs.target", "swap.target"):
+                if w not in words(unit, "Unit", "After"):
+                    problems.append("DefaultDependencies=no but not After=%s" % w)
+
+        # ExecStart's program: the installed link, and it runs the line
+        link = dest + prog
+        if not os.path.islink(link) or os.readlink(link) != "pt":
+            problems.append("%s is not the installed link to pt" % prog)
+        elif argv:
+            conf = os.path.join(tmp, "conf")
+            empty = os.path.join(tmp, "empty")
+            os.makedirs(conf)
+            os.makedirs(empty)
+            e = {k: v for k, v in os.environ.items() if not k.startswith("PT_")}
+            e["LD_LIBRARY_PATH"] = dest + a.libdir
+            r = subprocess.run([link] + argv[1:] + [
+                "-O", "conf.dir=" + conf, "-O", "sysfs.root=" + empty,
+                "-O", "proc.root=" + empty], capture_output=True, text=True,
+                env=e, timeout=60, stdin=subprocess.DEVNULL)
+            if r.returncode != 0 or r.stdout or "no groups" not in r.stderr:
+                problems.append("the installed '%s' on an empty conf dir: exit %d, "
+                                "stdout %r, stderr %r" % (" ".join(argv), r.returncode,
+                                                          r.stdout, r.stderr))
+            if os.listdir(conf):
+                problems.append("'%s' with no groups wrote %s into the conf dir"
+                                % (" ".join(argv), os.listdir(conf)))
+
+        sa = shutil.which("systemd-analyze")
+        if not sa:
+            print("note: systemd-analyze is not installed; verify is skipped")
+        else:
+            vdir = os.path.join(tmp, "verify")
+            os.makedirs(vdir)
+            vunit = os.path.join(vdir, "passthru.service")
+            with open(vunit, "w") as f:
+                f.write(text.replace("ExecStart=" + prog, "ExecStart=" + link))
+            mandir = dest + a.mandir
+            check_man = os.path.isfile(os.path.join(mandir, "man8", "pt-group.8"))
+            if not check_man:
+                print("note: no man pages installed (scdoc missing); "
+                      "verify --man=no")
+            e = dict(os.environ, MANPATH=mandir, SYSTEMD_LOG_COLOR="0")
+            r = subprocess.run([sa, "verify", "--man=%s" % ("yes" if check_man else "no"),
+                                vunit], capture_output=True, text=True, env=e,
+                               timeout=120, stdin=subprocess.DEVNULL)
+            out = (r.stdout + r.stderr).strip()
+            if r.returncode != 0 or "passthru.service" in out:
+                problems.append("systemd-analyze verify: exit %d: %s"
+                                % (r.returncode, out))
+    finally:
+        shutil.rmtree(tmp)
+    for p in problems:
+        print("FAIL: " + p)
+    print("systemd unit: %s" % ("%d problem(s)" % len(problems) if problems else "ok"))
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
