@@ -28,14 +28,16 @@
  * its value; refusing it keeps every edit from changing how a following
  * line reads).
  *
- * The store: groups.d/<group>.ini below the conf dir, every path built
- * here relative to a directory fd, every name validated. Writers hold
- * flock(LOCK_EX) on <conf>/.lock for the whole read-modify-write; every
- * file is replaced by rename(2) of a fully written, fsynced temp file
- * ".<name>.XXXXXX" in groups.d/, so readers need no lock. Nothing below
- * the conf dir is followed through a symlink: a symlinked group file is
- * an error that names the file and says to replace the link with a copy
- * (a rename would replace the link itself, silently cutting it).
+ * The store: groups.d/<group>.ini (the admin's groups) and
+ * applied.d/<group>.ini (what pt-group apply changed on this host) below
+ * the conf dir, every path built here relative to a directory fd, every
+ * name validated. Writers hold flock(LOCK_EX) on <conf>/.lock for the
+ * whole read-modify-write; every file is replaced by rename(2) of a fully
+ * written, fsynced temp file ".<name>.XXXXXX" in its own directory, so
+ * readers need no lock. Nothing below the conf dir is followed through a
+ * symlink: a symlinked state file is an error that names the file and
+ * says to replace the link with a copy (a rename would replace the link
+ * itself, silently cutting it).
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -55,6 +57,7 @@
 #include "private.h"
 
 #define GROUPS_DIR	"groups.d"
+#define APPLIED_DIR	"applied.d"
 #define LOCK_FILE	".lock"
 #define FILE_MAX	(1024 * 1024)	/* larger state files are refused */
 #define TMP_SUFFIX_LEN	6
@@ -900,17 +903,36 @@ const char *pt__closest(const char *word, const char *const *candidates)
 
 /* ---- the store ---------------------------------------------------------- */
 
-/* "groups.d/<name>.ini" with a valid name: a pointer to the file name. */
+/* The store's directories below the conf dir, in the order they are read. */
+static const char *const store_dirs[] = { GROUPS_DIR, APPLIED_DIR };
+#define N_DIRS	(sizeof(store_dirs) / sizeof(store_dirs[0]))
+
+/* The index in store_dirs of relpath's directory ("<dir>/..."), or -1. */
+static int relpath_dir(const char *relpath)
+{
+	for (size_t i = 0; relpath && i < N_DIRS; i++) {
+		size_t n = strlen(store_dirs[i]);
+
+		if (!strncmp(relpath, store_dirs[i], n) && relpath[n] == '/')
+			return (int)i;
+	}
+	return -1;
+}
+
+/*
+ * "groups.d/<name>.ini" or "applied.d/<name>.ini" with a valid name: a
+ * pointer to the file name.
+ */
 static const char *relpath_file(const char *relpath)
 {
-	static const char dir[] = GROUPS_DIR "/";
 	const char *name;
 	size_t len;
 	char stem[PT_NAME_MAX + 1];
+	int d = relpath_dir(relpath);
 
-	if (!relpath || strncmp(relpath, dir, sizeof(dir) - 1))
+	if (d < 0)
 		return NULL;
-	name = relpath + sizeof(dir) - 1;
+	name = relpath + strlen(store_dirs[d]) + 1;
 	len = strlen(name);
 	if (len <= 4 || len - 4 > PT_NAME_MAX || strcmp(name + len - 4, ".ini"))
 		return NULL;
@@ -919,11 +941,21 @@ static const char *relpath_file(const char *relpath)
 	return pt__name_is_valid(stem) ? name : NULL;
 }
 
-/* A writer's temp file: ".<stem>.ini.XXXXXX". */
-static bool is_temp_name(const char *name)
+int pt__store_applied_relpath(const char *group, char *buf, size_t len)
 {
-	size_t len = strlen(name);
-	char rel[sizeof(GROUPS_DIR) + PT_NAME_MAX + 8];
+	int n;
+
+	if (!group || !buf || !pt__name_is_valid(group))
+		return -EINVAL;
+	n = snprintf(buf, len, APPLIED_DIR "/%s.ini", group);
+	return n < 0 || (size_t)n >= len ? -ERANGE : 0;
+}
+
+/* A writer's temp file in dir: ".<stem>.ini.XXXXXX". */
+static bool is_temp_name(const char *dir, const char *name)
+{
+	size_t len = strlen(name), dl = strlen(dir), stem;
+	char rel[sizeof(APPLIED_DIR) + PT_NAME_MAX + 8];
 
 	if (name[0] != '.' || len < 1 + 5 + 1 + TMP_SUFFIX_LEN ||
 	    name[len - TMP_SUFFIX_LEN - 1] != '.')
@@ -931,10 +963,14 @@ static bool is_temp_name(const char *name)
 	for (size_t i = len - TMP_SUFFIX_LEN; i < len; i++)
 		if (!isalnum((unsigned char)name[i]))
 			return false;
-	if (len - TMP_SUFFIX_LEN - 2 + sizeof(GROUPS_DIR) + 1 > sizeof(rel))
+	/* "<dir>/<stem>.ini" from ".<stem>.ini.XXXXXX" */
+	stem = len - TMP_SUFFIX_LEN - 2;
+	if (dl + 1 + stem + 1 > sizeof(rel))
 		return false;
-	snprintf(rel, sizeof(rel), GROUPS_DIR "/%.*s",
-		 (int)(len - TMP_SUFFIX_LEN - 2), name + 1);
+	memcpy(rel, dir, dl);
+	rel[dl] = '/';
+	memcpy(rel + dl + 1, name + 1, stem);
+	rel[dl + 1 + stem] = '\0';
 	return relpath_file(rel) != NULL;
 }
 
@@ -976,18 +1012,18 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Read one group file (no symlink, regular, bounded) and parse it. */
-static int read_group(struct pt_store *st, int gfd, const char *name,
-		      char *err, size_t errlen)
+/* Read one state file (no symlink, regular, bounded) and parse it. */
+static int read_file(struct pt_store *st, const char *dir, int gfd,
+		     const char *name, char *err, size_t errlen)
 {
-	char rel[sizeof(GROUPS_DIR) + 256], *buf = NULL;
+	char rel[sizeof(APPLIED_DIR) + 256], *buf = NULL;
 	struct pt_ini_file *f;
 	size_t len = 0, cap = 0;
 	struct stat sb;
 	ssize_t n;
 	int fd, r;
 
-	snprintf(rel, sizeof(rel), GROUPS_DIR "/%s", name);
+	snprintf(rel, sizeof(rel), "%s/%s", dir, name);
 	fd = openat(gfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		r = errno;
@@ -1034,8 +1070,9 @@ static int read_group(struct pt_store *st, int gfd, const char *name,
 			break;
 		len += n;
 		if (len > FILE_MAX) {
-			seterr(err, errlen, "%s: larger than %d bytes; this is not a group file",
-			       rel, FILE_MAX);
+			seterr(err, errlen, "%s: larger than %d bytes; this is not a %s",
+			       rel, FILE_MAX, strcmp(dir, GROUPS_DIR) ?
+			       "record of pt-group apply" : "group file");
 			r = -EFBIG;
 			goto out;
 		}
@@ -1064,12 +1101,13 @@ out:
 }
 
 /*
- * Open groups.d read-only (for readdir and fsync): an fd, -ENOENT when
- * missing, other -errno with err set.
+ * Open a store directory read-only (for readdir and fsync): an fd,
+ * -ENOENT when missing, other -errno with err set.
  */
-static int open_groups_dir(struct pt_store *st, char *err, size_t errlen)
+static int open_store_dir(struct pt_store *st, const char *dir, char *err,
+			  size_t errlen)
 {
-	int fd = openat(st->dirfd, GROUPS_DIR,
+	int fd = openat(st->dirfd, dir,
 			O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
 	if (fd < 0) {
@@ -1079,19 +1117,20 @@ static int open_groups_dir(struct pt_store *st, char *err, size_t errlen)
 		if (e == ENOTDIR) {
 			struct stat sb;
 
-			if (!fstatat(st->dirfd, GROUPS_DIR, &sb, AT_SYMLINK_NOFOLLOW) &&
+			if (!fstatat(st->dirfd, dir, &sb, AT_SYMLINK_NOFOLLOW) &&
 			    S_ISLNK(sb.st_mode))
 				e = ELOOP;
 		}
 		if (e != ENOENT)
-			path_err(st->ctx, err, errlen, GROUPS_DIR, e);
+			path_err(st->ctx, err, errlen, dir, e);
 		return -e;
 	}
 	return fd;
 }
 
-static int read_groups(struct pt_store *st, bool clean, char *err,
-		       size_t errlen)
+/* Read every <name>.ini of one store directory (missing: none). */
+static int read_dir(struct pt_store *st, const char *dir, bool clean,
+		    char *err, size_t errlen)
 {
 	char **names = NULL, **nn;
 	size_t n = 0;
@@ -1099,7 +1138,7 @@ static int read_groups(struct pt_store *st, bool clean, char *err,
 	int gfd, r = 0;
 	DIR *d;
 
-	gfd = open_groups_dir(st, err, errlen);
+	gfd = open_store_dir(st, dir, err, errlen);
 	if (gfd == -ENOENT)
 		return 0;
 	if (gfd < 0)
@@ -1108,30 +1147,30 @@ static int read_groups(struct pt_store *st, bool clean, char *err,
 	if (!d) {
 		r = -errno;
 		close(gfd);
-		path_err(st->ctx, err, errlen, GROUPS_DIR, -r);
+		path_err(st->ctx, err, errlen, dir, -r);
 		return r;
 	}
 	while ((errno = 0, de = readdir(d))) {
 		const char *name = de->d_name;
 		size_t len = strlen(name);
-		char rel[sizeof(GROUPS_DIR) + 256];
+		char rel[sizeof(APPLIED_DIR) + 256];
 
 		if (name[0] == '.') {
 			/* Left by a killed writer; we hold the lock. */
-			if (clean && is_temp_name(name)) {
+			if (clean && is_temp_name(dir, name)) {
 				if (unlinkat(dirfd(d), name, 0) < 0 && errno != ENOENT)
 					warn(st->ctx, "%s/%s/%s: cannot remove stale temp file: %s\n",
-					     st->ctx->conf_dir, GROUPS_DIR, name,
+					     st->ctx->conf_dir, dir, name,
 					     strerror(errno));
 				else
 					dbg(st->ctx, "removed stale %s/%s\n",
-					    GROUPS_DIR, name);
+					    dir, name);
 			}
 			continue;
 		}
 		if (len < 4 || strcmp(name + len - 4, ".ini"))
 			continue;
-		snprintf(rel, sizeof(rel), GROUPS_DIR "/%s", name);
+		snprintf(rel, sizeof(rel), "%s/%s", dir, name);
 		if (!relpath_file(rel)) {
 			seterr(err, errlen, "%s: '%.*s' is not a valid group name (letters, digits, '-', '_', '.', no leading '.', at most %d); rename the file",
 			       rel, (int)(len - 4), name, PT_NAME_MAX);
@@ -1150,13 +1189,13 @@ static int read_groups(struct pt_store *st, bool clean, char *err,
 	}
 	if (errno) {
 		r = -errno;
-		path_err(st->ctx, err, errlen, GROUPS_DIR, -r);
+		path_err(st->ctx, err, errlen, dir, -r);
 		goto out;
 	}
 	if (n)
 		qsort(names, n, sizeof(*names), cmp_str);
 	for (size_t i = 0; i < n && !r; i++)
-		r = read_group(st, dirfd(d), names[i], err, errlen);
+		r = read_file(st, dir, dirfd(d), names[i], err, errlen);
 out:
 	if (r == -ENOMEM)
 		seterr(err, errlen, "out of memory");
@@ -1227,9 +1266,11 @@ int pt__store_open(struct pt_ctx *ctx, bool write, struct pt_store **out,
 			goto fail;
 		}
 	}
-	r = read_groups(st, write, err, errlen);
-	if (r < 0)
-		goto fail;
+	for (size_t i = 0; i < N_DIRS; i++) {
+		r = read_dir(st, store_dirs[i], write, err, errlen);
+		if (r < 0)
+			goto fail;
+	}
 	*out = st;
 	return 0;
 fail:
@@ -1292,8 +1333,11 @@ int pt__store_new_file(struct pt_store *st, const char *relpath,
 
 int pt__store_delete_file(struct pt_store *st, const char *relpath)
 {
-	struct pt_ini_file *f = pt__store_find(st, relpath);
+	struct pt_ini_file *f;
 
+	if (!st || !relpath_file(relpath))
+		return -EINVAL;
+	f = pt__store_find(st, relpath);
 	if (!f)
 		return -ENOENT;
 	f->deleted = true;
@@ -1596,9 +1640,9 @@ static int write_all(int fd, const char *s, size_t len)
 	return 0;
 }
 
-/* Replace gfd/name with text: temp file, fsync, rename. */
-static int replace_file(struct pt_store *st, int gfd, const char *name,
-			const char *text)
+/* Replace dir/name (gfd: dir) with text: temp file, fsync, rename. */
+static int replace_file(struct pt_store *st, const char *dir, int gfd,
+			const char *name, const char *text)
 {
 	char tmp[256];
 	int fd = -1, r;
@@ -1611,7 +1655,7 @@ static int replace_file(struct pt_store *st, int gfd, const char *name,
 		if (fd < 0 && (errno != EEXIST || tries >= 100)) {
 			r = -errno;
 			err(st->ctx, "%s/%s/%s: cannot create: %s\n",
-			    st->ctx->conf_dir, GROUPS_DIR, tmp, strerror(-r));
+			    st->ctx->conf_dir, dir, tmp, strerror(-r));
 			return r;
 		}
 	}
@@ -1628,30 +1672,71 @@ static int replace_file(struct pt_store *st, int gfd, const char *name,
 		r = -errno;
 	if (r < 0) {
 		err(st->ctx, "%s/%s/%s: cannot write: %s\n", st->ctx->conf_dir,
-		    GROUPS_DIR, name, strerror(-r));
+		    dir, name, strerror(-r));
 		unlinkat(gfd, tmp, 0);
 	}
 	return r;
 }
 
+/*
+ * A store directory open for writing: created 0755 (whatever the umask)
+ * on the first write there - applied.d/ appears with the first record -
+ * and *created set so the caller makes the new entry durable.
+ */
+static int open_dir_for_write(struct pt_store *st, const char *dir,
+			      bool *created)
+{
+	int fd = open_store_dir(st, dir, NULL, 0);
+
+	if (fd == -ENOENT) {
+		if (mkdirat(st->dirfd, dir, 0755) == 0) {
+			fchmodat(st->dirfd, dir, 0755, 0);
+			*created = true;
+		} else if (errno != EEXIST) {
+			fd = -errno;
+			goto fail;
+		}
+		fd = open_store_dir(st, dir, NULL, 0);
+	}
+	if (fd >= 0)
+		return fd;
+fail:
+	err(st->ctx, "%s/%s: %s\n", st->ctx->conf_dir, dir, strerror(-fd));
+	return fd;
+}
+
+static int fsync_dir(struct pt_store *st, int fd, const char *dir)
+{
+	int e;
+
+	if (fsync(fd) == 0)
+		return 0;
+	e = errno;
+	err(st->ctx, "%s%s%s: fsync: %s\n", st->ctx->conf_dir, dir ? "/" : "",
+	    dir ? dir : "", strerror(e));
+	return -e;
+}
+
 int pt__store_commit(struct pt_store *st)
 {
-	bool synced = true;
-	int gfd, r = 0;
+	int fds[N_DIRS], r = 0, fd;
+	bool synced[N_DIRS], created = false;
 
 	if (!st)
 		return -EINVAL;
 	if (st->lockfd < 0)
 		return -EBADF;		/* opened read-only */
-	gfd = open_groups_dir(st, NULL, 0);
-	if (gfd < 0) {
-		err(st->ctx, "%s/%s: %s\n", st->ctx->conf_dir, GROUPS_DIR,
-		    strerror(-gfd));
-		return gfd;
+	for (size_t d = 0; d < N_DIRS; d++) {
+		fds[d] = -1;
+		synced[d] = true;
 	}
-	/* Writes first, then removals, then one fsync of the directory. */
+	/*
+	 * Writes first, then removals, then one fsync of each directory
+	 * changed (and of the conf dir when a directory was created).
+	 */
 	for (size_t i = 0; i < st->n_files && !r; i++) {
 		struct pt_ini_file *f = st->files[i];
+		int d = relpath_dir(f->relpath);
 		char *text;
 
 		if (!needs_write(f, &text)) {
@@ -1662,22 +1747,43 @@ int pt__store_commit(struct pt_store *st)
 			r = -ENOMEM;
 			break;
 		}
-		r = replace_file(st, gfd, relpath_file(f->relpath), text);
+		if (d < 0) {
+			r = -EINVAL;	/* not made by this store */
+		} else if (fds[d] < 0) {
+			fds[d] = open_dir_for_write(st, store_dirs[d], &created);
+			if (fds[d] < 0)
+				r = fds[d];
+		}
+		if (!r)
+			r = replace_file(st, store_dirs[d], fds[d],
+					 relpath_file(f->relpath), text);
 		if (!r) {
 			free(f->orig);
 			f->orig = text;
 			priv(f)->on_disk = true;
-			synced = false;
+			synced[d] = false;
 		} else {
 			free(text);
 		}
 	}
 	for (size_t i = 0; i < st->n_files && !r; i++) {
 		struct pt_ini_file *f = st->files[i];
+		int d = relpath_dir(f->relpath);
 
 		if (!f->deleted || !priv(f)->on_disk)
 			continue;
-		if (unlinkat(gfd, relpath_file(f->relpath), 0) < 0 &&
+		if (d < 0) {
+			r = -EINVAL;
+			break;
+		}
+		if (fds[d] < 0) {
+			fds[d] = open_dir_for_write(st, store_dirs[d], &created);
+			if (fds[d] < 0) {
+				r = fds[d];
+				break;
+			}
+		}
+		if (unlinkat(fds[d], relpath_file(f->relpath), 0) < 0 &&
 		    errno != ENOENT) {
 			r = -errno;
 			err(st->ctx, "%s/%s: cannot remove: %s\n",
@@ -1685,14 +1791,31 @@ int pt__store_commit(struct pt_store *st)
 			break;
 		}
 		priv(f)->on_disk = false;
-		synced = false;
+		synced[d] = false;
 	}
-	if (!synced && fsync(gfd) < 0 && !r) {
-		r = -errno;
-		err(st->ctx, "%s/%s: fsync: %s\n", st->ctx->conf_dir,
-		    GROUPS_DIR, strerror(-r));
+	for (size_t d = 0; d < N_DIRS; d++) {
+		if (fds[d] < 0)
+			continue;
+		if (!synced[d] && (fd = fsync_dir(st, fds[d], store_dirs[d])) < 0 && !r)
+			r = fd;
+		close(fds[d]);
 	}
-	close(gfd);
+	if (created) {
+		fd = openat(st->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0) {
+			int e = errno;
+
+			if (!r)
+				r = -e;
+			err(st->ctx, "%s: %s\n", st->ctx->conf_dir, strerror(e));
+		} else {
+			int e = fsync_dir(st, fd, NULL);
+
+			if (e < 0 && !r)
+				r = e;
+			close(fd);
+		}
+	}
 	if (!r)
 		for (size_t i = 0; i < st->n_files; i++)
 			st->files[i]->dirty = false;

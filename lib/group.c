@@ -551,7 +551,8 @@ static int groups_from_store(struct pt_ctx *ctx, struct pt_store *st,
 		struct pt_ini_file *f = st->files[i];
 		struct pt_group *g, **ng;
 
-		if (f->deleted)
+		/* applied.d/ holds records of pt-group apply, not groups */
+		if (f->deleted || strncmp(f->relpath, "groups.d/", 9))
 			continue;
 		r = group_from_file(ctx, f, &g, err, elen);
 		if (r < 0)
@@ -1153,30 +1154,44 @@ PT_EXPORT int pt_txn_group_unset(struct pt_txn *t, const char *group, const char
 	return r < 0 ? txn_err(t, r, "%s: %s", f->relpath, strerror(-r)) : 0;
 }
 
+/* pt-group apply left a record in applied.d/: the host still carries it. */
+static int applied_on_host(struct pt_txn *t, const char *group, char *why,
+			   size_t len)
+{
+	char rel[PT_NAME_MAX + 16];
+
+	if (pt__store_applied_relpath(group, rel, sizeof(rel)) < 0 ||
+	    !pt__store_find(t->st, rel))
+		return 0;
+	snprintf(why, len, "is applied on this host; run 'pt group release %s' first",
+		 group);
+	return 1;
+}
+
 /*
- * Later issues record attachments (VMs) and tenant assignments that draw
- * on groups; a group in use must not disappear under them. Each user of a
- * group registers a check here; none exists yet, so nothing is in use.
+ * A group in use must not disappear under its users: its application on
+ * this host, and in later issues attachments (VMs) and tenant assignments.
+ * Each user registers a check here that returns > 0 and writes why and
+ * the fix ("is in use by VM x; detach it first") when the group is in use.
  */
 static const struct {
-	const char *what;
-	int (*in_use)(struct pt_ctx *ctx, const char *group, char *who, size_t len);
+	int (*in_use)(struct pt_txn *t, const char *group, char *why, size_t len);
 } group_users[] = {
-	{ NULL, NULL },
+	{ applied_on_host },
+	{ NULL },
 };
 
 PT_EXPORT int pt_txn_group_delete(struct pt_txn *t, const char *group)
 {
 	struct pt_ini_file *f;
-	char who[256];
+	char why[256];
 	int r = txn_group(t, group, &f, NULL);
 
 	if (r < 0)
 		return r;
 	for (size_t i = 0; group_users[i].in_use; i++)
-		if (group_users[i].in_use(t->ctx, group, who, sizeof(who)) > 0)
-			return txn_err(t, -EBUSY, "group '%s' is in use by %s %s; detach "
-				       "it first", group, group_users[i].what, who);
+		if (group_users[i].in_use(t, group, why, sizeof(why)) > 0)
+			return txn_err(t, -EBUSY, "group '%s' %s", group, why);
 	r = pt__store_delete_file(t->st, f->relpath);
 	return r < 0 ? txn_err(t, r, "%s: %s", f->relpath, strerror(-r)) : 0;
 }

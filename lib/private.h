@@ -357,8 +357,13 @@ const char *pt__closest(const char *word, const char *const *candidates);
  * The state directory. pt__store_open(write=true) creates the conf dir
  * and groups.d/ (0755) when missing and takes flock(LOCK_EX) on
  * <conf>/.lock (opened O_NOFOLLOW); then it reads every groups.d/ *.ini
- * (sorted by name; other names ignored). Parse errors: -EINVAL, message
- * in err. A read-only open takes no lock (renames keep readers whole).
+ * and applied.d/ *.ini (each may be missing; files sorted by relpath,
+ * other names ignored). Parse errors, in either directory: -EINVAL,
+ * message "<relpath>:<line>: <what>" in err. A read-only open takes no
+ * lock (renames keep readers whole). Files are "groups.d/<name>.ini" or
+ * "applied.d/<name>.ini" (the record of pt-group apply; applied.d/ is
+ * created 0755 by the first commit that writes there); other relpaths
+ * are -EINVAL.
  */
 struct pt_store {
 	struct pt_ctx *ctx;
@@ -376,6 +381,8 @@ int pt__store_new_file(struct pt_store *st, const char *relpath,
 		       struct pt_ini_file **out);
 /* Mark a file for removal on commit. */
 int pt__store_delete_file(struct pt_store *st, const char *relpath);
+/* "applied.d/<group>.ini" into buf: 0, -EINVAL (bad name), -ERANGE (buf). */
+int pt__store_applied_relpath(const char *group, char *buf, size_t len);
 /* Unified diff ("--- a/x", "+++ b/x", "@@ ... @@" hunks) of dirty files. */
 char *pt__store_diff(struct pt_store *st);
 /*

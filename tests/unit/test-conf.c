@@ -997,6 +997,398 @@ static void test_store_permission(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* ---- applied.d: the record of pt-group apply, in the same store --------- */
+
+static const char applied_rec[] =
+	"# Written by pt-group apply: what it changed on this host. pt-group release undoes it.\n"
+	"[applied]\n"
+	"type = pci\n"
+	"\n"
+	"[device \"0000:03:00.0\"]\n"
+	"role = member\n"
+	"driver = e1000e\n"
+	"driver_override =\n"
+	"\n"
+	"[pf \"0000:05:00.0\"]\n"
+	"sriov_numvfs = 0\n"
+	"sriov_drivers_autoprobe = 1\n"
+	"\n"
+	"[vf \"0000:05:00.0/3\"]\n"
+	"vlan = 0\n"
+	"qos = 0\n";
+
+static void test_applied_relpath(void **state)
+{
+	char buf[128], small[12];
+
+	(void)state;
+	assert_int_equal(pt__store_applied_relpath("gpu", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "applied.d/gpu.ini");
+	assert_int_equal(pt__store_applied_relpath("a-b_c.1", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "applied.d/a-b_c.1.ini");
+	assert_int_equal(pt__store_applied_relpath("", buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(pt__store_applied_relpath(".x", buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(pt__store_applied_relpath("a/b", buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(pt__store_applied_relpath("../x", buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(pt__store_applied_relpath("a b", buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(pt__store_applied_relpath(NULL, buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(pt__store_applied_relpath("gpu", small, sizeof(small)), -ERANGE);
+}
+
+static void test_store_applied_round_trip(void **state)
+{
+	struct fx *f = *state;
+	struct pt_store *st;
+	struct pt_ini_file *n;
+	mode_t old = umask(077);
+	struct stat sb;
+	char path[600], rel[64], *s;
+
+	tu_write(f->root, "etc-passthru/groups.d/gpu.ini", "[group]\ntype = pci\n");
+	st = open_ok(f, true);
+	/* a writer does not create applied.d until it writes there */
+	assert_false(exists(f, "applied.d"));
+	assert_int_equal(pt__store_applied_relpath("gpu", rel, sizeof(rel)), 0);
+	assert_null(pt__store_find(st, rel));
+	assert_int_equal(pt__store_new_file(st, rel, &n), 0);
+	assert_string_equal(n->relpath, "applied.d/gpu.ini");
+	assert_int_equal(pt__store_new_file(st, rel, &n), -EEXIST);
+	n = pt__store_find(st, rel);
+	assert_int_equal(pt__ini_set(n, "applied", "type", "pci"), 0);
+	assert_int_equal(pt__ini_set(n, "device \"0000:03:00.0\"", "role", "member"), 0);
+	assert_int_equal(pt__ini_set(n, "device \"0000:03:00.0\"", "driver", "e1000e"), 0);
+	assert_int_equal(pt__ini_set(n, "device \"0000:03:00.0\"", "driver_override", ""), 0);
+	assert_int_equal(pt__ini_set(n, "vf \"0000:05:00.0/3\"", "vlan", "0"), 0);
+	s = pt__store_diff(st);
+	assert_string_equal(s,
+		"--- /dev/null\n"
+		"+++ b/applied.d/gpu.ini\n"
+		"@@ -0,0 +1,10 @@\n"
+		"+[applied]\n"
+		"+type = pci\n"
+		"+\n"
+		"+[device \"0000:03:00.0\"]\n"
+		"+role = member\n"
+		"+driver = e1000e\n"
+		"+driver_override =\n"
+		"+\n"
+		"+[vf \"0000:05:00.0/3\"]\n"
+		"+vlan = 0\n");
+	free(s);
+	assert_int_equal(pt__store_commit(st), 0);
+	umask(old);
+	assert_false(n->dirty);
+	pt__store_close(st);
+
+	/* the directory and the file have the documented modes */
+	snprintf(path, sizeof(path), "%s/applied.d", f->conf);
+	assert_int_equal(lstat(path, &sb), 0);
+	assert_true(S_ISDIR(sb.st_mode));
+	assert_int_equal(sb.st_mode & 07777, 0755);
+	snprintf(path, sizeof(path), "%s/applied.d/gpu.ini", f->conf);
+	assert_int_equal(lstat(path, &sb), 0);
+	assert_true(S_ISREG(sb.st_mode));
+	assert_int_equal(sb.st_mode & 07777, 0644);
+	if (geteuid() == 0)
+		assert_int_equal(sb.st_uid, 0);
+	s = slurp(f, "applied.d/gpu.ini");
+	assert_string_equal(s,
+		"[applied]\ntype = pci\n\n"
+		"[device \"0000:03:00.0\"]\nrole = member\ndriver = e1000e\n"
+		"driver_override =\n\n[vf \"0000:05:00.0/3\"]\nvlan = 0\n");
+	free(s);
+
+	/* the full format of design5.md reads back, comment and all */
+	tu_write(f->root, "etc-passthru/applied.d/gpu.ini", applied_rec);
+	st = open_ok(f, false);
+	assert_int_equal(st->n_files, 2);
+	assert_string_equal(st->files[0]->relpath, "applied.d/gpu.ini");
+	assert_string_equal(st->files[1]->relpath, "groups.d/gpu.ini");
+	n = pt__store_find(st, "applied.d/gpu.ini");
+	assert_non_null(n);
+	assert_string_equal(pt__ini_get(n, "device \"0000:03:00.0\"", "driver"), "e1000e");
+	assert_string_equal(pt__ini_get(n, "device \"0000:03:00.0\"", "driver_override"), "");
+	assert_string_equal(pt__ini_get(n, "pf \"0000:05:00.0\"", "sriov_drivers_autoprobe"), "1");
+	assert_string_equal(pt__ini_get(n, "vf \"0000:05:00.0/3\"", "qos"), "0");
+	assert_render(n, applied_rec);
+	pt__store_close(st);
+
+	/* a release removes the record; the directory stays */
+	st = open_ok(f, true);
+	assert_int_equal(pt__store_delete_file(st, "applied.d/gpu.ini"), 0);
+	assert_null(pt__store_find(st, "applied.d/gpu.ini"));
+	assert_int_equal(pt__store_delete_file(st, "applied.d/gpu.ini"), -ENOENT);
+	assert_int_equal(pt__store_commit(st), 0);
+	pt__store_close(st);
+	assert_false(exists(f, "applied.d/gpu.ini"));
+	assert_true(exists(f, "applied.d"));
+	assert_true(exists(f, "groups.d/gpu.ini"));
+}
+
+static void test_store_applied_missing(void **state)
+{
+	struct fx *f = *state;
+	struct pt_store *st;
+	struct pt_ini_file *n;
+
+	/* a conf dir with neither directory */
+	tu_mkdir(f->root, "etc-passthru");
+	st = open_ok(f, false);
+	assert_int_equal(st->n_files, 0);
+	pt__store_close(st);
+	st = open_ok(f, true);
+	assert_int_equal(st->n_files, 0);
+	assert_int_equal(pt__store_commit(st), 0);
+	pt__store_close(st);
+	assert_true(exists(f, "groups.d"));
+	assert_false(exists(f, "applied.d"));
+
+	/* applied.d without groups.d (a group's file removed by hand) */
+	tu_rmtree(f->conf);
+	tu_write(f->root, "etc-passthru/applied.d/gone.ini", applied_rec);
+	st = open_ok(f, false);
+	assert_int_equal(st->n_files, 1);
+	assert_string_equal(st->files[0]->relpath, "applied.d/gone.ini");
+	pt__store_close(st);
+
+	/* no conf dir at all: a read-only store, edits in memory only */
+	tu_rmtree(f->conf);
+	st = open_ok(f, false);
+	assert_int_equal(st->n_files, 0);
+	assert_int_equal(pt__store_new_file(st, "applied.d/gpu.ini", &n), 0);
+	assert_int_equal(pt__store_commit(st), -EBADF);
+	pt__store_close(st);
+	assert_false(exists(f, ""));
+}
+
+static void test_store_applied_invalid(void **state)
+{
+	struct fx *f = *state;
+	struct pt_store *st = NULL;
+	struct pt_ini_file *n;
+	char *big;
+
+	st = open_ok(f, true);
+	assert_int_equal(pt__store_new_file(st, "applied.d/.x.ini", &n), -EINVAL);
+	assert_int_equal(pt__store_new_file(st, "applied.d/a b.ini", &n), -EINVAL);
+	assert_int_equal(pt__store_new_file(st, "applied.d/../x.ini", &n), -EINVAL);
+	assert_int_equal(pt__store_new_file(st, "applied.d/x.conf", &n), -EINVAL);
+	assert_int_equal(pt__store_new_file(st, "applied.d/.ini", &n), -EINVAL);
+	assert_int_equal(pt__store_new_file(st, "applied.d/sub/x.ini", &n), -EINVAL);
+	assert_int_equal(pt__store_new_file(st, "applied.d", &n), -EINVAL);
+	assert_int_equal(pt__store_new_file(st, "applied.dx/x.ini", &n), -EINVAL);
+	assert_int_equal(pt__store_new_file(st, "applied/x.ini", &n), -EINVAL);
+	assert_int_equal(pt__store_new_file(st, "other.d/x.ini", &n), -EINVAL);
+	assert_int_equal(pt__store_new_file(st, "/applied.d/x.ini", &n), -EINVAL);
+	assert_int_equal(pt__store_delete_file(st, "applied.d/a b.ini"), -EINVAL);
+	assert_int_equal(pt__store_delete_file(st, "other.d/x.ini"), -EINVAL);
+	assert_int_equal(pt__store_delete_file(st, "applied.d/none.ini"), -ENOENT);
+	assert_null(pt__store_find(st, "other.d/x.ini"));
+	assert_int_equal(pt__store_commit(st), 0);
+	pt__store_close(st);
+	st = NULL;
+	assert_false(exists(f, "applied.d"));
+
+	/* on disk: a bad name, a parse error, a directory, NUL, too large */
+	tu_write(f->root, "etc-passthru/applied.d/my gpu.ini", applied_rec);
+	assert_int_equal(pt__store_open(f->ctx, false, &st, f->err,
+					sizeof(f->err)), -EINVAL);
+	assert_null(st);
+	assert_string_equal(f->err, "applied.d/my gpu.ini: 'my gpu' is not a valid group name (letters, digits, '-', '_', '.', no leading '.', at most 64); rename the file");
+
+	tu_rmtree(f->conf);
+	tu_write(f->root, "etc-passthru/groups.d/gpu.ini", "[group]\ntype = pci\n");
+	tu_write(f->root, "etc-passthru/applied.d/gpu.ini",
+		 "[applied]\ntype = pci\ntype = usb\n");
+	for (int w = 0; w < 2; w++) {
+		assert_int_equal(pt__store_open(f->ctx, w, &st, f->err,
+						sizeof(f->err)), -EINVAL);
+		assert_null(st);
+		assert_string_equal(f->err, "applied.d/gpu.ini:3: duplicate key 'type' in [applied] (first on line 2); keep one");
+	}
+	tu_write(f->root, "etc-passthru/applied.d/gpu.ini", "[applied]\ntype = pci\n[x\n");
+	assert_int_equal(pt__store_open(f->ctx, false, &st, f->err,
+					sizeof(f->err)), -EINVAL);
+	assert_string_equal(f->err, "applied.d/gpu.ini:3: missing ']' in section header; expected '[section]'");
+
+	tu_rmtree(f->conf);
+	tu_mkdir(f->root, "etc-passthru/applied.d/dir.ini");
+	assert_int_equal(pt__store_open(f->ctx, false, &st, f->err,
+					sizeof(f->err)), -EINVAL);
+	assert_string_equal(f->err, "applied.d/dir.ini: not a regular file; remove it or rename it so it does not end in .ini");
+
+	tu_rmtree(f->conf);
+	tu_mkdir(f->root, "etc-passthru/applied.d");
+	{
+		char path[600];
+		FILE *fp;
+
+		snprintf(path, sizeof(path), "%s/applied.d/nul.ini", f->conf);
+		fp = fopen(path, "w");
+		assert_non_null(fp);
+		fwrite("[applied]\n\0type = pci\n", 1, 22, fp);
+		fclose(fp);
+	}
+	assert_int_equal(pt__store_open(f->ctx, false, &st, f->err,
+					sizeof(f->err)), -EINVAL);
+	assert_string_equal(f->err, "applied.d/nul.ini: contains a NUL byte; this is not a text file");
+
+	tu_rmtree(f->conf);
+	big = malloc(1024 * 1024 + 2);
+	memset(big, '#', 1024 * 1024 + 1);
+	big[1024 * 1024 + 1] = '\0';
+	tu_write(f->root, "etc-passthru/applied.d/big.ini", big);
+	free(big);
+	assert_int_equal(pt__store_open(f->ctx, false, &st, f->err,
+					sizeof(f->err)), -EFBIG);
+	assert_string_equal(f->err, "applied.d/big.ini: larger than 1048576 bytes; this is not a record of pt-group apply");
+}
+
+static void test_store_applied_symlink(void **state)
+{
+	struct fx *f = *state;
+	struct pt_store *st = NULL;
+
+	tu_write(f->root, "elsewhere.ini", applied_rec);
+	tu_mkdir(f->root, "etc-passthru/applied.d");
+	tu_symlink(f->root, "etc-passthru/applied.d/gpu.ini", "../../elsewhere.ini");
+	for (int w = 0; w < 2; w++) {
+		assert_int_equal(pt__store_open(f->ctx, w, &st, f->err,
+						sizeof(f->err)), -ELOOP);
+		assert_null(st);
+		assert_non_null(strstr(f->err, "applied.d/gpu.ini: is a symbolic link"));
+		assert_non_null(strstr(f->err, "replace it with a copy"));
+	}
+	assert_true(exists(f, "applied.d/gpu.ini"));
+
+	/* a symlinked applied.d is refused as well, for readers and writers */
+	tu_rmtree(f->conf);
+	tu_mkdir(f->root, "real.d");
+	tu_mkdir(f->root, "etc-passthru");
+	tu_symlink(f->root, "etc-passthru/applied.d", "../real.d");
+	for (int w = 0; w < 2; w++) {
+		assert_int_equal(pt__store_open(f->ctx, w, &st, f->err,
+						sizeof(f->err)), -ELOOP);
+		assert_non_null(strstr(f->err, "applied.d: is a symbolic link"));
+	}
+
+	/* applied.d replaced by a link after the open: the commit refuses */
+	tu_rmtree(f->conf);
+	tu_mkdir(f->root, "etc-passthru");
+	st = open_ok(f, true);
+	{
+		struct pt_ini_file *n;
+
+		assert_int_equal(pt__store_new_file(st, "applied.d/gpu.ini", &n), 0);
+		assert_int_equal(pt__ini_set(n, "applied", "type", "pci"), 0);
+	}
+	tu_symlink(f->root, "etc-passthru/applied.d", "../real.d");
+	assert_int_equal(pt__store_commit(st), -ELOOP);
+	pt__store_close(st);
+	assert_false(exists(f, "applied.d/gpu.ini"));
+	{
+		char path[600];
+		struct stat sb;
+
+		snprintf(path, sizeof(path), "%s/real.d/gpu.ini", f->root);
+		assert_int_equal(lstat(path, &sb), -1);
+	}
+}
+
+static void test_store_applied_stale_temp(void **state)
+{
+	struct fx *f = *state;
+	struct pt_store *st;
+
+	tu_write(f->root, "etc-passthru/applied.d/gpu.ini", applied_rec);
+	tu_write(f->root, "etc-passthru/applied.d/.gpu.ini.Ab12cD", "[applied]\nty");
+	/* a killed writer's temp file for a record not written yet */
+	tu_write(f->root, "etc-passthru/applied.d/.nic.ini.x9Y8z7", "[appl");
+	tu_write(f->root, "etc-passthru/applied.d/.gpu.ini.swp", "junk");
+	tu_write(f->root, "etc-passthru/applied.d/gpu.ini~", "junk");
+	/* not a temp name of ours: no valid group name in it */
+	tu_write(f->root, "etc-passthru/applied.d/.a b.ini.Ab12cD", "junk");
+	st = open_ok(f, false);
+	assert_int_equal(st->n_files, 1);
+	pt__store_close(st);
+	assert_true(exists(f, "applied.d/.gpu.ini.Ab12cD"));
+	assert_true(exists(f, "applied.d/.nic.ini.x9Y8z7"));
+	st = open_ok(f, true);
+	assert_int_equal(st->n_files, 1);
+	assert_false(exists(f, "applied.d/.gpu.ini.Ab12cD"));
+	assert_false(exists(f, "applied.d/.nic.ini.x9Y8z7"));
+	assert_true(exists(f, "applied.d/.gpu.ini.swp"));
+	assert_true(exists(f, "applied.d/gpu.ini~"));
+	assert_true(exists(f, "applied.d/.a b.ini.Ab12cD"));
+	assert_true(exists(f, "applied.d/gpu.ini"));
+	pt__store_close(st);
+}
+
+/* One commit writes and removes files in both directories. */
+static void test_store_applied_commit_both(void **state)
+{
+	struct fx *f = *state;
+	struct pt_store *st;
+	struct pt_ini_file *n;
+	char *s;
+
+	tu_write(f->root, "etc-passthru/groups.d/gpu.ini", "[group]\ntype = pci\n");
+	tu_write(f->root, "etc-passthru/groups.d/old.ini", "[group]\ntype = usb\n");
+	tu_write(f->root, "etc-passthru/applied.d/old.ini", "[applied]\ntype = usb\n");
+	st = open_ok(f, true);
+	assert_int_equal(st->n_files, 3);
+	n = pt__store_find(st, "groups.d/gpu.ini");
+	assert_int_equal(pt__ini_set(n, "group", "description", "GPUs"), 0);
+	assert_int_equal(pt__store_new_file(st, "applied.d/gpu.ini", &n), 0);
+	assert_int_equal(pt__ini_set(n, "applied", "type", "pci"), 0);
+	assert_int_equal(pt__store_delete_file(st, "groups.d/old.ini"), 0);
+	assert_int_equal(pt__store_delete_file(st, "applied.d/old.ini"), 0);
+	s = pt__store_diff(st);
+	assert_string_equal(s,
+		"--- /dev/null\n"
+		"+++ b/applied.d/gpu.ini\n"
+		"@@ -0,0 +1,2 @@\n"
+		"+[applied]\n"
+		"+type = pci\n"
+		"--- a/applied.d/old.ini\n"
+		"+++ /dev/null\n"
+		"@@ -1,2 +0,0 @@\n"
+		"-[applied]\n"
+		"-type = usb\n"
+		"--- a/groups.d/gpu.ini\n"
+		"+++ b/groups.d/gpu.ini\n"
+		"@@ -1,2 +1,3 @@\n"
+		" [group]\n"
+		" type = pci\n"
+		"+description = GPUs\n"
+		"--- a/groups.d/old.ini\n"
+		"+++ /dev/null\n"
+		"@@ -1,2 +0,0 @@\n"
+		"-[group]\n"
+		"-type = usb\n");
+	free(s);
+	assert_int_equal(pt__store_commit(st), 0);
+	/* committed: nothing left to write */
+	s = pt__store_diff(st);
+	assert_string_equal(s, "");
+	free(s);
+	pt__store_close(st);
+
+	s = slurp(f, "groups.d/gpu.ini");
+	assert_string_equal(s, "[group]\ntype = pci\ndescription = GPUs\n");
+	free(s);
+	s = slurp(f, "applied.d/gpu.ini");
+	assert_string_equal(s, "[applied]\ntype = pci\n");
+	free(s);
+	assert_false(exists(f, "groups.d/old.ini"));
+	assert_false(exists(f, "applied.d/old.ini"));
+	st = open_ok(f, false);
+	assert_int_equal(st->n_files, 2);
+	assert_string_equal(st->files[0]->relpath, "applied.d/gpu.ini");
+	assert_string_equal(st->files[1]->relpath, "groups.d/gpu.ini");
+	pt__store_close(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1020,6 +1412,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_store_symlink, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_invalid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_permission, setup, teardown),
+		cmocka_unit_test(test_applied_relpath),
+		cmocka_unit_test_setup_teardown(test_store_applied_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_applied_missing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_applied_invalid, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_applied_symlink, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_applied_stale_temp, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_applied_commit_both, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -918,6 +918,80 @@ static void test_txn_check(void **state)
 						 "min_tx_rate"), "200");
 }
 
+/* applied.d/ holds pt-group apply's records: not groups, but they pin one. */
+static const char applied_rec[] =
+	"# Written by pt-group apply: what it changed on this host. pt-group release undoes it.\n"
+	"[applied]\n"
+	"type = pci\n"
+	"\n"
+	"[device \"0000:03:00.0\"]\n"
+	"role = member\n"
+	"driver = e1000e\n"
+	"driver_override =\n";
+
+static void test_applied_not_groups(void **state)
+{
+	struct pt_group *g;
+	struct pt_txn *t;
+	char path[512];
+	int n = 0;
+
+	(void)state;
+	conf_new(true);
+	put("gpu", "[group]\ntype = pci\n");
+	tu_write(conf, "applied.d/gpu.ini", applied_rec);
+	/* a record whose group file is gone, and one that is no group file */
+	tu_write(conf, "applied.d/ghost.ini", applied_rec);
+	assert_int_equal(pt_conf_load(ctx), 0);
+	assert_null(pt_conf_get_error(ctx));
+	pt_group_foreach(ctx, g) {
+		assert_string_equal(pt_group_get_name(g), "gpu");
+		assert_string_equal(pt_group_get_file(g), "groups.d/gpu.ini");
+		n++;
+	}
+	assert_int_equal(n, 1);
+	assert_null(pt_group_find(ctx, "ghost"));
+
+	/* an applied group cannot be deleted, also not in a dry run */
+	t = begin(PT_TXN_DRY_RUN);
+	TXN_ERR(t, pt_txn_group_delete(t, "gpu"), -EBUSY,
+		"group 'gpu' is applied on this host; run 'pt group release gpu' first");
+	pt_txn_free(t);
+	t = begin(0);
+	TXN_ERR(t, pt_txn_group_delete(t, "gpu"), -EBUSY,
+		"group 'gpu' is applied on this host; run 'pt group release gpu' first");
+	/* a record is no group to delete either */
+	TXN_ERR(t, pt_txn_group_delete(t, "ghost"), -ENOENT,
+		"no group 'ghost'; see 'pt group list'");
+	/* other edits go on, and the records are left as they are */
+	assert_int_equal(pt_txn_group_set(t, "gpu", "description", "GPUs"), 0);
+	assert_int_equal(pt_txn_commit(t), 0);
+	pt_txn_free(t);
+	assert_string_equal(file("gpu"), "[group]\ntype = pci\ndescription = GPUs\n");
+	assert_true(exists("applied.d/gpu.ini"));
+	assert_true(exists("applied.d/ghost.ini"));
+	assert_null(pt_group_find(ctx, "ghost"));
+
+	/* released (the record gone): the group can be deleted */
+	snprintf(path, sizeof(path), "%s/applied.d/gpu.ini", conf);
+	assert_int_equal(unlink(path), 0);
+	pt__conf_free(ctx);
+	t = begin(0);
+	assert_int_equal(pt_txn_group_delete(t, "gpu"), 0);
+	assert_int_equal(pt_txn_commit(t), 0);
+	pt_txn_free(t);
+	assert_string_equal(file("gpu"), "(none)");
+	assert_null(pt_group_find(ctx, "gpu"));
+	assert_true(exists("applied.d/ghost.ini"));
+
+	/* a broken record is a broken state file: reported by file and line */
+	tu_write(conf, "applied.d/ghost.ini", "[applied]\ntype = pci\ntype = usb\n");
+	pt__conf_free(ctx);
+	assert_int_equal(pt_conf_load(ctx), -EINVAL);
+	assert_string_equal(pt_conf_get_error(ctx),
+		"applied.d/ghost.ini:3: duplicate key 'type' in [applied] (first on line 2); keep one");
+}
+
 static void test_make_resource(void **state)
 {
 	char *rule = (char *)"stale", *warning = (char *)"stale", want[512];
@@ -1335,6 +1409,7 @@ int main(void)
 		cmocka_unit_test(test_txn_keeps_hand_edits),
 		cmocka_unit_test(test_dry_run),
 		cmocka_unit_test(test_txn_check),
+		cmocka_unit_test(test_applied_not_groups),
 		cmocka_unit_test(test_make_resource),
 		cmocka_unit_test(test_members_pci),
 		cmocka_unit_test(test_members_sriov),
