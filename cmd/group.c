@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* pt-group: resource groups — create, list, show, set, unset, delete, make-resource, check. */
+/*
+ * pt-group: resource groups — create, list, show, set, unset, delete,
+ * make-resource, check; apply and release put them on the host.
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,9 +12,17 @@
 
 #define CMD "group"
 
+/* apply and release only; long options without a short form */
+#define OPT_ALL		0x180
+#define OPT_FORCE	0x181
+#define OPT_SIBLINGS	0x182
+
 static const struct option longopts[] = {
 	{ "type", required_argument, NULL, 't' },
 	{ "dry-run", no_argument, NULL, 'n' },
+	{ "all", no_argument, NULL, OPT_ALL },
+	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "with-group-siblings", no_argument, NULL, OPT_SIBLINGS },
 	{ "list-groups", no_argument, NULL, PT_OPT_LIST_GROUPS },
 	PT_COMMON_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
@@ -28,26 +39,40 @@ static void usage(FILE *f)
 		"       pt group delete NAME [-n]\n"
 		"       pt group make-resource GROUP DEVICE... [-n]\n"
 		"       pt group check [NAME...] [--json]\n"
+		"       pt group apply (NAME...|--all) [--with-group-siblings] [--force] [-n] [--json]\n"
+		"       pt group release (NAME...|--all) [--force] [-n] [--json]\n"
 		"\n"
 		"A resource group is a named pool of devices of one type; its rules\n"
-		"(see pt rule) decide which devices belong to it.\n"
+		"(see pt rule) decide which devices belong to it. apply binds them for\n"
+		"passthrough (vfio-pci, VFs, vGPU checks); release gives them back.\n"
 		"\n"
 		"  -t, --type TYPE   the group's device type (create)\n"
-		"  -n, --dry-run     print the change to the state files, write nothing\n"
-		"  -j, --json        print JSON (list, show, check)\n"
+		"  -n, --dry-run     print the change (state files, or the steps of apply\n"
+		"                    and release), change nothing\n"
+		"  -j, --json        print JSON (list, show, check, apply, release)\n"
+		"      --all         apply: every group; release: every applied group\n"
+		"      --with-group-siblings\n"
+		"                    apply: bind the other devices of each member's IOMMU\n"
+		"                    group to vfio-pci too\n"
+		"      --force       apply: bind host-critical members too (never the\n"
+		"                    storage of /, /boot and swap)\n"
 		"  -q, --quiet       no notes on stderr\n"
-		"  -v, --verbose     say what was done\n"
+		"  -v, --verbose     say what was done; apply, release: every step\n"
 		"  -O KEY=DIR        conf.dir, sysfs.root, proc.root, dev.root, modules.dir\n"
 		"  -h, --help        show this help (the man page on a terminal)\n"
 		"      --list-groups print the group names, one a line (for completions)\n"
 		"\n"
-		"Exit status: 0 ok, 1 failure, 2 usage, 5 invalid state files, 6 refused,\n"
-		"7 permission denied, 8 no such group, 9 check found problems. See pt-group(8).\n");
+		"Exit status: 0 ok, 1 failure, 2 usage, 4 passthrough not possible, 5 invalid\n"
+		"state files, 6 refused, 7 permission denied, 8 no such group, 9 check found\n"
+		"problems. See pt-group(8).\n");
 }
 
 struct args {
 	struct pt_opts o;
 	const char *type;
+	bool all;
+	bool force;
+	bool siblings;
 };
 
 static int need_args(int argc, int n, const char *what)
@@ -583,6 +608,347 @@ static int do_check(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 	return problems ? PT_EXIT_CHECK : PT_EXIT_OK;
 }
 
+/* ---- apply and release ------------------------------------------------ */
+
+/* Exit status of a refused plan (see the binders block of libpassthru.h). */
+static int plan_exit(int r)
+{
+	switch (-r) {
+	case ENOENT:
+		return PT_EXIT_NOTFOUND;
+	case EBUSY:
+	case EPERM:
+	case ERANGE:
+	case EEXIST:
+		return PT_EXIT_REFUSED;
+	case EINVAL:
+		return PT_EXIT_CONFIG;
+	case ENODEV:
+		return PT_EXIT_UNSUPPORTED;
+	case EACCES:
+	case EROFS:
+		return PT_EXIT_PERM;
+	default:
+		return PT_EXIT_FAILURE;
+	}
+}
+
+/* Exit status of a failed execution: the kernel or the store said no. */
+static int execute_exit(int r)
+{
+	return r == -EACCES || r == -EPERM || r == -EROFS ? PT_EXIT_PERM : PT_EXIT_FAILURE;
+}
+
+/* Safe for a shell word as it is: no quoting needed. */
+static bool shell_plain(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			    "0123456789_./:,=+@%-", *s))
+			return false;
+	return true;
+}
+
+/* Append s to the malloc'd buffer *b (NULL: abort on no memory). */
+static void append(char **b, const char *s)
+{
+	size_t n = *b ? strlen(*b) : 0;
+	char *x = realloc(*b, n + strlen(s) + 1);
+
+	if (!x)
+		abort();
+	strcpy(x + n, s);
+	*b = x;
+}
+
+/*
+ * value as a shell word: as it is, or in '' with each ' written '\''.
+ * One trailing newline is left out: sysfs drops it ("\n" clears
+ * driver_override), as echo adds it.
+ */
+static void append_quoted(char **b, const char *value)
+{
+	size_t n = strlen(value);
+	char *v = strndup(value, n && value[n - 1] == '\n' ? n - 1 : n);
+
+	if (!v)
+		abort();
+	if (shell_plain(v)) {
+		append(b, v);
+		free(v);
+		return;
+	}
+	append(b, "'");
+	for (const char *p = v; *p; p++) {
+		char c[2] = { *p, 0 };
+
+		append(b, *p == '\'' ? "'\\''" : *p == '\n' ? "\\n" : c);
+	}
+	append(b, "'");
+	free(v);
+}
+
+/*
+ * What a step changes, as one column: "TARGET = VALUE" for a sysfs write,
+ * "IFACE vf N ARGS" for a netlink request (ip-link's words), the module
+ * for a load. malloc'd.
+ */
+static char *step_what(struct pt_step *s)
+{
+	const char *kind = pt_step_get_kind(s), *target = pt_step_get_target(s);
+	const char *value = pt_step_get_value(s);
+	char *b = NULL;
+
+	append(&b, target ? target : "-");
+	if (!value)
+		return b;
+	if (!strcmp(kind, "write")) {
+		append(&b, " = ");
+		append_quoted(&b, value);
+	} else if (*value) {
+		append(&b, " ");
+		append(&b, value);
+	}
+	return b;
+}
+
+/*
+ * The steps of a plan, one a line, the columns aligned: index, status
+ * (with_status), kind, what it changes and "# description".
+ */
+static void print_steps(FILE *f, struct pt_plan *p, bool with_status)
+{
+	int n = pt_plan_get_num_steps(p);
+	int wi = snprintf(NULL, 0, "%d", n), wk = 0, ws = 0, ww = 0;
+	char **what = calloc(n ? n : 1, sizeof(*what));
+
+	if (!what)
+		abort();
+	for (int i = 0; i < n; i++) {
+		struct pt_step *s = pt_plan_get_step(p, i);
+		int l;
+
+		what[i] = step_what(s);
+		l = (int)strlen(pt_step_get_kind(s));
+		wk = l > wk ? l : wk;
+		l = (int)strlen(pt_step_get_status(s));
+		ws = l > ws ? l : ws;
+		l = (int)strlen(what[i]);
+		ww = l > ww ? l : ww;
+	}
+	for (int i = 0; i < n; i++) {
+		struct pt_step *s = pt_plan_get_step(p, i);
+		const char *desc = pt_step_get_description(s);
+
+		fprintf(f, "  %*d  ", wi, i + 1);
+		if (with_status)
+			fprintf(f, "%-*s  ", ws, pt_step_get_status(s));
+		fprintf(f, "%-*s  ", wk, pt_step_get_kind(s));
+		if (desc && *desc)
+			fprintf(f, "%-*s  # %s\n", ww, what[i], desc);
+		else
+			fprintf(f, "%s\n", what[i]);
+		free(what[i]);
+	}
+	free(what);
+}
+
+static int count_steps(struct pt_plan *p, const char *status)
+{
+	int n = 0;
+
+	for (int i = 0; i < pt_plan_get_num_steps(p); i++)
+		n += !strcmp(pt_step_get_status(pt_plan_get_step(p, i)), status);
+	return n;
+}
+
+/* "pt-group: GROUP: NOTE", unless the note names the group itself. */
+static void print_notes(struct pt_plan *p, const char *group)
+{
+	size_t n = strlen(group);
+
+	for (int i = 0; i < pt_plan_get_num_notes(p); i++) {
+		const char *note = pt_plan_get_note(p, i);
+
+		if (!strncmp(note, "group '", 7) && !strncmp(note + 7, group, n) &&
+		    note[7 + n] == '\'')
+			pt_err(CMD, "%s", note);
+		else
+			pt_err(CMD, "%s: %s", group, note);
+	}
+}
+
+/*
+ * One group: plan, print or run the plan, report. Returns the exit status
+ * for this group (0: it went as asked). *stop is set when the next groups
+ * would fail the same way (the state files are invalid).
+ */
+static int apply_one(struct args *a, struct pt_ctx *ctx, bool release, const char *group,
+		     struct json_object *arr, bool *stop)
+{
+	unsigned int flags = (a->o.dry_run ? PT_PLAN_DRY_RUN : 0) |
+			     (a->siblings ? PT_PLAN_WITH_SIBLINGS : 0) |
+			     (a->force ? PT_PLAN_FORCE : 0);
+	const char *result, *error = NULL;
+	struct pt_plan *p = NULL;
+	char ebuf[512];
+	int r, status = PT_EXIT_OK, n;
+
+	r = release ? pt_plan_release(ctx, group, flags, &p) :
+		      pt_plan_apply(ctx, group, flags, &p);
+	if (!p) {
+		pt_err(CMD, "%s: %s", group, strerror(r < 0 ? -r : ENOMEM));
+		if (arr)
+			json_object_array_add(arr, json_plan(NULL, group,
+				release ? "release" : "apply", a->o.dry_run, "failed",
+				strerror(r < 0 ? -r : ENOMEM)));
+		return PT_EXIT_FAILURE;
+	}
+	if (r == -ENOENT && release && pt_group_find(ctx, group)) {
+		/* a group that exists but is not applied: nothing to undo */
+		result = "not_applied";
+		if (!arr && !a->o.quiet)
+			printf("%s: not applied; nothing to release\n", group);
+	} else if (r == -ENOENT && release && pt_conf_load(ctx) == 0) {
+		/* neither a group nor a record of that name */
+		snprintf(ebuf, sizeof(ebuf), "group '%s' not found, and nothing is applied "
+			 "under that name; see 'pt group list'", group);
+		error = ebuf;
+		pt_err(CMD, "%s", error);
+		result = "refused";
+		status = PT_EXIT_NOTFOUND;
+	} else if (r < 0) {
+		error = pt_plan_get_error(p);
+		if (!error && r == -EINVAL)
+			error = pt_conf_get_error(ctx);
+		if (!error || !*error)
+			error = strerror(-r);
+		pt_err(CMD, "%s", error);
+		result = "refused";
+		status = plan_exit(r);
+		*stop = r == -EINVAL;
+	} else if (a->o.dry_run) {
+		n = pt_plan_get_num_steps(p);
+		result = n ? "planned" : "unchanged";
+		if (!arr) {
+			if (n)
+				printf("%s: %d step%s\n", group, n, n == 1 ? "" : "s");
+			else
+				printf("%s: nothing to change\n", group);
+			print_steps(stdout, p, false);
+		}
+	} else {
+		r = pt_plan_execute(p);
+		n = count_steps(p, "done");
+		if (r < 0) {
+			error = pt_plan_get_error(p);
+			if (!error || !*error)
+				error = strerror(-r);
+			pt_err(CMD, "%s", error);
+			result = "failed";
+			status = execute_exit(r);
+		} else if (!release && !pt_plan_get_num_steps(p)) {
+			result = "unchanged";
+		} else {
+			result = release ? "released" : "applied";
+		}
+		if (!arr && (r < 0 ? a->o.verbose : !a->o.quiet || a->o.verbose)) {
+			if (r < 0 && release)
+				printf("%s: failed after %d change%s; the rest stays "
+				       "recorded\n", group, n, n == 1 ? "" : "s");
+			else if (r < 0)
+				printf("%s: failed, %d change%s undone\n", group,
+				       count_steps(p, "undone"),
+				       count_steps(p, "undone") == 1 ? "" : "s");
+			else if (!strcmp(result, "unchanged"))
+				printf("%s: nothing to change\n", group);
+			else
+				printf("%s: %s, %d change%s\n", group, result, n,
+				       n == 1 ? "" : "s");
+		}
+		if (!arr && a->o.verbose)
+			print_steps(stdout, p, true);
+	}
+	if (!a->o.quiet)
+		print_notes(p, group);
+	if (arr)
+		json_object_array_add(arr, json_plan(p, group, pt_plan_get_action(p),
+						     a->o.dry_run, result, error));
+	pt_plan_free(p);
+	return status;
+}
+
+/*
+ * apply/release GROUP... or --all: each group on its own, going on after
+ * one fails; the status is that of the first failure.
+ */
+static int do_apply(struct args *a, int argc, char **argv, struct pt_ctx *ctx, bool release)
+{
+	const char *verb = release ? "release" : "apply";
+	struct json_object *arr = a->o.json ? json_object_new_array() : NULL;
+	char **names = argv;
+	int n = argc, ok = 0, first_fail = 0, r;
+	bool stop = false;
+
+	if (!argc && !a->all) {
+		pt_err(CMD, "%s needs a group NAME or --all; see 'pt group --help'", verb);
+		json_object_put(arr);
+		return PT_EXIT_USAGE;
+	}
+	if (argc && a->all) {
+		pt_err(CMD, "%s: give group NAMEs or --all, not both", verb);
+		json_object_put(arr);
+		return PT_EXIT_USAGE;
+	}
+	if (a->all) {
+		struct pt_group *g;
+
+		r = pt_conf_load(ctx);
+		if (r < 0) {
+			json_object_put(arr);
+			return pt_conf_fail(ctx, r);
+		}
+		/*
+		 * The names first: planning takes the lock and may reload the
+		 * state, which would free the groups under the loop.
+		 */
+		n = 0;
+		pt_group_foreach(ctx, g)
+			n++;
+		names = calloc(n ? n : 1, sizeof(*names));
+		if (!names)
+			abort();
+		n = 0;
+		pt_group_foreach(ctx, g)
+			if (!(names[n++] = strdup(pt_group_get_name(g))))
+				abort();
+		if (!n && !a->o.quiet)
+			pt_err(CMD, "no groups in %s; nothing to %s", pt_get_conf_dir(ctx), verb);
+	}
+	for (int i = 0; i < n && !stop; i++) {
+		r = apply_one(a, ctx, release, names[i], arr, &stop);
+		if (r == PT_EXIT_OK)
+			ok++;
+		else if (!first_fail)
+			first_fail = r;
+	}
+	if (arr) {
+		pt_json_print(arr);
+		json_object_put(arr);
+	}
+	if (n > 1 && first_fail && !a->o.quiet)
+		pt_err(CMD, "%s %d of %d groups", a->o.dry_run ? "planned" :
+		       release ? "released" : "applied", ok, n);
+	if (a->all) {
+		for (int i = 0; i < n; i++)
+			free(names[i]);
+		free(names);
+	}
+	return first_fail;
+}
+
 static int group_opt(int c, const char *arg, void *data)
 {
 	struct args *a = data;
@@ -590,6 +956,15 @@ static int group_opt(int c, const char *arg, void *data)
 	switch (c) {
 	case 't':
 		a->type = arg;
+		return 0;
+	case OPT_ALL:
+		a->all = true;
+		return 0;
+	case OPT_FORCE:
+		a->force = true;
+		return 0;
+	case OPT_SIBLINGS:
+		a->siblings = true;
 		return 0;
 	}
 	return -1;
@@ -616,6 +991,12 @@ int cmd_group(int argc, char **argv, struct pt_ctx *ctx)
 	if (a.type && strcmp(verb, "create")) {
 		pt_err(CMD, "--type applies to 'create' only");
 		r = PT_EXIT_USAGE;
+	} else if ((a.all || a.force) && strcmp(verb, "apply") && strcmp(verb, "release")) {
+		pt_err(CMD, "--%s applies to 'apply' and 'release' only", a.all ? "all" : "force");
+		r = PT_EXIT_USAGE;
+	} else if (a.siblings && strcmp(verb, "apply")) {
+		pt_err(CMD, "--with-group-siblings applies to 'apply' only");
+		r = PT_EXIT_USAGE;
 	} else if (!strcmp(verb, "create")) {
 		r = do_create(&a, n, pos, ctx);
 	} else if (!strcmp(verb, "list")) {
@@ -632,9 +1013,13 @@ int cmd_group(int argc, char **argv, struct pt_ctx *ctx)
 		r = do_make_resource(&a, n, pos, ctx);
 	} else if (!strcmp(verb, "check")) {
 		r = do_check(&a, n, pos, ctx);
+	} else if (!strcmp(verb, "apply")) {
+		r = do_apply(&a, n, pos, ctx, false);
+	} else if (!strcmp(verb, "release")) {
+		r = do_apply(&a, n, pos, ctx, true);
 	} else {
 		pt_err(CMD, "'%s' is not a pt group verb; use create, list, show, set, "
-		       "unset, delete, make-resource or check", verb);
+		       "unset, delete, make-resource, check, apply or release", verb);
 		r = PT_EXIT_USAGE;
 	}
 	free(pos);

@@ -2,7 +2,8 @@
 /*
  * JSON builders, one per object. The keys are an ABI: snake_case, one type
  * per key (null where a value is absent), additions only. The schema is
- * documented in pt-scan(8) and pinned by the golden tests.
+ * documented in pt-scan(8) (json_plan and json_step: pt-group(8)) and
+ * pinned by the golden tests and tests/docs.
  */
 #include <stdio.h>
 
@@ -211,5 +212,40 @@ struct json_object *json_check(struct pt_check *c)
 	add(o, "status", json_object_new_string(names[pt_check_get_status(c)]));
 	add(o, "message", json_object_new_string(pt_check_get_message(c)));
 	add(o, "fix", str_or_null(pt_check_get_fix(c)));
+	return o;
+}
+
+struct json_object *json_step(struct pt_step *s, int index)
+{
+	struct json_object *o = json_object_new_object();
+
+	add(o, "index", json_object_new_int(index));
+	add(o, "kind", json_object_new_string(pt_step_get_kind(s)));
+	add(o, "device", str_or_null(pt_step_get_device(s)));
+	add(o, "target", json_object_new_string(pt_step_get_target(s)));
+	add(o, "value", str_or_null(pt_step_get_value(s)));
+	add(o, "description", str_or_null(pt_step_get_description(s)));
+	add(o, "status", json_object_new_string(pt_step_get_status(s)));
+	return o;
+}
+
+struct json_object *json_plan(struct pt_plan *p, const char *group, const char *action,
+			      bool dry_run, const char *result, const char *error)
+{
+	struct json_object *o = json_object_new_object(), *a;
+
+	add(o, "group", json_object_new_string(group));
+	add(o, "action", json_object_new_string(action));
+	add(o, "dry_run", json_object_new_boolean(dry_run));
+	add(o, "result", json_object_new_string(result));
+	add(o, "error", str_or_null(error));
+	a = json_object_new_array();
+	for (int i = 0; p && i < pt_plan_get_num_steps(p); i++)
+		json_object_array_add(a, json_step(pt_plan_get_step(p, i), i + 1));
+	add(o, "steps", a);
+	a = json_object_new_array();
+	for (int i = 0; p && i < pt_plan_get_num_notes(p); i++)
+		json_object_array_add(a, json_object_new_string(pt_plan_get_note(p, i)));
+	add(o, "notes", a);
 	return o;
 }

@@ -91,6 +91,14 @@ struct json_object *json_mdev_parent(struct pt_mdev_parent *p);
 struct json_object *json_usb_dev(struct pt_usb_dev *u);
 struct json_object *json_iommu_group(struct pt_iommu_group *g);
 struct json_object *json_check(struct pt_check *c);
+/* A step of a plan, numbered from 1 (apply and release). */
+struct json_object *json_step(struct pt_step *s, int index);
+/*
+ * One group's run of apply or release: the plan's steps and notes (p may
+ * be NULL when none could be made), the result and the error, or NULL.
+ */
+struct json_object *json_plan(struct pt_plan *p, const char *group, const char *action,
+			      bool dry_run, const char *result, const char *error);
 /* "%04x" of an id */
 struct json_object *json_hex(unsigned int v, int width);
 

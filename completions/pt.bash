@@ -229,9 +229,10 @@ _pt_args_group()
 	_pt_positionals
 	case ${#_pt_pos[@]}:${_pt_pos[0]-} in
 	0:*)
-		_pt_add "create list show set unset delete make-resource check" "$1" ""
+		_pt_add "create list show set unset delete make-resource check apply release" \
+			"$1" ""
 		;;
-	1:show | 1:set | 1:unset | 1:delete | 1:make-resource | *:check)
+	1:show | 1:set | 1:unset | 1:delete | 1:make-resource | *:check | *:apply | *:release)
 		_pt_add "$(_pt_groups)" "$1" ""
 		;;
 	*:make-resource)

@@ -23,7 +23,8 @@ CHECK is one of:
   json         the JSON schema in pt-scan(8) names every key cmd/json.c and
                cmd/scan.c emit and no other; the output of pt scan --json on a
                fixture tree has only documented keys, at documented places,
-               with documented types
+               with documented types; likewise pt group apply/release --json
+               and the schema in pt-group(8)
   symbols      every function libpassthru.so exports is in libpassthru(3);
                every function libpassthru(3) declares is in libpassthru.sym
   example      the example program of libpassthru(3), built from the man page
@@ -547,6 +548,8 @@ def check_names(env):
         expect = {
             "pt group show %s " % conf: ["gpus", "nics"],
             "pt group %s check gpus " % conf: ["gpus", "nics"],
+            "pt group apply %s --dry-run " % conf: ["gpus", "nics"],
+            "pt-group %s release gpus n" % conf: ["nics"],
             "pt-rule %s show gpus " % conf: ["amd", "nvidia"],
             "pt rule %s test gpus n" % conf: ["nvidia"],
             "pt rule add gpus r1 %s " % conf: sorted(fields),
@@ -887,7 +890,106 @@ def cmd_json(env):
                                     "extend make_fixture()" % (" ".join(args), p))
     finally:
         shutil.rmtree(tmp)
-    return report(problems, "json")
+    return report(problems + check_group_json(env), "json")
+
+
+def check_doc_json(what, doc, sch, page):
+    """Problems of one JSON document against a schema of page: only
+    documented keys, of their documented types, every documented key in
+    every object of its kind. Returns (problems, the paths seen)."""
+    problems, seen = [], {}
+    json_paths(doc, "", seen)
+    for p, vals in sorted(seen.items()):
+        if p not in sch:
+            problems.append("%s emits %s, which %s does not document there"
+                            % (what, p, page))
+            continue
+        for v in vals:
+            if not type_ok(sch[p], v):
+                problems.append("%s: %s is %r, not %s as %s says"
+                                % (what, p, v, sch[p], page))
+                break
+    for p in sch:
+        parts = p.split(".")
+        for obj in objects_at(doc, parts[:-1]):
+            if parts[-1] not in obj:
+                problems.append("%s: documented key %s is missing" % (what, p))
+                break
+    return problems, seen
+
+
+def check_group_json(env):
+    """pt group apply/release --json: the schema in pt-group(8) names every
+    key json_plan() and json_step() of cmd/json.c emit, and the output on
+    the fixture tree (a plan, a refusal, a release of a group that is not
+    applied) has only documented keys of documented types."""
+    problems = []
+    page = "pt-group(8)"
+    sch = schema(read(env.man("pt-group.8")), "JSON of apply and release")
+    if not sch:
+        return ["pt-group(8) has no JSON schema under OUTPUT (## JSON of apply "
+                "and release)"]
+    json_c = read(os.path.join(env.srcdir, "cmd", "json.c"))
+    emitted = set()
+    for fn in ("json_plan", "json_step"):
+        m = re.search(r"\n[^\n]*\b%s\([^)]*\)\n\{(.*?)\n\}\n" % fn, json_c, re.S)
+        if not m:
+            return ["cmd/json.c: no function %s" % fn]
+        emitted |= set(re.findall(r'\badd\(\w+, "(\w+)"', m.group(1)))
+    documented = {p.rsplit(".", 1)[-1] for p in sch}
+    for k in sorted(emitted - documented):
+        problems.append("JSON key %s (json_plan, json_step) is not in %s" % (k, page))
+    for k in sorted(documented - emitted):
+        problems.append("%s documents JSON key %s, which json_plan and json_step "
+                        "never emit" % (page, k))
+    tmp = tempfile.mkdtemp(prefix="pt-docs-gjson-")
+    try:
+        sysfs = make_fixture(tmp)
+        conf = os.path.join(tmp, "conf")
+        o = ["-O", "sysfs.root=" + sysfs, "-O", "proc.root=" + tmp + "/proc",
+             "-O", "conf.dir=" + conf]
+        # solo: the function alone in its IOMMU group; shared: the audio
+        # function whose group holds the GPU too (refused)
+        for args in (["group", "create", "solo", "--type", "pci"],
+                     ["group", "make-resource", "solo", "0001:40:00.0"],
+                     ["group", "create", "shared", "--type", "pci"],
+                     ["group", "make-resource", "shared", "0000:01:00.1"]):
+            r = env.pt(*(args + o))
+            if r.returncode != 0:
+                return problems + ["pt %s: exit %d: %s" % (" ".join(args), r.returncode,
+                                                          r.stderr.strip())]
+        seen = {}
+        for args, rc in ((["group", "apply", "--dry-run", "--json", "solo", "shared"], 6),
+                         (["group", "release", "-n", "-j", "solo"], 0)):
+            what = "pt " + " ".join(args)
+            r = env.pt(*(args + o))
+            try:
+                doc = json.loads(r.stdout)
+            except ValueError as e:
+                problems.append("%s: not JSON (%s): %r" % (what, e, r.stdout[:200]))
+                continue
+            if r.returncode != rc:
+                problems.append("%s: exit %d, not %d: %s" % (what, r.returncode, rc,
+                                                             r.stderr.strip()))
+            if not isinstance(doc, list) or len(doc) != len(args) - 4:
+                problems.append("%s: not an array of one object per group: %r"
+                                % (what, doc))
+            found, s = check_doc_json(what, doc, sch, page)
+            problems += found
+            for p, v in s.items():
+                seen.setdefault(p, []).extend(v)
+        for p in sorted(sch):
+            if p not in seen:
+                problems.append("pt group apply/release --json on the fixture never "
+                                "shows %s" % p)
+        results = [v for v in seen.get("result", [])]
+        for want in ("planned", "refused", "not_applied"):
+            if want not in results:
+                problems.append("pt group apply/release --json: no result %r on the "
+                                "fixture (got %s)" % (want, results))
+    finally:
+        shutil.rmtree(tmp)
+    return problems
 
 
 # ---------------------------------------------------------------------------
@@ -1101,6 +1203,10 @@ def cmd_zsh(env, zsh_file):
                                          "pt rule -O conf.dir=%s show gpus " % conf)
                 if buf != "pt rule -O conf.dir=%s show gpus nvidia " % conf:
                     problems.append("zsh: 'pt rule show gpus <TAB>' gives %r" % buf)
+                hits, buf = zsh_complete(env, compdir,
+                                         "pt group -O conf.dir=%s apply -n gp" % conf)
+                if buf != "pt group -O conf.dir=%s apply -n gpus " % conf:
+                    problems.append("zsh: 'pt group apply -n gp<TAB>' gives %r" % buf)
             sysfs = make_fixture(tmp)
             hits, buf = zsh_complete(env, compdir,
                                      "pt scan -O sysfs.root=%s --group " % sysfs)
