@@ -644,7 +644,7 @@ static int parse_int(const char *s, int *out)
 		return -EINVAL;
 	errno = 0;
 	v = strtol(s, &end, 10);
-	if (errno || *end || v < -1 || v > 0x7fffffff)
+	if (errno || *end || v < 0 || v > 0x7fffffff)
 		return -EINVAL;
 	*out = (int)v;
 	return 0;
@@ -668,7 +668,9 @@ static int record_load(struct pt_plan *p, struct pt_ini_file *f)
 			const char *drv = kv_get(sec, "driver");
 			const char *ovr = kv_get(sec, "driver_override");
 
-			if (!role || !drv || !ovr || (*drv && !pt__name_is_valid(drv)) ||
+			if (!role || (strcmp(role, "member") && strcmp(role, "sibling") &&
+				      strcmp(role, "vf")) ||
+			    !drv || !ovr || (*drv && !pt__name_is_valid(drv)) ||
 			    (*ovr && !pt__name_is_valid(ovr)))
 				goto bad;
 			if (!rec_dev_add(rec, arg, role, drv, ovr))
@@ -679,7 +681,8 @@ static int record_load(struct pt_plan *p, struct pt_ini_file *f)
 			int n, a;
 
 			if (parse_int(kv_get(sec, "sriov_numvfs"), &n) < 0 ||
-			    parse_int(kv_get(sec, "sriov_drivers_autoprobe"), &a) < 0)
+			    parse_int(kv_get(sec, "sriov_drivers_autoprobe"), &a) < 0 ||
+			    a > 1)
 				goto bad;
 			if (!rec_pf_add(rec, arg, n, a))
 				return -ENOMEM;
@@ -853,7 +856,15 @@ static bool pf_restores_numvfs(struct pt_plan *p, const char *vfbdf)
 		return true;	/* gone already */
 	n = pt__sysfs_readlink_base(fd, "physfn", pf, sizeof(pf));
 	close(fd);
-	if (n < 0 || !(rp = rec_pf_find(&p->rec, pf)))
+	if (n < 0)
+		return false;
+	/* this plan changes the PF's count: every VF goes */
+	for (int i = 0; i < p->n_steps; i++)
+		if (p->steps[i].kind == K_WRITE && p->steps[i].device &&
+		    !strcmp(p->steps[i].device, pf) &&
+		    !strcmp(p->steps[i].attr, "sriov_numvfs"))
+			return true;
+	if (!(rp = rec_pf_find(&p->rec, pf)))
 		return false;
 	if (read_attr_long(p->ctx, pf, "sriov_numvfs", &cur) < 0)
 		return false;
@@ -914,7 +925,7 @@ rerr:
 	return r;
 }
 
-static int plan_restore_pf(struct pt_plan *p, size_t idx)
+static int plan_restore_pf(struct pt_plan *p, size_t idx, bool autoprobe_phase)
 {
 	struct rpf *pf = &p->rec.pfs[idx];
 	long numvfs, autoprobe;
@@ -931,13 +942,16 @@ static int plan_restore_pf(struct pt_plan *p, size_t idx)
 	if (!dir)
 		return -ENOMEM;
 	r = 0;
-	if (autoprobe != pf->autoprobe) {
+	if (autoprobe_phase) {
+		if (autoprobe == pf->autoprobe)
+			goto out;
 		snprintf(val, sizeof(val), "%d", pf->autoprobe);
 		r = add_write(p, pf->bdf, dir, "sriov_drivers_autoprobe", val,
 			      xasprintf(p, "let the host's drivers probe the VFs of %s again", pf->bdf),
 			      V_VALUE, val, 0, 'p', idx);
+		goto out;
 	}
-	if (!r && numvfs != pf->numvfs) {
+	if (numvfs != pf->numvfs) {
 		r = add_write(p, pf->bdf, dir, "sriov_numvfs", "0",
 			      xasprintf(p, "remove the %ld VFs of %s", numvfs, pf->bdf),
 			      V_NUMVFS, NULL, 0, 'p', idx);
@@ -948,6 +962,7 @@ static int plan_restore_pf(struct pt_plan *p, size_t idx)
 				      V_NUMVFS, NULL, pf->numvfs, 'p', idx);
 		}
 	}
+out:
 	free(dir);
 	return r;
 }
@@ -1007,6 +1022,13 @@ static int plan_restore(struct pt_plan *p, bool (*sel)(struct pt_plan *, char, s
 {
 	int r = 0;
 
+	/*
+	 * autoprobe first: the kernel probes a VF without driver_override
+	 * only when its PF's sriov_drivers_autoprobe is on
+	 */
+	for (size_t i = p->rec.n_pfs; i-- > 0 && !r;)
+		if (sel(p, 'p', i))
+			r = plan_restore_pf(p, i, true);
 	for (size_t i = p->rec.n_devs; i-- > 0 && !r;)
 		if (sel(p, 'd', i) && !(!strcmp(p->rec.devs[i].role, "vf") &&
 					pf_restores_numvfs(p, p->rec.devs[i].bdf)))
@@ -1016,7 +1038,7 @@ static int plan_restore(struct pt_plan *p, bool (*sel)(struct pt_plan *, char, s
 			r = plan_restore_vf(p, i);
 	for (size_t i = p->rec.n_pfs; i-- > 0 && !r;)
 		if (sel(p, 'p', i))
-			r = plan_restore_pf(p, i);
+			r = plan_restore_pf(p, i, false);
 	return r;
 }
 
@@ -1202,6 +1224,21 @@ static int check_iommu(struct pt_plan *p, struct targets *t,
 		}
 	}
 	if (names && !(p->flags & PT_PLAN_WITH_SIBLINGS)) {
+		bool recorded = true;
+
+		/* taken by an earlier apply --with-group-siblings: boot replay */
+		for (size_t i = 0; i < sib->n && recorded; i++) {
+			struct rdev *d = rec_dev_find(&p->rec, sib->devs[i]->bdf);
+
+			recorded = d && !strcmp(d->role, "sibling");
+		}
+		if (recorded) {
+			r = plan_note(p, "IOMMU group siblings bound as recorded by an earlier --with-group-siblings: %s",
+				      names);
+			goto checks;
+		}
+	}
+	if (names && !(p->flags & PT_PLAN_WITH_SIBLINGS)) {
 		char *c;
 
 		/* "; "-joined by append_reason: list them with ", " */
@@ -1215,6 +1252,7 @@ static int check_iommu(struct pt_plan *p, struct targets *t,
 	if (names)
 		plan_note(p, "IOMMU group siblings bound too (--with-group-siblings): %s",
 			  names);
+checks:
 	/* siblings pass the same checks as members */
 	for (size_t i = 0; i < sib->n && !r; i++)
 		r = check_critical(p, sib->devs[i]);
@@ -1913,17 +1951,22 @@ PT_EXPORT int pt_plan_execute(struct pt_plan *p)
 		r = run_step(p, s, why, sizeof(why));
 		if (r < 0) {
 			s->status = S_FAILED;
+			int undo = 0;
+
 			mark_touched(p, s);
 			if (p->release) {
 				release_keep_unfinished(p, i);
 				record_save(p);
+			} else {
+				undo = rollback(p);
 			}
+			s = &p->steps[i];	/* rollback may move the steps */
 			plan_error(p, "group '%s': step %d (%s) failed: %s: %s%s%s",
 				   p->group, i + 1, s->desc, s->target, why,
 				   r == -ETIMEDOUT && pt_is_live(p->ctx) ?
 				   "; see the kernel log (dmesg)" : "",
 				   p->release ? "; what is not released stays recorded: fix the cause and release again" :
-				   !rollback(p) ? "; every change of this run was undone" :
+				   !undo ? "; every change of this run was undone" :
 				   "; some changes could not be undone (see the notes); check with 'pt scan'");
 			break;
 		}

@@ -752,8 +752,11 @@ PT_EXPORT bool pt_group_type_fits_pci_dev(enum pt_group_type type, struct pt_pci
 	case PT_GROUP_PCI:
 		return true;
 	case PT_GROUP_SRIOV_NIC:
-		/* network controllers; an SR-IOV GPU belongs in a vgpu group */
-		return (pt_pci_dev_get_class(d) >> 16) == 0x02 &&
+		/*
+		 * SR-IOV PFs: NICs, and others whose VFs go to guests whole
+		 * (NVMe); an SR-IOV GPU belongs in a vgpu group
+		 */
+		return (pt_pci_dev_get_class(d) >> 16) != 0x03 &&
 		       pt_pci_dev_get_sriov_totalvfs(d) > 0;
 	case PT_GROUP_VGPU:
 		if (pt_pci_dev_get_mdev_parent(d))
@@ -1395,8 +1398,10 @@ PT_EXPORT int pt_txn_make_resource(struct pt_txn *t, const char *group,
 		if (!pt_group_type_fits_pci_dev(type, d))
 			return txn_err(t, -EINVAL, "%s cannot be a member of %s group '%s': %s",
 				       device, type_names[type], group,
-				       type == PT_GROUP_SRIOV_NIC ? "it is not a network controller "
-				       "with SR-IOV" :
+				       type == PT_GROUP_SRIOV_NIC ?
+				       ((pt_pci_dev_get_class(d) >> 16) == 0x03 ?
+					"it is a GPU: SR-IOV GPUs belong in a vgpu group" :
+					"it has no SR-IOV (sriov_totalvfs is 0)") :
 				       type == PT_GROUP_VGPU ? "it offers no vGPU types (no mdev "
 				       "types, no NVIDIA per-VF vGPU)" : "it is a bridge");
 		snprintf(match, sizeof(match), "vendor_id eq %04x and device_id eq %04x and "

@@ -1055,7 +1055,7 @@ static void test_make_resource(void **state)
 		"of vgpu group 'vg' (its VFs follow; pick VFs with virtual_function)");
 	TXN_ERR(t, pt_txn_make_resource(t, "nic", "0000:04:00.0", &rule, &warning),
 		-EINVAL, "0000:04:00.0 cannot be a member of sriov-nic group 'nic': it "
-		"is not a network controller with SR-IOV");
+		"is a GPU: SR-IOV GPUs belong in a vgpu group");
 	TXN_ERR(t, pt_txn_make_resource(t, "vg", "0000:06:00.0", &rule, &warning),
 		-EINVAL, "0000:06:00.0 cannot be a member of vgpu group 'vg': it offers "
 		"no vGPU types (no mdev types, no NVIDIA per-VF vGPU)");
