@@ -256,6 +256,24 @@ void pt__vgpu_free(struct pt_pci_dev *dev);
 /* Parse nvidia/creatable_vgpu_types text; exposed for unit tests. */
 int pt__vgpu_types_parse(const char *text, struct pt_vgpu_type **out);
 
+/* ---- module.c: kernel modules ------------------------------------------- */
+
+/*
+ * Is <sysfs root>/module/<name> there ('-' read as '_'), and live (a
+ * built-in module has no initstate)?
+ */
+bool pt__module_is_loaded(struct pt_ctx *ctx, const char *name);
+/*
+ * Load a module and what it depends on with libkmod, as `modprobe NAME`
+ * does, from the context's modules dir. 0 also when already loaded.
+ * Only on the running system: -EOPNOTSUPP when !pt_is_live(ctx), nothing
+ * loaded. -ENOENT: not in the modules dir (err names the dir and the
+ * package); -EPERM/-EACCES: not root; else -errno with kmod's reason.
+ * err gets one line for the admin (also on success: "").
+ */
+int pt__module_load(struct pt_ctx *ctx, const char *name, char *err,
+		    size_t errlen);
+
 /* ---- netlink.c ---------------------------------------------------------- */
 
 /* Fill operstate/mtu/address of a netdev from rtnetlink (live only). */

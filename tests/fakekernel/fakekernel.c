@@ -1771,9 +1771,6 @@ static struct mdev *mdev_create(struct mtype *t, const char *uuid)
 	pathf(rel, sizeof(rel), "%s/mdev_type", m->path);
 	pathf(tgt, sizeof(tgt), "%s/mdev_supported_types/%s", p->path, t->id);
 	mklink(rel, tgt);
-	pathf(rel, sizeof(rel), "%s/mdev_supported_types/%s/devices/%s", p->path,
-		 t->id, uuid);
-	mklink(rel, m->path);
 	pathf(rel, sizeof(rel), "%s/subsystem", m->path);
 	mklink(rel, "bus/mdev");
 	pathf(rel, sizeof(rel), "bus/mdev/devices/%s", uuid);
@@ -1810,6 +1807,14 @@ static struct mdev *mdev_create(struct mtype *t, const char *uuid)
 	mdevs[nmdevs++] = m;
 	m->wd = watch(m->path, IN_CLOSE_WRITE, W_MDEV, m);
 	mdev_recount(p);
+	/*
+	 * Last, as Linux's mdev_create_sysfs_files() comes after device_add():
+	 * a writer that waits for the type's devices/ link finds the whole
+	 * instance and the counts that include it.
+	 */
+	pathf(rel, sizeof(rel), "%s/mdev_supported_types/%s/devices/%s", p->path,
+		 t->id, uuid);
+	mklink(rel, m->path);
 	return m;
 }
 
@@ -1829,7 +1834,6 @@ static void mdev_remove(struct mdev *m)
 		rmlink(sysfd, rel);
 	}
 	vfio_dev_scan(m->path, true);
-	rm_rf_at(sysfd, m->path);
 	if (m->group >= 0) {
 		pathf(rel, sizeof(rel), "kernel/iommu_groups/%d/devices/%s", m->group,
 			 m->uuid);
@@ -1842,9 +1846,11 @@ static void mdev_remove(struct mdev *m)
 			mdevs[i] = mdevs[--nmdevs];
 			break;
 		}
+	mdev_recount(p);
+	/* last: a writer that waits for the directory to go finds the rest done */
+	rm_rf_at(sysfd, m->path);
 	free(m->path);
 	free(m);
-	mdev_recount(p);
 }
 
 /* ------------------------------------------------------------------------

@@ -4,7 +4,7 @@
 virtual Intel IOMMU and emulated devices, run the project's binaries and the
 checks in tests/vm/checks/ inside, report pass/fail per check.
 
-  vm.py run --pt BUILD/pt [--only NAME] [--shell] [--ctest]
+  vm.py run --pt BUILD/pt [--guest-program PATH]... [--only NAME] [--shell] [--ctest]
   vm.py result NAME          (one check's result, for CTest)
   vm.py fetch                (download and build the cache only)
 
@@ -355,9 +355,10 @@ def install_modules(stage, kernel, kos):
     sh(["depmod", "-b", stage, kernel.abi])
 
 
-def build_root(stage, kernel, pt):
-    """The guest's / : busybox, the project's binaries and their libraries,
-    lspci and pci.ids, iproute2, kmod, the modules, the guest scripts."""
+def build_root(stage, kernel, pt, programs=()):
+    """The guest's / : busybox, the project's binaries and their libraries
+    (pt, and test programs as /usr/bin/<name>), lspci and pci.ids,
+    iproute2, kmod, the modules, the guest scripts."""
     rmtree(stage)
     for d in ("proc", "sys", "dev", "run", "tmp", "results", "root", "etc", "mnt"):
         os.makedirs(os.path.join(stage, d))
@@ -370,6 +371,8 @@ def build_root(stage, kernel, pt):
             os.symlink("/usr/bin/kmod", p)
     install_program(stage, pt, "/usr/bin/pt")
     os.symlink("pt", os.path.join(stage, "usr/bin/pt-scan"))
+    for prog in programs:
+        install_program(stage, prog, "/usr/bin/" + os.path.basename(prog))
     for data in GUEST_DATA:
         install_file(stage, data, data)
     install_busybox(stage)
@@ -665,6 +668,9 @@ def cmd_run(args):
         rmtree(p)
     if not os.access(args.pt, os.X_OK):
         raise Fail(f"{args.pt}: no pt binary; build the project first")
+    for prog in args.guest_program or ():
+        if not os.access(prog, os.X_OK):
+            raise Fail(f"{prog}: no such program; build the project first")
     names = check_names(args.only)
     t0 = time.time()
     try:
@@ -675,7 +681,7 @@ def cmd_run(args):
         raise
     t1 = time.time()
     stage = os.path.join(work, "rootfs")
-    build_root(stage, k, args.pt)
+    build_root(stage, k, args.pt, args.guest_program or ())
     initrd = build_initramfs(work, k)
     build_disk(work, stage)
     t2 = time.time()
@@ -731,6 +737,9 @@ def main():
     sub = ap.add_subparsers(dest="cmd", required=True)
     r = sub.add_parser("run", help="build the guest, boot it, report every check")
     r.add_argument("--pt", required=True, help="the pt binary of the build to test")
+    r.add_argument("--guest-program", action="append", metavar="PATH",
+                   help="a test program of the build, run in the guest as its "
+                   "basename (repeatable)")
     r.add_argument("--only", action="append", metavar="NAME",
                    help="run only this check (repeatable); 'none' runs none")
     r.add_argument("--shell", action="store_true",
@@ -753,6 +762,7 @@ def main():
     args.work = os.path.abspath(args.work)
     if args.cmd == "run":
         args.pt = os.path.abspath(args.pt)
+        args.guest_program = [os.path.abspath(p) for p in args.guest_program or ()]
     try:
         return {"run": cmd_run, "fetch": cmd_fetch, "result": cmd_result}[args.cmd](args)
     except Skip as e:
