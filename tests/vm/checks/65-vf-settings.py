@@ -1,0 +1,52 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Host half of 65-vf-settings: what ptvf (the library's VF-settings path)
+set on netdevsim's VFs, as iproute2 reads it back in JSON."""
+import json
+import sys
+
+from vmcheck import Tap
+
+t = Tap()
+raw = t.read("after.json")
+if raw is None:
+    t.not_ok("ip-json", "no after.json from the guest")
+    sys.exit(t.done())
+link = json.loads(raw)[0]
+vfs = {v["vf"]: v for v in link.get("vfinfo_list", [])}
+for n in range(4):
+    out = t.command(f"vf{n}")
+    t.check(out == "", f"vf{n}-no-drift", "read back as set", f"ptvf reported drift: {out!r}")
+
+
+def vlan(v):
+    # iproute2 prints vlan_list when the kernel sends IFLA_VF_VLAN_LIST,
+    # else vlan/qos on the VF; qos 0 and protocol 802.1Q are left out
+    lst = v.get("vlan_list") or [v]
+    return (lst[0].get("vlan"), lst[0].get("qos", 0), lst[0].get("protocol", "802.1Q"))
+
+
+want = {
+    0: [("vlan", vlan, (100, 3, "802.1Q"))],
+    1: [("min_tx_rate", lambda v: v.get("min_tx_rate"), 10),
+        ("max_tx_rate", lambda v: v.get("max_tx_rate"), 500),
+        ("link_state", lambda v: v.get("link_state"), "disable")],
+    2: [("spoofchk", lambda v: v.get("spoofchk"), False),
+        ("trust", lambda v: v.get("trust"), True),
+        ("query_rss", lambda v: v.get("query_rss_en"), True)],
+    3: [("vlan", vlan, (42, 0, "802.1Q")),
+        ("link_state", lambda v: v.get("link_state"), "enable"),
+        ("spoofchk", lambda v: v.get("spoofchk"), True),
+        ("trust", lambda v: v.get("trust"), False),
+        ("max_tx_rate", lambda v: v.get("max_tx_rate"), 1000)],
+}
+for n, items in want.items():
+    v = vfs.get(n)
+    if not t.check(v is not None, f"vf{n}-listed", "in ip -j link show", f"vfs: {sorted(vfs)}"):
+        continue
+    for name, get, exp in items:
+        t.expect(f"vf{n}-{name}", exp, get(v))
+t.command("bad", want_rc=1)
+err = t.read("bad.err") or ""
+t.check("vf 9" in err or "VF 9" in err or "9" in err, "bad-vf-error", err.strip(), f"stderr {err!r}")
+sys.exit(t.done())
