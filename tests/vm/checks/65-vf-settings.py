@@ -28,8 +28,8 @@ def vlan(v):
 
 want = {
     0: [("vlan", vlan, (100, 3, "802.1Q"))],
-    1: [("min_tx_rate", lambda v: v.get("min_tx_rate"), 10),
-        ("max_tx_rate", lambda v: v.get("max_tx_rate"), 500),
+    1: [("min_tx_rate", lambda v: v.get("rate", {}).get("min_tx"), 10),
+        ("max_tx_rate", lambda v: v.get("rate", {}).get("max_tx"), 500),
         ("link_state", lambda v: v.get("link_state"), "disable")],
     2: [("spoofchk", lambda v: v.get("spoofchk"), False),
         ("trust", lambda v: v.get("trust"), True),
@@ -38,8 +38,9 @@ want = {
         ("link_state", lambda v: v.get("link_state"), "enable"),
         ("spoofchk", lambda v: v.get("spoofchk"), True),
         ("trust", lambda v: v.get("trust"), False),
-        ("max_tx_rate", lambda v: v.get("max_tx_rate"), 1000)],
+        ("max_tx_rate", lambda v: v.get("rate", {}).get("max_tx"), 1000)],
 }
+# iproute2's JSON: "rate": {"max_tx": N, "min_tx": N} (Mbit/s)
 for n, items in want.items():
     v = vfs.get(n)
     if not t.check(v is not None, f"vf{n}-listed", "in ip -j link show", f"vfs: {sorted(vfs)}"):
