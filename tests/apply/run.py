@@ -34,6 +34,9 @@ Scenario files:
     same-as NAME                 compare the whole tree with snapshot NAME,
                                  exactly; "start" is the tree as generated
     state BDF...                 the state of these functions (below)
+    reboot                       the host boots again: the daemon stops, the
+                                 tree is generated anew (as "start"), the
+                                 daemon starts; the conf dir stays
     schema FILE                  validate the last command's stdout (JSON)
                                  against schema/FILE
 
@@ -72,11 +75,6 @@ SCHEMAS = os.path.join(HERE, "schema")
 # commands do not do yet: name -> the bug. When it is fixed the scenario
 # passes, the driver reports XPASS and fails: take it out of this list.
 XFAIL = {
-    "rollback": "pt_plan_execute() reads the failed step (s->desc, s->target) after "
-                "rollback() has realloc()ed the steps: heap-use-after-free "
-                "(lib/bind.c:1921), SIGSEGV in case 2",
-    "bug-reapply-siblings": "an apply without --with-group-siblings refuses a group "
-                            "whose record holds its siblings (role = sibling)",
     "bug-release-all-records": "release --all goes through groups.d, not the records "
                                "of applied.d: a group whose file went stays applied",
     "bug-vgpu-vf-busy-vf0": "plan_vgpu_vf() checks only VF 0's creatable_vgpu_types, "
@@ -154,6 +152,8 @@ def parse_scenario(path):
             steps.append(("write", (rel, body()), no))
         elif words[0] == "control" and len(words) == 1:
             steps.append(("control", body(), no))
+        elif words[0] == "reboot" and len(words) == 1:
+            steps.append(("reboot", None, no))
         elif words[0] in ("snapshot", "same-as") and len(words) == 2:
             steps.append((words[0], words[1], no))
         elif words[0] == "state" and len(words) > 1:
@@ -647,6 +647,7 @@ def has_json_flag(argv):
 class Runner:
     def __init__(self, args, profile, workdir):
         self.args = args
+        self.profile = profile
         self.workdir = workdir
         self.conf = os.path.join(workdir, "conf")
         os.mkdir(self.conf)
@@ -678,6 +679,22 @@ class Runner:
             self.close()
             raise ScenarioError("the tree changed when fakekernel started:\n" +
                                 "\n".join(tree_diff_paths(self.snapshots["start"], now)))
+
+    def reboot(self):
+        self.close()
+        subprocess.run([sys.executable, self.args.gen_sysfs, "-q", "--profile",
+                        self.profile, self.root], check=True)
+        now = Tree(self.root)
+        if now.raw != self.snapshots["start"].raw:
+            raise ScenarioError("gen-sysfs wrote another tree after the reboot")
+        # no injected failures survive a reboot (and see Kernel: no control
+        # file at start)
+        try:
+            os.unlink(os.path.join(self.root, ".fakekernel", "control"))
+        except FileNotFoundError:
+            pass
+        self.kernel = Kernel(self.args.fakekernel, self.root)
+        return ["reboot"]
 
     def close(self):
         if self.kernel:
@@ -835,6 +852,8 @@ def transcript(args, path):
                 out += r.control(payload)
             elif kind == "snapshot":
                 out += r.snapshot(payload)
+            elif kind == "reboot":
+                out += r.reboot()
             elif kind == "same-as":
                 out += r.same_as(payload)
             elif kind == "state":
