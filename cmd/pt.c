@@ -24,7 +24,7 @@ struct pt_cmd {
 static const struct pt_cmd commands[] = {
 	{ .name = "scan", .fn = cmd_scan, .help = "list passthrough candidates and check the host" },
 	{ .name = "rule", .fn = cmd_rule, .help = "add, list, show, remove and test resource rules" },
-	{ .name = "group", .fn = cmd_group, .help = "create, show, change and check resource groups" },
+	{ .name = "group", .fn = cmd_group, .help = "create, show, change, check, apply and release resource groups" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
