@@ -678,7 +678,14 @@ static void klink_base(const char *rel, char *out, size_t len)
 	if (n < 0)
 		fail_msg("%s: not a link", rel);
 	t[n] = '\0';
-	snprintf(out, len, "%s", strrchr(t, '/') ? strrchr(t, '/') + 1 : t);
+	{
+		const char *b = strrchr(t, '/') ? strrchr(t, '/') + 1 : t;
+		size_t bl = strlen(b);
+
+		if (bl >= len)
+			fail_msg("%s: link target too long", rel);
+		memcpy(out, b, bl + 1);
+	}
 }
 
 /* Lines of the daemon's log holding text. */
