@@ -1557,22 +1557,31 @@ static int plan_vgpu_vf(struct pt_plan *p, struct pt_pci_dev *dev,
 	}
 	if (dev->sriov_numvfs > 0) {
 		struct pt_pci_dev *vf0 = pt_pci_dev_get_virtfn(dev, 0);
+		struct rpf *rp = rec_pf_find(&p->rec, dev->bdf);
+		int offered = 0;
 
+		/* VFs an earlier apply enabled stay recorded */
+		if (rp)
+			rp->keep = true;
 		for (int i = 0; i < dev->sriov_numvfs; i++) {
 			struct pt_pci_dev *vf = pt_pci_dev_get_virtfn(dev, i);
 
 			if (vf && pt_pci_dev_get_current_vgpu_type(vf))
 				nset++;
+			/* a VF with a type set lists no creatable types */
+			else if (vf && profile && !offered &&
+				 vf_offers_profile(p->ctx, vf->bdf, profile) > 0)
+				offered = 1, vf0 = vf;
 		}
 		if (!profile)
 			return plan_note(p, "%s: %d VFs, %d with a vGPU type set", dev->bdf,
 					 dev->sriov_numvfs, nset);
-		r = vf0 ? vf_offers_profile(p->ctx, vf0->bdf, profile) : -ENOENT;
+		r = offered;
 		if (r == 0 && nset == dev->sriov_numvfs)
 			return plan_note(p, "%s: every VF has a vGPU type set; none left for '%s'",
 					 dev->bdf, profile);
 		if (r <= 0) {
-			plan_error(p, "%s: its VFs do not offer vGPU type '%s' (see nvidia/creatable_vgpu_types of %s); set the profile of group '%s' to one they offer",
+			plan_error(p, "%s: none of its free VFs offers vGPU type '%s' (see nvidia/creatable_vgpu_types of %s); set the profile of group '%s' to one they offer",
 				   dev->bdf, profile, vf0 ? vf0->bdf : "its VFs", p->group);
 			return -ENODEV;
 		}

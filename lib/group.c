@@ -761,6 +761,15 @@ PT_EXPORT bool pt_group_type_fits_pci_dev(enum pt_group_type type, struct pt_pci
 	case PT_GROUP_VGPU:
 		if (pt_pci_dev_get_mdev_parent(d))
 			return true;
+		/*
+		 * An NVIDIA GPU with SR-IOV off: its per-VF vGPU shows once
+		 * apply enables the VFs (mode = vf)
+		 */
+		if (pt_pci_dev_get_vendor_id(d) == 0x10de &&
+		    (pt_pci_dev_get_class(d) >> 16) == 0x03 &&
+		    pt_pci_dev_get_sriov_totalvfs(d) > 0 &&
+		    pt_pci_dev_get_sriov_numvfs(d) == 0)
+			return true;
 		for (int i = 0; i < pt_pci_dev_get_sriov_numvfs(d); i++) {
 			struct pt_pci_dev *vf = pt_pci_dev_get_virtfn(d, i);
 

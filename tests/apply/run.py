@@ -77,13 +77,6 @@ SCHEMAS = os.path.join(HERE, "schema")
 XFAIL = {
     "bug-release-all-records": "release --all goes through groups.d, not the records "
                                "of applied.d: a group whose file went stays applied",
-    "bug-vgpu-vf-busy-vf0": "plan_vgpu_vf() checks only VF 0's creatable_vgpu_types, "
-                            "empty while VF 0 has a type set",
-    "bug-vgpu-vf-sriov-off": "pt_group_type_fits_pci_dev(): an NVIDIA GPU with SR-IOV "
-                             "off is no member of a vgpu group, so mode=vf never "
-                             "enables its VFs; and plan_vgpu_vf() does not keep its "
-                             "[pf] record entry once the VFs exist, so a second apply "
-                             "disables them again",
 }
 
 PROFILES = ("workstation", "apply")
