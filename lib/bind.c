@@ -407,6 +407,21 @@ static bool dev_node_ok(struct pt_ctx *ctx, const char *bdf)
 	return pt__dev_exists(ctx, rel) == 0;
 }
 
+/* Exactly s->vint virtfn links: 1, 0 (why set) or -errno. */
+static int virtfns_are(struct pt_ctx *ctx, struct pt_step *s, char *why,
+		       size_t wlen)
+{
+	int n = count_virtfns(ctx, s->device);
+
+	if (n < 0)
+		return n;
+	if (n != s->vint) {
+		snprintf(why, wlen, "%d VFs present", n);
+		return 0;
+	}
+	return 1;
+}
+
 /* 1 holds, 0 not (yet), -errno cannot tell. why: what was seen. */
 static int verify_once(struct pt_ctx *ctx, struct pt_step *s, char *why,
 		       size_t wlen)
@@ -450,13 +465,9 @@ static int verify_once(struct pt_ctx *ctx, struct pt_step *s, char *why,
 		return 1;
 	}
 	case V_NUMVFS:
-		r = count_virtfns(ctx, s->device);
-		if (r < 0)
+		r = virtfns_are(ctx, s, why, wlen);
+		if (r <= 0)
 			return r;
-		if (r != s->vint) {
-			snprintf(why, wlen, "%d VFs present", r);
-			return 0;
-		}
 		r = read_attr_long(ctx, s->device, "sriov_numvfs", &v);
 		if (r < 0)
 			return r;
@@ -472,13 +483,9 @@ static int verify_once(struct pt_ctx *ctx, struct pt_step *s, char *why,
 		}
 		return 1;
 	case V_VGPU_PROFILE:
-		r = count_virtfns(ctx, s->device);
-		if (r < 0)
+		r = virtfns_are(ctx, s, why, wlen);
+		if (r <= 0)
 			return r;
-		if (r != s->vint) {
-			snprintf(why, wlen, "%d VFs present", r);
-			return 0;
-		}
 		r = vf_offers_profile(ctx, s->vbdf, s->vwant);
 		if (r == -ENOENT)
 			return 0;	/* the driver has not made it yet */
@@ -757,6 +764,17 @@ static int ini_set_vf(struct pt_ini_file *f, const char *sec,
 	if (s->query_rss >= 0)
 		r = r ?: pt__ini_set(f, sec, "query_rss", s->query_rss ? "yes" : "no");
 	return r;
+}
+
+/* Entries stay in the new record only if planned again. */
+static void record_unkeep(struct record *rec)
+{
+	for (size_t i = 0; i < rec->n_devs; i++)
+		rec->devs[i].keep = false;
+	for (size_t i = 0; i < rec->n_pfs; i++)
+		rec->pfs[i].keep = false;
+	for (size_t i = 0; i < rec->n_vfs; i++)
+		rec->vfs[i].keep = false;
 }
 
 static bool record_empty(const struct record *rec)
@@ -1702,12 +1720,7 @@ PT_EXPORT int pt_plan_apply(struct pt_ctx *ctx, const char *group,
 	snprintf(p->rec.type, sizeof(p->rec.type), "%s",
 		 pt_group_type_name(pt_group_get_type(g)));
 	/* entries of an earlier apply stay only if planned again */
-	for (size_t i = 0; i < p->rec.n_devs; i++)
-		p->rec.devs[i].keep = false;
-	for (size_t i = 0; i < p->rec.n_pfs; i++)
-		p->rec.pfs[i].keep = false;
-	for (size_t i = 0; i < p->rec.n_vfs; i++)
-		p->rec.vfs[i].keep = false;
+	record_unkeep(&p->rec);
 
 	switch (pt_group_get_type(g)) {
 	case PT_GROUP_PCI:
@@ -1773,12 +1786,7 @@ PT_EXPORT int pt_plan_release(struct pt_ctx *ctx, const char *group,
 			   group);
 		return -ENOENT;
 	}
-	for (size_t i = 0; i < p->rec.n_devs; i++)
-		p->rec.devs[i].keep = false;
-	for (size_t i = 0; i < p->rec.n_pfs; i++)
-		p->rec.pfs[i].keep = false;
-	for (size_t i = 0; i < p->rec.n_vfs; i++)
-		p->rec.vfs[i].keep = false;
+	record_unkeep(&p->rec);
 	return plan_restore(p, sel_all);
 }
 
