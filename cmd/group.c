@@ -56,7 +56,7 @@ static void usage(FILE *f)
 		"                    group to vfio-pci too\n"
 		"      --force       apply: bind host-critical members too (never the\n"
 		"                    storage of /, /boot and swap)\n"
-		"  -q, --quiet       no notes on stderr\n"
+		"  -q, --quiet       no notes on stderr, no result line per group\n"
 		"  -v, --verbose     say what was done; apply, release: every step\n"
 		"  -O KEY=DIR        conf.dir, sysfs.root, proc.root, dev.root, modules.dir\n"
 		"  -h, --help        show this help (the man page on a terminal)\n"
