@@ -552,6 +552,34 @@ static void warn_group(struct pt_ctx *ctx, struct pt_group *g, bool conflicts)
 	}
 }
 
+/*
+ * The VF indices of a member as ranges, as the kernel writes CPU lists:
+ * "0-31", "0-3,8", "5"; "" for none. Ends in "..." when buf is too short.
+ */
+static void vf_ranges(struct pt_member *m, char *buf, size_t len)
+{
+	int n = pt_member_get_num_vfs(m);
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < n; ) {
+		int first = pt_member_get_vf_index(m, i), last = first, w;
+
+		while (i + 1 < n && pt_member_get_vf_index(m, i + 1) == last + 1)
+			last = pt_member_get_vf_index(m, ++i);
+		i++;
+		w = last > first ?
+		    snprintf(buf + used, len - used, "%s%d-%d", used ? "," : "", first, last) :
+		    snprintf(buf + used, len - used, "%s%d", used ? "," : "", first);
+		if (w < 0 || (size_t)w >= len - used) {
+			if (len >= 4)
+				strcpy(buf + len - 4, "...");
+			return;
+		}
+		used += (size_t)w;
+	}
+}
+
 static int do_show(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 {
 	static const char *const rhdr[] = { "RULE", "NODE", "MATCH" };
@@ -620,9 +648,7 @@ static int do_show(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 
 			if (d && pt_pci_dev_get_iommu_group(d) != PT_NO_IOMMU_GROUP)
 				snprintf(grp, sizeof(grp), "%d", pt_pci_dev_get_iommu_group(d));
-			for (int v = 0; v < pt_member_get_num_vfs(m); v++)
-				snprintf(vfs + strlen(vfs), sizeof(vfs) - strlen(vfs), "%s%d",
-					 v ? "," : "", pt_member_get_vf_index(m, v));
+			vf_ranges(m, vfs, sizeof(vfs));
 			if (crit)
 				snprintf(notes, sizeof(notes), "HOST-CRITICAL: %s", crit);
 			pt_table_add(t, (const char *const[]){ member_name(m, buf, sizeof(buf)),
