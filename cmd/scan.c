@@ -576,11 +576,21 @@ static int check(struct scan_args *a, struct pt_ctx *ctx)
 	return worst == PT_CHECK_FAIL ? PT_EXIT_UNSUPPORTED : PT_EXIT_OK;
 }
 
+/* The listing is out, but it leaves out what the lines before it name. */
+static int incomplete(int problems)
+{
+	pt_err(CMD, "the PCI scan is incomplete (%d problem%s above): the listing "
+	       "leaves out what could not be read; fix or remove the files named, "
+	       "or rerun once devices have settled", problems,
+	       problems == 1 ? "" : "s");
+	return PT_EXIT_FAILURE;
+}
+
 int cmd_scan(int argc, char **argv, struct pt_ctx *ctx)
 {
 	struct scan_args a = { .types = T_ALL, .group = -1 };
 	bool do_check = false;
-	int c, r, n;
+	int c, r, n, problems;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "t:s:d:g:c" PT_COMMON_SHORTOPTS,
@@ -625,8 +635,27 @@ int cmd_scan(int argc, char **argv, struct pt_ctx *ctx)
 		pt_err(CMD, "unexpected argument '%s'; see 'pt scan --help'", argv[optind]);
 		return PT_EXIT_USAGE;
 	}
-	if (do_check)
-		return check(&a, ctx);
+	/*
+	 * Scan first: a root that is no directory is a usage error, a scan
+	 * that failed exits 1 naming the path, and what a partial scan could
+	 * not read is said before the listing (see pt-scan(8), EXIT STATUS).
+	 */
+	r = pt_pci_scan(ctx);
+	if (r == -ENOENT || r == -ENOTDIR) {
+		pt_err(CMD, "sysfs root %s: %s; give the root of a sysfs tree with "
+		       "-O sysfs.root=DIR (default /sys)", pt_get_sysfs_root(ctx),
+		       strerror(-r));
+		return PT_EXIT_USAGE;
+	}
+	problems = pt_pci_get_num_problems(ctx);
+	for (int i = 0; i < problems; i++)
+		pt_err(CMD, "%s", pt_pci_get_problem(ctx, i));
+	if (r < 0)
+		return PT_EXIT_FAILURE;
+	if (do_check) {
+		r = check(&a, ctx);
+		return problems && r == PT_EXIT_OK ? incomplete(problems) : r;
+	}
 
 	if (a.slot || a.id) {
 		const char *why;
@@ -642,6 +671,8 @@ int cmd_scan(int argc, char **argv, struct pt_ctx *ctx)
 	}
 	n = a.o.json ? scan_json(&a, ctx) : scan_text(&a, ctx);
 	pt_pci_filter_free(a.filter);
+	if (problems)
+		return incomplete(problems);
 	if (!n) {
 		if (!a.o.quiet)
 			pt_err(CMD, "no devices matched%s",
