@@ -6,6 +6,7 @@
  * driver_override, boot_vga) are read directly, relative to each
  * function's directory fd. See ../shared/PERF-NOTES.md for why.
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -257,6 +258,35 @@ struct scan_state {
 };
 
 /*
+ * "X" (b NULL) or "X:Y" in hex, each at most max: true when it parses
+ * (uevent's PCI_CLASS=C0330, PCI_ID=8086:1572; sscanf was a tenth of the
+ * scan's instructions).
+ */
+static bool hex_pair(const char *s, unsigned long maxa, unsigned long maxb,
+		     unsigned int *a, unsigned int *b)
+{
+	unsigned long x, y;
+	char *end;
+
+	if (!isxdigit((unsigned char)*s))
+		return false;
+	x = strtoul(s, &end, 16);
+	if (x > maxa || end - s > 8)
+		return false;
+	*a = x;
+	if (!b)
+		return *end == '\0';
+	if (*end != ':' || !isxdigit((unsigned char)end[1]))
+		return false;
+	s = end + 1;
+	y = strtoul(s, &end, 16);
+	if (y > maxb || end - s > 8 || *end)
+		return false;
+	*b = y;
+	return true;
+}
+
+/*
  * The identity of a function: vendor, device, class, subsystem ids and
  * the driver. uevent carries all of them in one read; a tree without it
  * (a hand-made capture) falls back to the single attributes. 0, or 1
@@ -279,16 +309,17 @@ static int fill_ident(struct pt_ctx *ctx, struct pt_pci_dev *d, int fd)
 	     line = strtok_r(NULL, "\n", &save)) {
 		if (!strncmp(line, "DRIVER=", 7) && line[7] && !d->driver) {
 			d->driver = (char *)intern(ctx, line + 7);
-		} else if (sscanf(line, "PCI_CLASS=%x", &a) == 1 && a <= 0xffffff) {
+		} else if (!strncmp(line, "PCI_CLASS=", 10) &&
+			   hex_pair(line + 10, 0xffffff, 0, &a, NULL)) {
 			d->class = a;
 			cls = true;
-		} else if (sscanf(line, "PCI_ID=%x:%x", &a, &b) == 2 &&
-			   a <= 0xffff && b <= 0xffff) {
+		} else if (!strncmp(line, "PCI_ID=", 7) &&
+			   hex_pair(line + 7, 0xffff, 0xffff, &a, &b)) {
 			d->vendor_id = a;
 			d->device_id = b;
 			id = true;
-		} else if (sscanf(line, "PCI_SUBSYS_ID=%x:%x", &a, &b) == 2 &&
-			   a <= 0xffff && b <= 0xffff) {
+		} else if (!strncmp(line, "PCI_SUBSYS_ID=", 14) &&
+			   hex_pair(line + 14, 0xffff, 0xffff, &a, &b)) {
 			d->subsys_vendor_id = a;
 			d->subsys_device_id = b;
 		}
