@@ -110,12 +110,19 @@ static int vals_add_str(struct vals *vs, const char *s)
 	return vals_add(vs, s ? s : "", 0);
 }
 
+/* "%0*lx" without snprintf: the index asks for an id per rule set and device */
 static int vals_add_hex(struct vals *vs, unsigned long v, int width)
 {
-	char buf[24];
+	static const char hex[] = "0123456789abcdef";
+	char buf[24], *p = buf + sizeof(buf) - 1;
+	int n = 0;
 
-	snprintf(buf, sizeof(buf), "%0*lx", width, v);
-	return vals_add(vs, buf, (double)v);
+	*p = '\0';
+	do {
+		*--p = hex[(v >> (4 * n)) & 0xf];
+		n++;
+	} while (n < 16 && (n < width || (v >> (4 * n))));
+	return vals_add(vs, p, (double)v);
 }
 
 static int vals_add_dec(struct vals *vs, long v)
