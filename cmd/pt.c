@@ -163,6 +163,7 @@ int pt_common_opt(int c, const char *arg, struct pt_opts *o,
 	switch (c) {
 	case 'j':
 		o->json = true;
+		util_escape_json(true);
 		return 1;
 	case 'n':
 		o->dry_run = true;
@@ -238,6 +239,7 @@ int main(int argc, char **argv)
 	const char *prog = strrchr(argv[0], '/');
 	const struct pt_cmd *c;
 
+	util_escape_stdio();	/* nothing printed reaches a terminal raw */
 	prog = prog ? prog + 1 : argv[0];
 	if (!strncmp(prog, "pt-", 3)) {
 		c = find_cmd(prog + 3);
