@@ -15,7 +15,9 @@ int pt_conf_fail(struct pt_ctx *ctx, int r)
 	if (r == -EACCES || r == -EPERM || r == -EROFS)
 		return PT_EXIT_PERM;
 	/* a bad file, a symlinked one, one too large: the state is invalid */
-	return r == -ENOMEM || r == -EIO ? PT_EXIT_FAILURE : PT_EXIT_CONFIG;
+	/* the lock held past -O lock.timeout: nothing wrong with the files */
+	return r == -ENOMEM || r == -EIO || r == -ETIMEDOUT ? PT_EXIT_FAILURE :
+	       PT_EXIT_CONFIG;
 }
 
 int pt_txn_fail(const char *cmd, struct pt_txn *txn, int r)

@@ -99,6 +99,9 @@ struct pt_ctx {
 	/* check.c */
 	bool checks_done;
 	struct pt_check *checks;
+
+	/* conf.c */
+	int lock_timeout;		/* seconds a writer waits for .lock */
 };
 
 /* Drop everything scanned (roots changed). */
