@@ -837,7 +837,7 @@ static int check_regex_dialect(struct parser *ps, const struct token *t,
 				    "backreference, which POSIX extended regular "
 				    "expressions do not have and which can make "
 				    "matching take exponential time; match the text "
-				    "itself (passthru.conf(5), REGULAR EXPRESSIONS)",
+				    "itself (passthru.conf(5), Regular expressions)",
 				    re, re[i + 1]);
 		if (re[i + 1])
 			i++;
