@@ -339,10 +339,31 @@ def description_control(s):
     s.pt("group", "list")
 
 
+def huge_vf_count(s):
+    """sriov_numvfs and sriov_totalvfs at 2147483647: 45 min a scan (lib/pci.c)."""
+    s.tree("workstation")
+    pf = "0000:04:00.1"
+    s.write(s.dev(pf, "sriov_totalvfs"), "2147483647\n")
+    s.write(s.dev(pf, "sriov_numvfs"), "2147483647\n")
+    s.pt("scan", "-s", pf)
+    rc, out, err, secs = s.pt("scan", "-t", "sriov", "--json")
+    assert secs < 10, "scan took %.1f s" % secs
+
+
+def out_of_range_numbers(s):
+    """iommu_group 99999999999 read as 1215752191, numvfs 4294967298 as 2."""
+    s.tree("workstation")
+    dev = "0000:04:00.0"
+    os.makedirs(s.path("kernel/iommu_groups/99999999999/devices"), exist_ok=True)
+    s.symlink("../../../../kernel/iommu_groups/99999999999", s.dev(dev, "iommu_group"))
+    s.write(s.dev(dev, "sriov_numvfs"), "4294967298\n")
+    s.pt("scan", "-s", "04:00")
+
+
 SCENARIOS = [fifo_driver_override, symlink_out_of_root, bridge_of_bridges,
              dm_slaves_loop, escape_driver_name, usb_escape_and_width,
              regex_backreference, lock_held, hard_linked_lock, untrusted_state,
-             description_control]
+             description_control, huge_vf_count, out_of_range_numbers]
 
 
 def main():
