@@ -233,37 +233,39 @@ static ssize_t esc_write(void *cookie, const char *buf, size_t size)
 
 static int esc_close(void *cookie)
 {
-	struct esc_stream *e = cookie;
-	int r = esc_flush(e, "", 0, true) < 0 ? -1 : 0;
-
-	free(e);
-	return r;
+	return esc_flush(cookie, "", 0, true) < 0 ? -1 : 0;
 }
 
-static FILE *esc_open(int fd, bool is_stdout)
+/* The two streams live as long as the process: static, never freed. */
+static struct esc_stream esc_out, esc_err;
+
+static FILE *esc_open(struct esc_stream *e, int fd, bool is_stdout)
 {
 	static const cookie_io_functions_t io = {
 		.write = esc_write,
 		.close = esc_close,
 	};
-	struct esc_stream *e = calloc(1, sizeof(*e));
-	FILE *f;
 
-	if (!e)
-		return NULL;
 	e->fd = fd;
 	e->is_stdout = is_stdout;
-	f = fopencookie(e, "w", io);
-	if (!f)
-		free(e);
-	return f;
+	return fopencookie(e, "w", io);
+}
+
+/* exit(): a trailing incomplete UTF-8 sequence is shown, not lost. */
+static void esc_at_exit(void)
+{
+	fflush(stdout);
+	fflush(stderr);
+	esc_flush(&esc_out, "", 0, true);
+	esc_flush(&esc_err, "", 0, true);
 }
 
 void util_escape_stdio(void)
 {
-	FILE *out = esc_open(STDOUT_FILENO, true);
-	FILE *err = esc_open(STDERR_FILENO, false);
+	FILE *out = esc_open(&esc_out, STDOUT_FILENO, true);
+	FILE *err = esc_open(&esc_err, STDERR_FILENO, false);
 
+	atexit(esc_at_exit);
 	/* stdout keeps its buffering (full to a pipe, by line to a terminal) */
 	if (out) {
 		setvbuf(out, NULL, isatty(STDOUT_FILENO) ? _IOLBF : _IOFBF, BUFSIZ);
