@@ -99,35 +99,59 @@ class Kernel:
         self.proc.wait(30)
 
 
-def snapshot(root):
-    """Every path under sys/ and dev/: (kind, mode, content or target)."""
-    snap = {}
-    for top in ("sys", "dev"):
-        base = os.path.join(root, top)
-        for dirpath, dirnames, filenames in os.walk(base):
-            for n in dirnames + filenames:
-                p = os.path.join(dirpath, n)
-                rel = os.path.relpath(p, root)
-                st = os.lstat(p)
-                if os.path.islink(p):
-                    snap[rel] = ("link", os.readlink(p))
-                elif os.path.isdir(p):
-                    snap[rel] = ("dir", st.st_mode & 0o7777)
+def walk(root):
+    """Every path under sys/ and dev/: rel -> (kind, mode, target or stat)."""
+    out = {}
+    stack = [os.path.join(root, "sys"), os.path.join(root, "dev")]
+    while stack:
+        d = stack.pop()
+        with os.scandir(d) as it:
+            for e in it:
+                st = e.stat(follow_symlinks=False)
+                rel = os.path.relpath(e.path, root)
+                if e.is_symlink():
+                    out[rel] = ("link", os.readlink(e.path))
+                elif e.is_dir(follow_symlinks=False):
+                    out[rel] = ("dir", st.st_mode & 0o7777)
+                    stack.append(e.path)
                 else:
-                    with open(p, "rb") as f:
-                        data = f.read() if st.st_mode & 0o444 else b""
-                    snap[rel] = ("file", st.st_mode & 0o7777, data)
-    return snap
+                    out[rel] = ("file", st.st_mode & 0o7777, st.st_size, st.st_mtime_ns)
+    return out
 
 
-def diff(a, b, limit=8):
-    out = []
-    for k in sorted(set(a) | set(b)):
-        if a.get(k) != b.get(k):
-            out.append("%s: %r -> %r" % (k, a.get(k), b.get(k)))
+def content(root, rel, mode):
+    if not mode & 0o444:
+        return b""           # write-only: nothing to read back
+    with open(os.path.join(root, rel), "rb") as f:
+        return f.read()
+
+
+class Snapshot:
+    """A tree's every entry, with file contents: taken once, then compared
+    with the tree cheaply (a file whose size and mtime did not change was
+    not written; one that did is read and compared byte for byte)."""
+
+    def __init__(self, root):
+        self.root = root
+        self.meta = walk(root)
+        self.data = {rel: content(root, rel, v[1]) for rel, v in self.meta.items()
+                     if v[0] == "file"}
+
+    def diff(self, limit=8):
+        """"" when the tree is this snapshot, byte for byte; else what differs."""
+        now = walk(self.root)
+        out = []
+        for rel in sorted(set(self.meta) | set(now)):
+            a, b = self.meta.get(rel), now.get(rel)
+            if a == b:
+                continue
+            if a and b and a[0] == b[0] == "file" and a[1] == b[1] and \
+                    content(self.root, rel, b[1]) == self.data[rel]:
+                continue     # rewritten with the same bytes
+            out.append("%s: %r -> %r" % (rel, a, b))
             if len(out) >= limit:
                 break
-    return "; ".join(out)
+        return "; ".join(out)
 
 
 class Run:
@@ -197,16 +221,17 @@ def main():
     kills = {"apply": 0, "release": 0}
     failed = 0
     try:
-        s0 = snapshot(r.tmp)
+        r.kernel.sync()
+        s0 = Snapshot(r.tmp)
         for g, create, rule in GROUPS:
             r.pt("group", "create", g, *create)
             r.pt("rule", "add", g, "r", rule)
             wa = r.writes("group", "apply", g)
-            s1 = snapshot(r.tmp)
+            s1 = Snapshot(r.tmp)
             wr = r.writes("group", "release", g)
-            if snapshot(r.tmp) != s0:
+            if s0.diff():
                 raise Fail("%s: a full release does not restore the tree: %s"
-                           % (g, diff(s0, snapshot(r.tmp))))
+                           % (g, s0.diff()))
             print("%s: apply makes %d writes, release %d" % (g, wa, wr))
             per = args.runs // len(GROUPS)
             if per < max(wa, wr):
@@ -223,25 +248,28 @@ def main():
                         raise Fail("apply killed at write %d left no record" % (ka + 1))
                     if i % 2:
                         r.pt("group", "apply", g)
-                        if snapshot(r.tmp) != s1:
+                        r.kernel.sync()
+                        if s1.diff():
                             raise Fail("apply after a kill at write %d differs from a "
-                                       "full apply: %s" % (ka + 1, diff(s1, snapshot(r.tmp))))
+                                       "full apply: %s" % (ka + 1, s1.diff()))
                         ok, res = r.converged(g)
                         if not ok:
                             raise Fail("apply after a kill at write %d does not converge: %s"
                                        % (ka + 1, res))
                     r.pt("group", "release", g)
-                    if snapshot(r.tmp) != s0 or r.record(g):
+                    r.kernel.sync()
+                    if s0.diff() or r.record(g):
                         raise Fail("release after apply killed at write %d: %s"
-                                   % (ka + 1, diff(s0, snapshot(r.tmp))))
+                                   % (ka + 1, s0.diff() or "the record is left"))
                     # a killed release, then release
                     r.pt("group", "apply", g)
                     r.killed(kr, "group", "release", g)
                     kills["release"] += 1
                     r.pt("group", "release", g)
-                    if snapshot(r.tmp) != s0 or r.record(g):
+                    r.kernel.sync()
+                    if s0.diff() or r.record(g):
                         raise Fail("release after release killed at write %d: %s"
-                                   % (kr + 1, diff(s0, snapshot(r.tmp))))
+                                   % (kr + 1, s0.diff() or "the record is left"))
                 except Fail as e:
                     failed += 1
                     print("FAIL %s run %d: %s" % (g, i, e))
@@ -249,7 +277,8 @@ def main():
                         raise
                     # start the next run from a clean tree
                     r.pt("group", "release", g, check=False)
-                    if snapshot(r.tmp) != s0:
+                    r.kernel.sync()
+                    if s0.diff():
                         raise Fail("cannot get back to the start tree")
     except Fail as e:
         print("FAIL: %s" % e)
