@@ -409,15 +409,18 @@ void pt__vgpu_free(struct pt_pci_dev *dev)
 
 int pt__vgpu_scan(struct pt_pci_dev *dev)
 {
-	char rel[64], text[16384];
+	char text[16384];
 	long cur;
-	int fd, r = 0;
+	int dfd, fd, r = 0;
 
 	if (dev->vgpu_scanned || !dev->nvidia_vgpu)
 		return 0;
 	dev->vgpu_scanned = true;
-	snprintf(rel, sizeof(rel), "bus/pci/devices/%s/nvidia", dev->bdf);
-	fd = pt__sysfs_open_dir(dev->ctx, rel);
+	dfd = pt__sysfs_open_pci_dev(dev->ctx, dev->bdf);
+	if (dfd < 0)
+		return dfd;
+	fd = pt__sysfs_openat_dir(dfd, "nvidia");
+	close(dfd);
 	if (fd < 0)
 		return fd;
 	if (pt__sysfs_read(fd, "creatable_vgpu_types", text, sizeof(text)) >= 0)
