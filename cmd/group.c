@@ -326,6 +326,22 @@ out:
 }
 
 /* Loud notes on stderr for critical members (and conflicts) of one group. */
+/* One line for a conflict: what, who, the fix. */
+void util_warn_conflict(const char *cmd, struct pt_conflict *c)
+{
+	const char *x = pt_group_get_name(pt_conflict_get_group(c, 0));
+	const char *y = pt_group_get_name(pt_conflict_get_group(c, 1));
+
+	if (pt_conflict_get_reason(c))
+		util_err(cmd, "WARNING: %s: groups '%s' and '%s' split its VFs but %s; "
+			 "a function has one VF count: set the same numvfs in both",
+			 pt_conflict_get_device(c), x, y, pt_conflict_get_reason(c));
+	else
+		util_err(cmd, "WARNING: %s is claimed by groups '%s' and '%s'; a device "
+			 "belongs to one group only: narrow the rules of one of them",
+			 pt_conflict_get_device(c), x, y);
+}
+
 static void warn_group(struct pt_ctx *ctx, struct pt_group *g, bool conflicts)
 {
 	struct pt_conflict *c;
@@ -344,9 +360,7 @@ static void warn_group(struct pt_ctx *ctx, struct pt_group *g, bool conflicts)
 		struct pt_group *x = pt_conflict_get_group(c, 0), *y = pt_conflict_get_group(c, 1);
 
 		if (conflicts && (!g || x == g || y == g))
-			util_err(CMD, "WARNING: %s is claimed by groups '%s' and '%s'; a device "
-			       "belongs to one group only: narrow the rules of one of them",
-			       pt_conflict_get_device(c), pt_group_get_name(x), pt_group_get_name(y));
+			util_warn_conflict(CMD, c);
 	}
 }
 
@@ -482,10 +496,7 @@ static int do_check(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 				named |= !strcmp(argv[i], pt_group_get_name(x)) ||
 					 !strcmp(argv[i], pt_group_get_name(y));
 			if (named)
-				util_err(CMD, "WARNING: %s is claimed by groups '%s' and '%s'; a "
-				       "device belongs to one group only: narrow the rules of one "
-				       "of them", pt_conflict_get_device(c), pt_group_get_name(x),
-				       pt_group_get_name(y));
+				util_warn_conflict(CMD, c);
 		}
 	}
 	if (arr) {

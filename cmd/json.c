@@ -304,6 +304,8 @@ struct json_object *json_conflicts(struct pt_ctx *ctx, struct pt_group *g)
 			continue;
 		o = json_object_new_object();
 		json_object_object_add(o, "device", json_object_new_string(pt_conflict_get_device(c)));
+		json_object_object_add(o, "reason", pt_conflict_get_reason(c) ?
+				       json_object_new_string(pt_conflict_get_reason(c)) : NULL);
 		json_object_object_add(o, "groups", json_object_new_array());
 		for (int i = 0; i < 2; i++)
 			json_object_array_add(json_object_object_get(o, "groups"),

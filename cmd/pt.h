@@ -119,6 +119,8 @@ struct json_object *json_group(struct pt_ctx *ctx, struct pt_group *g, bool full
 struct json_object *json_group_rule(struct pt_rule *r);
 struct json_object *json_group_check(struct pt_ctx *ctx, struct pt_group *g,
 				     int n_conflicts, int n_critical);
+/* "WARNING: ..." for a conflict, on stderr. */
+void util_warn_conflict(const char *cmd, struct pt_conflict *c);
 /* Members of g on host-critical devices. */
 int util_group_count_critical(struct pt_group *g);
 

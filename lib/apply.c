@@ -682,6 +682,33 @@ static int plan_vgpu(struct applier *a, struct pt_group *g)
 	return r;
 }
 
+/* ---- refusals ------------------------------------------------------------------ */
+
+/* A group with a conflict is refused whole, --force or not: -EBUSY. */
+static int refuse_conflicts(struct applier *a, struct pt_group *g)
+{
+	struct pt_conflict *c;
+
+	pt_conflict_foreach(a->ctx, c) {
+		struct pt_group *x = pt_conflict_get_group(c, 0);
+		struct pt_group *y = pt_conflict_get_group(c, 1);
+		struct pt_group *other = x == g ? y : x;
+
+		if (x != g && y != g)
+			continue;
+		if (pt_conflict_get_reason(c))
+			pt__plan_error(a->p, "group '%s': %s: group '%s' splits its VFs too but %s; a function has one VF count: set the same numvfs in both (see 'pt group check')",
+				       a->group, pt_conflict_get_device(c),
+				       pt_group_get_name(other), pt_conflict_get_reason(c));
+		else
+			pt__plan_error(a->p, "group '%s': %s is also claimed by group '%s'; a device belongs to one group only: narrow the rules of one of them (see 'pt group check')",
+				       a->group, pt_conflict_get_device(c),
+				       pt_group_get_name(other));
+		return -EBUSY;
+	}
+	return 0;
+}
+
 /* ---- the record around execution ---------------------------------------------- */
 
 static int applier_begin(struct pt_plan *p, void *owner)
@@ -838,6 +865,9 @@ PT_EXPORT int pt_plan_apply(struct pt_ctx *ctx, const char *group,
 			       group, a->rec.type, group);
 		return -EBUSY;
 	}
+	r = refuse_conflicts(a, g);
+	if (r < 0)
+		return r;
 	snprintf(a->rec.type, sizeof(a->rec.type), "%s",
 		 pt_group_type_name(pt_group_get_type(g)));
 	/* entries of an earlier apply stay only if planned again */

@@ -262,12 +262,13 @@ static void put_record(const char *group, const char *text)
 static char filebuf[8192];
 static const char *file_in(const char *dir, const char *rel)
 {
-	char path[600];
+	char *path;
 	size_t n;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	assert_true(asprintf(&path, "%s/%s", dir, rel) > 0);
 	f = fopen(path, "r");
+	free(path);
 	if (!f)
 		return NULL;
 	n = fread(filebuf, 1, sizeof(filebuf) - 1, f);
