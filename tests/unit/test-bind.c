@@ -249,6 +249,16 @@ static void put(const char *group, const char *text)
 	assert_int_equal(pt_set_conf_dir(ctx, conf), 0);
 }
 
+/* A group goes (one device belongs to one group: the next claims it). */
+static void unput(const char *group)
+{
+	char path[1024];
+
+	snprintf(path, sizeof(path), "%s/groups.d/%s.ini", conf, group);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(pt_set_conf_dir(ctx, conf), 0);
+}
+
 static void put_record(const char *group, const char *text)
 {
 	char rel[128];
@@ -573,6 +583,7 @@ static void test_pci_siblings(void **state)
 	pt_plan_free(p);
 
 	/* both endpoints in the group: no siblings */
+	unput("nic");
 	put("both", PCI_GROUP(RULE("e1000", "slot eq 06:00.0")
 			      RULE("lpt", "slot eq 06:01.0")));
 	p = APPLY("both", 0, 0);
@@ -637,6 +648,7 @@ static void test_pci_critical(void **state)
 	pt_plan_free(p);
 
 	/* one critical member refuses the whole group, before any step */
+	unput("disk");
 	put("mixed", PCI_GROUP(RULE("t4", "slot eq 02:00.0") RULE("nvme", "slot eq 08:00.0")));
 	p = APPLY("mixed", PT_PLAN_FORCE, -EPERM);
 	assert_int_equal(pt_plan_get_num_steps(p), 0);
