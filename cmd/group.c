@@ -54,8 +54,9 @@ static void usage(FILE *f)
 		"      --with-group-siblings\n"
 		"                    apply: bind the other devices of each member's IOMMU\n"
 		"                    group to vfio-pci too\n"
-		"      --force       apply: bind host-critical members too (never the\n"
-		"                    storage of /, /boot and swap)\n"
+		"      --force       apply: bind host-critical members, or change the VF\n"
+		"                    count of a host-critical PF, too (never the storage\n"
+		"                    of /, /boot and swap, a device in use, a conflict)\n"
 		"  -q, --quiet       no notes on stderr, no result line per group\n"
 		"  -v, --verbose     say what was done; apply, release: every step\n"
 		"  -O KEY=DIR        conf.dir, sysfs.root, proc.root, dev.root, modules.dir\n"
@@ -351,8 +352,9 @@ static void warn_group(struct pt_ctx *ctx, struct pt_group *g, bool conflicts)
 		const char *crit = d ? pt_pci_dev_get_critical_reason(d) : NULL;
 
 		if (crit)
-			util_err(CMD, "WARNING: group '%s' holds host-critical %s (%s); it will "
-			       "never be bound: change the rule '%s' to exclude it",
+			util_err(CMD, "WARNING: group '%s' holds host-critical %s (%s); apply "
+			       "leaves it alone unless --force (the disk of /, /boot or swap: "
+			       "always): change the rule '%s' to exclude it",
 			       pt_group_get_name(g), pt_pci_dev_get_bdf(d), crit,
 			       pt_rule_get_name(pt_member_get_rule(pt_group_get_member(g, i))));
 	}
