@@ -836,6 +836,32 @@ static int group_opt(int c, const char *arg, void *data)
 	return -1;
 }
 
+/*
+ * Scan the PCI functions before a verb that reads the host: a sysfs root
+ * that is not there is a usage error (exit 2), a scan that failed exits
+ * 1 with the path and errno, and what a scan could not read is a warning
+ * each (apply and release then refuse to plan). -1 to go on.
+ */
+static int scan_host(struct pt_ctx *ctx, struct args *a)
+{
+	int r = pt_pci_scan(ctx);
+
+	if (r == -ENOENT || r == -ENOTDIR) {
+		util_err(CMD, "sysfs root %s: %s; give the root of a sysfs tree with "
+			 "-O sysfs.root=DIR (default /sys)", pt_get_sysfs_root(ctx),
+			 strerror(-r));
+		return PT_EXIT_USAGE;
+	}
+	if (r < 0) {
+		util_err(CMD, "cannot scan %s/bus/pci/devices: %s", pt_get_sysfs_root(ctx),
+			 strerror(-r));
+		return PT_EXIT_FAILURE;
+	}
+	for (int i = 0; !a->o.quiet && i < pt_pci_get_num_problems(ctx); i++)
+		util_err(CMD, "WARNING: %s", pt_pci_get_problem(ctx, i));
+	return -1;
+}
+
 int cmd_group(int argc, char **argv, struct pt_ctx *ctx)
 {
 	struct args a = { 0 };
@@ -853,6 +879,12 @@ int cmd_group(int argc, char **argv, struct pt_ctx *ctx)
 			return util_list_groups(ctx);
 		usage(stderr);
 		return PT_EXIT_USAGE;
+	}
+	/* verbs that read the host: a scan that failed is an error, never "no devices" */
+	if (strcmp(verb, "create") && strcmp(verb, "set") && strcmp(verb, "unset") &&
+	    strcmp(verb, "delete") && (r = scan_host(ctx, &a)) >= 0) {
+		free(pos);
+		return r;
 	}
 	if (a.type && strcmp(verb, "create")) {
 		util_err(CMD, "--type applies to 'create' only");

@@ -895,6 +895,22 @@ static int plan_new(struct pt_ctx *ctx, const char *group, unsigned int flags,
 		pt__plan_error(a->p, "%s", err);
 		return r;
 	}
+	/* a plan is made from a whole scan only: never from a partial one */
+	r = pt_pci_scan(a->ctx);
+	if (r < 0) {
+		pt__plan_error(a->p, "group '%s': cannot scan %s/bus/pci/devices: %s; nothing planned",
+			       a->group, pt_get_sysfs_root(a->ctx), strerror(-r));
+		return -EIO;
+	}
+	if (!pt_pci_scan_is_complete(a->ctx)) {
+		int n = pt_pci_get_num_problems(a->ctx);
+
+		pt__plan_error(a->p, "group '%s': the PCI scan is incomplete (%s%s); %s plans from a whole scan only, nothing planned: try again once the devices settle, or fix what cannot be read",
+			       a->group, n ? pt_pci_get_problem(a->ctx, 0) : "a read failed",
+			       n > 1 ? ", and more: see 'pt scan'" : "",
+			       release ? "release" : "apply");
+		return -EIO;
+	}
 	f = pt__store_find(a->store, a->relpath);
 	if (f) {
 		a->had_record = true;
