@@ -50,7 +50,7 @@ static void usage(FILE *f)
 		"  -n, --dry-run     print the change (state files, or the steps of apply\n"
 		"                    and release), change nothing\n"
 		"  -j, --json        print JSON (list, show, check, apply, release)\n"
-		"      --all         apply: every group; release: every applied group\n"
+		"      --all         apply: every group; release: every record in applied.d\n"
 		"      --with-group-siblings\n"
 		"                    apply: bind the other devices of each member's IOMMU\n"
 		"                    group to vfio-pci too\n"
@@ -775,7 +775,33 @@ static int do_apply(struct args *a, int argc, char **argv, struct pt_ctx *ctx, b
 		json_object_put(arr);
 		return PT_EXIT_USAGE;
 	}
-	if (a->all) {
+	if (a->all && release) {
+		char **names = NULL;
+
+		/* every record in applied.d, also one whose group file is gone */
+		r = pt_conf_load(ctx);
+		if (r >= 0)
+			r = pt_applied_list(ctx, &names);
+		if (r < 0) {
+			json_object_put(arr);
+			return util_conf_fail(ctx, r);
+		}
+		n = r;
+		for (int i = 0; i < n; i++) {
+			if (!stop) {
+				r = apply_one(a, ctx, release, names[i], arr, &stop);
+				if (r == PT_EXIT_OK)
+					ok++;
+				else if (!first_fail)
+					first_fail = r;
+			}
+			free(names[i]);
+		}
+		free(names);
+		if (!n && !a->o.quiet)
+			util_err(CMD, "nothing applied in %s/applied.d; nothing to release",
+				 pt_get_conf_dir(ctx));
+	} else if (a->all) {
 		struct pt_group *g;
 
 		r = pt_conf_load(ctx);

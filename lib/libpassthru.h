@@ -550,6 +550,14 @@ const char *pt_plan_get_note(struct pt_plan *p, int idx);
  */
 int pt_plan_execute(struct pt_plan *p);
 void pt_plan_free(struct pt_plan *p);
+/*
+ * The groups applied on this host: one name per record in applied.d,
+ * sorted, also one whose group file is gone. Returns how many, with
+ * *names a NULL-terminated array (NULL when none) the caller frees, each
+ * name and the array; or a negative errno (-EINVAL: invalid state files,
+ * see pt_conf_get_error()).
+ */
+int pt_applied_list(struct pt_ctx *ctx, char ***names);
 
 /* "load-module", "write" or "netlink". */
 const char *pt_step_get_kind(struct pt_step *s);
