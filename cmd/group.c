@@ -298,6 +298,7 @@ static int do_list(struct args *a, struct pt_ctx *ctx)
 	t = pt_table_new(5, hdr);
 	pt_group_foreach(ctx, g) {
 		char nr[16], nm[16], notes[128] = "";
+		struct util_applied ap = { 0 };
 		struct pt_rule *rule;
 		int n = 0, nc = count_conflicts(ctx, g), ncrit = util_group_count_critical(g);
 
@@ -310,6 +311,14 @@ static int do_list(struct args *a, struct pt_ctx *ctx)
 		if (ncrit)
 			snprintf(notes + strlen(notes), sizeof(notes) - strlen(notes),
 				 "%s%d host-critical", nc ? ", " : "", ncrit);
+		util_applied_get(ctx, g, &ap);
+		if (ap.applied)
+			snprintf(notes + strlen(notes), sizeof(notes) - strlen(notes),
+				 "%sapplied", notes[0] ? ", " : "");
+		if (ap.n_drift)
+			snprintf(notes + strlen(notes), sizeof(notes) - strlen(notes),
+				 ", %d drifted", ap.n_drift);
+		util_applied_free(&ap);
 		pt_table_add(t, (const char *const[]){ pt_group_get_name(g),
 			     pt_group_type_name(pt_group_get_type(g)), nr, nm, notes });
 	}
@@ -374,6 +383,7 @@ static int do_show(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 	struct pt_table *t;
 	struct pt_group *g;
 	struct pt_rule *r;
+	struct util_applied ap = { 0 };
 	int status = 0;
 
 	if ((status = need_args(argc, 1, "show needs a group NAME")))
@@ -399,6 +409,13 @@ static int do_show(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 		printf("%-*s %s\n%-*s %s\n%-*s %s/%s\n", w, "group:", pt_group_get_name(g),
 		       w, "type:", pt_group_type_name(pt_group_get_type(g)), w, "file:",
 		       pt_get_conf_dir(ctx), pt_group_get_file(g));
+		util_applied_get(ctx, g, &ap);
+		if (ap.applied)
+			printf("%-*s yes (%s/applied.d/%s.ini)%s\n", w, "applied:",
+			       pt_get_conf_dir(ctx), pt_group_get_name(g),
+			       ap.n_drift ? ", with drift: see the members" : "");
+		else
+			printf("%-*s no\n", w, "applied:");
 		for (int i = 0; i < pt_group_get_num_settings(g); i++)
 			printf("%-*s %s\n", w, pt_group_get_setting_key(g, i),
 			       pt_group_get_setting_value(g, i));
@@ -430,6 +447,13 @@ static int do_show(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 					 v ? "," : "", pt_member_get_vf_index(m, v));
 			if (crit)
 				snprintf(notes, sizeof(notes), "HOST-CRITICAL: %s", crit);
+			if (util_applied_drift(&ap, m))
+				snprintf(notes + strlen(notes), sizeof(notes) - strlen(notes),
+					 "%sDRIFT: %s", notes[0] ? "; " : "",
+					 strchr(util_applied_drift(&ap, m), ' ') + 1);
+			else if (util_applied_member(&ap, m))
+				snprintf(notes + strlen(notes), sizeof(notes) - strlen(notes),
+					 "%sapplied", notes[0] ? "; " : "");
 			pt_table_add(t, (const char *const[]){ member_name(m, buf, sizeof(buf)),
 				     d ? pt_pci_dev_get_driver(d) : NULL, grp, viability(ctx, d),
 				     pt_rule_get_name(pt_member_get_rule(m)), vfs,
@@ -441,6 +465,7 @@ static int do_show(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 		else
 			printf("(none match on this host now)\n");
 		pt_table_free(t);
+		util_applied_free(&ap);
 	}
 	if (!a->o.quiet)
 		warn_group(ctx, g, true);

@@ -5,7 +5,10 @@
  * documented in pt-scan(8) (json_plan and json_step: pt-group(8)) and
  * pinned by the golden tests and tests/docs.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "pt.h"
 
@@ -252,7 +255,78 @@ struct json_object *json_plan(struct pt_plan *p, const char *group, const char *
 
 /* ---- groups (pt group) ---------------------------------------------------- */
 
-struct json_object *json_member(struct pt_ctx *ctx, struct pt_member *m)
+/* ---- applied state ------------------------------------------------------------ */
+
+void util_applied_free(struct util_applied *ap)
+{
+	for (char **p = ap->devices; p && *p; p++)
+		free(*p);
+	for (char **p = ap->drift; p && *p; p++)
+		free(*p);
+	free(ap->devices);
+	free(ap->drift);
+	memset(ap, 0, sizeof(*ap));
+}
+
+int util_applied_get(struct pt_ctx *ctx, struct pt_group *g, struct util_applied *ap)
+{
+	int r = pt_applied_check(ctx, pt_group_get_name(g), &ap->devices, &ap->drift);
+
+	ap->applied = r >= 0;
+	ap->n_drift = r > 0 ? r : 0;
+	return r == -ENOENT ? 0 : r;
+}
+
+static bool listed(char **list, const char *bdf)
+{
+	for (char **p = list; p && *p; p++)
+		if (!strcmp(*p, bdf))
+			return true;
+	return false;
+}
+
+bool util_applied_member(struct util_applied *ap, struct pt_member *m)
+{
+	struct pt_pci_dev *d = pt_member_get_pci_dev(m);
+
+	if (!ap->applied || !d)
+		return false;
+	if (listed(ap->devices, pt_pci_dev_get_bdf(d)))
+		return true;
+	for (int i = 0; i < pt_member_get_num_vfs(m); i++) {
+		struct pt_pci_dev *vf = pt_pci_dev_get_virtfn(d, pt_member_get_vf_index(m, i));
+
+		if (vf && listed(ap->devices, pt_pci_dev_get_bdf(vf)))
+			return true;
+	}
+	return false;
+}
+
+const char *util_applied_drift(struct util_applied *ap, struct pt_member *m)
+{
+	struct pt_pci_dev *d = pt_member_get_pci_dev(m);
+	size_t n;
+
+	if (!d)
+		return NULL;
+	n = strlen(pt_pci_dev_get_bdf(d));
+	for (char **p = ap->drift; p && *p; p++)
+		if (!strncmp(*p, pt_pci_dev_get_bdf(d), n) && (*p)[n] == ':')
+			return *p;
+	return NULL;
+}
+
+static struct json_object *json_strv(char **v)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (char **p = v; p && *p; p++)
+		json_object_array_add(a, json_object_new_string(*p));
+	return a;
+}
+
+struct json_object *json_member(struct pt_ctx *ctx, struct pt_member *m,
+			       struct util_applied *ap)
 {
 	struct json_object *o = json_object_new_object(), *vfs;
 	struct pt_pci_dev *d = pt_member_get_pci_dev(m);
@@ -289,6 +363,9 @@ struct json_object *json_member(struct pt_ctx *ctx, struct pt_member *m)
 	for (int i = 0; i < pt_member_get_num_vfs(m); i++)
 		json_object_array_add(vfs, json_object_new_int(pt_member_get_vf_index(m, i)));
 	json_object_object_add(o, "vfs", vfs);
+	json_object_object_add(o, "applied", json_object_new_boolean(util_applied_member(ap, m)));
+	json_object_object_add(o, "drift", util_applied_drift(ap, m) ?
+			       json_object_new_string(util_applied_drift(ap, m)) : NULL);
 	return o;
 }
 
@@ -319,7 +396,10 @@ struct json_object *json_conflicts(struct pt_ctx *ctx, struct pt_group *g)
 struct json_object *json_group(struct pt_ctx *ctx, struct pt_group *g, bool full)
 {
 	struct json_object *o = json_object_new_object(), *set, *rules, *mem;
+	struct util_applied ap = { 0 };
 	struct pt_rule *r;
+
+	util_applied_get(ctx, g, &ap);
 
 	json_object_object_add(o, "name", json_object_new_string(pt_group_get_name(g)));
 	json_object_object_add(o, "type", json_object_new_string(
@@ -339,7 +419,7 @@ struct json_object *json_group(struct pt_ctx *ctx, struct pt_group *g, bool full
 		struct pt_member *m = pt_group_get_member(g, i);
 
 		if (full) {
-			json_object_array_add(mem, json_member(ctx, m));
+			json_object_array_add(mem, json_member(ctx, m, &ap));
 		} else {
 			struct pt_pci_dev *d = pt_member_get_pci_dev(m);
 
@@ -350,6 +430,9 @@ struct json_object *json_group(struct pt_ctx *ctx, struct pt_group *g, bool full
 	json_object_object_add(o, "members", mem);
 	json_object_object_add(o, "critical_members", json_object_new_int(util_group_count_critical(g)));
 	json_object_object_add(o, "conflicts", json_conflicts(ctx, g));
+	json_object_object_add(o, "applied", json_object_new_boolean(ap.applied));
+	json_object_object_add(o, "drift", json_strv(ap.drift));
+	util_applied_free(&ap);
 	return o;
 }
 

@@ -110,8 +110,22 @@ struct json_object *json_plan(struct pt_plan *p, const char *group, const char *
 			      bool dry_run, const char *result, const char *error);
 /* "%04x" of an id */
 struct json_object *json_hex(unsigned int v, int width);
+/* What applied.d says of a group, and what of it no longer holds. */
+struct util_applied {
+	bool applied;
+	char **devices;		/* recorded BDFs */
+	char **drift;		/* "BDF: recorded on vfio-pci, now on i40e" */
+	int n_drift;
+};
+/* 0 (applied or not), or a negative errno: the record could not be read. */
+int util_applied_get(struct pt_ctx *ctx, struct pt_group *g, struct util_applied *ap);
+void util_applied_free(struct util_applied *ap);
+bool util_applied_member(struct util_applied *ap, struct pt_member *m);
+/* The drift line of a member's function, or NULL. */
+const char *util_applied_drift(struct util_applied *ap, struct pt_member *m);
 /* A group member with its device's state (show --json). */
-struct json_object *json_member(struct pt_ctx *ctx, struct pt_member *m);
+struct json_object *json_member(struct pt_ctx *ctx, struct pt_member *m,
+				struct util_applied *ap);
 /* The conflicts involving g (NULL: all). */
 struct json_object *json_conflicts(struct pt_ctx *ctx, struct pt_group *g);
 /* A group; full: members as objects, else as names (list --json). */

@@ -558,6 +558,18 @@ void pt_plan_free(struct pt_plan *p);
  * see pt_conf_get_error()).
  */
 int pt_applied_list(struct pt_ctx *ctx, char ***names);
+/*
+ * Is group applied here, and does what its record says still hold? Reads
+ * the record and each recorded function's driver now. Returns -ENOENT
+ * when the group is not applied, else the number of drift lines, with
+ * *devices the recorded functions (BDFs) and *drift one line per recorded
+ * binding that no longer holds ("0000:04:00.1: recorded on vfio-pci, now
+ * on i40e"); both NULL-terminated (NULL when empty), freed by the caller
+ * (each string, then the array). Other negative errnos: the state could
+ * not be read.
+ */
+int pt_applied_check(struct pt_ctx *ctx, const char *group, char ***devices,
+		     char ***drift);
 
 /* "load-module", "write" or "netlink". */
 const char *pt_step_get_kind(struct pt_step *s);

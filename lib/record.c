@@ -413,3 +413,72 @@ PT_EXPORT int pt_applied_list(struct pt_ctx *ctx, char ***out)
 	*out = names;
 	return n;
 }
+
+PT_EXPORT int pt_applied_check(struct pt_ctx *ctx, const char *group,
+			       char ***devices, char ***drift)
+{
+	char relpath[PT_NAME_MAX + 32], err[512];
+	struct pt_record rec = { 0 };
+	char **devs = NULL, **lines = NULL;
+	size_t nd = 0, nl = 0;
+	struct pt_ini_file *f;
+	struct pt_store *st;
+	int r;
+
+	*devices = *drift = NULL;
+	if (pt__store_applied_relpath(group, relpath, sizeof(relpath)) < 0)
+		return -ENOENT;
+	r = pt__store_open(ctx, false, &st, err, sizeof(err));
+	if (r < 0)
+		return r;
+	f = pt__store_find(st, relpath);
+	r = f ? pt__record_load(ctx, f, &rec, err, sizeof(err)) : -ENOENT;
+	pt__store_close(st);
+	for (size_t i = 0; r >= 0 && i < rec.n_devs; i++) {
+		struct pt_rec_dev *d = &rec.devs[i];
+		char drv[256], *line = NULL, **n;
+		int e = pt__pci_read_driver(ctx, d->bdf, drv, sizeof(drv));
+
+		n = realloc(devs, (nd + 2) * sizeof(*n));
+		if (!n || !(n[nd] = strdup(d->bdf))) {
+			devs = n ? n : devs;
+			r = -ENOMEM;
+			break;
+		}
+		devs = n;
+		devs[++nd] = NULL;
+		/* a recorded binding that no longer holds */
+		if (e == -ENOENT)
+			e = asprintf(&line, "%s: recorded on vfio-pci, gone from the host", d->bdf);
+		else if (e < 0)
+			e = asprintf(&line, "%s: recorded on vfio-pci, cannot read its driver: %s",
+				     d->bdf, strerror(-e));
+		else if (strcmp(drv, "vfio-pci"))
+			e = asprintf(&line, "%s: recorded on vfio-pci, now %s%s", d->bdf,
+				     drv[0] ? "on " : "without a driver", drv);
+		else
+			continue;
+		n = e < 0 ? NULL : realloc(lines, (nl + 2) * sizeof(*n));
+		if (!n) {
+			free(line);
+			r = -ENOMEM;
+			break;
+		}
+		lines = n;
+		lines[nl++] = line;
+		lines[nl] = NULL;
+	}
+	pt__record_free(&rec);
+	if (r < 0) {
+		for (size_t i = 0; i < nd; i++)
+			free(devs[i]);
+		for (size_t i = 0; i < nl; i++)
+			free(lines[i]);
+		free(devs);
+		free(lines);
+		return r;
+	}
+	*devices = devs;
+	*drift = lines;
+	return (int)nl;
+}
