@@ -12,7 +12,8 @@ int util_conf_fail(struct pt_ctx *ctx, int r)
 	const char *e = pt_conf_get_error(ctx);
 
 	fprintf(stderr, "passthru: %s\n", e ? e : strerror(-r));
-	/* a bad file, a symlinked one, one too large: the state is invalid */
+	/* a bad file, a symlinked one, one too large: the state is invalid;
+	 * one that could not be made or read (a missing parent): a failure */
 	return util_exit_from_errno(r, UTIL_LOAD);
 }
 

@@ -1154,6 +1154,10 @@ static int txn_group(struct pt_txn *t, const char *group,
 	struct pt_ini_file *f = NULL;
 	const char *ty;
 
+	/* set on every path: gcc -O3 cannot tell that txn_err() returns < 0 */
+	*out = NULL;
+	if (type)
+		*type = PT_GROUP_PCI;
 	if (!pt__name_is_valid(group))
 		return txn_err(t, -EINVAL, "'%s' is not a valid group name; %s", group,
 			       name_rules());

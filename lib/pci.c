@@ -152,12 +152,11 @@ problem(struct pt_ctx *ctx, const char *fmt, ...)
 	if (r < 0)
 		msg = NULL;
 	n = realloc(ctx->pci_problems, (ctx->n_pci_problems + 1) * sizeof(*n));
-	if (!n || !msg) {
-		/* still counted: a partial scan must never look complete */
+	if (!n) {
+		/* a partial scan must never look complete: fail it instead */
 		free(msg);
-		msg = NULL;
-		if (!n)
-			return;
+		ctx->pci_scan_rc = -ENOMEM;
+		return;
 	}
 	ctx->pci_problems = n;
 	n[ctx->n_pci_problems++] = msg;
@@ -885,6 +884,8 @@ int pt__pci_scan(struct pt_ctx *ctx)
 	ctx->pci_scanned = true;
 
 	r = scan_all(ctx, &st);
+	if (r == 0 && ctx->pci_scan_rc < 0)
+		r = ctx->pci_scan_rc;	/* a problem could not be recorded */
 	for (size_t i = 0; r == 0 && i < st.n_links; i++) {
 		struct pt_pci_dev *vf = find(ctx, st.links[i].bdf);
 

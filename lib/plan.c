@@ -138,6 +138,11 @@ unsigned int pt__plan_get_flags(struct pt_plan *p)
 	return p->flags;
 }
 
+const char *pt__plan_get_subject(struct pt_plan *p)
+{
+	return p->subject;
+}
+
 void pt__plan_set_no_rollback(struct pt_plan *p, const char *hint)
 {
 	p->no_rollback = true;

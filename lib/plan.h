@@ -67,6 +67,8 @@ void pt__plan_set_hooks(struct pt_plan *p, const struct pt__plan_hooks *h,
 void *pt__plan_get_owner(struct pt_plan *p);
 struct pt_ctx *pt__plan_get_ctx(struct pt_plan *p);
 unsigned int pt__plan_get_flags(struct pt_plan *p);
+/* How errors name the plan's object: "group 'gpu'". */
+const char *pt__plan_get_subject(struct pt_plan *p);
 /* Keep going to the end hook without undoing a failed run (release). */
 void pt__plan_set_no_rollback(struct pt_plan *p, const char *hint);
 

@@ -19,125 +19,21 @@ static char *tmp;
 static char sys[256];
 static struct pt_ctx *ctx;
 
-/* ---- building the tree -------------------------------------------------- */
+/* ---- building the tree (testutil's builders) ---------------------------- */
 
-/* "../" for every component of devices/<path> */
-static void up(char *buf, size_t len, const char *path)
-{
-	int n = 2;
-
-	for (const char *p = path; *p; p++)
-		n += *p == '/';
-	buf[0] = '\0';
-	while (n-- > 0 && strlen(buf) + 3 < len)
-		strcat(buf, "../");
-}
-
-static const char *base(const char *path)
-{
-	const char *b = strrchr(path, '/');
-
-	return b ? b + 1 : path;
-}
-
-static void attr(const char *path, const char *name, const char *value)
-{
-	char rel[1100];
-
-	if (snprintf(rel, sizeof(rel), "devices/%s/%s", path, name) >= (int)sizeof(rel))
-		fail_msg("path too long: %s/%s", path, name);
-	tu_write(sys, rel, value);
-}
-
-/* devices/<path>/<name> -> <root-relative target> */
-static void link_root(const char *path, const char *name, const char *target)
-{
-	char rel[1100], t[1100];
-
-	if (snprintf(rel, sizeof(rel), "devices/%s/%s", path, name) >= (int)sizeof(rel))
-		fail_msg("path too long: %s/%s", path, name);
-	up(t, sizeof(t), path);
-	strncat(t, target, sizeof(t) - strlen(t) - 1);
-	tu_symlink(sys, rel, t);
-}
-
-/*
- * A PCI function at devices/<path>: what libpci's sysfs backend reads to
- * enumerate it (vendor, device, class, irq, resource), the bus/pci/devices
- * link, and no more; tests add the rest.
- */
-static void fn(const char *path, const char *vendor, const char *device,
-	       const char *class)
-{
-	char rel[1100], t[1100];
-
-	attr(path, "vendor", vendor);
-	attr(path, "device", device);
-	attr(path, "class", class);
-	attr(path, "irq", "0\n");
-	attr(path, "resource", "0x0000000000000000 0x0000000000000000 "
-	     "0x0000000000000000\n");
-	snprintf(rel, sizeof(rel), "bus/pci/devices/%s", base(path));
-	snprintf(t, sizeof(t), "../../../devices/%s", path);
-	tu_symlink(sys, rel, t);
-}
-
-static void driver(const char *path, const char *drv)
-{
-	char rel[256];
-
-	snprintf(rel, sizeof(rel), "bus/pci/drivers/%s", drv);
-	tu_mkdir(sys, rel);
-	link_root(path, "driver", rel);
-}
-
-static void group(const char *path, const char *grp)
-{
-	char rel[256];
-
-	snprintf(rel, sizeof(rel), "kernel/iommu_groups/%s/devices", grp);
-	tu_mkdir(sys, rel);
-	snprintf(rel, sizeof(rel), "kernel/iommu_groups/%s", grp);
-	link_root(path, "iommu_group", rel);
-}
-
-static void subsys(const char *path, const char *v, const char *d)
-{
-	attr(path, "subsystem_vendor", v);
-	attr(path, "subsystem_device", d);
-}
-
-/* PF virtfnN -> VF, VF physfn -> PF; both in one directory */
-static void vf(const char *dir, const char *pf, int idx, const char *vfn)
-{
-	char rel[1100], t[64];
-
-	snprintf(rel, sizeof(rel), "devices/%s/%s/virtfn%d", dir, pf, idx);
-	snprintf(t, sizeof(t), "../%s", vfn);
-	tu_symlink(sys, rel, t);
-	snprintf(rel, sizeof(rel), "devices/%s/%s/physfn", dir, vfn);
-	snprintf(t, sizeof(t), "../%s", pf);
-	tu_symlink(sys, rel, t);
-}
-
-/* A network interface at devices/<path>/net/<name> and its class/net link. */
+/* A network interface at devices/<path>/net/<name>, with what pci.c reads. */
 static void netdev(const char *path, const char *name, const char *operstate,
 		   const char *address, const char *mtu)
 {
-	char rel[1100], t[1100];
+	char rel[512];
 
-	snprintf(rel, sizeof(rel), "devices/%s/net/%s/ifindex", path, name);
-	tu_write(sys, rel, "2\n");
+	tu_netdev(sys, path, name, operstate);
 	snprintf(rel, sizeof(rel), "%s/net/%s", path, name);
-	if (operstate)
-		attr(rel, "operstate", operstate);
+	tu_dev_attr(sys, rel, "ifindex", "2\n");
 	if (address)
-		attr(rel, "address", address);
+		tu_dev_attr(sys, rel, "address", address);
 	if (mtu)
-		attr(rel, "mtu", mtu);
-	snprintf(rel, sizeof(rel), "class/net/%s", name);
-	snprintf(t, sizeof(t), "../../devices/%s/net/%s", path, name);
-	tu_symlink(sys, rel, t);
+		tu_dev_attr(sys, rel, "mtu", mtu);
 }
 
 #define R	"pci0000:00"
@@ -151,82 +47,82 @@ static void netdev(const char *path, const char *name, const char *operstate,
 static void build(void)
 {
 	/* the X710 PF behind a root port: uevent as the kernel writes it */
-	fn(NIC, "0x8086\n", "0x1572\n", "0x020000\n");
-	subsys(NIC, "0x8086\n", "0x0007\n");
-	attr(NIC, "uevent", "DRIVER=i40e\nPCI_CLASS=20000\nPCI_ID=8086:1572\n"
+	tu_pci_fn(sys, NIC, "0x8086\n", "0x1572\n", "0x020000\n");
+	tu_pci_subsys(sys, NIC, "0x8086\n", "0x0007\n");
+	tu_dev_attr(sys, NIC, "uevent", "DRIVER=i40e\nPCI_CLASS=20000\nPCI_ID=8086:1572\n"
 	     "PCI_SUBSYS_ID=8086:0007\nPCI_SLOT_NAME=0000:0a:00.0\n"
 	     "MODALIAS=pci:v00008086d00001572sv00008086sd00000007bc02sc00i00\n");
-	driver(NIC, "i40e");
-	attr(NIC, "revision", "0x02\n");
-	attr(NIC, "numa_node", "-1\n");
-	attr(NIC, "driver_override", "(null)\n");
-	group(NIC, "20");
-	attr(NIC, "sriov_totalvfs", "8\n");
-	attr(NIC, "sriov_numvfs", "3\n");
-	vf(RP, "0000:0a:00.0", 0, "0000:0a:02.0");
-	vf(RP, "0000:0a:00.0", 1, "0000:0a:02.1");
+	tu_pci_driver(sys, NIC, "i40e");
+	tu_dev_attr(sys, NIC, "revision", "0x02\n");
+	tu_dev_attr(sys, NIC, "numa_node", "-1\n");
+	tu_dev_attr(sys, NIC, "driver_override", "(null)\n");
+	tu_pci_group(sys, NIC, "20");
+	tu_dev_attr(sys, NIC, "sriov_totalvfs", "8\n");
+	tu_dev_attr(sys, NIC, "sriov_numvfs", "3\n");
+	tu_pci_vf(sys, NIC, 0, RP "/0000:0a:02.0");
+	tu_pci_vf(sys, NIC, 1, RP "/0000:0a:02.1");
 	/* virtfn2 is missing: numvfs is 3 but only two VFs appeared */
 	netdev(NIC, "enp10s0f0np0", "up\n", "3c:fd:fe:00:00:01\n", "9000\n");
 	netdev(NIC, "enp10s0f0d1", "down\n", "3c:fd:fe:00:00:02\n", "1500\n");
 
 	/* its VFs: one bound to iavf with an override, one unbound */
-	fn(RP "/0000:0a:02.1", "0x8086\n", "0x154c\n", "0x020000\n");
-	group(RP "/0000:0a:02.1", "22");
-	fn(RP "/0000:0a:02.0", "0x8086\n", "0x154c\n", "0x020000\n");
-	driver(RP "/0000:0a:02.0", "iavf");
-	attr(RP "/0000:0a:02.0", "driver_override", "vfio-pci\n");
-	group(RP "/0000:0a:02.0", "21");
+	tu_pci_fn(sys, RP "/0000:0a:02.1", "0x8086\n", "0x154c\n", "0x020000\n");
+	tu_pci_group(sys, RP "/0000:0a:02.1", "22");
+	tu_pci_fn(sys, RP "/0000:0a:02.0", "0x8086\n", "0x154c\n", "0x020000\n");
+	tu_pci_driver(sys, RP "/0000:0a:02.0", "iavf");
+	tu_dev_attr(sys, RP "/0000:0a:02.0", "driver_override", "vfio-pci\n");
+	tu_pci_group(sys, RP "/0000:0a:02.0", "21");
 	netdev(RP "/0000:0a:02.0", "enp10s0f0v0", "up\n", NULL, NULL);
 
 	/* the PF's second port: no uevent (a hand-made capture) */
-	fn(RP "/0000:0a:00.1", "0x8086\n", "0x1572\n", "0x020000\n");
-	subsys(RP "/0000:0a:00.1", "0x8086\n", "0x0000\n");
-	driver(RP "/0000:0a:00.1", "i40e");
-	attr(RP "/0000:0a:00.1", "numa_node", "0\n");
+	tu_pci_fn(sys, RP "/0000:0a:00.1", "0x8086\n", "0x1572\n", "0x020000\n");
+	tu_pci_subsys(sys, RP "/0000:0a:00.1", "0x8086\n", "0x0000\n");
+	tu_pci_driver(sys, RP "/0000:0a:00.1", "i40e");
+	tu_dev_attr(sys, RP "/0000:0a:00.1", "numa_node", "0\n");
 	/* boot_vga on a network function is ignored */
-	attr(RP "/0000:0a:00.1", "boot_vga", "1\n");
-	attr(RP "/0000:0a:00.1", "sriov_totalvfs", "0\n");
+	tu_dev_attr(sys, RP "/0000:0a:00.1", "boot_vga", "1\n");
+	tu_dev_attr(sys, RP "/0000:0a:00.1", "sriov_totalvfs", "0\n");
 
 	/* the root port: a bridge, with an sriov_totalvfs nobody reads */
-	fn(RP, "0x8086\n", "0xa340\n", "0x060400\n");
-	driver(RP, "pcieport");
-	group(RP, "5");
-	attr(RP, "sriov_totalvfs", "4\n");
+	tu_pci_fn(sys, RP, "0x8086\n", "0xa340\n", "0x060400\n");
+	tu_pci_driver(sys, RP, "pcieport");
+	tu_pci_group(sys, RP, "5");
+	tu_dev_attr(sys, RP, "sriov_totalvfs", "4\n");
 
-	fn(R "/0000:00:00.0", "0x8086\n", "0x3e30\n", "0x060000\n");	/* host */
-	fn(R "/0000:00:1f.0", "0x8086\n", "0xa306\n", "0x060100\n");	/* ISA */
-	fn(R "/0000:00:1d.0", "0x8086\n", "0xa330\n", "0x060700\n");	/* CardBus */
-	fn(R "/0000:00:1e.0", "0x8086\n", "0x244e\n", "0x060940\n");	/* semi-transp. */
+	tu_pci_fn(sys, R "/0000:00:00.0", "0x8086\n", "0x3e30\n", "0x060000\n");	/* host */
+	tu_pci_fn(sys, R "/0000:00:1f.0", "0x8086\n", "0xa306\n", "0x060100\n");	/* ISA */
+	tu_pci_fn(sys, R "/0000:00:1d.0", "0x8086\n", "0xa330\n", "0x060700\n");	/* CardBus */
+	tu_pci_fn(sys, R "/0000:00:1e.0", "0x8086\n", "0x244e\n", "0x060940\n");	/* semi-transp. */
 
 	/* the boot VGA device and a second display controller */
-	fn(R "/0000:00:02.0", "0x8086\n", "0x3e92\n", "0x030000\n");
-	attr(R "/0000:00:02.0", "boot_vga", "1\n");
-	driver(R "/0000:00:02.0", "i915");
-	group(R "/0000:00:02.0", "1");
-	fn(R "/0000:00:03.0", "0x10de\n", "0x1eb8\n", "0x030200\n");
-	subsys(R "/0000:00:03.0", "0x10de\n", "0x12a2\n");
-	attr(R "/0000:00:03.0", "boot_vga", "0\n");
-	attr(R "/0000:00:03.0", "revision", "0xa1\n");
-	attr(R "/0000:00:03.0", "numa_node", "1\n");
-	group(R "/0000:00:03.0", "15");
+	tu_pci_fn(sys, R "/0000:00:02.0", "0x8086\n", "0x3e92\n", "0x030000\n");
+	tu_dev_attr(sys, R "/0000:00:02.0", "boot_vga", "1\n");
+	tu_pci_driver(sys, R "/0000:00:02.0", "i915");
+	tu_pci_group(sys, R "/0000:00:02.0", "1");
+	tu_pci_fn(sys, R "/0000:00:03.0", "0x10de\n", "0x1eb8\n", "0x030200\n");
+	tu_pci_subsys(sys, R "/0000:00:03.0", "0x10de\n", "0x12a2\n");
+	tu_dev_attr(sys, R "/0000:00:03.0", "boot_vga", "0\n");
+	tu_dev_attr(sys, R "/0000:00:03.0", "revision", "0xa1\n");
+	tu_dev_attr(sys, R "/0000:00:03.0", "numa_node", "1\n");
+	tu_pci_group(sys, R "/0000:00:03.0", "15");
 
 	/*
 	 * xHCI with a uevent only: no subsystem files, no driver link. Its
 	 * class file says prog-if 00 where uevent says 30, so the test can
 	 * tell which one was read (the kernel's two always agree).
 	 */
-	fn(R "/0000:00:14.0", "0x8086\n", "0xa36d\n", "0x0c0300\n");
-	attr(R "/0000:00:14.0", "uevent", "DRIVER=xhci_hcd\nPCI_CLASS=C0330\n"
+	tu_pci_fn(sys, R "/0000:00:14.0", "0x8086\n", "0xa36d\n", "0x0c0300\n");
+	tu_dev_attr(sys, R "/0000:00:14.0", "uevent", "DRIVER=xhci_hcd\nPCI_CLASS=C0330\n"
 	     "PCI_ID=8086:A36D\nPCI_SUBSYS_ID=1028:085C\n"
 	     "PCI_SLOT_NAME=0000:00:14.0\n");
 
 	/* audio: a device pci.ids does not know; a group link that is no number */
-	fn(R "/0000:00:1f.3", "0x8086\n", "0xfff0\n", "0x040300\n");
-	link_root(R "/0000:00:1f.3", "iommu_group", "kernel/iommu_groups/x1");
+	tu_pci_fn(sys, R "/0000:00:1f.3", "0x8086\n", "0xfff0\n", "0x040300\n");
+	tu_dev_link(sys, R "/0000:00:1f.3", "iommu_group", "kernel/iommu_groups/x1");
 
 	/* virtio-net: the interface sits under virtio1, a child of the function */
-	fn(R "/0000:00:05.0", "0x1af4\n", "0x1041\n", "0x020000\n");
-	attr(R "/0000:00:05.0", "uevent", "DRIVER=virtio-pci\nPCI_CLASS=20000\n"
+	tu_pci_fn(sys, R "/0000:00:05.0", "0x1af4\n", "0x1041\n", "0x020000\n");
+	tu_dev_attr(sys, R "/0000:00:05.0", "uevent", "DRIVER=virtio-pci\nPCI_CLASS=20000\n"
 	     "PCI_SUBSYS_ID=1AF4:1100\n");
 	netdev(R "/0000:00:05.0/virtio1", "eth1", "up\n", "52:54:00:12:34:56\n",
 	       "1500\n");
@@ -235,15 +131,15 @@ static void build(void)
 	tu_symlink(sys, "class/net/lo", "../../devices/virtual/net/lo");
 
 	/* NVMe without uevent: class with prog-if from the class file */
-	fn(R "/0000:00:1b.0/0000:0b:00.0", "0x8086\n", "0xf1a8\n", "0x010802\n");
-	subsys(R "/0000:00:1b.0/0000:0b:00.0", "0x8086\n", "0x390b\n");
-	driver(R "/0000:00:1b.0/0000:0b:00.0", "nvme");
-	attr(R "/0000:00:1b.0/0000:0b:00.0", "revision", "0x03\n");
+	tu_pci_fn(sys, R "/0000:00:1b.0/0000:0b:00.0", "0x8086\n", "0xf1a8\n", "0x010802\n");
+	tu_pci_subsys(sys, R "/0000:00:1b.0/0000:0b:00.0", "0x8086\n", "0x390b\n");
+	tu_pci_driver(sys, R "/0000:00:1b.0/0000:0b:00.0", "nvme");
+	tu_dev_attr(sys, R "/0000:00:1b.0/0000:0b:00.0", "revision", "0x03\n");
 
 	/* an accelerator of an unknown vendor in PCI domain 1 */
-	fn("pci0001:40/0001:40:00.0", "0xfff0\n", "0x1234\n", "0x120000\n");
-	driver("pci0001:40/0001:40:00.0", "vfio-pci");
-	group("pci0001:40/0001:40:00.0", "7");
+	tu_pci_fn(sys, "pci0001:40/0001:40:00.0", "0xfff0\n", "0x1234\n", "0x120000\n");
+	tu_pci_driver(sys, "pci0001:40/0001:40:00.0", "vfio-pci");
+	tu_pci_group(sys, "pci0001:40/0001:40:00.0", "7");
 
 	/* slots: the X710's two functions sit in "5", the T4 in "7" */
 	tu_write(sys, "bus/pci/slots/5/address", "0000:0a:00\n");
@@ -738,10 +634,10 @@ static void test_vmd_domain(void **state)
 	snprintf(saved, sizeof(saved), "%s", sys);
 	snprintf(sys, sizeof(sys), "%s/sys", root);
 	tu_mkdir(root, "sys");
-	fn(R "/0000:00:02.0", "0x8086\n", "0x3e92\n", "0x030000\n");
-	driver(R "/0000:00:02.0", "i915");
-	fn("pci10000:00/10000:00:02.0", "0x8086\n", "0xf1a8\n", "0x010802\n");
-	driver("pci10000:00/10000:00:02.0", "nvme");
+	tu_pci_fn(sys, R "/0000:00:02.0", "0x8086\n", "0x3e92\n", "0x030000\n");
+	tu_pci_driver(sys, R "/0000:00:02.0", "i915");
+	tu_pci_fn(sys, "pci10000:00/10000:00:02.0", "0x8086\n", "0xf1a8\n", "0x010802\n");
+	tu_pci_driver(sys, "pci10000:00/10000:00:02.0", "nvme");
 	snprintf(dir, sizeof(dir), "%s/sys", root);
 	snprintf(sys, sizeof(sys), "%s", saved);
 
@@ -942,9 +838,9 @@ static void test_no_iommu(void **state)
 	snprintf(saved, sizeof(saved), "%s", sys);
 	snprintf(sys, sizeof(sys), "%s/sys", root);
 	tu_mkdir(root, "sys");
-	fn(R "/0000:00:02.0", "0x8086\n", "0x3e92\n", "0x030000\n");
-	fn(R "/0000:00:1f.3", "0x8086\n", "0xa348\n", "0x040300\n");
-	driver(R "/0000:00:1f.3", "snd_hda_intel");
+	tu_pci_fn(sys, R "/0000:00:02.0", "0x8086\n", "0x3e92\n", "0x030000\n");
+	tu_pci_fn(sys, R "/0000:00:1f.3", "0x8086\n", "0xa348\n", "0x040300\n");
+	tu_pci_driver(sys, R "/0000:00:1f.3", "snd_hda_intel");
 	snprintf(dir, sizeof(dir), "%s/sys", root);
 	snprintf(sys, sizeof(sys), "%s", saved);
 
