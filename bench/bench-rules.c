@@ -19,7 +19,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "private.h"
+#include "policy.h"
 
 static double now_ms(void)
 {

@@ -89,7 +89,7 @@ static int parse_types(const char *arg, int *mask)
 			if (!strcmp(tok, types[i].name))
 				break;
 		if (i == sizeof(types) / sizeof(types[0])) {
-			pt_err(CMD, "-t %s: unknown device type; use pci, gpu, vgpu, "
+			util_err(CMD, "-t %s: unknown device type; use pci, gpu, vgpu, "
 			       "sriov or usb", tok);
 			r = -EINVAL;
 			break;
@@ -695,7 +695,7 @@ static int check(struct scan_args *a, struct pt_ctx *ctx)
 		json_object_object_add(doc, "checks", arr);
 		json_object_object_add(doc, "passthrough_possible",
 				       json_object_new_boolean(worst != PT_CHECK_FAIL));
-		pt_json_print(doc);
+		util_json_print(doc);
 		json_object_put(doc);
 	} else {
 		pt_check_foreach(ctx, c) {
@@ -713,7 +713,7 @@ static int check(struct scan_args *a, struct pt_ctx *ctx)
 /* The listing is out, but it leaves out what the lines before it name. */
 static int incomplete(int problems)
 {
-	pt_err(CMD, "the PCI scan is incomplete (%d problem%s above): the listing "
+	util_err(CMD, "the PCI scan is incomplete (%d problem%s above): the listing "
 	       "leaves out what could not be read; fix or remove the files named, "
 	       "or rerun once devices have settled", problems,
 	       problems == 1 ? "" : "s");
@@ -729,7 +729,7 @@ int cmd_scan(int argc, char **argv, struct pt_ctx *ctx)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "t:s:d:g:c" PT_COMMON_SHORTOPTS,
 				longopts, NULL)) != -1) {
-		r = pt_common_opt(c, optarg, &a.o, ctx, longopts, CMD, usage);
+		r = util_common_opt(c, optarg, &a.o, ctx, longopts, CMD, usage);
 		if (r < 0)
 			return PT_OPT_EXIT_STATUS(r);
 		if (r)
@@ -750,7 +750,7 @@ int cmd_scan(int argc, char **argv, struct pt_ctx *ctx)
 			long g = strtol(optarg, &end, 10);
 
 			if (*end || end == optarg || g < 0 || g > 1000000) {
-				pt_err(CMD, "--group %s: not an IOMMU group number; give "
+				util_err(CMD, "--group %s: not an IOMMU group number; give "
 				       "a number as in /sys/kernel/iommu_groups", optarg);
 				return PT_EXIT_USAGE;
 			}
@@ -766,7 +766,7 @@ int cmd_scan(int argc, char **argv, struct pt_ctx *ctx)
 		}
 	}
 	if (optind < argc) {
-		pt_err(CMD, "unexpected argument '%s'; see 'pt scan --help'", argv[optind]);
+		util_err(CMD, "unexpected argument '%s'; see 'pt scan --help'", argv[optind]);
 		return PT_EXIT_USAGE;
 	}
 	/*
@@ -776,14 +776,14 @@ int cmd_scan(int argc, char **argv, struct pt_ctx *ctx)
 	 */
 	r = pt_pci_scan(ctx);
 	if (r == -ENOENT || r == -ENOTDIR) {
-		pt_err(CMD, "sysfs root %s: %s; give the root of a sysfs tree with "
+		util_err(CMD, "sysfs root %s: %s; give the root of a sysfs tree with "
 		       "-O sysfs.root=DIR (default /sys)", pt_get_sysfs_root(ctx),
 		       strerror(-r));
 		return PT_EXIT_USAGE;
 	}
 	problems = pt_pci_get_num_problems(ctx);
 	for (int i = 0; i < problems; i++)
-		pt_err(CMD, "%s", pt_pci_get_problem(ctx, i));
+		util_err(CMD, "%s", pt_pci_get_problem(ctx, i));
 	if (r < 0)
 		return PT_EXIT_FAILURE;
 	if (do_check) {
@@ -796,7 +796,7 @@ int cmd_scan(int argc, char **argv, struct pt_ctx *ctx)
 
 		r = pt_pci_filter_new(ctx, a.slot, a.id, &a.filter, &why);
 		if (r == -EINVAL) {
-			pt_err(CMD, "%s %s: %s; see lspci(8) for the syntax",
+			util_err(CMD, "%s %s: %s; see lspci(8) for the syntax",
 			       a.slot ? "-s/-d" : "-d", a.slot ? a.slot : a.id, why);
 			return PT_EXIT_USAGE;
 		}
@@ -809,7 +809,7 @@ int cmd_scan(int argc, char **argv, struct pt_ctx *ctx)
 		return incomplete(problems);
 	if (!n) {
 		if (!a.o.quiet)
-			pt_err(CMD, "no devices matched%s",
+			util_err(CMD, "no devices matched%s",
 			       (a.types != T_ALL || a.slot || a.id || a.group >= 0) ?
 			       " the filters" : " under the sysfs root");
 		return PT_EXIT_NOMATCH;

@@ -445,6 +445,12 @@ struct pt_conflict *pt_conflict_get_next(struct pt_conflict *c);
 /* "0000:03:00.0", "0000:03:00.0 vf 2" or a USB name "1-4.2" */
 const char *pt_conflict_get_device(struct pt_conflict *c);
 struct pt_group *pt_conflict_get_group(struct pt_conflict *c, int idx);
+/*
+ * NULL when both groups claim the device; else why two groups that may
+ * share it conflict: "they ask for different numvfs (4 and 8)" (two
+ * sriov-nic groups splitting one PF's VFs).
+ */
+const char *pt_conflict_get_reason(struct pt_conflict *c);
 
 /*
  * Changes go through a transaction: pt_txn_begin() takes the exclusive
@@ -554,6 +560,26 @@ const char *pt_plan_get_note(struct pt_plan *p, int idx);
  */
 int pt_plan_execute(struct pt_plan *p);
 void pt_plan_free(struct pt_plan *p);
+/*
+ * The groups applied on this host: one name per record in applied.d,
+ * sorted, also one whose group file is gone. Returns how many, with
+ * *names a NULL-terminated array (NULL when none) the caller frees, each
+ * name and the array; or a negative errno (-EINVAL: invalid state files,
+ * see pt_conf_get_error()).
+ */
+int pt_applied_list(struct pt_ctx *ctx, char ***names);
+/*
+ * Is group applied here, and does what its record says still hold? Reads
+ * the record and each recorded function's driver now. Returns -ENOENT
+ * when the group is not applied, else the number of drift lines, with
+ * *devices the recorded functions (BDFs) and *drift one line per recorded
+ * binding that no longer holds ("0000:04:00.1: recorded on vfio-pci, now
+ * on i40e"); both NULL-terminated (NULL when empty), freed by the caller
+ * (each string, then the array). Other negative errnos: the state could
+ * not be read.
+ */
+int pt_applied_check(struct pt_ctx *ctx, const char *group, char ***devices,
+		     char ***drift);
 
 /* "load-module", "write" or "netlink". */
 const char *pt_step_get_kind(struct pt_step *s);

@@ -71,8 +71,6 @@ SCHEMAS = os.path.join(HERE, "schema")
 # Scenarios whose golden file says what the commands SHOULD do and the
 # commands do not do yet: name -> the bug (tests/golden.py: XFAIL).
 XFAIL = {
-    "bug-release-all-records": "release --all goes through groups.d, not the records "
-                               "of applied.d: a group whose file went stays applied",
 }
 
 PROFILES = ("workstation", "apply")

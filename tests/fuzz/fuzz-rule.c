@@ -9,6 +9,7 @@
 
 #include "fuzz.h"
 #include "private.h"
+#include "policy.h"
 
 static const char *row_value(const char *field, int idx, void *data)
 {

@@ -16,7 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "private.h"
+#include "policy.h"
 #include "testutil.h"
 
 static void gen_tree(const char *dir, char *const args[])
