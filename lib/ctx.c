@@ -47,6 +47,8 @@ int pt__append_reason(char **dst, const char *reason)
 
 void pt__ctx_flush(struct pt_ctx *ctx)
 {
+	pt__vms_free(ctx);
+	pt__leases_free(ctx);
 	pt__conf_free(ctx);
 	pt__check_free(ctx);
 	pt__usb_free(ctx);
@@ -134,6 +136,16 @@ PT_EXPORT const char *pt_get_modules_dir(struct pt_ctx *ctx)
 	return ctx->modules_dir;
 }
 
+PT_EXPORT int pt_set_run_dir(struct pt_ctx *ctx, const char *dir)
+{
+	return set_root(ctx, &ctx->run_dir, dir);
+}
+
+PT_EXPORT const char *pt_get_run_dir(struct pt_ctx *ctx)
+{
+	return ctx->run_dir;
+}
+
 PT_EXPORT bool pt_is_live(struct pt_ctx *ctx)
 {
 	return !strcmp(ctx->sysfs_root, "/sys") &&
@@ -176,8 +188,9 @@ PT_EXPORT int pt_new(struct pt_ctx **out)
 	ctx->conf_dir = strdup("/etc/passthru");
 	ctx->proc_root = strdup("/proc");
 	ctx->modules_dir = mods;
+	ctx->run_dir = strdup("/run/passthru");
 	if (!ctx->sysfs_root || !ctx->dev_root || !ctx->conf_dir ||
-	    !ctx->proc_root || !ctx->modules_dir) {
+	    !ctx->proc_root || !ctx->modules_dir || !ctx->run_dir) {
 		pt_unref(ctx);
 		return -ENOMEM;
 	}
@@ -204,6 +217,7 @@ PT_EXPORT struct pt_ctx *pt_unref(struct pt_ctx *ctx)
 	free(ctx->conf_dir);
 	free(ctx->proc_root);
 	free(ctx->modules_dir);
+	free(ctx->run_dir);
 	free(ctx);
 	return NULL;
 }
