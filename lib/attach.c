@@ -820,8 +820,11 @@ static int units_pci(struct pt_ctx *ctx, struct pt_group *g, const struct held *
 				continue;
 			s->fns[s->n_fns++] = f;
 			if ((who = held_by(h, pt_pci_dev_get_bdf(f)))) {
-				block(u, s, false, "%s is leased to VM '%s'",
-				      pt_pci_dev_get_bdf(f), who);
+				if (f == dev)
+					block(u, s, false, "leased to VM '%s'", who);
+				else
+					block(u, s, false, "%s is leased to VM '%s'",
+					      pt_pci_dev_get_bdf(f), who);
 				s->leased = true;
 			}
 			if (pt_pci_dev_get_critical_reason(f))
@@ -1402,7 +1405,7 @@ static int do_start(struct pt_ctx *ctx, const char *name, int pid, unsigned int 
 	r = load_state(a, &vm, name);
 	if (r < 0)
 		return r;
-	if (!check) {
+	if (!dry) {
 		lockfd = pt__lease_lock(ctx, a->error, sizeof(a->error));
 		if (lockfd < 0)
 			return lockfd;

@@ -1,0 +1,43 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Golden tests of pt attach on fixture trees.
+
+    run.py --pt BUILD/pt --fakekernel BUILD/tests/fakekernel/fakekernel
+           [--gen-sysfs GEN] [SCENARIO...]
+
+The runner of tests/apply (run.py there documents the scenario format and
+the transcript) with this directory's scenarios/, golden/ and schema/, and
+the run dir of the leases at @CONF@/run, so that each command's transcript
+shows the leases it wrote and removed next to the conf dir's files.
+PT_UPDATE_GOLDEN=1 rewrites the golden files; review the diff by hand.
+"""
+import importlib.util
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+spec = importlib.util.spec_from_file_location(
+    "apply_run", os.path.join(HERE, "..", "apply", "run.py"))
+runner = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(runner)
+
+runner.SCENARIOS = os.path.join(HERE, "scenarios")
+runner.GOLDEN = os.path.join(HERE, "golden")
+runner.SCHEMAS = os.path.join(HERE, "schema")
+runner.XFAIL = {}
+
+_init = runner.Runner.__init__
+
+
+def _init_with_run_dir(self, args, profile, workdir):
+    _init(self, args, profile, workdir)
+    self.env["PT_RUN_DIR"] = os.path.join(self.conf, "run")
+    bindir = os.path.dirname(os.path.abspath(args.pt))
+    self.bins["pt-attach"] = os.path.join(bindir, "pt-attach")
+
+
+runner.Runner.__init__ = _init_with_run_dir
+
+if __name__ == "__main__":
+    sys.exit(runner.main())
