@@ -13,6 +13,7 @@ PT_UPDATE_GOLDEN=1 rewrites the golden files; review the diff by hand.
 """
 import importlib.util
 import os
+import re
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -38,6 +39,16 @@ def _init_with_run_dir(self, args, profile, workdir):
 
 
 runner.Runner.__init__ = _init_with_run_dir
+
+_subst_out = runner.Runner.subst_out
+
+
+def _subst_out_starttime(self, text):
+    # a lease records its process's start time: the machine's, not the test's
+    return re.sub(r"starttime = [0-9]+", "starttime = @STARTTIME@", _subst_out(self, text))
+
+
+runner.Runner.subst_out = _subst_out_starttime
 
 if __name__ == "__main__":
     sys.exit(runner.main())
