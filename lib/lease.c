@@ -243,6 +243,34 @@ static int open_run_dir(struct pt_ctx *ctx, bool create, char *err, size_t errle
 	return fd;
 }
 
+/*
+ * Temp files ".<vm>.ini.<pid>" are written under the lock: one found by
+ * the holder of the lock was left by a writer that was killed.
+ */
+static void remove_stale_temps(struct pt_ctx *ctx)
+{
+	int dfd = open_run_dir(ctx, false, NULL, 0), ldfd;
+	struct dirent *de;
+	DIR *d;
+
+	if (dfd < 0)
+		return;
+	ldfd = openat(dfd, LEASE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	close(dfd);
+	if (ldfd < 0)
+		return;
+	d = fdopendir(ldfd);
+	if (!d) {
+		close(ldfd);
+		return;
+	}
+	while ((de = readdir(d)))
+		if (de->d_name[0] == '.' && strstr(de->d_name, ".ini.") &&
+		    unlinkat(dirfd(d), de->d_name, 0) == 0)
+			dbg(ctx, "removed stale %s/" LEASE_DIR "/%s\n", ctx->run_dir, de->d_name);
+	closedir(d);
+}
+
 int pt__lease_lock(struct pt_ctx *ctx, char *err, size_t errlen)
 {
 	int dfd = open_run_dir(ctx, true, err, errlen), fd, r;
@@ -265,6 +293,7 @@ int pt__lease_lock(struct pt_ctx *ctx, char *err, size_t errlen)
 		close(fd);
 		return r;
 	}
+	remove_stale_temps(ctx);
 	return fd;
 }
 
