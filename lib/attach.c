@@ -1019,17 +1019,29 @@ static int units_usb(struct pt_ctx *ctx, struct pt_group *g, const struct held *
 static int units_build(struct pt_ctx *ctx, struct pt_group *g, const struct held *h,
 		       const char *except_vm, struct units *us, char *err, size_t errlen)
 {
+	int r = -EINVAL;
+
 	switch (pt_group_get_type(g)) {
 	case PT_GROUP_PCI:
-		return units_pci(ctx, g, h, us);
+		r = units_pci(ctx, g, h, us);
+		break;
 	case PT_GROUP_SRIOV_NIC:
-		return units_sriov(ctx, g, h, us);
+		r = units_sriov(ctx, g, h, us);
+		break;
 	case PT_GROUP_VGPU:
-		return units_vgpu(ctx, g, h, except_vm, us, err, errlen);
+		r = units_vgpu(ctx, g, h, except_vm, us, err, errlen);
+		break;
 	case PT_GROUP_USB:
-		return units_usb(ctx, g, h, us);
+		r = units_usb(ctx, g, h, us);
+		break;
 	}
-	return -EINVAL;
+	/* the arrays grew by realloc: point the units at where their texts are now */
+	for (size_t i = 0; i < us->n; i++) {
+		us->u[i].key = us->s[i].key;
+		if (us->u[i].blocked)
+			us->u[i].blocked = us->s[i].why;
+	}
+	return r;
 }
 
 PT_EXPORT int pt_group_get_capacity(struct pt_ctx *ctx, struct pt_group *g, int *total,
