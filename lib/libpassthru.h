@@ -412,6 +412,12 @@ struct pt_conflict *pt_conflict_get_next(struct pt_conflict *c);
 /* "0000:03:00.0", "0000:03:00.0 vf 2" or a USB name "1-4.2" */
 const char *pt_conflict_get_device(struct pt_conflict *c);
 struct pt_group *pt_conflict_get_group(struct pt_conflict *c, int idx);
+/*
+ * NULL when both groups claim the device; else why two groups that may
+ * share it conflict: "they ask for different numvfs (4 and 8)" (two
+ * sriov-nic groups splitting one PF's VFs).
+ */
+const char *pt_conflict_get_reason(struct pt_conflict *c);
 
 /*
  * Changes go through a transaction: pt_txn_begin() takes the exclusive
