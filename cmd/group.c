@@ -50,12 +50,13 @@ static void usage(FILE *f)
 		"  -n, --dry-run     print the change (state files, or the steps of apply\n"
 		"                    and release), change nothing\n"
 		"  -j, --json        print JSON (list, show, check, apply, release)\n"
-		"      --all         apply: every group; release: every applied group\n"
+		"      --all         apply: every group; release: every record in applied.d\n"
 		"      --with-group-siblings\n"
 		"                    apply: bind the other devices of each member's IOMMU\n"
 		"                    group to vfio-pci too\n"
-		"      --force       apply: bind host-critical members too (never the\n"
-		"                    storage of /, /boot and swap)\n"
+		"      --force       apply: bind host-critical members, or change the VF\n"
+		"                    count of a host-critical PF, too (never the storage\n"
+		"                    of /, /boot and swap, a device in use, a conflict)\n"
 		"  -q, --quiet       no notes on stderr, no result line per group\n"
 		"  -v, --verbose     say what was done; apply, release: every step\n"
 		"  -O KEY=DIR        conf.dir, sysfs.root, proc.root, dev.root, modules.dir\n"
@@ -351,8 +352,9 @@ static void warn_group(struct pt_ctx *ctx, struct pt_group *g, bool conflicts)
 		const char *crit = d ? pt_pci_dev_get_critical_reason(d) : NULL;
 
 		if (crit)
-			util_err(CMD, "WARNING: group '%s' holds host-critical %s (%s); it will "
-			       "never be bound: change the rule '%s' to exclude it",
+			util_err(CMD, "WARNING: group '%s' holds host-critical %s (%s); apply "
+			       "leaves it alone unless --force (the disk of /, /boot or swap: "
+			       "always): change the rule '%s' to exclude it",
 			       pt_group_get_name(g), pt_pci_dev_get_bdf(d), crit,
 			       pt_rule_get_name(pt_member_get_rule(pt_group_get_member(g, i))));
 	}
@@ -773,7 +775,33 @@ static int do_apply(struct args *a, int argc, char **argv, struct pt_ctx *ctx, b
 		json_object_put(arr);
 		return PT_EXIT_USAGE;
 	}
-	if (a->all) {
+	if (a->all && release) {
+		char **names = NULL;
+
+		/* every record in applied.d, also one whose group file is gone */
+		r = pt_conf_load(ctx);
+		if (r >= 0)
+			r = pt_applied_list(ctx, &names);
+		if (r < 0) {
+			json_object_put(arr);
+			return util_conf_fail(ctx, r);
+		}
+		n = r;
+		for (int i = 0; i < n; i++) {
+			if (!stop) {
+				r = apply_one(a, ctx, release, names[i], arr, &stop);
+				if (r == PT_EXIT_OK)
+					ok++;
+				else if (!first_fail)
+					first_fail = r;
+			}
+			free(names[i]);
+		}
+		free(names);
+		if (!n && !a->o.quiet)
+			util_err(CMD, "nothing applied in %s/applied.d; nothing to release",
+				 pt_get_conf_dir(ctx));
+	} else if (a->all) {
 		struct pt_group *g;
 
 		r = pt_conf_load(ctx);
@@ -834,6 +862,32 @@ static int group_opt(int c, const char *arg, void *data)
 	return -1;
 }
 
+/*
+ * Scan the PCI functions before a verb that reads the host: a sysfs root
+ * that is not there is a usage error (exit 2), a scan that failed exits
+ * 1 with the path and errno, and what a scan could not read is a warning
+ * each (apply and release then refuse to plan). -1 to go on.
+ */
+static int scan_host(struct pt_ctx *ctx, struct args *a)
+{
+	int r = pt_pci_scan(ctx);
+
+	if (r == -ENOENT || r == -ENOTDIR) {
+		util_err(CMD, "sysfs root %s: %s; give the root of a sysfs tree with "
+			 "-O sysfs.root=DIR (default /sys)", pt_get_sysfs_root(ctx),
+			 strerror(-r));
+		return PT_EXIT_USAGE;
+	}
+	if (r < 0) {
+		util_err(CMD, "cannot scan %s/bus/pci/devices: %s", pt_get_sysfs_root(ctx),
+			 strerror(-r));
+		return PT_EXIT_FAILURE;
+	}
+	for (int i = 0; !a->o.quiet && i < pt_pci_get_num_problems(ctx); i++)
+		util_err(CMD, "WARNING: %s", pt_pci_get_problem(ctx, i));
+	return -1;
+}
+
 int cmd_group(int argc, char **argv, struct pt_ctx *ctx)
 {
 	struct args a = { 0 };
@@ -851,6 +905,12 @@ int cmd_group(int argc, char **argv, struct pt_ctx *ctx)
 			return util_list_groups(ctx);
 		usage(stderr);
 		return PT_EXIT_USAGE;
+	}
+	/* verbs that read the host: a scan that failed is an error, never "no devices" */
+	if (strcmp(verb, "create") && strcmp(verb, "set") && strcmp(verb, "unset") &&
+	    strcmp(verb, "delete") && (r = scan_host(ctx, &a)) >= 0) {
+		free(pos);
+		return r;
 	}
 	if (a.type && strcmp(verb, "create")) {
 		util_err(CMD, "--type applies to 'create' only");

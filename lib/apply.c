@@ -189,7 +189,15 @@ static bool critical_is_storage(const char *reason)
 	       strstr(reason, "swap");
 }
 
-static int check_critical(struct applier *a, struct pt_pci_dev *dev)
+/*
+ * One policy for every group type: a host-critical device is changed only
+ * with --force, and the storage under /, /boot and swap never. A pci
+ * group binds it; an sriov-nic or vgpu group changes a PF's VF count or
+ * drivers_autoprobe (which can bounce its link). change: NULL for a bind,
+ * else what would be changed.
+ */
+static int check_critical_change(struct applier *a, struct pt_pci_dev *dev,
+				 const char *change)
 {
 	const char *why = pt_pci_dev_get_critical_reason(dev);
 
@@ -197,16 +205,25 @@ static int check_critical(struct applier *a, struct pt_pci_dev *dev)
 		return 0;
 	if (critical_is_storage(why)) {
 		pt__plan_error(a->p, "%s: host-critical (%s): the host cannot run without it; take it out of group '%s' (--force does not override this)",
-			   dev->bdf, why, a->group);
+			       dev->bdf, why, a->group);
 		return -EPERM;
 	}
 	if (!(a->flags & PT_PLAN_FORCE)) {
-		pt__plan_error(a->p, "%s: host-critical (%s); take it out of group '%s', or use --force if the host can do without it",
-			   dev->bdf, why, a->group);
+		if (change)
+			pt__plan_error(a->p, "%s: host-critical (%s): %s can bounce its link; take it out of group '%s', set the VF count by hand, or use --force if the host can do without it",
+				       dev->bdf, why, change, a->group);
+		else
+			pt__plan_error(a->p, "%s: host-critical (%s); take it out of group '%s', or use --force if the host can do without it",
+				       dev->bdf, why, a->group);
 		return -EPERM;
 	}
-	return pt__plan_note(a->p, "%s: host-critical (%s): bound anyway (--force)",
-			 dev->bdf, why);
+	return pt__plan_note(a->p, "%s: host-critical (%s): %s anyway (--force)",
+			     dev->bdf, why, change ? "changed" : "bound");
+}
+
+static int check_critical(struct applier *a, struct pt_pci_dev *dev)
+{
+	return check_critical_change(a, dev, NULL);
 }
 
 /*
@@ -402,6 +419,13 @@ static int plan_numvfs(struct applier *a, struct pt_pci_dev *pf, int want,
 		return 0;
 	}
 	rp->keep = true;
+	if (cur != want || (autoprobe_want >= 0 && ap != autoprobe_want)) {
+		r = check_critical_change(a, pf, cur != want ?
+					  "changing its VF count" :
+					  "changing its sriov_drivers_autoprobe");
+		if (r < 0)
+			return r;
+	}
 	if (autoprobe_want >= 0 && ap != autoprobe_want) {
 		snprintf(desc, sizeof(desc), autoprobe_want ?
 			 "let the host's drivers take new VFs of %s" :
@@ -870,6 +894,22 @@ static int plan_new(struct pt_ctx *ctx, const char *group, unsigned int flags,
 	if (r < 0) {
 		pt__plan_error(a->p, "%s", err);
 		return r;
+	}
+	/* a plan is made from a whole scan only: never from a partial one */
+	r = pt_pci_scan(a->ctx);
+	if (r < 0) {
+		pt__plan_error(a->p, "group '%s': cannot scan %s/bus/pci/devices: %s; nothing planned",
+			       a->group, pt_get_sysfs_root(a->ctx), strerror(-r));
+		return -EIO;
+	}
+	if (!pt_pci_scan_is_complete(a->ctx)) {
+		int n = pt_pci_get_num_problems(a->ctx);
+
+		pt__plan_error(a->p, "group '%s': the PCI scan is incomplete (%s%s); %s plans from a whole scan only, nothing planned: try again once the devices settle, or fix what cannot be read",
+			       a->group, n ? pt_pci_get_problem(a->ctx, 0) : "a read failed",
+			       n > 1 ? ", and more: see 'pt scan'" : "",
+			       release ? "release" : "apply");
+		return -EIO;
 	}
 	f = pt__store_find(a->store, a->relpath);
 	if (f) {

@@ -366,3 +366,50 @@ int pt__record_save(struct pt_store *st, const char *relpath,
 	return pt__store_commit(st);
 }
 
+
+/* ---- the records there are ---------------------------------------------------- */
+
+static int cmp_str(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+PT_EXPORT int pt_applied_list(struct pt_ctx *ctx, char ***out)
+{
+	struct pt_store *st;
+	char err[512], **names = NULL;
+	int r, n = 0;
+
+	*out = NULL;
+	r = pt__store_open(ctx, false, &st, err, sizeof(err));
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < st->n_files; i++) {
+		const char *rel = st->files[i]->relpath;
+		size_t len = strlen(rel);
+		char **nn;
+
+		if (strncmp(rel, "applied.d/", 10) || len <= 14 ||
+		    strcmp(rel + len - 4, ".ini"))
+			continue;
+		nn = realloc(names, (n + 2) * sizeof(*nn));
+		if (!nn || !(nn[n] = strndup(rel + 10, len - 14))) {
+			names = nn ? nn : names;
+			r = -ENOMEM;
+			break;
+		}
+		names = nn;
+		names[++n] = NULL;
+	}
+	pt__store_close(st);
+	if (r < 0) {
+		for (int i = 0; i < n; i++)
+			free(names[i]);
+		free(names);
+		return r;
+	}
+	if (n)
+		qsort(names, n, sizeof(*names), cmp_str);
+	*out = names;
+	return n;
+}
