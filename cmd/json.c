@@ -462,3 +462,93 @@ struct json_object *json_group_check(struct pt_ctx *ctx, struct pt_group *g,
 	json_object_object_add(o, "conflicts", json_conflicts(ctx, g));
 	return o;
 }
+
+/* ---- pt attach (VMs, leases); schema in pt-attach(8) ---------------------- */
+
+struct json_object *json_request(struct pt_request *rq)
+{
+	struct json_object *o = json_object_new_object();
+
+	add(o, "name", json_object_new_string(pt_request_get_name(rq)));
+	add(o, "group", json_object_new_string(pt_request_get_group(rq)));
+	add(o, "count", json_object_new_int(pt_request_get_count(rq)));
+	return o;
+}
+
+struct json_object *json_lease_dev(struct pt_lease_dev *d)
+{
+	struct json_object *o = json_object_new_object(), *a = json_object_new_array();
+	enum pt_group_type t = pt_lease_dev_get_type(d);
+
+	add(o, "name", json_object_new_string(pt_lease_dev_get_name(d)));
+	add(o, "request", json_object_new_string(pt_lease_dev_get_request(d)));
+	add(o, "group", json_object_new_string(pt_lease_dev_get_group(d)));
+	add(o, "type", json_object_new_string(pt_group_type_name(t)));
+	add(o, "mode", str_or_null(pt_lease_dev_get_mode(d)));
+	for (int i = 0; i < pt_lease_dev_get_num_functions(d); i++)
+		json_object_array_add(a, json_object_new_string(pt_lease_dev_get_function(d, i)));
+	add(o, "functions", a);
+	add(o, "mac", str_or_null(pt_lease_dev_get_mac(d)));
+	add(o, "pf", str_or_null(pt_lease_dev_get_pf(d)));
+	add(o, "vf_index", int_or_null(pt_lease_dev_get_vf_index(d), -1));
+	add(o, "mdev_uuid", str_or_null(pt_lease_dev_get_mdev_uuid(d)));
+	add(o, "mdev_parent", str_or_null(pt_lease_dev_get_mdev_parent(d)));
+	add(o, "mdev_type", str_or_null(pt_lease_dev_get_mdev_type(d)));
+	if (t == PT_GROUP_USB) {
+		struct json_object *u = json_object_new_object();
+
+		add(u, "name", json_object_new_string(pt_lease_dev_get_usb_name(d)));
+		add(u, "busnum", json_object_new_int(pt_lease_dev_get_usb_busnum(d)));
+		add(u, "port_path", json_object_new_string(pt_lease_dev_get_usb_port_path(d)));
+		add(u, "vendor_id", json_hex(pt_lease_dev_get_usb_vendor_id(d), 4));
+		add(u, "product_id", json_hex(pt_lease_dev_get_usb_product_id(d), 4));
+		add(u, "serial", str_or_null(pt_lease_dev_get_usb_serial(d)));
+		add(u, "guest_reset", json_object_new_boolean(pt_lease_dev_get_guest_reset(d)));
+		add(u, "guest_resets_all",
+		    json_object_new_boolean(pt_lease_dev_get_guest_resets_all(d)));
+		add(o, "usb", u);
+	} else {
+		add(o, "usb", NULL);
+	}
+	return o;
+}
+
+struct json_object *json_lease(struct pt_lease *l, struct json_object *qemu,
+			       const char *libvirt)
+{
+	struct json_object *o = json_object_new_object(), *a = json_object_new_array();
+	const char *blocker = pt_lease_get_migration_blocker(l);
+
+	add(o, "vm", json_object_new_string(pt_lease_get_vm(l)));
+	add(o, "state", json_object_new_string(pt_lease_get_state(l)));
+	add(o, "pid", int_or_null(pt_lease_get_pid(l), 0));
+	add(o, "uuid", json_object_new_string(pt_lease_get_uuid(l)));
+	add(o, "live_migration", json_object_new_boolean(!blocker));
+	add(o, "migration_blocker", str_or_null(blocker));
+	for (int i = 0; i < pt_lease_get_num_devices(l); i++)
+		json_object_array_add(a, json_lease_dev(pt_lease_get_device(l, i)));
+	add(o, "devices", a);
+	add(o, "qemu_args", qemu ? qemu : json_object_new_array());
+	add(o, "libvirt_xml", str_or_null(libvirt));
+	return o;
+}
+
+struct json_object *json_vm(struct pt_vm *vm, struct pt_lease *l, struct json_object *lease)
+{
+	struct json_object *o = json_object_new_object(), *a = json_object_new_array();
+	struct pt_request *rq;
+	const char *blocker = pt_vm_get_migration_blocker(vm);
+
+	add(o, "name", json_object_new_string(pt_vm_get_name(vm)));
+	add(o, "file", json_object_new_string(pt_vm_get_file(vm)));
+	add(o, "numa_node", int_or_null(pt_vm_get_numa_node(vm), PT_NO_NUMA_NODE));
+	add(o, "numa_strict", json_object_new_boolean(pt_vm_get_numa_strict(vm)));
+	pt_request_foreach(vm, rq)
+		json_object_array_add(a, json_request(rq));
+	add(o, "requests", a);
+	add(o, "running", json_object_new_boolean(l != NULL));
+	add(o, "live_migration", json_object_new_boolean(!blocker));
+	add(o, "migration_blocker", str_or_null(blocker));
+	add(o, "lease", lease);
+	return o;
+}

@@ -25,6 +25,7 @@ static const struct pt_cmd commands[] = {
 	{ .name = "scan", .fn = cmd_scan, .help = "list passthrough candidates and check the host" },
 	{ .name = "rule", .fn = cmd_rule, .help = "add, list, show, remove and test resource rules" },
 	{ .name = "group", .fn = cmd_group, .help = "create, show, change, check, apply and release resource groups" },
+	{ .name = "attach", .fn = cmd_attach, .help = "give VMs devices from groups: requests, start, stop" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -100,6 +101,7 @@ static const struct {
 	{ "conf.dir", pt_set_conf_dir },
 	{ "proc.root", pt_set_proc_root },
 	{ "modules.dir", pt_set_modules_dir },
+	{ "run.dir", pt_set_run_dir },
 };
 
 int util_apply_O(struct pt_ctx *ctx, const char *kv)
@@ -133,7 +135,7 @@ int util_apply_O(struct pt_ctx *ctx, const char *kv)
 		return 0;
 	}
 	fprintf(stderr, "pt: -O %s: unknown option; known: sysfs.root, dev.root, "
-		"conf.dir, proc.root, modules.dir (each =DIR), lock.timeout=SECONDS\n", kv);
+		"conf.dir, proc.root, modules.dir, run.dir (each =DIR), lock.timeout=SECONDS\n", kv);
 	return -EINVAL;
 }
 
@@ -149,6 +151,7 @@ static int apply_env(struct pt_ctx *ctx)
 		{ "PT_CONF_DIR", pt_set_conf_dir },
 		{ "PT_PROC_ROOT", pt_set_proc_root },
 		{ "PT_MODULES_DIR", pt_set_modules_dir },
+		{ "PT_RUN_DIR", pt_set_run_dir },
 	};
 
 	for (size_t i = 0; i < sizeof(envs) / sizeof(envs[0]); i++) {

@@ -118,6 +118,12 @@ struct json_object *json_step(struct pt_step *s, int index);
  */
 struct json_object *json_plan(struct pt_plan *p, const char *group, const char *action,
 			      bool dry_run, const char *result, const char *error);
+/* pt attach: a request, a leased device, a lease with its outputs, a VM. */
+struct json_object *json_request(struct pt_request *rq);
+struct json_object *json_lease_dev(struct pt_lease_dev *d);
+struct json_object *json_lease(struct pt_lease *l, struct json_object *qemu,
+			       const char *libvirt);
+struct json_object *json_vm(struct pt_vm *vm, struct pt_lease *l, struct json_object *lease);
 /* "%04x" of an id */
 struct json_object *json_hex(unsigned int v, int width);
 /* What applied.d says of a group, and what of it no longer holds. */
@@ -182,5 +188,6 @@ int util_parse_verb_args(int argc, char **argv, const char *shortopts,
 int cmd_scan(int argc, char **argv, struct pt_ctx *ctx);
 int cmd_rule(int argc, char **argv, struct pt_ctx *ctx);
 int cmd_group(int argc, char **argv, struct pt_ctx *ctx);
+int cmd_attach(int argc, char **argv, struct pt_ctx *ctx);
 
 #endif

@@ -480,6 +480,77 @@ _pt_trim()
 	return 0
 }
 
+# ---- pt attach (block maintained with cmd/attach.c) --------------------------
+
+# VM names, from the binary and the conf dir of the line.
+_pt_vms()
+{
+	local -a o
+
+	mapfile -t o < <(_pt_root_opts)
+	"${_pt_prog[@]}" attach --list-vms "${o[@]}" 2>/dev/null
+}
+
+# Request names of VM $1: the second column of pt attach list VM.
+_pt_requests()
+{
+	local -a o
+	local vm req rest
+
+	mapfile -t o < <(_pt_root_opts)
+	while read -r vm req rest; do
+		[[ $vm == VM ]] || printf '%s\n' "$req"
+	done < <("${_pt_prog[@]}" attach list "$1" -q "${o[@]}" 2>/dev/null)
+}
+
+_pt_value_attach__format()
+{
+	_pt_add "qemu libvirt json" "$1" ""
+}
+
+# Numbers and names the admin chooses: nothing to offer, but they take a value.
+_pt_value_attach__count() { :; }
+_pt_value_attach__name() { :; }
+_pt_value_attach__pid() { :; }
+
+# pt attach also takes run.dir (the leases).
+_pt_value_attach__option()
+{
+	local keys="sysfs.root= proc.root= dev.root= conf.dir= modules.dir= run.dir="
+
+	if [[ $1 == *=* ]]; then
+		_pt_value_option "$1"
+	else
+		_pt_add "$keys" "$1" ""
+		_pt_nospace
+	fi
+}
+
+_pt_args_attach()
+{
+	local -a _pt_pos
+
+	_pt_positionals
+	case ${#_pt_pos[@]}:${_pt_pos[0]-} in
+	0:*)
+		_pt_add "add remove list show start stop gc check" "$1" ""
+		;;
+	1:add | 1:remove | 1:list | 1:show | 1:start | 1:stop | 1:check)
+		_pt_add "$(_pt_vms)" "$1" ""
+		;;
+	2:add)
+		_pt_add "$(_pt_groups)" "$1" ""
+		;;
+	2:remove)
+		_pt_add "$(_pt_requests "${_pt_pos[1]}")" "$1" ""
+		;;
+	esac
+}
+
+_pt_short_attach=""
+
+# ---- end of pt attach ----------------------------------------------------------
+
 _pt_register()
 {
 	local c self=${BASH_SOURCE[0]##*/}

@@ -95,7 +95,8 @@ int pt__ctx_clone(struct pt_ctx *ctx, struct pt_ctx **out)
 	    (r = pt_set_dev_root(n, ctx->dev_root)) < 0 ||
 	    (r = pt_set_conf_dir(n, ctx->conf_dir)) < 0 ||
 	    (r = pt_set_proc_root(n, ctx->proc_root)) < 0 ||
-	    (ctx->modules_dir && (r = pt_set_modules_dir(n, ctx->modules_dir)) < 0)) {
+	    (ctx->modules_dir && (r = pt_set_modules_dir(n, ctx->modules_dir)) < 0) ||
+	    (ctx->run_dir && (r = pt_set_run_dir(n, ctx->run_dir)) < 0)) {
 		pt_unref(n);
 		return r;
 	}
@@ -194,6 +195,16 @@ PT_EXPORT int pt_get_lock_timeout(struct pt_ctx *ctx)
 	return ctx->lock_timeout;
 }
 
+PT_EXPORT int pt_set_run_dir(struct pt_ctx *ctx, const char *dir)
+{
+	return set_root(ctx, &ctx->run_dir, dir);
+}
+
+PT_EXPORT const char *pt_get_run_dir(struct pt_ctx *ctx)
+{
+	return ctx->run_dir;
+}
+
 PT_EXPORT bool pt_is_live(struct pt_ctx *ctx)
 {
 	return !strcmp(ctx->sysfs_root, "/sys") &&
@@ -237,8 +248,9 @@ PT_EXPORT int pt_new(struct pt_ctx **out)
 	ctx->conf_dir = strdup("/etc/passthru");
 	ctx->proc_root = strdup("/proc");
 	ctx->modules_dir = mods;
+	ctx->run_dir = strdup("/run/passthru");
 	if (!ctx->sysfs_root || !ctx->dev_root || !ctx->conf_dir ||
-	    !ctx->proc_root || !ctx->modules_dir) {
+	    !ctx->proc_root || !ctx->modules_dir || !ctx->run_dir) {
 		pt_unref(ctx);
 		return -ENOMEM;
 	}
@@ -265,6 +277,7 @@ PT_EXPORT struct pt_ctx *pt_unref(struct pt_ctx *ctx)
 	free(ctx->conf_dir);
 	free(ctx->proc_root);
 	free(ctx->modules_dir);
+	free(ctx->run_dir);
 	free(ctx->frees);
 	free(ctx);
 	return NULL;

@@ -122,6 +122,10 @@ static const struct setting {
 	{ "spoofchk", T_(PT_GROUP_SRIOV_NIC), S_BOOL, 0, 0, NULL, NULL },
 	{ "trust", T_(PT_GROUP_SRIOV_NIC), S_BOOL, 0, 0, NULL, NULL },
 	{ "query_rss", T_(PT_GROUP_SRIOV_NIC), S_BOOL, 0, 0, NULL, NULL },
+	/* pt attach: how VFs and vGPU instances are placed, and migration */
+	{ "placement", T_(PT_GROUP_VGPU) | T_(PT_GROUP_SRIOV_NIC), S_ENUM, 0, 0,
+	  (const char *const[]){ "pack", "spread", NULL }, NULL },
+	{ "live_migration", T_(PT_GROUP_VGPU), S_BOOL, 0, 0, NULL, NULL },
 	{ "guest_reset", T_(PT_GROUP_USB), S_BOOL, 0, 0, NULL, NULL },
 	{ "guest_resets_all", T_(PT_GROUP_USB), S_BOOL, 0, 0, NULL, NULL },
 };

@@ -613,6 +613,169 @@ int pt_mdev_create(struct pt_mdev_type *type, const char *uuid,
 /* Remove an mdev by UUID from its parent; 0, -ENOENT, -ETIMEDOUT, -errno. */
 int pt_mdev_remove(struct pt_mdev_parent *parent, const char *uuid);
 
+/* ---- VMs, the allocator and leases (attach.c, alloc.c, lease.c) ---------- */
+
+/*
+ * Runtime state (leases) lives under the run dir, default "/run/passthru"
+ * (a tmpfs: after a reboot nothing is leased). Like the other roots,
+ * setting it drops what was loaded. -EINVAL for a relative or empty
+ * path, -ENOMEM.
+ */
+int pt_set_run_dir(struct pt_ctx *ctx, const char *dir);
+const char *pt_get_run_dir(struct pt_ctx *ctx);
+
+/*
+ * A VM's device requests: vms.d/<vm>.ini under the conf dir (see
+ * passthru.conf(5)), kept by the same store as the groups. VM names follow
+ * the group-name rules. pt_vm_load() loads them (done on first use by the
+ * accessors): 0, or -EINVAL with *error (owned by the context)
+ * "vms.d/web.ini:4: unknown key 'cont' (did you mean 'count'?)".
+ */
+struct pt_vm;
+struct pt_request;
+int pt_vm_load(struct pt_ctx *ctx, const char **error);
+struct pt_vm *pt_vm_get_first(struct pt_ctx *ctx);
+struct pt_vm *pt_vm_get_next(struct pt_vm *vm);
+#define pt_vm_foreach(ctx, vm) \
+	for (vm = pt_vm_get_first(ctx); vm; vm = pt_vm_get_next(vm))
+struct pt_vm *pt_vm_find(struct pt_ctx *ctx, const char *name);
+const char *pt_vm_get_name(struct pt_vm *vm);
+/* "vms.d/<vm>.ini" */
+const char *pt_vm_get_file(struct pt_vm *vm);
+/* [vm] numa_node, or PT_NO_NUMA_NODE; numa_strict (default no). */
+int pt_vm_get_numa_node(struct pt_vm *vm);
+bool pt_vm_get_numa_strict(struct pt_vm *vm);
+/*
+ * NULL when every request's group lets the VM be live-migrated (vgpu
+ * groups with live_migration = yes), else the first request that pins it,
+ * as "request 'nic' (sriov-nic group 'vfs')". Groups are looked up in the
+ * context's loaded state.
+ */
+const char *pt_vm_get_migration_blocker(struct pt_vm *vm);
+
+struct pt_request *pt_request_get_first(struct pt_vm *vm);
+struct pt_request *pt_request_get_next(struct pt_request *rq);
+#define pt_request_foreach(vm, rq) \
+	for (rq = pt_request_get_first(vm); rq; rq = pt_request_get_next(rq))
+const char *pt_request_get_name(struct pt_request *rq);
+const char *pt_request_get_group(struct pt_request *rq);
+int pt_request_get_count(struct pt_request *rq);
+
+/*
+ * Edits of vms.d, as pt_txn_begin() does for groups: the exclusive state
+ * lock, line-preserving edits, a diff for --dry-run (PT_TXN_DRY_RUN opens
+ * read-only), an atomic commit. add: the group must exist; count 1..64;
+ * name defaults to the group's name (-EEXIST when the VM has it already).
+ * remove: -ENOENT when the VM or request is missing; the file goes with
+ * its last section. Errors as pt_txn_*, message in pt_vm_txn_get_error().
+ */
+struct pt_vm_txn;
+int pt_vm_txn_begin(struct pt_ctx *ctx, unsigned int flags, struct pt_vm_txn **out);
+const char *pt_vm_txn_get_error(struct pt_vm_txn *t);
+int pt_vm_txn_request_add(struct pt_vm_txn *t, const char *vm, const char *group,
+			  int count, const char *name);
+int pt_vm_txn_request_remove(struct pt_vm_txn *t, const char *vm, const char *name);
+char *pt_vm_txn_get_diff(struct pt_vm_txn *t);
+int pt_vm_txn_commit(struct pt_vm_txn *t);
+void pt_vm_txn_free(struct pt_vm_txn *t);
+
+/*
+ * Leases: what a started VM holds, in <run dir>/leases/<vm>.ini. A lease
+ * is "starting" while pt attach start prepares the devices (its pid is
+ * the starter's), "running" after (its pid the one given to start, or 0).
+ */
+struct pt_lease;
+struct pt_lease_dev;
+/* (Re)read the run dir; 0, or -errno with *error (owned by the context). */
+int pt_lease_load(struct pt_ctx *ctx, const char **error);
+struct pt_lease *pt_lease_get_first(struct pt_ctx *ctx);
+struct pt_lease *pt_lease_get_next(struct pt_lease *l);
+#define pt_lease_foreach(ctx, l) \
+	for (l = pt_lease_get_first(ctx); l; l = pt_lease_get_next(l))
+struct pt_lease *pt_lease_find(struct pt_ctx *ctx, const char *vm);
+const char *pt_lease_get_vm(struct pt_lease *l);
+/* "starting" or "running" */
+const char *pt_lease_get_state(struct pt_lease *l);
+int pt_lease_get_pid(struct pt_lease *l);
+/* The VM's UUID (SHA-1 name-based, RFC 4122 v5, from the VM name). */
+const char *pt_lease_get_uuid(struct pt_lease *l);
+/* As pt_vm_get_migration_blocker(), from what the lease recorded. */
+const char *pt_lease_get_migration_blocker(struct pt_lease *l);
+int pt_lease_get_num_devices(struct pt_lease *l);
+struct pt_lease_dev *pt_lease_get_device(struct pt_lease *l, int idx);
+
+/* "<request>" for the first unit of a request, "<request>.<n>" after. */
+const char *pt_lease_dev_get_name(struct pt_lease_dev *d);
+const char *pt_lease_dev_get_request(struct pt_lease_dev *d);
+const char *pt_lease_dev_get_group(struct pt_lease_dev *d);
+enum pt_group_type pt_lease_dev_get_type(struct pt_lease_dev *d);
+/* vgpu: "mdev" or "vf"; else NULL. */
+const char *pt_lease_dev_get_mode(struct pt_lease_dev *d);
+/* PCI functions handed to the guest: a pci unit's IOMMU group, a VF. */
+int pt_lease_dev_get_num_functions(struct pt_lease_dev *d);
+const char *pt_lease_dev_get_function(struct pt_lease_dev *d, int idx);
+/* sriov-nic: the VF's MAC "52:54:..", its PF and index; else NULL/-1. */
+const char *pt_lease_dev_get_mac(struct pt_lease_dev *d);
+const char *pt_lease_dev_get_pf(struct pt_lease_dev *d);
+int pt_lease_dev_get_vf_index(struct pt_lease_dev *d);
+/* vgpu mdev: the instance's UUID, parent and type; else NULL. */
+const char *pt_lease_dev_get_mdev_uuid(struct pt_lease_dev *d);
+const char *pt_lease_dev_get_mdev_parent(struct pt_lease_dev *d);
+const char *pt_lease_dev_get_mdev_type(struct pt_lease_dev *d);
+/* usb: stable keys and where it is now; else NULL / 0. */
+const char *pt_lease_dev_get_usb_name(struct pt_lease_dev *d);
+int pt_lease_dev_get_usb_busnum(struct pt_lease_dev *d);
+const char *pt_lease_dev_get_usb_port_path(struct pt_lease_dev *d);
+uint16_t pt_lease_dev_get_usb_vendor_id(struct pt_lease_dev *d);
+uint16_t pt_lease_dev_get_usb_product_id(struct pt_lease_dev *d);
+const char *pt_lease_dev_get_usb_serial(struct pt_lease_dev *d);
+/* usb group settings guest_reset (default yes), guest_resets_all (no). */
+bool pt_lease_dev_get_guest_reset(struct pt_lease_dev *d);
+bool pt_lease_dev_get_guest_resets_all(struct pt_lease_dev *d);
+
+/*
+ * Start: allocate every request of the VM under the run dir's lock, all
+ * or nothing, prepare the devices (mdev instances created with their
+ * stable UUIDs, per-VF vGPU types written) with rollback, record the lease. PT_ATTACH_DRY_RUN and
+ * pt_attach_check() decide the same way and change nothing (check takes
+ * no lock). Stop: undo what start prepared, free the lease. gc: stop
+ * every lease whose recorded process is gone. Returns 0 or -errno with
+ * the attach object still returned (NULL only for -ENOMEM):
+ *   -ENOENT  no such VM (start, check) or no lease (stop)
+ *   -EBUSY   a group cannot serve its request now: every unit leased,
+ *            host-critical, reserved, or the group not applied (the error
+ *            names the `pt group apply` to run); the VM runs already
+ *   -EINVAL  the state files are invalid
+ *   else     a failed change, already undone
+ * The changes (mdev instances, NVIDIA per-VF vGPU types) are steps of one
+ * plan of the engine.
+ */
+struct pt_attach;
+#define PT_ATTACH_DRY_RUN	(1u << 0)
+int pt_attach_start(struct pt_ctx *ctx, const char *vm, int pid, unsigned int flags,
+		    struct pt_attach **out);
+int pt_attach_check(struct pt_ctx *ctx, const char *vm, struct pt_attach **out);
+int pt_attach_stop(struct pt_ctx *ctx, const char *vm, unsigned int flags,
+		   struct pt_attach **out);
+int pt_attach_gc(struct pt_ctx *ctx, unsigned int flags, struct pt_attach **out);
+const char *pt_attach_get_error(struct pt_attach *a);
+/* start/check: the lease made (or that would be); stop: the one freed. */
+struct pt_lease *pt_attach_get_lease(struct pt_attach *a);
+/* gc: the VMs whose leases were freed (or would be). */
+int pt_attach_get_num_freed(struct pt_attach *a);
+const char *pt_attach_get_freed(struct pt_attach *a, int idx);
+/* What was done or would be, for the admin: "create mdev ... on ...". */
+int pt_attach_get_num_notes(struct pt_attach *a);
+const char *pt_attach_get_note(struct pt_attach *a, int idx);
+void pt_attach_free(struct pt_attach *a);
+
+/*
+ * Capacity of a group now: units in total, leased, and free to allocate
+ * (vgpu mdev: instances creatable now plus those leased). 0 or -errno.
+ */
+int pt_group_get_capacity(struct pt_ctx *ctx, struct pt_group *g, int *total, int *leased,
+			  int *free_now);
+
 #ifdef __cplusplus
 }
 #endif

@@ -150,4 +150,93 @@ struct pt_rec_vf *pt__record_vf_add(struct pt_record *rec, const char *pf,
 				    int vf, const char *ifname,
 				    const struct pt_vf_settings *before);
 
+/* ---- alloc.c: the allocator's decisions, over plain data ------------------ */
+
+/*
+ * One unit a request can take: a PCI function with its IOMMU group, a VF,
+ * an mdev parent (capacity: instances creatable now), a USB device.
+ */
+struct pt__unit {
+	const char *key;		/* identity; ties are broken by it (BDF order) */
+	int pool;			/* PF, GPU or parent index; -1: none */
+	int numa_node;			/* PT_NO_NUMA_NODE when unknown */
+	int capacity;			/* how many more it can serve (exclusive: 1) */
+	int used;			/* taken from it already (for pack/spread) */
+	const char *blocked;		/* why it may not be allocated, or NULL */
+};
+
+enum pt__placement { PT__PLACE_PACK = 0, PT__PLACE_SPREAD = 1 };
+
+struct pt__alloc_req {
+	int count;
+	int numa_node;			/* preferred, PT_NO_NUMA_NODE: none */
+	bool numa_strict;		/* required */
+	enum pt__placement placement;
+};
+
+/*
+ * Pick count units, one at a time: free ones (not blocked, capacity
+ * left, on the VM's node when strict), those on the VM's node first, then
+ * by placement (pack: the pool with the most taken, spread: the fewest),
+ * then by key. Each pick updates capacity, used and the pool's load.
+ * picked[] gets count unit indices (a unit of capacity > 1 may repeat).
+ * 0, or -EBUSY with why = "1 of 2 free: 0000:04:02.2: leased to vm-a; ..."
+ * (nothing changed in units then). pool_load: scratch of n ints.
+ */
+int pt__alloc_pick(struct pt__unit *units, size_t n, const struct pt__alloc_req *rq,
+		   int *picked, int *pool_load, char *why, size_t whylen);
+
+/* ---- lease.c: leases in the run dir ------------------------------------------ */
+
+struct pt_lease_dev {
+	char *name, *request, *group;
+	enum pt_group_type type;
+	char *mode;			/* vgpu: "mdev" or "vf" */
+	char **functions;
+	int n_functions;
+	char *mac, *pf;
+	int vf_index;
+	char *mdev_uuid, *mdev_parent, *mdev_type;
+	char *usb_name, *usb_port_path, *usb_serial;
+	int usb_busnum;
+	uint16_t usb_vendor, usb_product;
+	bool guest_reset, guest_resets_all;
+	unsigned int vgpu_type;		/* vgpu vf: the type start writes */
+	bool migratable;		/* vgpu with live_migration = yes */
+	bool created;			/* start made the mdev instance */
+};
+
+struct pt_lease {
+	struct pt_ctx *ctx;
+	char *vm;
+	char *state;			/* "starting", "running" */
+	int pid;
+	unsigned long long starttime;	/* of pid, from /proc/PID/stat; 0 unknown */
+	char uuid[37];
+	char *blocker;
+	struct pt_lease_dev **devs;
+	int n_devs;
+};
+
+void pt__leases_free(struct pt_ctx *ctx);
+struct pt_lease *pt__lease_new(struct pt_ctx *ctx, const char *vm);
+struct pt_lease_dev *pt__lease_dev_add(struct pt_lease *l);
+void pt__lease_free(struct pt_lease *l);
+/* The run dir's lock (created with the run dir and leases/): fd or -errno. */
+int pt__lease_lock(struct pt_ctx *ctx, char *err, size_t errlen);
+/* Write a lease atomically (temp, fsync, rename, fsync dir). */
+int pt__lease_write(struct pt_lease *l, char *err, size_t errlen);
+int pt__lease_remove(struct pt_ctx *ctx, const char *vm, char *err, size_t errlen);
+/* Is the recorded process alive (this machine's /proc)? */
+bool pt__lease_pid_alive(int pid, unsigned long long starttime);
+unsigned long long pt__pid_starttime(int pid);
+/* RFC 4122 v5 (SHA-1) UUID of "passthru:" + the parts joined by '/'. */
+void pt__stable_uuid(const char *a, const char *b, char out[37]);
+/* A locally administered unicast MAC from VM and request names. */
+void pt__stable_mac(const char *vm, const char *request, int idx, char out[18]);
+
+/* ---- attach.c ------------------------------------------------------------- */
+
+void pt__vms_free(struct pt_ctx *ctx);
+
 #endif /* PT_POLICY_H */

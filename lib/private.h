@@ -110,6 +110,18 @@ struct pt_ctx {
 
 	/* conf.c */
 	int lock_timeout;		/* seconds a writer waits for .lock */
+	/* attach.c (vms.d) and lease.c (the run dir) */
+	char *run_dir;
+	bool vms_loaded;
+	int vms_rc;
+	char *vms_error;
+	struct pt_vm **vms;		/* sorted by name */
+	size_t n_vms;
+	bool leases_loaded;
+	int leases_rc;
+	char *leases_error;
+	struct pt_lease **leases;	/* sorted by VM name */
+	size_t n_leases;
 };
 
 /* Drop everything scanned and loaded (roots changed). */

@@ -1,0 +1,1732 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * VMs draw devices from groups. A VM's requests are desired state in
+ * vms.d/<vm>.ini (the store of conf.c); a started VM's devices are a
+ * lease in the run dir (lease.c). Start allocates every request under the
+ * run dir's lock (alloc.c decides), records the lease as "starting",
+ * prepares the devices (mdev instances with stable UUIDs), and records it
+ * as "running". Every preparation is undone by stop, by gc, and by a
+ * later start of the same VM when a start was killed half-way: the undo
+ * reads the host, so it is correct from any point.
+ *
+ * Units per group type:
+ *   pci        a member with every endpoint of its IOMMU group (one unit
+ *              per IOMMU group); all must be on vfio-pci (pt group apply)
+ *   sriov-nic  one admitted VF on vfio-pci; pool: its PF
+ *   vgpu mdev  one instance of the profile on a member's mdev parent;
+ *              capacity: available_instances; pool: the parent
+ *   vgpu vf    one VF on nvidia with no vGPU type set whose
+ *              creatable_vgpu_types offers the profile; pool: the GPU
+ *   usb        one member device, by its stable keys
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "policy.h"
+
+#define VMS_PREFIX	"vms.d/"
+#define MAX_COUNT	64
+
+struct pt_request {
+	struct pt_request *next;
+	struct pt_vm *vm;
+	char *name;
+	char *group;
+	int count;
+};
+
+struct pt_vm {
+	struct pt_ctx *ctx;
+	char *name;
+	char *file;
+	int numa_node;
+	bool numa_strict;
+	char *blocker;
+	bool blocker_done;
+	struct pt_request *requests;
+};
+
+struct pt_vm_txn {
+	struct pt_ctx *ctx;
+	struct pt_store *st;
+	unsigned int flags;
+	char error[512];
+};
+
+struct pt_attach {
+	struct pt_ctx *ctx;
+	char error[1024];
+	struct pt_lease *lease;
+	char **notes;
+	int n_notes;
+	char **freed;
+	int n_freed;
+};
+
+/* ---- small helpers ---------------------------------------------------------- */
+
+static int seterr(char *buf, size_t len, int r, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int seterr(char *buf, size_t len, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+static int note(struct pt_attach *a, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int note(struct pt_attach *a, const char *fmt, ...)
+{
+	va_list ap;
+	char *s, **n;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return -ENOMEM;
+	n = realloc(a->notes, (a->n_notes + 1) * sizeof(*n));
+	if (!n) {
+		free(s);
+		return -ENOMEM;
+	}
+	a->notes = n;
+	a->notes[a->n_notes++] = s;
+	return 0;
+}
+
+static int parse_bool(const char *v)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1", NULL };
+	static const char *const no[] = { "no", "false", "off", "0", NULL };
+
+	for (int i = 0; yes[i]; i++)
+		if (!strcasecmp(v, yes[i]))
+			return 1;
+	for (int i = 0; no[i]; i++)
+		if (!strcasecmp(v, no[i]))
+			return 0;
+	return -EINVAL;
+}
+
+static int parse_int(const char *v, long min, long max, long *out)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno || end == v || *end || n < min || n > max)
+		return -EINVAL;
+	*out = n;
+	return 0;
+}
+
+/* ---- vms.d: loading and validation ------------------------------------------ */
+
+static void request_free(struct pt_request *rq)
+{
+	free(rq->name);
+	free(rq->group);
+	free(rq);
+}
+
+static void vm_free(struct pt_vm *vm)
+{
+	if (!vm)
+		return;
+	while (vm->requests) {
+		struct pt_request *n = vm->requests->next;
+
+		request_free(vm->requests);
+		vm->requests = n;
+	}
+	free(vm->name);
+	free(vm->file);
+	free(vm->blocker);
+	free(vm);
+}
+
+void pt__vms_free(struct pt_ctx *ctx)
+{
+	for (size_t i = 0; i < ctx->n_vms; i++)
+		vm_free(ctx->vms[i]);
+	free(ctx->vms);
+	free(ctx->vms_error);
+	ctx->vms = NULL;
+	ctx->vms_error = NULL;
+	ctx->n_vms = 0;
+	ctx->vms_loaded = false;
+	ctx->vms_rc = 0;
+}
+
+static const char *const vm_keys[] = { "numa_node", "numa_strict", "description", NULL };
+static const char *const request_keys[] = { "group", "count", "description", NULL };
+
+/* "request \"gpu\"" -> "gpu" (malloc'd), NULL when not that shape. */
+static char *request_section_name(const char *section)
+{
+	size_t len = strlen(section);
+
+	if (strncmp(section, "request \"", 9) || len < 11 || section[len - 1] != '"')
+		return NULL;
+	return strndup(section + 9, len - 10);
+}
+
+static int unknown_key(const char *rel, int line, const char *key,
+		       const char *const *known, char *err, size_t errlen)
+{
+	const char *close = pt__closest(key, known);
+	char list[256] = "";
+
+	for (int i = 0; known[i]; i++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+			 i ? ", " : "", known[i]);
+	if (close)
+		return seterr(err, errlen, -EINVAL, "%s:%d: unknown key '%s' (did you mean '%s'?)",
+			      rel, line, key, close);
+	return seterr(err, errlen, -EINVAL, "%s:%d: unknown key '%s'; known: %s",
+		      rel, line, key, list);
+}
+
+static int vm_from_file(struct pt_ctx *ctx, struct pt_ini_file *f, struct pt_vm **out,
+			char *err, size_t errlen)
+{
+	const char *rel = f->relpath;
+	const char *base = rel + strlen(VMS_PREFIX);
+	struct pt_vm *vm = calloc(1, sizeof(*vm));
+	struct pt_request **tail;
+	int r = 0;
+
+	if (!vm)
+		return -ENOMEM;
+	vm->ctx = ctx;
+	vm->numa_node = PT_NO_NUMA_NODE;
+	vm->name = strndup(base, strlen(base) - 4);
+	vm->file = strdup(rel);
+	if (!vm->name || !vm->file) {
+		vm_free(vm);
+		return -ENOMEM;
+	}
+	tail = &vm->requests;
+	for (size_t i = 0; i < f->n_sections && !r; i++) {
+		struct pt_ini_section *s = &f->sections[i];
+		char *rname;
+
+		if (!strcmp(s->name, "vm")) {
+			for (size_t k = 0; k < s->n_kv && !r; k++) {
+				struct pt_ini_kv *kv = &s->kv[k];
+				long n;
+
+				if (!strcmp(kv->key, "numa_node")) {
+					if (parse_int(kv->value, 0, 1023, &n) < 0)
+						r = seterr(err, errlen, -EINVAL,
+							   "%s:%d: numa_node '%s' is not a node number (0-1023)",
+							   rel, kv->line, kv->value);
+					else
+						vm->numa_node = (int)n;
+				} else if (!strcmp(kv->key, "numa_strict")) {
+					int b = parse_bool(kv->value);
+
+					if (b < 0)
+						r = seterr(err, errlen, -EINVAL,
+							   "%s:%d: numa_strict '%s' is not yes or no",
+							   rel, kv->line, kv->value);
+					else
+						vm->numa_strict = b;
+				} else if (strcmp(kv->key, "description")) {
+					r = unknown_key(rel, kv->line, kv->key, vm_keys, err, errlen);
+				}
+			}
+			continue;
+		}
+		rname = request_section_name(s->name);
+		if (!rname || !pt__name_is_valid(rname)) {
+			free(rname);
+			r = seterr(err, errlen, -EINVAL,
+				   "%s:%d: unknown section [%s]; use [vm] or [request \"NAME\"]",
+				   rel, s->line, s->name);
+			break;
+		}
+		{
+			struct pt_request *rq = calloc(1, sizeof(*rq));
+
+			if (!rq) {
+				free(rname);
+				r = -ENOMEM;
+				break;
+			}
+			rq->vm = vm;
+			rq->name = rname;
+			rq->count = 1;
+			*tail = rq;
+			tail = &rq->next;
+			for (size_t k = 0; k < s->n_kv && !r; k++) {
+				struct pt_ini_kv *kv = &s->kv[k];
+				long n;
+
+				if (!strcmp(kv->key, "group")) {
+					if (!pt__name_is_valid(kv->value))
+						r = seterr(err, errlen, -EINVAL,
+							   "%s:%d: group '%s' is not a valid group name",
+							   rel, kv->line, kv->value);
+					else if (!(rq->group = strdup(kv->value)))
+						r = -ENOMEM;
+				} else if (!strcmp(kv->key, "count")) {
+					if (parse_int(kv->value, 1, MAX_COUNT, &n) < 0)
+						r = seterr(err, errlen, -EINVAL,
+							   "%s:%d: count '%s' is not a number from 1 to %d",
+							   rel, kv->line, kv->value, MAX_COUNT);
+					else
+						rq->count = (int)n;
+				} else if (strcmp(kv->key, "description")) {
+					r = unknown_key(rel, kv->line, kv->key, request_keys, err, errlen);
+				}
+			}
+			if (!r && !rq->group)
+				r = seterr(err, errlen, -EINVAL,
+					   "%s:%d: request '%s' names no group; add group = GROUP",
+					   rel, s->line, rq->name);
+		}
+	}
+	if (r < 0) {
+		vm_free(vm);
+		return r == -ENOMEM ? seterr(err, errlen, r, "out of memory") : r;
+	}
+	*out = vm;
+	return 0;
+}
+
+static int vms_from_store(struct pt_ctx *ctx, struct pt_store *st, struct pt_vm ***out,
+			  size_t *n_out, char *err, size_t errlen)
+{
+	struct pt_vm **vms = NULL;
+	size_t n = 0;
+	int r = 0;
+
+	for (size_t i = 0; i < st->n_files && !r; i++) {
+		struct pt_ini_file *f = st->files[i];
+		struct pt_vm *vm = NULL, **nv;
+
+		if (f->deleted || strncmp(f->relpath, VMS_PREFIX, strlen(VMS_PREFIX)))
+			continue;
+		r = vm_from_file(ctx, f, &vm, err, errlen);
+		if (r < 0)
+			break;
+		nv = realloc(vms, (n + 1) * sizeof(*nv));
+		if (!nv) {
+			vm_free(vm);
+			r = -ENOMEM;
+			break;
+		}
+		vms = nv;
+		vms[n++] = vm;
+	}
+	if (r < 0) {
+		while (n)
+			vm_free(vms[--n]);
+		free(vms);
+		return r;
+	}
+	/* the store's files are sorted by path: the VMs by name */
+	*out = vms;
+	*n_out = n;
+	return 0;
+}
+
+PT_EXPORT int pt_vm_load(struct pt_ctx *ctx, const char **error)
+{
+	char err[512] = "";
+	struct pt_store *st;
+	int r;
+
+	if (!ctx->vms_loaded) {
+		ctx->vms_loaded = true;
+		if (pt__ctx_register_free(ctx, pt__vms_free) < 0)
+			return -ENOMEM;
+		r = pt__store_open(ctx, false, &st, err, sizeof(err));
+		if (r == 0) {
+			r = vms_from_store(ctx, st, &ctx->vms, &ctx->n_vms, err, sizeof(err));
+			pt__store_close(st);
+		}
+		ctx->vms_rc = r;
+		if (r < 0)
+			ctx->vms_error = strdup(err[0] ? err : strerror(-r));
+	}
+	if (error)
+		*error = ctx->vms_error;
+	return ctx->vms_rc;
+}
+
+PT_EXPORT struct pt_vm *pt_vm_get_first(struct pt_ctx *ctx)
+{
+	pt_vm_load(ctx, NULL);
+	return ctx->n_vms ? ctx->vms[0] : NULL;
+}
+
+PT_EXPORT struct pt_vm *pt_vm_get_next(struct pt_vm *vm)
+{
+	struct pt_ctx *ctx = vm->ctx;
+
+	for (size_t i = 0; i + 1 < ctx->n_vms; i++)
+		if (ctx->vms[i] == vm)
+			return ctx->vms[i + 1];
+	return NULL;
+}
+
+PT_EXPORT struct pt_vm *pt_vm_find(struct pt_ctx *ctx, const char *name)
+{
+	pt_vm_load(ctx, NULL);
+	for (size_t i = 0; name && i < ctx->n_vms; i++)
+		if (!strcmp(ctx->vms[i]->name, name))
+			return ctx->vms[i];
+	return NULL;
+}
+
+PT_EXPORT const char *pt_vm_get_name(struct pt_vm *vm) { return vm->name; }
+PT_EXPORT const char *pt_vm_get_file(struct pt_vm *vm) { return vm->file; }
+PT_EXPORT int pt_vm_get_numa_node(struct pt_vm *vm) { return vm->numa_node; }
+PT_EXPORT bool pt_vm_get_numa_strict(struct pt_vm *vm) { return vm->numa_strict; }
+PT_EXPORT struct pt_request *pt_request_get_first(struct pt_vm *vm) { return vm->requests; }
+PT_EXPORT struct pt_request *pt_request_get_next(struct pt_request *rq) { return rq->next; }
+PT_EXPORT const char *pt_request_get_name(struct pt_request *rq) { return rq->name; }
+PT_EXPORT const char *pt_request_get_group(struct pt_request *rq) { return rq->group; }
+PT_EXPORT int pt_request_get_count(struct pt_request *rq) { return rq->count; }
+
+/* vgpu groups with live_migration = yes let a VM move; every other pins it. */
+static bool group_migratable(struct pt_group *g)
+{
+	const char *v;
+
+	if (!g || pt_group_get_type(g) != PT_GROUP_VGPU)
+		return false;
+	v = pt_group_get_setting(g, "live_migration");
+	return v && parse_bool(v) == 1;
+}
+
+PT_EXPORT const char *pt_vm_get_migration_blocker(struct pt_vm *vm)
+{
+	struct pt_request *rq;
+
+	if (vm->blocker_done)
+		return vm->blocker;
+	vm->blocker_done = true;
+	for (rq = vm->requests; rq; rq = rq->next) {
+		struct pt_group *g = pt_group_find(vm->ctx, rq->group);
+		int r;
+
+		if (group_migratable(g))
+			continue;
+		if (g)
+			r = asprintf(&vm->blocker, "request '%s' (%s group '%s')", rq->name,
+				     pt_group_type_name(pt_group_get_type(g)), rq->group);
+		else
+			r = asprintf(&vm->blocker, "request '%s' (group '%s' does not exist)",
+				     rq->name, rq->group);
+		if (r < 0)
+			vm->blocker = NULL;
+		break;
+	}
+	return vm->blocker;
+}
+
+/* ---- vms.d: edits ----------------------------------------------------------- */
+
+static int txn_err(struct pt_vm_txn *t, int r, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int txn_err(struct pt_vm_txn *t, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(t->error, sizeof(t->error), fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+PT_EXPORT int pt_vm_txn_begin(struct pt_ctx *ctx, unsigned int flags, struct pt_vm_txn **out)
+{
+	struct pt_vm_txn *t = calloc(1, sizeof(*t));
+	struct pt_vm **vms = NULL;
+	size_t n = 0;
+	int r;
+
+	if (!t)
+		return -ENOMEM;
+	t->ctx = ctx;
+	t->flags = flags;
+	r = pt__store_open(ctx, !(flags & PT_TXN_DRY_RUN), &t->st, t->error, sizeof(t->error));
+	/* refuse to edit while a VM file is invalid: the admin fixes it first */
+	if (r == 0)
+		r = vms_from_store(ctx, t->st, &vms, &n, t->error, sizeof(t->error));
+	while (n)
+		vm_free(vms[--n]);
+	free(vms);
+	if (r < 0) {
+		pt__vms_free(ctx);
+		ctx->vms_loaded = true;
+		pt__ctx_register_free(ctx, pt__vms_free);
+		ctx->vms_rc = r;
+		ctx->vms_error = strdup(t->error);
+		pt_vm_txn_free(t);
+		return r;
+	}
+	*out = t;
+	return 0;
+}
+
+PT_EXPORT const char *pt_vm_txn_get_error(struct pt_vm_txn *t) { return t->error; }
+
+static const char *name_rules(void)
+{
+	return "use letters, digits, '-', '_' and '.', not starting with '.', at most 64 characters";
+}
+
+PT_EXPORT int pt_vm_txn_request_add(struct pt_vm_txn *t, const char *vm, const char *group,
+				    int count, const char *name)
+{
+	char rel[PT_NAME_MAX + 16], grel[PT_NAME_MAX + 16], section[PT_NAME_MAX + 16], num[16];
+	struct pt_ini_file *f;
+	int r;
+
+	if (!pt__name_is_valid(vm))
+		return txn_err(t, -EINVAL, "'%s' is not a valid VM name; %s", vm ? vm : "",
+			       name_rules());
+	if (!pt__name_is_valid(group))
+		return txn_err(t, -EINVAL, "'%s' is not a valid group name; %s",
+			       group ? group : "", name_rules());
+	if (!name)
+		name = group;
+	if (!pt__name_is_valid(name))
+		return txn_err(t, -EINVAL, "'%s' is not a valid request name; %s", name,
+			       name_rules());
+	if (count < 1 || count > MAX_COUNT)
+		return txn_err(t, -EINVAL, "count %d: give a number from 1 to %d", count,
+			       MAX_COUNT);
+	snprintf(grel, sizeof(grel), "groups.d/%s.ini", group);
+	if (!pt__store_find(t->st, grel))
+		return txn_err(t, -ENOENT, "no group '%s'; see 'pt group list'", group);
+	snprintf(rel, sizeof(rel), VMS_PREFIX "%s.ini", vm);
+	snprintf(section, sizeof(section), "request \"%s\"", name);
+	f = pt__store_find(t->st, rel);
+	if (f && pt__ini_find_section(f, section))
+		return txn_err(t, -EEXIST, "VM '%s' has a request '%s' already (group %s); "
+			       "give another --name or remove it first", vm, name,
+			       pt__ini_get(f, section, "group"));
+	if (!f) {
+		r = pt__store_new_file(t->st, rel, &f);
+		if (r < 0)
+			return txn_err(t, r, "%s: %s", rel, strerror(-r));
+	}
+	snprintf(num, sizeof(num), "%d", count);
+	r = pt__ini_set(f, section, "group", group);
+	if (!r)
+		r = pt__ini_set(f, section, "count", num);
+	if (r < 0)
+		return txn_err(t, r, "%s: cannot add request '%s': %s", rel, name, strerror(-r));
+	f->dirty = true;
+	return 0;
+}
+
+PT_EXPORT int pt_vm_txn_request_remove(struct pt_vm_txn *t, const char *vm, const char *name)
+{
+	char rel[PT_NAME_MAX + 16], section[PT_NAME_MAX + 16];
+	struct pt_ini_file *f;
+	int r;
+
+	if (!pt__name_is_valid(vm))
+		return txn_err(t, -EINVAL, "'%s' is not a valid VM name; %s", vm ? vm : "",
+			       name_rules());
+	if (!pt__name_is_valid(name))
+		return txn_err(t, -EINVAL, "'%s' is not a valid request name; %s",
+			       name ? name : "", name_rules());
+	snprintf(rel, sizeof(rel), VMS_PREFIX "%s.ini", vm);
+	snprintf(section, sizeof(section), "request \"%s\"", name);
+	f = pt__store_find(t->st, rel);
+	if (!f)
+		return txn_err(t, -ENOENT, "no VM '%s'; see 'pt attach list'", vm);
+	if (!pt__ini_find_section(f, section))
+		return txn_err(t, -ENOENT, "VM '%s' has no request '%s'; see 'pt attach show %s'",
+			       vm, name, vm);
+	r = pt__ini_remove_section(f, section);
+	if (r < 0)
+		return txn_err(t, r, "%s: cannot remove request '%s': %s", rel, name, strerror(-r));
+	f->dirty = true;
+	if (f->n_sections == 0)
+		r = pt__store_delete_file(t->st, rel);
+	return r < 0 ? txn_err(t, r, "%s: %s", rel, strerror(-r)) : 0;
+}
+
+PT_EXPORT char *pt_vm_txn_get_diff(struct pt_vm_txn *t)
+{
+	return pt__store_diff(t->st);
+}
+
+PT_EXPORT int pt_vm_txn_commit(struct pt_vm_txn *t)
+{
+	int r;
+
+	if (t->flags & PT_TXN_DRY_RUN)
+		return txn_err(t, -EPERM, "a dry run commits nothing");
+	r = pt__store_commit(t->st);
+	if (r < 0)
+		return txn_err(t, r, "%s: cannot write: %s", pt_get_conf_dir(t->ctx), strerror(-r));
+	pt__vms_free(t->ctx);
+	pt__conf_free(t->ctx);
+	return 0;
+}
+
+PT_EXPORT void pt_vm_txn_free(struct pt_vm_txn *t)
+{
+	if (!t)
+		return;
+	pt__store_close(t->st);
+	free(t);
+}
+
+/* ---- units: what a group can hand out now ------------------------------------ */
+
+/* Who holds what: every lease but the VM being started. */
+struct held {
+	const char **keys;	/* BDFs, "usb:..." keys */
+	const char **vms;
+	size_t n;
+};
+
+static int held_add(struct held *h, const char *key, const char *vm)
+{
+	const char **k = realloc(h->keys, (h->n + 1) * sizeof(*k));
+	const char **v;
+
+	if (!k)
+		return -ENOMEM;
+	h->keys = k;
+	v = realloc(h->vms, (h->n + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	h->vms = v;
+	h->keys[h->n] = key;
+	h->vms[h->n] = vm;
+	h->n++;
+	return 0;
+}
+
+static const char *held_by(const struct held *h, const char *key)
+{
+	for (size_t i = 0; i < h->n; i++)
+		if (!strcmp(h->keys[i], key))
+			return h->vms[i];
+	return NULL;
+}
+
+/* How many mdev instances leases hold on a parent (for pack/spread). */
+static int held_mdevs(struct pt_ctx *ctx, const char *parent, const char *except_vm)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < ctx->n_leases; i++) {
+		struct pt_lease *l = ctx->leases[i];
+
+		if (except_vm && !strcmp(l->vm, except_vm))
+			continue;
+		for (int k = 0; k < l->n_devs; k++)
+			if (l->devs[k]->mdev_parent && !strcmp(l->devs[k]->mdev_parent, parent))
+				n++;
+	}
+	return n;
+}
+
+static void usb_key(struct pt_usb_dev *u, char *buf, size_t len)
+{
+	const char *serial = pt_usb_dev_get_serial(u);
+
+	if (serial && *serial)
+		snprintf(buf, len, "usb:%04x:%04x:%s", pt_usb_dev_get_vendor_id(u),
+			 pt_usb_dev_get_product_id(u), serial);
+	else
+		snprintf(buf, len, "usb:%d-%s", pt_usb_dev_get_busnum(u),
+			 pt_usb_dev_get_port_path(u));
+}
+
+static int held_build(struct pt_ctx *ctx, const char *except_vm, struct held *h)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < ctx->n_leases && !r; i++) {
+		struct pt_lease *l = ctx->leases[i];
+
+		if (except_vm && !strcmp(l->vm, except_vm))
+			continue;
+		for (int k = 0; k < l->n_devs && !r; k++) {
+			struct pt_lease_dev *d = l->devs[k];
+
+			for (int f = 0; f < d->n_functions && !r; f++)
+				r = held_add(h, d->functions[f], l->vm);
+			if (!r && d->usb_name)
+				r = held_add(h, d->usb_name, l->vm);
+		}
+	}
+	return r;
+}
+
+static void held_free(struct held *h)
+{
+	free(h->keys);
+	free(h->vms);
+}
+
+/* What a unit is, beside what the allocator sees. */
+struct usrc {
+	struct pt_pci_dev *dev;		/* member, VF */
+	struct pt_pci_dev **fns;	/* pci: the IOMMU group's endpoints */
+	int n_fns;
+	struct pt_mdev_type *mtype;	/* vgpu mdev */
+	struct pt_usb_dev *usb;
+	char key[96];
+	char why[160];
+	bool not_applied;
+	bool leased;
+};
+
+struct units {
+	struct pt__unit *u;
+	struct usrc *s;
+	size_t n;
+};
+
+static void units_free(struct units *us)
+{
+	for (size_t i = 0; i < us->n; i++)
+		free(us->s[i].fns);
+	free(us->u);
+	free(us->s);
+	memset(us, 0, sizeof(*us));
+}
+
+static int unit_add(struct units *us, struct pt__unit **u, struct usrc **s)
+{
+	struct pt__unit *nu = realloc(us->u, (us->n + 1) * sizeof(*nu));
+	struct usrc *ns;
+
+	if (!nu)
+		return -ENOMEM;
+	us->u = nu;
+	ns = realloc(us->s, (us->n + 1) * sizeof(*ns));
+	if (!ns)
+		return -ENOMEM;
+	us->s = ns;
+	memset(&us->u[us->n], 0, sizeof(*us->u));
+	memset(&us->s[us->n], 0, sizeof(*us->s));
+	*u = &us->u[us->n];
+	*s = &us->s[us->n];
+	(*u)->pool = -1;
+	(*u)->capacity = 1;
+	(*u)->numa_node = PT_NO_NUMA_NODE;
+	us->n++;
+	return 0;
+}
+
+/*
+ * Tenants (a later issue) reserve devices for themselves: the one place
+ * the allocator asks. No tenant exists yet, so nothing is reserved.
+ */
+static const char *tenant_reservation(struct pt_ctx *ctx, const char *key)
+{
+	(void)ctx;
+	(void)key;
+	return NULL;
+}
+
+static int block(struct pt__unit *u, struct usrc *s, bool not_applied, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int block(struct pt__unit *u, struct usrc *s, bool not_applied, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (u->blocked)
+		return 0;
+	va_start(ap, fmt);
+	vsnprintf(s->why, sizeof(s->why), fmt, ap);
+	va_end(ap);
+	u->blocked = s->why;
+	s->not_applied = not_applied;
+	return 0;
+}
+
+static void block_common(struct pt_ctx *ctx, const struct held *h, struct pt__unit *u,
+			 struct usrc *s, struct pt_pci_dev *dev)
+{
+	const char *who = held_by(h, s->key), *crit, *tenant;
+
+	if (who) {
+		block(u, s, false, "leased to VM '%s'", who);
+		s->leased = true;
+	}
+	if (dev && (crit = pt_pci_dev_get_critical_reason(dev)))
+		block(u, s, false, "host-critical (%s)", crit);
+	if ((tenant = tenant_reservation(ctx, s->key)))
+		block(u, s, false, "reserved for tenant '%s'", tenant);
+}
+
+static bool on_vfio(struct pt_pci_dev *d)
+{
+	const char *drv = pt_pci_dev_get_driver(d);
+
+	return drv && !strcmp(drv, "vfio-pci");
+}
+
+static int units_pci(struct pt_ctx *ctx, struct pt_group *g, const struct held *h,
+		     struct units *us)
+{
+	for (int i = 0; i < pt_group_get_num_members(g); i++) {
+		struct pt_pci_dev *dev = pt_member_get_pci_dev(pt_group_get_member(g, i));
+		int grp = pt_pci_dev_get_iommu_group(dev);
+		struct pt_iommu_group *ig = grp >= 0 ? pt_iommu_group_find(ctx, grp) : NULL;
+		struct pt__unit *u;
+		struct usrc *s;
+		bool dup = false;
+		int r;
+
+		/* one unit per IOMMU group: the first member in BDF order names it */
+		for (size_t k = 0; k < us->n && !dup; k++)
+			dup = pt_pci_dev_get_iommu_group(us->s[k].dev) == grp && grp >= 0;
+		if (dup)
+			continue;
+		r = unit_add(us, &u, &s);
+		if (r < 0)
+			return r;
+		s->dev = dev;
+		snprintf(s->key, sizeof(s->key), "%s", pt_pci_dev_get_bdf(dev));
+		u->key = s->key;
+		u->numa_node = pt_pci_dev_get_numa_node(dev);
+		if (!ig) {
+			block(u, s, false, "has no IOMMU group; enable the IOMMU");
+			continue;
+		}
+		s->fns = calloc(pt_iommu_group_get_num_members(ig) + 1, sizeof(*s->fns));
+		if (!s->fns)
+			return -ENOMEM;
+		for (int k = 0; k < pt_iommu_group_get_num_members(ig); k++) {
+			struct pt_pci_dev *f = pt_iommu_group_get_member(ig, k);
+			const char *who;
+
+			if (pt_pci_dev_is_bridge(f))
+				continue;
+			s->fns[s->n_fns++] = f;
+			if ((who = held_by(h, pt_pci_dev_get_bdf(f)))) {
+				if (f == dev)
+					block(u, s, false, "leased to VM '%s'", who);
+				else
+					block(u, s, false, "%s is leased to VM '%s'",
+					      pt_pci_dev_get_bdf(f), who);
+				s->leased = true;
+			}
+			if (pt_pci_dev_get_critical_reason(f))
+				block(u, s, false, "%s is host-critical (%s)", pt_pci_dev_get_bdf(f),
+				      pt_pci_dev_get_critical_reason(f));
+			if (!on_vfio(f))
+				block(u, s, true, "%s is on %s, not vfio-pci", pt_pci_dev_get_bdf(f),
+				      pt_pci_dev_get_driver(f) ? pt_pci_dev_get_driver(f) : "no driver");
+		}
+		block_common(ctx, h, u, s, dev);
+	}
+	return 0;
+}
+
+static int units_sriov(struct pt_ctx *ctx, struct pt_group *g, const struct held *h,
+		       struct units *us)
+{
+	for (int i = 0; i < pt_group_get_num_members(g); i++) {
+		struct pt_member *m = pt_group_get_member(g, i);
+		struct pt_pci_dev *pf = pt_member_get_pci_dev(m);
+		int pool = -1;
+
+		for (int k = 0; k < pt_member_get_num_vfs(m); k++) {
+			int idx = pt_member_get_vf_index(m, k);
+			struct pt_pci_dev *vf = pt_pci_dev_get_virtfn(pf, idx);
+			struct pt__unit *u;
+			struct usrc *s;
+			int r = unit_add(us, &u, &s);
+
+			if (r < 0)
+				return r;
+			if (pool < 0)
+				pool = (int)(us->n - 1);
+			u->pool = pool;
+			u->numa_node = pt_pci_dev_get_numa_node(pf);
+			s->dev = vf;
+			if (!vf) {
+				snprintf(s->key, sizeof(s->key), "%s vf %d", pt_pci_dev_get_bdf(pf), idx);
+				u->key = s->key;
+				block(u, s, true, "VF %d of %s does not exist", idx,
+				      pt_pci_dev_get_bdf(pf));
+				continue;
+			}
+			snprintf(s->key, sizeof(s->key), "%s", pt_pci_dev_get_bdf(vf));
+			u->key = s->key;
+			u->numa_node = pt_pci_dev_get_numa_node(vf);
+			block_common(ctx, h, u, s, vf);
+			if (held_by(h, s->key))
+				u->used = 1;
+			if (!on_vfio(vf))
+				block(u, s, true, "%s is on %s, not vfio-pci", s->key,
+				      pt_pci_dev_get_driver(vf) ? pt_pci_dev_get_driver(vf) : "no driver");
+		}
+	}
+	return 0;
+}
+
+/* The id of the vGPU type a VF offers under this profile (name or id); 0: none. */
+static unsigned int vf_type_id(struct pt_pci_dev *vf, const char *profile)
+{
+	struct pt_vgpu_type *t;
+	char *end;
+	unsigned long id = strtoul(profile, &end, 10);
+	bool numeric = *profile && !*end;
+
+	pt_vgpu_type_foreach(vf, t)
+		if ((numeric && pt_vgpu_type_get_id(t) == id) ||
+		    !strcmp(pt_vgpu_type_get_name(t), profile))
+			return pt_vgpu_type_get_id(t);
+	return 0;
+}
+
+static int units_vgpu(struct pt_ctx *ctx, struct pt_group *g, const struct held *h,
+		      const char *except_vm, struct units *us, char *err, size_t errlen)
+{
+	const char *profile = pt_group_get_setting(g, "profile");
+	const char *mode = pt_group_get_setting(g, "mode");
+
+	if (!profile)
+		return seterr(err, errlen, -EBUSY,
+			      "group '%s' sets no vGPU profile; run 'pt group set %s profile=TYPE'",
+			      pt_group_get_name(g), pt_group_get_name(g));
+	for (int i = 0; i < pt_group_get_num_members(g); i++) {
+		struct pt_pci_dev *dev = pt_member_get_pci_dev(pt_group_get_member(g, i));
+		struct pt_mdev_parent *par = pt_pci_dev_get_mdev_parent(dev);
+		bool vf = mode ? !strcasecmp(mode, "vf") : !par && pt_pci_dev_has_nvidia_vgpu(dev);
+		struct pt__unit *u;
+		struct usrc *s;
+		int r;
+
+		if (!vf) {
+			struct pt_mdev_type *t, *found = NULL;
+
+			r = unit_add(us, &u, &s);
+			if (r < 0)
+				return r;
+			s->dev = dev;
+			snprintf(s->key, sizeof(s->key), "%s", pt_pci_dev_get_bdf(dev));
+			u->key = s->key;
+			u->numa_node = pt_pci_dev_get_numa_node(dev);
+			if (!par) {
+				block(u, s, true, "offers no mdev types");
+				continue;
+			}
+			pt_mdev_type_foreach(par, t) {
+				const char *name = pt_mdev_type_get_name(t);
+
+				if (!strcmp(pt_mdev_type_get_id(t), profile) ||
+				    (name && !strcmp(name, profile)))
+					found = t;
+			}
+			if (!found) {
+				block(u, s, true, "offers no vGPU type '%s'", profile);
+				continue;
+			}
+			s->mtype = found;
+			u->capacity = pt_mdev_type_get_available_instances(found);
+			u->used = held_mdevs(ctx, pt_mdev_parent_get_name(par), except_vm);
+			if (pt_pci_dev_get_critical_reason(dev))
+				block(u, s, false, "host-critical (%s)",
+				      pt_pci_dev_get_critical_reason(dev));
+			if (u->capacity <= 0 && !u->blocked)
+				block(u, s, false, "no instance of %s can be created now", profile);
+			continue;
+		}
+		{
+			int pool = -1;
+
+			for (int k = 0; k < pt_pci_dev_get_sriov_numvfs(dev); k++) {
+				struct pt_pci_dev *v = pt_pci_dev_get_virtfn(dev, k);
+				const char *drv;
+
+				if (!v)
+					continue;
+				r = unit_add(us, &u, &s);
+				if (r < 0)
+					return r;
+				if (pool < 0)
+					pool = (int)(us->n - 1);
+				u->pool = pool;
+				s->dev = v;
+				snprintf(s->key, sizeof(s->key), "%s", pt_pci_dev_get_bdf(v));
+				u->key = s->key;
+				u->numa_node = pt_pci_dev_get_numa_node(v);
+				block_common(ctx, h, u, s, v);
+				if (held_by(h, s->key))
+					u->used = 1;
+				drv = pt_pci_dev_get_driver(v);
+				if (!drv || strcmp(drv, "nvidia"))
+					block(u, s, true, "is on %s, not nvidia", drv ? drv : "no driver");
+				else if (pt_pci_dev_get_current_vgpu_type(v))
+					block(u, s, false, "has vGPU type %u set",
+					      pt_pci_dev_get_current_vgpu_type(v));
+				else if (pt__nvvgpu_vf_offers(ctx, pt_pci_dev_get_bdf(v), profile) <= 0)
+					block(u, s, false, "does not offer vGPU type '%s' now", profile);
+			}
+			if (pool < 0) {
+				r = unit_add(us, &u, &s);
+				if (r < 0)
+					return r;
+				s->dev = dev;
+				snprintf(s->key, sizeof(s->key), "%s", pt_pci_dev_get_bdf(dev));
+				u->key = s->key;
+				block(u, s, true, "has no VFs enabled");
+			}
+		}
+	}
+	return 0;
+}
+
+static int units_usb(struct pt_ctx *ctx, struct pt_group *g, const struct held *h,
+		     struct units *us)
+{
+	for (int i = 0; i < pt_group_get_num_members(g); i++) {
+		struct pt_usb_dev *ud = pt_member_get_usb_dev(pt_group_get_member(g, i));
+		struct pt__unit *u;
+		struct usrc *s;
+		int r;
+
+		if (!ud)
+			continue;
+		r = unit_add(us, &u, &s);
+		if (r < 0)
+			return r;
+		s->usb = ud;
+		usb_key(ud, s->key, sizeof(s->key));
+		u->key = s->key;
+		block_common(ctx, h, u, s, NULL);
+	}
+	return 0;
+}
+
+static int units_build(struct pt_ctx *ctx, struct pt_group *g, const struct held *h,
+		       const char *except_vm, struct units *us, char *err, size_t errlen)
+{
+	int r = -EINVAL;
+
+	switch (pt_group_get_type(g)) {
+	case PT_GROUP_PCI:
+		r = units_pci(ctx, g, h, us);
+		break;
+	case PT_GROUP_SRIOV_NIC:
+		r = units_sriov(ctx, g, h, us);
+		break;
+	case PT_GROUP_VGPU:
+		r = units_vgpu(ctx, g, h, except_vm, us, err, errlen);
+		break;
+	case PT_GROUP_USB:
+		r = units_usb(ctx, g, h, us);
+		break;
+	}
+	/* the arrays grew by realloc: point the units at where their texts are now */
+	for (size_t i = 0; i < us->n; i++) {
+		us->u[i].key = us->s[i].key;
+		if (us->u[i].blocked)
+			us->u[i].blocked = us->s[i].why;
+	}
+	return r;
+}
+
+PT_EXPORT int pt_group_get_capacity(struct pt_ctx *ctx, struct pt_group *g, int *total,
+				    int *leased, int *free_now)
+{
+	struct held h = { 0 };
+	struct units us = { 0 };
+	char err[256];
+	int r, t = 0, l = 0, f = 0;
+
+	pt_lease_load(ctx, NULL);
+	r = held_build(ctx, NULL, &h);
+	if (!r)
+		r = units_build(ctx, g, &h, NULL, &us, err, sizeof(err));
+	if (r == -EBUSY)
+		r = 0;		/* no profile: nothing to count */
+	for (size_t i = 0; !r && i < us.n; i++) {
+		const struct pt__unit *u = &us.u[i];
+
+		if (us.s[i].mtype) {
+			/* instances leases hold plus those creatable now */
+			int fr = !u->blocked && u->capacity > 0 ? u->capacity : 0;
+
+			l += u->used;
+			f += fr;
+			t += u->used + fr;
+			continue;
+		}
+		t++;
+		if (us.s[i].leased)
+			l++;
+		else if (!u->blocked)
+			f++;
+	}
+	units_free(&us);
+	held_free(&h);
+	if (r < 0)
+		return r;
+	if (total)
+		*total = t;
+	if (leased)
+		*leased = l;
+	if (free_now)
+		*free_now = f;
+	return 0;
+}
+
+/* ---- start, check, stop, gc ----------------------------------------------------- */
+
+static struct pt_attach *attach_new(struct pt_ctx *ctx)
+{
+	struct pt_attach *a = calloc(1, sizeof(*a));
+
+	if (a)
+		a->ctx = ctx;
+	return a;
+}
+
+#define AERR(a, r, ...) seterr((a)->error, sizeof((a)->error), (r), __VA_ARGS__)
+
+static enum pt__placement group_placement(struct pt_group *g)
+{
+	const char *v = pt_group_get_setting(g, "placement");
+
+	return v && !strcasecmp(v, "spread") ? PT__PLACE_SPREAD : PT__PLACE_PACK;
+}
+
+static bool group_bool(struct pt_group *g, const char *key, bool dflt)
+{
+	const char *v = pt_group_get_setting(g, key);
+	int b = v ? parse_bool(v) : -1;
+
+	return b < 0 ? dflt : b;
+}
+
+/* Fill a lease entry for unit s of group g, the k-th of its request. */
+static int lease_fill(struct pt_lease *l, struct pt_lease_dev *d, struct pt_request *rq,
+		      struct pt_group *g, struct usrc *s, int k)
+{
+	char name[PT_NAME_MAX + 16];
+	int r = 0;
+
+	if (k)
+		snprintf(name, sizeof(name), "%s.%d", rq->name, k);
+	else
+		snprintf(name, sizeof(name), "%s", rq->name);
+	d->name = strdup(name);
+	d->request = strdup(rq->name);
+	d->group = strdup(rq->group);
+	d->type = pt_group_get_type(g);
+	d->migratable = group_migratable(g);
+	if (!d->name || !d->request || !d->group)
+		return -ENOMEM;
+	switch (d->type) {
+	case PT_GROUP_PCI:
+		d->functions = calloc(s->n_fns, sizeof(*d->functions));
+		if (!d->functions)
+			return -ENOMEM;
+		for (int i = 0; i < s->n_fns; i++) {
+			d->functions[i] = strdup(pt_pci_dev_get_bdf(s->fns[i]));
+			if (!d->functions[i])
+				return -ENOMEM;
+			d->n_functions++;
+		}
+		break;
+	case PT_GROUP_SRIOV_NIC: {
+		char mac[18];
+
+		d->functions = calloc(1, sizeof(*d->functions));
+		if (!d->functions || !(d->functions[0] = strdup(s->key)))
+			return -ENOMEM;
+		d->n_functions = 1;
+		d->pf = strdup(pt_pci_dev_get_bdf(pt_pci_dev_get_physfn(s->dev)));
+		d->vf_index = pt_pci_dev_get_vf_index(s->dev);
+		pt__stable_mac(l->vm, rq->name, k, mac);
+		d->mac = strdup(mac);
+		if (!d->pf || !d->mac)
+			return -ENOMEM;
+		break;
+	}
+	case PT_GROUP_VGPU:
+		if (s->mtype) {
+			char uuid[37];
+
+			d->mode = strdup("mdev");
+			pt__stable_uuid(l->vm, name, uuid);
+			d->mdev_uuid = strdup(uuid);
+			d->mdev_parent = strdup(pt_mdev_parent_get_name(pt_mdev_type_get_parent(s->mtype)));
+			d->mdev_type = strdup(pt_mdev_type_get_id(s->mtype));
+			if (!d->mode || !d->mdev_uuid || !d->mdev_parent || !d->mdev_type)
+				return -ENOMEM;
+		} else {
+			d->mode = strdup("vf");
+			d->vgpu_type = vf_type_id(s->dev, pt_group_get_setting(g, "profile"));
+			d->functions = calloc(1, sizeof(*d->functions));
+			if (!d->mode || !d->functions || !(d->functions[0] = strdup(s->key)))
+				return -ENOMEM;
+			d->n_functions = 1;
+		}
+		break;
+	case PT_GROUP_USB:
+		d->usb_name = strdup(s->key);
+		d->usb_port_path = strdup(pt_usb_dev_get_port_path(s->usb));
+		if (pt_usb_dev_get_serial(s->usb) && *pt_usb_dev_get_serial(s->usb))
+			d->usb_serial = strdup(pt_usb_dev_get_serial(s->usb));
+		d->usb_busnum = pt_usb_dev_get_busnum(s->usb);
+		d->usb_vendor = pt_usb_dev_get_vendor_id(s->usb);
+		d->usb_product = pt_usb_dev_get_product_id(s->usb);
+		d->guest_reset = group_bool(g, "guest_reset", true);
+		d->guest_resets_all = group_bool(g, "guest_resets_all", false);
+		if (!d->usb_name || !d->usb_port_path)
+			return -ENOMEM;
+		break;
+	}
+	return r;
+}
+
+/* Allocate one request into the lease; error in a->error. */
+static int allocate(struct pt_attach *a, struct pt_vm *vm, struct pt_request *rq,
+		    struct held *h, struct pt_lease *l)
+{
+	struct pt_ctx *ctx = a->ctx;
+	struct pt_group *g = pt_group_find(ctx, rq->group);
+	struct units us = { 0 };
+	struct pt__alloc_req req = {
+		.count = rq->count, .numa_node = vm->numa_node,
+		.numa_strict = vm->numa_strict,
+	};
+	char err[512] = "", why[512] = "";
+	int *picked = NULL, *scratch = NULL;
+	int r, n_applied = 0, n_members;
+
+	if (!g)
+		return AERR(a, -ENOENT, "VM '%s' request '%s': no group '%s'; create it or "
+			    "remove the request with 'pt attach remove %s %s'", vm->name,
+			    rq->name, rq->group, vm->name, rq->name);
+	n_members = pt_group_get_num_members(g);
+	req.placement = group_placement(g);
+	r = units_build(ctx, g, h, vm->name, &us, err, sizeof(err));
+	if (r == -EBUSY)
+		AERR(a, r, "VM '%s' request '%s': %s", vm->name, rq->name, err);
+	if (r < 0)
+		goto out;
+	/* what earlier requests of this VM took from the same mdev parents */
+	for (size_t i = 0; i < us.n; i++) {
+		if (!us.s[i].mtype)
+			continue;
+		for (int k = 0; k < l->n_devs; k++)
+			if (l->devs[k]->mdev_parent &&
+			    !strcmp(l->devs[k]->mdev_parent, us.u[i].key)) {
+				us.u[i].capacity--;
+				us.u[i].used++;
+			}
+	}
+	for (size_t i = 0; i < us.n; i++)
+		n_applied += !us.s[i].not_applied;
+	picked = calloc(rq->count, sizeof(*picked));
+	scratch = calloc(us.n + 1, sizeof(*scratch));
+	if (!picked || !scratch) {
+		r = -ENOMEM;
+		goto out;
+	}
+	r = pt__alloc_pick(us.u, us.n, &req, picked, scratch, why, sizeof(why));
+	if (r == -EBUSY) {
+		if (!n_members)
+			AERR(a, r, "VM '%s' request '%s': group '%s' has no members on this host; "
+			     "see 'pt group show %s'", vm->name, rq->name, rq->group, rq->group);
+		else if (!n_applied)
+			AERR(a, r, "VM '%s' request '%s': group '%s' is not applied on this host "
+			     "(%s); run 'pt group apply %s'", vm->name, rq->name, rq->group,
+			     why, rq->group);
+		else
+			AERR(a, r, "VM '%s' request '%s': group '%s' cannot give %d now (%s); "
+			     "stop a VM that holds one, or add devices to the group",
+			     vm->name, rq->name, rq->group, rq->count, why);
+		goto out;
+	}
+	if (r < 0)
+		goto out;
+	for (int k = 0; k < rq->count; k++) {
+		struct usrc *s = &us.s[picked[k]];
+		struct pt_lease_dev *d = pt__lease_dev_add(l);
+
+		if (!d) {
+			r = -ENOMEM;
+			goto out;
+		}
+		r = lease_fill(l, d, rq, g, s, k);
+		if (r < 0)
+			goto out;
+		/* later requests of this VM see these as taken */
+		for (int f = 0; f < d->n_functions && !r; f++)
+			r = held_add(h, d->functions[f], vm->name);
+		if (!r && d->usb_name)
+			r = held_add(h, d->usb_name, vm->name);
+		if (r < 0)
+			goto out;
+	}
+out:
+	if (r == -ENOMEM)
+		AERR(a, r, "out of memory");
+	free(picked);
+	free(scratch);
+	units_free(&us);
+	return r;
+}
+
+/* ---- preparation: plans of the engine --------------------------------------- */
+
+/*
+ * The lease around a plan's run: start records it ("starting", with the
+ * starter's pid) before the first change and again ("running") after the
+ * last; a start undone removes it. A stop removes it once everything it
+ * held is undone, and keeps it otherwise.
+ */
+struct lease_hook {
+	struct pt_attach *a;
+	struct pt_lease *l;
+	int pid;
+	bool stop;
+};
+
+static int lease_begin(struct pt_plan *p, void *owner)
+{
+	struct lease_hook *h = owner;
+
+	(void)p;
+	if (h->stop)
+		return 0;
+	free(h->l->state);
+	h->l->state = strdup("starting");
+	h->l->pid = getpid();
+	h->l->starttime = pt__pid_starttime(h->l->pid);
+	if (!h->l->state)
+		return -ENOMEM;
+	return pt__lease_write(h->l, h->a->error, sizeof(h->a->error));
+}
+
+static int lease_end(struct pt_plan *p, void *owner, int rc, bool undone)
+{
+	struct lease_hook *h = owner;
+	struct pt_lease *l = h->l;
+	char err[256];
+	int r;
+
+	(void)p;
+	if (h->stop)
+		return rc ? rc : pt__lease_remove(h->a->ctx, l->vm, h->a->error,
+						  sizeof(h->a->error));
+	if (rc < 0) {
+		/* a lease whose changes were not all undone stays, for stop and gc */
+		if (undone)
+			pt__lease_remove(h->a->ctx, l->vm, err, sizeof(err));
+		return rc;
+	}
+	free(l->state);
+	l->state = strdup("running");
+	l->pid = h->pid;
+	l->starttime = h->pid ? pt__pid_starttime(h->pid) : 0;
+	if (!l->state)
+		return -ENOMEM;
+	r = pt__lease_write(l, h->a->error, sizeof(h->a->error));
+	return r;
+}
+
+static const struct pt__plan_hooks lease_hooks = {
+	.begin = lease_begin,
+	.end = lease_end,
+};
+
+static bool mdev_present(struct pt_mdev_parent *p, const char *uuid)
+{
+	struct pt_mdev *m;
+
+	pt_mdev_foreach(p, m)
+		if (!strcmp(pt_mdev_get_uuid(m), uuid))
+			return true;
+	return false;
+}
+
+/* The steps that prepare a lease's devices. */
+static int plan_start(struct pt_attach *a, struct pt_plan *p, struct pt_lease *l)
+{
+	struct pt_ctx *ctx = a->ctx;
+	int r = 0;
+
+	for (int i = 0; i < l->n_devs && !r; i++) {
+		struct pt_lease_dev *d = l->devs[i];
+
+		if (d->mdev_uuid) {
+			struct pt_mdev_parent *par = pt_mdev_parent_find(ctx, d->mdev_parent);
+			struct pt_mdev_type *t, *found = NULL;
+
+			if (!par)
+				return AERR(a, -ENODEV, "%s: the mdev parent is gone", d->mdev_parent);
+			d->created = true;
+			if (mdev_present(par, d->mdev_uuid)) {
+				/* left by a start killed half-way and undone by nobody */
+				note(a, "mdev %s exists on %s already", d->mdev_uuid, d->mdev_parent);
+				continue;
+			}
+			pt_mdev_type_foreach(par, t)
+				if (!strcmp(pt_mdev_type_get_id(t), d->mdev_type))
+					found = t;
+			if (!found)
+				return AERR(a, -ENODEV, "%s: offers no mdev type %s now",
+					    d->mdev_parent, d->mdev_type);
+			r = pt__mdev_plan_create(p, found, d->mdev_uuid, NULL);
+		} else if (d->mode && !strcmp(d->mode, "vf")) {
+			r = pt__nvvgpu_plan_set_type(p, d->functions[0], 0, d->vgpu_type);
+		}
+	}
+	return r;
+}
+
+/* The steps that undo what start prepared; read from the host, so right from any point. */
+static int plan_stop(struct pt_attach *a, struct pt_plan *p, struct pt_lease *l)
+{
+	struct pt_ctx *ctx = a->ctx;
+	int r = 0;
+
+	for (int i = l->n_devs - 1; i >= 0 && !r; i--) {
+		struct pt_lease_dev *d = l->devs[i];
+
+		if (d->mdev_uuid) {
+			struct pt_mdev_parent *par = pt_mdev_parent_find(ctx, d->mdev_parent);
+
+			if (par && mdev_present(par, d->mdev_uuid))
+				r = pt__mdev_plan_remove(p, par, d->mdev_uuid);
+		} else if (d->mode && !strcmp(d->mode, "vf") && d->n_functions) {
+			struct pt_pci_dev *vf = pt_pci_dev_find(ctx, d->functions[0]);
+			unsigned int cur = vf ? pt_pci_dev_get_current_vgpu_type(vf) : 0;
+
+			/* only the type this lease set: another one is not ours */
+			if (cur && cur == d->vgpu_type)
+				r = pt__nvvgpu_plan_set_type(p, d->functions[0], cur, 0);
+		}
+	}
+	return r;
+}
+
+/*
+ * Prepare (stop: undo) a lease's devices as one plan of the engine, the
+ * lease written by its hooks; dry: only say what would be done.
+ */
+static int run_plan(struct pt_attach *a, struct pt_lease *l, bool stop, bool dry, int pid)
+{
+	struct lease_hook h = { .a = a, .l = l, .pid = pid, .stop = stop };
+	char subject[PT_NAME_MAX + 8], hint[PT_NAME_MAX + 96];
+	struct pt_plan *p;
+	int r;
+
+	snprintf(subject, sizeof(subject), "VM '%s'", l->vm);
+	r = pt__plan_new(a->ctx, l->vm, stop ? "stop" : "start", subject,
+			 dry ? PT_PLAN_DRY_RUN : 0, &p);
+	if (r < 0) {
+		pt_plan_free(p);
+		return AERR(a, r, "out of memory");
+	}
+	r = stop ? plan_stop(a, p, l) : plan_start(a, p, l);
+	if (r == -ENOMEM)
+		AERR(a, r, "out of memory");
+	if (!r && stop) {
+		snprintf(hint, sizeof(hint), "; the lease stays: stop the VM's process, then "
+			 "run 'pt attach stop %s' again", l->vm);
+		pt__plan_set_no_rollback(p, hint);
+	}
+	if (!r && dry) {
+		for (int i = 0; i < pt_plan_get_num_steps(p); i++)
+			note(a, "%s", pt_step_get_description(pt_plan_get_step(p, i)));
+	} else if (!r) {
+		pt__plan_set_hooks(p, &lease_hooks, &h);
+		r = pt_plan_execute(p);
+		if (r < 0 && pt_plan_get_error(p))
+			AERR(a, r, "%s", pt_plan_get_error(p));
+		for (int i = 0; i < pt_plan_get_num_steps(p); i++) {
+			struct pt_step *s = pt_plan_get_step(p, i);
+
+			if (!strcmp(pt_step_get_status(s), "done"))
+				note(a, "%s", pt_step_get_description(s));
+		}
+	}
+	for (int i = 0; i < pt_plan_get_num_notes(p); i++)
+		note(a, "%s", pt_plan_get_note(p, i));
+	pt_plan_free(p);
+	return r;
+}
+
+static int load_state(struct pt_attach *a, struct pt_vm **vmp, const char *vm)
+{
+	struct pt_ctx *ctx = a->ctx;
+	const char *e;
+	int r;
+
+	r = pt_vm_load(ctx, &e);
+	if (r < 0)
+		return AERR(a, r == -ENOMEM ? r : -EINVAL, "%s", e ? e : strerror(-r));
+	r = pt_conf_load(ctx);
+	if (r < 0)
+		return AERR(a, r == -ENOMEM ? r : -EINVAL, "%s",
+			    pt_conf_get_error(ctx) ? pt_conf_get_error(ctx) : strerror(-r));
+	if (!vmp)
+		return 0;
+	*vmp = pt_vm_find(ctx, vm);
+	if (!*vmp)
+		return AERR(a, -ENOENT, "no VM '%s'; give it a device with 'pt attach add %s GROUP'",
+			    vm, vm);
+	if (!(*vmp)->requests)
+		return AERR(a, -ENOENT, "VM '%s' requests no devices; add one with "
+			    "'pt attach add %s GROUP'", vm, vm);
+	return 0;
+}
+
+static bool lease_alive(struct pt_lease *l)
+{
+	return pt__lease_pid_alive(l->pid, l->starttime);
+}
+
+static int do_start(struct pt_ctx *ctx, const char *name, int pid, unsigned int flags,
+		    bool check, struct pt_attach **out)
+{
+	struct pt_attach *a = attach_new(ctx);
+	bool dry = check || (flags & PT_ATTACH_DRY_RUN);
+	struct held h = { 0 };
+	struct pt_lease *l = NULL, *old;
+	struct pt_request *rq;
+	struct pt_vm *vm = NULL;
+	const char *e;
+	int r, lockfd = -1;
+
+	*out = a;
+	if (!a)
+		return -ENOMEM;
+	if (!pt__name_is_valid(name))
+		return AERR(a, -EINVAL, "'%s' is not a valid VM name; %s", name ? name : "",
+			    name_rules());
+	if (pid < 0)
+		return AERR(a, -EINVAL, "pid %d: give a process id", pid);
+	r = load_state(a, &vm, name);
+	if (r < 0)
+		return r;
+	if (!dry) {
+		lockfd = pt__lease_lock(ctx, a->error, sizeof(a->error));
+		if (lockfd < 0)
+			return lockfd;
+	}
+	r = pt_lease_load(ctx, &e);
+	if (r < 0) {
+		AERR(a, r, "%s", e);
+		goto out;
+	}
+	old = pt_lease_find(ctx, name);
+	if (old) {
+		if (strcmp(old->state, "starting") || lease_alive(old)) {
+			r = AERR(a, -EBUSY, "VM '%s' is started already (%s, pid %d); stop it first "
+				 "with 'pt attach stop %s'", name, old->state, old->pid, name);
+			goto out;
+		}
+		/* a start killed half-way: undo it, then start afresh */
+		note(a, "a start of VM '%s' (pid %d) was interrupted: undoing it", name, old->pid);
+		r = run_plan(a, old, true, dry, 0);
+		if (r < 0)
+			goto out;
+	}
+	r = held_build(ctx, name, &h);
+	l = pt__lease_new(ctx, name);
+	if (!r && !l)
+		r = -ENOMEM;
+	for (rq = vm->requests; rq && !r; rq = rq->next)
+		r = allocate(a, vm, rq, &h, l);
+	if (r < 0)
+		goto out;
+	/* recorded before any change: a killed start leaves what undoes it */
+	r = run_plan(a, l, false, dry, pid);
+out:
+	held_free(&h);
+	if (lockfd >= 0)
+		close(lockfd);
+	if (r == 0) {
+		a->lease = l;
+		pt_lease_load(ctx, NULL);	/* what a caller iterates next */
+	} else {
+		pt__lease_free(l);
+	}
+	if (r == -ENOMEM)
+		AERR(a, r, "out of memory");
+	return r;
+}
+
+PT_EXPORT int pt_attach_start(struct pt_ctx *ctx, const char *vm, int pid, unsigned int flags,
+			      struct pt_attach **out)
+{
+	return do_start(ctx, vm, pid, flags, false, out);
+}
+
+PT_EXPORT int pt_attach_check(struct pt_ctx *ctx, const char *vm, struct pt_attach **out)
+{
+	return do_start(ctx, vm, 0, PT_ATTACH_DRY_RUN, true, out);
+}
+
+/* Take a lease out of the context's list (the caller frees it). */
+static struct pt_lease *lease_take(struct pt_ctx *ctx, struct pt_lease *l)
+{
+	for (size_t i = 0; i < ctx->n_leases; i++)
+		if (ctx->leases[i] == l) {
+			memmove(&ctx->leases[i], &ctx->leases[i + 1],
+				(ctx->n_leases - i - 1) * sizeof(*ctx->leases));
+			ctx->n_leases--;
+			return l;
+		}
+	return l;
+}
+
+static int free_lease(struct pt_attach *a, struct pt_lease *l, bool dry)
+{
+	return run_plan(a, l, true, dry, 0);
+}
+
+PT_EXPORT int pt_attach_stop(struct pt_ctx *ctx, const char *name, unsigned int flags,
+			     struct pt_attach **out)
+{
+	struct pt_attach *a = attach_new(ctx);
+	bool dry = flags & PT_ATTACH_DRY_RUN;
+	struct pt_lease *l;
+	const char *e;
+	int r, lockfd = -1;
+
+	*out = a;
+	if (!a)
+		return -ENOMEM;
+	if (!pt__name_is_valid(name))
+		return AERR(a, -EINVAL, "'%s' is not a valid VM name; %s", name ? name : "",
+			    name_rules());
+	if (!dry) {
+		lockfd = pt__lease_lock(ctx, a->error, sizeof(a->error));
+		if (lockfd < 0)
+			return lockfd;
+	}
+	r = pt_lease_load(ctx, &e);
+	if (r < 0) {
+		AERR(a, r, "%s", e);
+		goto out;
+	}
+	l = pt_lease_find(ctx, name);
+	if (!l) {
+		r = AERR(a, -ENOENT, "VM '%s' holds no devices (no lease in %s); nothing to stop",
+			 name, pt_get_run_dir(ctx));
+		goto out;
+	}
+	r = free_lease(a, l, dry);
+	if (!r)
+		a->lease = lease_take(ctx, l);
+out:
+	if (lockfd >= 0)
+		close(lockfd);
+	return r;
+}
+
+PT_EXPORT int pt_attach_gc(struct pt_ctx *ctx, unsigned int flags, struct pt_attach **out)
+{
+	struct pt_attach *a = attach_new(ctx);
+	bool dry = flags & PT_ATTACH_DRY_RUN;
+	const char *e;
+	int r, lockfd = -1;
+
+	*out = a;
+	if (!a)
+		return -ENOMEM;
+	if (!dry) {
+		lockfd = pt__lease_lock(ctx, a->error, sizeof(a->error));
+		if (lockfd < 0)
+			return lockfd;
+	}
+	r = pt_lease_load(ctx, &e);
+	if (r < 0) {
+		AERR(a, r, "%s", e);
+		goto out;
+	}
+	for (size_t i = 0; i < ctx->n_leases && !r; i++) {
+		struct pt_lease *l = ctx->leases[i];
+		char **n;
+
+		/* a running lease without a pid is freed by stop only */
+		if ((!l->pid && strcmp(l->state, "starting")) || lease_alive(l))
+			continue;
+		r = free_lease(a, l, dry);
+		if (r < 0)
+			break;
+		n = realloc(a->freed, (a->n_freed + 1) * sizeof(*n));
+		if (!n || !(n[a->n_freed] = strdup(l->vm))) {
+			if (n)
+				a->freed = n;
+			r = -ENOMEM;
+			break;
+		}
+		a->freed = n;
+		a->n_freed++;
+	}
+	if (!dry)
+		pt_lease_load(ctx, NULL);
+out:
+	if (lockfd >= 0)
+		close(lockfd);
+	return r;
+}
+
+PT_EXPORT const char *pt_attach_get_error(struct pt_attach *a)
+{
+	return a->error[0] ? a->error : NULL;
+}
+
+PT_EXPORT struct pt_lease *pt_attach_get_lease(struct pt_attach *a) { return a->lease; }
+PT_EXPORT int pt_attach_get_num_freed(struct pt_attach *a) { return a->n_freed; }
+PT_EXPORT const char *pt_attach_get_freed(struct pt_attach *a, int idx)
+{
+	return idx >= 0 && idx < a->n_freed ? a->freed[idx] : NULL;
+}
+PT_EXPORT int pt_attach_get_num_notes(struct pt_attach *a) { return a->n_notes; }
+PT_EXPORT const char *pt_attach_get_note(struct pt_attach *a, int idx)
+{
+	return idx >= 0 && idx < a->n_notes ? a->notes[idx] : NULL;
+}
+
+PT_EXPORT void pt_attach_free(struct pt_attach *a)
+{
+	if (!a)
+		return;
+	/* a lease still in the context's list belongs to it */
+	if (a->lease) {
+		bool listed = false;
+
+		for (size_t i = 0; i < a->ctx->n_leases; i++)
+			listed |= a->ctx->leases[i] == a->lease;
+		if (!listed)
+			pt__lease_free(a->lease);
+	}
+	for (int i = 0; i < a->n_notes; i++)
+		free(a->notes[i]);
+	free(a->notes);
+	for (int i = 0; i < a->n_freed; i++)
+		free(a->freed[i]);
+	free(a->freed);
+	free(a);
+}
