@@ -691,33 +691,33 @@ static bool has_problem(struct pt_ctx *c, const char *a, const char *b)
 static void build_counts(void)
 {
 	/* numvfs = totalvfs = INT_MAX: read as absent, never looped over */
-	fn(R "/0000:00:01.0", "0x8086\n", "0x1572\n", "0x020000\n");
-	attr(R "/0000:00:01.0", "sriov_totalvfs", "2147483647\n");
-	attr(R "/0000:00:01.0", "sriov_numvfs", "2147483647\n");
+	tu_pci_fn(sys, R "/0000:00:01.0", "0x8086\n", "0x1572\n", "0x020000\n");
+	tu_dev_attr(sys, R "/0000:00:01.0", "sriov_totalvfs", "2147483647\n");
+	tu_dev_attr(sys, R "/0000:00:01.0", "sriov_numvfs", "2147483647\n");
 	/* numvfs that wraps to 2 in 32 bits, and above totalvfs */
-	fn(R "/0000:00:02.0", "0x8086\n", "0x1572\n", "0x020000\n");
-	attr(R "/0000:00:02.0", "sriov_totalvfs", "8\n");
-	attr(R "/0000:00:02.0", "sriov_numvfs", "4294967298\n");
-	fn(R "/0000:00:03.0", "0x8086\n", "0x1572\n", "0x020000\n");
-	attr(R "/0000:00:03.0", "sriov_totalvfs", "8\n");
-	attr(R "/0000:00:03.0", "sriov_numvfs", "9\n");
+	tu_pci_fn(sys, R "/0000:00:02.0", "0x8086\n", "0x1572\n", "0x020000\n");
+	tu_dev_attr(sys, R "/0000:00:02.0", "sriov_totalvfs", "8\n");
+	tu_dev_attr(sys, R "/0000:00:02.0", "sriov_numvfs", "4294967298\n");
+	tu_pci_fn(sys, R "/0000:00:03.0", "0x8086\n", "0x1572\n", "0x020000\n");
+	tu_dev_attr(sys, R "/0000:00:03.0", "sriov_totalvfs", "8\n");
+	tu_dev_attr(sys, R "/0000:00:03.0", "sriov_numvfs", "9\n");
 	/* totalvfs just past the 16-bit field; a negative count */
-	fn(R "/0000:00:04.0", "0x8086\n", "0x1572\n", "0x020000\n");
-	attr(R "/0000:00:04.0", "sriov_totalvfs", "65536\n");
-	fn(R "/0000:00:05.0", "0x8086\n", "0x1572\n", "0x020000\n");
-	attr(R "/0000:00:05.0", "sriov_totalvfs", "-3\n");
+	tu_pci_fn(sys, R "/0000:00:04.0", "0x8086\n", "0x1572\n", "0x020000\n");
+	tu_dev_attr(sys, R "/0000:00:04.0", "sriov_totalvfs", "65536\n");
+	tu_pci_fn(sys, R "/0000:00:05.0", "0x8086\n", "0x1572\n", "0x020000\n");
+	tu_dev_attr(sys, R "/0000:00:05.0", "sriov_totalvfs", "-3\n");
 	/* an IOMMU group that wraps to 1215752191 in 32 bits */
-	fn(R "/0000:00:06.0", "0x8086\n", "0x1572\n", "0x020000\n");
-	group(R "/0000:00:06.0", "99999999999");
+	tu_pci_fn(sys, R "/0000:00:06.0", "0x8086\n", "0x1572\n", "0x020000\n");
+	tu_pci_group(sys, R "/0000:00:06.0", "99999999999");
 	/* NUMA node and revision out of range, vendor past 16 bits */
-	fn(R "/0000:00:07.0", "0x8086\n", "0x1572\n", "0x020000\n");
-	attr(R "/0000:00:07.0", "numa_node", "4096\n");
-	attr(R "/0000:00:07.0", "revision", "0x1ff\n");
-	fn(R "/0000:00:08.0", "0x18086\n", "0x1572\n", "0x020000\n");
+	tu_pci_fn(sys, R "/0000:00:07.0", "0x8086\n", "0x1572\n", "0x020000\n");
+	tu_dev_attr(sys, R "/0000:00:07.0", "numa_node", "4096\n");
+	tu_dev_attr(sys, R "/0000:00:07.0", "revision", "0x1ff\n");
+	tu_pci_fn(sys, R "/0000:00:08.0", "0x18086\n", "0x1572\n", "0x020000\n");
 	/* in range at the limits: kept */
-	fn(R "/0000:00:09.0", "0x8086\n", "0x1572\n", "0x020000\n");
-	attr(R "/0000:00:09.0", "sriov_totalvfs", "65535\n");
-	group(R "/0000:00:09.0", "2147483647");
+	tu_pci_fn(sys, R "/0000:00:09.0", "0x8086\n", "0x1572\n", "0x020000\n");
+	tu_dev_attr(sys, R "/0000:00:09.0", "sriov_totalvfs", "65535\n");
+	tu_pci_group(sys, R "/0000:00:09.0", "2147483647");
 }
 
 /*
@@ -771,21 +771,21 @@ static void build_unreadable(void)
 {
 	char rel[300];
 
-	fn(R "/0000:00:01.0", "0x8086\n", "0x1572\n", "0x020000\n");
+	tu_pci_fn(sys, R "/0000:00:01.0", "0x8086\n", "0x1572\n", "0x020000\n");
 	/* a VF gone between the listing and the read: a dangling link */
-	fn(R "/0000:00:02.0", "0x8086\n", "0x154c\n", "0x020000\n");
+	tu_pci_fn(sys, R "/0000:00:02.0", "0x8086\n", "0x154c\n", "0x020000\n");
 	snprintf(rel, sizeof(rel), "%s/devices/%s/0000:00:02.0", sys, R);
 	tu_rmtree(rel);
 	/* a uevent that cannot be read (a directory: EISDIR) */
-	fn(R "/0000:00:03.0", "0x8086\n", "0x1572\n", "0x020000\n");
+	tu_pci_fn(sys, R "/0000:00:03.0", "0x8086\n", "0x1572\n", "0x020000\n");
 	snprintf(rel, sizeof(rel), "devices/%s/0000:00:03.0/uevent", R);
 	tu_mkdir(sys, rel);
 	/* no uevent, no class */
-	fn(R "/0000:00:04.0", "0x8086\n", "0x1572\n", "0x020000\n");
+	tu_pci_fn(sys, R "/0000:00:04.0", "0x8086\n", "0x1572\n", "0x020000\n");
 	snprintf(rel, sizeof(rel), "%s/devices/%s/0000:00:04.0/class", sys, R);
 	assert_int_equal(unlink(rel), 0);
 	/* an optional attribute that cannot be read: read as absent */
-	fn(R "/0000:00:05.0", "0x8086\n", "0x1572\n", "0x020000\n");
+	tu_pci_fn(sys, R "/0000:00:05.0", "0x8086\n", "0x1572\n", "0x020000\n");
 	snprintf(rel, sizeof(rel), "devices/%s/0000:00:05.0/driver_override", R);
 	tu_mkdir(sys, rel);
 }
