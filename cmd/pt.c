@@ -87,6 +87,21 @@ int pt_apply_O(struct pt_ctx *ctx, const char *kv)
 {
 	const char *eq = strchr(kv, '=');
 
+	if (!strncmp(kv, "lock.timeout=", 13)) {
+		char *end;
+		long v;
+
+		errno = 0;
+		v = strtol(kv + 13, &end, 10);
+		if (!kv[13] || *end || errno || v < 0 || v > 86400 ||
+		    pt_set_lock_timeout(ctx, (int)v) < 0) {
+			fprintf(stderr, "pt: -O lock.timeout: '%s' is not a number of "
+				"seconds from 0 to 86400\n", kv + 13);
+			return -EINVAL;
+		}
+		return 0;
+	}
+
 	for (size_t i = 0; eq && i < sizeof(roots) / sizeof(roots[0]); i++) {
 		if (strlen(roots[i].key) != (size_t)(eq - kv) ||
 		    strncmp(kv, roots[i].key, eq - kv))
@@ -99,7 +114,7 @@ int pt_apply_O(struct pt_ctx *ctx, const char *kv)
 		return 0;
 	}
 	fprintf(stderr, "pt: -O %s: unknown option; known: sysfs.root, dev.root, "
-		"conf.dir, proc.root, modules.dir (each =DIR)\n", kv);
+		"conf.dir, proc.root, modules.dir (each =DIR), lock.timeout=SECONDS\n", kv);
 	return -EINVAL;
 }
 
@@ -163,6 +178,7 @@ int pt_common_opt(int c, const char *arg, struct pt_opts *o,
 	switch (c) {
 	case 'j':
 		o->json = true;
+		util_escape_json(true);
 		return 1;
 	case 'n':
 		o->dry_run = true;
@@ -238,6 +254,7 @@ int main(int argc, char **argv)
 	const char *prog = strrchr(argv[0], '/');
 	const struct pt_cmd *c;
 
+	util_escape_stdio();	/* nothing printed reaches a terminal raw */
 	prog = prog ? prog + 1 : argv[0];
 	if (!strncmp(prog, "pt-", 3)) {
 		c = find_cmd(prog + 3);

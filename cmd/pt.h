@@ -76,7 +76,17 @@ void pt_err(const char *cmd, const char *fmt, ...)
 /* Print a JSON document to stdout, pretty and with a final newline. */
 void pt_json_print(struct json_object *doc);
 
-/* ---- table.c: aligned columns --------------------------------------------- */
+/* ---- table.c: aligned columns and escaped output -------------------------- */
+/*
+ * Replace stdout and stderr by streams that show control characters
+ * escaped ("\x1b"); called first in main(). util_escape_json(true): stdout
+ * carries a JSON document, written exact (json-c escapes; \u for what it
+ * leaves raw).
+ */
+void util_escape_stdio(void);
+void util_escape_json(bool on);
+/* s with control characters and non-UTF-8 bytes as \xHH; its display width. */
+char *util_escape(const char *s, size_t *width);
 struct pt_table;
 struct pt_table *pt_table_new(int ncols, const char *const *headers);
 void pt_table_add(struct pt_table *t, const char *const *cells);

@@ -23,7 +23,8 @@ int pt_conf_fail(struct pt_ctx *ctx, int r)
 	case ENOTDIR:	/* a file where a directory belongs */
 	case EISDIR:	/* and the other way round */
 		return PT_EXIT_CONFIG;
-	default:	/* it could not be made or read: a missing parent, ENOSPC */
+	default:	/* it could not be made or read: a missing parent, ENOSPC,
+			 * or the lock held past -O lock.timeout (ETIMEDOUT) */
 		return PT_EXIT_FAILURE;
 	}
 }

@@ -37,12 +37,108 @@ struct mount {
 	char *source;
 };
 
+/*
+ * Names already walked from one starting point (a mount, a swap area, a
+ * default route), with the smallest depth each was entered at. A name is
+ * entered again only from a shallower depth (so the depth limit cannot
+ * hide what lies below it when a deep path came first): at most
+ * MAX_DEPTH + 1 times, so a walk is linear in links even when a hostile
+ * or broken tree makes bridges ports of each other or dm devices slaves
+ * of each other.
+ */
+struct visited {
+	char **slot;			/* open addressing, NULL = free */
+	int *depth;
+	size_t cap, used;
+};
+
 struct scan {
 	struct pt_ctx *ctx;
 	int r;				/* first error (-ENOMEM) */
 	struct mount *mounts;		/* in mountinfo order */
 	size_t n_mounts;
+	struct visited seen;
+	size_t entered;			/* walk steps, for the debug log */
 };
+
+static size_t hash_str(const char *s)
+{
+	size_t h = 14695981039346656037u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211u;
+	return h;
+}
+
+static void visited_clear(struct visited *v)
+{
+	for (size_t i = 0; i < v->cap; i++)
+		free(v->slot[i]);
+	free(v->slot);
+	free(v->depth);
+	v->slot = NULL;
+	v->depth = NULL;
+	v->cap = v->used = 0;
+}
+
+/*
+ * Enter key ("b:sda", "n:eth0") at depth: true when it is new or was
+ * entered only deeper before (false on -ENOMEM, s->r set).
+ */
+static bool visit(struct scan *s, const char *kind, const char *name,
+		  int depth)
+{
+	struct visited *v = &s->seen;
+	char key[NAME_MAX + 8];
+	size_t i;
+
+	snprintf(key, sizeof(key), "%s:%s", kind, name);
+	if (2 * (v->used + 1) > v->cap) {
+		size_t ncap = v->cap ? 2 * v->cap : 64;
+		char **n = calloc(ncap, sizeof(*n));
+		int *nd = calloc(ncap, sizeof(*nd));
+
+		if (!n || !nd) {
+			free(n);
+			free(nd);
+			s->r = -ENOMEM;
+			return false;
+		}
+		for (size_t j = 0; j < v->cap; j++) {
+			if (!v->slot[j])
+				continue;
+			for (i = hash_str(v->slot[j]) & (ncap - 1); n[i];
+			     i = (i + 1) & (ncap - 1))
+				;
+			n[i] = v->slot[j];
+			nd[i] = v->depth[j];
+		}
+		free(v->slot);
+		free(v->depth);
+		v->slot = n;
+		v->depth = nd;
+		v->cap = ncap;
+	}
+	for (i = hash_str(key) & (v->cap - 1); v->slot[i];
+	     i = (i + 1) & (v->cap - 1)) {
+		if (strcmp(v->slot[i], key))
+			continue;
+		if (v->depth[i] <= depth)
+			return false;
+		v->depth[i] = depth;
+		s->entered++;
+		return true;
+	}
+	v->depth[i] = depth;
+	v->slot[i] = strdup(key);
+	if (!v->slot[i]) {
+		s->r = -ENOMEM;
+		return false;
+	}
+	v->used++;
+	s->entered++;
+	return true;
+}
 
 static void mark(struct scan *s, const char *bdf, const char *reason)
 {
@@ -190,6 +286,8 @@ static void mark_block(struct scan *s, const char *name, const char *reason,
 		    reason, MAX_DEPTH);
 		return;
 	}
+	if (!visit(s, "b", name, depth))
+		return;		/* walked already from this starting point */
 	if (sysfs_link(s, "class/block", name, target, sizeof(target)) < 0) {
 		dbg(s->ctx, "class/block/%s (%s): no such block device\n", name,
 		    reason);
@@ -607,6 +705,7 @@ static void mark_mounts(struct scan *s)
 			continue;
 		snprintf(reason, sizeof(reason), "%s on %s", points[i].what,
 			 m->source);
+		visited_clear(&s->seen);
 		mark_mount(s, m, reason, 0);
 	}
 }
@@ -629,6 +728,7 @@ static void mark_swaps(struct scan *s)
 		if (!file || !type || file[0] != '/')
 			continue;	/* the header, or garbage */
 		unescape(file);
+		visited_clear(&s->seen);
 		if (!strcmp(type, "partition")) {
 			snprintf(reason, sizeof(reason), "swap on %s", file);
 			if (dev_name(s, file, name, sizeof(name)) == 0)
@@ -669,6 +769,8 @@ static void mark_netdev(struct scan *s, const char *prefix, const char *top,
 		    MAX_DEPTH);
 		return;
 	}
+	if (!visit(s, "n", ifname, depth))
+		return;		/* a bridge of bridges: walked already */
 	if (sysfs_link(s, "class/net", ifname, target, sizeof(target)) < 0) {
 		dbg(s->ctx, "class/net/%s: no such interface\n", ifname);
 		return;
@@ -731,6 +833,7 @@ static void mark_routes_v4(struct scan *s)
 		if (strcmp(dest, "00000000") || strcmp(mask, "00000000") ||
 		    !(flags & RTF_UP) || (flags & RTF_REJECT))
 			continue;
+		visited_clear(&s->seen);
 		mark_netdev(s, "default route", ifname, ifname, 0);
 	}
 	free(line);
@@ -760,6 +863,7 @@ static void mark_routes_v6(struct scan *s)
 		if (strspn(dest, "0") != 32 || dest[32] || strcmp(plen, "00") ||
 		    !(flags & RTF_UP) || (flags & RTF_REJECT))
 			continue;
+		visited_clear(&s->seen);
 		mark_netdev(s, "IPv6 default route", ifname, ifname, 0);
 	}
 	free(line);
@@ -827,6 +931,9 @@ int pt__critical_scan(struct pt_ctx *ctx)
 		mark_routes_v4(&s);
 		mark_routes_v6(&s);
 		mounts_free(&s);
+		visited_clear(&s.seen);
+		dbg(ctx, "host-critical walk: %zu devices and interfaces entered\n",
+		    s.entered);
 	}
 	mark_devices(&s);
 	if (s.r < 0)

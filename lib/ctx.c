@@ -134,6 +134,19 @@ PT_EXPORT const char *pt_get_modules_dir(struct pt_ctx *ctx)
 	return ctx->modules_dir;
 }
 
+PT_EXPORT int pt_set_lock_timeout(struct pt_ctx *ctx, int seconds)
+{
+	if (seconds < 0)
+		return -EINVAL;
+	ctx->lock_timeout = seconds;
+	return 0;
+}
+
+PT_EXPORT int pt_get_lock_timeout(struct pt_ctx *ctx)
+{
+	return ctx->lock_timeout;
+}
+
 PT_EXPORT bool pt_is_live(struct pt_ctx *ctx)
 {
 	return !strcmp(ctx->sysfs_root, "/sys") &&
@@ -162,6 +175,7 @@ PT_EXPORT int pt_new(struct pt_ctx **out)
 		return -ENOMEM;
 	ctx->refcount = 1;
 	ctx->sysfs_fd = -1;
+	ctx->lock_timeout = PT_LOCK_TIMEOUT_DEFAULT;
 	ctx->log_priority = LOG_ERR;
 	/* Like KMOD_LOG: PT_LOG raises verbosity; default sink is stderr. */
 	ctx->log_fn = log_stderr;

@@ -1186,6 +1186,12 @@ PT_EXPORT int pt_txn_group_set(struct pt_txn *t, const char *group,
 	if (!strcmp(key, "type"))
 		return txn_err(t, -EINVAL, "group '%s': the type is fixed at creation; "
 			       "delete the group and create it again", group);
+	/* a terminal escape would reach every admin who lists the group */
+	for (const unsigned char *c = (const unsigned char *)value; *c; c++)
+		if (*c < 0x20 || *c == 0x7f)
+			return txn_err(t, -EINVAL, "group '%s': %s: control character "
+				       "\\x%02x at column %zu; give one line of printable text",
+				       group, key, *c, (size_t)(c - (const unsigned char *)value) + 1);
 	r = setting_check(type, key, value, canon, sizeof(canon), msg, sizeof(msg));
 	if (r < 0)
 		return txn_err(t, r, "group '%s': %s", group, msg);

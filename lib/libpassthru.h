@@ -55,6 +55,16 @@ int pt_set_modules_dir(struct pt_ctx *ctx, const char *dir);
 const char *pt_get_modules_dir(struct pt_ctx *ctx);
 
 /*
+ * How long a writer of the state (pt_txn_commit, apply, release) waits
+ * for another writer's lock on <conf dir>/.lock, in seconds; 0: not at
+ * all. Then it fails with -ETIMEDOUT, naming the holder. Default
+ * PT_LOCK_TIMEOUT_DEFAULT. -EINVAL for a negative value.
+ */
+#define PT_LOCK_TIMEOUT_DEFAULT	30
+int pt_set_lock_timeout(struct pt_ctx *ctx, int seconds);
+int pt_get_lock_timeout(struct pt_ctx *ctx);
+
+/*
  * True when the sysfs and proc roots are the running system's ("/sys",
  * "/proc"). Live-only sources (libusb enumeration, netlink link state,
  * mount and route tables) are consulted only then.

@@ -103,6 +103,9 @@ struct pt_ctx {
 	/* check.c */
 	bool checks_done;
 	struct pt_check *checks;
+
+	/* conf.c */
+	int lock_timeout;		/* seconds a writer waits for .lock */
 };
 
 /* Drop everything scanned (roots changed). */
@@ -132,11 +135,22 @@ int pt__sysfs_openat_dir(int dirfd, const char *name);
 
 /*
  * Read attribute name below dirfd into buf, trailing newline removed.
- * Returns the length or -errno.
+ * Returns the length or -errno. Opened O_NONBLOCK and resolved inside the
+ * tree (a captured root: openat2 RESOLVE_IN_ROOT); anything but a regular
+ * file (a FIFO) is -EINVAL, unread. -ENOSYS: a captured root on a kernel
+ * without openat2.
  */
 ssize_t pt__sysfs_read(int dirfd, const char *name, char *buf, size_t len);
 /* Parse an attribute as an integer (base 0: "0x10de" and "16" both work). */
 int pt__sysfs_read_long(int dirfd, const char *name, long *val);
+/*
+ * An integer attribute the kernel keeps within [min, max] (sriov_numvfs
+ * <= 65535): a value outside it, or too large for a long, is an
+ * unreadable attribute: -ERANGE and a warning naming the file. Not a
+ * number: -EINVAL. Else 0 and *val, or the read's -errno.
+ */
+int pt__sysfs_read_range(struct pt_ctx *ctx, int dirfd, const char *name,
+			 long min, long max, long *val);
 /* Basename of a symlink's target ("driver" -> "vfio-pci"); length or -errno. */
 ssize_t pt__sysfs_readlink_base(int dirfd, const char *name, char *buf,
 				size_t len);

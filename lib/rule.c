@@ -779,6 +779,79 @@ static int bad_number(struct parser *ps, const char *at, const char *value,
 		    "whole number like 14", value, f->name);
 }
 
+/* Where in the source the k-th byte of a token's text came from. */
+static const char *token_src(const struct token *t, size_t k)
+{
+	const char *q;
+
+	if (!t->quoted)
+		return t->start + k;
+	for (q = t->start + 1; *q && *q != '"'; q++) {
+		const char *at = q;
+
+		if (*q == '\\' && (q[1] == '"' || q[1] == '\\'))
+			q++;
+		if (k-- == 0)
+			return at;
+	}
+	return q;
+}
+
+/*
+ * POSIX extended regular expressions have no backreferences, but glibc's
+ * regcomp(REG_EXTENDED) takes \1 to \9 as one, and matching them can take
+ * time exponential in the subject: "(.*)(.*)(.*)(.*)(.*)\5\4\3\2\1#" took
+ * 16 s per group on a test host. Refuse them, at their column; a '\'
+ * inside a bracket expression is literal ("[\1]" is '\' or '1').
+ */
+static int check_regex_dialect(struct parser *ps, const struct token *t,
+			       const char *re)
+{
+	bool in_bracket = false;
+
+	for (size_t i = 0; re[i]; i++) {
+		if (in_bracket) {
+			/* [:alpha:], [=a=], [.hyphen.] inside a bracket */
+			if (re[i] == '[' && (re[i + 1] == ':' || re[i + 1] == '=' ||
+					     re[i + 1] == '.')) {
+				char close = re[i + 1];
+				const char *end = strchr(re + i + 2, close);
+
+				while (end && end[1] != ']')
+					end = strchr(end + 1, close);
+				if (end) {
+					i = (size_t)(end + 1 - re);
+					continue;
+				}
+			} else if (re[i] == ']') {
+				in_bracket = false;
+			}
+			continue;
+		}
+		if (re[i] == '[') {
+			in_bracket = true;
+			/* "[]" and "[^]": that ']' is a member, not the end */
+			if (re[i + 1] == '^')
+				i++;
+			if (re[i + 1] == ']')
+				i++;
+			continue;
+		}
+		if (re[i] != '\\')
+			continue;
+		if (re[i + 1] >= '1' && re[i + 1] <= '9')
+			return perr(ps, token_src(t, i), "regex '%s': \\%c is a "
+				    "backreference, which POSIX extended regular "
+				    "expressions do not have and which can make "
+				    "matching take exponential time; match the text "
+				    "itself (passthru.conf(5), Regular expressions)",
+				    re, re[i + 1]);
+		if (re[i + 1])
+			i++;
+	}
+	return 0;
+}
+
 /*
  * Turn the value token into the clause's compared form. Takes ownership
  * of t->text.
@@ -795,6 +868,9 @@ static int parse_value(struct parser *ps, struct clause *c, struct token *t)
 	t->text = NULL;
 
 	if (c->op == OP_REGEX) {
+		r = check_regex_dialect(ps, t, c->text);
+		if (r < 0)
+			return r;
 		r = regcomp(&c->re, c->text, REG_EXTENDED | REG_NOSUB);
 		if (r) {
 			char msg[256];

@@ -4,16 +4,38 @@
  * Every component is validated: no "/", no "..", no empty names, so a
  * caller's string can never walk out of the tree. Reads go through
  * directory fds; writes use O_NOFOLLOW.
+ *
+ * A tree's own symlinks must not lead out of it either. On the live /sys
+ * (a sysfs mount) the kernel's links are trusted. Any other root is a
+ * captured or hand-made tree that a hostile user may have shaped, so
+ * every lookup is resolved by the kernel inside the root: openat2(2)
+ * with RESOLVE_IN_ROOT from the root, or RESOLVE_BENEATH from a directory
+ * fd that was itself opened that way. A lookup below a directory fd that
+ * leaves it (class/block/dm-0/dm/name goes up through ../../devices) is
+ * redone from the root that holds the directory, with the directory's
+ * root-relative path: an absolute link ("/etc/shadow") then lands on
+ * <root>/etc/shadow, and ".." stops at the root. So a link target read
+ * here is only ever interpreted inside the root. A kernel without
+ * openat2 (before Linux 5.6) can read only the live /sys.
+ *
+ * Attributes are opened O_NONBLOCK and read only when they are regular
+ * files: a FIFO or a device node where an attribute should be is an
+ * unreadable attribute, never a hang.
  */
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "private.h"
@@ -79,17 +101,185 @@ static bool rel_is_valid(const char *rel)
 	}
 }
 
+static int sys_openat2(int dirfd, const char *path, int flags,
+		       uint64_t resolve)
+{
+	struct open_how how = {
+		.flags = (uint64_t)(flags | O_CLOEXEC),
+		.resolve = resolve,
+	};
+	int fd;
+
+	/* -EAGAIN: a concurrent rename anywhere on the system; retry */
+	for (int i = 0; i < 8; i++) {
+		fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+		if (fd >= 0 || errno != EAGAIN)
+			break;
+	}
+	return fd;
+}
+
+static bool is_live(struct pt_ctx *ctx)
+{
+	return !strcmp(ctx->sysfs_root, "/sys");
+}
+
+/* Is fd on a sysfs mount (the kernel's own tree, links trusted)? */
+static bool on_sysfs(int fd)
+{
+	struct statfs sf;
+
+	return fstatfs(fd, &sf) == 0 && sf.f_type == SYSFS_MAGIC;
+}
+
+/* The path the kernel has for fd (through /proc/self/fd); 0 or -errno. */
+static int fd_path(int fd, char *buf, size_t len)
+{
+	char link[64];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, buf, len - 1);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n >= len - 1)
+		return -ENAMETOOLONG;
+	buf[n] = '\0';
+	return buf[0] == '/' ? 0 : -ENOENT;
+}
+
+/*
+ * The captured roots this process reads, by the kernel's path of each.
+ * A lookup that leaves its directory fd is redone from the root whose
+ * path is the longest prefix of the directory's. Entries are a few
+ * strings, kept for the life of the process (bounded, deduplicated).
+ */
+#define MAX_ROOTS	16
+static pthread_mutex_t roots_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *roots[MAX_ROOTS];
+static size_t n_roots;
+
+static void register_root(int rfd)
+{
+	char path[PATH_MAX];
+	size_t i;
+
+	if (fd_path(rfd, path, sizeof(path)) < 0)
+		return;
+	pthread_mutex_lock(&roots_lock);
+	for (i = 0; i < n_roots && strcmp(roots[i], path); i++)
+		;
+	if (i == n_roots) {
+		if (n_roots == MAX_ROOTS) {
+			free(roots[0]);
+			memmove(roots, roots + 1, (MAX_ROOTS - 1) * sizeof(*roots));
+			n_roots--;
+		}
+		roots[n_roots] = strdup(path);
+		if (roots[n_roots])
+			n_roots++;
+	}
+	pthread_mutex_unlock(&roots_lock);
+}
+
+/* Copy the registered root holding path into out; its length or -EXDEV. */
+static ssize_t root_of(const char *path, char *out, size_t len)
+{
+	ssize_t best = -EXDEV;
+
+	pthread_mutex_lock(&roots_lock);
+	for (size_t i = 0; i < n_roots; i++) {
+		size_t rl = strlen(roots[i]);
+
+		if ((ssize_t)rl <= best || rl >= len ||
+		    strncmp(path, roots[i], rl) ||
+		    (path[rl] != '/' && path[rl] != '\0'))
+			continue;
+		memcpy(out, roots[i], rl + 1);
+		best = (ssize_t)rl;
+	}
+	pthread_mutex_unlock(&roots_lock);
+	return best;
+}
+
+/* dirfd/name looked up from the root holding dirfd, RESOLVE_IN_ROOT. */
+static int open_from_root(int dirfd, const char *name, int flags)
+{
+	char dpath[PATH_MAX], root[PATH_MAX], rel[PATH_MAX];
+	const char *drel;
+	ssize_t rl;
+	int rfd, fd, r, e;
+
+	r = fd_path(dirfd, dpath, sizeof(dpath));
+	if (r < 0)
+		return r;
+	rl = root_of(dpath, root, sizeof(root));
+	if (rl < 0)
+		return (int)rl;
+	drel = dpath + rl;
+	while (*drel == '/')
+		drel++;
+	if ((size_t)snprintf(rel, sizeof(rel), "%s%s%s", drel, *drel ? "/" : "",
+			     name) >= sizeof(rel))
+		return -ENAMETOOLONG;
+	rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rfd < 0)
+		return -errno;
+	fd = sys_openat2(rfd, rel, flags, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+	e = errno;
+	close(rfd);
+	return fd < 0 ? -e : fd;
+}
+
+/*
+ * Open name below dirfd, resolved inside the tree (see the top of the
+ * file); an fd or -errno.
+ */
+static int tree_openat(int dirfd, const char *name, int flags)
+{
+	int fd, e;
+
+	fd = sys_openat2(dirfd, name, flags, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
+	if (fd >= 0)
+		return fd;
+	e = errno;
+	if (e != EXDEV && e != ENOSYS)
+		return -e;
+	if (on_sysfs(dirfd)) {
+		fd = openat(dirfd, name, flags | O_CLOEXEC);
+		return fd < 0 ? -errno : fd;
+	}
+	if (e == ENOSYS)
+		return -ENOSYS;
+	return open_from_root(dirfd, name, flags);
+}
+
 static int root_fd(struct pt_ctx *ctx)
 {
 	if (ctx->sysfs_fd < 0) {
-		ctx->sysfs_fd = open(ctx->sysfs_root,
-				     O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (ctx->sysfs_fd < 0) {
+		int fd = open(ctx->sysfs_root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+		if (fd < 0) {
 			int e = errno;
 
 			dbg(ctx, "%s: %s\n", ctx->sysfs_root, strerror(e));
 			return -e;
 		}
+		if (!is_live(ctx) && !on_sysfs(fd)) {
+			int t = sys_openat2(fd, ".", O_PATH | O_DIRECTORY,
+					    RESOLVE_IN_ROOT);
+
+			if (t < 0 && errno == ENOSYS) {
+				err(ctx, "%s: reading a sysfs tree other than the live /sys needs openat2(2) (Linux 5.6 or later), which this kernel lacks; read the tree on a newer kernel\n",
+				    ctx->sysfs_root);
+				close(fd);
+				return -ENOSYS;
+			}
+			if (t >= 0)
+				close(t);
+			register_root(fd);
+		}
+		ctx->sysfs_fd = fd;
 	}
 	return ctx->sysfs_fd;
 }
@@ -102,7 +292,12 @@ int pt__sysfs_open_dir(struct pt_ctx *ctx, const char *rel)
 		return rfd;
 	if (!rel_is_valid(rel))
 		return -EINVAL;
-	fd = openat(rfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (is_live(ctx) || on_sysfs(rfd)) {
+		fd = openat(rfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	} else {
+		fd = sys_openat2(rfd, rel, O_RDONLY | O_DIRECTORY,
+				 RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+	}
 	return fd < 0 ? -errno : fd;
 }
 
@@ -118,16 +313,14 @@ int pt__sysfs_open_pci_dev(struct pt_ctx *ctx, const char *bdf)
 
 int pt__sysfs_openat_dir(int dirfd, const char *name)
 {
-	int fd;
-
 	if (!rel_is_valid(name))
 		return -EINVAL;
-	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
+	return tree_openat(dirfd, name, O_RDONLY | O_DIRECTORY);
 }
 
 ssize_t pt__sysfs_read(int dirfd, const char *name, char *buf, size_t len)
 {
+	struct stat sb;
 	ssize_t n;
 	int fd, e;
 
@@ -135,10 +328,22 @@ ssize_t pt__sysfs_read(int dirfd, const char *name, char *buf, size_t len)
 		return -EINVAL;
 	if (!rel_is_valid(name))
 		return -EINVAL;
-	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	fd = tree_openat(dirfd, name, O_RDONLY | O_NONBLOCK);
 	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
+		return fd;
+	if (fstat(fd, &sb) < 0) {
+		e = errno;
+		close(fd);
+		return -e;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		/* a FIFO, a device node, a socket: never read */
+		close(fd);
+		return S_ISDIR(sb.st_mode) ? -EISDIR : -EINVAL;
+	}
+	do {
+		n = read(fd, buf, len - 1);
+	} while (n < 0 && errno == EINTR);
 	e = errno;
 	close(fd);
 	if (n < 0)
@@ -165,24 +370,71 @@ int pt__sysfs_read_long(int dirfd, const char *name, long *val)
 	return 0;
 }
 
+int pt__sysfs_read_range(struct pt_ctx *ctx, int dirfd, const char *name,
+			 long min, long max, long *val)
+{
+	char buf[64], *end, where[PATH_MAX];
+	ssize_t n = pt__sysfs_read(dirfd, name, buf, sizeof(buf));
+	long v;
+
+	if (n < 0)
+		return (int)n;
+	errno = 0;
+	v = strtol(buf, &end, 0);
+	if (end == buf || (*end && !isspace((unsigned char)*end)))
+		return -EINVAL;
+	if (errno == ERANGE || v < min || v > max) {
+		if (fd_path(dirfd, where, sizeof(where)) < 0)
+			snprintf(where, sizeof(where), ".");
+		warn(ctx, "%s/%s: %s is out of range, the kernel keeps it within [%ld, %ld]; attribute ignored\n",
+		     where, name, buf, min, max);
+		return -ERANGE;
+	}
+	*val = v;
+	return 0;
+}
+
 int pt__sysfs_exists(int dirfd, const char *name)
 {
-	struct stat st;
+	int fd;
 
 	if (!rel_is_valid(name))
 		return -EINVAL;
-	return fstatat(dirfd, name, &st, 0) < 0 ? -errno : 0;
+	fd = tree_openat(dirfd, name, O_PATH);
+	if (fd < 0)
+		return fd;
+	close(fd);
+	return 0;
 }
 
 ssize_t pt__sysfs_readlink(int dirfd, const char *name, char *buf, size_t len)
 {
+	const char *base = strrchr(name, '/');
 	ssize_t n;
+	int pfd = dirfd, e;
 
 	if (len == 0 || !rel_is_valid(name))
 		return -EINVAL;
-	n = readlinkat(dirfd, name, buf, len - 1);
+	if (base) {
+		char parent[PATH_MAX];
+
+		if ((size_t)(base - name) >= sizeof(parent))
+			return -ENAMETOOLONG;
+		memcpy(parent, name, base - name);
+		parent[base - name] = '\0';
+		pfd = tree_openat(dirfd, parent, O_PATH | O_DIRECTORY);
+		if (pfd < 0)
+			return pfd;
+		base++;
+	} else {
+		base = name;
+	}
+	n = readlinkat(pfd, base, buf, len - 1);
+	e = errno;
+	if (pfd != dirfd)
+		close(pfd);
 	if (n < 0)
-		return -errno;
+		return -e;
 	buf[n] = '\0';
 	return n;
 }

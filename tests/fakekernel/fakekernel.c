@@ -109,7 +109,7 @@ struct watch {
 	char *dir;		/* below sys/ (W_CONTROL: absolute) */
 };
 
-enum { R_REFUSE, R_DELAY, R_NATIVE, R_FAIL };
+enum { R_REFUSE, R_DELAY, R_NATIVE, R_FAIL, R_KILL };
 
 struct rule {
 	int kind;
@@ -774,6 +774,14 @@ static size_t control_load(void)
 			r.kind = R_NATIVE;
 			msg(r.target, sizeof(r.target), "%s", tok[1]);
 			msg(r.arg, sizeof(r.arg), "%s", tok[2]);
+		} else if (!strcmp(tok[0], "kill") && nt == 2) {
+			/* kill PID [after N]: SIGKILL the writer at its write N+1 */
+			char *end;
+
+			r.kind = R_KILL;
+			r.ms = strtol(tok[1], &end, 10);	/* the pid */
+			if (*end || r.ms <= 1)
+				goto bad;
 		} else if (!strcmp(tok[0], "fail") && nt == 2) {
 			r.kind = R_FAIL;
 			msg(r.target, sizeof(r.target), "%s", tok[1]);
@@ -2269,6 +2277,18 @@ static void ev_write(struct watch *w, const char *name)
 	if (e->len && e->arg[e->len - 1] == '\n')	/* sysfs_streq() */
 		e->arg[e->len - 1] = '\0';
 	seq++;
+	/* crash tests: the writer dies right after this write, before it
+	 * can see the reaction (which still happens, as the kernel's would) */
+	for (size_t i = 0; i < nrules; i++) {
+		struct rule *r = &rules[i];
+
+		if (r->kind != R_KILL || r->ms <= 0 || ++r->hits <= r->after)
+			continue;
+		kill((pid_t)r->ms, SIGKILL);
+		fprintf(logfp, "#%lu killed %ld at its write %ld (%s)\n", seq, r->ms,
+			r->hits, rel);
+		r->ms = 0;
+	}
 
 	switch (w->kind) {
 	case W_BUS:

@@ -12,6 +12,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "private.h"
@@ -997,6 +998,186 @@ static void test_store_permission(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* ---- the lock and who may touch the state ------------------------------- */
+
+/* The lock is created 0600 whatever the umask, and says who holds it. */
+static void test_lock_mode_and_holder(void **state)
+{
+	struct fx *f = *state;
+	char *text;
+	struct pt_store *st;
+	struct stat sb;
+	char path[600], want[32];
+	mode_t old = umask(0);
+
+	st = open_ok(f, true);
+	umask(old);
+	snprintf(path, sizeof(path), "%s/.lock", f->conf);
+	assert_int_equal(lstat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0600);
+	text = slurp(f, ".lock");
+	snprintf(want, sizeof(want), "%ld ", (long)getpid());
+	assert_true(!strncmp(text, want, strlen(want)));
+	free(text);
+	pt__store_close(st);
+	/* released: the line goes with the lock */
+	text = slurp(f, ".lock");
+	assert_string_equal(text, "");
+	free(text);
+}
+
+/* An existing lock is never chmod'ed: a 0640 one stays 0640 (non-root). */
+static void test_lock_not_chmoded(void **state)
+{
+	struct fx *f = *state;
+	struct pt_store *st;
+	struct stat sb;
+	char path[600];
+
+	if (geteuid() == 0)
+		skip();		/* root refuses it instead (test_trust) */
+	tu_write(f->root, "etc-passthru/.lock", "");
+	snprintf(path, sizeof(path), "%s/.lock", f->conf);
+	chmod(path, 0640);
+	st = open_ok(f, true);
+	pt__store_close(st);
+	assert_int_equal(lstat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0640);
+}
+
+/* A hard-linked lock could be any file: refused, and left alone. */
+static void test_lock_hard_link(void **state)
+{
+	struct fx *f = *state;
+	struct pt_store *st = NULL;
+	char path[600], other[600];
+	struct stat sb;
+
+	tu_write(f->root, "precious", "keep\n");
+	snprintf(other, sizeof(other), "%s/precious", f->root);
+	chmod(other, 0600);
+	tu_mkdir(f->root, "etc-passthru");
+	snprintf(path, sizeof(path), "%s/.lock", f->conf);
+	assert_int_equal(link(other, path), 0);
+	assert_int_equal(pt__store_open(f->ctx, true, &st, f->err, sizeof(f->err)),
+			 -EINVAL);
+	assert_null(st);
+	assert_non_null(strstr(f->err, ".lock: has 2 links; the lock is never hard-linked"));
+	assert_int_equal(stat(other, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0600);
+	assert_int_equal(sb.st_size, 5);
+}
+
+/* A held lock: wait the timeout, then -ETIMEDOUT naming the holder. */
+static void test_lock_timeout(void **state)
+{
+	struct fx *f = *state;
+	struct pt_store *st = NULL, *held;
+	struct timespec t0, t1;
+	char want[64];
+	int r;
+
+	held = open_ok(f, true);
+	assert_int_equal(pt_set_lock_timeout(f->ctx, 1), 0);
+	assert_int_equal(pt_set_lock_timeout(f->ctx, -1), -EINVAL);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r = pt__store_open(f->ctx, true, &st, f->err, sizeof(f->err));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_int_equal(r, -ETIMEDOUT);
+	assert_null(st);
+	assert_true(t1.tv_sec - t0.tv_sec >= 1 && t1.tv_sec - t0.tv_sec < 5);
+	snprintf(want, sizeof(want), ".lock: held by pid %ld (", (long)getpid());
+	assert_non_null(strstr(f->err, want));
+	assert_non_null(strstr(f->err, "gave up after 1 s"));
+	assert_non_null(strstr(f->err, "-O lock.timeout=SECONDS"));
+	/* the waiter did not clear the holder's line */
+	assert_int_equal(pt_set_lock_timeout(f->ctx, 0), 0);
+	assert_int_equal(pt__store_open(f->ctx, true, &st, f->err, sizeof(f->err)),
+			 -ETIMEDOUT);
+	assert_non_null(strstr(f->err, want));
+	pt__store_close(held);
+	st = open_ok(f, true);
+	pt__store_close(st);
+}
+
+/* As root, state others may write or own is refused with the fix. */
+static void test_trust(void **state)
+{
+	struct fx *f = *state;
+	struct pt_store *st = NULL;
+	char path[600];
+
+	if (geteuid() != 0)
+		skip();
+	tu_write(f->root, "etc-passthru/groups.d/gpu.ini", "[group]\ntype = pci\n");
+	st = open_ok(f, false);
+	pt__store_close(st);
+
+	chmod(f->conf, 0777);
+	assert_int_equal(pt__store_open(f->ctx, false, &st, f->err, sizeof(f->err)),
+			 -EINVAL);
+	assert_non_null(strstr(f->err, "mode 0777 lets other users write it"));
+	assert_non_null(strstr(f->err, "chmod go-w "));
+	chmod(f->conf, 0755);
+
+	snprintf(path, sizeof(path), "%s/groups.d", f->conf);
+	assert_int_equal(chown(path, 65534, 0), 0);
+	assert_int_equal(pt__store_open(f->ctx, true, &st, f->err, sizeof(f->err)),
+			 -EINVAL);
+	assert_non_null(strstr(f->err, "groups.d: owned by uid 65534, not root"));
+	assert_non_null(strstr(f->err, "chown root:root "));
+	assert_int_equal(chown(path, 0, 0), 0);
+
+	snprintf(path, sizeof(path), "%s/groups.d/gpu.ini", f->conf);
+	chmod(path, 0664);
+	assert_int_equal(pt__store_open(f->ctx, false, &st, f->err, sizeof(f->err)),
+			 -EINVAL);
+	assert_non_null(strstr(f->err, "groups.d/gpu.ini: mode 0664"));
+	chmod(path, 0644);
+
+	snprintf(path, sizeof(path), "%s/.lock", f->conf);
+	chmod(path, 0644);
+	assert_int_equal(pt__store_open(f->ctx, true, &st, f->err, sizeof(f->err)),
+			 -EINVAL);
+	assert_non_null(strstr(f->err, ".lock: mode 0644 lets other users open it"));
+	assert_non_null(strstr(f->err, "chmod 600 "));
+	chmod(path, 0600);
+	st = open_ok(f, true);
+	pt__store_close(st);
+}
+
+/*
+ * groups.d/ created by the store is 0755 through an fd of the new
+ * directory: a symlink planted at its name is never chmod'ed through.
+ */
+static void test_mkdir_no_follow(void **state)
+{
+	struct fx *f = *state;
+	struct pt_store *st;
+	char path[600], victim[600];
+	struct stat sb;
+	mode_t old = umask(077);
+
+	st = open_ok(f, true);
+	umask(old);
+	snprintf(path, sizeof(path), "%s/groups.d", f->conf);
+	assert_int_equal(lstat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0755);
+	assert_int_equal(lstat(f->conf, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0755);
+	pt__store_close(st);
+	/* applied.d/ as a symlink to a private dir: refused, not chmod'ed */
+	tu_mkdir(f->root, "private");
+	snprintf(victim, sizeof(victim), "%s/private", f->root);
+	chmod(victim, 0700);
+	snprintf(path, sizeof(path), "%s/applied.d", f->conf);
+	assert_int_equal(symlink(victim, path), 0);
+	st = NULL;
+	assert_true(pt__store_open(f->ctx, true, &st, f->err, sizeof(f->err)) < 0);
+	assert_int_equal(lstat(victim, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0700);
+}
+
 /* ---- applied.d: the record of pt-group apply, in the same store --------- */
 
 static const char applied_rec[] =
@@ -1419,6 +1600,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_store_applied_symlink, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_applied_stale_temp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_applied_commit_both, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lock_mode_and_holder, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lock_not_chmoded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lock_hard_link, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lock_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trust, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mkdir_no_follow, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "private.h"
 #include "testutil.h"
@@ -417,6 +418,67 @@ static void test_both_routes_one_nic(void **state)
 	assert_not_critical(ctx, "0000:01:00.1");
 }
 
+/*
+ * Hostile or broken trees whose links form cycles with fan-out: 12
+ * bridges that are each other's ports, 12 dm devices that are each
+ * other's slaves. Depth alone bounds such a walk at 12^8 steps; each
+ * name must be entered once. SIGALRM fails the test if the walk hangs.
+ */
+static void test_bridge_of_bridges(void **state)
+{
+	struct fx *f = *state;
+	struct pt_ctx *ctx;
+	char path[64], rel[128], target[64];
+
+	three_nics(f);
+	for (int i = 0; i < 12; i++) {
+		snprintf(path, sizeof(path), "br%d", i);
+		tu_netdev(f->sys, "virtual", path, "up");
+		for (int j = 0; j < 12; j++) {
+			snprintf(rel, sizeof(rel), "devices/virtual/net/br%d/brif/br%d", i, j);
+			snprintf(target, sizeof(target), "../../br%d/brport", j);
+			tu_symlink(f->sys, rel, target);
+		}
+	}
+	tu_symlink(f->sys, "devices/virtual/net/br11/brif/eth0",
+		   "../../../../" NIC0 "/net/eth0/brport");
+	tu_write(f->proc, "net/route",
+		 "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n"
+		 "br0\t00000000\t0100000A\t0003\t0\t0\t0\t00000000\t0\t0\t0\n");
+	alarm(20);
+	ctx = ctx_of(f);
+	assert_reason(ctx, "0000:01:00.0", "default route via br0 (eth0)");
+	assert_not_critical(ctx, "0000:01:00.1");
+	alarm(0);
+}
+
+static void test_dm_slaves_loop(void **state)
+{
+	struct fx *f = *state;
+	struct pt_ctx *ctx;
+	char path[64], dm[64], num[16];
+
+	root_port_and_nvme(f);
+	for (int i = 0; i < 12; i++) {
+		snprintf(path, sizeof(path), "virtual/block/dm-%d", i);
+		snprintf(num, sizeof(num), "253:%d", i);
+		blk(f, path, num, 0);
+	}
+	for (int i = 0; i < 12; i++) {
+		snprintf(path, sizeof(path), "virtual/block/dm-%d", i);
+		for (int j = 0; j < 12; j++) {
+			snprintf(dm, sizeof(dm), "virtual/block/dm-%d", j);
+			slave(f, path, dm);
+		}
+	}
+	slave(f, "virtual/block/dm-11", NVME "/nvme/nvme0/nvme0n1/nvme0n1p2");
+	mountinfo(f, "26 1 253:0 / / rw - ext4 /dev/mapper/vg-root rw\n");
+	alarm(20);
+	ctx = ctx_of(f);
+	assert_reason(ctx, "0000:3b:00.0", "root filesystem on /dev/mapper/vg-root");
+	alarm(0);
+}
+
 static void test_boot_vga(void **state)
 {
 	struct fx *f = *state;
@@ -521,6 +583,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_btrfs_anonymous_dev, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_btrfs_on_luks_dev_links, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dm_name_without_dev, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bridge_of_bridges, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dm_slaves_loop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nvme_multipath_and_loop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_default_route_bond, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ipv6_only_bridge, setup, teardown),

@@ -189,6 +189,13 @@ static const char *parse_error(enum pt_group_type type, const char *expr)
 	return perr_buf;
 }
 
+#define PARSES(type, expr) do {						\
+	struct pt_rule_expr *e_;						\
+	char m_[512];								\
+	if (pt__rule_parse(expr, type, &e_, m_, sizeof(m_)) < 0)		\
+		fail_msg("'%s' did not parse: %s", expr, m_);			\
+	pt__rule_free(e_);							\
+} while (0)
 #define ERR_IS(type, expr, msg) assert_string_equal(parse_error(type, expr), msg)
 #define ERR_BEGINS(type, expr, msg) do {					\
 	const char *m_ = parse_error(type, expr);				\
@@ -663,6 +670,20 @@ static void test_errors(void **state)
 		   "not for a vgpu group;");
 	ERR_IS(PCI, "\"driver\" eq x", "column 1: expected a field name, got the "
 	       "quoted string \"driver\"; field names are not quoted");
+
+	/* backreferences: not POSIX ERE, exponential in glibc; at their column */
+	ERR_BEGINS(PCI, "driver regex (a)\\1", "column 17: regex '(a)\\1': \\1 is "
+		   "a backreference");
+	ERR_BEGINS(PCI, "name regex \"(.*)(.*)(.*)(.*)(.*)\\5\\4\\3\\2\\1#\"",
+		   "column 33: regex '(.*)(.*)(.*)(.*)(.*)\\5\\4\\3\\2\\1#': \\5 is a "
+		   "backreference");
+	/* a quoted '\\' counts two source columns; "x\\\"y" has a quote */
+	ERR_BEGINS(PCI, "driver regex \"\\\"a\\\\\\\\\\9\"", "column 22: regex");
+	ERR_BEGINS(PCI, "driver regex x and driver regex (b)\\2", "column 36: regex");
+	PARSES(PCI, "driver regex [\\1]");
+	PARSES(PCI, "driver regex \\\\1");
+	PARSES(PCI, "driver regex []\\1]");
+	PARSES(PCI, "driver regex [[:digit:]\\1]");
 
 	/* operators */
 	ERR_IS(PCI, "driver equal x", "column 8: unknown operator 'equal' "

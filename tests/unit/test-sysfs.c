@@ -297,6 +297,67 @@ static void test_read(void **state)
 	close(a);
 }
 
+/*
+ * A hostile captured tree: a FIFO where an attribute should be is never
+ * opened for a blocking read, an absolute link or one with too many ".."
+ * stays inside the root, and a link up through the root's own
+ * directories (class/block/dm-0 -> ../../devices/...) still reads.
+ */
+static void test_read_hostile(void **state)
+{
+	struct fx *f = *state;
+	char path[PATH_MAX], outside[PATH_MAX], buf[64];
+	int a, c;
+
+	snprintf(path, sizeof(path), "%s/a/fifo", f->sys);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	snprintf(outside, sizeof(outside), "%s/outside", f->root);
+	tu_write(f->root, "outside", "SECRET\n");
+	tu_symlink(f->sys, "a/abs", outside);
+	tu_symlink(f->sys, "a/up", "../../../../../../../../outside");
+	tu_symlink(f->sys, "a/absdir", f->root);
+	tu_write(f->sys, "devices/virtual/block/dm-0/dm/name", "vg-root\n");
+	tu_symlink(f->sys, "class/block/dm-0", "../../devices/virtual/block/dm-0");
+
+	a = pt__sysfs_open_dir(f->ctx, "a");
+	assert_true(a >= 0);
+	/* returns at once: O_NONBLOCK, and a FIFO is not a regular file */
+	assert_int_equal(pt__sysfs_read(a, "fifo", buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(pt__sysfs_read(a, "abs", buf, sizeof(buf)), -ENOENT);
+	assert_int_equal(pt__sysfs_read(a, "up", buf, sizeof(buf)), -ENOENT);
+	assert_int_equal(pt__sysfs_exists(a, "abs"), -ENOENT);
+	assert_int_equal(pt__sysfs_openat_dir(a, "absdir"), -ENOENT);
+	assert_int_equal(pt__sysfs_read(a, "absdir/outside", buf, sizeof(buf)),
+			 -ENOENT);
+	close(a);
+	/* the root itself through an absolute link: stays the root */
+	assert_int_equal(pt__sysfs_open_dir(f->ctx, "a/absdir/outside"), -ENOENT);
+
+	c = pt__sysfs_open_dir(f->ctx, "class/block");
+	assert_true(c >= 0);
+	assert_int_equal(pt__sysfs_read(c, "dm-0/dm/name", buf, sizeof(buf)), 7);
+	assert_string_equal(buf, "vg-root");
+	close(c);
+}
+
+static void test_read_range(void **state)
+{
+	struct fx *f = *state;
+	int a = pt__sysfs_open_dir(f->ctx, "a");
+	long v = 7;
+
+	assert_true(a >= 0);
+	assert_int_equal(pt__sysfs_read_range(f->ctx, a, "num", 0, 65535, &v), 0);
+	assert_int_equal(v, 16);
+	assert_int_equal(pt__sysfs_read_range(f->ctx, a, "num", 0, 15, &v), -ERANGE);
+	assert_int_equal(pt__sysfs_read_range(f->ctx, a, "neg", 0, 15, &v), -ERANGE);
+	assert_int_equal(pt__sysfs_read_range(f->ctx, a, "huge", 0, 15, &v), -ERANGE);
+	assert_int_equal(pt__sysfs_read_range(f->ctx, a, "word", 0, 15, &v), -EINVAL);
+	assert_int_equal(pt__sysfs_read_range(f->ctx, a, "none", 0, 15, &v), -ENOENT);
+	assert_int_equal(v, 16);
+	close(a);
+}
+
 static void test_read_long(void **state)
 {
 	struct fx *f = *state;
@@ -479,6 +540,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_openat_dir, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_long, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_hostile, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_range, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exists, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readlink, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write, setup, teardown),
