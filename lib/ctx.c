@@ -49,6 +49,7 @@ void pt__ctx_flush(struct pt_ctx *ctx)
 {
 	pt__vms_free(ctx);
 	pt__leases_free(ctx);
+	pt__tenants_free(ctx);
 	pt__conf_free(ctx);
 	pt__check_free(ctx);
 	pt__usb_free(ctx);
