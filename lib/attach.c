@@ -853,7 +853,9 @@ static int units_pci(struct pt_ctx *ctx, struct pt_group *g, const struct held *
 				const char *tw = tenant_reservation(ctx, h, pt_pci_dev_get_bdf(f),
 								    tbuf, sizeof(tbuf));
 
-				if (tw)
+				if (tw && f == dev)
+					block(u, s, false, "%s", tw);
+				else if (tw)
 					block(u, s, false, "%s: %s", pt_pci_dev_get_bdf(f), tw);
 			}
 			if (!on_vfio(f))
@@ -1242,6 +1244,9 @@ static int allocate(struct pt_attach *a, struct pt_vm *vm, struct pt_request *rq
 	int *picked = NULL, *scratch = NULL;
 	int r, n_applied = 0, n_members;
 
+	if (!g && strchr(rq->group, ':') && pt_tenant_load(ctx, NULL) < 0)
+		return AERR(a, -EINVAL, "VM '%s' request '%s': %s", vm->name, rq->name,
+			    ctx->tenants_error ? ctx->tenants_error : "tenants.d is invalid");
 	if (!g)
 		return AERR(a, -ENOENT, "VM '%s' request '%s': no group '%s'; create it or "
 			    "remove the request with 'pt attach remove %s %s'", vm->name,

@@ -846,7 +846,10 @@ PT_EXPORT int pt_tenant_txn_grant(struct pt_tenant_txn *t, const char *name, con
 	ctx->tenants_loaded = true;
 	r = pt__attach_pick_units(ctx, g, count, &picked, &n, why, sizeof(why));
 	if (r < 0) {
-		if (r == -EBUSY)
+		if (r == -EBUSY && !strncmp(why, "it ", 3))
+			txn_err(t, r, "tenant '%s': group '%s' cannot give %d now: %s", name, group,
+				count, why);
+		else if (r == -EBUSY)
 			txn_err(t, r, "tenant '%s': group '%s' cannot give %d now (%s); grant fewer, "
 				"or free units first", name, group, count, why);
 		else if (r == -EOPNOTSUPP)
