@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "private.h"
+#include "policy.h"
 
 #define NPF	8
 #define NVF	32

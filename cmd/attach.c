@@ -66,9 +66,9 @@ static void usage(FILE *f)
 		"      --list-vms     print the VM names, one a line (for completions)\n"
 		"      --list-groups  print the group names, one a line (for completions)\n"
 		"\n"
-		"Exit status: 0 ok, 1 failure, 2 usage, 3 no VMs, 4 not possible here, 5 invalid\n"
-		"state files, 6 refused (devices busy, group not applied, VM started already),\n"
-		"7 permission denied, 8 no such VM, group or lease. See pt-attach(8).\n");
+		"Exit status: 0 ok, 1 failure, 2 usage, 3 no VMs, 5 invalid state files,\n"
+		"6 refused (devices busy, group not applied, VM started already), 7 permission\n"
+		"denied, 8 no such VM, group or lease. See pt-attach(8).\n");
 }
 
 enum fmt { F_TEXT, F_QEMU, F_LIBVIRT, F_JSON };
@@ -139,8 +139,6 @@ static int attach_exit(struct pt_ctx *ctx, int r)
 		/* invalid state files, or a bad name on the command line */
 		return pt_vm_load(ctx, NULL) < 0 || pt_conf_load(ctx) < 0 ||
 		       pt_tenant_load(ctx, NULL) < 0 ? PT_EXIT_CONFIG : PT_EXIT_USAGE;
-	case EOPNOTSUPP:
-		return PT_EXIT_UNSUPPORTED;
 	default:
 		return pt_exit_from_errno(r);
 	}

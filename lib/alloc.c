@@ -18,7 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "private.h"
+#include "policy.h"
 
 static int pool_of(const struct pt__unit *u, const int *load)
 {

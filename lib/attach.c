@@ -26,7 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "private.h"
+#include "policy.h"
 
 #define VMS_PREFIX	"vms.d/"
 #define MAX_COUNT	64
@@ -351,6 +351,8 @@ PT_EXPORT int pt_vm_load(struct pt_ctx *ctx, const char **error)
 
 	if (!ctx->vms_loaded) {
 		ctx->vms_loaded = true;
+		if (pt__ctx_register_free(ctx, pt__vms_free) < 0)
+			return -ENOMEM;
 		r = pt__store_open(ctx, false, &st, err, sizeof(err));
 		if (r == 0) {
 			r = vms_from_store(ctx, st, &ctx->vms, &ctx->n_vms, err, sizeof(err));
@@ -472,6 +474,7 @@ PT_EXPORT int pt_vm_txn_begin(struct pt_ctx *ctx, unsigned int flags, struct pt_
 	if (r < 0) {
 		pt__vms_free(ctx);
 		ctx->vms_loaded = true;
+		pt__ctx_register_free(ctx, pt__vms_free);
 		ctx->vms_rc = r;
 		ctx->vms_error = strdup(t->error);
 		pt_vm_txn_free(t);
@@ -910,7 +913,8 @@ static int units_sriov(struct pt_ctx *ctx, struct pt_group *g, const struct held
 	return 0;
 }
 
-static bool vf_offers(struct pt_pci_dev *vf, const char *profile)
+/* The id of the vGPU type a VF offers under this profile (name or id); 0: none. */
+static unsigned int vf_type_id(struct pt_pci_dev *vf, const char *profile)
 {
 	struct pt_vgpu_type *t;
 	char *end;
@@ -920,8 +924,8 @@ static bool vf_offers(struct pt_pci_dev *vf, const char *profile)
 	pt_vgpu_type_foreach(vf, t)
 		if ((numeric && pt_vgpu_type_get_id(t) == id) ||
 		    !strcmp(pt_vgpu_type_get_name(t), profile))
-			return true;
-	return false;
+			return pt_vgpu_type_get_id(t);
+	return 0;
 }
 
 static int units_vgpu(struct pt_ctx *ctx, struct pt_group *g, const struct held *h,
@@ -1008,7 +1012,7 @@ static int units_vgpu(struct pt_ctx *ctx, struct pt_group *g, const struct held 
 				else if (pt_pci_dev_get_current_vgpu_type(v))
 					block(u, s, false, "has vGPU type %u set",
 					      pt_pci_dev_get_current_vgpu_type(v));
-				else if (!vf_offers(v, profile))
+				else if (pt__nvvgpu_vf_offers(ctx, pt_pci_dev_get_bdf(v), profile) <= 0)
 					block(u, s, false, "does not offer vGPU type '%s' now", profile);
 			}
 			if (pool < 0) {
@@ -1206,6 +1210,7 @@ static int lease_fill(struct pt_lease *l, struct pt_lease_dev *d, struct pt_requ
 				return -ENOMEM;
 		} else {
 			d->mode = strdup("vf");
+			d->vgpu_type = vf_type_id(s->dev, pt_group_get_setting(g, "profile"));
 			d->functions = calloc(1, sizeof(*d->functions));
 			if (!d->mode || !d->functions || !(d->functions[0] = strdup(s->key)))
 				return -ENOMEM;
@@ -1324,79 +1329,184 @@ out:
 	return r;
 }
 
-/* Undo what start prepared for one entry; reads the host, so safe to repeat. */
-static int undo_dev(struct pt_attach *a, struct pt_lease_dev *d, bool dry)
+/* ---- preparation: plans of the engine --------------------------------------- */
+
+/*
+ * The lease around a plan's run: start records it ("starting", with the
+ * starter's pid) before the first change and again ("running") after the
+ * last; a start undone removes it. A stop removes it once everything it
+ * held is undone, and keeps it otherwise.
+ */
+struct lease_hook {
+	struct pt_attach *a;
+	struct pt_lease *l;
+	int pid;
+	bool stop;
+};
+
+static int lease_begin(struct pt_plan *p, void *owner)
 {
-	struct pt_ctx *ctx = a->ctx;
+	struct lease_hook *h = owner;
 
-	if (d->mdev_uuid) {
-		struct pt_mdev_parent *p = pt_mdev_parent_find(ctx, d->mdev_parent);
-		struct pt_mdev *m;
-		bool present = false;
-		int r;
-
-		if (!p)
-			return 0;
-		pt_mdev_foreach(p, m)
-			present |= !strcmp(pt_mdev_get_uuid(m), d->mdev_uuid);
-		if (!present)
-			return 0;
-		note(a, "remove mdev %s (%s) from %s", d->mdev_uuid, d->mdev_type, d->mdev_parent);
-		if (dry)
-			return 0;
-		r = pt_mdev_remove(p, d->mdev_uuid);
-		if (r < 0 && r != -ENOENT)
-			return AERR(a, r, "%s: cannot remove mdev %s: %s; the VM may still hold it: "
-				    "stop the VM, then run 'pt attach stop' again", d->mdev_parent,
-				    d->mdev_uuid, strerror(-r));
-	}
-	return 0;
+	(void)p;
+	if (h->stop)
+		return 0;
+	free(h->l->state);
+	h->l->state = strdup("starting");
+	h->l->pid = getpid();
+	h->l->starttime = pt__pid_starttime(h->l->pid);
+	if (!h->l->state)
+		return -ENOMEM;
+	return pt__lease_write(h->l, h->a->error, sizeof(h->a->error));
 }
 
-static int prepare_dev(struct pt_attach *a, struct pt_lease_dev *d)
+static int lease_end(struct pt_plan *p, void *owner, int rc, bool undone)
 {
-	struct pt_ctx *ctx = a->ctx;
+	struct lease_hook *h = owner;
+	struct pt_lease *l = h->l;
+	char err[256];
+	int r;
 
-	if (d->mdev_uuid) {
-		struct pt_mdev_parent *p = pt_mdev_parent_find(ctx, d->mdev_parent);
-		struct pt_mdev_type *t, *found = NULL;
-		struct pt_mdev *m;
-		int r;
-
-		if (!p)
-			return AERR(a, -ENODEV, "%s: the mdev parent is gone", d->mdev_parent);
-		pt_mdev_foreach(p, m)
-			if (!strcmp(pt_mdev_get_uuid(m), d->mdev_uuid)) {
-				/* left by a start killed half-way, and undone by nobody */
-				d->created = true;
-				return note(a, "mdev %s exists on %s already", d->mdev_uuid,
-					    d->mdev_parent);
-			}
-		pt_mdev_type_foreach(p, t)
-			if (!strcmp(pt_mdev_type_get_id(t), d->mdev_type))
-				found = t;
-		r = found ? pt_mdev_create(found, d->mdev_uuid, NULL) : -ENODEV;
-		if (r < 0)
-			return AERR(a, r, "%s: cannot create mdev %s of type %s: %s", d->mdev_parent,
-				    d->mdev_uuid, d->mdev_type,
-				    r == -ENOSPC ? "no instance available" : strerror(-r));
-		d->created = true;
-		return note(a, "created mdev %s (%s) on %s", d->mdev_uuid, d->mdev_type,
-			    d->mdev_parent);
+	(void)p;
+	if (h->stop)
+		return rc ? rc : pt__lease_remove(h->a->ctx, l->vm, h->a->error,
+						  sizeof(h->a->error));
+	if (rc < 0) {
+		/* a lease whose changes were not all undone stays, for stop and gc */
+		if (undone)
+			pt__lease_remove(h->a->ctx, l->vm, err, sizeof(err));
+		return rc;
 	}
-	return 0;
+	free(l->state);
+	l->state = strdup("running");
+	l->pid = h->pid;
+	l->starttime = h->pid ? pt__pid_starttime(h->pid) : 0;
+	if (!l->state)
+		return -ENOMEM;
+	r = pt__lease_write(l, h->a->error, sizeof(h->a->error));
+	return r;
 }
 
-static int undo_lease(struct pt_attach *a, struct pt_lease *l, bool dry)
+static const struct pt__plan_hooks lease_hooks = {
+	.begin = lease_begin,
+	.end = lease_end,
+};
+
+static bool mdev_present(struct pt_mdev_parent *p, const char *uuid)
 {
+	struct pt_mdev *m;
+
+	pt_mdev_foreach(p, m)
+		if (!strcmp(pt_mdev_get_uuid(m), uuid))
+			return true;
+	return false;
+}
+
+/* The steps that prepare a lease's devices. */
+static int plan_start(struct pt_attach *a, struct pt_plan *p, struct pt_lease *l)
+{
+	struct pt_ctx *ctx = a->ctx;
 	int r = 0;
 
-	for (int i = l->n_devs - 1; i >= 0; i--) {
-		int e = undo_dev(a, l->devs[i], dry);
+	for (int i = 0; i < l->n_devs && !r; i++) {
+		struct pt_lease_dev *d = l->devs[i];
 
-		if (e < 0 && !r)
-			r = e;
+		if (d->mdev_uuid) {
+			struct pt_mdev_parent *par = pt_mdev_parent_find(ctx, d->mdev_parent);
+			struct pt_mdev_type *t, *found = NULL;
+
+			if (!par)
+				return AERR(a, -ENODEV, "%s: the mdev parent is gone", d->mdev_parent);
+			d->created = true;
+			if (mdev_present(par, d->mdev_uuid)) {
+				/* left by a start killed half-way and undone by nobody */
+				note(a, "mdev %s exists on %s already", d->mdev_uuid, d->mdev_parent);
+				continue;
+			}
+			pt_mdev_type_foreach(par, t)
+				if (!strcmp(pt_mdev_type_get_id(t), d->mdev_type))
+					found = t;
+			if (!found)
+				return AERR(a, -ENODEV, "%s: offers no mdev type %s now",
+					    d->mdev_parent, d->mdev_type);
+			r = pt__mdev_plan_create(p, found, d->mdev_uuid, NULL);
+		} else if (d->mode && !strcmp(d->mode, "vf")) {
+			r = pt__nvvgpu_plan_set_type(p, d->functions[0], 0, d->vgpu_type);
+		}
 	}
+	return r;
+}
+
+/* The steps that undo what start prepared; read from the host, so right from any point. */
+static int plan_stop(struct pt_attach *a, struct pt_plan *p, struct pt_lease *l)
+{
+	struct pt_ctx *ctx = a->ctx;
+	int r = 0;
+
+	for (int i = l->n_devs - 1; i >= 0 && !r; i--) {
+		struct pt_lease_dev *d = l->devs[i];
+
+		if (d->mdev_uuid) {
+			struct pt_mdev_parent *par = pt_mdev_parent_find(ctx, d->mdev_parent);
+
+			if (par && mdev_present(par, d->mdev_uuid))
+				r = pt__mdev_plan_remove(p, par, d->mdev_uuid);
+		} else if (d->mode && !strcmp(d->mode, "vf") && d->n_functions) {
+			struct pt_pci_dev *vf = pt_pci_dev_find(ctx, d->functions[0]);
+			unsigned int cur = vf ? pt_pci_dev_get_current_vgpu_type(vf) : 0;
+
+			/* only the type this lease set: another one is not ours */
+			if (cur && cur == d->vgpu_type)
+				r = pt__nvvgpu_plan_set_type(p, d->functions[0], cur, 0);
+		}
+	}
+	return r;
+}
+
+/*
+ * Prepare (stop: undo) a lease's devices as one plan of the engine, the
+ * lease written by its hooks; dry: only say what would be done.
+ */
+static int run_plan(struct pt_attach *a, struct pt_lease *l, bool stop, bool dry, int pid)
+{
+	struct lease_hook h = { .a = a, .l = l, .pid = pid, .stop = stop };
+	char subject[PT_NAME_MAX + 8], hint[PT_NAME_MAX + 96];
+	struct pt_plan *p;
+	int r;
+
+	snprintf(subject, sizeof(subject), "VM '%s'", l->vm);
+	r = pt__plan_new(a->ctx, l->vm, stop ? "stop" : "start", subject,
+			 dry ? PT_PLAN_DRY_RUN : 0, &p);
+	if (r < 0) {
+		pt_plan_free(p);
+		return AERR(a, r, "out of memory");
+	}
+	r = stop ? plan_stop(a, p, l) : plan_start(a, p, l);
+	if (r == -ENOMEM)
+		AERR(a, r, "out of memory");
+	if (!r && stop) {
+		snprintf(hint, sizeof(hint), "; the lease stays: stop the VM's process, then "
+			 "run 'pt attach stop %s' again", l->vm);
+		pt__plan_set_no_rollback(p, hint);
+	}
+	if (!r && dry) {
+		for (int i = 0; i < pt_plan_get_num_steps(p); i++)
+			note(a, "%s", pt_step_get_description(pt_plan_get_step(p, i)));
+	} else if (!r) {
+		pt__plan_set_hooks(p, &lease_hooks, &h);
+		r = pt_plan_execute(p);
+		if (r < 0 && pt_plan_get_error(p))
+			AERR(a, r, "%s", pt_plan_get_error(p));
+		for (int i = 0; i < pt_plan_get_num_steps(p); i++) {
+			struct pt_step *s = pt_plan_get_step(p, i);
+
+			if (!strcmp(pt_step_get_status(s), "done"))
+				note(a, "%s", pt_step_get_description(s));
+		}
+	}
+	for (int i = 0; i < pt_plan_get_num_notes(p); i++)
+		note(a, "%s", pt_plan_get_note(p, i));
+	pt_plan_free(p);
 	return r;
 }
 
@@ -1440,7 +1550,7 @@ static int do_start(struct pt_ctx *ctx, const char *name, int pid, unsigned int 
 	struct pt_request *rq;
 	struct pt_vm *vm = NULL;
 	const char *e;
-	int r, lockfd = -1, prepared = 0;
+	int r, lockfd = -1;
 
 	*out = a;
 	if (!a)
@@ -1472,9 +1582,7 @@ static int do_start(struct pt_ctx *ctx, const char *name, int pid, unsigned int 
 		}
 		/* a start killed half-way: undo it, then start afresh */
 		note(a, "a start of VM '%s' (pid %d) was interrupted: undoing it", name, old->pid);
-		r = undo_lease(a, old, dry);
-		if (!r && !dry)
-			r = pt__lease_remove(ctx, name, a->error, sizeof(a->error));
+		r = run_plan(a, old, true, dry, 0);
 		if (r < 0)
 			goto out;
 	}
@@ -1486,47 +1594,8 @@ static int do_start(struct pt_ctx *ctx, const char *name, int pid, unsigned int 
 		r = allocate(a, vm, rq, &h, l);
 	if (r < 0)
 		goto out;
-	for (int i = 0; i < l->n_devs; i++) {
-		struct pt_lease_dev *d = l->devs[i];
-
-		if (d->mode && !strcmp(d->mode, "vf")) {
-			r = AERR(a, -EOPNOTSUPP, "VM '%s' request '%s': group '%s' is NVIDIA per-VF "
-				 "vGPU, which pt attach cannot prepare yet; use a mode = mdev group",
-				 name, d->request, d->group);
-			goto out;
-		}
-	}
-	if (dry) {
-		for (int i = 0; i < l->n_devs; i++)
-			if (l->devs[i]->mdev_uuid)
-				note(a, "create mdev %s (%s) on %s", l->devs[i]->mdev_uuid,
-				     l->devs[i]->mdev_type, l->devs[i]->mdev_parent);
-		goto out;
-	}
 	/* recorded before any change: a killed start leaves what undoes it */
-	l->pid = getpid();
-	l->starttime = pt__pid_starttime(l->pid);
-	r = pt__lease_write(l, a->error, sizeof(a->error));
-	if (r < 0)
-		goto out;
-	for (prepared = 0; prepared < l->n_devs && !r; prepared++)
-		r = prepare_dev(a, l->devs[prepared]);
-	if (!r) {
-		free(l->state);
-		l->state = strdup("running");
-		l->pid = pid;
-		l->starttime = pid ? pt__pid_starttime(pid) : 0;
-		r = l->state ? pt__lease_write(l, a->error, sizeof(a->error)) : -ENOMEM;
-	}
-	if (r < 0) {
-		char keep[sizeof(a->error)];
-
-		memcpy(keep, a->error, sizeof(keep));
-		if (undo_lease(a, l, false) == 0)
-			pt__lease_remove(ctx, name, a->error, sizeof(a->error));
-		snprintf(a->error, sizeof(a->error), "VM '%s': %.900s; nothing was left behind",
-			 name, keep);
-	}
+	r = run_plan(a, l, false, dry, pid);
 out:
 	held_free(&h);
 	if (lockfd >= 0)
@@ -1568,11 +1637,7 @@ static struct pt_lease *lease_take(struct pt_ctx *ctx, struct pt_lease *l)
 
 static int free_lease(struct pt_attach *a, struct pt_lease *l, bool dry)
 {
-	int r = undo_lease(a, l, dry);
-
-	if (r < 0)
-		return r;
-	return dry ? 0 : pt__lease_remove(a->ctx, l->vm, a->error, sizeof(a->error));
+	return run_plan(a, l, true, dry, 0);
 }
 
 PT_EXPORT int pt_attach_stop(struct pt_ctx *ctx, const char *name, unsigned int flags,

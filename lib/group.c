@@ -19,7 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "private.h"
+#include "policy.h"
 
 struct pt_rule {
 	struct pt_rule *next;
@@ -593,6 +593,9 @@ PT_EXPORT int pt_conf_load(struct pt_ctx *ctx)
 
 	if (ctx->conf_loaded)
 		return ctx->conf_rc;
+	r = pt__ctx_register_free(ctx, pt__conf_free);
+	if (r < 0)
+		return r;
 	ctx->conf_loaded = true;
 	r = pt__store_open(ctx, false, &st, err, sizeof(err));
 	if (r == 0) {

@@ -21,7 +21,7 @@
 #include <unistd.h>
 #include <uuid/uuid.h>
 
-#include "private.h"
+#include "policy.h"
 
 #define LEASE_DIR	"leases"
 #define LOCK_FILE	".lock"
@@ -364,6 +364,8 @@ static char *render(const struct pt_lease *l)
 		}
 		if (d->pf)
 			bput(&b, "pf = %s\nvf = %d\n", d->pf, d->vf_index);
+		if (d->vgpu_type)
+			bput(&b, "vgpu_type = %u\n", d->vgpu_type);
 		if (d->mac)
 			bput(&b, "mac = %s\n", d->mac);
 		if (d->mdev_uuid)
@@ -539,6 +541,8 @@ static int dev_from_section(struct pt_lease *l, struct pt_ini_section *s,
 			r = set_str(&d->pf, v);
 		else if (!strcmp(key, "vf"))
 			d->vf_index = atoi(v);
+		else if (!strcmp(key, "vgpu_type"))
+			d->vgpu_type = (unsigned int)strtoul(v, NULL, 10);
 		else if (!strcmp(key, "mac"))
 			r = set_str(&d->mac, v);
 		else if (!strcmp(key, "mdev_uuid"))
@@ -691,6 +695,8 @@ PT_EXPORT int pt_lease_load(struct pt_ctx *ctx, const char **error)
 
 	pt__leases_free(ctx);
 	ctx->leases_loaded = true;
+	if (pt__ctx_register_free(ctx, pt__leases_free) < 0)
+		return -ENOMEM;
 	dfd = open_run_dir(ctx, false, err, sizeof(err));
 	if (dfd == -ENOENT)
 		return 0;

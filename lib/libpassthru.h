@@ -677,7 +677,7 @@ bool pt_lease_dev_get_guest_resets_all(struct pt_lease_dev *d);
 /*
  * Start: allocate every request of the VM under the run dir's lock, all
  * or nothing, prepare the devices (mdev instances created with their
- * stable UUIDs) with rollback, record the lease. PT_ATTACH_DRY_RUN and
+ * stable UUIDs, per-VF vGPU types written) with rollback, record the lease. PT_ATTACH_DRY_RUN and
  * pt_attach_check() decide the same way and change nothing (check takes
  * no lock). Stop: undo what start prepared, free the lease. gc: stop
  * every lease whose recorded process is gone. Returns 0 or -errno with
@@ -688,6 +688,8 @@ bool pt_lease_dev_get_guest_resets_all(struct pt_lease_dev *d);
  *            names the `pt group apply` to run); the VM runs already
  *   -EINVAL  the state files are invalid
  *   else     a failed change, already undone
+ * The changes (mdev instances, NVIDIA per-VF vGPU types) are steps of one
+ * plan of the engine.
  */
 struct pt_attach;
 #define PT_ATTACH_DRY_RUN	(1u << 0)

@@ -37,7 +37,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "private.h"
+#include "policy.h"
 
 #define TENANTS_PREFIX	"tenants.d/"
 #define MAX_UNITS	256
@@ -417,6 +417,9 @@ PT_EXPORT int pt_tenant_load(struct pt_ctx *ctx, const char **error)
 	int r;
 
 	if (!ctx->tenants_loaded) {
+		r = pt__ctx_register_free(ctx, pt__tenants_free);
+		if (r < 0)
+			return r;
 		ctx->tenants_loaded = true;
 		r = pt__store_open(ctx, false, &st, err, sizeof(err));
 		if (r == 0) {
@@ -630,6 +633,7 @@ PT_EXPORT int pt_tenant_txn_begin(struct pt_ctx *ctx, unsigned int flags,
 	tenants_free_array(ts, n);
 	if (r < 0) {
 		pt__tenants_free(ctx);
+		pt__ctx_register_free(ctx, pt__tenants_free);
 		ctx->tenants_loaded = true;
 		ctx->tenants_rc = r;
 		ctx->tenants_error = strdup(t->error);
@@ -841,6 +845,10 @@ PT_EXPORT int pt_tenant_txn_grant(struct pt_tenant_txn *t, const char *name, con
 	if (r < 0)
 		return r;
 	pt__tenants_free(ctx);
+	if (pt__ctx_register_free(ctx, pt__tenants_free) < 0) {
+		tenants_free_array(ts, nts);
+		return txn_err(t, -ENOMEM, "out of memory");
+	}
 	ctx->tenants = ts;
 	ctx->n_tenants = nts;
 	ctx->tenants_loaded = true;

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "private.h"
+#include "policy.h"
 #include "testutil.h"
 
 #define U(k_, pool_, node_) { .key = (k_), .pool = (pool_), .numa_node = (node_), .capacity = 1 }

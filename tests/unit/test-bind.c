@@ -425,9 +425,10 @@ static const char *notes_of(struct pt_plan *p)
 #define BIND_NEW(bdf)								\
 	"write " DEV(bdf) "/driver_override <- vfio-pci\n"			\
 	"write bus/pci/drivers_probe <- " bdf "\n"
+/* the same switch back: driver_override, unbind, drivers_probe */
 #define RESTORE(bdf, drv)							\
-	"write bus/pci/drivers/vfio-pci/unbind <- " bdf "\n"			\
 	"write " DEV(bdf) "/driver_override <- \\n\n"				\
+	"write bus/pci/drivers/vfio-pci/unbind <- " bdf "\n"			\
 	"write bus/pci/drivers_probe <- " bdf "\n"
 
 #define PCI_GROUP(rules) "[group]\ntype = pci\n" rules
@@ -879,8 +880,8 @@ static void test_release(void **state)
 		   "[device \"0000:0a:00.0\"]\nrole = member\ndriver = e1000e\ndriver_override =\n");
 	p = RELEASE("gpu", 0, 0);
 	assert_string_equal(STEPS(p),
-			    "write bus/pci/drivers/vfio-pci/unbind <- 0000:07:00.3\n"
 			    "write " DEV("0000:07:00.3") "/driver_override <- \\n\n"
+			    "write bus/pci/drivers/vfio-pci/unbind <- 0000:07:00.3\n"
 			    RESTORE("0000:01:00.0", "nvidia"));
 	assert_string_equal(devices_of(p), "0000:07:00.3\n0000:07:00.3\n"
 			    "0000:01:00.0\n0000:01:00.0\n0000:01:00.0\n");
@@ -893,8 +894,8 @@ static void test_release(void **state)
 		   "driver_override = nvidia\n");
 	p = RELEASE("gpu", PT_PLAN_DRY_RUN, 0);
 	assert_string_equal(STEPS(p),
-			    "write bus/pci/drivers/vfio-pci/unbind <- 0000:01:00.0\n"
 			    "write " DEV("0000:01:00.0") "/driver_override <- nvidia\n"
+			    "write bus/pci/drivers/vfio-pci/unbind <- 0000:01:00.0\n"
 			    "write bus/pci/drivers_probe <- 0000:01:00.0\n");
 	pt_plan_free(p);
 

@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "private.h"
+#include "policy.h"
 #include "testutil.h"
 
 static char *tmp;
@@ -305,11 +305,13 @@ static void test_types(void **state)
 {
 	static const char *const pci[] = { "description", NULL };
 	static const char *const vgpu[] = {
-		"description", "profile", "mode", "heterogeneous", NULL
+		"description", "profile", "mode", "heterogeneous", "placement",
+		"live_migration", NULL
 	};
 	static const char *const nic[] = {
 		"description", "numvfs", "vlan", "vlan_proto", "qos", "min_tx_rate",
-		"max_tx_rate", "link_state", "spoofchk", "trust", "query_rss", NULL
+		"max_tx_rate", "link_state", "spoofchk", "trust", "query_rss", "placement",
+		NULL
 	};
 	static const char *const usb[] = {
 		"description", "guest_reset", "guest_resets_all", NULL

@@ -20,7 +20,7 @@
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
 
-#include "private.h"
+#include "policy.h"
 #include "testutil.h"
 
 static struct pt_vf_settings unset(void)
@@ -164,7 +164,10 @@ static void test_settings_check(void **state)
 	check_fails(s, "VF settings out of range");
 }
 
-/* The VF keys are exactly the sriov-nic settings bar numvfs and description. */
+/*
+ * The VF keys are exactly the sriov-nic settings bar numvfs, description
+ * and placement (pt attach's).
+ */
 static void test_keys_match_group_table(void **state)
 {
 	const char *const *keys = pt_group_settings(PT_GROUP_SRIOV_NIC);
@@ -173,7 +176,8 @@ static void test_keys_match_group_table(void **state)
 	(void)state;
 	assert_non_null(keys);
 	for (; *keys; keys++) {
-		bool other = !strcmp(*keys, "numvfs") || !strcmp(*keys, "description");
+		bool other = !strcmp(*keys, "numvfs") || !strcmp(*keys, "description") ||
+			     !strcmp(*keys, "placement");
 
 		if (pt__vf_setting_is_key(*keys) == other)
 			fail_msg("group key '%s': VF setting is %d", *keys, !other);

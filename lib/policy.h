@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Policy: rules, groups, the applied record and the planners that turn
+ * groups into plans. Model files never include this header.
+ */
+#ifndef PT_POLICY_H
+#define PT_POLICY_H
+
+#include <net/if.h>
+
+#include "binder.h"
+
+/* ---- group.c: resource groups, membership, transactions ------------------ */
+
+/* Drop loaded groups (state changed on disk, or roots changed). */
+void pt__conf_free(struct pt_ctx *ctx);
+
+/* ---- rule.c: resource rule expressions ------------------------------------ */
+
+/* A device as a rule sees it. */
+struct pt_dev_view {
+	enum pt_group_type type;
+	struct pt_pci_dev *pci;		/* pci, vgpu, sriov-nic groups */
+	struct pt_usb_dev *usb;		/* usb groups */
+	int vf_index;			/* VF being considered, -1: the device itself */
+};
+
+struct pt_rule_expr;
+
+/*
+ * Parse "FIELD OP VALUE [and FIELD OP VALUE]..." for a group type.
+ * Values may be "double quoted" (\" and \\ escapes). Errors: -EINVAL and
+ * err = "column N: <what>; <fix>" (e.g. unknown field with did-you-mean
+ * and the valid list, unknown operator with the list, bad hex id, bad
+ * number, regex error from regerror()). Regexes are compiled once here.
+ */
+int pt__rule_parse(const char *text, enum pt_group_type type,
+		   struct pt_rule_expr **out, char *err, size_t errlen);
+void pt__rule_free(struct pt_rule_expr *e);
+/*
+ * 1 match, 0 no match (why, when non-NULL and len > 0, names the first
+ * failing clause: "clause 2 'device_id eq 20b0': device_id is 2204"),
+ * or -errno.
+ */
+int pt__rule_match(struct pt_rule_expr *e, const struct pt_dev_view *v,
+		   char *why, size_t whylen);
+/*
+ * The same evaluation with each field's values given as text:
+ * value(field, idx, data) returns value idx (from 0) or NULL after the
+ * last; none at all is an absent value. Texts are parsed by the field's
+ * kind ("046d", "3", "1.5", "03:00.0"); one that does not parse: -EINVAL.
+ * For sources without a device object (unit tests of USB fields).
+ */
+int pt__rule_match_values(struct pt_rule_expr *e,
+			  const char *(*value)(const char *field, int idx,
+					       void *data),
+			  void *data, int vf_index, char *why, size_t whylen);
+/*
+ * Does the expression constrain VF indices (sriov-nic vf_index, vgpu
+ * virtual_function)? When it does, pt__rule_match with v->vf_index set
+ * decides each VF; with vf_index -1 those clauses are ignored.
+ */
+bool pt__rule_has_vf_clause(struct pt_rule_expr *e);
+/* First volatile field used (USB bus, devnum), or NULL. */
+const char *pt__rule_volatile_field(struct pt_rule_expr *e);
+
+/* ---- record.c: applied.d/<group>.ini, what an apply changed -------------- */
+
+/*
+ * The state each function, PF and VF had before an apply, so release and
+ * rollback restore exactly that. keep: in the record written at the end;
+ * loaded: read from the file (a rolled-back apply writes only these).
+ */
+struct pt_rec_dev {
+	char bdf[PT_BDF_LEN];
+	char role[8];			/* member, sibling, vf */
+	char *driver;			/* before; "" none */
+	char *override;			/* before; "" none */
+	bool keep, loaded;
+};
+
+struct pt_rec_pf {
+	char bdf[PT_BDF_LEN];
+	int numvfs;
+	int autoprobe;
+	bool keep, loaded;
+};
+
+struct pt_rec_vf {
+	char pf[PT_BDF_LEN];
+	int vf;
+	char ifname[IF_NAMESIZE];
+	struct pt_vf_settings before;
+	bool keep, loaded;
+};
+
+struct pt_record {
+	char type[16];
+	struct pt_rec_dev *devs;
+	size_t n_devs;
+	struct pt_rec_pf *pfs;
+	size_t n_pfs;
+	struct pt_rec_vf *vfs;
+	size_t n_vfs;
+};
+
+/* Which entries pt__record_save() writes. */
+enum pt_rec_sel { PT_REC_KEPT, PT_REC_ALL, PT_REC_LOADED };
+
+void pt__record_free(struct pt_record *rec);
+/*
+ * Parse a record file; -EINVAL with err = "<conf>/<relpath>:<line>: not
+ * a valid record ...".
+ */
+int pt__record_load(struct pt_ctx *ctx, struct pt_ini_file *f,
+		    struct pt_record *rec, char *err, size_t errlen);
+/* Write the selected entries as relpath in st and commit; none: remove. */
+int pt__record_save(struct pt_store *st, const char *relpath,
+		    struct pt_record *rec, enum pt_rec_sel sel);
+/* Entries stay in the next record only if planned again. */
+void pt__record_unkeep(struct pt_record *rec);
+struct pt_rec_dev *pt__record_dev_find(struct pt_record *rec, const char *bdf);
+struct pt_rec_pf *pt__record_pf_find(struct pt_record *rec, const char *bdf);
+struct pt_rec_vf *pt__record_vf_find(struct pt_record *rec, const char *pf,
+				     int vf);
+struct pt_rec_dev *pt__record_dev_add(struct pt_record *rec, const char *bdf,
+				      const char *role, const char *driver,
+				      const char *override);
+struct pt_rec_pf *pt__record_pf_add(struct pt_record *rec, const char *bdf,
+				    int numvfs, int autoprobe);
+struct pt_rec_vf *pt__record_vf_add(struct pt_record *rec, const char *pf,
+				    int vf, const char *ifname,
+				    const struct pt_vf_settings *before);
+
+/* ---- alloc.c: the allocator's decisions, over plain data ------------------ */
+
+/*
+ * One unit a request can take: a PCI function with its IOMMU group, a VF,
+ * an mdev parent (capacity: instances creatable now), a USB device.
+ */
+struct pt__unit {
+	const char *key;		/* identity; ties are broken by it (BDF order) */
+	int pool;			/* PF, GPU or parent index; -1: none */
+	int numa_node;			/* PT_NO_NUMA_NODE when unknown */
+	int capacity;			/* how many more it can serve (exclusive: 1) */
+	int used;			/* taken from it already (for pack/spread) */
+	const char *blocked;		/* why it may not be allocated, or NULL */
+};
+
+enum pt__placement { PT__PLACE_PACK = 0, PT__PLACE_SPREAD = 1 };
+
+struct pt__alloc_req {
+	int count;
+	int numa_node;			/* preferred, PT_NO_NUMA_NODE: none */
+	bool numa_strict;		/* required */
+	enum pt__placement placement;
+};
+
+/*
+ * Pick count units, one at a time: free ones (not blocked, capacity
+ * left, on the VM's node when strict), those on the VM's node first, then
+ * by placement (pack: the pool with the most taken, spread: the fewest),
+ * then by key. Each pick updates capacity, used and the pool's load.
+ * picked[] gets count unit indices (a unit of capacity > 1 may repeat).
+ * 0, or -EBUSY with why = "1 of 2 free: 0000:04:02.2: leased to vm-a; ..."
+ * (nothing changed in units then). pool_load: scratch of n ints.
+ */
+int pt__alloc_pick(struct pt__unit *units, size_t n, const struct pt__alloc_req *rq,
+		   int *picked, int *pool_load, char *why, size_t whylen);
+
+/* ---- lease.c: leases in the run dir ------------------------------------------ */
+
+struct pt_lease_dev {
+	char *name, *request, *group;
+	enum pt_group_type type;
+	char *mode;			/* vgpu: "mdev" or "vf" */
+	char **functions;
+	int n_functions;
+	char *mac, *pf;
+	int vf_index;
+	char *mdev_uuid, *mdev_parent, *mdev_type;
+	char *usb_name, *usb_port_path, *usb_serial;
+	int usb_busnum;
+	uint16_t usb_vendor, usb_product;
+	bool guest_reset, guest_resets_all;
+	unsigned int vgpu_type;		/* vgpu vf: the type start writes */
+	bool migratable;		/* vgpu with live_migration = yes */
+	bool created;			/* start made the mdev instance */
+};
+
+struct pt_lease {
+	struct pt_ctx *ctx;
+	char *vm;
+	char *state;			/* "starting", "running" */
+	int pid;
+	unsigned long long starttime;	/* of pid, from /proc/PID/stat; 0 unknown */
+	char uuid[37];
+	char *blocker;
+	struct pt_lease_dev **devs;
+	int n_devs;
+};
+
+void pt__leases_free(struct pt_ctx *ctx);
+struct pt_lease *pt__lease_new(struct pt_ctx *ctx, const char *vm);
+struct pt_lease_dev *pt__lease_dev_add(struct pt_lease *l);
+void pt__lease_free(struct pt_lease *l);
+/* The run dir's lock (created with the run dir and leases/): fd or -errno. */
+int pt__lease_lock(struct pt_ctx *ctx, char *err, size_t errlen);
+/* Write a lease atomically (temp, fsync, rename, fsync dir). */
+int pt__lease_write(struct pt_lease *l, char *err, size_t errlen);
+int pt__lease_remove(struct pt_ctx *ctx, const char *vm, char *err, size_t errlen);
+/* Is the recorded process alive (this machine's /proc)? */
+bool pt__lease_pid_alive(int pid, unsigned long long starttime);
+unsigned long long pt__pid_starttime(int pid);
+/* RFC 4122 v5 (SHA-1) UUID of "passthru:" + the parts joined by '/'. */
+void pt__stable_uuid(const char *a, const char *b, char out[37]);
+/* A locally administered unicast MAC from VM and request names. */
+void pt__stable_mac(const char *vm, const char *request, int idx, char out[18]);
+
+/* ---- attach.c ------------------------------------------------------------- */
+
+void pt__vms_free(struct pt_ctx *ctx);
+/*
+ * For tenant.c's grant: pick count units of host group g as a VM start
+ * would (leases, reservations, host-critical and not-applied units
+ * excluded; the group's placement). *units gets count malloc'd strings:
+ * a pci unit's functions joined by '+', a VF's BDF, a USB key. -EBUSY
+ * with why ("1 of 2 free: ..."), -EOPNOTSUPP with why for vgpu groups
+ * of mode mdev (instances are made at VM start, not reservable).
+ */
+int pt__attach_pick_units(struct pt_ctx *ctx, struct pt_group *g, int count, char ***units,
+			  int *n, char *why, size_t whylen);
+
+/* ---- tenant.c: tenants and the units reserved for them -------------------- */
+
+void pt__tenants_free(struct pt_ctx *ctx);
+/*
+ * Why key (a BDF or USB key) may not be allocated, or NULL: reserved for
+ * a tenant (for_grant NULL: any; else any other than the tenant group
+ * "TENANT:GROUP" named), not granted to for_grant, or the reservations
+ * cannot be read (then nothing is free). The text is in buf.
+ */
+const char *pt__tenant_block(struct pt_ctx *ctx, const char *key, const char *for_grant,
+			     char *buf, size_t len);
+/*
+ * A request's group: "GROUP" (a host group) or "TENANT:GROUP" (that
+ * tenant's grant of host group GROUP; *host gets GROUP). NULL: no such.
+ */
+struct pt_group *pt__tenant_group_resolve(struct pt_ctx *ctx, const char *name,
+					  const char **host);
+/* "GROUP" or "TENANT:GROUP" with valid names. */
+bool pt__group_ref_is_valid(const char *name);
+
+#endif /* PT_POLICY_H */
