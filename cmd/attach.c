@@ -94,7 +94,7 @@ static int attach_opt(int c, const char *arg, void *data)
 	case OPT_COUNT:
 		v = strtol(arg, &end, 10);
 		if (*end || end == arg || v < 1 || v > 64) {
-			pt_err(CMD, "--count %s: give a number from 1 to 64", arg);
+			util_err(CMD, "--count %s: give a number from 1 to 64", arg);
 			return -1;
 		}
 		a->count = (int)v;
@@ -105,7 +105,7 @@ static int attach_opt(int c, const char *arg, void *data)
 	case OPT_PID:
 		v = strtol(arg, &end, 10);
 		if (*end || end == arg || v < 1 || v > INT_MAX) {
-			pt_err(CMD, "--pid %s: give the QEMU process id", arg);
+			util_err(CMD, "--pid %s: give the QEMU process id", arg);
 			return -1;
 		}
 		a->pid = (int)v;
@@ -120,7 +120,7 @@ static int attach_opt(int c, const char *arg, void *data)
 		else if (!strcmp(arg, "json"))
 			a->format = F_JSON;
 		else {
-			pt_err(CMD, "--format %s: use qemu, libvirt or json", arg);
+			util_err(CMD, "--format %s: use qemu, libvirt or json", arg);
 			return -1;
 		}
 		return 0;
@@ -140,14 +140,14 @@ static int attach_exit(struct pt_ctx *ctx, int r)
 		return pt_vm_load(ctx, NULL) < 0 || pt_conf_load(ctx) < 0 ||
 		       pt_tenant_load(ctx, NULL) < 0 ? PT_EXIT_CONFIG : PT_EXIT_USAGE;
 	default:
-		return pt_exit_from_errno(r);
+		return util_exit_from_errno(r, UTIL_PLAN);
 	}
 }
 
 static int need_args(int argc, int lo, int hi, const char *what)
 {
 	if (argc < lo || argc > hi) {
-		pt_err(CMD, "%s; see 'pt attach --help'", what);
+		util_err(CMD, "%s; see 'pt attach --help'", what);
 		return PT_EXIT_USAGE;
 	}
 	return 0;
@@ -164,14 +164,14 @@ static int load_vms(struct pt_ctx *ctx)
 		       r == -EACCES ? PT_EXIT_PERM : PT_EXIT_CONFIG;
 	}
 	r = pt_conf_load(ctx);
-	return r < 0 ? pt_conf_fail(ctx, r) : 0;
+	return r < 0 ? util_conf_fail(ctx, r) : 0;
 }
 
 static void print_notes(const struct args *a, struct pt_attach *at)
 {
 	for (int i = 0; !a->o.quiet && i < pt_attach_get_num_notes(at); i++)
 		if (a->o.verbose || a->o.dry_run)
-			pt_err(CMD, "%s", pt_attach_get_note(at, i));
+			util_err(CMD, "%s", pt_attach_get_note(at, i));
 }
 
 /* ---- outputs ------------------------------------------------------------------ */
@@ -444,7 +444,7 @@ static void print_lease(const struct args *a, struct pt_lease *l)
 	if (f == F_JSON) {
 		struct json_object *o = lease_json(l);
 
-		pt_json_print(o);
+		util_json_print(o);
 		json_object_put(o);
 	} else if (f == F_QEMU) {
 		struct strv s = { 0 };
@@ -476,7 +476,7 @@ static int vm_txn_start(struct pt_ctx *ctx, const struct args *a, struct pt_vm_t
 		fprintf(stderr, "passthru: %s\n", e);
 		return r == -EACCES || r == -EPERM || r == -EROFS ? PT_EXIT_PERM : PT_EXIT_CONFIG;
 	}
-	pt_err(CMD, "%s: %s%s", pt_get_conf_dir(ctx), strerror(-r),
+	util_err(CMD, "%s: %s%s", pt_get_conf_dir(ctx), strerror(-r),
 	       r == -EACCES || r == -EROFS ? "; run as root or point -O conf.dir= at a "
 	       "writable directory" : "");
 	return r == -EACCES || r == -EPERM || r == -EROFS ? PT_EXIT_PERM : PT_EXIT_CONFIG;
@@ -485,8 +485,8 @@ static int vm_txn_start(struct pt_ctx *ctx, const struct args *a, struct pt_vm_t
 static int vm_txn_finish(struct pt_ctx *ctx, const struct args *a, struct pt_vm_txn *t, int r)
 {
 	if (r < 0) {
-		pt_err(CMD, "%s", pt_vm_txn_get_error(t));
-		return attach_exit(ctx, r);
+		util_err(CMD, "%s", pt_vm_txn_get_error(t));
+		return util_exit_from_errno(r, UTIL_EDIT);
 	}
 	if (a->o.dry_run) {
 		char *diff = pt_vm_txn_get_diff(t);
@@ -498,8 +498,8 @@ static int vm_txn_finish(struct pt_ctx *ctx, const struct args *a, struct pt_vm_
 	}
 	r = pt_vm_txn_commit(t);
 	if (r < 0) {
-		pt_err(CMD, "%s", pt_vm_txn_get_error(t));
-		return attach_exit(ctx, r);
+		util_err(CMD, "%s", pt_vm_txn_get_error(t));
+		return util_exit_from_errno(r, UTIL_EDIT);
 	}
 	return PT_EXIT_OK;
 }
@@ -516,7 +516,7 @@ static int do_add(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 	r = pt_vm_txn_request_add(t, argv[0], argv[1], a->count ? a->count : 1, a->name);
 	r = vm_txn_finish(ctx, a, t, r);
 	if (!r && a->o.verbose && !a->o.dry_run)
-		pt_err(CMD, "VM '%s' requests %d from group '%s' as '%s'", argv[0],
+		util_err(CMD, "VM '%s' requests %d from group '%s' as '%s'", argv[0],
 		       a->count ? a->count : 1, argv[1], a->name ? a->name : argv[1]);
 	pt_vm_txn_free(t);
 	return r;
@@ -546,7 +546,7 @@ static struct pt_vm *find_vm(struct pt_ctx *ctx, const char *name, int *status)
 		return NULL;
 	vm = pt_vm_find(ctx, name);
 	if (!vm) {
-		pt_err(CMD, "no VM '%s'; see 'pt attach list'", name);
+		util_err(CMD, "no VM '%s'; see 'pt attach list'", name);
 		*status = PT_EXIT_NOTFOUND;
 	}
 	return vm;
@@ -558,8 +558,8 @@ static int lease_status(struct pt_ctx *ctx)
 	int r = pt_lease_load(ctx, &e);
 
 	if (r < 0) {
-		pt_err(CMD, "%s", e ? e : strerror(-r));
-		return pt_exit_from_errno(r);
+		util_err(CMD, "%s", e ? e : strerror(-r));
+		return util_exit_from_errno(r, UTIL_LOAD);
 	}
 	return 0;
 }
@@ -597,7 +597,7 @@ static int do_list(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 	if ((r = load_vms(ctx)) || (r = lease_status(ctx)))
 		return r;
 	if (argc && !pt_vm_find(ctx, argv[0])) {
-		pt_err(CMD, "no VM '%s'; see 'pt attach list'", argv[0]);
+		util_err(CMD, "no VM '%s'; see 'pt attach list'", argv[0]);
 		return PT_EXIT_NOTFOUND;
 	}
 	if (a->o.json)
@@ -627,7 +627,7 @@ static int do_list(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 		}
 	}
 	if (arr) {
-		pt_json_print(arr);
+		util_json_print(arr);
 		json_object_put(arr);
 	} else {
 		if (pt_table_rows(t))
@@ -636,7 +636,7 @@ static int do_list(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 	}
 	if (!shown) {
 		if (!a->o.quiet)
-			pt_err(CMD, "no VMs in %s/vms.d; add one with 'pt attach add VM GROUP'",
+			util_err(CMD, "no VMs in %s/vms.d; add one with 'pt attach add VM GROUP'",
 			       pt_get_conf_dir(ctx));
 		return PT_EXIT_NOMATCH;
 	}
@@ -663,7 +663,7 @@ static int do_show(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 	l = pt_lease_find(ctx, argv[0]);
 	if (a->format_set && a->format != F_JSON) {
 		if (!l) {
-			pt_err(CMD, "VM '%s' is not started: it holds no devices to print; "
+			util_err(CMD, "VM '%s' is not started: it holds no devices to print; "
 			       "start it with 'pt attach start %s'", argv[0], argv[0]);
 			return PT_EXIT_NOTFOUND;
 		}
@@ -673,7 +673,7 @@ static int do_show(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 	if (a->o.json || a->format == F_JSON) {
 		struct json_object *o = json_vm(vm, l, l ? lease_json(l) : NULL);
 
-		pt_json_print(o);
+		util_json_print(o);
 		json_object_put(o);
 		return PT_EXIT_OK;
 	}
@@ -725,11 +725,11 @@ static int do_start(struct args *a, int argc, char **argv, struct pt_ctx *ctx, b
 		r = pt_attach_start(ctx, argv[0], a->pid, a->o.dry_run ? PT_ATTACH_DRY_RUN : 0,
 				    &at);
 	if (!at) {
-		pt_err(CMD, "%s", strerror(-r));
+		util_err(CMD, "%s", strerror(-r));
 		return PT_EXIT_FAILURE;
 	}
 	if (r < 0) {
-		pt_err(CMD, "%s", pt_attach_get_error(at) ? pt_attach_get_error(at) : strerror(-r));
+		util_err(CMD, "%s", pt_attach_get_error(at) ? pt_attach_get_error(at) : strerror(-r));
 		status = attach_exit(ctx, r);
 	} else {
 		print_notes(a, at);
@@ -740,7 +740,7 @@ static int do_start(struct args *a, int argc, char **argv, struct pt_ctx *ctx, b
 			print_lease(a, pt_attach_get_lease(at));
 		}
 		if (!check && !a->o.dry_run && a->o.verbose)
-			pt_err(CMD, "VM '%s': started, %d devices leased", argv[0],
+			util_err(CMD, "VM '%s': started, %d devices leased", argv[0],
 			       pt_lease_get_num_devices(pt_attach_get_lease(at)));
 	}
 	pt_attach_free(at);
@@ -756,18 +756,18 @@ static int do_stop(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 		return r;
 	r = pt_attach_stop(ctx, argv[0], a->o.dry_run ? PT_ATTACH_DRY_RUN : 0, &at);
 	if (!at) {
-		pt_err(CMD, "%s", strerror(-r));
+		util_err(CMD, "%s", strerror(-r));
 		return PT_EXIT_FAILURE;
 	}
 	if (r < 0) {
-		pt_err(CMD, "%s", pt_attach_get_error(at) ? pt_attach_get_error(at) : strerror(-r));
+		util_err(CMD, "%s", pt_attach_get_error(at) ? pt_attach_get_error(at) : strerror(-r));
 		status = attach_exit(ctx, r);
 	} else {
 		print_notes(a, at);
 		if (a->o.json) {
 			struct json_object *o = lease_json(pt_attach_get_lease(at));
 
-			pt_json_print(o);
+			util_json_print(o);
 			json_object_put(o);
 		} else if (!a->o.quiet) {
 			printf("%s: %s, %d devices freed\n", argv[0],
@@ -788,7 +788,7 @@ static int do_gc(struct args *a, int argc, struct pt_ctx *ctx)
 		return r;
 	r = pt_attach_gc(ctx, a->o.dry_run ? PT_ATTACH_DRY_RUN : 0, &at);
 	if (!at) {
-		pt_err(CMD, "%s", strerror(-r));
+		util_err(CMD, "%s", strerror(-r));
 		return PT_EXIT_FAILURE;
 	}
 	print_notes(a, at);
@@ -797,7 +797,7 @@ static int do_gc(struct args *a, int argc, struct pt_ctx *ctx)
 
 		for (int i = 0; i < pt_attach_get_num_freed(at); i++)
 			json_object_array_add(arr, json_object_new_string(pt_attach_get_freed(at, i)));
-		pt_json_print(arr);
+		util_json_print(arr);
 		json_object_put(arr);
 	} else {
 		for (int i = 0; i < pt_attach_get_num_freed(at); i++)
@@ -806,7 +806,7 @@ static int do_gc(struct args *a, int argc, struct pt_ctx *ctx)
 			       "lease freed (its process is gone)");
 	}
 	if (r < 0) {
-		pt_err(CMD, "%s", pt_attach_get_error(at) ? pt_attach_get_error(at) : strerror(-r));
+		util_err(CMD, "%s", pt_attach_get_error(at) ? pt_attach_get_error(at) : strerror(-r));
 		status = attach_exit(ctx, r);
 	}
 	pt_attach_free(at);
@@ -829,7 +829,7 @@ int cmd_attach(int argc, char **argv, struct pt_ctx *ctx)
 	char **pos;
 	int n, r;
 
-	r = pt_parse_verb_args(argc, argv, "n", longopts, &a.o, ctx, CMD, usage,
+	r = util_parse_verb_args(argc, argv, "n", longopts, &a.o, ctx, CMD, usage,
 			       attach_opt, &a, &verb, &pos, &n);
 	if (r >= 0)
 		return r;
@@ -838,22 +838,22 @@ int cmd_attach(int argc, char **argv, struct pt_ctx *ctx)
 		if (a.list_vms)
 			return list_vms(ctx);
 		if (a.o.list_groups)
-			return pt_list_groups(ctx);
+			return util_list_groups(ctx);
 		usage(stderr);
 		return PT_EXIT_USAGE;
 	}
 	if ((a.count || a.name) && strcmp(verb, "add")) {
-		pt_err(CMD, "--%s applies to 'add' only", a.count ? "count" : "name");
+		util_err(CMD, "--%s applies to 'add' only", a.count ? "count" : "name");
 		r = PT_EXIT_USAGE;
 	} else if (a.pid_set && strcmp(verb, "start")) {
-		pt_err(CMD, "--pid applies to 'start' only");
+		util_err(CMD, "--pid applies to 'start' only");
 		r = PT_EXIT_USAGE;
 	} else if (a.format_set && strcmp(verb, "start") && strcmp(verb, "show")) {
-		pt_err(CMD, "--format applies to 'start' and 'show' only");
+		util_err(CMD, "--format applies to 'start' and 'show' only");
 		r = PT_EXIT_USAGE;
 	} else if (a.o.dry_run && (!strcmp(verb, "list") || !strcmp(verb, "show") ||
 				   !strcmp(verb, "check"))) {
-		pt_err(CMD, "--dry-run applies to add, remove, start, stop and gc; '%s' changes "
+		util_err(CMD, "--dry-run applies to add, remove, start, stop and gc; '%s' changes "
 		       "nothing", verb);
 		r = PT_EXIT_USAGE;
 	} else if (!strcmp(verb, "add")) {
@@ -873,7 +873,7 @@ int cmd_attach(int argc, char **argv, struct pt_ctx *ctx)
 	} else if (!strcmp(verb, "gc")) {
 		r = do_gc(&a, n, ctx);
 	} else {
-		pt_err(CMD, "'%s' is not a pt attach verb; use add, remove, list, show, start, "
+		util_err(CMD, "'%s' is not a pt attach verb; use add, remove, list, show, start, "
 		       "stop, gc or check", verb);
 		r = PT_EXIT_USAGE;
 	}

@@ -85,7 +85,7 @@ static int tenant_opt(int c, const char *arg, void *data)
 	case OPT_COUNT:
 		v = strtol(arg, &end, 10);
 		if (*end || end == arg || v < 1 || v > 64) {
-			pt_err(CMD, "--count %s: give a number from 1 to 64", arg);
+			util_err(CMD, "--count %s: give a number from 1 to 64", arg);
 			return -1;
 		}
 		a->count = (int)v;
@@ -100,7 +100,7 @@ static int tenant_opt(int c, const char *arg, void *data)
 static int need_args(int argc, int lo, int hi, const char *what)
 {
 	if (argc < lo || argc > hi) {
-		pt_err(CMD, "%s; see 'pt tenant --help'", what);
+		util_err(CMD, "%s; see 'pt tenant --help'", what);
 		return PT_EXIT_USAGE;
 	}
 	return 0;
@@ -119,7 +119,7 @@ static int tenant_exit(struct pt_ctx *ctx, int r)
 	case EOPNOTSUPP:
 		return PT_EXIT_UNSUPPORTED;
 	default:
-		return pt_exit_from_errno(r);
+		return util_exit_from_errno(r, UTIL_EDIT);
 	}
 }
 
@@ -147,7 +147,7 @@ static int txn_start(struct pt_ctx *ctx, const struct args *a, struct pt_tenant_
 		fprintf(stderr, "passthru: %s\n", e);
 		return r == -EACCES || r == -EPERM || r == -EROFS ? PT_EXIT_PERM : PT_EXIT_CONFIG;
 	}
-	pt_err(CMD, "%s: %s%s", pt_get_conf_dir(ctx), strerror(-r),
+	util_err(CMD, "%s: %s%s", pt_get_conf_dir(ctx), strerror(-r),
 	       r == -EACCES || r == -EROFS ? "; run as root or point -O conf.dir= at a "
 	       "writable directory" : "");
 	return r == -EACCES || r == -EPERM || r == -EROFS ? PT_EXIT_PERM : PT_EXIT_CONFIG;
@@ -156,7 +156,7 @@ static int txn_start(struct pt_ctx *ctx, const struct args *a, struct pt_tenant_
 static int txn_finish(struct pt_ctx *ctx, const struct args *a, struct pt_tenant_txn *t, int r)
 {
 	if (r < 0) {
-		pt_err(CMD, "%s", pt_tenant_txn_get_error(t));
+		util_err(CMD, "%s", pt_tenant_txn_get_error(t));
 		return tenant_exit(ctx, r);
 	}
 	if (a->o.dry_run) {
@@ -169,7 +169,7 @@ static int txn_finish(struct pt_ctx *ctx, const struct args *a, struct pt_tenant
 	}
 	r = pt_tenant_txn_commit(t);
 	if (r < 0) {
-		pt_err(CMD, "%s", pt_tenant_txn_get_error(t));
+		util_err(CMD, "%s", pt_tenant_txn_get_error(t));
 		return tenant_exit(ctx, r);
 	}
 	return PT_EXIT_OK;
@@ -185,7 +185,7 @@ static void print_change(const char *tenant, const char *group, const char *acti
 	for (int i = 0; t && i < pt_tenant_txn_get_num_units(t); i++)
 		json_object_array_add(units, json_object_new_string(pt_tenant_txn_get_unit(t, i)));
 	o = json_tenant_change(tenant, group, action, dry, units);
-	pt_json_print(o);
+	util_json_print(o);
 	json_object_put(o);
 }
 
@@ -197,7 +197,7 @@ static int do_create(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 	if ((r = need_args(argc, 1, 1, "create needs NAME")))
 		return r;
 	if (!a->admins) {
-		pt_err(CMD, "create needs --admins UNIXGROUP: the group of the tenant's admins");
+		util_err(CMD, "create needs --admins UNIXGROUP: the group of the tenant's admins");
 		return PT_EXIT_USAGE;
 	}
 	if ((r = txn_start(ctx, a, &t)))
@@ -207,7 +207,7 @@ static int do_create(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 	if (!r && a->o.json)
 		print_change(argv[0], NULL, "create", a->o.dry_run, NULL);
 	if (!r && a->o.verbose && !a->o.dry_run)
-		pt_err(CMD, "tenant '%s' created, admins: Unix group '%s'", argv[0], a->admins);
+		util_err(CMD, "tenant '%s' created, admins: Unix group '%s'", argv[0], a->admins);
 	pt_tenant_txn_free(t);
 	return r;
 }
@@ -226,7 +226,7 @@ static int do_delete(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 	if (!r && a->o.json)
 		print_change(argv[0], NULL, "delete", a->o.dry_run, NULL);
 	if (!r && a->o.verbose && !a->o.dry_run)
-		pt_err(CMD, "tenant '%s' deleted", argv[0]);
+		util_err(CMD, "tenant '%s' deleted", argv[0]);
 	pt_tenant_txn_free(t);
 	return r;
 }
@@ -240,7 +240,7 @@ static int do_grant(struct args *a, int argc, char **argv, struct pt_ctx *ctx, b
 			   "grant needs NAME GROUP --count N")))
 		return r;
 	if (!revoke && !a->count) {
-		pt_err(CMD, "grant needs --count N: how many units of group '%s'", argv[1]);
+		util_err(CMD, "grant needs --count N: how many units of group '%s'", argv[1]);
 		return PT_EXIT_USAGE;
 	}
 	if ((r = txn_start(ctx, a, &t)))
@@ -299,7 +299,7 @@ static int do_list(struct args *a, int argc, struct pt_ctx *ctx)
 			     pt_tenant_get_node(tn) ? pt_tenant_get_node(tn) : "*", ng, nu });
 	}
 	if (arr) {
-		pt_json_print(arr);
+		util_json_print(arr);
 		json_object_put(arr);
 	} else {
 		if (pt_table_rows(t))
@@ -308,7 +308,7 @@ static int do_list(struct args *a, int argc, struct pt_ctx *ctx)
 	}
 	if (!shown) {
 		if (!a->o.quiet)
-			pt_err(CMD, "no tenants in %s/tenants.d; create one with 'pt tenant create "
+			util_err(CMD, "no tenants in %s/tenants.d; create one with 'pt tenant create "
 			       "NAME --admins UNIXGROUP'", pt_get_conf_dir(ctx));
 		return PT_EXIT_NOMATCH;
 	}
@@ -327,13 +327,13 @@ static int do_show(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 		return r;
 	tn = pt_tenant_find(ctx, argv[0]);
 	if (!tn) {
-		pt_err(CMD, "no tenant '%s'; see 'pt tenant list'", argv[0]);
+		util_err(CMD, "no tenant '%s'; see 'pt tenant list'", argv[0]);
 		return PT_EXIT_NOTFOUND;
 	}
 	if (a->o.json) {
 		struct json_object *o = json_tenant(tn);
 
-		pt_json_print(o);
+		util_json_print(o);
 		json_object_put(o);
 		return PT_EXIT_OK;
 	}
@@ -373,7 +373,7 @@ int cmd_tenant(int argc, char **argv, struct pt_ctx *ctx)
 	char **pos;
 	int n, r;
 
-	r = pt_parse_verb_args(argc, argv, "n", longopts, &a.o, ctx, CMD, usage,
+	r = util_parse_verb_args(argc, argv, "n", longopts, &a.o, ctx, CMD, usage,
 			       tenant_opt, &a, &verb, &pos, &n);
 	if (r >= 0)
 		return r;
@@ -382,18 +382,18 @@ int cmd_tenant(int argc, char **argv, struct pt_ctx *ctx)
 		if (a.list_tenants)
 			return list_tenants(ctx);
 		if (a.o.list_groups)
-			return pt_list_groups(ctx);
+			return util_list_groups(ctx);
 		usage(stderr);
 		return PT_EXIT_USAGE;
 	}
 	if ((a.admins || a.node) && strcmp(verb, "create")) {
-		pt_err(CMD, "--%s applies to 'create' only", a.admins ? "admins" : "node");
+		util_err(CMD, "--%s applies to 'create' only", a.admins ? "admins" : "node");
 		r = PT_EXIT_USAGE;
 	} else if (a.count && strcmp(verb, "grant") && strcmp(verb, "revoke")) {
-		pt_err(CMD, "--count applies to 'grant' and 'revoke' only");
+		util_err(CMD, "--count applies to 'grant' and 'revoke' only");
 		r = PT_EXIT_USAGE;
 	} else if (a.o.dry_run && (!strcmp(verb, "list") || !strcmp(verb, "show"))) {
-		pt_err(CMD, "--dry-run applies to create, delete, grant and revoke; '%s' changes "
+		util_err(CMD, "--dry-run applies to create, delete, grant and revoke; '%s' changes "
 		       "nothing", verb);
 		r = PT_EXIT_USAGE;
 	} else if (!strcmp(verb, "create")) {
@@ -409,7 +409,7 @@ int cmd_tenant(int argc, char **argv, struct pt_ctx *ctx)
 	} else if (!strcmp(verb, "revoke")) {
 		r = do_grant(&a, n, pos, ctx, true);
 	} else {
-		pt_err(CMD, "'%s' is not a pt tenant verb; use create, delete, list, show, grant "
+		util_err(CMD, "'%s' is not a pt tenant verb; use create, delete, list, show, grant "
 		       "or revoke", verb);
 		r = PT_EXIT_USAGE;
 	}

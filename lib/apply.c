@@ -189,7 +189,15 @@ static bool critical_is_storage(const char *reason)
 	       strstr(reason, "swap");
 }
 
-static int check_critical(struct applier *a, struct pt_pci_dev *dev)
+/*
+ * One policy for every group type: a host-critical device is changed only
+ * with --force, and the storage under /, /boot and swap never. A pci
+ * group binds it; an sriov-nic or vgpu group changes a PF's VF count or
+ * drivers_autoprobe (which can bounce its link). change: NULL for a bind,
+ * else what would be changed.
+ */
+static int check_critical_change(struct applier *a, struct pt_pci_dev *dev,
+				 const char *change)
 {
 	const char *why = pt_pci_dev_get_critical_reason(dev);
 
@@ -197,16 +205,25 @@ static int check_critical(struct applier *a, struct pt_pci_dev *dev)
 		return 0;
 	if (critical_is_storage(why)) {
 		pt__plan_error(a->p, "%s: host-critical (%s): the host cannot run without it; take it out of group '%s' (--force does not override this)",
-			   dev->bdf, why, a->group);
+			       dev->bdf, why, a->group);
 		return -EPERM;
 	}
 	if (!(a->flags & PT_PLAN_FORCE)) {
-		pt__plan_error(a->p, "%s: host-critical (%s); take it out of group '%s', or use --force if the host can do without it",
-			   dev->bdf, why, a->group);
+		if (change)
+			pt__plan_error(a->p, "%s: host-critical (%s): %s can bounce its link; take it out of group '%s', set the VF count by hand, or use --force if the host can do without it",
+				       dev->bdf, why, change, a->group);
+		else
+			pt__plan_error(a->p, "%s: host-critical (%s); take it out of group '%s', or use --force if the host can do without it",
+				       dev->bdf, why, a->group);
 		return -EPERM;
 	}
-	return pt__plan_note(a->p, "%s: host-critical (%s): bound anyway (--force)",
-			 dev->bdf, why);
+	return pt__plan_note(a->p, "%s: host-critical (%s): %s anyway (--force)",
+			     dev->bdf, why, change ? "changed" : "bound");
+}
+
+static int check_critical(struct applier *a, struct pt_pci_dev *dev)
+{
+	return check_critical_change(a, dev, NULL);
 }
 
 /*
@@ -229,6 +246,8 @@ static int plan_bind(struct applier *a, const char *bdf, const char *role,
 				    PT__VFIO_DRIVER, flags);
 }
 
+static int refuse_in_use(struct applier *a, struct pt_pci_dev *dev);
+
 static int plan_bind_dev(struct applier *a, struct pt_pci_dev *dev,
 			 const char *role)
 {
@@ -241,6 +260,11 @@ static int plan_bind_dev(struct applier *a, struct pt_pci_dev *dev,
 	if (r < 0) {
 		pt__plan_error(a->p, "%s: cannot read its driver: %s", dev->bdf, strerror(-r));
 		return r;
+	}
+	if (strcmp(drv, PT__VFIO_DRIVER)) {
+		r = refuse_in_use(a, dev);
+		if (r < 0)
+			return r;
 	}
 	return plan_bind(a, dev->bdf, role, drv, ovr, 0);
 }
@@ -395,6 +419,13 @@ static int plan_numvfs(struct applier *a, struct pt_pci_dev *pf, int want,
 		return 0;
 	}
 	rp->keep = true;
+	if (cur != want || (autoprobe_want >= 0 && ap != autoprobe_want)) {
+		r = check_critical_change(a, pf, cur != want ?
+					  "changing its VF count" :
+					  "changing its sriov_drivers_autoprobe");
+		if (r < 0)
+			return r;
+	}
 	if (autoprobe_want >= 0 && ap != autoprobe_want) {
 		snprintf(desc, sizeof(desc), autoprobe_want ?
 			 "let the host's drivers take new VFs of %s" :
@@ -425,19 +456,71 @@ static int plan_numvfs(struct applier *a, struct pt_pci_dev *pf, int want,
 	return pt__nvvgpu_plan_enable(a->p, pf->bdf, 0, want, vf0, profile, desc);
 }
 
-static int vf_in_use_elsewhere(struct applier *a, struct pt_pci_dev *pf)
+/*
+ * VFs of pf bound to any driver outside this group's record: removing
+ * them (a new VF count, or the PF's driver going) would cut a guest or
+ * the host off. -EBUSY naming the first; --force does not override.
+ */
+static int refuse_vfs_in_use(struct applier *a, struct pt_pci_dev *pf,
+			     const char *change)
 {
 	for (int i = 0; i < pf->sriov_numvfs; i++) {
 		struct pt_pci_dev *vf = pt_pci_dev_get_virtfn(pf, i);
 
-		if (vf && vf->driver && !strcmp(vf->driver, PT__VFIO_DRIVER) &&
-		    !pt__record_dev_find(&a->rec, vf->bdf)) {
-			pt__plan_error(a->p, "%s: VF %d (%s) is bound to vfio-pci outside group '%s' and may be in a guest; changing numvfs would remove it; release it first",
-				   pf->bdf, i, vf->bdf, a->group);
-			return -EBUSY;
+		if (!vf || !vf->driver)
+			continue;
+		if (pt__record_dev_find(&a->rec, vf->bdf)) {
+			/* this group's own VF: only while no guest holds it */
+			if (!strcmp(vf->driver, PT__VFIO_DRIVER) &&
+			    pt__vfio_group_is_open(a->ctx, vf->bdf) > 0) {
+				pt__plan_error(a->p, "%s: VF %d (%s) of group '%s' is open in a process (a running guest?); %s would remove it: stop the guest first (--force does not override this)",
+					       pf->bdf, i, vf->bdf, a->group, change);
+				return -EBUSY;
+			}
+			continue;
 		}
+		pt__plan_error(a->p, "%s: VF %d (%s) is bound to %s outside group '%s'%s; %s would remove it: release or unbind it first (--force does not override this)",
+			       pf->bdf, i, vf->bdf, vf->driver, a->group,
+			       !strcmp(vf->driver, PT__VFIO_DRIVER) ? " and may be in a guest" : "",
+			       change);
+		return -EBUSY;
 	}
 	return 0;
+}
+
+/*
+ * Is dev, about to leave its driver, holding what a guest or the host
+ * uses: mdev instances, or VFs outside this group? -EBUSY naming what and
+ * how to free it.
+ */
+static int refuse_in_use(struct applier *a, struct pt_pci_dev *dev)
+{
+	struct pt_mdev_parent *par = pt_pci_dev_get_mdev_parent(dev);
+	char *uuids = NULL;
+	struct pt_mdev *m;
+	int n = 0;
+
+	if (par) {
+		pt_mdev_foreach(par, m) {
+			n++;
+			if (pt__append_reason(&uuids, pt_mdev_get_uuid(m)) < 0) {
+				free(uuids);
+				return -ENOMEM;
+			}
+		}
+	}
+	if (n) {
+		for (char *c = uuids; (c = strstr(c, "; ")); )
+			*c = ',';
+		pt__plan_error(a->p, "%s: has %d mdev instance%s (%s) that a guest may use; unbinding %s would remove %s: remove %s first (echo 1 > /sys/bus/mdev/devices/UUID/remove) (--force does not override this)",
+			       dev->bdf, n, n == 1 ? "" : "s", uuids,
+			       dev->driver ? dev->driver : "its driver",
+			       n == 1 ? "it" : "them", n == 1 ? "it" : "them");
+		free(uuids);
+		return -EBUSY;
+	}
+	return dev->sriov_numvfs > 0 ?
+	       refuse_vfs_in_use(a, dev, "unbinding its driver disables SR-IOV and") : 0;
 }
 
 static int plan_sriov(struct applier *a, struct pt_group *g)
@@ -475,7 +558,7 @@ static int plan_sriov(struct applier *a, struct pt_group *g)
 		}
 		recreate = want_n != pf->sriov_numvfs;
 		if (recreate && pf->sriov_numvfs > 0) {
-			r = vf_in_use_elsewhere(a, pf);
+			r = refuse_vfs_in_use(a, pf, "changing numvfs");
 			if (r < 0)
 				break;
 		}
@@ -682,6 +765,33 @@ static int plan_vgpu(struct applier *a, struct pt_group *g)
 	return r;
 }
 
+/* ---- refusals ------------------------------------------------------------------ */
+
+/* A group with a conflict is refused whole, --force or not: -EBUSY. */
+static int refuse_conflicts(struct applier *a, struct pt_group *g)
+{
+	struct pt_conflict *c;
+
+	pt_conflict_foreach(a->ctx, c) {
+		struct pt_group *x = pt_conflict_get_group(c, 0);
+		struct pt_group *y = pt_conflict_get_group(c, 1);
+		struct pt_group *other = x == g ? y : x;
+
+		if (x != g && y != g)
+			continue;
+		if (pt_conflict_get_reason(c))
+			pt__plan_error(a->p, "group '%s': %s: group '%s' splits its VFs too but %s; a function has one VF count: set the same numvfs in both (see 'pt group check')",
+				       a->group, pt_conflict_get_device(c),
+				       pt_group_get_name(other), pt_conflict_get_reason(c));
+		else
+			pt__plan_error(a->p, "group '%s': %s is also claimed by group '%s'; a device belongs to one group only: narrow the rules of one of them (see 'pt group check')",
+				       a->group, pt_conflict_get_device(c),
+				       pt_group_get_name(other));
+		return -EBUSY;
+	}
+	return 0;
+}
+
 /* ---- the record around execution ---------------------------------------------- */
 
 static int applier_begin(struct pt_plan *p, void *owner)
@@ -785,6 +895,22 @@ static int plan_new(struct pt_ctx *ctx, const char *group, unsigned int flags,
 		pt__plan_error(a->p, "%s", err);
 		return r;
 	}
+	/* a plan is made from a whole scan only: never from a partial one */
+	r = pt_pci_scan(a->ctx);
+	if (r < 0) {
+		pt__plan_error(a->p, "group '%s': cannot scan %s/bus/pci/devices: %s; nothing planned",
+			       a->group, pt_get_sysfs_root(a->ctx), strerror(-r));
+		return -EIO;
+	}
+	if (!pt_pci_scan_is_complete(a->ctx)) {
+		int n = pt_pci_get_num_problems(a->ctx);
+
+		pt__plan_error(a->p, "group '%s': the PCI scan is incomplete (%s%s); %s plans from a whole scan only, nothing planned: try again once the devices settle, or fix what cannot be read",
+			       a->group, n ? pt_pci_get_problem(a->ctx, 0) : "a read failed",
+			       n > 1 ? ", and more: see 'pt scan'" : "",
+			       release ? "release" : "apply");
+		return -EIO;
+	}
 	f = pt__store_find(a->store, a->relpath);
 	if (f) {
 		a->had_record = true;
@@ -838,6 +964,9 @@ PT_EXPORT int pt_plan_apply(struct pt_ctx *ctx, const char *group,
 			       group, a->rec.type, group);
 		return -EBUSY;
 	}
+	r = refuse_conflicts(a, g);
+	if (r < 0)
+		return r;
 	snprintf(a->rec.type, sizeof(a->rec.type), "%s",
 		 pt_group_type_name(pt_group_get_type(g)));
 	/* entries of an earlier apply stay only if planned again */

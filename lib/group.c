@@ -57,6 +57,7 @@ struct pt_conflict {
 	struct pt_conflict *next;
 	char *device;
 	struct pt_group *groups[2];
+	char *reason;			/* NULL: both claim the device */
 };
 
 struct pt_txn {
@@ -330,6 +331,7 @@ static void conflicts_free(struct pt_ctx *ctx)
 	for (c = ctx->conflicts; c; c = n) {
 		n = c->next;
 		free(c->device);
+		free(c->reason);
 		free(c);
 	}
 	ctx->conflicts = NULL;
@@ -809,23 +811,39 @@ static int vf_count(struct pt_group *g, struct pt_pci_dev *d)
 	return n ? atoi(n) : pt_pci_dev_get_sriov_numvfs(d);
 }
 
+/* The rules that apply on this node, compiled once for members_compute(). */
+struct rule_index {
+	struct pt_rule **rules;
+	struct pt_rule_set *set;
+};
+
 static int add_member(struct pt_group *g, struct pt_pci_dev *pci,
-		      struct pt_usb_dev *usb)
+		      struct pt_usb_dev *usb, struct rule_index *ri)
 {
 	struct pt_member *m = NULL;
 	bool per_vf = member_is_per_vf(g, pci);
 	int nvf = per_vf ? vf_count(g, pci) : 0;
 	bool *admit = nvf ? calloc(nvf, sizeof(*admit)) : NULL;
+	struct pt_dev_view v0 = {
+		.type = g->type, .pci = pci, .usb = usb, .vf_index = -1,
+	};
+	const size_t *cand;
 	struct pt_rule *r;
+	int nc;
 
 	if (nvf && !admit)
 		return -ENOMEM;
-	pt_rule_foreach(g, r) {
-		struct pt_dev_view v = {
-			.type = g->type, .pci = pci, .usb = usb, .vf_index = -1,
-		};
+	/* only the rules the index says could match, in rule order */
+	nc = pt__rule_set_candidates(ri->set, &v0, &cand);
+	if (nc < 0) {
+		free(admit);
+		return nc;
+	}
+	for (int ci = 0; ci < nc; ci++) {
+		struct pt_dev_view v = v0;
 
-		if (!pt_rule_applies_here(r) || pt__rule_match(r->expr, &v, NULL, 0) != 1)
+		r = ri->rules[cand[ci]];
+		if (pt__rule_match(r->expr, &v, NULL, 0) != 1)
 			continue;
 		if (!m) {
 			struct pt_member *nm = realloc(g->members,
@@ -867,24 +885,50 @@ static int add_member(struct pt_group *g, struct pt_pci_dev *pci,
 static int members_compute(struct pt_group *g)
 {
 	struct pt_ctx *ctx = g->ctx;
+	struct rule_index ri = { 0 };
+	struct pt_rule_expr **exprs = NULL;
+	struct pt_rule *rule;
+	size_t n = 0;
 	int r = 0;
 
 	if (g->members_done)
 		return 0;
 	g->members_done = true;
+	pt_rule_foreach(g, rule)
+		n++;
+	ri.rules = n ? calloc(n, sizeof(*ri.rules)) : NULL;
+	exprs = n ? calloc(n, sizeof(*exprs)) : NULL;
+	if (n && (!ri.rules || !exprs)) {
+		r = -ENOMEM;
+		goto out;
+	}
+	n = 0;
+	pt_rule_foreach(g, rule)
+		if (pt_rule_applies_here(rule) && rule->expr) {
+			ri.rules[n] = rule;
+			exprs[n++] = rule->expr;
+		}
+	r = pt__rule_set_new(g->type, exprs, n, &ri.set);
+	if (r < 0)
+		goto out;
 	if (g->type == PT_GROUP_USB) {
 		struct pt_usb_dev *u;
 
 		pt_usb_dev_foreach(ctx, u)
-			if (!pt_usb_dev_is_hub(u) && (r = add_member(g, NULL, u)) < 0)
+			if (!pt_usb_dev_is_hub(u) && (r = add_member(g, NULL, u, &ri)) < 0)
 				break;
 	} else {
 		struct pt_pci_dev *d;
 
 		pt_pci_dev_foreach(ctx, d)
-			if (pt_group_type_fits_pci_dev(g->type, d) && (r = add_member(g, d, NULL)) < 0)
+			if (pt_group_type_fits_pci_dev(g->type, d) &&
+			    (r = add_member(g, d, NULL, &ri)) < 0)
 				break;
 	}
+out:
+	pt__rule_set_free(ri.set);
+	free(ri.rules);
+	free(exprs);
 	if (r < 0)
 		members_free(g);
 	return r;
@@ -923,11 +967,12 @@ PT_EXPORT int pt_member_get_vf_index(struct pt_member *m, int idx)
 struct claim {
 	char key[64];
 	bool shared;
+	int numvfs;			/* sriov-nic PF: the count it asks for; else -1 */
 	struct pt_group *g;
 };
 
 static int claim_add(struct claim **cl, size_t *n, const char *key, bool shared,
-		     struct pt_group *g)
+		     struct pt_group *g, int numvfs)
 {
 	struct claim *c = realloc(*cl, (*n + 1) * sizeof(**cl));
 
@@ -936,6 +981,7 @@ static int claim_add(struct claim **cl, size_t *n, const char *key, bool shared,
 	*cl = c;
 	snprintf(c[*n].key, sizeof(c[*n].key), "%s", key);
 	c[*n].shared = shared;
+	c[*n].numvfs = numvfs;
 	c[*n].g = g;
 	(*n)++;
 	return 0;
@@ -967,10 +1013,12 @@ static int conflicts_compute(struct pt_ctx *ctx)
 			bool per_vf = member_is_per_vf(g, pf);
 
 			if (m->usb) {
-				r = claim_add(&cl, &n, pt_usb_dev_get_name(m->usb), false, g);
+				r = claim_add(&cl, &n, pt_usb_dev_get_name(m->usb), false, g, -1);
 				continue;
 			}
-			r = claim_add(&cl, &n, pt_pci_dev_get_bdf(pf), per_vf, g);
+			/* one PF has one VF count: groups splitting it must agree */
+			r = claim_add(&cl, &n, pt_pci_dev_get_bdf(pf), per_vf, g,
+				      g->type == PT_GROUP_SRIOV_NIC ? vf_count(g, pf) : -1);
 			for (int v = 0; per_vf && v < m->n_vfs && r >= 0; v++) {
 				struct pt_pci_dev *vf = pt_pci_dev_get_virtfn(pf, m->vfs[v]);
 				char key[64];
@@ -980,7 +1028,7 @@ static int conflicts_compute(struct pt_ctx *ctx)
 				else
 					snprintf(key, sizeof(key), "%s vf %d",
 						 pt_pci_dev_get_bdf(pf), m->vfs[v]);
-				r = claim_add(&cl, &n, key, false, g);
+				r = claim_add(&cl, &n, key, false, g, -1);
 			}
 		}
 	}
@@ -990,15 +1038,28 @@ static int conflicts_compute(struct pt_ctx *ctx)
 	for (size_t i = 0; r >= 0 && i < n; i++) {
 		for (size_t j = i + 1; r >= 0 && j < n && !strcmp(cl[i].key, cl[j].key); j++) {
 			struct pt_conflict *c;
+			char *why = NULL;
 
-			if (cl[i].g == cl[j].g || (cl[i].shared && cl[j].shared))
+			if (cl[i].g == cl[j].g)
 				continue;
+			if (cl[i].shared && cl[j].shared) {
+				if (cl[i].numvfs < 0 || cl[j].numvfs < 0 ||
+				    cl[i].numvfs == cl[j].numvfs)
+					continue;
+				if (asprintf(&why, "they ask for different numvfs (%d and %d)",
+					     cl[i].numvfs, cl[j].numvfs) < 0) {
+					r = -ENOMEM;
+					break;
+				}
+			}
 			c = calloc(1, sizeof(*c));
 			if (!c || !(c->device = strdup(cl[i].key))) {
 				free(c);
+				free(why);
 				r = -ENOMEM;
 				break;
 			}
+			c->reason = why;
 			c->groups[0] = cl[i].g;
 			c->groups[1] = cl[j].g;
 			*tail = c;
@@ -1019,6 +1080,7 @@ PT_EXPORT struct pt_conflict *pt_conflict_get_first(struct pt_ctx *ctx)
 
 PT_EXPORT struct pt_conflict *pt_conflict_get_next(struct pt_conflict *c) { return c->next; }
 PT_EXPORT const char *pt_conflict_get_device(struct pt_conflict *c) { return c->device; }
+PT_EXPORT const char *pt_conflict_get_reason(struct pt_conflict *c) { return c->reason; }
 
 PT_EXPORT struct pt_group *pt_conflict_get_group(struct pt_conflict *c, int idx)
 {
@@ -1094,7 +1156,7 @@ static int txn_group(struct pt_txn *t, const char *group,
 		     struct pt_ini_file **out, enum pt_group_type *type)
 {
 	char rel[96];
-	struct pt_ini_file *f;
+	struct pt_ini_file *f = NULL;
 	const char *ty;
 
 	if (!pt__name_is_valid(group))
@@ -1114,7 +1176,7 @@ static int txn_group(struct pt_txn *t, const char *group,
 PT_EXPORT int pt_txn_group_create(struct pt_txn *t, const char *name,
 				  enum pt_group_type type)
 {
-	struct pt_ini_file *f;
+	struct pt_ini_file *f = NULL;
 	char rel[96];
 	int r;
 
@@ -1138,8 +1200,8 @@ PT_EXPORT int pt_txn_group_create(struct pt_txn *t, const char *name,
 PT_EXPORT int pt_txn_group_set(struct pt_txn *t, const char *group,
 			       const char *key, const char *value)
 {
-	enum pt_group_type type;
-	struct pt_ini_file *f;
+	enum pt_group_type type = PT_GROUP_PCI;
+	struct pt_ini_file *f = NULL;
 	char canon[512], msg[512];
 	int r = txn_group(t, group, &f, &type);
 
@@ -1160,7 +1222,7 @@ PT_EXPORT int pt_txn_group_set(struct pt_txn *t, const char *group,
 
 PT_EXPORT int pt_txn_group_unset(struct pt_txn *t, const char *group, const char *key)
 {
-	struct pt_ini_file *f;
+	struct pt_ini_file *f = NULL;
 	int r = txn_group(t, group, &f, NULL);
 
 	if (r < 0)
@@ -1203,7 +1265,7 @@ static const struct {
 
 PT_EXPORT int pt_txn_group_delete(struct pt_txn *t, const char *group)
 {
-	struct pt_ini_file *f;
+	struct pt_ini_file *f = NULL;
 	char why[256];
 	int r = txn_group(t, group, &f, NULL);
 
@@ -1224,8 +1286,8 @@ static int rule_section(const char *rule, char *buf, size_t len)
 PT_EXPORT int pt_txn_rule_add(struct pt_txn *t, const char *group, const char *rule,
 			      const char *match, const char *node)
 {
-	enum pt_group_type type;
-	struct pt_ini_file *f;
+	enum pt_group_type type = PT_GROUP_PCI;
+	struct pt_ini_file *f = NULL;
 	struct pt_rule_expr *e;
 	char sec[128], msg[512];
 	int r = txn_group(t, group, &f, &type);
@@ -1258,7 +1320,7 @@ PT_EXPORT int pt_txn_rule_add(struct pt_txn *t, const char *group, const char *r
 
 PT_EXPORT int pt_txn_rule_remove(struct pt_txn *t, const char *group, const char *rule)
 {
-	struct pt_ini_file *f;
+	struct pt_ini_file *f = NULL;
 	char sec[128];
 	int r = txn_group(t, group, &f, NULL);
 

@@ -82,6 +82,29 @@ struct pt_pci_dev *pt_pci_dev_get_next(struct pt_pci_dev *dev);
 #define pt_pci_dev_foreach(ctx, dev) \
 	for (dev = pt_pci_dev_get_first(ctx); dev; dev = pt_pci_dev_get_next(dev))
 
+/*
+ * Scan the PCI functions now (the iterators above scan on first use):
+ * 0 when bus/pci/devices was listed, or a negative errno when the scan
+ * failed and lists nothing (-ENOENT, -ENOTDIR: the sysfs root is not a
+ * directory; another: reading bus/pci/devices failed). A root without
+ * bus/pci/devices is a host without PCI: 0 and no functions.
+ */
+int pt_pci_scan(struct pt_ctx *ctx);
+/*
+ * What the scan could not read, one message each ("<path>: <why>; function
+ * left out" or "...; read as absent"): a function whose directory or ids
+ * could not be read is left out, an attribute that could not be read or
+ * holds a number out of the kernel's range reads as absent. Messages stay
+ * valid until the context is flushed or released.
+ */
+int pt_pci_get_num_problems(struct pt_ctx *ctx);
+const char *pt_pci_get_problem(struct pt_ctx *ctx, int idx);
+/*
+ * True when the scan succeeded and read everything: anything that changes
+ * the host (apply, release) must refuse to plan from a scan that is not.
+ */
+bool pt_pci_scan_is_complete(struct pt_ctx *ctx);
+
 /* Look one function up by its full BDF "DDDD:BB:DD.F"; NULL if absent. */
 struct pt_pci_dev *pt_pci_dev_find(struct pt_ctx *ctx, const char *bdf);
 
@@ -412,6 +435,12 @@ struct pt_conflict *pt_conflict_get_next(struct pt_conflict *c);
 /* "0000:03:00.0", "0000:03:00.0 vf 2" or a USB name "1-4.2" */
 const char *pt_conflict_get_device(struct pt_conflict *c);
 struct pt_group *pt_conflict_get_group(struct pt_conflict *c, int idx);
+/*
+ * NULL when both groups claim the device; else why two groups that may
+ * share it conflict: "they ask for different numvfs (4 and 8)" (two
+ * sriov-nic groups splitting one PF's VFs).
+ */
+const char *pt_conflict_get_reason(struct pt_conflict *c);
 
 /*
  * Changes go through a transaction: pt_txn_begin() takes the exclusive
@@ -521,6 +550,14 @@ const char *pt_plan_get_note(struct pt_plan *p, int idx);
  */
 int pt_plan_execute(struct pt_plan *p);
 void pt_plan_free(struct pt_plan *p);
+/*
+ * The groups applied on this host: one name per record in applied.d,
+ * sorted, also one whose group file is gone. Returns how many, with
+ * *names a NULL-terminated array (NULL when none) the caller frees, each
+ * name and the array; or a negative errno (-EINVAL: invalid state files,
+ * see pt_conf_get_error()).
+ */
+int pt_applied_list(struct pt_ctx *ctx, char ***names);
 
 /* "load-module", "write" or "netlink". */
 const char *pt_step_get_kind(struct pt_step *s);

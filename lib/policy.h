@@ -64,6 +64,24 @@ bool pt__rule_has_vf_clause(struct pt_rule_expr *e);
 /* First volatile field used (USB bus, devnum), or NULL. */
 const char *pt__rule_volatile_field(struct pt_rule_expr *e);
 
+/*
+ * A rule set: expressions of one group type compiled into an index over
+ * their equality clauses on single-valued fields (ids, class, driver,
+ * slot, serial), built once per command. pt__rule_set_candidates() gives,
+ * in ascending order, the indices (into exprs) of the rules that could
+ * match v: every rule that pt__rule_match() says matches v, at any
+ * vf_index, is among them. Its array stays valid until the next call.
+ * Count or -errno. The expressions must outlive the set.
+ */
+struct pt_rule_set;
+int pt__rule_set_new(enum pt_group_type type, struct pt_rule_expr *const *exprs,
+		     size_t n, struct pt_rule_set **out);
+void pt__rule_set_free(struct pt_rule_set *s);
+int pt__rule_set_candidates(struct pt_rule_set *s, const struct pt_dev_view *v,
+			    const size_t **idx);
+/* How many rules are filed under a clause (the rest are tried on every device). */
+size_t pt__rule_set_get_num_indexed(struct pt_rule_set *s);
+
 /* ---- record.c: applied.d/<group>.ini, what an apply changed -------------- */
 
 /*

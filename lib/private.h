@@ -68,6 +68,10 @@ struct pt_ctx {
 	size_t n_pci;
 	char **names;			/* interned PCI names, open addressing */
 	size_t names_cap, names_used;
+	int pci_scan_rc;		/* 0, or -errno: the scan failed */
+	char **pci_problems;		/* what the scan could not read */
+	size_t n_pci_problems;
+	struct pt_pci_dev *pci_last_named;	/* name lookups reuse its names */
 
 	/* iommu.c */
 	bool iommu_scanned;
@@ -191,6 +195,20 @@ int pt__dev_exists(struct pt_ctx *ctx, const char *rel);
 int pt__modules_open(struct pt_ctx *ctx, const char *rel);
 /* The nearest PCI function (BDF) on a sysfs link target path; 0 or -ENOENT. */
 int pt__sysfs_path_pci_ancestor(const char *path, char bdf[PT_BDF_LEN]);
+/* Open the sysfs root: 0 or -errno (-ENOENT: it does not exist). */
+int pt__sysfs_root_check(struct pt_ctx *ctx);
+/*
+ * The entries of an open directory, sorted by strcmp, dot names left out:
+ * *names is an array of *n heap strings (free each, then the array).
+ * 0 or -errno (a failed getdents is an error, never a short list).
+ */
+int pt__sysfs_list_dir(int dirfd, char ***names, size_t *n);
+/*
+ * "<root>/bus/pci/devices[/<bdf>[/<attr>]]" for messages (never opened);
+ * 0 or -ENAMETOOLONG.
+ */
+int pt__sysfs_pci_dev_path(struct pt_ctx *ctx, const char *bdf,
+			   const char *attr, char *buf, size_t len);
 
 /*
  * Object paths, root-relative: only sysfs.c turns objects into paths.
@@ -284,6 +302,7 @@ struct pt_pci_dev {
 
 	struct pt_mdev_parent *mdev_parent;
 
+	bool names_done;		/* names looked up (lazily) */
 	bool nvidia_vgpu;		/* nvidia/ directory present */
 	bool vgpu_scanned;
 	struct pt_vgpu_type *vgpu_types;

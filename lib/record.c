@@ -15,6 +15,15 @@
 
 #include "policy.h"
 
+/* A validated BDF into a PT_BDF_LEN buffer (no truncation warnings). */
+static void bdf_copy(char dst[PT_BDF_LEN], const char *src)
+{
+	size_t l = strnlen(src, PT_BDF_LEN - 1);
+
+	memcpy(dst, src, l);
+	dst[l] = '\0';
+}
+
 void pt__record_free(struct pt_record *rec)
 {
 	for (size_t i = 0; i < rec->n_devs; i++) {
@@ -62,7 +71,7 @@ struct pt_rec_dev *pt__record_dev_add(struct pt_record *rec, const char *bdf,
 	rec->devs = n;
 	n = &rec->devs[rec->n_devs];
 	memset(n, 0, sizeof(*n));
-	snprintf(n->bdf, sizeof(n->bdf), "%s", bdf);
+	bdf_copy(n->bdf, bdf);
 	snprintf(n->role, sizeof(n->role), "%s", role);
 	n->driver = strdup(driver);
 	n->override = strdup(override);
@@ -85,7 +94,7 @@ struct pt_rec_pf *pt__record_pf_add(struct pt_record *rec, const char *bdf, int 
 	rec->pfs = n;
 	n = &rec->pfs[rec->n_pfs++];
 	memset(n, 0, sizeof(*n));
-	snprintf(n->bdf, sizeof(n->bdf), "%s", bdf);
+	bdf_copy(n->bdf, bdf);
 	n->numvfs = numvfs;
 	n->autoprobe = autoprobe;
 	return n;
@@ -102,7 +111,7 @@ struct pt_rec_vf *pt__record_vf_add(struct pt_record *rec, const char *pf, int v
 	rec->vfs = n;
 	n = &rec->vfs[rec->n_vfs++];
 	memset(n, 0, sizeof(*n));
-	snprintf(n->pf, sizeof(n->pf), "%s", pf);
+	bdf_copy(n->pf, pf);
 	snprintf(n->ifname, sizeof(n->ifname), "%s", ifname);
 	n->vf = vf;
 	n->before = *before;
@@ -357,3 +366,50 @@ int pt__record_save(struct pt_store *st, const char *relpath,
 	return pt__store_commit(st);
 }
 
+
+/* ---- the records there are ---------------------------------------------------- */
+
+static int cmp_str(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+PT_EXPORT int pt_applied_list(struct pt_ctx *ctx, char ***out)
+{
+	struct pt_store *st;
+	char err[512], **names = NULL;
+	int r, n = 0;
+
+	*out = NULL;
+	r = pt__store_open(ctx, false, &st, err, sizeof(err));
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < st->n_files; i++) {
+		const char *rel = st->files[i]->relpath;
+		size_t len = strlen(rel);
+		char **nn;
+
+		if (strncmp(rel, "applied.d/", 10) || len <= 14 ||
+		    strcmp(rel + len - 4, ".ini"))
+			continue;
+		nn = realloc(names, (n + 2) * sizeof(*nn));
+		if (!nn || !(nn[n] = strndup(rel + 10, len - 14))) {
+			names = nn ? nn : names;
+			r = -ENOMEM;
+			break;
+		}
+		names = nn;
+		names[++n] = NULL;
+	}
+	pt__store_close(st);
+	if (r < 0) {
+		for (int i = 0; i < n; i++)
+			free(names[i]);
+		free(names);
+		return r;
+	}
+	if (n)
+		qsort(names, n, sizeof(*names), cmp_str);
+	*out = names;
+	return n;
+}

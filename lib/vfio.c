@@ -284,6 +284,16 @@ int pt__vfio_plan_switch(struct pt_plan *p, const char *bdf,
 	int n;
 
 	n = switch_parts(cur_drv, cur_ovr, want_drv, want_ovr, parts);
+	/* a guest holding the function: never pull it out from under it */
+	if (n && !strcmp(cur_drv, PT__VFIO_DRIVER) && strcmp(want_drv, PT__VFIO_DRIVER)) {
+		int busy = pt__vfio_group_is_open(pt__plan_get_ctx(p), bdf);
+
+		if (busy > 0) {
+			pt__plan_error(p, "%s: its /dev/vfio group node is open in a process (a running guest?); taking it off vfio-pci now would pull it out from under that process: stop the guest or close the device first (--force does not override this)",
+				       bdf);
+			return -EBUSY;
+		}
+	}
 	for (int i = 0; i < n; i++) {
 		struct sw *d = malloc(sizeof(*d));
 		struct pt_step *s;

@@ -75,8 +75,6 @@ SCHEMAS = os.path.join(HERE, "schema")
 # commands do not do yet: name -> the bug. When it is fixed the scenario
 # passes, the driver reports XPASS and fails: take it out of this list.
 XFAIL = {
-    "bug-release-all-records": "release --all goes through groups.d, not the records "
-                               "of applied.d: a group whose file went stays applied",
 }
 
 PROFILES = ("workstation", "apply")

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "private.h"
 #include "testutil.h"
@@ -678,10 +679,21 @@ static void test_no_pci_bus(void **state)
 	assert_string_equal(why, "no PCI bus to filter");
 	assert_null(f);
 
-	/* a root that does not exist at all: the same empty list */
+	assert_true(pt_pci_scan_is_complete(c));
+
+	/*
+	 * a root that does not exist at all: the scan fails (never "no
+	 * devices"), lists nothing, and its one problem names the root
+	 */
 	snprintf(dir, sizeof(dir), "%s/nothing", root);
 	assert_int_equal(pt_set_sysfs_root(c, dir), 0);
 	assert_null(pt_pci_dev_get_first(c));
+	assert_int_equal(pt_pci_scan(c), -ENOENT);
+	assert_false(pt_pci_scan_is_complete(c));
+	assert_int_equal(pt_pci_get_num_problems(c), 1);
+	assert_non_null(strstr(pt_pci_get_problem(c, 0), dir));
+	assert_non_null(strstr(pt_pci_get_problem(c, 0), "No such file or directory"));
+	assert_null(pt_pci_get_problem(c, 1));
 	pt_unref(c);
 	tu_rmtree(root);
 	free(root);
@@ -752,6 +764,172 @@ static void test_vmd_domain(void **state)
 	free(root);
 }
 
+/* A context on a second tree built with the same helpers below root/sys. */
+static struct pt_ctx *second_tree(char *root, void (*build_fn)(void))
+{
+	char saved[256];
+	struct pt_ctx *c;
+
+	snprintf(saved, sizeof(saved), "%s", sys);
+	snprintf(sys, sizeof(sys), "%s/sys", root);
+	tu_mkdir(root, "sys");
+	build_fn();
+	assert_int_equal(pt_new(&c), 0);
+	pt_set_log_priority(c, 0);
+	assert_int_equal(pt_set_sysfs_root(c, sys), 0);
+	snprintf(sys, sizeof(sys), "%s", saved);
+	return c;
+}
+
+static bool has_problem(struct pt_ctx *c, const char *a, const char *b)
+{
+	for (int i = 0; i < pt_pci_get_num_problems(c); i++) {
+		const char *p = pt_pci_get_problem(c, i);
+
+		if (strstr(p, a) && (!b || strstr(p, b)))
+			return true;
+	}
+	return false;
+}
+
+static void build_counts(void)
+{
+	/* numvfs = totalvfs = INT_MAX: read as absent, never looped over */
+	fn(R "/0000:00:01.0", "0x8086\n", "0x1572\n", "0x020000\n");
+	attr(R "/0000:00:01.0", "sriov_totalvfs", "2147483647\n");
+	attr(R "/0000:00:01.0", "sriov_numvfs", "2147483647\n");
+	/* numvfs that wraps to 2 in 32 bits, and above totalvfs */
+	fn(R "/0000:00:02.0", "0x8086\n", "0x1572\n", "0x020000\n");
+	attr(R "/0000:00:02.0", "sriov_totalvfs", "8\n");
+	attr(R "/0000:00:02.0", "sriov_numvfs", "4294967298\n");
+	fn(R "/0000:00:03.0", "0x8086\n", "0x1572\n", "0x020000\n");
+	attr(R "/0000:00:03.0", "sriov_totalvfs", "8\n");
+	attr(R "/0000:00:03.0", "sriov_numvfs", "9\n");
+	/* totalvfs just past the 16-bit field; a negative count */
+	fn(R "/0000:00:04.0", "0x8086\n", "0x1572\n", "0x020000\n");
+	attr(R "/0000:00:04.0", "sriov_totalvfs", "65536\n");
+	fn(R "/0000:00:05.0", "0x8086\n", "0x1572\n", "0x020000\n");
+	attr(R "/0000:00:05.0", "sriov_totalvfs", "-3\n");
+	/* an IOMMU group that wraps to 1215752191 in 32 bits */
+	fn(R "/0000:00:06.0", "0x8086\n", "0x1572\n", "0x020000\n");
+	group(R "/0000:00:06.0", "99999999999");
+	/* NUMA node and revision out of range, vendor past 16 bits */
+	fn(R "/0000:00:07.0", "0x8086\n", "0x1572\n", "0x020000\n");
+	attr(R "/0000:00:07.0", "numa_node", "4096\n");
+	attr(R "/0000:00:07.0", "revision", "0x1ff\n");
+	fn(R "/0000:00:08.0", "0x18086\n", "0x1572\n", "0x020000\n");
+	/* in range at the limits: kept */
+	fn(R "/0000:00:09.0", "0x8086\n", "0x1572\n", "0x020000\n");
+	attr(R "/0000:00:09.0", "sriov_totalvfs", "65535\n");
+	group(R "/0000:00:09.0", "2147483647");
+}
+
+/*
+ * Issue 11: counts are clamped to what the kernel can have (numvfs <=
+ * totalvfs <= 65535, groups and nodes in range); a number out of range is
+ * an unreadable attribute, read as absent, with a problem naming the file.
+ */
+static void test_counts_in_range(void **state)
+{
+	char *root = tu_mkdtemp();
+	struct pt_ctx *c = second_tree(root, build_counts);
+	struct pt_pci_dev *d;
+
+	(void)state;
+	assert_int_equal(pt_pci_scan(c), 0);
+	d = pt_pci_dev_find(c, "0000:00:01.0");
+	assert_int_equal(pt_pci_dev_get_sriov_totalvfs(d), 0);
+	assert_int_equal(pt_pci_dev_get_sriov_numvfs(d), 0);
+	assert_true(has_problem(c, "0000:00:01.0/sriov_totalvfs", "2147483647"));
+	d = pt_pci_dev_find(c, "0000:00:02.0");
+	assert_int_equal(pt_pci_dev_get_sriov_totalvfs(d), 8);
+	assert_int_equal(pt_pci_dev_get_sriov_numvfs(d), 0);
+	assert_true(has_problem(c, "0000:00:02.0/sriov_numvfs", "from 0 to 8"));
+	assert_int_equal(pt_pci_dev_get_sriov_numvfs(pt_pci_dev_find(c, "0000:00:03.0")), 0);
+	assert_true(has_problem(c, "0000:00:03.0/sriov_numvfs", "'9'"));
+	assert_int_equal(pt_pci_dev_get_sriov_totalvfs(pt_pci_dev_find(c, "0000:00:04.0")), 0);
+	assert_true(has_problem(c, "0000:00:04.0/sriov_totalvfs", "65536"));
+	assert_true(has_problem(c, "0000:00:05.0/sriov_totalvfs", "'-3'"));
+	d = pt_pci_dev_find(c, "0000:00:06.0");
+	assert_int_equal(pt_pci_dev_get_iommu_group(d), PT_NO_IOMMU_GROUP);
+	assert_true(has_problem(c, "0000:00:06.0/iommu_group", "99999999999"));
+	d = pt_pci_dev_find(c, "0000:00:07.0");
+	assert_int_equal(pt_pci_dev_get_numa_node(d), PT_NO_NUMA_NODE);
+	assert_int_equal(pt_pci_dev_get_revision(d), 0);
+	assert_true(has_problem(c, "0000:00:07.0/numa_node", "4096"));
+	assert_true(has_problem(c, "0000:00:07.0/revision", "0x1ff"));
+	/* no uevent and a vendor out of range: the function is left out */
+	assert_null(pt_pci_dev_find(c, "0000:00:08.0"));
+	assert_true(has_problem(c, "0000:00:08.0/vendor", "function left out"));
+	d = pt_pci_dev_find(c, "0000:00:09.0");
+	assert_int_equal(pt_pci_dev_get_sriov_totalvfs(d), 65535);
+	assert_int_equal(pt_pci_dev_get_iommu_group(d), 2147483647);
+	assert_int_equal(pt_pci_get_num_problems(c), 9);
+	assert_false(pt_pci_scan_is_complete(c));
+	pt_unref(c);
+	tu_rmtree(root);
+	free(root);
+}
+
+static void build_unreadable(void)
+{
+	char rel[300];
+
+	fn(R "/0000:00:01.0", "0x8086\n", "0x1572\n", "0x020000\n");
+	/* a VF gone between the listing and the read: a dangling link */
+	fn(R "/0000:00:02.0", "0x8086\n", "0x154c\n", "0x020000\n");
+	snprintf(rel, sizeof(rel), "%s/devices/%s/0000:00:02.0", sys, R);
+	tu_rmtree(rel);
+	/* a uevent that cannot be read (a directory: EISDIR) */
+	fn(R "/0000:00:03.0", "0x8086\n", "0x1572\n", "0x020000\n");
+	snprintf(rel, sizeof(rel), "devices/%s/0000:00:03.0/uevent", R);
+	tu_mkdir(sys, rel);
+	/* no uevent, no class */
+	fn(R "/0000:00:04.0", "0x8086\n", "0x1572\n", "0x020000\n");
+	snprintf(rel, sizeof(rel), "%s/devices/%s/0000:00:04.0/class", sys, R);
+	assert_int_equal(unlink(rel), 0);
+	/* an optional attribute that cannot be read: read as absent */
+	fn(R "/0000:00:05.0", "0x8086\n", "0x1572\n", "0x020000\n");
+	snprintf(rel, sizeof(rel), "devices/%s/0000:00:05.0/driver_override", R);
+	tu_mkdir(sys, rel);
+}
+
+/*
+ * Issue 9: a function that cannot be read is left out with a problem
+ * naming the path and errno; the rest is listed; the scan is not complete.
+ */
+static void test_unreadable_function(void **state)
+{
+	char *root = tu_mkdtemp();
+	struct pt_ctx *c = second_tree(root, build_unreadable);
+	struct pt_pci_dev *d;
+	int n = 0;
+
+	(void)state;
+	assert_int_equal(pt_pci_scan(c), 0);
+	pt_pci_dev_foreach(c, d)
+		n++;
+	assert_int_equal(n, 2);
+	assert_non_null(pt_pci_dev_find(c, "0000:00:01.0"));
+	assert_null(pt_pci_dev_find(c, "0000:00:02.0"));
+	assert_true(has_problem(c, "bus/pci/devices/0000:00:02.0: No such file or directory",
+				"function left out"));
+	assert_null(pt_pci_dev_find(c, "0000:00:03.0"));
+	assert_true(has_problem(c, "0000:00:03.0/uevent: Is a directory", "function left out"));
+	assert_null(pt_pci_dev_find(c, "0000:00:04.0"));
+	assert_true(has_problem(c, "0000:00:04.0/class: No such file", "function left out"));
+	d = pt_pci_dev_find(c, "0000:00:05.0");
+	assert_non_null(d);
+	assert_null(pt_pci_dev_get_driver_override(d));
+	assert_true(has_problem(c, "0000:00:05.0/driver_override: Is a directory",
+				"read as absent"));
+	assert_int_equal(pt_pci_get_num_problems(c), 4);
+	assert_false(pt_pci_scan_is_complete(c));
+	pt_unref(c);
+	tu_rmtree(root);
+	free(root);
+}
+
 static void test_no_iommu(void **state)
 {
 	char *root = tu_mkdtemp(), dir[300], saved[256];
@@ -805,6 +983,8 @@ int main(void)
 		cmocka_unit_test(test_empty_devices_dir),
 		cmocka_unit_test(test_no_iommu),
 		cmocka_unit_test(test_vmd_domain),
+		cmocka_unit_test(test_counts_in_range),
+		cmocka_unit_test(test_unreadable_function),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
