@@ -137,8 +137,8 @@ static int attach_exit(struct pt_ctx *ctx, int r)
 	switch (-r) {
 	case EINVAL:
 		/* invalid state files, or a bad name on the command line */
-		return pt_vm_load(ctx, NULL) < 0 || pt_conf_load(ctx) < 0 ?
-		       PT_EXIT_CONFIG : PT_EXIT_USAGE;
+		return pt_vm_load(ctx, NULL) < 0 || pt_conf_load(ctx) < 0 ||
+		       pt_tenant_load(ctx, NULL) < 0 ? PT_EXIT_CONFIG : PT_EXIT_USAGE;
 	default:
 		return util_exit_from_errno(r, UTIL_PLAN);
 	}
@@ -564,6 +564,26 @@ static int lease_status(struct pt_ctx *ctx)
 	return 0;
 }
 
+/* The type of a request's group: a host group, or a tenant group "TENANT:GROUP". */
+static const char *request_type(struct pt_ctx *ctx, const char *group)
+{
+	struct pt_group *g = pt_group_find(ctx, group);
+	const char *colon = strchr(group, ':');
+	struct pt_tenant *t;
+	struct pt_grant *gr = NULL;
+
+	if (g)
+		return pt_group_type_name(pt_group_get_type(g));
+	if (colon) {
+		char *tn = strndup(group, colon - group);
+
+		t = tn ? pt_tenant_find(ctx, tn) : NULL;
+		gr = t ? pt_grant_find(t, colon + 1) : NULL;
+		free(tn);
+	}
+	return gr ? pt_group_type_name(pt_grant_get_type(gr)) : "(no group)";
+}
+
 static int do_list(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 {
 	static const char *const hdr[] = { "VM", "REQUEST", "GROUP", "TYPE", "COUNT", "STATE" };
@@ -596,13 +616,13 @@ static int do_list(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 			continue;
 		}
 		pt_request_foreach(vm, rq) {
-			struct pt_group *g = pt_group_find(ctx, pt_request_get_group(rq));
+			const char *type = request_type(ctx, pt_request_get_group(rq));
 			char n[16];
 
 			snprintf(n, sizeof(n), "%d", pt_request_get_count(rq));
 			pt_table_add(t, (const char *const[]){ pt_vm_get_name(vm),
 				     pt_request_get_name(rq), pt_request_get_group(rq),
-				     g ? pt_group_type_name(pt_group_get_type(g)) : "(no group)", n,
+				     type, n,
 				     l ? pt_lease_get_state(l) : "stopped" });
 		}
 	}
@@ -667,13 +687,13 @@ static int do_show(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 		printf(", %s\n", l ? pt_lease_get_state(l) : "stopped");
 	t = pt_table_new(4, hdr);
 	pt_request_foreach(vm, rq) {
-		struct pt_group *g = pt_group_find(ctx, pt_request_get_group(rq));
+		const char *type = request_type(ctx, pt_request_get_group(rq));
 		char n[16];
 
 		snprintf(n, sizeof(n), "%d", pt_request_get_count(rq));
 		pt_table_add(t, (const char *const[]){ pt_request_get_name(rq),
 			     pt_request_get_group(rq),
-			     g ? pt_group_type_name(pt_group_get_type(g)) : "(no group)", n });
+			     type, n });
 	}
 	printf("\n");
 	pt_table_print(t, stdout);

@@ -508,6 +508,37 @@ static void vf_ranges(struct pt_member *m, char *buf, size_t len)
 	}
 }
 
+/*
+ * pt tenant: the units of g reserved for tenants, one line each ("reserved:
+ * 2 for tenant acme (acme:vfs): ..."), or a "reserved" array in o.
+ */
+static void show_reserved(struct pt_ctx *ctx, struct pt_group *g, struct json_object *o)
+{
+	struct json_object *arr = o ? json_object_new_array() : NULL;
+	struct pt_tenant *t;
+	struct pt_grant *gr;
+	const char *e;
+
+	if (pt_tenant_load(ctx, &e) < 0)
+		util_err(CMD, "WARNING: tenant reservations unreadable: %s", e ? e : "invalid tenants.d");
+	pt_tenant_foreach(ctx, t) {
+		gr = pt_grant_find(t, pt_group_get_name(g));
+		if (!gr)
+			continue;
+		if (arr) {
+			json_object_array_add(arr, json_grant(gr));
+			continue;
+		}
+		printf("reserved: %d for tenant %s (%s):", pt_grant_get_num_units(gr),
+		       pt_tenant_get_name(t), pt_grant_get_name(gr));
+		for (int i = 0; i < pt_grant_get_num_units(gr); i++)
+			printf(" %s", pt_grant_get_unit(gr, i));
+		printf("\n");
+	}
+	if (o)
+		json_object_object_add(o, "reserved", arr);
+}
+
 static int do_show(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 {
 	static const char *const rhdr[] = { "RULE", "NODE", "MATCH" };
@@ -531,6 +562,9 @@ static int do_show(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 		pt_rule_foreach(g, r)
 			json_object_array_add(rules, json_group_rule(r));
 		json_object_object_add(o, "rules", rules);
+		/* "reserved" once any tenant exists (golden files of other tiers keep) */
+		if (pt_tenant_get_first(ctx))
+			show_reserved(ctx, g, o);
 		util_json_print(o);
 		json_object_put(o);
 	} else {
@@ -597,6 +631,9 @@ static int do_show(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 			printf("(none match on this host now)\n");
 		pt_table_free(t);
 		util_applied_free(&ap);
+		if (pt_tenant_get_first(ctx))
+			printf("\n");
+		show_reserved(ctx, g, NULL);
 	}
 	if (!a->o.quiet)
 		warn_group(ctx, g, true);

@@ -552,3 +552,50 @@ struct json_object *json_vm(struct pt_vm *vm, struct pt_lease *l, struct json_ob
 	add(o, "lease", lease);
 	return o;
 }
+
+/* ---- pt tenant ------------------------------------------------------------------ */
+
+struct json_object *json_grant(struct pt_grant *g)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *units = json_object_new_array();
+
+	json_object_object_add(o, "name", json_object_new_string(pt_grant_get_name(g)));
+	json_object_object_add(o, "group", json_object_new_string(pt_grant_get_group(g)));
+	json_object_object_add(o, "type",
+			       json_object_new_string(pt_group_type_name(pt_grant_get_type(g))));
+	for (int i = 0; i < pt_grant_get_num_units(g); i++)
+		json_object_array_add(units, json_object_new_string(pt_grant_get_unit(g, i)));
+	json_object_object_add(o, "units", units);
+	return o;
+}
+
+struct json_object *json_tenant(struct pt_tenant *t)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *grants = json_object_new_array();
+	struct pt_grant *g;
+
+	json_object_object_add(o, "name", json_object_new_string(pt_tenant_get_name(t)));
+	json_object_object_add(o, "file", json_object_new_string(pt_tenant_get_file(t)));
+	json_object_object_add(o, "admins", json_object_new_string(pt_tenant_get_admins(t)));
+	json_object_object_add(o, "node", pt_tenant_get_node(t) ?
+			       json_object_new_string(pt_tenant_get_node(t)) : NULL);
+	pt_grant_foreach(t, g)
+		json_object_array_add(grants, json_grant(g));
+	json_object_object_add(o, "grants", grants);
+	return o;
+}
+
+struct json_object *json_tenant_change(const char *tenant, const char *group, const char *action,
+				       bool dry_run, struct json_object *units)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "tenant", json_object_new_string(tenant));
+	json_object_object_add(o, "group", group ? json_object_new_string(group) : NULL);
+	json_object_object_add(o, "action", json_object_new_string(action));
+	json_object_object_add(o, "dry_run", json_object_new_boolean(dry_run));
+	json_object_object_add(o, "units", units);
+	return o;
+}

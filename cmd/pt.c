@@ -26,6 +26,7 @@ static const struct pt_cmd commands[] = {
 	{ .name = "rule", .fn = cmd_rule, .help = "add, list, show, remove and test resource rules" },
 	{ .name = "group", .fn = cmd_group, .help = "create, show, change, check, apply and release resource groups" },
 	{ .name = "attach", .fn = cmd_attach, .help = "give VMs devices from groups: requests, start, stop" },
+	{ .name = "tenant", .fn = cmd_tenant, .help = "tenants: Unix groups of admins and the units granted to them" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -124,6 +124,11 @@ struct json_object *json_lease_dev(struct pt_lease_dev *d);
 struct json_object *json_lease(struct pt_lease *l, struct json_object *qemu,
 			       const char *libvirt);
 struct json_object *json_vm(struct pt_vm *vm, struct pt_lease *l, struct json_object *lease);
+/* pt tenant: a tenant with its grants, a grant, a change (grant, revoke, create, delete). */
+struct json_object *json_tenant(struct pt_tenant *t);
+struct json_object *json_grant(struct pt_grant *g);
+struct json_object *json_tenant_change(const char *tenant, const char *group, const char *action,
+				       bool dry_run, struct json_object *units);
 /* "%04x" of an id */
 struct json_object *json_hex(unsigned int v, int width);
 /* What applied.d says of a group, and what of it no longer holds. */
@@ -189,5 +194,6 @@ int cmd_scan(int argc, char **argv, struct pt_ctx *ctx);
 int cmd_rule(int argc, char **argv, struct pt_ctx *ctx);
 int cmd_group(int argc, char **argv, struct pt_ctx *ctx);
 int cmd_attach(int argc, char **argv, struct pt_ctx *ctx);
+int cmd_tenant(int argc, char **argv, struct pt_ctx *ctx);
 
 #endif

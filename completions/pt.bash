@@ -551,6 +551,55 @@ _pt_short_attach=""
 
 # ---- end of pt attach ----------------------------------------------------------
 
+# ---- pt tenant (block maintained with cmd/tenant.c) --------------------------
+
+# Tenant names, from the binary and the conf dir of the line.
+_pt_tenants()
+{
+	local -a o
+
+	mapfile -t o < <(_pt_root_opts)
+	"${_pt_prog[@]}" tenant --list-tenants "${o[@]}" 2>/dev/null
+}
+
+# Unix groups of this host, for --admins.
+_pt_value_tenant__admins()
+{
+	_pt_add "$(getent group 2>/dev/null | cut -d: -f1)" "$1" ""
+}
+
+# A host name pattern and a number the admin chooses: they take a value.
+_pt_value_tenant__node() { :; }
+_pt_value_tenant__count() { :; }
+
+# pt tenant also takes run.dir (the leases grant and revoke read).
+_pt_value_tenant__option()
+{
+	_pt_value_attach__option "$@"
+}
+
+_pt_args_tenant()
+{
+	local -a _pt_pos
+
+	_pt_positionals
+	case ${#_pt_pos[@]}:${_pt_pos[0]-} in
+	0:*)
+		_pt_add "create delete list show grant revoke" "$1" ""
+		;;
+	1:delete | 1:show | 1:grant | 1:revoke)
+		_pt_add "$(_pt_tenants)" "$1" ""
+		;;
+	2:grant | 2:revoke)
+		_pt_add "$(_pt_groups)" "$1" ""
+		;;
+	esac
+}
+
+_pt_short_tenant=""
+
+# ---- end of pt tenant ----------------------------------------------------------
+
 _pt_register()
 {
 	local c self=${BASH_SOURCE[0]##*/}

@@ -275,7 +275,7 @@ static int vm_from_file(struct pt_ctx *ctx, struct pt_ini_file *f, struct pt_vm 
 				long n;
 
 				if (!strcmp(kv->key, "group")) {
-					if (!pt__name_is_valid(kv->value))
+					if (!pt__group_ref_is_valid(kv->value))
 						r = seterr(err, errlen, -EINVAL,
 							   "%s:%d: group '%s' is not a valid group name",
 							   rel, kv->line, kv->value);
@@ -421,7 +421,7 @@ PT_EXPORT const char *pt_vm_get_migration_blocker(struct pt_vm *vm)
 		return vm->blocker;
 	vm->blocker_done = true;
 	for (rq = vm->requests; rq; rq = rq->next) {
-		struct pt_group *g = pt_group_find(vm->ctx, rq->group);
+		struct pt_group *g = pt__tenant_group_resolve(vm->ctx, rq->group, NULL);
 		int r;
 
 		if (group_migratable(g))
@@ -501,9 +501,11 @@ PT_EXPORT int pt_vm_txn_request_add(struct pt_vm_txn *t, const char *vm, const c
 	if (!pt__name_is_valid(vm))
 		return txn_err(t, -EINVAL, "'%s' is not a valid VM name; %s", vm ? vm : "",
 			       name_rules());
-	if (!pt__name_is_valid(group))
+	if (!pt__group_ref_is_valid(group))
 		return txn_err(t, -EINVAL, "'%s' is not a valid group name; %s",
 			       group ? group : "", name_rules());
+	if (!name && strchr(group, ':'))
+		name = strchr(group, ':') + 1;
 	if (!name)
 		name = group;
 	if (!pt__name_is_valid(name))
@@ -512,9 +514,24 @@ PT_EXPORT int pt_vm_txn_request_add(struct pt_vm_txn *t, const char *vm, const c
 	if (count < 1 || count > MAX_COUNT)
 		return txn_err(t, -EINVAL, "count %d: give a number from 1 to %d", count,
 			       MAX_COUNT);
-	snprintf(grel, sizeof(grel), "groups.d/%s.ini", group);
-	if (!pt__store_find(t->st, grel))
-		return txn_err(t, -ENOENT, "no group '%s'; see 'pt group list'", group);
+	if (strchr(group, ':')) {
+		/* a tenant group: the tenant's grant of a host group */
+		char gsec[PT_NAME_MAX + 16];
+		const char *colon = strchr(group, ':');
+		struct pt_ini_file *tf;
+
+		snprintf(grel, sizeof(grel), "tenants.d/%.*s.ini", (int)(colon - group), group);
+		snprintf(gsec, sizeof(gsec), "grant \"%s\"", colon + 1);
+		tf = pt__store_find(t->st, grel);
+		if (!tf || tf->deleted || !pt__ini_find_section(tf, gsec))
+			return txn_err(t, -ENOENT, "no tenant group '%s': tenant '%.*s' holds no "
+				       "units of group '%s'; see 'pt tenant list'", group,
+				       (int)(colon - group), group, colon + 1);
+	} else {
+		snprintf(grel, sizeof(grel), "groups.d/%s.ini", group);
+		if (!pt__store_find(t->st, grel))
+			return txn_err(t, -ENOENT, "no group '%s'; see 'pt group list'", group);
+	}
 	snprintf(rel, sizeof(rel), VMS_PREFIX "%s.ini", vm);
 	snprintf(section, sizeof(section), "request \"%s\"", name);
 	f = pt__store_find(t->st, rel);
@@ -600,6 +617,7 @@ struct held {
 	const char **keys;	/* BDFs, "usb:..." keys */
 	const char **vms;
 	size_t n;
+	const char *tenant_group;	/* "TENANT:GROUP" being drawn from, or NULL */
 };
 
 static int held_add(struct held *h, const char *key, const char *vm)
@@ -736,14 +754,13 @@ static int unit_add(struct units *us, struct pt__unit **u, struct usrc **s)
 }
 
 /*
- * Tenants (a later issue) reserve devices for themselves: the one place
- * the allocator asks. No tenant exists yet, so nothing is reserved.
+ * Tenants reserve units for themselves (tenant.c): the one place the
+ * allocator asks. A request of a tenant group takes only its tenant's.
  */
-static const char *tenant_reservation(struct pt_ctx *ctx, const char *key)
+static const char *tenant_reservation(struct pt_ctx *ctx, const struct held *h,
+				      const char *key, char *buf, size_t len)
 {
-	(void)ctx;
-	(void)key;
-	return NULL;
+	return pt__tenant_block(ctx, key, h->tenant_group, buf, len);
 }
 
 static int block(struct pt__unit *u, struct usrc *s, bool not_applied, const char *fmt, ...)
@@ -766,6 +783,7 @@ static void block_common(struct pt_ctx *ctx, const struct held *h, struct pt__un
 			 struct usrc *s, struct pt_pci_dev *dev)
 {
 	const char *who = held_by(h, s->key), *crit, *tenant;
+	char tbuf[160];
 
 	if (who) {
 		block(u, s, false, "leased to VM '%s'", who);
@@ -773,8 +791,8 @@ static void block_common(struct pt_ctx *ctx, const struct held *h, struct pt__un
 	}
 	if (dev && (crit = pt_pci_dev_get_critical_reason(dev)))
 		block(u, s, false, "host-critical (%s)", crit);
-	if ((tenant = tenant_reservation(ctx, s->key)))
-		block(u, s, false, "reserved for tenant '%s'", tenant);
+	if ((tenant = tenant_reservation(ctx, h, s->key, tbuf, sizeof(tbuf))))
+		block(u, s, false, "%s", tenant);
 }
 
 static bool on_vfio(struct pt_pci_dev *d)
@@ -833,6 +851,16 @@ static int units_pci(struct pt_ctx *ctx, struct pt_group *g, const struct held *
 			if (pt_pci_dev_get_critical_reason(f))
 				block(u, s, false, "%s is host-critical (%s)", pt_pci_dev_get_bdf(f),
 				      pt_pci_dev_get_critical_reason(f));
+			{
+				char tbuf[160];
+				const char *tw = tenant_reservation(ctx, h, pt_pci_dev_get_bdf(f),
+								    tbuf, sizeof(tbuf));
+
+				if (tw && f == dev)
+					block(u, s, false, "%s", tw);
+				else if (tw)
+					block(u, s, false, "%s: %s", pt_pci_dev_get_bdf(f), tw);
+			}
 			if (!on_vfio(f))
 				block(u, s, true, "%s is on %s, not vfio-pci", pt_pci_dev_get_bdf(f),
 				      pt_pci_dev_get_driver(f) ? pt_pci_dev_get_driver(f) : "no driver");
@@ -944,6 +972,9 @@ static int units_vgpu(struct pt_ctx *ctx, struct pt_group *g, const struct held 
 				continue;
 			}
 			s->mtype = found;
+			if (h->tenant_group)
+				block(u, s, false, "not granted to tenant group '%s' (mdev instances "
+				      "are not reserved)", h->tenant_group);
 			u->capacity = pt_mdev_type_get_available_instances(found);
 			u->used = held_mdevs(ctx, pt_mdev_parent_get_name(par), except_vm);
 			if (pt_pci_dev_get_critical_reason(dev))
@@ -1208,7 +1239,7 @@ static int allocate(struct pt_attach *a, struct pt_vm *vm, struct pt_request *rq
 		    struct held *h, struct pt_lease *l)
 {
 	struct pt_ctx *ctx = a->ctx;
-	struct pt_group *g = pt_group_find(ctx, rq->group);
+	struct pt_group *g = pt__tenant_group_resolve(ctx, rq->group, NULL);
 	struct units us = { 0 };
 	struct pt__alloc_req req = {
 		.count = rq->count, .numa_node = vm->numa_node,
@@ -1218,13 +1249,18 @@ static int allocate(struct pt_attach *a, struct pt_vm *vm, struct pt_request *rq
 	int *picked = NULL, *scratch = NULL;
 	int r, n_applied = 0, n_members;
 
+	if (!g && strchr(rq->group, ':') && pt_tenant_load(ctx, NULL) < 0)
+		return AERR(a, -EINVAL, "VM '%s' request '%s': %s", vm->name, rq->name,
+			    ctx->tenants_error ? ctx->tenants_error : "tenants.d is invalid");
 	if (!g)
 		return AERR(a, -ENOENT, "VM '%s' request '%s': no group '%s'; create it or "
 			    "remove the request with 'pt attach remove %s %s'", vm->name,
 			    rq->name, rq->group, vm->name, rq->name);
 	n_members = pt_group_get_num_members(g);
 	req.placement = group_placement(g);
+	h->tenant_group = strchr(rq->group, ':') ? rq->group : NULL;
 	r = units_build(ctx, g, h, vm->name, &us, err, sizeof(err));
+	h->tenant_group = NULL;
 	if (r == -EBUSY)
 		AERR(a, r, "VM '%s' request '%s': %s", vm->name, rq->name, err);
 	if (r < 0)
@@ -1729,4 +1765,87 @@ PT_EXPORT void pt_attach_free(struct pt_attach *a)
 		free(a->freed[i]);
 	free(a->freed);
 	free(a);
+}
+
+/* ---- tenants: units picked for a grant (tenant.c) -------------------------------- */
+
+int pt__attach_pick_units(struct pt_ctx *ctx, struct pt_group *g, int count, char ***units,
+			  int *n, char *why, size_t whylen)
+{
+	struct held h = { 0 };
+	struct units us = { 0 };
+	struct pt__alloc_req req = { .count = count, .numa_node = PT_NO_NUMA_NODE };
+	int *picked = NULL, *scratch = NULL, r, n_applied = 0;
+	char **out = NULL;
+
+	*units = NULL;
+	*n = 0;
+	if (why && whylen)
+		why[0] = '\0';
+	if (count < 1)
+		return -EINVAL;
+	req.placement = group_placement(g);
+	r = held_build(ctx, NULL, &h);
+	if (!r)
+		r = units_build(ctx, g, &h, NULL, &us, why, whylen);
+	if (r < 0)
+		goto out;
+	for (size_t i = 0; i < us.n; i++) {
+		n_applied += !us.s[i].not_applied;
+		if (us.s[i].mtype) {
+			r = seterr(why, whylen, -EOPNOTSUPP, "group '%s' is a vgpu group of mode mdev, "
+				   "whose instances are made when a VM starts: such units cannot be "
+				   "reserved for a tenant", pt_group_get_name(g));
+			goto out;
+		}
+	}
+	picked = calloc(count, sizeof(*picked));
+	scratch = calloc(us.n + 1, sizeof(*scratch));
+	out = calloc(count + 1, sizeof(*out));
+	if (!picked || !scratch || !out) {
+		r = -ENOMEM;
+		goto out;
+	}
+	r = pt__alloc_pick(us.u, us.n, &req, picked, scratch, why, whylen);
+	if (r == -EBUSY && !us.n)
+		seterr(why, whylen, r, "it has no members on this host");
+	else if (r == -EBUSY && !n_applied)
+		seterr(why, whylen, r, "it is not applied on this host: run 'pt group apply %s'",
+		       pt_group_get_name(g));
+	if (r < 0)
+		goto out;
+	for (int k = 0; k < count; k++) {
+		struct usrc *s = &us.s[picked[k]];
+		size_t len = 1;
+
+		if (s->fns && s->n_fns) {
+			for (int f = 0; f < s->n_fns; f++)
+				len += strlen(pt_pci_dev_get_bdf(s->fns[f])) + 1;
+			out[k] = calloc(1, len);
+			for (int f = 0; out[k] && f < s->n_fns; f++) {
+				if (f)
+					strcat(out[k], "+");
+				strcat(out[k], pt_pci_dev_get_bdf(s->fns[f]));
+			}
+		} else {
+			out[k] = strdup(s->key);
+		}
+		if (!out[k]) {
+			r = -ENOMEM;
+			goto out;
+		}
+	}
+	*units = out;
+	*n = count;
+	out = NULL;
+out:
+	if (out)
+		for (int k = 0; k < count; k++)
+			free(out[k]);
+	free(out);
+	free(picked);
+	free(scratch);
+	units_free(&us);
+	held_free(&h);
+	return r;
 }

@@ -76,6 +76,7 @@
 #define GROUPS_DIR	"groups.d"
 #define APPLIED_DIR	"applied.d"
 #define VMS_DIR		"vms.d"		/* pt-attach: a VM's device requests */
+#define TENANTS_DIR	"tenants.d"	/* pt-tenant: tenants and their grants */
 #define LOCK_FILE	".lock"
 #define FILE_MAX	(1024 * 1024)	/* larger state files are refused */
 #define TMP_SUFFIX_LEN	6
@@ -922,7 +923,7 @@ const char *pt__closest(const char *word, const char *const *candidates)
 /* ---- the store ---------------------------------------------------------- */
 
 /* The store's directories below the conf dir, in the order they are read. */
-static const char *const store_dirs[] = { GROUPS_DIR, APPLIED_DIR, VMS_DIR };
+static const char *const store_dirs[] = { GROUPS_DIR, APPLIED_DIR, VMS_DIR, TENANTS_DIR };
 #define N_DIRS	(sizeof(store_dirs) / sizeof(store_dirs[0]))
 
 /* The index in store_dirs of relpath's directory ("<dir>/..."), or -1. */
@@ -1275,7 +1276,8 @@ static int read_dir(struct pt_store *st, const char *dir, bool clean,
 		if (!relpath_file(rel)) {
 			seterr(err, errlen, "%s: '%.*s' is not a valid %s name (letters, digits, '-', '_', '.', no leading '.', at most %d); rename the file",
 			       rel, (int)(len - 4), name,
-			       strcmp(dir, VMS_DIR) ? "group" : "VM", PT_NAME_MAX);
+			       !strcmp(dir, VMS_DIR) ? "VM" : !strcmp(dir, TENANTS_DIR) ? "tenant" : "group",
+			       PT_NAME_MAX);
 			r = -EINVAL;
 			goto out;
 		}

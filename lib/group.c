@@ -1132,6 +1132,7 @@ PT_EXPORT int pt_txn_begin(struct pt_ctx *ctx, unsigned int flags, struct pt_txn
 	if (r < 0) {
 		/* the same message readers get, so the command reports it */
 		pt__conf_free(ctx);
+		pt__ctx_register_free(ctx, pt__conf_free);	/* frees conf_error at unref */
 		ctx->conf_loaded = true;
 		ctx->conf_rc = r;
 		ctx->conf_error = strdup(err[0] ? err : strerror(-r));

@@ -776,6 +776,74 @@ void pt_attach_free(struct pt_attach *a);
 int pt_group_get_capacity(struct pt_ctx *ctx, struct pt_group *g, int *total, int *leased,
 			  int *free_now);
 
+/*
+ * Tenants: a Unix group of admins and the units of host groups reserved
+ * for them, in tenants.d/<tenant>.ini. A grant of host group GROUP is the
+ * tenant's group "TENANT:GROUP" (':' is never in a host group's name);
+ * VM requests may name it and draw only from its units, which no other
+ * request gets. See pt-tenant(8).
+ */
+struct pt_tenant;
+struct pt_grant;
+/* (Re)read tenants.d; 0, or -errno with *error (owned by the context). */
+int pt_tenant_load(struct pt_ctx *ctx, const char **error);
+struct pt_tenant *pt_tenant_get_first(struct pt_ctx *ctx);
+struct pt_tenant *pt_tenant_get_next(struct pt_tenant *t);
+#define pt_tenant_foreach(ctx, t) \
+	for (t = pt_tenant_get_first(ctx); t; t = pt_tenant_get_next(t))
+struct pt_tenant *pt_tenant_find(struct pt_ctx *ctx, const char *name);
+const char *pt_tenant_get_name(struct pt_tenant *t);
+const char *pt_tenant_get_file(struct pt_tenant *t);
+/* The Unix group of the tenant's admins. */
+const char *pt_tenant_get_admins(struct pt_tenant *t);
+/* The nodes (an fnmatch(3) pattern) it may be granted units on; NULL: any. */
+const char *pt_tenant_get_node(struct pt_tenant *t);
+struct pt_grant *pt_grant_get_first(struct pt_tenant *t);
+struct pt_grant *pt_grant_get_next(struct pt_grant *g);
+#define pt_grant_foreach(t, g) \
+	for (g = pt_grant_get_first(t); g; g = pt_grant_get_next(g))
+/* The grant of host group "group", or NULL. */
+struct pt_grant *pt_grant_find(struct pt_tenant *t, const char *group);
+struct pt_tenant *pt_grant_get_tenant(struct pt_grant *g);
+/* The host group, and the tenant's group name "TENANT:GROUP". */
+const char *pt_grant_get_group(struct pt_grant *g);
+const char *pt_grant_get_name(struct pt_grant *g);
+enum pt_group_type pt_grant_get_type(struct pt_grant *g);
+/*
+ * Units in the order granted: a PCI unit's functions joined by '+'
+ * ("0000:03:00.0+0000:03:00.1"), a VF's BDF, a USB key ("usb:046d:c52b:SERIAL").
+ */
+int pt_grant_get_num_units(struct pt_grant *g);
+const char *pt_grant_get_unit(struct pt_grant *g, int idx);
+
+/*
+ * Edits of tenants.d under the state lock, as pt_txn_begin() (a dry run
+ * opens read-only and takes no lock). create: -EEXIST, -ENOENT (no such
+ * Unix group). delete: -EBUSY while it holds units. grant: count units
+ * picked by the allocator's rules (placement, BDF order) among those no
+ * VM holds and no tenant has, under the run dir's lease lock (held until
+ * the transaction is freed); -EBUSY naming what is free, -EXDEV when the
+ * tenant's node pattern does not match this node, -EOPNOTSUPP for vgpu
+ * groups of mode mdev. revoke: the last count units (0: all); -EBUSY
+ * while a VM's lease holds one. Errors: pt_tenant_txn_get_error().
+ */
+struct pt_tenant_txn;
+int pt_tenant_txn_begin(struct pt_ctx *ctx, unsigned int flags, struct pt_tenant_txn **out);
+const char *pt_tenant_txn_get_error(struct pt_tenant_txn *t);
+int pt_tenant_txn_create(struct pt_tenant_txn *t, const char *name, const char *admins,
+			 const char *node);
+int pt_tenant_txn_delete(struct pt_tenant_txn *t, const char *name);
+int pt_tenant_txn_grant(struct pt_tenant_txn *t, const char *name, const char *group,
+			int count);
+int pt_tenant_txn_revoke(struct pt_tenant_txn *t, const char *name, const char *group,
+			 int count);
+/* The units the last grant reserved or revoke gave back, in that order. */
+int pt_tenant_txn_get_num_units(struct pt_tenant_txn *t);
+const char *pt_tenant_txn_get_unit(struct pt_tenant_txn *t, int idx);
+char *pt_tenant_txn_get_diff(struct pt_tenant_txn *t);
+int pt_tenant_txn_commit(struct pt_tenant_txn *t);
+void pt_tenant_txn_free(struct pt_tenant_txn *t);
+
 #ifdef __cplusplus
 }
 #endif

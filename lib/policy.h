@@ -238,5 +238,35 @@ void pt__stable_mac(const char *vm, const char *request, int idx, char out[18]);
 /* ---- attach.c ------------------------------------------------------------- */
 
 void pt__vms_free(struct pt_ctx *ctx);
+/*
+ * For tenant.c's grant: pick count units of host group g as a VM start
+ * would (leases, reservations, host-critical and not-applied units
+ * excluded; the group's placement). *units gets count malloc'd strings:
+ * a pci unit's functions joined by '+', a VF's BDF, a USB key. -EBUSY
+ * with why ("1 of 2 free: ..."), -EOPNOTSUPP with why for vgpu groups
+ * of mode mdev (instances are made at VM start, not reservable).
+ */
+int pt__attach_pick_units(struct pt_ctx *ctx, struct pt_group *g, int count, char ***units,
+			  int *n, char *why, size_t whylen);
+
+/* ---- tenant.c: tenants and the units reserved for them -------------------- */
+
+void pt__tenants_free(struct pt_ctx *ctx);
+/*
+ * Why key (a BDF or USB key) may not be allocated, or NULL: reserved for
+ * a tenant (for_grant NULL: any; else any other than the tenant group
+ * "TENANT:GROUP" named), not granted to for_grant, or the reservations
+ * cannot be read (then nothing is free). The text is in buf.
+ */
+const char *pt__tenant_block(struct pt_ctx *ctx, const char *key, const char *for_grant,
+			     char *buf, size_t len);
+/*
+ * A request's group: "GROUP" (a host group) or "TENANT:GROUP" (that
+ * tenant's grant of host group GROUP; *host gets GROUP). NULL: no such.
+ */
+struct pt_group *pt__tenant_group_resolve(struct pt_ctx *ctx, const char *name,
+					  const char **host);
+/* "GROUP" or "TENANT:GROUP" with valid names. */
+bool pt__group_ref_is_valid(const char *name);
 
 #endif /* PT_POLICY_H */

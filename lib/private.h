@@ -122,6 +122,13 @@ struct pt_ctx {
 	char *leases_error;
 	struct pt_lease **leases;	/* sorted by VM name */
 	size_t n_leases;
+
+	/* tenant.c (tenants.d) */
+	bool tenants_loaded;
+	int tenants_rc;
+	char *tenants_error;
+	struct pt_tenant **tenants;	/* sorted by name */
+	size_t n_tenants;
 };
 
 /* Drop everything scanned and loaded (roots changed). */

@@ -1,0 +1,1017 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Tenants: a Unix group of admins who are not root, and the units of host
+ * groups reserved for them (thick: the tenant owns them even while none of
+ * its VMs runs). The desired state is tenants.d/<tenant>.ini in the store
+ * of conf.c (atomic, locked, line-preserving, file:line errors):
+ *
+ *   [tenant]
+ *   admins = acme-ops            the Unix group of the tenant's admins
+ *   node = kvm-a*                optional: the nodes (fnmatch) it may use
+ *
+ *   [grant "gpu"]                units of host group "gpu"
+ *   type = pci                   the host group's type at grant time
+ *   units = 0000:03:00.0+0000:03:00.1 0000:04:00.0+0000:04:00.1
+ *
+ * A unit is what the allocator hands out (alloc.c, attach.c): the PCI
+ * functions of one IOMMU group joined by '+', a VF, a USB device's stable
+ * key. Units are listed in the order they were granted; revoke --count N
+ * gives back the last N.
+ *
+ * The tenant's own group of a grant is named "TENANT:GROUP". ':' is not a
+ * group-name character (sysfs.c's pt__name_is_valid), so no host group
+ * can ever take that name, and a tenant's groups are told apart by their
+ * prefix. A VM request naming "TENANT:GROUP" draws only from the units
+ * reserved for TENANT out of GROUP; every other request sees them as
+ * "reserved for tenant 'TENANT'".
+ *
+ * Every token of a tenant file is validated when it is read (BDFs, USB
+ * keys, names): the file is input to root-run commands.
+ */
+#include <errno.h>
+#include <fnmatch.h>
+#include <grp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "policy.h"
+
+#define TENANTS_PREFIX	"tenants.d/"
+#define MAX_UNITS	256
+
+struct pt_grant {
+	struct pt_grant *next;
+	struct pt_tenant *tenant;
+	char *group;			/* host group */
+	char *qualified;		/* "tenant:group" */
+	enum pt_group_type type;
+	char **units;			/* "fn+fn", VF BDF, "usb:..." */
+	int n_units;
+};
+
+struct pt_tenant {
+	struct pt_ctx *ctx;
+	char *name;
+	char *file;
+	char *admins;
+	char *node;
+	struct pt_grant *grants;
+};
+
+struct pt_tenant_txn {
+	struct pt_ctx *ctx;
+	struct pt_store *st;
+	unsigned int flags;
+	int leasefd;
+	char **notes;
+	int n_notes;
+	char error[1024];
+};
+
+/* ---- small helpers ------------------------------------------------------- */
+
+static int seterr(char *buf, size_t len, int r, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int seterr(char *buf, size_t len, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+static const char *name_rules(void)
+{
+	return "use letters, digits, '-', '_' and '.', not starting with '.', at most 64 characters";
+}
+
+/* A USB unit key as attach.c makes it: "usb:VVVV:PPPP:SERIAL" or "usb:B-PORT". */
+static bool usb_key_is_valid(const char *k)
+{
+	size_t len = strlen(k);
+
+	if (strncmp(k, "usb:", 4) || len < 6 || len > 95)
+		return false;
+	for (const char *p = k + 4; *p; p++)
+		if (!(*p >= '0' && *p <= '9') && !(*p >= 'a' && *p <= 'z') &&
+		    !(*p >= 'A' && *p <= 'Z') && !strchr(":.-_", *p))
+			return false;
+	return true;
+}
+
+/* One unit: BDFs joined by '+' (at most 8), or one USB key. */
+static bool unit_is_valid(const char *u)
+{
+	char buf[PT_BDF_LEN * 8 + 8];
+	char *save = NULL, *tok;
+	int n = 0;
+
+	if (!strncmp(u, "usb:", 4))
+		return usb_key_is_valid(u);
+	if (strlen(u) >= sizeof(buf))
+		return false;
+	strcpy(buf, u);
+	if (!*buf || buf[0] == '+' || buf[strlen(buf) - 1] == '+' || strstr(buf, "++"))
+		return false;
+	for (tok = strtok_r(buf, "+", &save); tok; tok = strtok_r(NULL, "+", &save))
+		if (!pt__bdf_is_valid(tok) || ++n > 8)
+			return false;
+	return n > 0;
+}
+
+/* Does unit u hold key (a BDF or a USB key)? */
+static bool unit_holds(const char *u, const char *key)
+{
+	size_t kl = strlen(key);
+
+	for (const char *p = u; (p = strstr(p, key)); p++)
+		if ((p == u || p[-1] == '+') && (p[kl] == '\0' || p[kl] == '+'))
+			return true;
+	return false;
+}
+
+/* ---- tenants.d: loading and validation ------------------------------------ */
+
+static void grant_free(struct pt_grant *g)
+{
+	for (int i = 0; i < g->n_units; i++)
+		free(g->units[i]);
+	free(g->units);
+	free(g->group);
+	free(g->qualified);
+	free(g);
+}
+
+static void tenant_free(struct pt_tenant *t)
+{
+	if (!t)
+		return;
+	while (t->grants) {
+		struct pt_grant *n = t->grants->next;
+
+		grant_free(t->grants);
+		t->grants = n;
+	}
+	free(t->name);
+	free(t->file);
+	free(t->admins);
+	free(t->node);
+	free(t);
+}
+
+void pt__tenants_free(struct pt_ctx *ctx)
+{
+	for (size_t i = 0; i < ctx->n_tenants; i++)
+		tenant_free(ctx->tenants[i]);
+	free(ctx->tenants);
+	free(ctx->tenants_error);
+	ctx->tenants = NULL;
+	ctx->tenants_error = NULL;
+	ctx->n_tenants = 0;
+	ctx->tenants_loaded = false;
+	ctx->tenants_rc = 0;
+}
+
+static const char *const tenant_keys[] = { "admins", "node", "description", NULL };
+static const char *const grant_keys[] = { "type", "units", "description", NULL };
+
+static char *grant_section_name(const char *section)
+{
+	size_t len = strlen(section);
+
+	if (strncmp(section, "grant \"", 7) || len < 9 || section[len - 1] != '"')
+		return NULL;
+	return strndup(section + 7, len - 8);
+}
+
+static int unknown_key(const char *rel, int line, const char *key,
+		       const char *const *known, char *err, size_t errlen)
+{
+	const char *close = pt__closest(key, known);
+	char list[256] = "";
+
+	for (int i = 0; known[i]; i++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+			 i ? ", " : "", known[i]);
+	if (close)
+		return seterr(err, errlen, -EINVAL, "%s:%d: unknown key '%s' (did you mean '%s'?)",
+			      rel, line, key, close);
+	return seterr(err, errlen, -EINVAL, "%s:%d: unknown key '%s'; known: %s",
+		      rel, line, key, list);
+}
+
+static int units_parse(struct pt_grant *g, const char *rel, int line, const char *v,
+		       char *err, size_t errlen)
+{
+	char *copy = strdup(v), *save = NULL, *tok;
+	int r = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	for (tok = strtok_r(copy, " \t", &save); tok && !r; tok = strtok_r(NULL, " \t", &save)) {
+		char **n;
+
+		if (!unit_is_valid(tok)) {
+			r = seterr(err, errlen, -EINVAL,
+				   "%s:%d: unit '%.100s' is not PCI functions (DDDD:BB:DD.F joined by '+') "
+				   "or a USB key; restore the line pt wrote (see the file's history)", rel, line, tok);
+			break;
+		}
+		for (int i = 0; i < g->n_units && !r; i++)
+			if (!strcmp(g->units[i], tok))
+				r = seterr(err, errlen, -EINVAL, "%s:%d: unit '%s' is listed twice",
+					   rel, line, tok);
+		if (r)
+			break;
+		if (g->n_units >= MAX_UNITS) {
+			r = seterr(err, errlen, -EINVAL, "%s:%d: more than %d units", rel, line,
+				   MAX_UNITS);
+			break;
+		}
+		n = realloc(g->units, (g->n_units + 1) * sizeof(*n));
+		if (!n || !(n[g->n_units] = strdup(tok))) {
+			if (n)
+				g->units = n;
+			r = -ENOMEM;
+			break;
+		}
+		g->units = n;
+		g->n_units++;
+	}
+	free(copy);
+	return r;
+}
+
+static int tenant_from_file(struct pt_ctx *ctx, struct pt_ini_file *f, struct pt_tenant **out,
+			    char *err, size_t errlen)
+{
+	const char *rel = f->relpath;
+	const char *base = rel + strlen(TENANTS_PREFIX);
+	struct pt_tenant *t = calloc(1, sizeof(*t));
+	struct pt_grant **tail;
+	bool seen_tenant = false;
+	int r = 0;
+
+	if (!t)
+		return -ENOMEM;
+	t->ctx = ctx;
+	t->name = strndup(base, strlen(base) - 4);
+	t->file = strdup(rel);
+	if (!t->name || !t->file) {
+		tenant_free(t);
+		return -ENOMEM;
+	}
+	tail = &t->grants;
+	for (size_t i = 0; i < f->n_sections && !r; i++) {
+		struct pt_ini_section *s = &f->sections[i];
+		struct pt_grant *g;
+		char *gname;
+
+		if (!strcmp(s->name, "tenant")) {
+			seen_tenant = true;
+			for (size_t k = 0; k < s->n_kv && !r; k++) {
+				struct pt_ini_kv *kv = &s->kv[k];
+
+				if (!strcmp(kv->key, "admins")) {
+					if (!pt__name_is_valid(kv->value))
+						r = seterr(err, errlen, -EINVAL,
+							   "%s:%d: admins '%s' is not a Unix group name",
+							   rel, kv->line, kv->value);
+					else if (!(t->admins = strdup(kv->value)))
+						r = -ENOMEM;
+				} else if (!strcmp(kv->key, "node")) {
+					if (!*kv->value || strlen(kv->value) > 255 ||
+					    strchr(kv->value, '/'))
+						r = seterr(err, errlen, -EINVAL,
+							   "%s:%d: node '%s' is not a host name pattern",
+							   rel, kv->line, kv->value);
+					else if (!(t->node = strdup(kv->value)))
+						r = -ENOMEM;
+				} else if (strcmp(kv->key, "description")) {
+					r = unknown_key(rel, kv->line, kv->key, tenant_keys, err, errlen);
+				}
+			}
+			continue;
+		}
+		gname = grant_section_name(s->name);
+		if (!gname || !pt__name_is_valid(gname)) {
+			free(gname);
+			r = seterr(err, errlen, -EINVAL,
+				   "%s:%d: unknown section [%s]; use [tenant] or [grant \"GROUP\"]",
+				   rel, s->line, s->name);
+			break;
+		}
+		g = calloc(1, sizeof(*g));
+		if (!g || asprintf(&g->qualified, "%s:%s", t->name, gname) < 0) {
+			free(g);
+			free(gname);
+			r = -ENOMEM;
+			break;
+		}
+		g->tenant = t;
+		g->group = gname;
+		g->type = -1;
+		*tail = g;
+		tail = &g->next;
+		for (size_t k = 0; k < s->n_kv && !r; k++) {
+			struct pt_ini_kv *kv = &s->kv[k];
+
+			if (!strcmp(kv->key, "type")) {
+				int ty = pt_group_type_parse(kv->value);
+
+				if (ty < 0)
+					r = seterr(err, errlen, -EINVAL,
+						   "%s:%d: type '%s' is not pci, vgpu, sriov-nic or usb",
+						   rel, kv->line, kv->value);
+				else
+					g->type = (enum pt_group_type)ty;
+			} else if (!strcmp(kv->key, "units")) {
+				r = units_parse(g, rel, kv->line, kv->value, err, errlen);
+			} else if (strcmp(kv->key, "description")) {
+				r = unknown_key(rel, kv->line, kv->key, grant_keys, err, errlen);
+			}
+		}
+		if (!r && (int)g->type < 0)
+			r = seterr(err, errlen, -EINVAL, "%s:%d: grant '%s' has no type", rel,
+				   s->line, gname);
+	}
+	if (!r && !seen_tenant)
+		r = seterr(err, errlen, -EINVAL, "%s: no [tenant] section", rel);
+	if (!r && !t->admins)
+		r = seterr(err, errlen, -EINVAL, "%s: [tenant] names no admins; add admins = UNIXGROUP",
+			   rel);
+	if (r < 0) {
+		tenant_free(t);
+		return r == -ENOMEM ? seterr(err, errlen, r, "out of memory") : r;
+	}
+	*out = t;
+	return 0;
+}
+
+static void tenants_free_array(struct pt_tenant **ts, size_t n)
+{
+	while (n)
+		tenant_free(ts[--n]);
+	free(ts);
+}
+
+static int tenants_from_store(struct pt_ctx *ctx, struct pt_store *st, struct pt_tenant ***out,
+			      size_t *n_out, char *err, size_t errlen)
+{
+	struct pt_tenant **ts = NULL;
+	size_t n = 0;
+	int r = 0;
+
+	for (size_t i = 0; i < st->n_files && !r; i++) {
+		struct pt_ini_file *f = st->files[i];
+		struct pt_tenant *t = NULL, **nt;
+
+		if (f->deleted || strncmp(f->relpath, TENANTS_PREFIX, strlen(TENANTS_PREFIX)))
+			continue;
+		r = tenant_from_file(ctx, f, &t, err, errlen);
+		if (r < 0)
+			break;
+		nt = realloc(ts, (n + 1) * sizeof(*nt));
+		if (!nt) {
+			tenant_free(t);
+			r = -ENOMEM;
+			break;
+		}
+		ts = nt;
+		ts[n++] = t;
+	}
+	/* a unit is reserved for one tenant only: a hand edit may say otherwise */
+	for (size_t a = 0; a < n && !r; a++)
+		for (struct pt_grant *ga = ts[a]->grants; ga && !r; ga = ga->next)
+			for (int ua = 0; ua < ga->n_units && !r; ua++)
+				for (size_t b = a; b < n && !r; b++)
+					for (struct pt_grant *gb = ts[b]->grants; gb && !r; gb = gb->next)
+						for (int ub = 0; ub < gb->n_units && !r; ub++) {
+							if (gb == ga && ub <= ua)
+								continue;
+							if (strcmp(ga->units[ua], gb->units[ub]))
+								continue;
+							r = seterr(err, errlen, -EINVAL,
+								   "%s: unit '%s' is also granted in %s; "
+								   "a unit belongs to one tenant: fix by hand",
+								   ts[a]->file, ga->units[ua], ts[b]->file);
+						}
+	if (r < 0) {
+		tenants_free_array(ts, n);
+		return r;
+	}
+	*out = ts;
+	*n_out = n;
+	return 0;
+}
+
+PT_EXPORT int pt_tenant_load(struct pt_ctx *ctx, const char **error)
+{
+	char err[512] = "";
+	struct pt_store *st;
+	int r;
+
+	if (!ctx->tenants_loaded) {
+		r = pt__ctx_register_free(ctx, pt__tenants_free);
+		if (r < 0)
+			return r;
+		ctx->tenants_loaded = true;
+		r = pt__store_open(ctx, false, &st, err, sizeof(err));
+		if (r == 0) {
+			r = tenants_from_store(ctx, st, &ctx->tenants, &ctx->n_tenants, err,
+					       sizeof(err));
+			pt__store_close(st);
+		}
+		ctx->tenants_rc = r;
+		if (r < 0)
+			ctx->tenants_error = strdup(err[0] ? err : strerror(-r));
+	}
+	if (error)
+		*error = ctx->tenants_error;
+	return ctx->tenants_rc;
+}
+
+PT_EXPORT struct pt_tenant *pt_tenant_get_first(struct pt_ctx *ctx)
+{
+	pt_tenant_load(ctx, NULL);
+	return ctx->n_tenants ? ctx->tenants[0] : NULL;
+}
+
+PT_EXPORT struct pt_tenant *pt_tenant_get_next(struct pt_tenant *t)
+{
+	struct pt_ctx *ctx = t->ctx;
+
+	for (size_t i = 0; i + 1 < ctx->n_tenants; i++)
+		if (ctx->tenants[i] == t)
+			return ctx->tenants[i + 1];
+	return NULL;
+}
+
+PT_EXPORT struct pt_tenant *pt_tenant_find(struct pt_ctx *ctx, const char *name)
+{
+	pt_tenant_load(ctx, NULL);
+	for (size_t i = 0; name && i < ctx->n_tenants; i++)
+		if (!strcmp(ctx->tenants[i]->name, name))
+			return ctx->tenants[i];
+	return NULL;
+}
+
+PT_EXPORT const char *pt_tenant_get_name(struct pt_tenant *t) { return t->name; }
+PT_EXPORT const char *pt_tenant_get_file(struct pt_tenant *t) { return t->file; }
+PT_EXPORT const char *pt_tenant_get_admins(struct pt_tenant *t) { return t->admins; }
+PT_EXPORT const char *pt_tenant_get_node(struct pt_tenant *t) { return t->node; }
+PT_EXPORT struct pt_grant *pt_grant_get_first(struct pt_tenant *t) { return t->grants; }
+PT_EXPORT struct pt_grant *pt_grant_get_next(struct pt_grant *g) { return g->next; }
+PT_EXPORT struct pt_tenant *pt_grant_get_tenant(struct pt_grant *g) { return g->tenant; }
+PT_EXPORT const char *pt_grant_get_group(struct pt_grant *g) { return g->group; }
+PT_EXPORT const char *pt_grant_get_name(struct pt_grant *g) { return g->qualified; }
+PT_EXPORT enum pt_group_type pt_grant_get_type(struct pt_grant *g) { return g->type; }
+PT_EXPORT int pt_grant_get_num_units(struct pt_grant *g) { return g->n_units; }
+PT_EXPORT const char *pt_grant_get_unit(struct pt_grant *g, int idx)
+{
+	return idx >= 0 && idx < g->n_units ? g->units[idx] : NULL;
+}
+
+PT_EXPORT struct pt_grant *pt_grant_find(struct pt_tenant *t, const char *group)
+{
+	for (struct pt_grant *g = t->grants; g && group; g = g->next)
+		if (!strcmp(g->group, group))
+			return g;
+	return NULL;
+}
+
+/* ---- the allocator's questions ------------------------------------------------ */
+
+/*
+ * Who holds key (a BDF or a USB key): the grant, or NULL. A load failure
+ * (an invalid tenants.d) answers for every key: nothing may be allocated
+ * while the reservations cannot be read.
+ */
+static struct pt_grant *reserved_by(struct pt_ctx *ctx, const char *key, int *load_err)
+{
+	*load_err = pt_tenant_load(ctx, NULL);
+	if (*load_err < 0)
+		return NULL;
+	for (size_t i = 0; i < ctx->n_tenants; i++)
+		for (struct pt_grant *g = ctx->tenants[i]->grants; g; g = g->next)
+			for (int u = 0; u < g->n_units; u++)
+				if (unit_holds(g->units[u], key))
+					return g;
+	return NULL;
+}
+
+const char *pt__tenant_block(struct pt_ctx *ctx, const char *key, const char *for_grant,
+			     char *buf, size_t len)
+{
+	int lerr;
+	struct pt_grant *g = reserved_by(ctx, key, &lerr);
+
+	if (lerr < 0) {
+		snprintf(buf, len, "tenant reservations unreadable (%.100s)",
+			 ctx->tenants_error ? ctx->tenants_error : strerror(-lerr));
+		return buf;
+	}
+	if (for_grant) {
+		if (g && !strcmp(g->qualified, for_grant))
+			return NULL;
+		if (g)
+			snprintf(buf, len, "reserved for tenant '%s'", g->tenant->name);
+		else
+			snprintf(buf, len, "not granted to tenant group '%s'", for_grant);
+		return buf;
+	}
+	if (!g)
+		return NULL;
+	snprintf(buf, len, "reserved for tenant '%s'", g->tenant->name);
+	return buf;
+}
+
+struct pt_group *pt__tenant_group_resolve(struct pt_ctx *ctx, const char *name,
+					  const char **host)
+{
+	const char *colon = name ? strchr(name, ':') : NULL;
+	char tname[PT_NAME_MAX + 1];
+	struct pt_tenant *t;
+	struct pt_grant *g;
+
+	if (host)
+		*host = NULL;
+	if (!colon)
+		return name ? pt_group_find(ctx, name) : NULL;
+	if ((size_t)(colon - name) > PT_NAME_MAX)
+		return NULL;
+	memcpy(tname, name, colon - name);
+	tname[colon - name] = '\0';
+	t = pt_tenant_find(ctx, tname);
+	g = t ? pt_grant_find(t, colon + 1) : NULL;
+	if (!g)
+		return NULL;
+	if (host)
+		*host = g->group;
+	return pt_group_find(ctx, g->group);
+}
+
+bool pt__group_ref_is_valid(const char *name)
+{
+	const char *colon = name ? strchr(name, ':') : NULL;
+	char tname[PT_NAME_MAX + 1];
+
+	if (!colon)
+		return pt__name_is_valid(name);
+	if ((size_t)(colon - name) > PT_NAME_MAX)
+		return false;
+	memcpy(tname, name, colon - name);
+	tname[colon - name] = '\0';
+	return pt__name_is_valid(tname) && pt__name_is_valid(colon + 1);
+}
+
+/* ---- edits ------------------------------------------------------------------------ */
+
+static int txn_err(struct pt_tenant_txn *t, int r, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int txn_err(struct pt_tenant_txn *t, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(t->error, sizeof(t->error), fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+static int txn_note(struct pt_tenant_txn *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int txn_note(struct pt_tenant_txn *t, const char *fmt, ...)
+{
+	va_list ap;
+	char *s, **n;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return -ENOMEM;
+	n = realloc(t->notes, (t->n_notes + 1) * sizeof(*n));
+	if (!n) {
+		free(s);
+		return -ENOMEM;
+	}
+	t->notes = n;
+	t->notes[t->n_notes++] = s;
+	return 0;
+}
+
+/* Validate the tenants as the store holds them now (edits included). */
+static int txn_validate(struct pt_tenant_txn *t, struct pt_tenant ***ts, size_t *n)
+{
+	return tenants_from_store(t->ctx, t->st, ts, n, t->error, sizeof(t->error));
+}
+
+PT_EXPORT int pt_tenant_txn_begin(struct pt_ctx *ctx, unsigned int flags,
+				  struct pt_tenant_txn **out)
+{
+	struct pt_tenant_txn *t = calloc(1, sizeof(*t));
+	struct pt_tenant **ts = NULL;
+	size_t n = 0;
+	int r;
+
+	if (!t)
+		return -ENOMEM;
+	t->ctx = ctx;
+	t->flags = flags;
+	t->leasefd = -1;
+	r = pt__store_open(ctx, !(flags & PT_TXN_DRY_RUN), &t->st, t->error, sizeof(t->error));
+	/* refuse to edit while a tenant file is invalid: the admin fixes it first */
+	if (r == 0)
+		r = txn_validate(t, &ts, &n);
+	tenants_free_array(ts, n);
+	if (r < 0) {
+		pt__tenants_free(ctx);
+		pt__ctx_register_free(ctx, pt__tenants_free);
+		ctx->tenants_loaded = true;
+		ctx->tenants_rc = r;
+		ctx->tenants_error = strdup(t->error);
+		pt_tenant_txn_free(t);
+		return r;
+	}
+	/* every later question reads what this transaction holds locked */
+	pt__tenants_free(ctx);
+	*out = t;
+	return 0;
+}
+
+PT_EXPORT const char *pt_tenant_txn_get_error(struct pt_tenant_txn *t) { return t->error; }
+PT_EXPORT int pt_tenant_txn_get_num_units(struct pt_tenant_txn *t) { return t->n_notes; }
+PT_EXPORT const char *pt_tenant_txn_get_unit(struct pt_tenant_txn *t, int idx)
+{
+	return idx >= 0 && idx < t->n_notes ? t->notes[idx] : NULL;
+}
+
+static void tenant_rel(const char *name, char *rel, size_t len)
+{
+	snprintf(rel, len, TENANTS_PREFIX "%s.ini", name);
+}
+
+PT_EXPORT int pt_tenant_txn_create(struct pt_tenant_txn *t, const char *name,
+				   const char *admins, const char *node)
+{
+	char rel[PT_NAME_MAX + 16];
+	struct pt_ini_file *f;
+	int r;
+
+	if (!pt__name_is_valid(name))
+		return txn_err(t, -EINVAL, "'%s' is not a valid tenant name; %s", name ? name : "",
+			       name_rules());
+	if (!pt__name_is_valid(admins))
+		return txn_err(t, -EINVAL, "tenant '%s': admins '%s' is not a Unix group name",
+			       name, admins ? admins : "");
+	if (!getgrnam(admins))
+		return txn_err(t, -ENOENT, "tenant '%s': no Unix group '%s' on this host; "
+			       "create it first (groupadd %s)", name, admins, admins);
+	if (node && (!*node || strlen(node) > 255 || strchr(node, '/')))
+		return txn_err(t, -EINVAL, "tenant '%s': node '%s' is not a host name pattern",
+			       name, node);
+	tenant_rel(name, rel, sizeof(rel));
+	if (pt__store_find(t->st, rel))
+		return txn_err(t, -EEXIST, "tenant '%s' exists already; see 'pt tenant show %s'",
+			       name, name);
+	r = pt__store_new_file(t->st, rel, &f);
+	if (!r)
+		r = pt__ini_set(f, "tenant", "admins", admins);
+	if (!r && node)
+		r = pt__ini_set(f, "tenant", "node", node);
+	if (r < 0)
+		return txn_err(t, r, "%s: %s", rel, strerror(-r));
+	f->dirty = true;
+	return 0;
+}
+
+PT_EXPORT int pt_tenant_txn_delete(struct pt_tenant_txn *t, const char *name)
+{
+	char rel[PT_NAME_MAX + 16];
+	struct pt_ini_file *f;
+	int r;
+
+	if (!pt__name_is_valid(name))
+		return txn_err(t, -EINVAL, "'%s' is not a valid tenant name; %s", name ? name : "",
+			       name_rules());
+	tenant_rel(name, rel, sizeof(rel));
+	f = pt__store_find(t->st, rel);
+	if (!f)
+		return txn_err(t, -ENOENT, "no tenant '%s'; see 'pt tenant list'", name);
+	for (size_t i = 0; i < f->n_sections; i++) {
+		char *g = grant_section_name(f->sections[i].name);
+
+		if (g) {
+			txn_err(t, -EBUSY, "tenant '%s' still holds units of group '%s'; "
+				"revoke them first with 'pt tenant revoke %s %s'", name, g, name, g);
+			free(g);
+			return -EBUSY;
+		}
+	}
+	r = pt__store_delete_file(t->st, rel);
+	return r < 0 ? txn_err(t, r, "%s: %s", rel, strerror(-r)) : 0;
+}
+
+/* This node's name: <proc root>/sys/kernel/hostname. */
+static int node_name(struct pt_ctx *ctx, char *buf, size_t len)
+{
+	int fd = pt__proc_open(ctx, "sys/kernel/hostname");
+	ssize_t n;
+
+	if (fd < 0)
+		return fd;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0)
+		return n < 0 ? -errno : -ENODATA;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+static int lock_leases(struct pt_tenant_txn *t)
+{
+	if (t->leasefd >= 0 || (t->flags & PT_TXN_DRY_RUN))
+		return 0;
+	t->leasefd = pt__lease_lock(t->ctx, t->error, sizeof(t->error));
+	return t->leasefd < 0 ? t->leasefd : 0;
+}
+
+/* The tenant and its file in the transaction's store. */
+static int txn_tenant(struct pt_tenant_txn *t, const char *name, struct pt_ini_file **f)
+{
+	char rel[PT_NAME_MAX + 16];
+
+	if (!pt__name_is_valid(name))
+		return txn_err(t, -EINVAL, "'%s' is not a valid tenant name; %s", name ? name : "",
+			       name_rules());
+	tenant_rel(name, rel, sizeof(rel));
+	*f = pt__store_find(t->st, rel);
+	if (!*f)
+		return txn_err(t, -ENOENT, "no tenant '%s'; create it with 'pt tenant create %s "
+			       "--admins UNIXGROUP'", name, name);
+	return 0;
+}
+
+/* Rewrite the units line of a grant section (removing the section when empty). */
+static int set_units(struct pt_ini_file *f, const char *section, char *const *units, int n)
+{
+	size_t len = 1;
+	char *v;
+	int r;
+
+	if (n == 0)
+		return pt__ini_remove_section(f, section);
+	for (int i = 0; i < n; i++)
+		len += strlen(units[i]) + 1;
+	v = calloc(1, len);
+	if (!v)
+		return -ENOMEM;
+	for (int i = 0; i < n; i++) {
+		if (i)
+			strcat(v, " ");
+		strcat(v, units[i]);
+	}
+	r = pt__ini_set(f, section, "units", v);
+	free(v);
+	return r;
+}
+
+PT_EXPORT int pt_tenant_txn_grant(struct pt_tenant_txn *t, const char *name, const char *group,
+				  int count)
+{
+	struct pt_ctx *ctx = t->ctx;
+	char section[PT_NAME_MAX + 16], node[256], why[768] = "";
+	const char *tnode, *e;
+	struct pt_ini_file *f;
+	struct pt_group *g;
+	char **picked = NULL, **all = NULL;
+	int r, n = 0, n_all = 0;
+	struct pt_tenant **ts = NULL;
+	size_t nts = 0;
+	struct pt_tenant *cur = NULL;
+	struct pt_grant *gr;
+
+	r = txn_tenant(t, name, &f);
+	if (r < 0)
+		return r;
+	if (!pt__name_is_valid(group))
+		return txn_err(t, -EINVAL, "'%s' is not a valid group name; %s", group ? group : "",
+			       name_rules());
+	if (count < 1 || count > 64)
+		return txn_err(t, -EINVAL, "count %d: give a number from 1 to 64", count);
+	r = pt_conf_load(ctx);
+	if (r < 0)
+		return txn_err(t, r == -ENOMEM ? r : -EINVAL, "%s",
+			       pt_conf_get_error(ctx) ? pt_conf_get_error(ctx) : strerror(-r));
+	g = pt_group_find(ctx, group);
+	if (!g)
+		return txn_err(t, -ENOENT, "tenant '%s': no host group '%s'; see 'pt group list'",
+			       name, group);
+	tnode = pt__ini_get(f, "tenant", "node");
+	if (tnode) {
+		if (node_name(ctx, node, sizeof(node)) < 0)
+			return txn_err(t, -EXDEV, "tenant '%s' may use nodes '%s' only, and this "
+				       "node's name cannot be read (%s/sys/kernel/hostname)", name,
+				       tnode, pt_get_proc_root(ctx));
+		if (fnmatch(tnode, node, 0))
+			return txn_err(t, -EXDEV, "tenant '%s' may use nodes '%s' only, not this "
+				       "node '%s'; grant on one of its nodes", name, tnode, node);
+	}
+	snprintf(section, sizeof(section), "grant \"%s\"", group);
+	{
+		const char *ty = pt__ini_get(f, section, "type");
+
+		if (ty && pt_group_type_parse(ty) != (int)pt_group_get_type(g))
+			return txn_err(t, -EBUSY, "tenant '%s' holds %s units of group '%s', which is "
+				       "%s now; revoke them first", name, ty, group,
+				       pt_group_type_name(pt_group_get_type(g)));
+	}
+	r = lock_leases(t);
+	if (r < 0)
+		return r;
+	r = pt_lease_load(ctx, &e);
+	if (r < 0)
+		return txn_err(t, r, "%s", e ? e : strerror(-r));
+	/* the reservations as this transaction holds them (earlier grants included) */
+	r = txn_validate(t, &ts, &nts);
+	if (r < 0)
+		return r;
+	pt__tenants_free(ctx);
+	if (pt__ctx_register_free(ctx, pt__tenants_free) < 0) {
+		tenants_free_array(ts, nts);
+		return txn_err(t, -ENOMEM, "out of memory");
+	}
+	ctx->tenants = ts;
+	ctx->n_tenants = nts;
+	ctx->tenants_loaded = true;
+	r = pt__attach_pick_units(ctx, g, count, &picked, &n, why, sizeof(why));
+	if (r < 0) {
+		if (r == -EBUSY && !strncmp(why, "it ", 3))
+			txn_err(t, r, "tenant '%s': group '%s' cannot give %d now: %s", name, group,
+				count, why);
+		else if (r == -EBUSY)
+			txn_err(t, r, "tenant '%s': group '%s' cannot give %d now (%s); grant fewer, "
+				"or free units first", name, group, count, why);
+		else if (r == -EOPNOTSUPP)
+			txn_err(t, r, "tenant '%s': %s", name, why);
+		else
+			txn_err(t, r, "tenant '%s': group '%s': %s", name, group,
+				why[0] ? why : strerror(-r));
+		goto out;
+	}
+	for (int i = 0; i < n; i++)
+		if (!unit_is_valid(picked[i])) {
+			r = txn_err(t, -EINVAL, "tenant '%s': unit '%.100s' of group '%s' has characters "
+				    "a tenant file cannot hold (a USB serial with blanks?); narrow "
+				    "the group's rules to other devices", name, picked[i], group);
+			goto out;
+		}
+	for (size_t i = 0; i < nts; i++)
+		if (!strcmp(ts[i]->name, name))
+			cur = ts[i];
+	gr = cur ? pt_grant_find(cur, group) : NULL;
+	all = calloc((gr ? gr->n_units : 0) + n + 1, sizeof(*all));
+	if (!all) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (int i = 0; gr && i < gr->n_units; i++)
+		all[n_all++] = gr->units[i];
+	for (int i = 0; i < n; i++) {
+		all[n_all++] = picked[i];
+		txn_note(t, "%s", picked[i]);
+	}
+	r = pt__ini_set(f, section, "type", pt_group_type_name(pt_group_get_type(g)));
+	if (!r)
+		r = set_units(f, section, all, n_all);
+	if (r < 0) {
+		txn_err(t, r, "%s: %s", f->relpath, strerror(-r));
+		goto out;
+	}
+	f->dirty = true;
+out:
+	free(all);
+	for (int i = 0; i < n; i++)
+		free(picked[i]);
+	free(picked);
+	pt__tenants_free(ctx);
+	return r == -ENOMEM ? txn_err(t, r, "out of memory") : r;
+}
+
+PT_EXPORT int pt_tenant_txn_revoke(struct pt_tenant_txn *t, const char *name, const char *group,
+				   int count)
+{
+	struct pt_ctx *ctx = t->ctx;
+	char section[PT_NAME_MAX + 16];
+	struct pt_tenant **ts = NULL, *cur = NULL;
+	struct pt_ini_file *f;
+	struct pt_grant *gr;
+	struct pt_lease *l;
+	size_t nts = 0;
+	const char *e;
+	int r, keep;
+
+	r = txn_tenant(t, name, &f);
+	if (r < 0)
+		return r;
+	if (!pt__name_is_valid(group))
+		return txn_err(t, -EINVAL, "'%s' is not a valid group name; %s", group ? group : "",
+			       name_rules());
+	if (count < 0 || count > 64)
+		return txn_err(t, -EINVAL, "count %d: give a number from 1 to 64", count);
+	r = txn_validate(t, &ts, &nts);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < nts; i++)
+		if (!strcmp(ts[i]->name, name))
+			cur = ts[i];
+	gr = cur ? pt_grant_find(cur, group) : NULL;
+	if (!gr) {
+		r = txn_err(t, -ENOENT, "tenant '%s' holds no units of group '%s'; see "
+			    "'pt tenant show %s'", name, group, name);
+		goto out;
+	}
+	if (count > gr->n_units) {
+		r = txn_err(t, -EINVAL, "tenant '%s' holds %d units of group '%s', not %d; "
+			    "give --count %d or less", name, gr->n_units, group, count, gr->n_units);
+		goto out;
+	}
+	keep = count ? gr->n_units - count : 0;
+	r = lock_leases(t);
+	if (r < 0)
+		goto out;
+	r = pt_lease_load(ctx, &e);
+	if (r < 0) {
+		txn_err(t, r, "%s", e ? e : strerror(-r));
+		goto out;
+	}
+	/* refused while a VM holds one of the units given back */
+	pt_lease_foreach(ctx, l)
+		for (int k = 0; k < l->n_devs; k++) {
+			struct pt_lease_dev *d = l->devs[k];
+
+			for (int u = keep; u < gr->n_units; u++) {
+				bool held = d->usb_name && unit_holds(gr->units[u], d->usb_name);
+
+				for (int fn = 0; fn < d->n_functions && !held; fn++)
+					held = unit_holds(gr->units[u], d->functions[fn]);
+				if (held) {
+					r = txn_err(t, -EBUSY, "tenant '%s': unit %s of group '%s' is "
+						    "leased to VM '%s'; stop it first with 'pt attach "
+						    "stop %s'", name, gr->units[u], group, l->vm, l->vm);
+					goto out;
+				}
+			}
+		}
+	for (int u = keep; u < gr->n_units; u++)
+		txn_note(t, "%s", gr->units[u]);
+	snprintf(section, sizeof(section), "grant \"%s\"", group);
+	r = set_units(f, section, gr->units, keep);
+	if (r < 0) {
+		txn_err(t, r, "%s: %s", f->relpath, strerror(-r));
+		goto out;
+	}
+	f->dirty = true;
+out:
+	tenants_free_array(ts, nts);
+	return r == -ENOMEM ? txn_err(t, r, "out of memory") : r;
+}
+
+PT_EXPORT char *pt_tenant_txn_get_diff(struct pt_tenant_txn *t)
+{
+	return pt__store_diff(t->st);
+}
+
+PT_EXPORT int pt_tenant_txn_commit(struct pt_tenant_txn *t)
+{
+	int r;
+
+	if (t->flags & PT_TXN_DRY_RUN)
+		return txn_err(t, -EPERM, "a dry run commits nothing");
+	r = pt__store_commit(t->st);
+	if (r < 0)
+		return txn_err(t, r, "%s: cannot write: %s", pt_get_conf_dir(t->ctx), strerror(-r));
+	pt__tenants_free(t->ctx);
+	return 0;
+}
+
+PT_EXPORT void pt_tenant_txn_free(struct pt_tenant_txn *t)
+{
+	if (!t)
+		return;
+	pt__store_close(t->st);
+	if (t->leasefd >= 0)
+		close(t->leasefd);
+	for (int i = 0; i < t->n_notes; i++)
+		free(t->notes[i]);
+	free(t->notes);
+	free(t);
+}
