@@ -100,6 +100,7 @@ struct json_object *json_pci_dev(struct pt_pci_dev *d)
 
 			add(to, "id", json_object_new_int64(pt_vgpu_type_get_id(t)));
 			add(to, "name", json_object_new_string(pt_vgpu_type_get_name(t)));
+			add(to, "profile", json_vgpu_profile(pt_vgpu_type_get_profile(t)));
 			json_object_array_add(ta, to);
 		}
 		add(v, "creatable_vgpu_types", ta);
@@ -129,6 +130,7 @@ struct json_object *json_mdev_parent(struct pt_mdev_parent *p)
 		add(to, "device_api", str_or_null(pt_mdev_type_get_device_api(t)));
 		add(to, "available_instances",
 		    int_or_null(pt_mdev_type_get_available_instances(t), -1));
+		add(to, "profile", json_vgpu_profile(pt_mdev_type_get_profile(t)));
 		json_object_array_add(a, to);
 	}
 	add(o, "types", a);
@@ -247,5 +249,30 @@ struct json_object *json_plan(struct pt_plan *p, const char *group, const char *
 	for (int i = 0; p && i < pt_plan_get_num_notes(p); i++)
 		json_object_array_add(a, json_object_new_string(pt_plan_get_note(p, i)));
 	add(o, "notes", a);
+	return o;
+}
+
+/* ---- vGPU profiles (issue 13) ------------------------------------------- */
+
+/* An NVIDIA vGPU profile understood; null when the type's name is not one. */
+struct json_object *json_vgpu_profile(struct pt_vgpu_profile *p)
+{
+	struct json_object *o;
+	char series[2];
+
+	if (!p)
+		return NULL;
+	o = json_object_new_object();
+	series[0] = pt_vgpu_profile_get_series(p);
+	series[1] = '\0';
+	add(o, "name", json_object_new_string(pt_vgpu_profile_get_name(p)));
+	add(o, "board", json_object_new_string(pt_vgpu_profile_get_board(p)));
+	add(o, "framebuffer_gb", json_object_new_int(pt_vgpu_profile_get_framebuffer_gb(p)));
+	add(o, "series", json_object_new_string(series));
+	add(o, "mig", json_object_new_boolean(pt_vgpu_profile_is_mig(p)));
+	add(o, "gpu_instance_slices",
+	    int_or_null(pt_vgpu_profile_get_gpu_instance_slices(p), 0));
+	add(o, "media", str_or_null(pt_vgpu_profile_get_media(p)));
+	add(o, "max_instances", int_or_null(pt_vgpu_profile_get_max_instances(p), -1));
 	return o;
 }

@@ -378,7 +378,7 @@ static int vf_offers_profile(struct pt_ctx *ctx, const char *vfbdf,
 	if (r < 0)
 		return r;
 	for (t = types; t; t = t->next)
-		if ((numeric && t->id == id) || !strcmp(t->name, profile))
+		if ((numeric && t->id == id) || pt__vgpu_type_matches(profile, NULL, t->name))
 			found = 1;
 	while (types) {
 		t = types->next;
@@ -1541,8 +1541,7 @@ static int plan_vgpu_mdev(struct pt_plan *p, struct pt_pci_dev *dev,
 	pt_mdev_type_foreach(par, t) {
 		const char *name = pt_mdev_type_get_name(t);
 
-		if (!strcmp(pt_mdev_type_get_id(t), profile) ||
-		    (name && !strcmp(name, profile))) {
+		if (pt__vgpu_type_matches(profile, pt_mdev_type_get_id(t), name)) {
 			free(offers);
 			return plan_note(p, "%s: vGPU type %s%s%s%s: %d more can be created",
 					 dev->bdf, pt_mdev_type_get_id(t),
@@ -1627,6 +1626,37 @@ static int plan_vgpu_vf(struct pt_plan *p, struct pt_pci_dev *dev,
 	return s->vwant && s->desc ? 0 : -ENOMEM;
 }
 
+/*
+ * Ampere/Hopper on the mdev interface: the VFs are the mdev parents; apply
+ * only checks that some VF offers the profile (the instances are made
+ * when a VM takes one).
+ */
+static int plan_vgpu_vf_mdev(struct pt_plan *p, struct pt_pci_dev *dev,
+			     const char *profile)
+{
+	char *why = NULL;
+	int n;
+
+	if (!profile)
+		return plan_note(p, "%s: %d VFs with mdev vGPU types", dev->bdf,
+				 dev->sriov_numvfs);
+	n = pt_pci_dev_get_vgpu_capacity(dev, profile);
+	if (n >= 0)
+		return plan_note(p, "%s: vGPU type '%s' offered on its VFs: %d more can be created",
+				 dev->bdf, profile, n);
+	if (n == -ENODATA)
+		return plan_note(p, "%s: vGPU type '%s' offered on its VFs", dev->bdf, profile);
+	if (pt_group_get_vgpu_problem(pt_group_find(p->ctx, p->group), dev, &why) > 0) {
+		plan_error(p, "%s", why);
+		free(why);
+		return -ENODEV;
+	}
+	free(why);
+	plan_error(p, "%s: none of its VFs offers vGPU type '%s'; set the profile of group '%s' to one they offer",
+		   dev->bdf, profile, p->group);
+	return -ENODEV;
+}
+
 static int plan_vgpu(struct pt_plan *p, struct pt_group *g)
 {
 	const char *profile = pt_group_get_setting(g, "profile");
@@ -1639,7 +1669,9 @@ static int plan_vgpu(struct pt_plan *p, struct pt_group *g)
 			  !pt_pci_dev_get_mdev_parent(dev) && pt_pci_dev_has_nvidia_vgpu(dev);
 
 		/* the GPU itself stays with its host driver */
-		if (vf)
+		if (!pt_pci_dev_get_mdev_parent(dev) && pt__vgpu_vfs_have_mdev(dev))
+			r = plan_vgpu_vf_mdev(p, dev, profile);
+		else if (vf)
 			r = plan_vgpu_vf(p, dev, profile);
 		else if (profile)
 			r = plan_vgpu_mdev(p, dev, profile);

@@ -57,6 +57,7 @@ struct pt_conflict {
 	struct pt_conflict *next;
 	char *device;
 	struct pt_group *groups[2];
+	const char *reason;	/* NULL: claimed twice */
 };
 
 struct pt_txn {
@@ -776,7 +777,8 @@ PT_EXPORT bool pt_group_type_fits_pci_dev(enum pt_group_type type, struct pt_pci
 			if (vf && pt_pci_dev_has_nvidia_vgpu(vf))
 				return true;
 		}
-		return false;
+		/* Ampere/Hopper on the mdev interface: the VFs are the mdev parents */
+		return pt__vgpu_vfs_have_mdev(d);
 	case PT_GROUP_USB:
 		return false;
 	}
@@ -984,8 +986,18 @@ static int conflicts_compute(struct pt_ctx *ctx)
 		for (size_t j = i + 1; r >= 0 && j < n && !strcmp(cl[i].key, cl[j].key); j++) {
 			struct pt_conflict *c;
 
-			if (cl[i].g == cl[j].g || (cl[i].shared && cl[j].shared))
+			const char *reason = NULL;
+
+			if (cl[i].g == cl[j].g)
 				continue;
+			if (cl[i].shared && cl[j].shared) {
+				int a = pt__vgpu_group_mig(cl[i].g), b = pt__vgpu_group_mig(cl[j].g);
+
+				/* two vgpu groups may share a GPU, never MIG with time-sliced */
+				if (a < 0 || b < 0 || a == b)
+					continue;
+				reason = "MIG-backed and time-sliced vGPU are never mixed on one GPU";
+			}
 			c = calloc(1, sizeof(*c));
 			if (!c || !(c->device = strdup(cl[i].key))) {
 				free(c);
@@ -994,6 +1006,7 @@ static int conflicts_compute(struct pt_ctx *ctx)
 			}
 			c->groups[0] = cl[i].g;
 			c->groups[1] = cl[j].g;
+			c->reason = reason;
 			*tail = c;
 			tail = &c->next;
 		}
@@ -1012,6 +1025,7 @@ PT_EXPORT struct pt_conflict *pt_conflict_get_first(struct pt_ctx *ctx)
 
 PT_EXPORT struct pt_conflict *pt_conflict_get_next(struct pt_conflict *c) { return c->next; }
 PT_EXPORT const char *pt_conflict_get_device(struct pt_conflict *c) { return c->device; }
+PT_EXPORT const char *pt_conflict_get_reason(struct pt_conflict *c) { return c->reason; }
 
 PT_EXPORT struct pt_group *pt_conflict_get_group(struct pt_conflict *c, int idx)
 {
@@ -1141,6 +1155,9 @@ PT_EXPORT int pt_txn_group_set(struct pt_txn *t, const char *group,
 		return txn_err(t, -EINVAL, "group '%s': the type is fixed at creation; "
 			       "delete the group and create it again", group);
 	r = setting_check(type, key, value, canon, sizeof(canon), msg, sizeof(msg));
+	/* vgpu profile: a type the host offers or an NVIDIA profile name (vgpu.c) */
+	if (r == 0 && type == PT_GROUP_VGPU && !strcmp(key, "profile"))
+		r = pt__vgpu_profile_setting_check(t->ctx, canon, msg, sizeof(msg));
 	if (r < 0)
 		return txn_err(t, r, "group '%s': %s", group, msg);
 	r = pt__ini_set(f, "group", key, canon);

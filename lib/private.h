@@ -179,6 +179,8 @@ struct pt_mdev_type {
 	char *description;
 	char *device_api;
 	int available_instances;
+	struct pt_vgpu_profile *profile;	/* vgpu-profile.c, on first use */
+	bool profile_done;
 };
 
 struct pt_mdev {
@@ -204,6 +206,8 @@ struct pt_vgpu_type {
 	struct pt_vgpu_type *next;
 	unsigned int id;
 	char *name;
+	struct pt_vgpu_profile *profile;	/* vgpu-profile.c, on first use */
+	bool profile_done;
 };
 
 struct pt_pci_dev {
@@ -626,5 +630,57 @@ int pt__vf_nl_set(struct pt_vf_nl *nl, const struct pt_vf_link *pf, int vf,
 int pt__vf_apply(struct pt_ctx *ctx, const char *ifname, int vf,
 		 const struct pt_vf_settings *want, unsigned int parts,
 		 char ***drift, char *err, size_t errlen);
+
+/* ---- vgpu-profile.c: NVIDIA vGPU profile names --------------------------- */
+
+struct pt_vgpu_profile {
+	char name[48];		/* canonical: A100-3-20C, L40S-24Q, H100XM-1-10CME */
+	char board[24];		/* A100, H100XM, L40S */
+	int fb_gb;		/* framebuffer, GB */
+	char series;		/* 'A', 'B', 'C' or 'Q' */
+	int slices;		/* GPU-instance slices; 0: time-sliced */
+	char media[8];		/* "", "ME", "NOME", "MEALL", "GFX" */
+	int max_instances;	/* per GPU, as the driver states it; -1: not stated */
+};
+
+/*
+ * Parse "A100-3-20C", "GRID A100-4C", "NVIDIA L40S-24Q" or a
+ * creatable_vgpu_types line "1414 : NVIDIA H200X-1-18C" (*id, when given:
+ * the line's id, else 0). 0 or -EINVAL; max_instances is -1.
+ */
+int pt__vgpu_profile_parse(const char *text, struct pt_vgpu_profile *out,
+			   unsigned int *id);
+/* max_instance=N of an mdev type description; -1 when absent. */
+int pt__vgpu_description_max_instances(const char *desc);
+/*
+ * Does a wanted profile (a group's profile setting) name this type: its
+ * id, its name, or the same NVIDIA profile ("A100-4C" is "GRID A100-4C")?
+ */
+bool pt__vgpu_type_matches(const char *want, const char *id, const char *name);
+
+/* ---- vgpu.c: a GPU's vGPU, on the GPU or its VFs ---------------------------- */
+
+struct pt_vgpu_offer {
+	struct pt_pci_dev *fn;		/* the GPU or the VF that offers it */
+	const char *id;			/* mdev type id, or a per-VF id in decimal */
+	const char *name;		/* may be NULL */
+	int available;			/* more now; -1: not stated */
+	struct pt_vgpu_profile *profile;	/* NULL: not an NVIDIA profile name */
+};
+typedef int (*pt__vgpu_offer_fn)(const struct pt_vgpu_offer *o, void *data);
+typedef int (*pt__vgpu_running_fn)(struct pt_pci_dev *fn, const char *id,
+				   const char *name, struct pt_vgpu_profile *prof,
+				   void *data);
+/* Every type the GPU, or one of its VFs, offers; stops at a non-zero return. */
+int pt__vgpu_foreach_offer(struct pt_pci_dev *gpu, pt__vgpu_offer_fn fn, void *data);
+/* Every vGPU instance on the GPU or its VFs (mdevs, per-VF current types). */
+int pt__vgpu_foreach_running(struct pt_pci_dev *gpu, pt__vgpu_running_fn fn,
+			     void *data);
+bool pt__vgpu_vfs_have_mdev(struct pt_pci_dev *gpu);
+/* 1: the group's profile is MIG-backed, 0: time-sliced, -1: unknown. */
+int pt__vgpu_group_mig(struct pt_group *g);
+/* The profile = value of a vgpu group: 0, or -EINVAL with err (did-you-mean). */
+int pt__vgpu_profile_setting_check(struct pt_ctx *ctx, const char *value,
+				   char *err, size_t elen);
 
 #endif /* PT_PRIVATE_H */
