@@ -309,6 +309,19 @@ static struct json_object *json_member(struct pt_ctx *ctx, struct pt_member *m)
 		json_object_object_add(o, "viable", NULL);
 	}
 	json_object_object_add(o, "critical", crit ? json_object_new_string(crit) : NULL);
+	{
+		/* vgpu groups: what the GPU can do for the group's profile now */
+		struct pt_group *g = pt_rule_get_group(pt_member_get_rule(m));
+		const char *prof = pt_group_get_setting(g, "profile");
+		bool vg = d && pt_group_get_type(g) == PT_GROUP_VGPU && prof;
+		char *why = NULL;
+		int more = vg ? pt_pci_dev_get_vgpu_capacity(d, prof) : -1;
+
+		json_object_object_add(o, "vgpu_problem", vg && pt_group_get_vgpu_problem(g, d, &why) > 0 ?
+				       json_object_new_string(why) : NULL);
+		json_object_object_add(o, "vgpu_available", more >= 0 ? json_object_new_int(more) : NULL);
+		free(why);
+	}
 	vfs = json_object_new_array();
 	for (int i = 0; i < pt_member_get_num_vfs(m); i++)
 		json_object_array_add(vfs, json_object_new_int(pt_member_get_vf_index(m, i)));
@@ -423,6 +436,45 @@ out:
 	return PT_EXIT_OK;
 }
 
+/* One conflict, on stderr: a device claimed twice, or a rule broken. */
+static void warn_conflict(struct pt_conflict *c)
+{
+	struct pt_group *x = pt_conflict_get_group(c, 0), *y = pt_conflict_get_group(c, 1);
+	const char *reason = pt_conflict_get_reason(c);
+
+	if (reason)
+		pt_err(CMD, "WARNING: %s is shared by vgpu groups '%s' (profile %s) and '%s' "
+		       "(profile %s): %s; give both the same kind of profile or narrow the "
+		       "rules of one of them", pt_conflict_get_device(c), pt_group_get_name(x),
+		       pt_group_get_setting(x, "profile"), pt_group_get_name(y),
+		       pt_group_get_setting(y, "profile"), reason);
+	else
+		pt_err(CMD, "WARNING: %s is claimed by groups '%s' and '%s'; a device "
+		       "belongs to one group only: narrow the rules of one of them",
+		       pt_conflict_get_device(c), pt_group_get_name(x), pt_group_get_name(y));
+}
+
+/* vgpu members that cannot serve the group now; each printed when loud. */
+static int count_vgpu_problems(struct pt_group *g, bool loud, struct json_object *arr)
+{
+	int n = 0;
+
+	for (int i = 0; i < pt_group_get_num_members(g); i++) {
+		struct pt_pci_dev *d = pt_member_get_pci_dev(pt_group_get_member(g, i));
+		char *why = NULL;
+
+		if (d && pt_group_get_vgpu_problem(g, d, &why) > 0) {
+			n++;
+			if (loud)
+				pt_err(CMD, "group '%s': %s", pt_group_get_name(g), why);
+			if (arr)
+				json_object_array_add(arr, json_object_new_string(why));
+		}
+		free(why);
+	}
+	return n;
+}
+
 /* Loud notes on stderr for critical members (and conflicts) of one group. */
 static void warn_group(struct pt_ctx *ctx, struct pt_group *g, bool conflicts)
 {
@@ -442,10 +494,9 @@ static void warn_group(struct pt_ctx *ctx, struct pt_group *g, bool conflicts)
 		struct pt_group *x = pt_conflict_get_group(c, 0), *y = pt_conflict_get_group(c, 1);
 
 		if (conflicts && (!g || x == g || y == g))
-			pt_err(CMD, "WARNING: %s is claimed by groups '%s' and '%s'; a device "
-			       "belongs to one group only: narrow the rules of one of them",
-			       pt_conflict_get_device(c), pt_group_get_name(x), pt_group_get_name(y));
+			warn_conflict(c);
 	}
+	count_vgpu_problems(g, true, NULL);
 }
 
 static int do_show(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
@@ -511,8 +562,10 @@ static int do_show(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 			struct pt_member *m = pt_group_get_member(g, i);
 			struct pt_pci_dev *d = pt_member_get_pci_dev(m);
 			struct pt_usb_dev *u = pt_member_get_usb_dev(m);
-			char grp[16] = "", vfs[256] = "", notes[256] = "", buf[64];
+			char grp[16] = "", vfs[256] = "", notes[512] = "", buf[64];
 			const char *crit = d ? pt_pci_dev_get_critical_reason(d) : NULL;
+			char *vwhy = NULL;
+			int vmore;
 
 			if (d && pt_pci_dev_get_iommu_group(d) != PT_NO_IOMMU_GROUP)
 				snprintf(grp, sizeof(grp), "%d", pt_pci_dev_get_iommu_group(d));
@@ -521,6 +574,16 @@ static int do_show(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 					 v ? "," : "", pt_member_get_vf_index(m, v));
 			if (crit)
 				snprintf(notes, sizeof(notes), "HOST-CRITICAL: %s", crit);
+			else if (d && pt_group_get_vgpu_problem(g, d, &vwhy) > 0)
+				snprintf(notes, sizeof(notes), "VGPU: %s", vwhy);
+			else if (d && pt_group_get_type(g) == PT_GROUP_VGPU &&
+				 pt_group_get_setting(g, "profile") &&
+				 (vmore = pt_pci_dev_get_vgpu_capacity(d,
+					pt_group_get_setting(g, "profile"))) >= 0)
+				snprintf(notes, sizeof(notes), "%d more %s now", vmore,
+					 pt_group_get_setting(g, "profile"));
+			free(vwhy);
+			vwhy = NULL;
 			pt_table_add(t, (const char *const[]){ member_name(m, buf, sizeof(buf)),
 				     d ? pt_pci_dev_get_driver(d) : NULL, grp, viability(ctx, d),
 				     pt_rule_get_name(pt_member_get_rule(m)), vfs,
@@ -561,23 +624,30 @@ static int do_check(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 			named |= !strcmp(argv[i], pt_group_get_name(g));
 		if (!named)
 			continue;
+		struct json_object *vp = arr ? json_object_new_array() : NULL;
+		int nv;
+
 		nc = count_conflicts(ctx, g);
 		ncrit = count_critical(g);
-		problems += nc + ncrit;
+		nv = count_vgpu_problems(g, false, vp);
+		problems += nc + ncrit + nv;
 		if (arr) {
 			struct json_object *o = json_object_new_object();
 
 			json_object_object_add(o, "name", json_object_new_string(pt_group_get_name(g)));
-			json_object_object_add(o, "ok", json_object_new_boolean(!nc && !ncrit));
+			json_object_object_add(o, "ok", json_object_new_boolean(!nc && !ncrit && !nv));
 			json_object_object_add(o, "critical_members", json_object_new_int(ncrit));
 			json_object_object_add(o, "conflicts", json_conflicts(ctx, g));
+			json_object_object_add(o, "vgpu_problems", vp);
 			json_object_array_add(arr, o);
 		} else {
-			printf("%-4s  %s", nc || ncrit ? "FAIL" : "ok", pt_group_get_name(g));
+			printf("%-4s  %s", nc || ncrit || nv ? "FAIL" : "ok", pt_group_get_name(g));
 			if (nc)
 				printf("  %d conflict%s", nc, nc > 1 ? "s" : "");
 			if (ncrit)
 				printf("  %d host-critical member%s", ncrit, ncrit > 1 ? "s" : "");
+			if (nv)
+				printf("  %d vGPU problem%s", nv, nv > 1 ? "s" : "");
 			putchar('\n');
 			if (!a->o.quiet)
 				warn_group(ctx, g, false);
@@ -595,10 +665,7 @@ static int do_check(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 				named |= !strcmp(argv[i], pt_group_get_name(x)) ||
 					 !strcmp(argv[i], pt_group_get_name(y));
 			if (named)
-				pt_err(CMD, "WARNING: %s is claimed by groups '%s' and '%s'; a "
-				       "device belongs to one group only: narrow the rules of one "
-				       "of them", pt_conflict_get_device(c), pt_group_get_name(x),
-				       pt_group_get_name(y));
+				warn_conflict(c);
 		}
 	}
 	if (arr) {

@@ -1665,8 +1665,20 @@ static int plan_vgpu(struct pt_plan *p, struct pt_group *g)
 
 	for (int i = 0; i < pt_group_get_num_members(g) && !r; i++) {
 		struct pt_pci_dev *dev = pt_member_get_pci_dev(pt_group_get_member(g, i));
+		char *why = NULL;
+
+		/* MIG-backed and time-sliced vGPU are never mixed on one GPU */
+		r = pt__vgpu_mixing_problem(g, dev, &why);
+		if (r > 0) {
+			plan_error(p, "%s", why);
+			free(why);
+			return -EBUSY;
+		}
+		if (r < 0)
+			return r;
 		bool vf = mode ? !strcasecmp(mode, "vf") :
-			  !pt_pci_dev_get_mdev_parent(dev) && pt_pci_dev_has_nvidia_vgpu(dev);
+			  !pt_pci_dev_get_mdev_parent(dev) && (pt_pci_dev_has_nvidia_vgpu(dev) ||
+							       pt__vgpu_vfs_have_nvidia(dev));
 
 		/* the GPU itself stays with its host driver */
 		if (!pt_pci_dev_get_mdev_parent(dev) && pt__vgpu_vfs_have_mdev(dev))

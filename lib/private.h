@@ -677,6 +677,13 @@ int pt__vgpu_foreach_offer(struct pt_pci_dev *gpu, pt__vgpu_offer_fn fn, void *d
 int pt__vgpu_foreach_running(struct pt_pci_dev *gpu, pt__vgpu_running_fn fn,
 			     void *data);
 bool pt__vgpu_vfs_have_mdev(struct pt_pci_dev *gpu);
+bool pt__vgpu_vfs_have_nvidia(struct pt_pci_dev *gpu);
+/*
+ * The never-mixed rule for a vgpu group's GPU: another group with the other
+ * kind of profile shares it, or it runs instances of the other kind.
+ * 1 with *why (malloc'd, names both groups or the instance), 0, -ENOMEM.
+ */
+int pt__vgpu_mixing_problem(struct pt_group *g, struct pt_pci_dev *gpu, char **why);
 /* 1: the group's profile is MIG-backed, 0: time-sliced, -1: unknown. */
 int pt__vgpu_group_mig(struct pt_group *g);
 /* The profile = value of a vgpu group: 0, or -EINVAL with err (did-you-mean). */

@@ -32,6 +32,18 @@ bool pt__vgpu_vfs_have_mdev(struct pt_pci_dev *gpu)
 	return false;
 }
 
+/* Do its VFs carry NVIDIA per-VF vGPU (nvidia/ on a VF)? */
+bool pt__vgpu_vfs_have_nvidia(struct pt_pci_dev *gpu)
+{
+	for (int i = 0; i < pt_pci_dev_get_sriov_numvfs(gpu); i++) {
+		struct pt_pci_dev *vf = pt_pci_dev_get_virtfn(gpu, i);
+
+		if (vf && pt_pci_dev_has_nvidia_vgpu(vf))
+			return true;
+	}
+	return false;
+}
+
 static int offers_of(struct pt_pci_dev *f, pt__vgpu_offer_fn fn, void *data)
 {
 	struct pt_mdev_parent *p = pt_pci_dev_get_mdev_parent(f);
@@ -272,33 +284,75 @@ static int run_check(struct pt_pci_dev *f, const char *id, const char *name,
 	return 0;
 }
 
-PT_EXPORT int pt_group_get_vgpu_problem(struct pt_group *g, struct pt_pci_dev *gpu,
-					char **why)
+/*
+ * The mixing rule against other groups and against what runs: 1 with *why,
+ * 0, -ENOMEM. *runs_want: an instance of the group's profile runs there.
+ */
+static int mixing_problem(struct pt_group *g, struct pt_pci_dev *gpu, char **why,
+			  bool *runs_want, bool with_groups)
 {
 	const char *profile = pt_group_get_setting(g, "profile");
 	struct pt_vgpu_profile want;
 	struct run_find rf = { 0 };
-	struct names offered = { 0 };
 	const char *gn = pt_group_get_name(g);
-	int r = 0;
+	struct pt_conflict *c;
+	int r;
 
 	*why = NULL;
+	*runs_want = false;
 	if (pt_group_get_type(g) != PT_GROUP_VGPU || !gpu || !profile)
 		return 0;
+	pt_conflict_foreach(gpu->ctx, c) {
+		struct pt_group *x = pt_conflict_get_group(c, 0), *y = pt_conflict_get_group(c, 1);
+		struct pt_group *o = x == g ? y : y == g ? x : NULL;
+
+		if (!with_groups || !o || !pt_conflict_get_reason(c) ||
+		    strcmp(pt_conflict_get_device(c), pt_pci_dev_get_bdf(gpu)))
+			continue;
+		r = asprintf(why, "%s would carry MIG-backed and time-sliced vGPU: group '%s' "
+			     "wants %s, group '%s' wants %s; MIG-backed and time-sliced vGPU are "
+			     "never mixed on one GPU: give both the same kind of profile or narrow "
+			     "the rules of one of them", pt_pci_dev_get_bdf(gpu), gn, profile,
+			     pt_group_get_name(o), pt_group_get_setting(o, "profile"));
+		return r < 0 ? -ENOMEM : 1;
+	}
 	rf.want = profile;
 	rf.want_mig = pt__vgpu_profile_parse(profile, &want, NULL) == 0 ?
 		      want.slices > 0 : -1;
 	pt__vgpu_foreach_running(gpu, run_check, &rf);
+	*runs_want = rf.runs_want;
 	if (rf.other[0]) {
 		r = asprintf(why, "%s runs %s vGPU %s and group '%s' wants %s %s: MIG-backed "
 			     "and time-sliced vGPU are never mixed on one GPU; remove those "
 			     "instances or give '%s' a %s profile",
 			     pt_pci_dev_get_bdf(gpu), rf.want_mig ? "time-sliced" : "MIG-backed",
 			     rf.other, gn, rf.want_mig ? "MIG-backed" : "time-sliced",
-			     want.name, gn, rf.want_mig ? "MIG-backed" : "time-sliced");
+			     want.name, gn, rf.want_mig ? "time-sliced" : "MIG-backed");
 		return r < 0 ? -ENOMEM : 1;
 	}
-	if (rf.runs_want || pt_pci_dev_get_vgpu_capacity(gpu, profile) != -ENOENT)
+	return 0;
+}
+
+int pt__vgpu_mixing_problem(struct pt_group *g, struct pt_pci_dev *gpu, char **why)
+{
+	bool runs;
+
+	return mixing_problem(g, gpu, why, &runs, true);
+}
+
+PT_EXPORT int pt_group_get_vgpu_problem(struct pt_group *g, struct pt_pci_dev *gpu,
+					char **why)
+{
+	const char *profile = pt_group_get_setting(g, "profile");
+	struct names offered = { 0 };
+	bool runs_want;
+	/* another group's profile of the other kind: a conflict (pt_conflict_get_reason) */
+	int r = mixing_problem(g, gpu, why, &runs_want, false);
+
+	if (r)
+		return r;
+	if (pt_group_get_type(g) != PT_GROUP_VGPU || !gpu || !profile || runs_want ||
+	    pt_pci_dev_get_vgpu_capacity(gpu, profile) != -ENOENT)
 		return 0;
 	/* NVIDIA per-VF vGPU with SR-IOV off: the types show once apply enables the VFs */
 	if (!pt_pci_dev_get_mdev_parent(gpu) && pt_pci_dev_get_sriov_numvfs(gpu) == 0 &&
@@ -312,7 +366,7 @@ PT_EXPORT int pt_group_get_vgpu_problem(struct pt_group *g, struct pt_pci_dev *g
 	r = asprintf(why, "%s offers no vGPU type '%s' now (it offers: %s); set the profile "
 		     "of group '%s' to one of them (see 'pt scan -t vgpu')",
 		     pt_pci_dev_get_bdf(gpu), profile, offered.list ? offered.list : "none",
-		     gn);
+		     pt_group_get_name(g));
 	free(offered.list);
 	return r < 0 ? -ENOMEM : 1;
 }
