@@ -760,6 +760,10 @@ PT_EXPORT bool pt_group_type_fits_pci_dev(enum pt_group_type type, struct pt_pci
 		return (pt_pci_dev_get_class(d) >> 16) != 0x03 &&
 		       pt_pci_dev_get_sriov_totalvfs(d) > 0;
 	case PT_GROUP_VGPU:
+		/* a VF that is an mdev parent (Ampere on mdev) is its GPU's: the PF is the member */
+		if (pt_pci_dev_is_vf(d) && pt_pci_dev_get_physfn(d) &&
+		    pt__vgpu_vfs_have_mdev(pt_pci_dev_get_physfn(d)))
+			return false;
 		if (pt_pci_dev_get_mdev_parent(d))
 			return true;
 		/*

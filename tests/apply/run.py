@@ -19,7 +19,7 @@ Scenario files:
 
     # comment                    copied into the transcript
     fixture workstation          the first line that is not a comment: the
-    fixture apply                gen-sysfs profile of the tree
+    fixture apply                gen-sysfs profile of the tree (also: vgpu)
     $ pt group apply nic         a command, split like sh words (shlex); pt
                                  is the binary of the build, @CONF@ the
                                  conf dir, @ROOT@ the fixture root
@@ -79,7 +79,7 @@ XFAIL = {
                                "of applied.d: a group whose file went stays applied",
 }
 
-PROFILES = ("workstation", "apply")
+PROFILES = ("workstation", "apply", "vgpu")
 
 # A sanitizer's report fails a scenario (an XFAIL one stays XFAIL: its bug
 # may be what the sanitizer saw).
