@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "private.h"
 
@@ -109,6 +110,22 @@ static const char *per_vf_name(struct pt_pci_dev *gpu, unsigned int id)
 	return NULL;
 }
 
+/* nvidia/gpu_instance_id of a per-VF vGPU VF: the MIG GPU instance; -1: none. */
+static long vf_gpu_instance(struct pt_pci_dev *vf)
+{
+	char rel[64];
+	long v;
+	int fd, r;
+
+	snprintf(rel, sizeof(rel), "bus/pci/devices/%s/nvidia", pt_pci_dev_get_bdf(vf));
+	fd = pt__sysfs_open_dir(vf->ctx, rel);
+	if (fd < 0)
+		return -1;
+	r = pt__sysfs_read_long(fd, "gpu_instance_id", &v);
+	close(fd);
+	return r == 0 && v >= 0 ? v : -1;
+}
+
 static int running_of(struct pt_pci_dev *gpu, struct pt_pci_dev *f,
 		      pt__vgpu_running_fn fn, void *data)
 {
@@ -138,8 +155,19 @@ static int running_of(struct pt_pci_dev *gpu, struct pt_pci_dev *f,
 		const char *name = per_vf_name(gpu, cur);
 		char id[16];
 
-		if (name && pt__vgpu_profile_parse(name, &prof, NULL) == 0)
+		if (name && pt__vgpu_profile_parse(name, &prof, NULL) == 0) {
 			pp = &prof;
+		} else if (vf_gpu_instance(f) >= 0) {
+			/*
+			 * A VF with a type set lists no creatable types, so the
+			 * name may be nowhere; a GPU instance says MIG-backed.
+			 */
+			memset(&prof, 0, sizeof(prof));
+			prof.slices = -1;
+			prof.max_instances = -1;
+			snprintf(prof.name, sizeof(prof.name), "type %u", cur);
+			pp = &prof;
+		}
 		snprintf(id, sizeof(id), "%u", cur);
 		if ((r = fn(f, id, name, pp, data)) != 0)
 			return r;
@@ -275,7 +303,7 @@ static int run_check(struct pt_pci_dev *f, const char *id, const char *name,
 
 	if (pt__vgpu_type_matches(rf->want, id, name))
 		rf->runs_want = true;
-	if (rf->want_mig >= 0 && prof && (prof->slices > 0) != rf->want_mig &&
+	if (rf->want_mig >= 0 && prof && (prof->slices != 0) != rf->want_mig &&
 	    !rf->other[0]) {
 		snprintf(rf->other, sizeof(rf->other), "%s (%s %s)", prof->name,
 			 pt_pci_dev_get_physfn(f) ? "VF" : "on",
