@@ -686,6 +686,15 @@ bool pt__vgpu_vfs_have_nvidia(struct pt_pci_dev *gpu);
 int pt__vgpu_mixing_problem(struct pt_group *g, struct pt_pci_dev *gpu, char **why);
 /* 1: the group's profile is MIG-backed, 0: time-sliced, -1: unknown. */
 int pt__vgpu_group_mig(struct pt_group *g);
+/* A GPU's vGPU in a few words, for the doctor. */
+struct pt__vgpu_summary {
+	const char *iface;		/* "mdev", "mdev on VFs", "per-VF VFIO", NULL */
+	int mig_listed, ts_listed;	/* types listed, by kind */
+	int mig_now, ts_now;		/* of those, creatable now */
+	int running_mig, running_ts;	/* instances, by kind (named ones) */
+	bool placement;			/* VFs show nvidia/placement_id */
+};
+void pt__vgpu_summarize(struct pt_pci_dev *gpu, struct pt__vgpu_summary *sm);
 /* The profile = value of a vgpu group: 0, or -EINVAL with err (did-you-mean). */
 int pt__vgpu_profile_setting_check(struct pt_ctx *ctx, const char *value,
 				   char *err, size_t elen);

@@ -495,3 +495,63 @@ int pt__vgpu_profile_setting_check(struct pt_ctx *ctx, const char *value,
 	free(k.c.v);
 	return -EINVAL;
 }
+
+/* ---- a GPU in a few words, for the doctor (check.c) ------------------------- */
+
+static int sum_offer(const struct pt_vgpu_offer *o, void *data)
+{
+	struct pt__vgpu_summary *sm = data;
+
+	if (!o->profile)
+		return 0;
+	if (o->profile->slices) {
+		sm->mig_listed++;
+		sm->mig_now += o->available > 0;
+	} else {
+		sm->ts_listed++;
+		sm->ts_now += o->available > 0;
+	}
+	return 0;
+}
+
+static int sum_running(struct pt_pci_dev *f, const char *id, const char *name,
+		       struct pt_vgpu_profile *prof, void *data)
+{
+	struct pt__vgpu_summary *sm = data;
+
+	(void)f;
+	(void)id;
+	(void)name;
+	if (prof && prof->slices)
+		sm->running_mig++;
+	else if (prof)
+		sm->running_ts++;
+	return 0;
+}
+
+void pt__vgpu_summarize(struct pt_pci_dev *gpu, struct pt__vgpu_summary *sm)
+{
+	memset(sm, 0, sizeof(*sm));
+	if (pt_pci_dev_get_mdev_parent(gpu))
+		sm->iface = "mdev";
+	else if (pt__vgpu_vfs_have_mdev(gpu))
+		sm->iface = "mdev on VFs";
+	else if (pt__vgpu_vfs_have_nvidia(gpu) || pt_pci_dev_has_nvidia_vgpu(gpu))
+		sm->iface = "per-VF VFIO";
+	pt__vgpu_foreach_offer(gpu, sum_offer, sm);
+	pt__vgpu_foreach_running(gpu, sum_running, sm);
+	for (int i = 0; i < pt_pci_dev_get_sriov_numvfs(gpu) && !sm->placement; i++) {
+		struct pt_pci_dev *vf = pt_pci_dev_get_virtfn(gpu, i);
+		char rel[64];
+		int fd;
+
+		if (!vf || !pt_pci_dev_has_nvidia_vgpu(vf))
+			continue;
+		snprintf(rel, sizeof(rel), "bus/pci/devices/%s/nvidia", pt_pci_dev_get_bdf(vf));
+		fd = pt__sysfs_open_dir(gpu->ctx, rel);
+		if (fd < 0)
+			continue;
+		sm->placement = pt__sysfs_exists(fd, "placement_id") == 0;
+		close(fd);
+	}
+}

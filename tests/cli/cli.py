@@ -91,6 +91,7 @@ CASES = [
     ("vgpu-t-vgpu", "vgpu", ["scan", "-t", "vgpu"], {}),
     ("vgpu-s-json", "vgpu", ["scan", "-s", "41:00.4", "--json"], {}),
     ("vgpu-d-json", "vgpu", ["scan", "-d", "10de:26b9", "-s", "43:00", "--json"], {}),
+    ("vgpu-check", "vgpu", ["scan", "--check"], {}),
     # the same through the pt-scan link and through the environment
     ("pt-scan-link", "workstation", ["-t", "vgpu"], {"via": "pt-scan"}),
     ("env-roots", "workstation", ["scan", "-t", "vgpu"], {"env": True}),
