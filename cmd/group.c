@@ -54,8 +54,9 @@ static void usage(FILE *f)
 		"      --with-group-siblings\n"
 		"                    apply: bind the other devices of each member's IOMMU\n"
 		"                    group to vfio-pci too\n"
-		"      --force       apply: bind host-critical members too (never the\n"
-		"                    storage of /, /boot and swap)\n"
+		"      --force       apply: bind host-critical members, or change the VF\n"
+		"                    count of a host-critical PF, too (never the storage\n"
+		"                    of /, /boot and swap, a device in use, a conflict)\n"
 		"  -q, --quiet       no notes on stderr, no result line per group\n"
 		"  -v, --verbose     say what was done; apply, release: every step\n"
 		"  -O KEY=DIR        conf.dir, sysfs.root, proc.root, dev.root, modules.dir\n"
@@ -78,7 +79,7 @@ struct args {
 static int need_args(int argc, int n, const char *what)
 {
 	if (argc < n) {
-		pt_err(CMD, "%s; see 'pt group --help'", what);
+		util_err(CMD, "%s; see 'pt group --help'", what);
 		return PT_EXIT_USAGE;
 	}
 	return 0;
@@ -90,7 +91,7 @@ static int split_kv(const char *arg, char *key, size_t klen, const char **value)
 	const char *eq = strchr(arg, '=');
 
 	if (!eq || eq == arg || (size_t)(eq - arg) >= klen) {
-		pt_err(CMD, "'%s' is not KEY=VALUE; e.g. vlan=100", arg);
+		util_err(CMD, "'%s' is not KEY=VALUE; e.g. vlan=100", arg);
 		return PT_EXIT_USAGE;
 	}
 	memcpy(key, arg, eq - arg);
@@ -107,17 +108,17 @@ static int do_create(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 	if ((r = need_args(argc, 1, "create needs a group NAME")))
 		return r;
 	if (!a->type) {
-		pt_err(CMD, "create %s: --type is required; use --type pci, vgpu, sriov-nic "
+		util_err(CMD, "create %s: --type is required; use --type pci, vgpu, sriov-nic "
 		       "or usb", argv[0]);
 		return PT_EXIT_USAGE;
 	}
 	type = pt_group_type_parse(a->type);
 	if (type < 0) {
-		pt_err(CMD, "--type %s: unknown group type; use pci, vgpu, sriov-nic or usb",
+		util_err(CMD, "--type %s: unknown group type; use pci, vgpu, sriov-nic or usb",
 		       a->type);
 		return PT_EXIT_USAGE;
 	}
-	txn = pt_txn_start(CMD, ctx, &a->o, &status);
+	txn = util_txn_start(CMD, ctx, &a->o, &status);
 	if (!txn)
 		return status;
 	r = pt_txn_group_create(txn, argv[0], type);
@@ -132,7 +133,7 @@ static int do_create(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 		}
 		r = pt_txn_group_set(txn, argv[0], key, value);
 	}
-	status = r < 0 ? pt_txn_fail(CMD, txn, r) : pt_txn_finish(CMD, txn, &a->o);
+	status = r < 0 ? util_txn_fail(CMD, txn, r) : util_txn_finish(CMD, txn, &a->o);
 	if (!status && a->o.verbose && !a->o.dry_run)
 		fprintf(stderr, "pt-group: created %s group '%s'\n", a->type, argv[0]);
 	pt_txn_free(txn);
@@ -146,7 +147,7 @@ static int do_set(struct args *a, int argc, char **argv, struct pt_ctx *ctx, boo
 
 	if ((r = need_args(argc, 2, unset ? "unset needs NAME KEY..." : "set needs NAME KEY=VALUE...")))
 		return r;
-	txn = pt_txn_start(CMD, ctx, &a->o, &status);
+	txn = util_txn_start(CMD, ctx, &a->o, &status);
 	if (!txn)
 		return status;
 	for (int i = 1; r == 0 && i < argc; i++) {
@@ -164,7 +165,7 @@ static int do_set(struct args *a, int argc, char **argv, struct pt_ctx *ctx, boo
 		}
 		r = pt_txn_group_set(txn, argv[0], key, value);
 	}
-	status = r < 0 ? pt_txn_fail(CMD, txn, r) : pt_txn_finish(CMD, txn, &a->o);
+	status = r < 0 ? util_txn_fail(CMD, txn, r) : util_txn_finish(CMD, txn, &a->o);
 	pt_txn_free(txn);
 	return status;
 }
@@ -176,11 +177,11 @@ static int do_delete(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 
 	if ((r = need_args(argc, 1, "delete needs a group NAME")))
 		return r;
-	txn = pt_txn_start(CMD, ctx, &a->o, &status);
+	txn = util_txn_start(CMD, ctx, &a->o, &status);
 	if (!txn)
 		return status;
 	r = pt_txn_group_delete(txn, argv[0]);
-	status = r < 0 ? pt_txn_fail(CMD, txn, r) : pt_txn_finish(CMD, txn, &a->o);
+	status = r < 0 ? util_txn_fail(CMD, txn, r) : util_txn_finish(CMD, txn, &a->o);
 	pt_txn_free(txn);
 	return status;
 }
@@ -194,7 +195,7 @@ static int do_make_resource(struct args *a, int argc, char **argv, struct pt_ctx
 
 	if ((r = need_args(argc, 2, "make-resource needs GROUP DEVICE...")))
 		return r;
-	txn = pt_txn_start(CMD, ctx, &a->o, &status);
+	txn = util_txn_start(CMD, ctx, &a->o, &status);
 	if (!txn)
 		return status;
 	for (int i = 1; i < argc; i++) {
@@ -202,7 +203,7 @@ static int do_make_resource(struct args *a, int argc, char **argv, struct pt_ctx
 
 		r = pt_txn_make_resource(txn, argv[0], argv[i], &rule, &warning);
 		if (r < 0) {
-			status = pt_txn_fail(CMD, txn, r);
+			status = util_txn_fail(CMD, txn, r);
 			if (!first_fail)
 				first_fail = status;
 			if (r == -ENOENT && !strncmp(pt_txn_get_error(txn), "no group", 8)) {
@@ -212,7 +213,7 @@ static int do_make_resource(struct args *a, int argc, char **argv, struct pt_ctx
 			continue;
 		}
 		if (warning)
-			pt_err(CMD, "warning: %s", warning);
+			util_err(CMD, "warning: %s", warning);
 		if (!a->o.quiet && !a->o.dry_run)
 			printf("%s: rule %s for %s\n", argv[0], rule, argv[i]);
 		added++;
@@ -220,7 +221,7 @@ static int do_make_resource(struct args *a, int argc, char **argv, struct pt_ctx
 		free(warning);
 	}
 	if (added) {
-		status = pt_txn_finish(CMD, txn, &a->o);
+		status = util_txn_finish(CMD, txn, &a->o);
 		if (status)
 			added = 0;
 	}
@@ -233,7 +234,7 @@ static int do_make_resource(struct args *a, int argc, char **argv, struct pt_ctx
 
 /* ---- reading ---------------------------------------------------------- */
 
-static int count_critical(struct pt_group *g)
+int util_group_count_critical(struct pt_group *g)
 {
 	int n = 0;
 
@@ -276,117 +277,6 @@ static const char *viability(struct pt_ctx *ctx, struct pt_pci_dev *d)
 	return ig && pt_iommu_group_is_viable(ig) ? "yes" : "no";
 }
 
-static struct json_object *json_member(struct pt_ctx *ctx, struct pt_member *m)
-{
-	struct json_object *o = json_object_new_object(), *vfs;
-	struct pt_pci_dev *d = pt_member_get_pci_dev(m);
-	struct pt_usb_dev *u = pt_member_get_usb_dev(m);
-	const char *crit = d ? pt_pci_dev_get_critical_reason(d) : NULL;
-
-	json_object_object_add(o, "device", json_object_new_string(
-		d ? pt_pci_dev_get_bdf(d) : pt_usb_dev_get_name(u)));
-	json_object_object_add(o, "rule", json_object_new_string(
-		pt_rule_get_name(pt_member_get_rule(m))));
-	if (d) {
-		const char *drv = pt_pci_dev_get_driver(d);
-		int grp = pt_pci_dev_get_iommu_group(d);
-		struct pt_iommu_group *ig = grp == PT_NO_IOMMU_GROUP ? NULL :
-					    pt_iommu_group_find(ctx, grp);
-
-		json_object_object_add(o, "name", json_object_new_string(
-			pt_pci_dev_get_display_name(d)));
-		json_object_object_add(o, "driver", drv ? json_object_new_string(drv) : NULL);
-		json_object_object_add(o, "iommu_group",
-				       ig ? json_object_new_int(grp) : NULL);
-		json_object_object_add(o, "viable", ig ? json_object_new_boolean(
-			pt_iommu_group_is_viable(ig)) : NULL);
-	} else {
-		const char *name = pt_usb_dev_get_display_name(u);
-
-		json_object_object_add(o, "name", name ? json_object_new_string(name) : NULL);
-		json_object_object_add(o, "driver", NULL);
-		json_object_object_add(o, "iommu_group", NULL);
-		json_object_object_add(o, "viable", NULL);
-	}
-	json_object_object_add(o, "critical", crit ? json_object_new_string(crit) : NULL);
-	{
-		/* vgpu groups: what the GPU can do for the group's profile now */
-		struct pt_group *g = pt_rule_get_group(pt_member_get_rule(m));
-		const char *prof = pt_group_get_setting(g, "profile");
-		bool vg = d && pt_group_get_type(g) == PT_GROUP_VGPU && prof;
-		char *why = NULL;
-		int more = vg ? pt_pci_dev_get_vgpu_capacity(d, prof) : -1;
-
-		json_object_object_add(o, "vgpu_problem", vg && pt_group_get_vgpu_problem(g, d, &why) > 0 ?
-				       json_object_new_string(why) : NULL);
-		json_object_object_add(o, "vgpu_available", more >= 0 ? json_object_new_int(more) : NULL);
-		free(why);
-	}
-	vfs = json_object_new_array();
-	for (int i = 0; i < pt_member_get_num_vfs(m); i++)
-		json_object_array_add(vfs, json_object_new_int(pt_member_get_vf_index(m, i)));
-	json_object_object_add(o, "vfs", vfs);
-	return o;
-}
-
-static struct json_object *json_conflicts(struct pt_ctx *ctx, struct pt_group *g)
-{
-	struct json_object *a = json_object_new_array();
-	struct pt_conflict *c;
-
-	pt_conflict_foreach(ctx, c) {
-		struct json_object *o;
-
-		if (g && pt_conflict_get_group(c, 0) != g && pt_conflict_get_group(c, 1) != g)
-			continue;
-		o = json_object_new_object();
-		json_object_object_add(o, "device", json_object_new_string(pt_conflict_get_device(c)));
-		json_object_object_add(o, "groups", json_object_new_array());
-		for (int i = 0; i < 2; i++)
-			json_object_array_add(json_object_object_get(o, "groups"),
-					      json_object_new_string(pt_group_get_name(
-						      pt_conflict_get_group(c, i))));
-		json_object_array_add(a, o);
-	}
-	return a;
-}
-
-static struct json_object *json_group(struct pt_ctx *ctx, struct pt_group *g, bool full)
-{
-	struct json_object *o = json_object_new_object(), *set, *rules, *mem;
-	struct pt_rule *r;
-
-	json_object_object_add(o, "name", json_object_new_string(pt_group_get_name(g)));
-	json_object_object_add(o, "type", json_object_new_string(
-		pt_group_type_name(pt_group_get_type(g))));
-	json_object_object_add(o, "file", json_object_new_string(pt_group_get_file(g)));
-	set = json_object_new_object();
-	for (int i = 0; i < pt_group_get_num_settings(g); i++)
-		json_object_object_add(set, pt_group_get_setting_key(g, i),
-				       json_object_new_string(pt_group_get_setting_value(g, i)));
-	json_object_object_add(o, "settings", set);
-	rules = json_object_new_array();
-	pt_rule_foreach(g, r)
-		json_object_array_add(rules, json_object_new_string(pt_rule_get_name(r)));
-	json_object_object_add(o, "rules", rules);
-	mem = json_object_new_array();
-	for (int i = 0; i < pt_group_get_num_members(g); i++) {
-		struct pt_member *m = pt_group_get_member(g, i);
-
-		if (full) {
-			json_object_array_add(mem, json_member(ctx, m));
-		} else {
-			char buf[64];
-
-			json_object_array_add(mem, json_object_new_string(member_name(m, buf, sizeof(buf))));
-		}
-	}
-	json_object_object_add(o, "members", mem);
-	json_object_object_add(o, "critical_members", json_object_new_int(count_critical(g)));
-	json_object_object_add(o, "conflicts", json_conflicts(ctx, g));
-	return o;
-}
-
 static int do_list(struct args *a, struct pt_ctx *ctx)
 {
 	static const char *const hdr[] = { "NAME", "TYPE", "RULES", "MEMBERS", "NOTES" };
@@ -395,13 +285,13 @@ static int do_list(struct args *a, struct pt_ctx *ctx)
 	int r = pt_conf_load(ctx);
 
 	if (r < 0)
-		return pt_conf_fail(ctx, r);
+		return util_conf_fail(ctx, r);
 	if (a->o.json) {
 		struct json_object *arr = json_object_new_array();
 
 		pt_group_foreach(ctx, g)
 			json_object_array_add(arr, json_group(ctx, g, false));
-		pt_json_print(arr);
+		util_json_print(arr);
 		json_object_put(arr);
 		goto out;
 	}
@@ -409,7 +299,7 @@ static int do_list(struct args *a, struct pt_ctx *ctx)
 	pt_group_foreach(ctx, g) {
 		char nr[16], nm[16], notes[128] = "";
 		struct pt_rule *rule;
-		int n = 0, nc = count_conflicts(ctx, g), ncrit = count_critical(g);
+		int n = 0, nc = count_conflicts(ctx, g), ncrit = util_group_count_critical(g);
 
 		pt_rule_foreach(g, rule)
 			n++;
@@ -429,29 +319,35 @@ static int do_list(struct args *a, struct pt_ctx *ctx)
 out:
 	if (!pt_group_get_first(ctx)) {
 		if (!a->o.quiet)
-			pt_err(CMD, "no groups in %s; create one with 'pt group create'",
+			util_err(CMD, "no groups in %s; create one with 'pt group create'",
 			       pt_get_conf_dir(ctx));
 		return PT_EXIT_NOMATCH;
 	}
 	return PT_EXIT_OK;
 }
 
-/* One conflict, on stderr: a device claimed twice, or a rule broken. */
-static void warn_conflict(struct pt_conflict *c)
+/* Loud notes on stderr for critical members (and conflicts) of one group. */
+/* One line for a conflict: what, who, the fix. */
+void util_warn_conflict(const char *cmd, struct pt_conflict *c)
 {
-	struct pt_group *x = pt_conflict_get_group(c, 0), *y = pt_conflict_get_group(c, 1);
-	const char *reason = pt_conflict_get_reason(c);
+	const char *x = pt_group_get_name(pt_conflict_get_group(c, 0));
+	const char *y = pt_group_get_name(pt_conflict_get_group(c, 1));
 
-	if (reason)
-		pt_err(CMD, "WARNING: %s is shared by vgpu groups '%s' (profile %s) and '%s' "
-		       "(profile %s): %s; give both the same kind of profile or narrow the "
-		       "rules of one of them", pt_conflict_get_device(c), pt_group_get_name(x),
-		       pt_group_get_setting(x, "profile"), pt_group_get_name(y),
-		       pt_group_get_setting(y, "profile"), reason);
+	if (pt_conflict_get_reason(c) && strstr(pt_conflict_get_reason(c), "MIG-backed"))
+		util_err(cmd, "WARNING: %s is shared by vgpu groups '%s' (profile %s) and '%s' "
+			 "(profile %s): %s; give both the same kind of profile or narrow the "
+			 "rules of one of them", pt_conflict_get_device(c), x,
+			 pt_group_get_setting(pt_conflict_get_group(c, 0), "profile"), y,
+			 pt_group_get_setting(pt_conflict_get_group(c, 1), "profile"),
+			 pt_conflict_get_reason(c));
+	else if (pt_conflict_get_reason(c))
+		util_err(cmd, "WARNING: %s: groups '%s' and '%s' split its VFs but %s; "
+			 "a function has one VF count: set the same numvfs in both",
+			 pt_conflict_get_device(c), x, y, pt_conflict_get_reason(c));
 	else
-		pt_err(CMD, "WARNING: %s is claimed by groups '%s' and '%s'; a device "
-		       "belongs to one group only: narrow the rules of one of them",
-		       pt_conflict_get_device(c), pt_group_get_name(x), pt_group_get_name(y));
+		util_err(cmd, "WARNING: %s is claimed by groups '%s' and '%s'; a device "
+			 "belongs to one group only: narrow the rules of one of them",
+			 pt_conflict_get_device(c), x, y);
 }
 
 /* vgpu members that cannot serve the group now; each printed when loud. */
@@ -466,7 +362,7 @@ static int count_vgpu_problems(struct pt_group *g, bool loud, struct json_object
 		if (d && pt_group_get_vgpu_problem(g, d, &why) > 0) {
 			n++;
 			if (loud)
-				pt_err(CMD, "group '%s': %s", pt_group_get_name(g), why);
+				util_err(CMD, "group '%s': %s", pt_group_get_name(g), why);
 			if (arr)
 				json_object_array_add(arr, json_object_new_string(why));
 		}
@@ -475,7 +371,6 @@ static int count_vgpu_problems(struct pt_group *g, bool loud, struct json_object
 	return n;
 }
 
-/* Loud notes on stderr for critical members (and conflicts) of one group. */
 static void warn_group(struct pt_ctx *ctx, struct pt_group *g, bool conflicts)
 {
 	struct pt_conflict *c;
@@ -485,8 +380,9 @@ static void warn_group(struct pt_ctx *ctx, struct pt_group *g, bool conflicts)
 		const char *crit = d ? pt_pci_dev_get_critical_reason(d) : NULL;
 
 		if (crit)
-			pt_err(CMD, "WARNING: group '%s' holds host-critical %s (%s); it will "
-			       "never be bound: change the rule '%s' to exclude it",
+			util_err(CMD, "WARNING: group '%s' holds host-critical %s (%s); apply "
+			       "leaves it alone unless --force (the disk of /, /boot or swap: "
+			       "always): change the rule '%s' to exclude it",
 			       pt_group_get_name(g), pt_pci_dev_get_bdf(d), crit,
 			       pt_rule_get_name(pt_member_get_rule(pt_group_get_member(g, i))));
 	}
@@ -494,7 +390,7 @@ static void warn_group(struct pt_ctx *ctx, struct pt_group *g, bool conflicts)
 		struct pt_group *x = pt_conflict_get_group(c, 0), *y = pt_conflict_get_group(c, 1);
 
 		if (conflicts && (!g || x == g || y == g))
-			warn_conflict(c);
+			util_warn_conflict(CMD, c);
 	}
 	count_vgpu_problems(g, true, NULL);
 }
@@ -511,26 +407,17 @@ static int do_show(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 
 	if ((status = need_args(argc, 1, "show needs a group NAME")))
 		return status;
-	g = pt_find_group(CMD, ctx, argv[0], &status);
+	g = util_find_group(CMD, ctx, argv[0], &status);
 	if (!g)
 		return status;
 	if (a->o.json) {
 		struct json_object *o = json_group(ctx, g, true);
 		struct json_object *rules = json_object_new_array();
 
-		pt_rule_foreach(g, r) {
-			struct json_object *ro = json_object_new_object();
-			const char *node = pt_rule_get_node(r);
-
-			json_object_object_add(ro, "name", json_object_new_string(pt_rule_get_name(r)));
-			json_object_object_add(ro, "match", json_object_new_string(pt_rule_get_match(r)));
-			json_object_object_add(ro, "node", node ? json_object_new_string(node) : NULL);
-			json_object_object_add(ro, "applies_here",
-					       json_object_new_boolean(pt_rule_applies_here(r)));
-			json_object_array_add(rules, ro);
-		}
+		pt_rule_foreach(g, r)
+			json_object_array_add(rules, json_group_rule(r));
 		json_object_object_add(o, "rules", rules);
-		pt_json_print(o);
+		util_json_print(o);
 		json_object_put(o);
 	} else {
 		int w = 9;	/* "group:", "file:" and every setting in one column */
@@ -609,36 +496,31 @@ static int do_check(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 	int problems = 0, r = pt_conf_load(ctx);
 
 	if (r < 0)
-		return pt_conf_fail(ctx, r);
+		return util_conf_fail(ctx, r);
 	for (int i = 0; i < argc; i++)
 		if (!pt_group_find(ctx, argv[i])) {
-			pt_err(CMD, "no group '%s'; see 'pt group list'", argv[i]);
+			util_err(CMD, "no group '%s'; see 'pt group list'", argv[i]);
 			json_object_put(arr);
 			return PT_EXIT_NOTFOUND;
 		}
 	pt_group_foreach(ctx, g) {
-		int nc, ncrit;
+		int nc, ncrit, nv;
 		bool named = argc == 0;
+		struct json_object *vp;
 
 		for (int i = 0; i < argc; i++)
 			named |= !strcmp(argv[i], pt_group_get_name(g));
 		if (!named)
 			continue;
-		struct json_object *vp = arr ? json_object_new_array() : NULL;
-		int nv;
-
+		vp = arr ? json_object_new_array() : NULL;
 		nc = count_conflicts(ctx, g);
-		ncrit = count_critical(g);
+		ncrit = util_group_count_critical(g);
 		nv = count_vgpu_problems(g, false, vp);
 		problems += nc + ncrit + nv;
 		if (arr) {
-			struct json_object *o = json_object_new_object();
+			struct json_object *o = json_group_check(ctx, g, nc, ncrit);
 
-			json_object_object_add(o, "name", json_object_new_string(pt_group_get_name(g)));
-			json_object_object_add(o, "ok", json_object_new_boolean(!nc && !ncrit && !nv));
-			json_object_object_add(o, "critical_members", json_object_new_int(ncrit));
-			json_object_object_add(o, "conflicts", json_conflicts(ctx, g));
-			json_object_object_add(o, "vgpu_problems", vp);
+			json_group_check_vgpu(o, vp);
 			json_object_array_add(arr, o);
 		} else {
 			printf("%-4s  %s", nc || ncrit || nv ? "FAIL" : "ok", pt_group_get_name(g));
@@ -665,11 +547,11 @@ static int do_check(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 				named |= !strcmp(argv[i], pt_group_get_name(x)) ||
 					 !strcmp(argv[i], pt_group_get_name(y));
 			if (named)
-				warn_conflict(c);
+				util_warn_conflict(CMD, c);
 		}
 	}
 	if (arr) {
-		pt_json_print(arr);
+		util_json_print(arr);
 		json_object_put(arr);
 	}
 	return problems ? PT_EXIT_CHECK : PT_EXIT_OK;
@@ -678,34 +560,6 @@ static int do_check(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 /* ---- apply and release ------------------------------------------------ */
 
 /* Exit status of a refused plan (see the binders block of libpassthru.h). */
-static int plan_exit(int r)
-{
-	switch (-r) {
-	case ENOENT:
-		return PT_EXIT_NOTFOUND;
-	case EBUSY:
-	case EPERM:
-	case ERANGE:
-	case EEXIST:
-		return PT_EXIT_REFUSED;
-	case EINVAL:
-		return PT_EXIT_CONFIG;
-	case ENODEV:
-		return PT_EXIT_UNSUPPORTED;
-	case EACCES:
-	case EROFS:
-		return PT_EXIT_PERM;
-	default:
-		return PT_EXIT_FAILURE;
-	}
-}
-
-/* Exit status of a failed execution: the kernel or the store said no. */
-static int execute_exit(int r)
-{
-	return r == -EACCES || r == -EPERM || r == -EROFS ? PT_EXIT_PERM : PT_EXIT_FAILURE;
-}
-
 /* Safe for a shell word as it is: no quoting needed. */
 static bool shell_plain(const char *s)
 {
@@ -841,9 +695,9 @@ static void print_notes(struct pt_plan *p, const char *group)
 
 		if (!strncmp(note, "group '", 7) && !strncmp(note + 7, group, n) &&
 		    note[7 + n] == '\'')
-			pt_err(CMD, "%s", note);
+			util_err(CMD, "%s", note);
 		else
-			pt_err(CMD, "%s: %s", group, note);
+			util_err(CMD, "%s: %s", group, note);
 	}
 }
 
@@ -861,12 +715,13 @@ static int apply_one(struct args *a, struct pt_ctx *ctx, bool release, const cha
 	const char *result, *error = NULL;
 	struct pt_plan *p = NULL;
 	char ebuf[512];
+	bool unchanged = false;
 	int r, status = PT_EXIT_OK, n;
 
 	r = release ? pt_plan_release(ctx, group, flags, &p) :
 		      pt_plan_apply(ctx, group, flags, &p);
 	if (!p) {
-		pt_err(CMD, "%s: %s", group, strerror(r < 0 ? -r : ENOMEM));
+		util_err(CMD, "%s: %s", group, strerror(r < 0 ? -r : ENOMEM));
 		if (arr)
 			json_object_array_add(arr, json_plan(NULL, group,
 				release ? "release" : "apply", a->o.dry_run, "failed",
@@ -883,7 +738,7 @@ static int apply_one(struct args *a, struct pt_ctx *ctx, bool release, const cha
 		snprintf(ebuf, sizeof(ebuf), "group '%s' not found, and nothing is applied "
 			 "under that name; see 'pt group list'", group);
 		error = ebuf;
-		pt_err(CMD, "%s", error);
+		util_err(CMD, "%s", error);
 		result = "refused";
 		status = PT_EXIT_NOTFOUND;
 	} else if (r < 0) {
@@ -892,9 +747,9 @@ static int apply_one(struct args *a, struct pt_ctx *ctx, bool release, const cha
 			error = pt_conf_get_error(ctx);
 		if (!error || !*error)
 			error = strerror(-r);
-		pt_err(CMD, "%s", error);
+		util_err(CMD, "%s", error);
 		result = "refused";
-		status = plan_exit(r);
+		status = util_exit_from_errno(r, UTIL_PLAN);
 		*stop = r == -EINVAL;
 	} else if (a->o.dry_run) {
 		n = pt_plan_get_num_steps(p);
@@ -913,11 +768,12 @@ static int apply_one(struct args *a, struct pt_ctx *ctx, bool release, const cha
 			error = pt_plan_get_error(p);
 			if (!error || !*error)
 				error = strerror(-r);
-			pt_err(CMD, "%s", error);
+			util_err(CMD, "%s", error);
 			result = "failed";
-			status = execute_exit(r);
+			status = util_exit_from_errno(r, UTIL_RUN);
 		} else if (!release && !pt_plan_get_num_steps(p)) {
 			result = "unchanged";
+			unchanged = true;
 		} else {
 			result = release ? "released" : "applied";
 		}
@@ -929,7 +785,7 @@ static int apply_one(struct args *a, struct pt_ctx *ctx, bool release, const cha
 				printf("%s: failed, %d change%s undone\n", group,
 				       count_steps(p, "undone"),
 				       count_steps(p, "undone") == 1 ? "" : "s");
-			else if (!strcmp(result, "unchanged"))
+			else if (unchanged)
 				printf("%s: nothing to change\n", group);
 			else
 				printf("%s: %s, %d change%s\n", group, result, n,
@@ -955,17 +811,16 @@ static int do_apply(struct args *a, int argc, char **argv, struct pt_ctx *ctx, b
 {
 	const char *verb = release ? "release" : "apply";
 	struct json_object *arr = a->o.json ? json_object_new_array() : NULL;
-	char **names = argv;
 	int n = argc, ok = 0, first_fail = 0, r;
 	bool stop = false;
 
 	if (!argc && !a->all) {
-		pt_err(CMD, "%s needs a group NAME or --all; see 'pt group --help'", verb);
+		util_err(CMD, "%s needs a group NAME or --all; see 'pt group --help'", verb);
 		json_object_put(arr);
 		return PT_EXIT_USAGE;
 	}
 	if (argc && a->all) {
-		pt_err(CMD, "%s: give group NAMEs or --all, not both", verb);
+		util_err(CMD, "%s: give group NAMEs or --all, not both", verb);
 		json_object_put(arr);
 		return PT_EXIT_USAGE;
 	}
@@ -975,44 +830,37 @@ static int do_apply(struct args *a, int argc, char **argv, struct pt_ctx *ctx, b
 		r = pt_conf_load(ctx);
 		if (r < 0) {
 			json_object_put(arr);
-			return pt_conf_fail(ctx, r);
+			return util_conf_fail(ctx, r);
 		}
-		/*
-		 * The names first: planning takes the lock and may reload the
-		 * state, which would free the groups under the loop.
-		 */
+		/* plans run on their own context: the groups stay valid */
 		n = 0;
-		pt_group_foreach(ctx, g)
+		pt_group_foreach(ctx, g) {
+			if (stop)
+				break;
 			n++;
-		names = calloc(n ? n : 1, sizeof(*names));
-		if (!names)
-			abort();
-		n = 0;
-		pt_group_foreach(ctx, g)
-			if (!(names[n++] = strdup(pt_group_get_name(g))))
-				abort();
+			r = apply_one(a, ctx, release, pt_group_get_name(g), arr, &stop);
+			if (r == PT_EXIT_OK)
+				ok++;
+			else if (!first_fail)
+				first_fail = r;
+		}
 		if (!n && !a->o.quiet)
-			pt_err(CMD, "no groups in %s; nothing to %s", pt_get_conf_dir(ctx), verb);
+			util_err(CMD, "no groups in %s; nothing to %s", pt_get_conf_dir(ctx), verb);
 	}
-	for (int i = 0; i < n && !stop; i++) {
-		r = apply_one(a, ctx, release, names[i], arr, &stop);
+	for (int i = 0; i < argc && !stop; i++) {
+		r = apply_one(a, ctx, release, argv[i], arr, &stop);
 		if (r == PT_EXIT_OK)
 			ok++;
 		else if (!first_fail)
 			first_fail = r;
 	}
 	if (arr) {
-		pt_json_print(arr);
+		util_json_print(arr);
 		json_object_put(arr);
 	}
 	if (n > 1 && first_fail && !a->o.quiet)
-		pt_err(CMD, "%s %d of %d groups", a->o.dry_run ? "planned" :
+		util_err(CMD, "%s %d of %d groups", a->o.dry_run ? "planned" :
 		       release ? "released" : "applied", ok, n);
-	if (a->all) {
-		for (int i = 0; i < n; i++)
-			free(names[i]);
-		free(names);
-	}
 	return first_fail;
 }
 
@@ -1044,30 +892,30 @@ int cmd_group(int argc, char **argv, struct pt_ctx *ctx)
 	char **pos;
 	int n, r;
 
-	r = pt_parse_verb_args(argc, argv, "t:n", longopts, &a.o, ctx, CMD, usage,
+	r = util_parse_verb_args(argc, argv, "t:n", longopts, &a.o, ctx, CMD, usage,
 			       group_opt, &a, &verb, &pos, &n);
 	if (r >= 0)
 		return r;
 	if (a.o.list_groups || !verb) {
 		free(pos);
 		if (a.o.list_groups)
-			return pt_list_groups(ctx);
+			return util_list_groups(ctx);
 		usage(stderr);
 		return PT_EXIT_USAGE;
 	}
 	if (a.type && strcmp(verb, "create")) {
-		pt_err(CMD, "--type applies to 'create' only");
+		util_err(CMD, "--type applies to 'create' only");
 		r = PT_EXIT_USAGE;
 	} else if ((a.all || a.force) && strcmp(verb, "apply") && strcmp(verb, "release")) {
-		pt_err(CMD, "--%s applies to 'apply' and 'release' only", a.all ? "all" : "force");
+		util_err(CMD, "--%s applies to 'apply' and 'release' only", a.all ? "all" : "force");
 		r = PT_EXIT_USAGE;
 	} else if (a.siblings && strcmp(verb, "apply")) {
-		pt_err(CMD, "--with-group-siblings applies to 'apply' only");
+		util_err(CMD, "--with-group-siblings applies to 'apply' only");
 		r = PT_EXIT_USAGE;
 	} else if (!strcmp(verb, "create")) {
 		r = do_create(&a, n, pos, ctx);
 	} else if (!strcmp(verb, "list")) {
-		r = n ? (pt_err(CMD, "list takes no arguments"), PT_EXIT_USAGE) : do_list(&a, ctx);
+		r = n ? (util_err(CMD, "list takes no arguments"), PT_EXIT_USAGE) : do_list(&a, ctx);
 	} else if (!strcmp(verb, "show")) {
 		r = do_show(&a, n, pos, ctx);
 	} else if (!strcmp(verb, "set")) {
@@ -1085,7 +933,7 @@ int cmd_group(int argc, char **argv, struct pt_ctx *ctx)
 	} else if (!strcmp(verb, "release")) {
 		r = do_apply(&a, n, pos, ctx, true);
 	} else {
-		pt_err(CMD, "'%s' is not a pt group verb; use create, list, show, set, "
+		util_err(CMD, "'%s' is not a pt group verb; use create, list, show, set, "
 		       "unset, delete, make-resource, check, apply or release", verb);
 		r = PT_EXIT_USAGE;
 	}

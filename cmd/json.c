@@ -6,6 +6,7 @@
  * pinned by the golden tests and tests/docs.
  */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "pt.h"
 
@@ -252,6 +253,139 @@ struct json_object *json_plan(struct pt_plan *p, const char *group, const char *
 	return o;
 }
 
+/* ---- groups (pt group) ---------------------------------------------------- */
+
+static void json_member_vgpu(struct json_object *o, struct pt_member *m);
+
+struct json_object *json_member(struct pt_ctx *ctx, struct pt_member *m)
+{
+	struct json_object *o = json_object_new_object(), *vfs;
+	struct pt_pci_dev *d = pt_member_get_pci_dev(m);
+	struct pt_usb_dev *u = pt_member_get_usb_dev(m);
+	const char *crit = d ? pt_pci_dev_get_critical_reason(d) : NULL;
+
+	json_object_object_add(o, "device", json_object_new_string(
+		d ? pt_pci_dev_get_bdf(d) : pt_usb_dev_get_name(u)));
+	json_object_object_add(o, "rule", json_object_new_string(
+		pt_rule_get_name(pt_member_get_rule(m))));
+	if (d) {
+		const char *drv = pt_pci_dev_get_driver(d);
+		int grp = pt_pci_dev_get_iommu_group(d);
+		struct pt_iommu_group *ig = grp == PT_NO_IOMMU_GROUP ? NULL :
+					    pt_iommu_group_find(ctx, grp);
+
+		json_object_object_add(o, "name", json_object_new_string(
+			pt_pci_dev_get_display_name(d)));
+		json_object_object_add(o, "driver", drv ? json_object_new_string(drv) : NULL);
+		json_object_object_add(o, "iommu_group",
+				       ig ? json_object_new_int(grp) : NULL);
+		json_object_object_add(o, "viable", ig ? json_object_new_boolean(
+			pt_iommu_group_is_viable(ig)) : NULL);
+	} else {
+		const char *name = pt_usb_dev_get_display_name(u);
+
+		json_object_object_add(o, "name", name ? json_object_new_string(name) : NULL);
+		json_object_object_add(o, "driver", NULL);
+		json_object_object_add(o, "iommu_group", NULL);
+		json_object_object_add(o, "viable", NULL);
+	}
+	json_object_object_add(o, "critical", crit ? json_object_new_string(crit) : NULL);
+	json_member_vgpu(o, m);
+	vfs = json_object_new_array();
+	for (int i = 0; i < pt_member_get_num_vfs(m); i++)
+		json_object_array_add(vfs, json_object_new_int(pt_member_get_vf_index(m, i)));
+	json_object_object_add(o, "vfs", vfs);
+	return o;
+}
+
+struct json_object *json_conflicts(struct pt_ctx *ctx, struct pt_group *g)
+{
+	struct json_object *a = json_object_new_array();
+	struct pt_conflict *c;
+
+	pt_conflict_foreach(ctx, c) {
+		struct json_object *o;
+
+		if (g && pt_conflict_get_group(c, 0) != g && pt_conflict_get_group(c, 1) != g)
+			continue;
+		o = json_object_new_object();
+		json_object_object_add(o, "device", json_object_new_string(pt_conflict_get_device(c)));
+		json_object_object_add(o, "reason", pt_conflict_get_reason(c) ?
+				       json_object_new_string(pt_conflict_get_reason(c)) : NULL);
+		json_object_object_add(o, "groups", json_object_new_array());
+		for (int i = 0; i < 2; i++)
+			json_object_array_add(json_object_object_get(o, "groups"),
+					      json_object_new_string(pt_group_get_name(
+						      pt_conflict_get_group(c, i))));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+struct json_object *json_group(struct pt_ctx *ctx, struct pt_group *g, bool full)
+{
+	struct json_object *o = json_object_new_object(), *set, *rules, *mem;
+	struct pt_rule *r;
+
+	json_object_object_add(o, "name", json_object_new_string(pt_group_get_name(g)));
+	json_object_object_add(o, "type", json_object_new_string(
+		pt_group_type_name(pt_group_get_type(g))));
+	json_object_object_add(o, "file", json_object_new_string(pt_group_get_file(g)));
+	set = json_object_new_object();
+	for (int i = 0; i < pt_group_get_num_settings(g); i++)
+		json_object_object_add(set, pt_group_get_setting_key(g, i),
+				       json_object_new_string(pt_group_get_setting_value(g, i)));
+	json_object_object_add(o, "settings", set);
+	rules = json_object_new_array();
+	pt_rule_foreach(g, r)
+		json_object_array_add(rules, json_object_new_string(pt_rule_get_name(r)));
+	json_object_object_add(o, "rules", rules);
+	mem = json_object_new_array();
+	for (int i = 0; i < pt_group_get_num_members(g); i++) {
+		struct pt_member *m = pt_group_get_member(g, i);
+
+		if (full) {
+			json_object_array_add(mem, json_member(ctx, m));
+		} else {
+			struct pt_pci_dev *d = pt_member_get_pci_dev(m);
+
+			json_object_array_add(mem, json_object_new_string(
+				d ? pt_pci_dev_get_bdf(d) : pt_usb_dev_get_name(pt_member_get_usb_dev(m))));
+		}
+	}
+	json_object_object_add(o, "members", mem);
+	json_object_object_add(o, "critical_members", json_object_new_int(util_group_count_critical(g)));
+	json_object_object_add(o, "conflicts", json_conflicts(ctx, g));
+	return o;
+}
+
+/* A rule as `pt group show --json` lists it. */
+struct json_object *json_group_rule(struct pt_rule *r)
+{
+	struct json_object *ro = json_object_new_object();
+	const char *node = pt_rule_get_node(r);
+
+	json_object_object_add(ro, "name", json_object_new_string(pt_rule_get_name(r)));
+	json_object_object_add(ro, "match", json_object_new_string(pt_rule_get_match(r)));
+	json_object_object_add(ro, "node", node ? json_object_new_string(node) : NULL);
+	json_object_object_add(ro, "applies_here",
+			       json_object_new_boolean(pt_rule_applies_here(r)));
+	return ro;
+}
+
+/* One group of `pt group check --json`. */
+struct json_object *json_group_check(struct pt_ctx *ctx, struct pt_group *g,
+				     int n_conflicts, int n_critical)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "name", json_object_new_string(pt_group_get_name(g)));
+	json_object_object_add(o, "ok", json_object_new_boolean(!n_conflicts && !n_critical));
+	json_object_object_add(o, "critical_members", json_object_new_int(n_critical));
+	json_object_object_add(o, "conflicts", json_conflicts(ctx, g));
+	return o;
+}
+
 /* ---- vGPU profiles (issue 13) ------------------------------------------- */
 
 /* An NVIDIA vGPU profile understood; null when the type's name is not one. */
@@ -275,4 +409,28 @@ struct json_object *json_vgpu_profile(struct pt_vgpu_profile *p)
 	add(o, "media", str_or_null(pt_vgpu_profile_get_media(p)));
 	add(o, "max_instances", int_or_null(pt_vgpu_profile_get_max_instances(p), -1));
 	return o;
+}
+
+/* vgpu groups: what the member GPU can do for the group's profile now. */
+static void json_member_vgpu(struct json_object *o, struct pt_member *m)
+{
+	struct pt_group *g = pt_rule_get_group(pt_member_get_rule(m));
+	struct pt_pci_dev *d = pt_member_get_pci_dev(m);
+	const char *prof = pt_group_get_setting(g, "profile");
+	bool vg = d && pt_group_get_type(g) == PT_GROUP_VGPU && prof;
+	char *why = NULL;
+	int more = vg ? pt_pci_dev_get_vgpu_capacity(d, prof) : -1;
+
+	add(o, "vgpu_problem", vg && pt_group_get_vgpu_problem(g, d, &why) > 0 ?
+	    json_object_new_string(why) : NULL);
+	add(o, "vgpu_available", more >= 0 ? json_object_new_int(more) : NULL);
+	free(why);
+}
+
+/* pt group check --json: the vGPU problems of a group (json_group_check's object). */
+void json_group_check_vgpu(struct json_object *o, struct json_object *problems)
+{
+	if (json_object_array_length(problems))
+		add(o, "ok", json_object_new_boolean(false));
+	add(o, "vgpu_problems", problems);
 }

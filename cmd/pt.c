@@ -38,7 +38,7 @@ static void usage(FILE *f)
 	fprintf(f, "\nSee 'pt help <command>' or 'man pt-<command>' for one command.\n");
 }
 
-void pt_err(const char *cmd, const char *fmt, ...)
+void util_err(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -49,27 +49,40 @@ void pt_err(const char *cmd, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-int pt_exit_from_errno(int e)
+/*
+ * The one errno -> exit status map of every command (pt(8), EXIT STATUS).
+ * The library gives a few errnos a meaning that depends on what was asked
+ * (-EINVAL: a bad value on the command line when editing, invalid state
+ * files when planning; -EPERM: refused for safety when planning, denied
+ * when writing), so each row says it per stage.
+ */
+static const struct {
+	int err;
+	unsigned char exit[UTIL_STAGES];	/* load, edit, plan, run */
+} exit_map[] = {
+	{ 0,	     { PT_EXIT_OK, PT_EXIT_OK, PT_EXIT_OK, PT_EXIT_OK } },
+	{ EPERM,     { PT_EXIT_PERM, PT_EXIT_PERM, PT_EXIT_REFUSED, PT_EXIT_PERM } },
+	{ EACCES,    { PT_EXIT_PERM, PT_EXIT_PERM, PT_EXIT_PERM, PT_EXIT_PERM } },
+	{ EROFS,     { PT_EXIT_PERM, PT_EXIT_PERM, PT_EXIT_PERM, PT_EXIT_PERM } },
+	{ ENOENT,    { PT_EXIT_CONFIG, PT_EXIT_NOTFOUND, PT_EXIT_NOTFOUND, PT_EXIT_FAILURE } },
+	{ ENXIO,     { PT_EXIT_CONFIG, PT_EXIT_NOTFOUND, PT_EXIT_NOTFOUND, PT_EXIT_FAILURE } },
+	{ ENODEV,    { PT_EXIT_CONFIG, PT_EXIT_NOTFOUND, PT_EXIT_UNSUPPORTED, PT_EXIT_FAILURE } },
+	{ EBUSY,     { PT_EXIT_CONFIG, PT_EXIT_REFUSED, PT_EXIT_REFUSED, PT_EXIT_FAILURE } },
+	{ EEXIST,    { PT_EXIT_CONFIG, PT_EXIT_REFUSED, PT_EXIT_REFUSED, PT_EXIT_FAILURE } },
+	{ ERANGE,    { PT_EXIT_CONFIG, PT_EXIT_USAGE, PT_EXIT_REFUSED, PT_EXIT_FAILURE } },
+	{ EINVAL,    { PT_EXIT_CONFIG, PT_EXIT_USAGE, PT_EXIT_CONFIG, PT_EXIT_FAILURE } },
+	{ ENOMEM,    { PT_EXIT_FAILURE, PT_EXIT_FAILURE, PT_EXIT_FAILURE, PT_EXIT_FAILURE } },
+	{ EIO,	     { PT_EXIT_FAILURE, PT_EXIT_FAILURE, PT_EXIT_FAILURE, PT_EXIT_FAILURE } },
+	{ ETIMEDOUT, { PT_EXIT_FAILURE, PT_EXIT_FAILURE, PT_EXIT_FAILURE, PT_EXIT_FAILURE } },
+};
+
+int util_exit_from_errno(int e, enum util_stage stage)
 {
-	switch (-e) {
-	case 0:
-		return PT_EXIT_OK;
-	case EPERM:
-	case EACCES:
-	case EROFS:
-		return PT_EXIT_PERM;
-	case ENOENT:
-	case ENODEV:
-	case ENXIO:
-		return PT_EXIT_NOTFOUND;
-	case EBUSY:
-	case EEXIST:
-		return PT_EXIT_REFUSED;
-	case EINVAL:
-		return PT_EXIT_USAGE;
-	default:
-		return PT_EXIT_FAILURE;
-	}
+	for (size_t i = 0; i < sizeof(exit_map) / sizeof(*exit_map); i++)
+		if (exit_map[i].err == -e)
+			return exit_map[i].exit[stage];
+	/* anything else: loading, the state is invalid; else it failed */
+	return stage == UTIL_LOAD ? PT_EXIT_CONFIG : PT_EXIT_FAILURE;
 }
 
 static const struct {
@@ -83,7 +96,7 @@ static const struct {
 	{ "modules.dir", pt_set_modules_dir },
 };
 
-int pt_apply_O(struct pt_ctx *ctx, const char *kv)
+int util_apply_O(struct pt_ctx *ctx, const char *kv)
 {
 	const char *eq = strchr(kv, '=');
 
@@ -156,7 +169,7 @@ static int show_help(const char *cmd, void (*usage_fn)(FILE *))
 	return PT_EXIT_OK;
 }
 
-int pt_common_opt(int c, const char *arg, struct pt_opts *o,
+int util_common_opt(int c, const char *arg, struct pt_opts *o,
 		  struct pt_ctx *ctx, const struct option *longopts,
 		  const char *cmd, void (*usage_fn)(FILE *))
 {
@@ -177,7 +190,7 @@ int pt_common_opt(int c, const char *arg, struct pt_opts *o,
 					    6 : 7);
 		return 1;
 	case 'O':
-		return pt_apply_O(ctx, arg) < 0 ? PT_OPT_EXIT(PT_EXIT_USAGE) : 1;
+		return util_apply_O(ctx, arg) < 0 ? PT_OPT_EXIT(PT_EXIT_USAGE) : 1;
 	case 'h':
 		return PT_OPT_EXIT(show_help(cmd, usage_fn));
 	case PT_OPT_LIST_OPTS:
@@ -191,7 +204,7 @@ int pt_common_opt(int c, const char *arg, struct pt_opts *o,
 	return 0;
 }
 
-void pt_json_print(struct json_object *doc)
+void util_json_print(struct json_object *doc)
 {
 	puts(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY |
 					    JSON_C_TO_STRING_SPACED |

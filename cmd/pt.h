@@ -28,8 +28,17 @@ enum pt_exit {
 	PT_EXIT_CHECK = 9,	/* a check found problems (conflicts, host-critical members) */
 };
 
-/* Map a negative errno from the library to an exit status. */
-int pt_exit_from_errno(int neg_errno);
+/* What a library call was asked to do, for util_exit_from_errno(). */
+enum util_stage {
+	UTIL_LOAD,	/* read the state files */
+	UTIL_EDIT,	/* change them (a transaction) */
+	UTIL_PLAN,	/* plan host changes */
+	UTIL_RUN,	/* make them */
+	UTIL_STAGES
+};
+
+/* Map a negative errno from the library to an exit status: one table. */
+int util_exit_from_errno(int neg_errno, enum util_stage stage);
 
 /*
  * Options every command takes. Commands that write add
@@ -62,19 +71,19 @@ struct pt_opts {
  */
 #define PT_OPT_EXIT(status)	(-(status) - 1)
 #define PT_OPT_EXIT_STATUS(r)	(-(r) - 1)
-int pt_common_opt(int c, const char *arg, struct pt_opts *o,
+int util_common_opt(int c, const char *arg, struct pt_opts *o,
 		  struct pt_ctx *ctx, const struct option *longopts,
 		  const char *cmd, void (*usage)(FILE *));
 
 /* Apply "-O key=value"; 0 or -EINVAL with a message printed. */
-int pt_apply_O(struct pt_ctx *ctx, const char *kv);
+int util_apply_O(struct pt_ctx *ctx, const char *kv);
 
 /* Print "pt-<cmd>: " + message to stderr. */
-void pt_err(const char *cmd, const char *fmt, ...)
+void util_err(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* Print a JSON document to stdout, pretty and with a final newline. */
-void pt_json_print(struct json_object *doc);
+void util_json_print(struct json_object *doc);
 
 /* ---- table.c: aligned columns --------------------------------------------- */
 struct pt_table;
@@ -89,6 +98,7 @@ void pt_table_free(struct pt_table *t);
 struct json_object *json_pci_dev(struct pt_pci_dev *d);
 struct json_object *json_mdev_parent(struct pt_mdev_parent *p);
 struct json_object *json_vgpu_profile(struct pt_vgpu_profile *p);
+void json_group_check_vgpu(struct json_object *o, struct json_object *problems);
 struct json_object *json_usb_dev(struct pt_usb_dev *u);
 struct json_object *json_iommu_group(struct pt_iommu_group *g);
 struct json_object *json_check(struct pt_check *c);
@@ -102,23 +112,36 @@ struct json_object *json_plan(struct pt_plan *p, const char *group, const char *
 			      bool dry_run, const char *result, const char *error);
 /* "%04x" of an id */
 struct json_object *json_hex(unsigned int v, int width);
+/* A group member with its device's state (show --json). */
+struct json_object *json_member(struct pt_ctx *ctx, struct pt_member *m);
+/* The conflicts involving g (NULL: all). */
+struct json_object *json_conflicts(struct pt_ctx *ctx, struct pt_group *g);
+/* A group; full: members as objects, else as names (list --json). */
+struct json_object *json_group(struct pt_ctx *ctx, struct pt_group *g, bool full);
+struct json_object *json_group_rule(struct pt_rule *r);
+struct json_object *json_group_check(struct pt_ctx *ctx, struct pt_group *g,
+				     int n_conflicts, int n_critical);
+/* "WARNING: ..." for a conflict, on stderr. */
+void util_warn_conflict(const char *cmd, struct pt_conflict *c);
+/* Members of g on host-critical devices. */
+int util_group_count_critical(struct pt_group *g);
 
 /* Load the state and find a group, reporting either failure; NULL with *status set. */
-struct pt_group *pt_find_group(const char *cmd, struct pt_ctx *ctx, const char *name,
+struct pt_group *util_find_group(const char *cmd, struct pt_ctx *ctx, const char *name,
 			       int *status);
 
 /* Print the group names, one a line (for completions); exit status. */
-int pt_list_groups(struct pt_ctx *ctx);
+int util_list_groups(struct pt_ctx *ctx);
 
 /* Report an invalid state dir ("passthru: groups.d/x.ini:12: ..."); returns the exit status. */
-int pt_conf_fail(struct pt_ctx *ctx, int r);
+int util_conf_fail(struct pt_ctx *ctx, int r);
 /* Report a failed transaction step; returns the exit status. */
-int pt_txn_fail(const char *cmd, struct pt_txn *txn, int r);
+int util_txn_fail(const char *cmd, struct pt_txn *txn, int r);
 /* Begin a transaction, reporting failures; NULL with *status set on error. */
-struct pt_txn *pt_txn_start(const char *cmd, struct pt_ctx *ctx,
+struct pt_txn *util_txn_start(const char *cmd, struct pt_ctx *ctx,
 			    const struct pt_opts *o, int *status);
 /* Commit, or print the diff for --dry-run; returns the exit status. */
-int pt_txn_finish(const char *cmd, struct pt_txn *txn, const struct pt_opts *o);
+int util_txn_finish(const char *cmd, struct pt_txn *txn, const struct pt_opts *o);
 
 /*
  * "pt <cmd> VERB ARGS..." with options anywhere after the command (before
@@ -127,7 +150,7 @@ int pt_txn_finish(const char *cmd, struct pt_txn *txn, const struct pt_opts *o);
  * given) and the positional arguments in *pos (free it), else the exit
  * status to leave with.
  */
-int pt_parse_verb_args(int argc, char **argv, const char *shortopts,
+int util_parse_verb_args(int argc, char **argv, const char *shortopts,
 		       const struct option *longopts, struct pt_opts *o,
 		       struct pt_ctx *ctx, const char *cmd, void (*usage_fn)(FILE *),
 		       int (*opt_fn)(int c, const char *arg, void *data), void *data,

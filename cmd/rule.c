@@ -140,20 +140,20 @@ static int do_add(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 	int r, status = 0;
 
 	if (argc < 3) {
-		pt_err(CMD, "add needs GROUP RULE MATCH, e.g. pt rule add gpu a100 "
+		util_err(CMD, "add needs GROUP RULE MATCH, e.g. pt rule add gpu a100 "
 		       "vendor_id eq 10de and device_id eq 20b0");
 		return PT_EXIT_USAGE;
 	}
 	match = join(argc - 2, argv + 2);
 	if (!match)
 		return PT_EXIT_FAILURE;
-	txn = pt_txn_start(CMD, ctx, &a->o, &status);
+	txn = util_txn_start(CMD, ctx, &a->o, &status);
 	if (!txn) {
 		free(match);
 		return status;
 	}
 	r = pt_txn_rule_add(txn, argv[0], argv[1], match, a->node);
-	status = r < 0 ? pt_txn_fail(CMD, txn, r) : pt_txn_finish(CMD, txn, &a->o);
+	status = r < 0 ? util_txn_fail(CMD, txn, r) : util_txn_finish(CMD, txn, &a->o);
 	pt_txn_free(txn);
 	if (!status && !a->o.quiet) {
 		struct pt_group *g = pt_conf_load(ctx) == 0 ? pt_group_find(ctx, argv[0]) : NULL;
@@ -161,7 +161,7 @@ static int do_add(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 
 		/* from the expression, so a dry run warns too */
 		if (g && pt_rule_check(pt_group_get_type(g), match, NULL, &vol) == 0 && vol)
-			pt_err(CMD, "warning: rule '%s' depends on %s, which changes when the "
+			util_err(CMD, "warning: rule '%s' depends on %s, which changes when the "
 			       "device is re-plugged or the host reboots; prefer serial or "
 			       "port_path", argv[1], vol);
 	}
@@ -175,14 +175,14 @@ static int do_remove(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 	int r, status = 0;
 
 	if (argc != 2) {
-		pt_err(CMD, "remove needs GROUP RULE");
+		util_err(CMD, "remove needs GROUP RULE");
 		return PT_EXIT_USAGE;
 	}
-	txn = pt_txn_start(CMD, ctx, &a->o, &status);
+	txn = util_txn_start(CMD, ctx, &a->o, &status);
 	if (!txn)
 		return status;
 	r = pt_txn_rule_remove(txn, argv[0], argv[1]);
-	status = r < 0 ? pt_txn_fail(CMD, txn, r) : pt_txn_finish(CMD, txn, &a->o);
+	status = r < 0 ? util_txn_fail(CMD, txn, r) : util_txn_finish(CMD, txn, &a->o);
 	pt_txn_free(txn);
 	return status;
 }
@@ -192,7 +192,7 @@ static struct pt_rule *find_rule(struct pt_group *g, const char *name, int *stat
 	struct pt_rule *r = pt_rule_find(g, name);
 
 	if (!r) {
-		pt_err(CMD, "group '%s' has no rule '%s'; see 'pt rule list %s'",
+		util_err(CMD, "group '%s' has no rule '%s'; see 'pt rule list %s'",
 		       pt_group_get_name(g), name, pt_group_get_name(g));
 		*status = PT_EXIT_NOTFOUND;
 	}
@@ -225,13 +225,13 @@ static int do_list(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 	int status = 0, n = 0;
 
 	if (argc > 1) {
-		pt_err(CMD, "list takes at most a GROUP");
+		util_err(CMD, "list takes at most a GROUP");
 		return PT_EXIT_USAGE;
 	}
-	if (argc == 1 && !(only = pt_find_group(CMD, ctx, argv[0], &status)))
+	if (argc == 1 && !(only = util_find_group(CMD, ctx, argv[0], &status)))
 		return status;
 	if (!argc && pt_conf_load(ctx) < 0)
-		return pt_conf_fail(ctx, pt_conf_load(ctx));
+		return util_conf_fail(ctx, pt_conf_load(ctx));
 	if (a->o.json)
 		arr = json_object_new_array();
 	else
@@ -250,7 +250,7 @@ static int do_list(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 		}
 	}
 	if (arr) {
-		pt_json_print(arr);
+		util_json_print(arr);
 		json_object_put(arr);
 	} else {
 		if (pt_table_rows(t))
@@ -259,7 +259,7 @@ static int do_list(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 	}
 	if (!n) {
 		if (!a->o.quiet)
-			pt_err(CMD, "no rules%s%s", only ? " in group " : "",
+			util_err(CMD, "no rules%s%s", only ? " in group " : "",
 			       only ? pt_group_get_name(only) : "");
 		return PT_EXIT_NOMATCH;
 	}
@@ -273,15 +273,15 @@ static int do_show(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 	int status = 0;
 
 	if (argc != 2) {
-		pt_err(CMD, "show needs GROUP RULE");
+		util_err(CMD, "show needs GROUP RULE");
 		return PT_EXIT_USAGE;
 	}
-	if (!(g = pt_find_group(CMD, ctx, argv[0], &status)) || !(r = find_rule(g, argv[1], &status)))
+	if (!(g = util_find_group(CMD, ctx, argv[0], &status)) || !(r = find_rule(g, argv[1], &status)))
 		return status;
 	if (a->o.json) {
 		struct json_object *o = json_rule(r);
 
-		pt_json_print(o);
+		util_json_print(o);
 		json_object_put(o);
 	} else {
 		printf("group:   %s\nrule:    %s\nmatch:   %s\nnode:    %s%s\n",
@@ -391,15 +391,15 @@ static int do_test(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 	int status = 0, hits = 0, seen = 0;
 
 	if (argc < 1 || argc > 2) {
-		pt_err(CMD, "test needs GROUP [RULE]");
+		util_err(CMD, "test needs GROUP [RULE]");
 		return PT_EXIT_USAGE;
 	}
-	if (!(g = pt_find_group(CMD, ctx, argv[0], &status)))
+	if (!(g = util_find_group(CMD, ctx, argv[0], &status)))
 		return status;
 	if (argc == 2 && !(only = find_rule(g, argv[1], &status)))
 		return status;
 	if (!pt_rule_get_first(g)) {
-		pt_err(CMD, "group '%s' has no rules; add one with 'pt rule add %s RULE MATCH'",
+		util_err(CMD, "group '%s' has no rules; add one with 'pt rule add %s RULE MATCH'",
 		       argv[0], argv[0]);
 		return PT_EXIT_NOMATCH;
 	}
@@ -430,10 +430,10 @@ static int do_test(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 		if (a->explain && !pt_pci_dev_find(ctx, a->explain)) {
 			if (sscanf(a->explain, "%4x:%2x:%2x.%1x%n", &dom, &bus, &dev, &fn, &end) == 4 &&
 			    end == 12 && !a->explain[end])
-				pt_err(CMD, "--explain %s: no PCI function %s on this host; see "
+				util_err(CMD, "--explain %s: no PCI function %s on this host; see "
 				       "'pt scan'", a->explain, a->explain);
 			else
-				pt_err(CMD, "--explain %s: not a PCI slot; give the full "
+				util_err(CMD, "--explain %s: not a PCI slot; give the full "
 				       "DDDD:BB:DD.F as 'pt scan' lists it", a->explain);
 			json_object_put(arr);
 			return PT_EXIT_NOTFOUND;
@@ -453,12 +453,12 @@ static int do_test(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 		}
 	}
 	if (a->explain && !seen) {
-		pt_err(CMD, "--explain %s: no such device; see 'pt scan'", a->explain);
+		util_err(CMD, "--explain %s: no such device; see 'pt scan'", a->explain);
 		json_object_put(arr);
 		return PT_EXIT_NOTFOUND;
 	}
 	if (arr) {
-		pt_json_print(arr);
+		util_json_print(arr);
 		json_object_put(arr);
 	} else if (t) {
 		if (pt_table_rows(t))
@@ -467,7 +467,7 @@ static int do_test(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 	}
 	if (!hits) {
 		if (!a->o.quiet && !a->explain)
-			pt_err(CMD, "no device on this host matches %s%s%s", only ? "rule " : "group ",
+			util_err(CMD, "no device on this host matches %s%s%s", only ? "rule " : "group ",
 			       only ? pt_rule_get_name(only) : argv[0], "");
 		return PT_EXIT_NOMATCH;
 	}
@@ -481,24 +481,24 @@ int cmd_rule(int argc, char **argv, struct pt_ctx *ctx)
 	char **pos;
 	int n, r;
 
-	r = pt_parse_verb_args(argc, argv, "N:e:n", longopts, &a.o, ctx, CMD, usage,
+	r = util_parse_verb_args(argc, argv, "N:e:n", longopts, &a.o, ctx, CMD, usage,
 			       rule_opt, &a, &verb, &pos, &n);
 	if (r >= 0)
 		return r;
 	if (a.o.list_groups || a.list_fields || !verb) {
 		free(pos);
 		if (a.o.list_groups)
-			return pt_list_groups(ctx);
+			return util_list_groups(ctx);
 		if (a.list_fields)
 			return list_fields(ctx, a.list_fields);
 		usage(stderr);
 		return PT_EXIT_USAGE;
 	}
 	if (a.node && strcmp(verb, "add")) {
-		pt_err(CMD, "--node applies to 'add' only");
+		util_err(CMD, "--node applies to 'add' only");
 		r = PT_EXIT_USAGE;
 	} else if (a.explain && strcmp(verb, "test")) {
-		pt_err(CMD, "--explain applies to 'test' only");
+		util_err(CMD, "--explain applies to 'test' only");
 		r = PT_EXIT_USAGE;
 	} else if (!strcmp(verb, "add")) {
 		r = do_add(&a, n, pos, ctx);
@@ -511,7 +511,7 @@ int cmd_rule(int argc, char **argv, struct pt_ctx *ctx)
 	} else if (!strcmp(verb, "test")) {
 		r = do_test(&a, n, pos, ctx);
 	} else {
-		pt_err(CMD, "'%s' is not a pt rule verb; use add, list, show, remove or test",
+		util_err(CMD, "'%s' is not a pt rule verb; use add, list, show, remove or test",
 		       verb);
 		r = PT_EXIT_USAGE;
 	}

@@ -88,7 +88,7 @@ static int parse_types(const char *arg, int *mask)
 			if (!strcmp(tok, types[i].name))
 				break;
 		if (i == sizeof(types) / sizeof(types[0])) {
-			pt_err(CMD, "-t %s: unknown device type; use pci, gpu, vgpu, "
+			util_err(CMD, "-t %s: unknown device type; use pci, gpu, vgpu, "
 			       "sriov or usb", tok);
 			r = -EINVAL;
 			break;
@@ -648,7 +648,7 @@ static int check(struct scan_args *a, struct pt_ctx *ctx)
 		json_object_object_add(doc, "checks", arr);
 		json_object_object_add(doc, "passthrough_possible",
 				       json_object_new_boolean(worst != PT_CHECK_FAIL));
-		pt_json_print(doc);
+		util_json_print(doc);
 		json_object_put(doc);
 	} else {
 		pt_check_foreach(ctx, c) {
@@ -672,7 +672,7 @@ int cmd_scan(int argc, char **argv, struct pt_ctx *ctx)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "t:s:d:g:c" PT_COMMON_SHORTOPTS,
 				longopts, NULL)) != -1) {
-		r = pt_common_opt(c, optarg, &a.o, ctx, longopts, CMD, usage);
+		r = util_common_opt(c, optarg, &a.o, ctx, longopts, CMD, usage);
 		if (r < 0)
 			return PT_OPT_EXIT_STATUS(r);
 		if (r)
@@ -693,7 +693,7 @@ int cmd_scan(int argc, char **argv, struct pt_ctx *ctx)
 			long g = strtol(optarg, &end, 10);
 
 			if (*end || end == optarg || g < 0 || g > 1000000) {
-				pt_err(CMD, "--group %s: not an IOMMU group number; give "
+				util_err(CMD, "--group %s: not an IOMMU group number; give "
 				       "a number as in /sys/kernel/iommu_groups", optarg);
 				return PT_EXIT_USAGE;
 			}
@@ -709,7 +709,7 @@ int cmd_scan(int argc, char **argv, struct pt_ctx *ctx)
 		}
 	}
 	if (optind < argc) {
-		pt_err(CMD, "unexpected argument '%s'; see 'pt scan --help'", argv[optind]);
+		util_err(CMD, "unexpected argument '%s'; see 'pt scan --help'", argv[optind]);
 		return PT_EXIT_USAGE;
 	}
 	if (do_check)
@@ -720,7 +720,7 @@ int cmd_scan(int argc, char **argv, struct pt_ctx *ctx)
 
 		r = pt_pci_filter_new(ctx, a.slot, a.id, &a.filter, &why);
 		if (r == -EINVAL) {
-			pt_err(CMD, "%s %s: %s; see lspci(8) for the syntax",
+			util_err(CMD, "%s %s: %s; see lspci(8) for the syntax",
 			       a.slot ? "-s/-d" : "-d", a.slot ? a.slot : a.id, why);
 			return PT_EXIT_USAGE;
 		}
@@ -731,7 +731,7 @@ int cmd_scan(int argc, char **argv, struct pt_ctx *ctx)
 	pt_pci_filter_free(a.filter);
 	if (!n) {
 		if (!a.o.quiet)
-			pt_err(CMD, "no devices matched%s",
+			util_err(CMD, "no devices matched%s",
 			       (a.types != T_ALL || a.slot || a.id || a.group >= 0) ?
 			       " the filters" : " under the sysfs root");
 		return PT_EXIT_NOMATCH;

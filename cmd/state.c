@@ -7,26 +7,24 @@
 
 #include "pt.h"
 
-int pt_conf_fail(struct pt_ctx *ctx, int r)
+int util_conf_fail(struct pt_ctx *ctx, int r)
 {
 	const char *e = pt_conf_get_error(ctx);
 
 	fprintf(stderr, "passthru: %s\n", e ? e : strerror(-r));
-	if (r == -EACCES || r == -EPERM || r == -EROFS)
-		return PT_EXIT_PERM;
 	/* a bad file, a symlinked one, one too large: the state is invalid */
-	return r == -ENOMEM || r == -EIO ? PT_EXIT_FAILURE : PT_EXIT_CONFIG;
+	return util_exit_from_errno(r, UTIL_LOAD);
 }
 
-int pt_txn_fail(const char *cmd, struct pt_txn *txn, int r)
+int util_txn_fail(const char *cmd, struct pt_txn *txn, int r)
 {
 	const char *e = pt_txn_get_error(txn);
 
-	pt_err(cmd, "%s", e && *e ? e : strerror(-r));
-	return pt_exit_from_errno(r);
+	util_err(cmd, "%s", e && *e ? e : strerror(-r));
+	return util_exit_from_errno(r, UTIL_EDIT);
 }
 
-struct pt_txn *pt_txn_start(const char *cmd, struct pt_ctx *ctx,
+struct pt_txn *util_txn_start(const char *cmd, struct pt_ctx *ctx,
 			    const struct pt_opts *o, int *status)
 {
 	struct pt_txn *txn;
@@ -36,21 +34,21 @@ struct pt_txn *pt_txn_start(const char *cmd, struct pt_ctx *ctx,
 		return txn;
 	/* readers and writers word a broken state dir the same way */
 	if (pt_conf_get_error(ctx)) {
-		*status = pt_conf_fail(ctx, r);
+		*status = util_conf_fail(ctx, r);
 		return NULL;
 	}
 	if (r == -EACCES || r == -EPERM || r == -EROFS)
-		pt_err(cmd, "%s: %s; run as root or point -O conf.dir= at a writable "
+		util_err(cmd, "%s: %s; run as root or point -O conf.dir= at a writable "
 		       "directory", pt_get_conf_dir(ctx), strerror(-r));
 	else
-		pt_err(cmd, "%s: %s", pt_get_conf_dir(ctx), strerror(-r));
-	*status = pt_exit_from_errno(r);
+		util_err(cmd, "%s: %s", pt_get_conf_dir(ctx), strerror(-r));
+	*status = util_exit_from_errno(r, UTIL_EDIT);
 	if (*status == PT_EXIT_USAGE)
 		*status = PT_EXIT_CONFIG;
 	return NULL;
 }
 
-int pt_txn_finish(const char *cmd, struct pt_txn *txn, const struct pt_opts *o)
+int util_txn_finish(const char *cmd, struct pt_txn *txn, const struct pt_opts *o)
 {
 	int r;
 
@@ -60,7 +58,7 @@ int pt_txn_finish(const char *cmd, struct pt_txn *txn, const struct pt_opts *o)
 		/* refuse what the real run would refuse */
 		r = pt_txn_check(txn);
 		if (r < 0)
-			return pt_txn_fail(cmd, txn, r);
+			return util_txn_fail(cmd, txn, r);
 		diff = pt_txn_get_diff(txn);
 
 		if (diff)
@@ -69,10 +67,10 @@ int pt_txn_finish(const char *cmd, struct pt_txn *txn, const struct pt_opts *o)
 		return PT_EXIT_OK;
 	}
 	r = pt_txn_commit(txn);
-	return r < 0 ? pt_txn_fail(cmd, txn, r) : PT_EXIT_OK;
+	return r < 0 ? util_txn_fail(cmd, txn, r) : PT_EXIT_OK;
 }
 
-int pt_parse_verb_args(int argc, char **argv, const char *shortopts,
+int util_parse_verb_args(int argc, char **argv, const char *shortopts,
 		       const struct option *longopts, struct pt_opts *o,
 		       struct pt_ctx *ctx, const char *cmd, void (*usage_fn)(FILE *),
 		       int (*opt_fn)(int c, const char *arg, void *data), void *data,
@@ -100,7 +98,7 @@ int pt_parse_verb_args(int argc, char **argv, const char *shortopts,
 			pos[n++] = argv[optind++];
 			continue;
 		}
-		r = pt_common_opt(c, optarg, o, ctx, longopts, cmd, usage_fn);
+		r = util_common_opt(c, optarg, o, ctx, longopts, cmd, usage_fn);
 		if (r < 0) {
 			free(pos);
 			return PT_OPT_EXIT_STATUS(r);
@@ -126,7 +124,7 @@ int pt_parse_verb_args(int argc, char **argv, const char *shortopts,
 	return -1;
 }
 
-int pt_list_groups(struct pt_ctx *ctx)
+int util_list_groups(struct pt_ctx *ctx)
 {
 	struct pt_group *g;
 
@@ -135,19 +133,19 @@ int pt_list_groups(struct pt_ctx *ctx)
 	return PT_EXIT_OK;
 }
 
-struct pt_group *pt_find_group(const char *cmd, struct pt_ctx *ctx, const char *name,
+struct pt_group *util_find_group(const char *cmd, struct pt_ctx *ctx, const char *name,
 			       int *status)
 {
 	struct pt_group *g;
 	int r = pt_conf_load(ctx);
 
 	if (r < 0) {
-		*status = pt_conf_fail(ctx, r);
+		*status = util_conf_fail(ctx, r);
 		return NULL;
 	}
 	g = pt_group_find(ctx, name);
 	if (!g) {
-		pt_err(cmd, "no group '%s'; see 'pt group list'", name);
+		util_err(cmd, "no group '%s'; see 'pt group list'", name);
 		*status = PT_EXIT_NOTFOUND;
 	}
 	return g;

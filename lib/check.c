@@ -968,6 +968,8 @@ int pt__check_run(struct pt_ctx *ctx)
 
 	if (ctx->checks_done)
 		return 0;
+	if (pt__ctx_register_free(ctx, pt__check_free) < 0)
+		return -ENOMEM;
 	pt__check_free(ctx);
 	ctx->checks_done = true;
 

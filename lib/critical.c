@@ -771,7 +771,7 @@ static bool is_root_port(struct scan *s, struct pt_pci_dev *d)
 {
 	char target[PATH_MAX], parent[NAME_MAX + 1];
 
-	if (sysfs_link(s, "bus/pci/devices", d->bdf, target, sizeof(target)) < 0 ||
+	if (pt__sysfs_readlink_pci_dev(s->ctx, d->bdf, target, sizeof(target)) < 0 ||
 	    !component_before_last(target, parent, sizeof(parent)))
 		return false;
 	return !strncmp(parent, "pci", 3) && strchr(parent, ':') &&

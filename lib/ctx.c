@@ -45,15 +45,61 @@ int pt__append_reason(char **dst, const char *reason)
 	return 0;
 }
 
+/*
+ * What the context frees: the device model it scans (below), and what
+ * the files above it registered on first use (loaded groups, checks).
+ */
+static void (*const model_free[])(struct pt_ctx *) = {
+	pt__usb_free, pt__iommu_free, pt__pci_free, pt__netlink_free,
+};
+
+int pt__ctx_register_free(struct pt_ctx *ctx, void (*fn)(struct pt_ctx *))
+{
+	void (**n)(struct pt_ctx *);
+
+	for (size_t i = 0; i < ctx->n_frees; i++)
+		if (ctx->frees[i] == fn)
+			return 0;
+	n = realloc(ctx->frees, (ctx->n_frees + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	ctx->frees = n;
+	ctx->frees[ctx->n_frees++] = fn;
+	return 0;
+}
+
 void pt__ctx_flush(struct pt_ctx *ctx)
 {
-	pt__conf_free(ctx);
-	pt__check_free(ctx);
-	pt__usb_free(ctx);
-	pt__iommu_free(ctx);
-	pt__pci_free(ctx);
-	pt__netlink_free(ctx);
+	/* the upper layers first: they point into the model */
+	for (size_t i = ctx->n_frees; i-- > 0;)
+		ctx->frees[i](ctx);
+	for (size_t i = 0; i < sizeof(model_free) / sizeof(*model_free); i++)
+		model_free[i](ctx);
 	ctx->critical_scanned = false;
+}
+
+int pt__ctx_clone(struct pt_ctx *ctx, struct pt_ctx **out)
+{
+	struct pt_ctx *n;
+	int r;
+
+	*out = NULL;
+	r = pt_new(&n);
+	if (r < 0)
+		return r;
+	n->log_fn = ctx->log_fn;
+	n->log_data = ctx->log_data;
+	n->log_priority = ctx->log_priority;
+	if ((r = pt_set_sysfs_root(n, ctx->sysfs_root)) < 0 ||
+	    (r = pt_set_dev_root(n, ctx->dev_root)) < 0 ||
+	    (r = pt_set_conf_dir(n, ctx->conf_dir)) < 0 ||
+	    (r = pt_set_proc_root(n, ctx->proc_root)) < 0 ||
+	    (ctx->modules_dir && (r = pt_set_modules_dir(n, ctx->modules_dir)) < 0)) {
+		pt_unref(n);
+		return r;
+	}
+	*out = n;
+	return 0;
 }
 
 static int set_root(struct pt_ctx *ctx, char **slot, const char *dir)
@@ -204,6 +250,7 @@ PT_EXPORT struct pt_ctx *pt_unref(struct pt_ctx *ctx)
 	free(ctx->conf_dir);
 	free(ctx->proc_root);
 	free(ctx->modules_dir);
+	free(ctx->frees);
 	free(ctx);
 	return NULL;
 }

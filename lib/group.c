@@ -19,7 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "private.h"
+#include "policy.h"
 
 struct pt_rule {
 	struct pt_rule *next;
@@ -57,7 +57,7 @@ struct pt_conflict {
 	struct pt_conflict *next;
 	char *device;
 	struct pt_group *groups[2];
-	const char *reason;	/* NULL: claimed twice */
+	char *reason;			/* NULL: both claim the device */
 };
 
 struct pt_txn {
@@ -327,6 +327,7 @@ static void conflicts_free(struct pt_ctx *ctx)
 	for (c = ctx->conflicts; c; c = n) {
 		n = c->next;
 		free(c->device);
+		free(c->reason);
 		free(c);
 	}
 	ctx->conflicts = NULL;
@@ -590,6 +591,9 @@ PT_EXPORT int pt_conf_load(struct pt_ctx *ctx)
 
 	if (ctx->conf_loaded)
 		return ctx->conf_rc;
+	r = pt__ctx_register_free(ctx, pt__conf_free);
+	if (r < 0)
+		return r;
 	ctx->conf_loaded = true;
 	r = pt__store_open(ctx, false, &st, err, sizeof(err));
 	if (r == 0) {
@@ -922,11 +926,12 @@ PT_EXPORT int pt_member_get_vf_index(struct pt_member *m, int idx)
 struct claim {
 	char key[64];
 	bool shared;
+	int numvfs;			/* sriov-nic PF: the count it asks for; else -1 */
 	struct pt_group *g;
 };
 
 static int claim_add(struct claim **cl, size_t *n, const char *key, bool shared,
-		     struct pt_group *g)
+		     struct pt_group *g, int numvfs)
 {
 	struct claim *c = realloc(*cl, (*n + 1) * sizeof(**cl));
 
@@ -935,6 +940,7 @@ static int claim_add(struct claim **cl, size_t *n, const char *key, bool shared,
 	*cl = c;
 	snprintf(c[*n].key, sizeof(c[*n].key), "%s", key);
 	c[*n].shared = shared;
+	c[*n].numvfs = numvfs;
 	c[*n].g = g;
 	(*n)++;
 	return 0;
@@ -966,10 +972,12 @@ static int conflicts_compute(struct pt_ctx *ctx)
 			bool per_vf = member_is_per_vf(g, pf);
 
 			if (m->usb) {
-				r = claim_add(&cl, &n, pt_usb_dev_get_name(m->usb), false, g);
+				r = claim_add(&cl, &n, pt_usb_dev_get_name(m->usb), false, g, -1);
 				continue;
 			}
-			r = claim_add(&cl, &n, pt_pci_dev_get_bdf(pf), per_vf, g);
+			/* one PF has one VF count: groups splitting it must agree */
+			r = claim_add(&cl, &n, pt_pci_dev_get_bdf(pf), per_vf, g,
+				      g->type == PT_GROUP_SRIOV_NIC ? vf_count(g, pf) : -1);
 			for (int v = 0; per_vf && v < m->n_vfs && r >= 0; v++) {
 				struct pt_pci_dev *vf = pt_pci_dev_get_virtfn(pf, m->vfs[v]);
 				char key[64];
@@ -979,7 +987,7 @@ static int conflicts_compute(struct pt_ctx *ctx)
 				else
 					snprintf(key, sizeof(key), "%s vf %d",
 						 pt_pci_dev_get_bdf(pf), m->vfs[v]);
-				r = claim_add(&cl, &n, key, false, g);
+				r = claim_add(&cl, &n, key, false, g, -1);
 			}
 		}
 	}
@@ -989,8 +997,7 @@ static int conflicts_compute(struct pt_ctx *ctx)
 	for (size_t i = 0; r >= 0 && i < n; i++) {
 		for (size_t j = i + 1; r >= 0 && j < n && !strcmp(cl[i].key, cl[j].key); j++) {
 			struct pt_conflict *c;
-
-			const char *reason = NULL;
+			char *why = NULL;
 
 			if (cl[i].g == cl[j].g)
 				continue;
@@ -998,19 +1005,32 @@ static int conflicts_compute(struct pt_ctx *ctx)
 				int a = pt__vgpu_group_mig(cl[i].g), b = pt__vgpu_group_mig(cl[j].g);
 
 				/* two vgpu groups may share a GPU, never MIG with time-sliced */
-				if (a < 0 || b < 0 || a == b)
+				if (a >= 0 && b >= 0 && a != b) {
+					why = strdup("MIG-backed and time-sliced vGPU are never "
+						     "mixed on one GPU");
+					if (!why) {
+						r = -ENOMEM;
+						break;
+					}
+				} else if (cl[i].numvfs < 0 || cl[j].numvfs < 0 ||
+					   cl[i].numvfs == cl[j].numvfs) {
 					continue;
-				reason = "MIG-backed and time-sliced vGPU are never mixed on one GPU";
+				} else if (asprintf(&why, "they ask for different numvfs (%d and %d)",
+						    cl[i].numvfs, cl[j].numvfs) < 0) {
+					r = -ENOMEM;
+					break;
+				}
 			}
 			c = calloc(1, sizeof(*c));
 			if (!c || !(c->device = strdup(cl[i].key))) {
 				free(c);
+				free(why);
 				r = -ENOMEM;
 				break;
 			}
+			c->reason = why;
 			c->groups[0] = cl[i].g;
 			c->groups[1] = cl[j].g;
-			c->reason = reason;
 			*tail = c;
 			tail = &c->next;
 		}
@@ -1104,7 +1124,7 @@ static int txn_group(struct pt_txn *t, const char *group,
 		     struct pt_ini_file **out, enum pt_group_type *type)
 {
 	char rel[96];
-	struct pt_ini_file *f;
+	struct pt_ini_file *f = NULL;
 	const char *ty;
 
 	if (!pt__name_is_valid(group))
@@ -1124,7 +1144,7 @@ static int txn_group(struct pt_txn *t, const char *group,
 PT_EXPORT int pt_txn_group_create(struct pt_txn *t, const char *name,
 				  enum pt_group_type type)
 {
-	struct pt_ini_file *f;
+	struct pt_ini_file *f = NULL;
 	char rel[96];
 	int r;
 
@@ -1148,8 +1168,8 @@ PT_EXPORT int pt_txn_group_create(struct pt_txn *t, const char *name,
 PT_EXPORT int pt_txn_group_set(struct pt_txn *t, const char *group,
 			       const char *key, const char *value)
 {
-	enum pt_group_type type;
-	struct pt_ini_file *f;
+	enum pt_group_type type = PT_GROUP_PCI;
+	struct pt_ini_file *f = NULL;
 	char canon[512], msg[512];
 	int r = txn_group(t, group, &f, &type);
 
@@ -1173,7 +1193,7 @@ PT_EXPORT int pt_txn_group_set(struct pt_txn *t, const char *group,
 
 PT_EXPORT int pt_txn_group_unset(struct pt_txn *t, const char *group, const char *key)
 {
-	struct pt_ini_file *f;
+	struct pt_ini_file *f = NULL;
 	int r = txn_group(t, group, &f, NULL);
 
 	if (r < 0)
@@ -1216,7 +1236,7 @@ static const struct {
 
 PT_EXPORT int pt_txn_group_delete(struct pt_txn *t, const char *group)
 {
-	struct pt_ini_file *f;
+	struct pt_ini_file *f = NULL;
 	char why[256];
 	int r = txn_group(t, group, &f, NULL);
 
@@ -1237,8 +1257,8 @@ static int rule_section(const char *rule, char *buf, size_t len)
 PT_EXPORT int pt_txn_rule_add(struct pt_txn *t, const char *group, const char *rule,
 			      const char *match, const char *node)
 {
-	enum pt_group_type type;
-	struct pt_ini_file *f;
+	enum pt_group_type type = PT_GROUP_PCI;
+	struct pt_ini_file *f = NULL;
 	struct pt_rule_expr *e;
 	char sec[128], msg[512];
 	int r = txn_group(t, group, &f, &type);
@@ -1271,7 +1291,7 @@ PT_EXPORT int pt_txn_rule_add(struct pt_txn *t, const char *group, const char *r
 
 PT_EXPORT int pt_txn_rule_remove(struct pt_txn *t, const char *group, const char *rule)
 {
-	struct pt_ini_file *f;
+	struct pt_ini_file *f = NULL;
 	char sec[128];
 	int r = txn_group(t, group, &f, NULL);
 

@@ -445,10 +445,11 @@ struct pt_conflict *pt_conflict_get_next(struct pt_conflict *c);
 const char *pt_conflict_get_device(struct pt_conflict *c);
 struct pt_group *pt_conflict_get_group(struct pt_conflict *c, int idx);
 /*
- * Why the two groups may not share the device: NULL for a device claimed
- * twice, else the rule broken ("MIG-backed and time-sliced vGPU are never
- * mixed on one GPU" when a MIG-backed and a time-sliced vgpu group share a
- * GPU).
+ * NULL when both groups claim the device; else why two groups that may
+ * share it conflict: "they ask for different numvfs (4 and 8)" (two
+ * sriov-nic groups splitting one PF's VFs), "MIG-backed and time-sliced
+ * vGPU are never mixed on one GPU" (a MIG-backed and a time-sliced vgpu
+ * group sharing a GPU).
  */
 const char *pt_conflict_get_reason(struct pt_conflict *c);
 /*

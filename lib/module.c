@@ -17,7 +17,7 @@
 
 #include <libkmod.h>
 
-#include "private.h"
+#include "binder.h"
 
 /* "vfio-pci" as /sys/module names it: "vfio_pci". */
 static void modname(const char *name, char *out, size_t len)

@@ -46,6 +46,10 @@ struct nl_cache;
 struct pt_ctx {
 	int refcount;
 
+	/* frees registered by the files above the model (pt__ctx_register_free) */
+	void (**frees)(struct pt_ctx *ctx);
+	size_t n_frees;
+
 	pt_log_fn log_fn;
 	void *log_data;
 	int log_priority;
@@ -101,8 +105,16 @@ struct pt_ctx {
 	struct pt_check *checks;
 };
 
-/* Drop everything scanned (roots changed). */
+/* Drop everything scanned and loaded (roots changed). */
 void pt__ctx_flush(struct pt_ctx *ctx);
+/*
+ * A file above the model registers what frees its part of the context
+ * (once; again is a no-op). pt__ctx_flush() runs them newest first, then
+ * frees the model. 0 or -ENOMEM.
+ */
+int pt__ctx_register_free(struct pt_ctx *ctx, void (*fn)(struct pt_ctx *ctx));
+/* A new context with ctx's roots and log: a scan of its own. */
+int pt__ctx_clone(struct pt_ctx *ctx, struct pt_ctx **out);
 
 /* Duplicate a string; NULL in, NULL out. */
 char *pt__strdup(const char *s);
@@ -159,6 +171,23 @@ int pt__dev_exists(struct pt_ctx *ctx, const char *rel);
 int pt__modules_open(struct pt_ctx *ctx, const char *rel);
 /* The nearest PCI function (BDF) on a sysfs link target path; 0 or -ENOENT. */
 int pt__sysfs_path_pci_ancestor(const char *path, char bdf[PT_BDF_LEN]);
+
+/*
+ * Object paths, root-relative: only sysfs.c turns objects into paths.
+ * Names are validated (-EINVAL); -ERANGE when buf is too small.
+ */
+#define PT__SYSFS_PCI_BUS	"bus/pci"
+/* "bus/pci/devices/<bdf>" */
+int pt__sysfs_pci_dev_rel(const char *bdf, char *buf, size_t len);
+/* "bus/pci/drivers/<driver>" */
+int pt__sysfs_pci_driver_rel(const char *driver, char *buf, size_t len);
+int pt__sysfs_open_pci_driver(struct pt_ctx *ctx, const char *driver);
+int pt__sysfs_open_pci_bus(struct pt_ctx *ctx);
+/* Raw target of the bus/pci/devices/<bdf> link; length or -errno. */
+ssize_t pt__sysfs_readlink_pci_dev(struct pt_ctx *ctx, const char *bdf,
+				   char *buf, size_t len);
+/* "vfio/<group>", below the dev root. */
+int pt__dev_vfio_group_rel(const char *group, char *buf, size_t len);
 
 /* ---- pci.c -------------------------------------------------------------- */
 
@@ -255,6 +284,11 @@ void pt__pci_free(struct pt_ctx *ctx);
 /* Find mdev parents (class/mdev_bus); link PCI parents to their function. */
 int pt__mdev_scan(struct pt_ctx *ctx);
 void pt__mdev_free(struct pt_ctx *ctx);
+/* Read a parent's types and instances (once). */
+int pt__mdev_parent_fill(struct pt_mdev_parent *p);
+/* An instance's IOMMU group from bus/mdev/devices/<uuid>/iommu_group. */
+void pt__mdev_read_iommu_group(struct pt_ctx *ctx, struct pt_mdev *m);
+bool pt__mdev_is_uuid(const char *s);
 int pt__vgpu_scan(struct pt_pci_dev *dev);
 void pt__vgpu_free(struct pt_pci_dev *dev);
 /* Parse nvidia/creatable_vgpu_types text; exposed for unit tests. */
@@ -267,16 +301,6 @@ int pt__vgpu_types_parse(const char *text, struct pt_vgpu_type **out);
  * built-in module has no initstate)?
  */
 bool pt__module_is_loaded(struct pt_ctx *ctx, const char *name);
-/*
- * Load a module and what it depends on with libkmod, as `modprobe NAME`
- * does, from the context's modules dir. 0 also when already loaded.
- * Only on the running system: -EOPNOTSUPP when !pt_is_live(ctx), nothing
- * loaded. -ENOENT: not in the modules dir (err names the dir and the
- * package); -EPERM/-EACCES: not root; else -errno with kmod's reason.
- * err gets one line for the admin (also on success: "").
- */
-int pt__module_load(struct pt_ctx *ctx, const char *name, char *err,
-		    size_t errlen);
 
 /* ---- netlink.c ---------------------------------------------------------- */
 
@@ -315,7 +339,6 @@ void pt__usb_free(struct pt_ctx *ctx);
 
 int pt__check_run(struct pt_ctx *ctx);
 void pt__check_free(struct pt_ctx *ctx);
-
 
 /* ---- conf.c: INI files and the locked, atomic state store ----------------- */
 
@@ -416,220 +439,6 @@ char *pt__store_diff(struct pt_store *st);
  */
 int pt__store_commit(struct pt_store *st);
 void pt__store_close(struct pt_store *st);
-
-/* ---- group.c: resource groups, membership, transactions ------------------ */
-
-/* Drop loaded groups (state changed on disk, or roots changed). */
-void pt__conf_free(struct pt_ctx *ctx);
-
-/* ---- rule.c: resource rule expressions ------------------------------------ */
-
-/* A device as a rule sees it. */
-struct pt_dev_view {
-	enum pt_group_type type;
-	struct pt_pci_dev *pci;		/* pci, vgpu, sriov-nic groups */
-	struct pt_usb_dev *usb;		/* usb groups */
-	int vf_index;			/* VF being considered, -1: the device itself */
-};
-
-struct pt_rule_expr;
-
-/*
- * Parse "FIELD OP VALUE [and FIELD OP VALUE]..." for a group type.
- * Values may be "double quoted" (\" and \\ escapes). Errors: -EINVAL and
- * err = "column N: <what>; <fix>" (e.g. unknown field with did-you-mean
- * and the valid list, unknown operator with the list, bad hex id, bad
- * number, regex error from regerror()). Regexes are compiled once here.
- */
-int pt__rule_parse(const char *text, enum pt_group_type type,
-		   struct pt_rule_expr **out, char *err, size_t errlen);
-void pt__rule_free(struct pt_rule_expr *e);
-/*
- * 1 match, 0 no match (why, when non-NULL and len > 0, names the first
- * failing clause: "clause 2 'device_id eq 20b0': device_id is 2204"),
- * or -errno.
- */
-int pt__rule_match(struct pt_rule_expr *e, const struct pt_dev_view *v,
-		   char *why, size_t whylen);
-/*
- * The same evaluation with each field's values given as text:
- * value(field, idx, data) returns value idx (from 0) or NULL after the
- * last; none at all is an absent value. Texts are parsed by the field's
- * kind ("046d", "3", "1.5", "03:00.0"); one that does not parse: -EINVAL.
- * For sources without a device object (unit tests of USB fields).
- */
-int pt__rule_match_values(struct pt_rule_expr *e,
-			  const char *(*value)(const char *field, int idx,
-					       void *data),
-			  void *data, int vf_index, char *why, size_t whylen);
-/*
- * Does the expression constrain VF indices (sriov-nic vf_index, vgpu
- * virtual_function)? When it does, pt__rule_match with v->vf_index set
- * decides each VF; with vf_index -1 those clauses are ignored.
- */
-bool pt__rule_has_vf_clause(struct pt_rule_expr *e);
-/* First volatile field used (USB bus, devnum), or NULL. */
-const char *pt__rule_volatile_field(struct pt_rule_expr *e);
-
-/* ---- vfset.c: SR-IOV VF settings over rtnetlink ------------------------- */
-
-/*
- * One VF's settings, desired (from a group) or observed (from the kernel).
- * -1 (vlan_proto: 0) is "unset" in a desired struct and "not reported by
- * the kernel or driver" in an observed one.
- */
-struct pt_vf_settings {
-	int vlan;			/* 0..4094, 0: untagged */
-	int vlan_proto;			/* ETH_P_8021Q or ETH_P_8021AD, host order */
-	int qos;			/* 0..7 (needs vlan) */
-	int min_tx_rate, max_tx_rate;	/* Mbps, 0: no limit */
-	int link_state;			/* IFLA_VF_LINK_STATE_AUTO/ENABLE/DISABLE */
-	int spoofchk, trust, query_rss;	/* 0 or 1 */
-};
-
-/*
- * What one request sets, in the order the kernel applies them. vlan
- * carries qos and proto; rate carries min and max together.
- */
-enum {
-	PT_VF_PART_VLAN = 1u << 0,
-	PT_VF_PART_RATE = 1u << 1,
-	PT_VF_PART_SPOOFCHK = 1u << 2,
-	PT_VF_PART_LINK_STATE = 1u << 3,
-	PT_VF_PART_QUERY_RSS = 1u << 4,
-	PT_VF_PART_TRUST = 1u << 5,
-	PT_VF_PARTS = 0x3fu,
-};
-
-/* All unset. */
-void pt__vf_settings_init(struct pt_vf_settings *s);
-/* Is this sriov-nic [group] key a VF setting (vlan ... query_rss)? */
-bool pt__vf_setting_is_key(const char *key);
-/*
- * Set one key from its text as lib/group.c accepts it (booleans yes/no/
- * true/false/on/off/1/0, enums case-insensitive, group.c's ranges).
- * -ENOENT: not a VF key; -EINVAL: bad value, err says why.
- */
-int pt__vf_settings_set(struct pt_vf_settings *s, const char *key,
-			const char *value, char *err, size_t errlen);
-/* Cross-key checks (qos/vlan_proto need vlan, min <= max); 0 or -EINVAL. */
-int pt__vf_settings_check(const struct pt_vf_settings *s, char *err,
-			  size_t errlen);
-/* From an sriov-nic group's settings (other keys ignored); 0 or -EINVAL. */
-int pt__vf_settings_from_group(struct pt_group *g, struct pt_vf_settings *s,
-			       char *err, size_t errlen);
-/* PT_VF_PART_* bits of the settings that are set. */
-unsigned int pt__vf_settings_parts(const struct pt_vf_settings *s);
-/* "802.1Q"/"802.1ad", "auto"/"enable"/"disable"; NULL for other values. */
-const char *pt__vf_vlan_proto_name(int proto);
-const char *pt__vf_link_state_name(int state);
-/*
- * The parts as `ip link set DEV vf N` arguments, exactly what the request
- * carries: "vlan 100 qos 3 proto 802.1ad min_tx_rate 0 max_tx_rate 1000
- * spoofchk off state disable query_rss on trust on". cur: the VF's
- * observed settings (for the rate not given). 0, -EINVAL, -ENOSPC.
- */
-int pt__vf_describe(const struct pt_vf_settings *want, unsigned int parts,
-		    const struct pt_vf_settings *cur, char *buf, size_t len);
-
-struct nl_msg;
-struct nlmsghdr;
-
-/*
- * RTM_SETLINK (NLM_F_REQUEST|NLM_F_ACK) for PF ifindex with
- * IFLA_VFINFO_LIST/IFLA_VF_INFO holding the given parts of want for VF
- * vf, encoded as iproute2 does (802.1Q vlan as IFLA_VF_VLAN, 802.1ad as
- * IFLA_VF_VLAN_LIST; IFLA_VF_RATE with the rate not given taken from cur,
- * -EINVAL when cur does not know it). -ENODATA: none of the parts is set.
- */
-int pt__vf_build_set(int ifindex, int vf, const struct pt_vf_settings *want,
-		     unsigned int parts, const struct pt_vf_settings *cur,
-		     struct nl_msg **out, char *err, size_t errlen);
-/*
- * RTM_GETLINK for one link (by ifindex, or by name when ifindex <= 0)
- * with IFLA_EXT_MASK = RTEXT_FILTER_VF | RTEXT_FILTER_SKIP_STATS.
- */
-int pt__vf_build_get(int ifindex, const char *name, struct nl_msg **out);
-
-/* A VF as the PF's RTM_NEWLINK reports it. */
-struct pt_vf_state {
-	int vf;
-	unsigned char mac[32];
-	int mac_len;			/* the PF's address length; 0: no MAC */
-	bool legacy_rate;		/* only IFLA_VF_TX_RATE (max) was given */
-	struct pt_vf_settings s;
-};
-
-struct pt_vf_link {
-	int ifindex;
-	char name[16];			/* IFNAMSIZ */
-	int num_vf;			/* IFLA_NUM_VF, -1 when absent */
-	struct pt_vf_state *vfs;	/* sorted by vf */
-	int n_vfs;
-};
-
-/*
- * Parse a PF's RTM_NEWLINK (IFLA_VFINFO_LIST: mac, vlan/qos, proto from
- * IFLA_VF_VLAN_LIST, IFLA_VF_RATE or legacy IFLA_VF_TX_RATE, spoofchk,
- * link state, rss_query_en, trust; a driver's -1 stays -1). 0, -EBADMSG
- * with err, -ENOMEM.
- */
-int pt__vf_parse_link(const struct nlmsghdr *nlh, struct pt_vf_link **out,
-		      char *err, size_t errlen);
-void pt__vf_link_free(struct pt_vf_link *l);
-const struct pt_vf_state *pt__vf_link_find(const struct pt_vf_link *l, int vf);
-/*
- * An NLMSG_ERROR: its error (0 for an ack, else -errno), the extended-ack
- * text in msg ("" when none); -EBADMSG when malformed.
- */
-int pt__vf_parse_ack(const struct nlmsghdr *nlh, char *msg, size_t msglen);
-
-/*
- * Desired vs observed (have NULL: the VF is missing). Returns the number
- * of lines ("vf 2: vlan is 0, want 100") or -ENOMEM; *lines is NULL-
- * terminated (NULL when none), freed with pt__vf_drift_free(). parts
- * (may be NULL) gets the PT_VF_PART_* to send again. An unset qos/proto
- * is compared as 0/802.1Q when vlan is set (what the request sends).
- */
-int pt__vf_drift(int vf, const struct pt_vf_settings *want,
-		 const struct pt_vf_state *have, unsigned int *parts,
-		 char ***lines);
-void pt__vf_drift_free(char **lines);
-
-/*
- * The socket: NETLINK_ROUTE with extended acks. Opening fails with
- * -EOPNOTSUPP when the context is not live (fixture roots): VF settings
- * never reach the running kernel from a fixture run.
- */
-struct pt_vf_nl;
-int pt__vf_nl_open(struct pt_ctx *ctx, struct pt_vf_nl **out, char *err,
-		   size_t errlen);
-void pt__vf_nl_close(struct pt_vf_nl *nl);
-/* The PF (interface name) with its VFs; err: "eth0: cannot read ...". */
-int pt__vf_nl_get_link(struct pt_vf_nl *nl, const char *pf,
-		       struct pt_vf_link **out, char *err, size_t errlen);
-/*
- * Set the given parts of want on VF vf of pf (as read by get_link, which
- * also gives the rate not being changed), one acked request per part.
- * Stops at the first refusal: -errno, err = "eth0 vf 2: cannot set trust
- * on: Operation not supported (<kernel's extended ack>)". Parts already
- * sent stay applied; undo them by setting the values read before.
- */
-int pt__vf_nl_set(struct pt_vf_nl *nl, const struct pt_vf_link *pf, int vf,
-		  const struct pt_vf_settings *want, unsigned int parts,
-		  char *err, size_t errlen);
-
-/* ---- bind.c --------------------------------------------------------------- */
-
-/*
- * Set the given parts of want on VF vf of ifname over netlink and read
- * them back: returns the number of lines in *drift (what the driver did
- * not keep, "vf 2: vlan is 0, want 100"; free with pt__vf_drift_free())
- * or -errno with err set. Used by apply's netlink steps.
- */
-int pt__vf_apply(struct pt_ctx *ctx, const char *ifname, int vf,
-		 const struct pt_vf_settings *want, unsigned int parts,
-		 char ***drift, char *err, size_t errlen);
 
 /* ---- vgpu-profile.c: NVIDIA vGPU profile names --------------------------- */
 

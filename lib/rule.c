@@ -48,7 +48,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "private.h"
+#include "policy.h"
 
 /* ---- values produced by the field getters ------------------------------- */
 

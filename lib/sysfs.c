@@ -318,3 +318,57 @@ int pt__sysfs_path_pci_ancestor(const char *path, char bdf[PT_BDF_LEN])
 	}
 	return found ? 0 : -ENOENT;
 }
+
+/* ---- object paths: the only place PCI objects become sysfs paths -------- */
+
+int pt__sysfs_pci_dev_rel(const char *bdf, char *buf, size_t len)
+{
+	if (!pt__bdf_is_valid(bdf))
+		return -EINVAL;
+	return snprintf(buf, len, "bus/pci/devices/%s", bdf) < (int)len ?
+	       0 : -ERANGE;
+}
+
+int pt__sysfs_pci_driver_rel(const char *driver, char *buf, size_t len)
+{
+	if (!pt__name_is_valid(driver))
+		return -EINVAL;
+	return snprintf(buf, len, "bus/pci/drivers/%s", driver) < (int)len ?
+	       0 : -ERANGE;
+}
+
+int pt__sysfs_open_pci_driver(struct pt_ctx *ctx, const char *driver)
+{
+	char rel[PT_NAME_MAX + 32];
+	int r = pt__sysfs_pci_driver_rel(driver, rel, sizeof(rel));
+
+	return r < 0 ? r : pt__sysfs_open_dir(ctx, rel);
+}
+
+int pt__sysfs_open_pci_bus(struct pt_ctx *ctx)
+{
+	return pt__sysfs_open_dir(ctx, PT__SYSFS_PCI_BUS);
+}
+
+ssize_t pt__sysfs_readlink_pci_dev(struct pt_ctx *ctx, const char *bdf,
+				   char *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	if (!pt__bdf_is_valid(bdf))
+		return -EINVAL;
+	fd = pt__sysfs_open_dir(ctx, "bus/pci/devices");
+	if (fd < 0)
+		return fd;
+	n = pt__sysfs_readlink(fd, bdf, buf, len);
+	close(fd);
+	return n;
+}
+
+int pt__dev_vfio_group_rel(const char *group, char *buf, size_t len)
+{
+	if (!pt__name_is_valid(group))
+		return -EINVAL;
+	return snprintf(buf, len, "vfio/%s", group) < (int)len ? 0 : -ERANGE;
+}

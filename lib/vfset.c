@@ -47,7 +47,7 @@
 #include <netlink/netlink.h>
 #include <netlink/socket.h>
 
-#include "private.h"
+#include "binder.h"
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
@@ -1197,4 +1197,135 @@ int pt__vf_nl_set(struct pt_vf_nl *nl, const struct pt_vf_link *pf, int vf,
 		}
 	}
 	return 0;
+}
+
+/* ---- the plan step: one socket per plan ---------------------------------- */
+
+struct vfstep {
+	char ifname[IF_NAMESIZE];
+	int vf;
+	struct pt_vf_settings want;
+	unsigned int parts;
+	bool has_before;
+	struct pt_vf_settings before;
+};
+
+static void plan_nl_close(void *nl)
+{
+	pt__vf_nl_close(nl);
+}
+
+int pt__vf_plan_socket(struct pt_plan *p, struct pt_vf_nl **out, char *err,
+		       size_t errlen)
+{
+	static const char key = 0;
+	struct pt_vf_nl *nl = pt__plan_get_resource(p, &key);
+	int r;
+
+	if (!nl) {
+		r = pt__vf_nl_open(pt__plan_get_ctx(p), &nl, err, errlen);
+		if (r < 0)
+			return r;
+		r = pt__plan_set_resource(p, &key, nl, plan_nl_close);
+		if (r < 0)
+			return r;
+	}
+	*out = nl;
+	return 0;
+}
+
+/* Set parts of want, read back; notes what the driver did not keep. */
+static int vf_set(struct pt_plan *p, const char *ifname, int vf,
+		  const struct pt_vf_settings *want, unsigned int parts,
+		  char *why, size_t wlen)
+{
+	struct pt_vf_link *link = NULL;
+	struct pt_vf_nl *nl;
+	char **lines = NULL;
+	int r;
+
+	r = pt__vf_plan_socket(p, &nl, why, wlen);
+	if (r < 0)
+		return r;
+	r = pt__vf_nl_get_link(nl, ifname, &link, why, wlen);
+	if (r < 0)
+		return r;
+	r = pt__vf_nl_set(nl, link, vf, want, parts, why, wlen);
+	pt__vf_link_free(link);
+	link = NULL;
+	if (r < 0)
+		return r;
+	r = pt__vf_nl_get_link(nl, ifname, &link, why, wlen);
+	if (r < 0)
+		return r;
+	r = pt__vf_drift(vf, want, pt__vf_link_find(link, vf), NULL, &lines);
+	pt__vf_link_free(link);
+	if (r < 0) {
+		snprintf(why, wlen, "out of memory");
+		return r;
+	}
+	for (char **l = lines; l && *l; l++)
+		pt__plan_note(p, "%s: read back after setting: %s (the driver did not keep it)",
+			      ifname, *l);
+	pt__vf_drift_free(lines);
+	return 0;
+}
+
+static int vfstep_run(struct pt_plan *p, struct pt_step *s, char *why,
+		      size_t wlen)
+{
+	struct vfstep *v = pt__step_data(s);
+	int r;
+
+	if (!pt_is_live(pt__plan_get_ctx(p))) {
+		r = pt__plan_note(p, "%s: not sent: VF settings go to the running kernel only, not to a fixture tree",
+				  pt_step_get_target(s));
+		return r < 0 ? r : PT__STEP_SKIPPED;
+	}
+	return vf_set(p, v->ifname, v->vf, &v->want, v->parts, why, wlen);
+}
+
+static int vfstep_undo(struct pt_plan *p, struct pt_step *s, char *why,
+		       size_t wlen)
+{
+	struct vfstep *v = pt__step_data(s);
+	unsigned int parts = pt__vf_settings_parts(&v->before);
+
+	if (!v->has_before || !parts)
+		return 0;
+	return vf_set(p, v->ifname, v->vf, &v->before, parts, why, wlen);
+}
+
+static const struct pt__step_ops vfstep_ops = {
+	.name = "vfset.settings", .kind = "netlink",
+	.run = vfstep_run, .undo = vfstep_undo,
+};
+
+int pt__vf_plan_settings(struct pt_plan *p, const char *pfbdf,
+			 const char *ifname, int vf,
+			 const struct pt_vf_settings *want, unsigned int parts,
+			 const struct pt_vf_settings *before,
+			 const char *desc)
+{
+	struct vfstep *v;
+	char args[512], target[IF_NAMESIZE + 32];
+	int r;
+
+	r = pt__vf_describe(want, parts, before, args, sizeof(args));
+	if (r < 0)
+		return r;
+	v = calloc(1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	snprintf(v->ifname, sizeof(v->ifname), "%s", ifname);
+	v->vf = vf;
+	v->want = *want;
+	v->parts = parts;
+	if (before) {
+		v->has_before = true;
+		v->before = *before;
+	}
+	snprintf(target, sizeof(target), "%s vf %d", ifname, vf);
+	return pt__plan_add(p, &vfstep_ops, v, pfbdf, target, args, "%s", desc) ?
+	       0 : -ENOMEM;
 }

@@ -335,6 +335,7 @@ static int mixing_problem(struct pt_group *g, struct pt_pci_dev *gpu, char **why
 		struct pt_group *o = x == g ? y : y == g ? x : NULL;
 
 		if (!with_groups || !o || !pt_conflict_get_reason(c) ||
+		    !strstr(pt_conflict_get_reason(c), "MIG-backed") ||
 		    strcmp(pt_conflict_get_device(c), pt_pci_dev_get_bdf(gpu)))
 			continue;
 		r = asprintf(why, "%s would carry MIG-backed and time-sliced vGPU: group '%s' "

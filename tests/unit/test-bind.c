@@ -91,6 +91,27 @@ static struct pt_ctx *ctx_on(const char *r)
 	return c;
 }
 
+/* Take the T4's one mdev instance away, as its remove file would. */
+static void t4_mdev_remove(const char *r)
+{
+	static const char uuid[] = "b7f1e0a2-4c3d-4e5f-8a9b-0c1d2e3f4a5b";
+	char path[2048], dev[512];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/sys/" DEV("0000:02:00.0"), r);
+	n = readlink(path, dev, sizeof(dev) - 1);
+	assert_true(n > 0);
+	dev[n] = '\0';
+	/* the link is relative to bus/pci/devices */
+	snprintf(path, sizeof(path), "%s/sys/bus/pci/devices/%s/mdev_supported_types/nvidia-232/devices/%s",
+		 r, dev, uuid);
+	assert_int_equal(unlink(path), 0);
+	snprintf(path, sizeof(path), "%s/sys/bus/pci/devices/%s/%s", r, dev, uuid);
+	tu_rmtree(path);
+	snprintf(path, sizeof(path), "%s/sys/bus/mdev/devices/%s", r, uuid);
+	assert_int_equal(unlink(path), 0);
+}
+
 static int group_setup(void **state)
 {
 	(void)state;
@@ -99,6 +120,8 @@ static int group_setup(void **state)
 	gen_tree(broot);
 	/* 07:00.3 bound to vfio-pci with the override too: nothing to do */
 	tu_write(broot, "sys/" DEV("0000:07:00.3") "/driver_override", "vfio-pci\n");
+	/* the T4's mdev instance gone: the GPU may be bound (in-use: tests/apply) */
+	t4_mdev_remove(broot);
 	return 0;
 }
 
@@ -129,6 +152,7 @@ static int setup_own(void **state)
 	snprintf(conf, sizeof(conf), "%s/conf", tmp);
 	snprintf(root, sizeof(root), "%s/tree", tmp);
 	gen_tree(root);
+	t4_mdev_remove(root);
 	ctx = ctx_on(root);
 	return 0;
 }
@@ -249,6 +273,16 @@ static void put(const char *group, const char *text)
 	assert_int_equal(pt_set_conf_dir(ctx, conf), 0);
 }
 
+/* A group goes (one device belongs to one group: the next claims it). */
+static void unput(const char *group)
+{
+	char path[1024];
+
+	snprintf(path, sizeof(path), "%s/groups.d/%s.ini", conf, group);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(pt_set_conf_dir(ctx, conf), 0);
+}
+
 static void put_record(const char *group, const char *text)
 {
 	char rel[128];
@@ -262,12 +296,13 @@ static void put_record(const char *group, const char *text)
 static char filebuf[8192];
 static const char *file_in(const char *dir, const char *rel)
 {
-	char path[600];
+	char *path;
 	size_t n;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	assert_true(asprintf(&path, "%s/%s", dir, rel) > 0);
 	f = fopen(path, "r");
+	free(path);
 	if (!f)
 		return NULL;
 	n = fread(filebuf, 1, sizeof(filebuf) - 1, f);
@@ -425,9 +460,10 @@ static const char *notes_of(struct pt_plan *p)
 #define BIND_NEW(bdf)								\
 	"write " DEV(bdf) "/driver_override <- vfio-pci\n"			\
 	"write bus/pci/drivers_probe <- " bdf "\n"
+/* the same switch back: driver_override, unbind, drivers_probe */
 #define RESTORE(bdf, drv)							\
-	"write bus/pci/drivers/vfio-pci/unbind <- " bdf "\n"			\
 	"write " DEV(bdf) "/driver_override <- \\n\n"				\
+	"write bus/pci/drivers/vfio-pci/unbind <- " bdf "\n"			\
 	"write bus/pci/drivers_probe <- " bdf "\n"
 
 #define PCI_GROUP(rules) "[group]\ntype = pci\n" rules
@@ -571,6 +607,7 @@ static void test_pci_siblings(void **state)
 	pt_plan_free(p);
 
 	/* both endpoints in the group: no siblings */
+	unput("nic");
 	put("both", PCI_GROUP(RULE("e1000", "slot eq 06:00.0")
 			      RULE("lpt", "slot eq 06:01.0")));
 	p = APPLY("both", 0, 0);
@@ -635,6 +672,7 @@ static void test_pci_critical(void **state)
 	pt_plan_free(p);
 
 	/* one critical member refuses the whole group, before any step */
+	unput("disk");
 	put("mixed", PCI_GROUP(RULE("t4", "slot eq 02:00.0") RULE("nvme", "slot eq 08:00.0")));
 	p = APPLY("mixed", PT_PLAN_FORCE, -EPERM);
 	assert_int_equal(pt_plan_get_num_steps(p), 0);
@@ -778,13 +816,13 @@ static void test_sriov_recount(void **state)
 	struct pt_plan *p;
 
 	(void)state;
-	/* 04:02.2 and .3 are on vfio-pci, maybe in a guest: not removed */
+	/* VFs on any driver outside the group (iavf, vfio-pci): not removed */
 	put("nic", NIC_GROUP("numvfs = 6\nvlan = 7\n", RULE("p0", "slot eq 04:00.0")));
 	p = APPLY("nic", 0, -EBUSY);
 	assert_string_equal(pt_plan_get_error(p),
-			    "0000:04:00.0: VF 2 (0000:04:02.2) is bound to vfio-pci outside group "
-			    "'nic' and may be in a guest; changing numvfs would remove it; release "
-			    "it first");
+			    "0000:04:00.0: VF 0 (0000:04:02.0) is bound to iavf outside group "
+			    "'nic'; changing numvfs would remove it: release or unbind it first "
+			    "(--force does not override this)");
 	pt_plan_free(p);
 
 	/*
@@ -792,6 +830,8 @@ static void test_sriov_recount(void **state)
 	 * with autoprobe off before; six new VFs with their settings.
 	 */
 	put_record("nic", "[applied]\ntype = sriov-nic\n\n"
+		   "[device \"0000:04:02.0\"]\nrole = vf\ndriver = iavf\ndriver_override =\n\n"
+		   "[device \"0000:04:02.1\"]\nrole = vf\ndriver = iavf\ndriver_override =\n\n"
 		   "[device \"0000:04:02.2\"]\nrole = vf\ndriver = iavf\ndriver_override =\n\n"
 		   "[device \"0000:04:02.3\"]\nrole = vf\ndriver = iavf\ndriver_override =\n");
 	p = APPLY("nic", 0, 0);
@@ -879,8 +919,8 @@ static void test_release(void **state)
 		   "[device \"0000:0a:00.0\"]\nrole = member\ndriver = e1000e\ndriver_override =\n");
 	p = RELEASE("gpu", 0, 0);
 	assert_string_equal(STEPS(p),
-			    "write bus/pci/drivers/vfio-pci/unbind <- 0000:07:00.3\n"
 			    "write " DEV("0000:07:00.3") "/driver_override <- \\n\n"
+			    "write bus/pci/drivers/vfio-pci/unbind <- 0000:07:00.3\n"
 			    RESTORE("0000:01:00.0", "nvidia"));
 	assert_string_equal(devices_of(p), "0000:07:00.3\n0000:07:00.3\n"
 			    "0000:01:00.0\n0000:01:00.0\n0000:01:00.0\n");
@@ -893,8 +933,8 @@ static void test_release(void **state)
 		   "driver_override = nvidia\n");
 	p = RELEASE("gpu", PT_PLAN_DRY_RUN, 0);
 	assert_string_equal(STEPS(p),
-			    "write bus/pci/drivers/vfio-pci/unbind <- 0000:01:00.0\n"
 			    "write " DEV("0000:01:00.0") "/driver_override <- nvidia\n"
+			    "write bus/pci/drivers/vfio-pci/unbind <- 0000:01:00.0\n"
 			    "write bus/pci/drivers_probe <- 0000:01:00.0\n");
 	pt_plan_free(p);
 

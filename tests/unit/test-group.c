@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "private.h"
+#include "policy.h"
 #include "testutil.h"
 
 static char *tmp;

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "private.h"
+#include "policy.h"
 #include "testutil.h"
 
 /* No kernel has a module of this name, and no modprobe.d names it. */

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "private.h"
+#include "policy.h"
 #include "testutil.h"
 
 static char *root;

@@ -20,7 +20,7 @@
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
 
-#include "private.h"
+#include "policy.h"
 #include "testutil.h"
 
 static struct pt_vf_settings unset(void)

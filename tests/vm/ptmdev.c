@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "private.h"
+#include "binder.h"
 
 static void view(struct pt_mdev_parent *p)
 {

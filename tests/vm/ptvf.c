@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * ptvf IFNAME VF KEY=VALUE...: set VF settings the way pt group apply's
- * netlink steps do (pt__vf_apply: one acked request per part, then the PF
- * read back) with the keys and values of an sriov-nic group. Prints what
+ * netlink steps do (one step of a plan: one acked request per part, then
+ * the PF read back) with the keys and values of an sriov-nic group. Prints what
  * the driver did not keep, one line each. For tests/vm: netdevsim's VFs
  * have no PCI function, so no group can hold them; this reaches the same
  * library code from the guest's shell.
@@ -11,14 +11,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "private.h"
+#include "policy.h"
 
 int main(int argc, char **argv)
 {
 	struct pt_vf_settings want;
 	struct pt_ctx *ctx;
-	char err[512], **drift = NULL;
-	int r, vf;
+	struct pt_vf_link *link = NULL;
+	struct pt_plan *p = NULL;
+	struct pt_vf_nl *nl = NULL;
+	char err[512] = "";
+	int r, vf, ret = 0;
 
 	if (argc < 4) {
 		fprintf(stderr, "usage: ptvf IFNAME VF KEY=VALUE...\n");
@@ -48,16 +51,36 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ptvf: pt_new: %s\n", strerror(-r));
 		return 1;
 	}
-	r = pt__vf_apply(ctx, argv[1], vf, &want, pt__vf_settings_parts(&want),
-			 &drift, err, sizeof(err));
+	/* one netlink step of a plan, as apply runs it */
+	r = pt__plan_new(ctx, argv[1], "vf-settings", argv[1], 0, &p);
+	if (r >= 0)
+		r = pt__vf_plan_socket(p, &nl, err, sizeof(err));
+	if (r >= 0)
+		r = pt__vf_nl_get_link(nl, argv[1], &link, err, sizeof(err));
+	if (r >= 0) {
+		const struct pt_vf_state *have = pt__vf_link_find(link, vf);
+
+		r = pt__vf_plan_settings(p, "", argv[1], vf, &want,
+					 pt__vf_settings_parts(&want),
+					 have ? &have->s : NULL, "ptvf");
+		if (r < 0)
+			snprintf(err, sizeof(err), "%s vf %d: %s", argv[1], vf, strerror(-r));
+	}
+	if (r >= 0) {
+		r = pt_plan_execute(p);
+		if (r < 0)
+			snprintf(err, sizeof(err), "%s", pt_plan_get_error(p));
+	}
 	if (r < 0) {
 		fprintf(stderr, "ptvf: %s\n", err);
-		pt_unref(ctx);
-		return 1;
+		ret = 1;
 	}
-	for (char **l = drift; l && *l; l++)
-		printf("%s\n", *l);
-	pt__vf_drift_free(drift);
+	/* what the driver did not keep, as apply notes it */
+	for (int i = 0; p && i < pt_plan_get_num_notes(p); i++)
+		if (strstr(pt_plan_get_note(p, i), "read back after setting"))
+			printf("%s\n", pt_plan_get_note(p, i));
+	pt__vf_link_free(link);
+	pt_plan_free(p);
 	pt_unref(ctx);
-	return 0;
+	return ret;
 }

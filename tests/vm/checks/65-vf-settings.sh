@@ -1,6 +1,6 @@
 #!/bin/sh
 # Per-VF settings through the library's netlink path (ptvf calls
-# pt__vf_apply, as pt group apply's netlink steps do) on netdevsim's VFs,
+# the VF-settings step of the plan engine, as pt group apply does) on netdevsim's VFs,
 # read back independently with iproute2's `ip -j link show`
 # (65-vf-settings.py compares).
 . /pt-vm/lib.sh
