@@ -447,7 +447,14 @@ void util_warn_conflict(const char *cmd, struct pt_conflict *c)
 	const char *x = pt_group_get_name(pt_conflict_get_group(c, 0));
 	const char *y = pt_group_get_name(pt_conflict_get_group(c, 1));
 
-	if (pt_conflict_get_reason(c))
+	if (pt_conflict_get_reason(c) && strstr(pt_conflict_get_reason(c), "MIG-backed"))
+		util_err(cmd, "WARNING: %s is shared by vgpu groups '%s' (profile %s) and '%s' "
+			 "(profile %s): %s; give both the same kind of profile or narrow the "
+			 "rules of one of them", pt_conflict_get_device(c), x,
+			 pt_group_get_setting(pt_conflict_get_group(c, 0), "profile"), y,
+			 pt_group_get_setting(pt_conflict_get_group(c, 1), "profile"),
+			 pt_conflict_get_reason(c));
+	else if (pt_conflict_get_reason(c))
 		util_err(cmd, "WARNING: %s: groups '%s' and '%s' split its VFs but %s; "
 			 "a function has one VF count: set the same numvfs in both",
 			 pt_conflict_get_device(c), x, y, pt_conflict_get_reason(c));
@@ -455,6 +462,27 @@ void util_warn_conflict(const char *cmd, struct pt_conflict *c)
 		util_err(cmd, "WARNING: %s is claimed by groups '%s' and '%s'; a device "
 			 "belongs to one group only: narrow the rules of one of them",
 			 pt_conflict_get_device(c), x, y);
+}
+
+/* vgpu members that cannot serve the group now; each printed when loud. */
+static int count_vgpu_problems(struct pt_group *g, bool loud, struct json_object *arr)
+{
+	int n = 0;
+
+	for (int i = 0; i < pt_group_get_num_members(g); i++) {
+		struct pt_pci_dev *d = pt_member_get_pci_dev(pt_group_get_member(g, i));
+		char *why = NULL;
+
+		if (d && pt_group_get_vgpu_problem(g, d, &why) > 0) {
+			n++;
+			if (loud)
+				util_err(CMD, "group '%s': %s", pt_group_get_name(g), why);
+			if (arr)
+				json_object_array_add(arr, json_object_new_string(why));
+		}
+		free(why);
+	}
+	return n;
 }
 
 static void warn_group(struct pt_ctx *ctx, struct pt_group *g, bool conflicts)
@@ -478,6 +506,7 @@ static void warn_group(struct pt_ctx *ctx, struct pt_group *g, bool conflicts)
 		if (conflicts && (!g || x == g || y == g))
 			util_warn_conflict(CMD, c);
 	}
+	count_vgpu_problems(g, true, NULL);
 }
 
 /*
@@ -604,14 +633,26 @@ static int do_show(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 			struct pt_member *m = pt_group_get_member(g, i);
 			struct pt_pci_dev *d = pt_member_get_pci_dev(m);
 			struct pt_usb_dev *u = pt_member_get_usb_dev(m);
-			char grp[16] = "", vfs[256] = "", notes[256] = "", buf[64];
+			char grp[16] = "", vfs[256] = "", notes[512] = "", buf[64];
 			const char *crit = d ? pt_pci_dev_get_critical_reason(d) : NULL;
+			char *vwhy = NULL;
+			int vmore;
 
 			if (d && pt_pci_dev_get_iommu_group(d) != PT_NO_IOMMU_GROUP)
 				snprintf(grp, sizeof(grp), "%d", pt_pci_dev_get_iommu_group(d));
 			vf_ranges(m, vfs, sizeof(vfs));
 			if (crit)
 				snprintf(notes, sizeof(notes), "HOST-CRITICAL: %s", crit);
+			else if (d && pt_group_get_vgpu_problem(g, d, &vwhy) > 0)
+				snprintf(notes, sizeof(notes), "VGPU: %s", vwhy);
+			else if (d && pt_group_get_type(g) == PT_GROUP_VGPU &&
+				 pt_group_get_setting(g, "profile") &&
+				 (vmore = pt_pci_dev_get_vgpu_capacity(d,
+					pt_group_get_setting(g, "profile"))) >= 0)
+				snprintf(notes, sizeof(notes), "%d more %s now", vmore,
+					 pt_group_get_setting(g, "profile"));
+			free(vwhy);
+			vwhy = NULL;
 			if (util_applied_drift(&ap, m))
 				snprintf(notes + strlen(notes), sizeof(notes) - strlen(notes),
 					 "%sDRIFT: %s", notes[0] ? "; " : "",
@@ -656,24 +697,32 @@ static int do_check(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 			return PT_EXIT_NOTFOUND;
 		}
 	pt_group_foreach(ctx, g) {
-		int nc, ncrit;
+		int nc, ncrit, nv;
 		bool named = argc == 0;
+		struct json_object *vp;
 
 		for (int i = 0; i < argc; i++)
 			named |= !strcmp(argv[i], pt_group_get_name(g));
 		if (!named)
 			continue;
+		vp = arr ? json_object_new_array() : NULL;
 		nc = count_conflicts(ctx, g);
 		ncrit = util_group_count_critical(g);
-		problems += nc + ncrit;
+		nv = count_vgpu_problems(g, false, vp);
+		problems += nc + ncrit + nv;
 		if (arr) {
-			json_object_array_add(arr, json_group_check(ctx, g, nc, ncrit));
+			struct json_object *o = json_group_check(ctx, g, nc, ncrit);
+
+			json_group_check_vgpu(o, vp);
+			json_object_array_add(arr, o);
 		} else {
-			printf("%-4s  %s", nc || ncrit ? "FAIL" : "ok", pt_group_get_name(g));
+			printf("%-4s  %s", nc || ncrit || nv ? "FAIL" : "ok", pt_group_get_name(g));
 			if (nc)
 				printf("  %d conflict%s", nc, nc > 1 ? "s" : "");
 			if (ncrit)
 				printf("  %d host-critical member%s", ncrit, ncrit > 1 ? "s" : "");
+			if (nv)
+				printf("  %d vGPU problem%s", nv, nv > 1 ? "s" : "");
 			putchar('\n');
 			if (!a->o.quiet)
 				warn_group(ctx, g, false);

@@ -103,6 +103,7 @@ struct json_object *json_pci_dev(struct pt_pci_dev *d)
 
 			add(to, "id", json_object_new_int64(pt_vgpu_type_get_id(t)));
 			add(to, "name", json_object_new_string(pt_vgpu_type_get_name(t)));
+			add(to, "profile", json_vgpu_profile(pt_vgpu_type_get_profile(t)));
 			json_object_array_add(ta, to);
 		}
 		add(v, "creatable_vgpu_types", ta);
@@ -132,6 +133,7 @@ struct json_object *json_mdev_parent(struct pt_mdev_parent *p)
 		add(to, "device_api", str_or_null(pt_mdev_type_get_device_api(t)));
 		add(to, "available_instances",
 		    int_or_null(pt_mdev_type_get_available_instances(t), -1));
+		add(to, "profile", json_vgpu_profile(pt_mdev_type_get_profile(t)));
 		json_object_array_add(a, to);
 	}
 	add(o, "types", a);
@@ -255,6 +257,8 @@ struct json_object *json_plan(struct pt_plan *p, const char *group, const char *
 
 /* ---- groups (pt group) ---------------------------------------------------- */
 
+static void json_member_vgpu(struct json_object *o, struct pt_member *m);
+
 /* ---- applied state ------------------------------------------------------------ */
 
 void util_applied_free(struct util_applied *ap)
@@ -359,6 +363,7 @@ struct json_object *json_member(struct pt_ctx *ctx, struct pt_member *m,
 		json_object_object_add(o, "viable", NULL);
 	}
 	json_object_object_add(o, "critical", crit ? json_object_new_string(crit) : NULL);
+	json_member_vgpu(o, m);
 	vfs = json_object_new_array();
 	for (int i = 0; i < pt_member_get_num_vfs(m); i++)
 		json_object_array_add(vfs, json_object_new_int(pt_member_get_vf_index(m, i)));
@@ -598,4 +603,53 @@ struct json_object *json_tenant_change(const char *tenant, const char *group, co
 	json_object_object_add(o, "dry_run", json_object_new_boolean(dry_run));
 	json_object_object_add(o, "units", units);
 	return o;
+}
+
+/* ---- vGPU profiles (issue 13) ------------------------------------------- */
+
+/* An NVIDIA vGPU profile understood; null when the type's name is not one. */
+struct json_object *json_vgpu_profile(struct pt_vgpu_profile *p)
+{
+	struct json_object *o;
+	char series[2];
+
+	if (!p)
+		return NULL;
+	o = json_object_new_object();
+	series[0] = pt_vgpu_profile_get_series(p);
+	series[1] = '\0';
+	add(o, "name", json_object_new_string(pt_vgpu_profile_get_name(p)));
+	add(o, "board", json_object_new_string(pt_vgpu_profile_get_board(p)));
+	add(o, "framebuffer_gb", json_object_new_int(pt_vgpu_profile_get_framebuffer_gb(p)));
+	add(o, "series", json_object_new_string(series));
+	add(o, "mig", json_object_new_boolean(pt_vgpu_profile_is_mig(p)));
+	add(o, "gpu_instance_slices",
+	    int_or_null(pt_vgpu_profile_get_gpu_instance_slices(p), 0));
+	add(o, "media", str_or_null(pt_vgpu_profile_get_media(p)));
+	add(o, "max_instances", int_or_null(pt_vgpu_profile_get_max_instances(p), -1));
+	return o;
+}
+
+/* vgpu groups: what the member GPU can do for the group's profile now. */
+static void json_member_vgpu(struct json_object *o, struct pt_member *m)
+{
+	struct pt_group *g = pt_rule_get_group(pt_member_get_rule(m));
+	struct pt_pci_dev *d = pt_member_get_pci_dev(m);
+	const char *prof = pt_group_get_setting(g, "profile");
+	bool vg = d && pt_group_get_type(g) == PT_GROUP_VGPU && prof;
+	char *why = NULL;
+	int more = vg ? pt_pci_dev_get_vgpu_capacity(d, prof) : -1;
+
+	add(o, "vgpu_problem", vg && pt_group_get_vgpu_problem(g, d, &why) > 0 ?
+	    json_object_new_string(why) : NULL);
+	add(o, "vgpu_available", more >= 0 ? json_object_new_int(more) : NULL);
+	free(why);
+}
+
+/* pt group check --json: the vGPU problems of a group (json_group_check's object). */
+void json_group_check_vgpu(struct json_object *o, struct json_object *problems)
+{
+	if (json_object_array_length(problems))
+		add(o, "ok", json_object_new_boolean(false));
+	add(o, "vgpu_problems", problems);
 }

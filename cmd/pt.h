@@ -107,6 +107,8 @@ void pt_table_free(struct pt_table *t);
 /* ---- json.c: one builder per object --------------------------------------- */
 struct json_object *json_pci_dev(struct pt_pci_dev *d);
 struct json_object *json_mdev_parent(struct pt_mdev_parent *p);
+struct json_object *json_vgpu_profile(struct pt_vgpu_profile *p);
+void json_group_check_vgpu(struct json_object *o, struct json_object *problems);
 struct json_object *json_usb_dev(struct pt_usb_dev *u);
 struct json_object *json_iommu_group(struct pt_iommu_group *g);
 struct json_object *json_check(struct pt_check *c);

@@ -351,6 +351,92 @@ static void print_vgpu(struct scan_args *a, struct pt_ctx *ctx, int *shown)
 	pt_table_free(nt);
 }
 
+/* ---- vGPU profiles per GPU (issue 13) ------------------------------------ */
+
+struct prof_rows {
+	struct pt_table *t;
+	struct pt_pci_dev *gpu;
+	const char *iface;
+	char seen[64][48];
+	int n_seen;
+};
+
+static void prof_row(struct prof_rows *pr, struct pt_vgpu_profile *p)
+{
+	const char *name;
+	char fb[16], series[2], slices[16], max[16], more[16];
+	int n;
+
+	if (!p)
+		return;
+	name = pt_vgpu_profile_get_name(p);
+	for (int i = 0; i < pr->n_seen; i++)
+		if (!strcmp(pr->seen[i], name))
+			return;
+	if (pr->n_seen < 64)
+		snprintf(pr->seen[pr->n_seen++], sizeof(pr->seen[0]), "%s", name);
+	snprintf(fb, sizeof(fb), "%d", pt_vgpu_profile_get_framebuffer_gb(p));
+	series[0] = pt_vgpu_profile_get_series(p);
+	series[1] = '\0';
+	fmt_int(slices, sizeof(slices), pt_vgpu_profile_get_gpu_instance_slices(p), 0);
+	fmt_int(max, sizeof(max), pt_vgpu_profile_get_max_instances(p), -1);
+	n = pt_pci_dev_get_vgpu_capacity(pr->gpu, name);
+	fmt_int(more, sizeof(more), n < 0 ? -1 : n, -1);
+	pt_table_add(pr->t, (const char *const[]){ pt_pci_dev_get_bdf(pr->gpu), name,
+		     pt_vgpu_profile_is_mig(p) ? "MIG" : "time-sliced", fb, series, slices,
+		     pt_vgpu_profile_get_media(p), max, more, pr->iface });
+}
+
+static void prof_rows_of(struct prof_rows *pr, struct pt_pci_dev *f)
+{
+	struct pt_mdev_parent *mp = pt_pci_dev_get_mdev_parent(f);
+	struct pt_mdev_type *mt;
+	struct pt_vgpu_type *vt;
+
+	if (mp) {
+		pr->iface = f == pr->gpu ? "mdev" : "mdev on VFs";
+		pt_mdev_type_foreach(mp, mt)
+			prof_row(pr, pt_mdev_type_get_profile(mt));
+	}
+	if (pt_pci_dev_has_nvidia_vgpu(f)) {
+		pr->iface = "per-VF VFIO";
+		pt_vgpu_type_foreach(f, vt)
+			prof_row(pr, pt_vgpu_type_get_profile(vt));
+	}
+}
+
+/*
+ * Each NVIDIA profile a GPU offers, understood: MIG-backed or time-sliced,
+ * framebuffer, series, slices, media, the most per GPU where the driver
+ * states it, and how many more it takes now.
+ */
+static void print_vgpu_profiles(struct scan_args *a, struct pt_ctx *ctx, int *shown)
+{
+	static const char *const hdr[] = { "GPU", "PROFILE", "KIND", "FB_GB", "SERIES",
+					   "SLICES", "MEDIA", "MAX", "MORE", "INTERFACE" };
+	struct prof_rows pr = { .t = pt_table_new(10, hdr) };
+	struct pt_pci_dev *d;
+
+	pt_pci_dev_foreach(ctx, d) {
+		if (pt_pci_dev_is_vf(d) || !pci_selected(a, d))
+			continue;
+		pr.gpu = d;
+		pr.n_seen = 0;
+		prof_rows_of(&pr, d);
+		for (int i = 0; i < pt_pci_dev_get_sriov_numvfs(d); i++) {
+			struct pt_pci_dev *vf = pt_pci_dev_get_virtfn(d, i);
+
+			if (vf)
+				prof_rows_of(&pr, vf);
+		}
+	}
+	if (pt_table_rows(pr.t)) {
+		printf("%sNVIDIA vGPU profiles (per GPU):\n", (*shown)++ ? "\n" : "");
+		pt_table_print(pr.t, stdout);
+	}
+	pt_table_free(pr.t);
+}
+
 static void print_usb(struct scan_args *a, struct pt_ctx *ctx, int *shown)
 {
 	static const char *const hdr[] = { "BUS-PORT", "ID", "DEVNUM", "SPEED", "USB",
@@ -673,6 +759,7 @@ static int scan_text(struct scan_args *a, struct pt_ctx *ctx)
 	print_pci(a, ctx, &shown);
 	print_sriov(a, ctx, &shown);
 	print_vgpu(a, ctx, &shown);
+	print_vgpu_profiles(a, ctx, &shown);
 	print_usb(a, ctx, &shown);
 	print_groups(a, ctx, &shown);
 	return shown;

@@ -675,8 +675,7 @@ static int plan_vgpu_mdev(struct applier *a, struct pt_pci_dev *dev,
 	pt_mdev_type_foreach(par, t) {
 		const char *name = pt_mdev_type_get_name(t);
 
-		if (!strcmp(pt_mdev_type_get_id(t), profile) ||
-		    (name && !strcmp(name, profile))) {
+		if (pt__vgpu_type_matches(profile, pt_mdev_type_get_id(t), name)) {
 			free(offers);
 			return pt__plan_note(a->p, "%s: vGPU type %s%s%s%s: %d more can be created",
 					 dev->bdf, pt_mdev_type_get_id(t),
@@ -742,6 +741,38 @@ static int plan_vgpu_vf(struct applier *a, struct pt_pci_dev *dev,
 	return plan_numvfs(a, dev, dev->sriov_totalvfs, -1, profile);
 }
 
+/*
+ * Ampere/Hopper on the mdev interface: the VFs are the mdev parents; apply
+ * only checks that some VF offers the profile (the instances are made
+ * when a VM takes one).
+ */
+static int plan_vgpu_vf_mdev(struct applier *a, struct pt_group *g,
+			     struct pt_pci_dev *dev, const char *profile)
+{
+	char *why = NULL;
+	int n;
+
+	if (!profile)
+		return pt__plan_note(a->p, "%s: %d VFs with mdev vGPU types", dev->bdf,
+				     dev->sriov_numvfs);
+	n = pt_pci_dev_get_vgpu_capacity(dev, profile);
+	if (n >= 0)
+		return pt__plan_note(a->p, "%s: vGPU type '%s' offered on its VFs: %d more can be created",
+				     dev->bdf, profile, n);
+	if (n == -ENODATA)
+		return pt__plan_note(a->p, "%s: vGPU type '%s' offered on its VFs", dev->bdf,
+				     profile);
+	if (pt_group_get_vgpu_problem(g, dev, &why) > 0) {
+		pt__plan_error(a->p, "%s", why);
+		free(why);
+		return -ENODEV;
+	}
+	free(why);
+	pt__plan_error(a->p, "%s: none of its VFs offers vGPU type '%s'; set the profile of group '%s' to one they offer",
+		       dev->bdf, profile, a->group);
+	return -ENODEV;
+}
+
 static int plan_vgpu(struct applier *a, struct pt_group *g)
 {
 	const char *profile = pt_group_get_setting(g, "profile");
@@ -750,11 +781,25 @@ static int plan_vgpu(struct applier *a, struct pt_group *g)
 
 	for (int i = 0; i < pt_group_get_num_members(g) && !r; i++) {
 		struct pt_pci_dev *dev = pt_member_get_pci_dev(pt_group_get_member(g, i));
+		char *why = NULL;
+
+		/* MIG-backed and time-sliced vGPU are never mixed on one GPU */
+		r = pt__vgpu_mixing_problem(g, dev, &why);
+		if (r > 0) {
+			pt__plan_error(a->p, "%s", why);
+			free(why);
+			return -EBUSY;
+		}
+		if (r < 0)
+			return r;
 		bool vf = mode ? !strcasecmp(mode, "vf") :
-			  !pt_pci_dev_get_mdev_parent(dev) && pt_pci_dev_has_nvidia_vgpu(dev);
+			  !pt_pci_dev_get_mdev_parent(dev) && (pt_pci_dev_has_nvidia_vgpu(dev) ||
+							       pt__vgpu_vfs_have_nvidia(dev));
 
 		/* the GPU itself stays with its host driver */
-		if (vf)
+		if (!pt_pci_dev_get_mdev_parent(dev) && pt__vgpu_vfs_have_mdev(dev))
+			r = plan_vgpu_vf_mdev(a, g, dev, profile);
+		else if (vf)
 			r = plan_vgpu_vf(a, dev, profile);
 		else if (profile)
 			r = plan_vgpu_mdev(a, dev, profile);
@@ -779,7 +824,12 @@ static int refuse_conflicts(struct applier *a, struct pt_group *g)
 
 		if (x != g && y != g)
 			continue;
-		if (pt_conflict_get_reason(c))
+		if (pt_conflict_get_reason(c) && strstr(pt_conflict_get_reason(c), "MIG-backed"))
+			pt__plan_error(a->p, "group '%s': %s would carry MIG-backed and time-sliced vGPU: group '%s' wants %s, group '%s' wants %s; %s: give both the same kind of profile or narrow the rules of one of them (see 'pt group check')",
+				       a->group, pt_conflict_get_device(c), a->group,
+				       pt_group_get_setting(g, "profile"), pt_group_get_name(other),
+				       pt_group_get_setting(other, "profile"), pt_conflict_get_reason(c));
+		else if (pt_conflict_get_reason(c))
 			pt__plan_error(a->p, "group '%s': %s: group '%s' splits its VFs too but %s; a function has one VF count: set the same numvfs in both (see 'pt group check')",
 				       a->group, pt_conflict_get_device(c),
 				       pt_group_get_name(other), pt_conflict_get_reason(c));

@@ -868,6 +868,100 @@ void pt__check_free(struct pt_ctx *ctx)
 	ctx->checks_done = false;
 }
 
+/* ---- vGPU: NVIDIA's host driver and each GPU's vGPU state (issue 13) ---- */
+
+static bool nvidia_gpu_on_host_driver(struct pt_pci_dev *d)
+{
+	const char *drv = pt_pci_dev_get_driver(d);
+
+	return pt_pci_dev_get_vendor_id(d) == 0x10de && !pt_pci_dev_is_vf(d) &&
+	       (pt_pci_dev_get_class(d) >> 16) == 0x03 && drv && !strcmp(drv, "nvidia");
+}
+
+static void check_vgpu_gpu(struct host *h, struct pt_pci_dev *d, bool manager)
+{
+	const char *bdf = pt_pci_dev_get_bdf(d);
+	struct pt__vgpu_summary sm;
+	char fix[256];
+
+	pt__vgpu_summarize(d, &sm);
+	if (!sm.iface) {
+		if (pt_pci_dev_get_sriov_totalvfs(d) > 0 && pt_pci_dev_get_sriov_numvfs(d) == 0) {
+			snprintf(fix, sizeof(fix), "run '/usr/lib/nvidia/sriov-manage -e %s' after "
+				 "every boot; pt group apply does it for a vgpu group with mode = vf "
+				 "(passthru.service at boot)", bdf);
+			add(h, "vgpu-interface", PT_CHECK_WARN, fix, "%s: its SR-IOV virtual "
+			    "functions are off, and the GPU shows its vGPU types on them", bdf);
+		} else {
+			add(h, "vgpu-interface", PT_CHECK_WARN, "install NVIDIA's vGPU host driver "
+			    "(the vGPU manager) for this GPU and reboot", "%s: on the nvidia "
+			    "driver, but it offers no vGPU types (no mdev_supported_types, no "
+			    "per-VF nvidia/ directory)", bdf);
+		}
+		return;
+	}
+	if (strcmp(sm.iface, "per-VF VFIO") && !manager)
+		add(h, "vgpu-interface", PT_CHECK_WARN, "modprobe nvidia_vgpu_vfio (the vGPU "
+		    "manager of NVIDIA's vGPU host driver)", "%s: vGPU through %s, but "
+		    "nvidia_vgpu_vfio is not loaded", bdf, sm.iface);
+	else
+		add(h, "vgpu-interface", PT_CHECK_OK, NULL, "%s: vGPU through %s%s", bdf,
+		    sm.iface, strcmp(sm.iface, "per-VF VFIO") ? " (nvidia_vgpu_vfio loaded)" :
+		    " (NVIDIA's vendor-specific VFIO framework)");
+	if (sm.mig_now || sm.running_mig)
+		add(h, "vgpu-mig", PT_CHECK_OK, NULL, "%s: MIG mode on: %d MIG-backed vGPU%s "
+		    "run%s, MIG-backed types are %screatable; no time-sliced vGPU while it is "
+		    "on", bdf, sm.running_mig, sm.running_mig == 1 ? "" : "s",
+		    sm.running_mig == 1 ? "s" : "", sm.mig_now ? "" : "no more ");
+	else if (sm.mig_listed)
+		add(h, "vgpu-mig", PT_CHECK_OK, NULL, "%s: MIG-capable, MIG mode off: its "
+		    "MIG-backed types have no available instances", bdf);
+	else if (sm.ts_listed)
+		add(h, "vgpu-mig", PT_CHECK_OK, NULL, "%s: offers time-sliced types only (MIG "
+		    "mode off, or no MIG; 'nvidia-smi -i %s -q -d MIG' tells which)", bdf, bdf);
+	if (!strcmp(sm.iface, "per-VF VFIO") && !sm.mig_now && !sm.running_mig) {
+		if (sm.placement)
+			add(h, "vgpu-heterogeneous", PT_CHECK_OK, NULL, "%s: the driver places "
+			    "time-sliced vGPUs (nvidia/placement_id), as heterogeneous "
+			    "(mixed-size) vGPU needs", bdf);
+		else
+			add(h, "vgpu-heterogeneous", PT_CHECK_WARN, "for heterogeneous = yes, "
+			    "install NVIDIA vGPU 17.2 or later on a GPU whose NVML capabilities "
+			    "list \"Heterogeneous Time-Slice Sizes\"", "%s: its VFs show no "
+			    "nvidia/placement_id: no heterogeneous (mixed-size) time-sliced vGPU",
+			    bdf);
+	}
+}
+
+static void check_vgpu(struct host *h)
+{
+	char ver[64] = "", path[256];
+	struct pt_pci_dev *d;
+	bool any = false, manager;
+	int fd;
+
+	pt_pci_dev_foreach(h->ctx, d)
+		any |= nvidia_gpu_on_host_driver(d);
+	if (!any)
+		return;		/* no NVIDIA GPU on its host driver: nothing to say */
+	fd = pt__sysfs_open_dir(h->ctx, "module/nvidia");
+	if (fd >= 0) {
+		if (pt__sysfs_read(fd, "version", ver, sizeof(ver)) < 0)
+			ver[0] = '\0';
+		close(fd);
+	}
+	if (ver[0])
+		add(h, "vgpu-driver", PT_CHECK_OK, NULL, "NVIDIA host driver %s", ver);
+	else
+		add(h, "vgpu-driver", PT_CHECK_WARN, "install NVIDIA's vGPU host driver "
+		    "(the vGPU manager) and reboot", "NVIDIA GPUs are on the nvidia driver, "
+		    "but /sys/module/nvidia/version states no version");
+	manager = module_state(h, "nvidia_vgpu_vfio", path, sizeof(path)) == MOD_LOADED;
+	pt_pci_dev_foreach(h->ctx, d)
+		if (nvidia_gpu_on_host_driver(d))
+			check_vgpu_gpu(h, d, manager);
+}
+
 int pt__check_run(struct pt_ctx *ctx)
 {
 	struct host h = { .ctx = ctx, .tail = &ctx->checks };
@@ -900,6 +994,7 @@ int pt__check_run(struct pt_ctx *ctx)
 		     PT_CHECK_WARN);
 	check_sriov(&h);
 	check_acs(&h);
+	check_vgpu(&h);
 
 	for (size_t i = 0; i < h.n_args; i++)
 		free(h.args[i]);

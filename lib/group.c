@@ -768,6 +768,10 @@ PT_EXPORT bool pt_group_type_fits_pci_dev(enum pt_group_type type, struct pt_pci
 		return (pt_pci_dev_get_class(d) >> 16) != 0x03 &&
 		       pt_pci_dev_get_sriov_totalvfs(d) > 0;
 	case PT_GROUP_VGPU:
+		/* a VF that is an mdev parent (Ampere on mdev) is its GPU's: the PF is the member */
+		if (pt_pci_dev_is_vf(d) && pt_pci_dev_get_physfn(d) &&
+		    pt__vgpu_vfs_have_mdev(pt_pci_dev_get_physfn(d)))
+			return false;
 		if (pt_pci_dev_get_mdev_parent(d))
 			return true;
 		/*
@@ -785,7 +789,8 @@ PT_EXPORT bool pt_group_type_fits_pci_dev(enum pt_group_type type, struct pt_pci
 			if (vf && pt_pci_dev_has_nvidia_vgpu(vf))
 				return true;
 		}
-		return false;
+		/* Ampere/Hopper on the mdev interface: the VFs are the mdev parents */
+		return pt__vgpu_vfs_have_mdev(d);
 	case PT_GROUP_USB:
 		return false;
 	}
@@ -1043,11 +1048,21 @@ static int conflicts_compute(struct pt_ctx *ctx)
 			if (cl[i].g == cl[j].g)
 				continue;
 			if (cl[i].shared && cl[j].shared) {
-				if (cl[i].numvfs < 0 || cl[j].numvfs < 0 ||
-				    cl[i].numvfs == cl[j].numvfs)
+				int a = pt__vgpu_group_mig(cl[i].g), b = pt__vgpu_group_mig(cl[j].g);
+
+				/* two vgpu groups may share a GPU, never MIG with time-sliced */
+				if (a >= 0 && b >= 0 && a != b) {
+					why = strdup("MIG-backed and time-sliced vGPU are never "
+						     "mixed on one GPU");
+					if (!why) {
+						r = -ENOMEM;
+						break;
+					}
+				} else if (cl[i].numvfs < 0 || cl[j].numvfs < 0 ||
+					   cl[i].numvfs == cl[j].numvfs) {
 					continue;
-				if (asprintf(&why, "they ask for different numvfs (%d and %d)",
-					     cl[i].numvfs, cl[j].numvfs) < 0) {
+				} else if (asprintf(&why, "they ask for different numvfs (%d and %d)",
+						    cl[i].numvfs, cl[j].numvfs) < 0) {
 					r = -ENOMEM;
 					break;
 				}
@@ -1221,6 +1236,9 @@ PT_EXPORT int pt_txn_group_set(struct pt_txn *t, const char *group,
 				       "\\x%02x at column %zu; give one line of printable text",
 				       group, key, *c, (size_t)(c - (const unsigned char *)value) + 1);
 	r = setting_check(type, key, value, canon, sizeof(canon), msg, sizeof(msg));
+	/* vgpu profile: a type the host offers or an NVIDIA profile name (vgpu.c) */
+	if (r == 0 && type == PT_GROUP_VGPU && !strcmp(key, "profile"))
+		r = pt__vgpu_profile_setting_check(t->ctx, canon, msg, sizeof(msg));
 	if (r < 0)
 		return txn_err(t, r, "group '%s': %s", group, msg);
 	r = pt__ini_set(f, "group", key, canon);

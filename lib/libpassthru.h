@@ -246,6 +246,38 @@ const char *pt_vgpu_type_get_name(struct pt_vgpu_type *t);
 /* current_vgpu_type; 0 when none is set or the file is absent. */
 unsigned int pt_pci_dev_get_current_vgpu_type(struct pt_pci_dev *dev);
 
+/*
+ * NVIDIA vGPU profiles, understood (vgpu-profile.c): time-sliced
+ * <board>-<GB><series> (L40S-24Q) and MIG-backed
+ * <board>-<slices>-<GB><series>[ME|NOME|MEALL|GFX] (A100-3-20C). NULL when
+ * the type's name is not an NVIDIA profile name. Owned by the type.
+ */
+struct pt_vgpu_profile;
+struct pt_vgpu_profile *pt_mdev_type_get_profile(struct pt_mdev_type *t);
+struct pt_vgpu_profile *pt_vgpu_type_get_profile(struct pt_vgpu_type *t);
+/* Canonical name without "GRID "/"NVIDIA ": A100-3-20C. */
+const char *pt_vgpu_profile_get_name(struct pt_vgpu_profile *p);
+const char *pt_vgpu_profile_get_board(struct pt_vgpu_profile *p);
+int pt_vgpu_profile_get_framebuffer_gb(struct pt_vgpu_profile *p);
+/* 'A', 'B', 'C' or 'Q'. */
+char pt_vgpu_profile_get_series(struct pt_vgpu_profile *p);
+bool pt_vgpu_profile_is_mig(struct pt_vgpu_profile *p);
+/* GPU-instance slices of a MIG-backed profile; 0 for a time-sliced one. */
+int pt_vgpu_profile_get_gpu_instance_slices(struct pt_vgpu_profile *p);
+/* "ME", "NOME", "MEALL", "GFX", or NULL. */
+const char *pt_vgpu_profile_get_media(struct pt_vgpu_profile *p);
+/* Instances per GPU where the driver states it (mdev max_instance); else -1. */
+int pt_vgpu_profile_get_max_instances(struct pt_vgpu_profile *p);
+
+/*
+ * How many more vGPU instances of a profile (type id, name or NVIDIA
+ * profile name) the GPU can take now, summed over the GPU and its VFs from
+ * the driver's own files (available_instances; one per VF that lists the
+ * type in creatable_vgpu_types). -ENOENT: nothing on the GPU lists it;
+ * -ENODATA: listed, but the driver states no count.
+ */
+int pt_pci_dev_get_vgpu_capacity(struct pt_pci_dev *gpu, const char *profile);
+
 /* ---- IOMMU groups (iommu.c) --------------------------------------------- */
 
 struct pt_iommu_group *pt_iommu_group_get_first(struct pt_ctx *ctx);
@@ -448,9 +480,19 @@ struct pt_group *pt_conflict_get_group(struct pt_conflict *c, int idx);
 /*
  * NULL when both groups claim the device; else why two groups that may
  * share it conflict: "they ask for different numvfs (4 and 8)" (two
- * sriov-nic groups splitting one PF's VFs).
+ * sriov-nic groups splitting one PF's VFs), "MIG-backed and time-sliced
+ * vGPU are never mixed on one GPU" (a MIG-backed and a time-sliced vgpu
+ * group sharing a GPU).
  */
 const char *pt_conflict_get_reason(struct pt_conflict *c);
+/*
+ * A vgpu group's member GPU that cannot serve the group now: the GPU runs
+ * vGPU instances of the other kind (MIG-backed vs time-sliced), or neither
+ * it nor its VFs list the group's profile (a GPU whose VFs apply will
+ * enable is not judged before). 1 with *why (malloc'd, one line with the
+ * fix), 0 when fine or not a vgpu group, or -ENOMEM.
+ */
+int pt_group_get_vgpu_problem(struct pt_group *g, struct pt_pci_dev *gpu, char **why);
 
 /*
  * Changes go through a transaction: pt_txn_begin() takes the exclusive

@@ -32,6 +32,7 @@ static void free_parent(struct pt_mdev_parent *p)
 		free(t->name);
 		free(t->description);
 		free(t->device_api);
+		free(t->profile);
 		free(t);
 	}
 	for (m = p->mdevs; m; m = mn) {
@@ -401,6 +402,7 @@ void pt__vgpu_free(struct pt_pci_dev *dev)
 	for (t = dev->vgpu_types; t; t = n) {
 		n = t->next;
 		free(t->name);
+		free(t->profile);
 		free(t);
 	}
 	dev->vgpu_types = NULL;

@@ -41,7 +41,7 @@ int pt__nvvgpu_vf_offers(struct pt_ctx *ctx, const char *vfbdf,
 		return (int)n;
 	r = pt__vgpu_types_parse(buf, &types);
 	for (t = types; t && r >= 0; t = t->next)
-		if ((numeric && t->id == id) || !strcmp(t->name, profile))
+		if ((numeric && t->id == id) || pt__vgpu_type_matches(profile, NULL, t->name))
 			found = 1;
 	while (types) {
 		t = types->next;

@@ -259,6 +259,8 @@ struct pt_mdev_type {
 	char *description;
 	char *device_api;
 	int available_instances;
+	struct pt_vgpu_profile *profile;	/* vgpu-profile.c, on first use */
+	bool profile_done;
 };
 
 struct pt_mdev {
@@ -284,6 +286,8 @@ struct pt_vgpu_type {
 	struct pt_vgpu_type *next;
 	unsigned int id;
 	char *name;
+	struct pt_vgpu_profile *profile;	/* vgpu-profile.c, on first use */
+	bool profile_done;
 };
 
 struct pt_pci_dev {
@@ -487,5 +491,73 @@ char *pt__store_diff(struct pt_store *st);
  */
 int pt__store_commit(struct pt_store *st);
 void pt__store_close(struct pt_store *st);
+
+/* ---- vgpu-profile.c: NVIDIA vGPU profile names --------------------------- */
+
+struct pt_vgpu_profile {
+	char name[48];		/* canonical: A100-3-20C, L40S-24Q, H100XM-1-10CME */
+	char board[24];		/* A100, H100XM, L40S */
+	int fb_gb;		/* framebuffer, GB */
+	char series;		/* 'A', 'B', 'C' or 'Q' */
+	int slices;		/* GPU-instance slices; 0: time-sliced */
+	char media[8];		/* "", "ME", "NOME", "MEALL", "GFX" */
+	int max_instances;	/* per GPU, as the driver states it; -1: not stated */
+};
+
+/*
+ * Parse "A100-3-20C", "GRID A100-4C", "NVIDIA L40S-24Q" or a
+ * creatable_vgpu_types line "1414 : NVIDIA H200X-1-18C" (*id, when given:
+ * the line's id, else 0). 0 or -EINVAL; max_instances is -1.
+ */
+int pt__vgpu_profile_parse(const char *text, struct pt_vgpu_profile *out,
+			   unsigned int *id);
+/* max_instance=N of an mdev type description; -1 when absent. */
+int pt__vgpu_description_max_instances(const char *desc);
+/*
+ * Does a wanted profile (a group's profile setting) name this type: its
+ * id, its name, or the same NVIDIA profile ("A100-4C" is "GRID A100-4C")?
+ */
+bool pt__vgpu_type_matches(const char *want, const char *id, const char *name);
+
+/* ---- vgpu.c: a GPU's vGPU, on the GPU or its VFs ---------------------------- */
+
+struct pt_vgpu_offer {
+	struct pt_pci_dev *fn;		/* the GPU or the VF that offers it */
+	const char *id;			/* mdev type id, or a per-VF id in decimal */
+	const char *name;		/* may be NULL */
+	int available;			/* more now; -1: not stated */
+	struct pt_vgpu_profile *profile;	/* NULL: not an NVIDIA profile name */
+};
+typedef int (*pt__vgpu_offer_fn)(const struct pt_vgpu_offer *o, void *data);
+typedef int (*pt__vgpu_running_fn)(struct pt_pci_dev *fn, const char *id,
+				   const char *name, struct pt_vgpu_profile *prof,
+				   void *data);
+/* Every type the GPU, or one of its VFs, offers; stops at a non-zero return. */
+int pt__vgpu_foreach_offer(struct pt_pci_dev *gpu, pt__vgpu_offer_fn fn, void *data);
+/* Every vGPU instance on the GPU or its VFs (mdevs, per-VF current types). */
+int pt__vgpu_foreach_running(struct pt_pci_dev *gpu, pt__vgpu_running_fn fn,
+			     void *data);
+bool pt__vgpu_vfs_have_mdev(struct pt_pci_dev *gpu);
+bool pt__vgpu_vfs_have_nvidia(struct pt_pci_dev *gpu);
+/*
+ * The never-mixed rule for a vgpu group's GPU: another group with the other
+ * kind of profile shares it, or it runs instances of the other kind.
+ * 1 with *why (malloc'd, names both groups or the instance), 0, -ENOMEM.
+ */
+int pt__vgpu_mixing_problem(struct pt_group *g, struct pt_pci_dev *gpu, char **why);
+/* 1: the group's profile is MIG-backed, 0: time-sliced, -1: unknown. */
+int pt__vgpu_group_mig(struct pt_group *g);
+/* A GPU's vGPU in a few words, for the doctor. */
+struct pt__vgpu_summary {
+	const char *iface;		/* "mdev", "mdev on VFs", "per-VF VFIO", NULL */
+	int mig_listed, ts_listed;	/* types listed, by kind */
+	int mig_now, ts_now;		/* of those, creatable now */
+	int running_mig, running_ts;	/* instances, by kind (named ones) */
+	bool placement;			/* VFs show nvidia/placement_id */
+};
+void pt__vgpu_summarize(struct pt_pci_dev *gpu, struct pt__vgpu_summary *sm);
+/* The profile = value of a vgpu group: 0, or -EINVAL with err (did-you-mean). */
+int pt__vgpu_profile_setting_check(struct pt_ctx *ctx, const char *value,
+				   char *err, size_t elen);
 
 #endif /* PT_PRIVATE_H */

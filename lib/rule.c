@@ -239,55 +239,106 @@ static int get_vf_index(const struct pt_dev_view *v, struct vals *vs)
 }
 
 /*
- * vgpu type ids / names: the GPU's mdev types, then the NVIDIA per-VF
- * vGPU types its VFs (and the function itself) can take, ids as decimal
- * text. They describe the GPU, whichever VF is considered.
+ * vgpu type ids / names: every type the GPU offers, on itself or on its
+ * VFs (mdev types, NVIDIA per-VF types with ids as decimal text); and the
+ * NVIDIA profile fields of those types (vgpu-profile.c). They describe the
+ * GPU, whichever VF is considered.
  */
-static int vgpu_types(const struct pt_dev_view *v, struct vals *vs, bool names)
+enum vgpu_what { VG_ID, VG_NAME, VG_BOARD, VG_FB, VG_SERIES, VG_SLICES, VG_MEDIA, VG_MIG };
+
+struct vgpu_vals {
+	struct vals *vs;
+	enum vgpu_what what;
+};
+
+static int vgpu_offer_val(const struct pt_vgpu_offer *o, void *data)
 {
-	struct pt_pci_dev *dev = v->pci;
-	struct pt_mdev_parent *p = pt_pci_dev_get_mdev_parent(dev);
-	struct pt_mdev_type *mt;
-	int r;
+	struct vgpu_vals *vv = data;
+	const struct pt_vgpu_profile *p = o->profile;
+	char buf[16];
 
-	if (p) {
-		pt_mdev_type_foreach(p, mt) {
-			const char *s = names ? pt_mdev_type_get_name(mt) :
-					pt_mdev_type_get_id(mt);
-
-			if (s && (r = vals_add_unique(vs, s)) < 0)
-				return r;
-		}
+	switch (vv->what) {
+	case VG_ID:
+		return vals_add_unique(vv->vs, o->id);
+	case VG_NAME:
+		return o->name ? vals_add_unique(vv->vs, o->name) : 0;
+	default:
+		break;
 	}
-	for (int i = -1; i < pt_pci_dev_get_sriov_numvfs(dev); i++) {
-		struct pt_pci_dev *f = i < 0 ? dev : pt_pci_dev_get_virtfn(dev, i);
-		struct pt_vgpu_type *t;
+	if (!p)
+		return 0;
+	switch (vv->what) {
+	case VG_BOARD:
+		return vals_add_unique(vv->vs, p->board);
+	case VG_SERIES:
+		snprintf(buf, sizeof(buf), "%c", p->series);
+		return vals_add_unique(vv->vs, buf);
+	case VG_MEDIA:
+		return p->media[0] ? vals_add_unique(vv->vs, p->media) : 0;
+	case VG_MIG:
+		return vals_add_unique(vv->vs, p->slices ? "yes" : "no");
+	case VG_FB:
+	case VG_SLICES: {
+		int n = vv->what == VG_FB ? p->fb_gb : p->slices;
 
-		if (!f || !pt_pci_dev_has_nvidia_vgpu(f))
-			continue;
-		pt_vgpu_type_foreach(f, t) {
-			char id[16];
-			const char *s = pt_vgpu_type_get_name(t);
-
-			if (!names) {
-				snprintf(id, sizeof(id), "%u", pt_vgpu_type_get_id(t));
-				s = id;
-			}
-			if (s && (r = vals_add_unique(vs, s)) < 0)
-				return r;
-		}
+		if (vv->what == VG_SLICES && !n)
+			return 0;
+		snprintf(buf, sizeof(buf), "%d", n);
+		for (size_t i = 0; i < vv->vs->n; i++)
+			if (!strcmp(vv->vs->v[i].text, buf))
+				return 0;
+		return vals_add_dec(vv->vs, n);
 	}
-	return 0;
+	default:
+		return 0;
+	}
+}
+
+static int vgpu_vals(const struct pt_dev_view *v, struct vals *vs, enum vgpu_what what)
+{
+	struct vgpu_vals vv = { .vs = vs, .what = what };
+
+	return pt__vgpu_foreach_offer(v->pci, vgpu_offer_val, &vv);
 }
 
 static int get_type(const struct pt_dev_view *v, struct vals *vs)
 {
-	return vgpu_types(v, vs, false);
+	return vgpu_vals(v, vs, VG_ID);
 }
 
 static int get_type_name(const struct pt_dev_view *v, struct vals *vs)
 {
-	return vgpu_types(v, vs, true);
+	return vgpu_vals(v, vs, VG_NAME);
+}
+
+static int get_profile_board(const struct pt_dev_view *v, struct vals *vs)
+{
+	return vgpu_vals(v, vs, VG_BOARD);
+}
+
+static int get_profile_fb_gb(const struct pt_dev_view *v, struct vals *vs)
+{
+	return vgpu_vals(v, vs, VG_FB);
+}
+
+static int get_profile_series(const struct pt_dev_view *v, struct vals *vs)
+{
+	return vgpu_vals(v, vs, VG_SERIES);
+}
+
+static int get_profile_slices(const struct pt_dev_view *v, struct vals *vs)
+{
+	return vgpu_vals(v, vs, VG_SLICES);
+}
+
+static int get_profile_media(const struct pt_dev_view *v, struct vals *vs)
+{
+	return vgpu_vals(v, vs, VG_MEDIA);
+}
+
+static int get_mig(const struct pt_dev_view *v, struct vals *vs)
+{
+	return vgpu_vals(v, vs, VG_MIG);
 }
 
 /* sriov-nic pf: the PF's network interfaces. */
@@ -423,6 +474,12 @@ static const struct field fields[] = {
 	{ "type_name", K_STR, T_VGPU, 0, get_type_name },
 	{ "physical_function", K_BDF, T_VGPU, 0, get_pf_slot },
 	{ "virtual_function", K_DEC, T_VGPU, F_VF, get_vf_index },
+	{ "profile_board", K_STR, T_VGPU, 0, get_profile_board },
+	{ "profile_fb_gb", K_DEC, T_VGPU, 0, get_profile_fb_gb },
+	{ "profile_series", K_STR, T_VGPU, 0, get_profile_series },
+	{ "profile_slices", K_DEC, T_VGPU, 0, get_profile_slices },
+	{ "profile_media", K_STR, T_VGPU, 0, get_profile_media },
+	{ "mig", K_STR, T_VGPU, 0, get_mig },
 	{ "pf", K_STR, T_NIC, 0, get_pf },
 	{ "pf_slot", K_BDF, T_NIC, 0, get_pf_slot },
 	{ "vf_index", K_DEC, T_NIC, F_VF, get_vf_index },
@@ -447,7 +504,8 @@ static const struct field fields[] = {
 static const char *const pci_fields[] = { PCI_FIELDS, NULL };
 static const char *const vgpu_fields[] = {
 	PCI_FIELDS, "type", "type_name", "physical_function",
-	"virtual_function", NULL
+	"virtual_function", "profile_board", "profile_fb_gb", "profile_series",
+	"profile_slices", "profile_media", "mig", NULL
 };
 static const char *const nic_fields[] = {
 	PCI_FIELDS, "pf", "pf_slot", "vf_index", NULL

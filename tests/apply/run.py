@@ -19,7 +19,7 @@ Scenario files:
 
     # comment                    copied into the transcript
     fixture workstation          the first line that is not a comment: the
-    fixture apply                gen-sysfs profile of the tree
+    fixture apply                gen-sysfs profile of the tree (also: vgpu)
     $ pt group apply nic         a command, split like sh words (shlex); pt
                                  is the binary of the build, @CONF@ the
                                  conf dir, @ROOT@ the fixture root
@@ -73,7 +73,7 @@ SCHEMAS = os.path.join(HERE, "schema")
 XFAIL = {
 }
 
-PROFILES = ("workstation", "apply")
+PROFILES = ("workstation", "apply", "vgpu")
 
 BDF_RE = re.compile(r"^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$")
 

@@ -34,6 +34,7 @@ TREES = {
     "workstation": ["--profile", "workstation"],
     "minimal": ["--profile", "minimal"],
     "scale-small": ["--profile", "scale", "--gpus", "1", "--nics", "2", "--vfs-per-nic", "4"],
+    "vgpu": ["--profile", "vgpu"],
 }
 KVER = "6.1.0-18-amd64"
 
@@ -118,6 +119,11 @@ CASES = [
     ("minimal-json", "minimal", ["scan", "--json"], {}),
     ("scale-small", "scale-small", ["scan"], {}),
     ("scale-small-sriov-json", "scale-small", ["scan", "-t", "sriov", "--json"], {}),
+    # NVIDIA vGPU on both host interfaces: profiles understood
+    ("vgpu-t-vgpu", "vgpu", ["scan", "-t", "vgpu"], {}),
+    ("vgpu-s-json", "vgpu", ["scan", "-s", "41:00.4", "--json"], {}),
+    ("vgpu-d-json", "vgpu", ["scan", "-d", "10de:26b9", "-s", "43:00", "--json"], {}),
+    ("vgpu-check", "vgpu", ["scan", "--check"], {}),
     # the same through the pt-scan link and through the environment
     ("pt-scan-link", "workstation", ["-t", "vgpu"], {"via": "pt-scan"}),
     ("env-roots", "workstation", ["scan", "-t", "vgpu"], {"env": True}),

@@ -300,6 +300,13 @@ def make_fixture(root):
                 _w(os.path.join(t, "device_api"), "vfio-pci")
                 _w(os.path.join(t, "available_instances"), str(avail))
                 os.makedirs(os.path.join(t, "devices"), exist_ok=True)
+            # an NVIDIA type, whose name pt understands as a vGPU profile
+            t = os.path.join(d, "mdev_supported_types", "nvidia-1300")
+            _w(os.path.join(t, "name"), "NVIDIA A100-1-5CME")
+            _w(os.path.join(t, "description"), "framebuffer=5120M, max_instance=1")
+            _w(os.path.join(t, "device_api"), "vfio-pci")
+            _w(os.path.join(t, "available_instances"), "0")
+            os.makedirs(os.path.join(t, "devices"), exist_ok=True)
             uuid = "83b8f4f2-509f-382f-3c1e-e6bfe0fa1001"
             m = os.path.join(d, uuid)
             _w(os.path.join(m, "uevent"), "MDEV_TYPE=i915-GVTg_V5_4")
@@ -852,7 +859,7 @@ def source_keys(env):
     scan_c = read(os.path.join(env.srcdir, "cmd", "scan.c"))
     keys = set()
     for fn in ("json_pci_dev", "json_mdev_parent", "json_usb_dev",
-               "json_iommu_group", "json_check"):
+               "json_iommu_group", "json_check", "json_vgpu_profile"):
         m = re.search(r"\n[^\n]*\b%s\([^)]*\)\n\{(.*?)\n\}\n" % fn, json_c, re.S)
         if not m:
             raise SystemExit("cmd/json.c: no function %s" % fn)
