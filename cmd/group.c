@@ -16,6 +16,7 @@
 #define OPT_ALL		0x180
 #define OPT_FORCE	0x181
 #define OPT_SIBLINGS	0x182
+#define OPT_LIST_SETTINGS 0x183
 
 static const struct option longopts[] = {
 	{ "type", required_argument, NULL, 't' },
@@ -24,9 +25,109 @@ static const struct option longopts[] = {
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "with-group-siblings", no_argument, NULL, OPT_SIBLINGS },
 	{ "list-groups", no_argument, NULL, PT_OPT_LIST_GROUPS },
+	{ "list-settings", required_argument, NULL, OPT_LIST_SETTINGS },
 	PT_COMMON_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
+
+/*
+ * The options each verb takes beyond -q, -v, -O, -h and --list-opts; any
+ * other is a usage error, and 'pt group VERB --list-opts' lists these.
+ */
+enum {
+	V_TYPE = 1 << 0, V_DRY_RUN = 1 << 1, V_JSON = 1 << 2, V_ALL = 1 << 3,
+	V_FORCE = 1 << 4, V_SIBLINGS = 1 << 5,
+};
+
+static const struct verb_opts {
+	const char *verb;
+	unsigned int opts;
+} verb_opts[] = {
+	{ "create", V_TYPE | V_DRY_RUN },
+	{ "list", V_JSON },
+	{ "show", V_JSON },
+	{ "set", V_DRY_RUN },
+	{ "unset", V_DRY_RUN },
+	{ "delete", V_DRY_RUN },
+	{ "make-resource", V_DRY_RUN },
+	{ "check", V_JSON },
+	{ "apply", V_DRY_RUN | V_JSON | V_ALL | V_FORCE | V_SIBLINGS },
+	{ "release", V_DRY_RUN | V_JSON | V_ALL | V_FORCE },
+};
+
+/* The V_* bit of a long option; 0 for those every verb takes. */
+static unsigned int opt_bit(const char *name)
+{
+	static const struct { const char *name; unsigned int bit; } map[] = {
+		{ "type", V_TYPE }, { "dry-run", V_DRY_RUN }, { "json", V_JSON },
+		{ "all", V_ALL }, { "force", V_FORCE }, { "with-group-siblings", V_SIBLINGS },
+		/* completion helpers of the command, not of a verb */
+		{ "list-groups", ~0u }, { "list-settings", ~0u },
+	};
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (!strcmp(map[i].name, name))
+			return map[i].bit;
+	return 0;
+}
+
+static const struct verb_opts *find_verb(const char *verb)
+{
+	for (size_t i = 0; i < sizeof(verb_opts) / sizeof(verb_opts[0]); i++)
+		if (!strcmp(verb_opts[i].verb, verb))
+			return &verb_opts[i];
+	return NULL;
+}
+
+/* 'apply', 'apply' and 'release', 'a', 'b' and 'c': the verbs taking bit */
+static void verbs_taking(unsigned int bit, char *buf, size_t len)
+{
+	size_t n = 0, k = 0, total = 0;
+
+	for (size_t i = 0; i < sizeof(verb_opts) / sizeof(verb_opts[0]); i++)
+		total += !!(verb_opts[i].opts & bit);
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(verb_opts) / sizeof(verb_opts[0]) && n < len; i++) {
+		if (!(verb_opts[i].opts & bit))
+			continue;
+		k++;
+		n += snprintf(buf + n, len - n, "%s'%s'", k == 1 ? "" : k == total ? " and " : ", ",
+			      verb_opts[i].verb);
+	}
+}
+
+/*
+ * 'pt group VERB --list-opts': the long options of VERB (for completions),
+ * when a known verb comes before --list-opts. Returns -1 otherwise.
+ */
+static int list_verb_opts(int argc, char **argv)
+{
+	const struct verb_opts *v = NULL;
+	bool asked = false, other = false;
+
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		if (!strcmp(argv[i], "--list-opts"))
+			asked = true;
+		else if (argv[i][0] != '-' || !argv[i][1]) {
+			if (!v && !other && !(v = find_verb(argv[i])))
+				other = true;
+		} else if (!strcmp(argv[i], "-t") || !strcmp(argv[i], "--type") ||
+			   !strcmp(argv[i], "-O") || !strcmp(argv[i], "--option") ||
+			   !strcmp(argv[i], "--list-settings")) {
+			i++;	/* its value is no verb */
+		}
+	}
+	if (!asked || !v)
+		return -1;
+	for (const struct option *l = longopts; l->name; l++) {
+		unsigned int bit = opt_bit(l->name);
+
+		if (bit == ~0u || (bit && !(v->opts & bit)))
+			continue;
+		printf("--%s\n", l->name);
+	}
+	return PT_EXIT_OK;
+}
 
 static void usage(FILE *f)
 {
@@ -61,6 +162,8 @@ static void usage(FILE *f)
 		"  -O KEY=DIR        conf.dir, sysfs.root, proc.root, dev.root, modules.dir\n"
 		"  -h, --help        show this help (the man page on a terminal)\n"
 		"      --list-groups print the group names, one a line (for completions)\n"
+		"      --list-settings G\n"
+		"                    print the settings of group or type G (for completions)\n"
 		"\n"
 		"Exit status: 0 ok, 1 failure, 2 usage, 4 passthrough not possible, 5 invalid\n"
 		"state files, 6 refused, 7 permission denied, 8 no such group, 9 check found\n"
@@ -73,6 +176,7 @@ struct args {
 	bool all;
 	bool force;
 	bool siblings;
+	const char *list_settings;
 };
 
 static int need_args(int argc, int n, const char *what)
@@ -499,6 +603,34 @@ static void warn_group(struct pt_ctx *ctx, struct pt_group *g, bool conflicts)
 	count_vgpu_problems(g, true, NULL);
 }
 
+/*
+ * The VF indices of a member as ranges, as the kernel writes CPU lists:
+ * "0-31", "0-3,8", "5"; "" for none. Ends in "..." when buf is too short.
+ */
+static void vf_ranges(struct pt_member *m, char *buf, size_t len)
+{
+	int n = pt_member_get_num_vfs(m);
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < n; ) {
+		int first = pt_member_get_vf_index(m, i), last = first, w;
+
+		while (i + 1 < n && pt_member_get_vf_index(m, i + 1) == last + 1)
+			last = pt_member_get_vf_index(m, ++i);
+		i++;
+		w = last > first ?
+		    snprintf(buf + used, len - used, "%s%d-%d", used ? "," : "", first, last) :
+		    snprintf(buf + used, len - used, "%s%d", used ? "," : "", first);
+		if (w < 0 || (size_t)w >= len - used) {
+			if (len >= 4)
+				strcpy(buf + len - 4, "...");
+			return;
+		}
+		used += (size_t)w;
+	}
+}
+
 static int do_show(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 {
 	static const char *const rhdr[] = { "RULE", "NODE", "MATCH" };
@@ -569,9 +701,7 @@ static int do_show(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 
 			if (d && pt_pci_dev_get_iommu_group(d) != PT_NO_IOMMU_GROUP)
 				snprintf(grp, sizeof(grp), "%d", pt_pci_dev_get_iommu_group(d));
-			for (int v = 0; v < pt_member_get_num_vfs(m); v++)
-				snprintf(vfs + strlen(vfs), sizeof(vfs) - strlen(vfs), "%s%d",
-					 v ? "," : "", pt_member_get_vf_index(m, v));
+			vf_ranges(m, vfs, sizeof(vfs));
 			if (crit)
 				snprintf(notes, sizeof(notes), "HOST-CRITICAL: %s", crit);
 			else if (d && pt_group_get_vgpu_problem(g, d, &vwhy) > 0)
@@ -1033,8 +1163,51 @@ static int group_opt(int c, const char *arg, void *data)
 	case OPT_SIBLINGS:
 		a->siblings = true;
 		return 0;
+	case OPT_LIST_SETTINGS:
+		a->list_settings = arg;
+		return 0;
 	}
 	return -1;
+}
+
+/* Completion helper: the settings of a group's type, or of a type by name. */
+static int list_settings(struct pt_ctx *ctx, const char *what)
+{
+	int type = pt_group_type_parse(what);
+
+	if (type < 0) {
+		struct pt_group *g = pt_group_find(ctx, what);
+
+		if (!g)
+			return PT_EXIT_NOTFOUND;
+		type = pt_group_get_type(g);
+	}
+	for (const char *const *k = pt_group_settings(type); k && *k; k++)
+		printf("%s\n", *k);
+	return PT_EXIT_OK;
+}
+
+/* An option the verb does not take: a usage error naming the verbs that do. */
+static int check_verb_opts(const struct args *a, const char *verb)
+{
+	const struct verb_opts *v = find_verb(verb);
+	unsigned int used = (a->type ? V_TYPE : 0) | (a->o.dry_run ? V_DRY_RUN : 0) |
+			    (a->o.json ? V_JSON : 0) | (a->all ? V_ALL : 0) |
+			    (a->force ? V_FORCE : 0) | (a->siblings ? V_SIBLINGS : 0);
+	char verbs[256];
+
+	if (!v || !(used & ~v->opts))
+		return 0;
+	for (const struct option *l = longopts; l->name; l++) {
+		unsigned int bit = opt_bit(l->name);
+
+		if (bit == ~0u || !(bit & used & ~v->opts))
+			continue;
+		verbs_taking(bit, verbs, sizeof(verbs));
+		pt_err(CMD, "--%s applies to %s only", l->name, verbs);
+		break;
+	}
+	return PT_EXIT_USAGE;
 }
 
 int cmd_group(int argc, char **argv, struct pt_ctx *ctx)
@@ -1044,26 +1217,24 @@ int cmd_group(int argc, char **argv, struct pt_ctx *ctx)
 	char **pos;
 	int n, r;
 
+	r = list_verb_opts(argc, argv);
+	if (r >= 0)
+		return r;
 	r = pt_parse_verb_args(argc, argv, "t:n", longopts, &a.o, ctx, CMD, usage,
 			       group_opt, &a, &verb, &pos, &n);
 	if (r >= 0)
 		return r;
-	if (a.o.list_groups || !verb) {
+	if (a.o.list_groups || a.list_settings || !verb) {
 		free(pos);
 		if (a.o.list_groups)
 			return pt_list_groups(ctx);
+		if (a.list_settings)
+			return list_settings(ctx, a.list_settings);
 		usage(stderr);
 		return PT_EXIT_USAGE;
 	}
-	if (a.type && strcmp(verb, "create")) {
-		pt_err(CMD, "--type applies to 'create' only");
-		r = PT_EXIT_USAGE;
-	} else if ((a.all || a.force) && strcmp(verb, "apply") && strcmp(verb, "release")) {
-		pt_err(CMD, "--%s applies to 'apply' and 'release' only", a.all ? "all" : "force");
-		r = PT_EXIT_USAGE;
-	} else if (a.siblings && strcmp(verb, "apply")) {
-		pt_err(CMD, "--with-group-siblings applies to 'apply' only");
-		r = PT_EXIT_USAGE;
+	if ((r = check_verb_opts(&a, verb))) {
+		;
 	} else if (!strcmp(verb, "create")) {
 		r = do_create(&a, n, pos, ctx);
 	} else if (!strcmp(verb, "list")) {

@@ -12,10 +12,20 @@ int pt_conf_fail(struct pt_ctx *ctx, int r)
 	const char *e = pt_conf_get_error(ctx);
 
 	fprintf(stderr, "passthru: %s\n", e ? e : strerror(-r));
-	if (r == -EACCES || r == -EPERM || r == -EROFS)
+	switch (-r) {
+	case EACCES:
+	case EPERM:
+	case EROFS:
 		return PT_EXIT_PERM;
-	/* a bad file, a symlinked one, one too large: the state is invalid */
-	return r == -ENOMEM || r == -EIO ? PT_EXIT_FAILURE : PT_EXIT_CONFIG;
+	case EINVAL:	/* a file that does not parse */
+	case ELOOP:	/* a symlinked one */
+	case EFBIG:	/* one too large */
+	case ENOTDIR:	/* a file where a directory belongs */
+	case EISDIR:	/* and the other way round */
+		return PT_EXIT_CONFIG;
+	default:	/* it could not be made or read: a missing parent, ENOSPC */
+		return PT_EXIT_FAILURE;
+	}
 }
 
 int pt_txn_fail(const char *cmd, struct pt_txn *txn, int r)

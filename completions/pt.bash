@@ -188,6 +188,15 @@ _pt_rules()
 	done < <("${_pt_prog[@]}" rule list "$1" --json "${o[@]}" 2>/dev/null)
 }
 
+# The settings a group takes (pt group --list-settings), for group $1.
+_pt_settings()
+{
+	local -a o
+
+	mapfile -t o < <(_pt_root_opts)
+	"${_pt_run[@]}" --list-settings "$1" "${o[@]}" 2>/dev/null
+}
+
 # Positional words before the cursor, options and their values left out;
 # in _pt_pos.
 _pt_positionals()
@@ -222,6 +231,11 @@ _pt_value_group__type()
 	_pt_add "pci vgpu sriov-nic usb" "$1" ""
 }
 
+_pt_value_group__list_settings()
+{
+	_pt_add "$(_pt_groups) pci vgpu sriov-nic usb" "$1" ""
+}
+
 _pt_args_group()
 {
 	local -a _pt_pos
@@ -238,6 +252,16 @@ _pt_args_group()
 	*:make-resource)
 		_pt_value_slot "$1"
 		_pt_add "$(_pt_usb_names)" "$1" ""
+		;;
+	*:set)
+		# KEY=VALUE: the settings of the group's type
+		[[ $1 == *=* ]] && return
+		_pt_add "$(_pt_settings "${_pt_pos[1]}")" "$1" ""
+		COMPREPLY=("${COMPREPLY[@]/%/=}")
+		_pt_nospace
+		;;
+	*:unset)
+		_pt_add "$(_pt_settings "${_pt_pos[1]}")" "$1" ""
 		;;
 	esac
 }
@@ -425,7 +449,11 @@ _pt()
 		fi
 		;;
 	-*)
-		_pt_add "$("${run[@]}" --list-opts 2>/dev/null)" "$_pt_cur" ""
+		# after a verb, the options of that verb (pt group apply --list-opts)
+		local -a _pt_pos
+		_pt_positionals
+		_pt_add "$("${run[@]}" "${_pt_pos[@]:0:1}" --list-opts 2>/dev/null)" \
+			"$_pt_cur" ""
 		;;
 	*)
 		fn=_pt_args_${cmd//-/_}

@@ -998,6 +998,8 @@ static int add_netlink(struct pt_plan *p, const char *pfbdf, const char *ifname,
 		return -ENOMEM;
 	r = pt__vf_describe(want, parts, cur, args, sizeof(args));
 	if (r < 0) {
+		if (r == -EINVAL)
+			plan_error(p, "group '%s': %s vf %d: %s", p->group, ifname, vf, args);
 		free(desc);
 		return r;
 	}

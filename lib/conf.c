@@ -1228,7 +1228,8 @@ int pt__store_open(struct pt_ctx *ctx, bool write, struct pt_store **out,
 		r = -errno;
 		seterr(err, errlen, "%s: cannot create: %s%s", dir, strerror(-r),
 		       r == -EACCES || r == -EROFS ?
-		       "; run as root or use -O conf.dir=DIR" : "");
+		       "; run as root or use -O conf.dir=DIR" : r == -ENOENT ?
+		       "; its parent directory does not exist: create it or use -O conf.dir=DIR" : "");
 		goto fail;
 	}
 	st->dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -808,23 +808,39 @@ static int vf_count(struct pt_group *g, struct pt_pci_dev *d)
 	return n ? atoi(n) : pt_pci_dev_get_sriov_numvfs(d);
 }
 
+/* The rules that apply on this node, compiled once for members_compute(). */
+struct rule_index {
+	struct pt_rule **rules;
+	struct pt_rule_set *set;
+};
+
 static int add_member(struct pt_group *g, struct pt_pci_dev *pci,
-		      struct pt_usb_dev *usb)
+		      struct pt_usb_dev *usb, struct rule_index *ri)
 {
 	struct pt_member *m = NULL;
 	bool per_vf = member_is_per_vf(g, pci);
 	int nvf = per_vf ? vf_count(g, pci) : 0;
 	bool *admit = nvf ? calloc(nvf, sizeof(*admit)) : NULL;
+	struct pt_dev_view v0 = {
+		.type = g->type, .pci = pci, .usb = usb, .vf_index = -1,
+	};
+	const size_t *cand;
 	struct pt_rule *r;
+	int nc;
 
 	if (nvf && !admit)
 		return -ENOMEM;
-	pt_rule_foreach(g, r) {
-		struct pt_dev_view v = {
-			.type = g->type, .pci = pci, .usb = usb, .vf_index = -1,
-		};
+	/* only the rules the index says could match, in rule order */
+	nc = pt__rule_set_candidates(ri->set, &v0, &cand);
+	if (nc < 0) {
+		free(admit);
+		return nc;
+	}
+	for (int ci = 0; ci < nc; ci++) {
+		struct pt_dev_view v = v0;
 
-		if (!pt_rule_applies_here(r) || pt__rule_match(r->expr, &v, NULL, 0) != 1)
+		r = ri->rules[cand[ci]];
+		if (pt__rule_match(r->expr, &v, NULL, 0) != 1)
 			continue;
 		if (!m) {
 			struct pt_member *nm = realloc(g->members,
@@ -866,24 +882,50 @@ static int add_member(struct pt_group *g, struct pt_pci_dev *pci,
 static int members_compute(struct pt_group *g)
 {
 	struct pt_ctx *ctx = g->ctx;
+	struct rule_index ri = { 0 };
+	struct pt_rule_expr **exprs = NULL;
+	struct pt_rule *rule;
+	size_t n = 0;
 	int r = 0;
 
 	if (g->members_done)
 		return 0;
 	g->members_done = true;
+	pt_rule_foreach(g, rule)
+		n++;
+	ri.rules = n ? calloc(n, sizeof(*ri.rules)) : NULL;
+	exprs = n ? calloc(n, sizeof(*exprs)) : NULL;
+	if (n && (!ri.rules || !exprs)) {
+		r = -ENOMEM;
+		goto out;
+	}
+	n = 0;
+	pt_rule_foreach(g, rule)
+		if (pt_rule_applies_here(rule) && rule->expr) {
+			ri.rules[n] = rule;
+			exprs[n++] = rule->expr;
+		}
+	r = pt__rule_set_new(g->type, exprs, n, &ri.set);
+	if (r < 0)
+		goto out;
 	if (g->type == PT_GROUP_USB) {
 		struct pt_usb_dev *u;
 
 		pt_usb_dev_foreach(ctx, u)
-			if (!pt_usb_dev_is_hub(u) && (r = add_member(g, NULL, u)) < 0)
+			if (!pt_usb_dev_is_hub(u) && (r = add_member(g, NULL, u, &ri)) < 0)
 				break;
 	} else {
 		struct pt_pci_dev *d;
 
 		pt_pci_dev_foreach(ctx, d)
-			if (pt_group_type_fits_pci_dev(g->type, d) && (r = add_member(g, d, NULL)) < 0)
+			if (pt_group_type_fits_pci_dev(g->type, d) &&
+			    (r = add_member(g, d, NULL, &ri)) < 0)
 				break;
 	}
+out:
+	pt__rule_set_free(ri.set);
+	free(ri.rules);
+	free(exprs);
 	if (r < 0)
 		members_free(g);
 	return r;
@@ -1107,6 +1149,10 @@ static int txn_group(struct pt_txn *t, const char *group,
 	struct pt_ini_file *f;
 	const char *ty;
 
+	/* set on every path: gcc -O3 cannot tell that txn_err() returns < 0 */
+	*out = NULL;
+	if (type)
+		*type = PT_GROUP_PCI;
 	if (!pt__name_is_valid(group))
 		return txn_err(t, -EINVAL, "'%s' is not a valid group name; %s", group,
 			       name_rules());

@@ -82,6 +82,29 @@ struct pt_pci_dev *pt_pci_dev_get_next(struct pt_pci_dev *dev);
 #define pt_pci_dev_foreach(ctx, dev) \
 	for (dev = pt_pci_dev_get_first(ctx); dev; dev = pt_pci_dev_get_next(dev))
 
+/*
+ * Scan the PCI functions now (the iterators above scan on first use):
+ * 0 when bus/pci/devices was listed, or a negative errno when the scan
+ * failed and lists nothing (-ENOENT, -ENOTDIR: the sysfs root is not a
+ * directory; another: reading bus/pci/devices failed). A root without
+ * bus/pci/devices is a host without PCI: 0 and no functions.
+ */
+int pt_pci_scan(struct pt_ctx *ctx);
+/*
+ * What the scan could not read, one message each ("<path>: <why>; function
+ * left out" or "...; read as absent"): a function whose directory or ids
+ * could not be read is left out, an attribute that could not be read or
+ * holds a number out of the kernel's range reads as absent. Messages stay
+ * valid until the context is flushed or released.
+ */
+int pt_pci_get_num_problems(struct pt_ctx *ctx);
+const char *pt_pci_get_problem(struct pt_ctx *ctx, int idx);
+/*
+ * True when the scan succeeded and read everything: anything that changes
+ * the host (apply, release) must refuse to plan from a scan that is not.
+ */
+bool pt_pci_scan_is_complete(struct pt_ctx *ctx);
+
 /* Look one function up by its full BDF "DDDD:BB:DD.F"; NULL if absent. */
 struct pt_pci_dev *pt_pci_dev_find(struct pt_ctx *ctx, const char *bdf);
 

@@ -6,6 +6,7 @@
  * driver_override, boot_vga) are read directly, relative to each
  * function's directory fd. See ../shared/PERF-NOTES.md for why.
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -131,6 +132,97 @@ static const char *lookup(struct pt_ctx *ctx, int flags, ...)
 	return r ? intern(ctx, r) : NULL;
 }
 
+/* ---- what the scan could not read ---------------------------------------- */
+
+/*
+ * Record one problem: a function left out, an attribute read as absent.
+ * The message names the file and why; callers see them through
+ * pt_pci_get_problem(), library users also at LOG_WARNING.
+ */
+static void __attribute__((format(printf, 2, 3)))
+problem(struct pt_ctx *ctx, const char *fmt, ...)
+{
+	char **n, *msg;
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		msg = NULL;
+	n = realloc(ctx->pci_problems, (ctx->n_pci_problems + 1) * sizeof(*n));
+	if (!n) {
+		/* a partial scan must never look complete: fail it instead */
+		free(msg);
+		ctx->pci_scan_rc = -ENOMEM;
+		return;
+	}
+	ctx->pci_problems = n;
+	n[ctx->n_pci_problems++] = msg;
+	warn(ctx, "%s\n", msg ? msg : "a PCI attribute could not be read");
+}
+
+static void problem_errno(struct pt_ctx *ctx, const char *bdf, const char *attr,
+			  int e, const char *what)
+{
+	char path[PATH_MAX];
+
+	pt__sysfs_pci_dev_path(ctx, bdf, attr, path, sizeof(path));
+	problem(ctx, "%s: %s; %s", path, strerror(-e), what);
+}
+
+/*
+ * A count or number from an attribute, range-checked: 1 read, 0 absent
+ * (no such file), -1 unreadable or out of range (a problem was recorded
+ * naming the file). Decimal, or hex with 0x when hex is set.
+ */
+static int read_num_what(struct pt_ctx *ctx, struct pt_pci_dev *d, int fd,
+			 const char *name, long min, long max, long *out,
+			 const char *what)
+{
+	char buf[64], *end, path[PATH_MAX];
+	ssize_t n = pt__sysfs_read(fd, name, buf, sizeof(buf));
+	long v;
+
+	if (n == -ENOENT)
+		return 0;
+	if (n < 0) {
+		problem_errno(ctx, d->bdf, name, (int)n, what);
+		return -1;
+	}
+	errno = 0;
+	v = strtol(buf, &end, 0);
+	if (errno || end == buf || *end || v < min || v > max) {
+		pt__sysfs_pci_dev_path(ctx, d->bdf, name, path, sizeof(path));
+		problem(ctx, "%s: '%.20s' is not a number from %ld to %ld; %s",
+			path, buf, min, max, what);
+		return -1;
+	}
+	*out = v;
+	return 1;
+}
+
+static int read_num(struct pt_ctx *ctx, struct pt_pci_dev *d, int fd,
+		    const char *name, long min, long max, long *out)
+{
+	return read_num_what(ctx, d, fd, name, min, max, out, "read as absent");
+}
+
+/* A string attribute; ENOENT and "(null)" leave *dst NULL. */
+static void read_str(struct pt_ctx *ctx, struct pt_pci_dev *d, int fd,
+		     const char *name, char **dst)
+{
+	char buf[256];
+	ssize_t n = pt__sysfs_read(fd, name, buf, sizeof(buf));
+
+	if (n > 0 && strcmp(buf, "(null)") != 0)
+		*dst = strdup(buf);
+	else if (n < 0 && n != -ENOENT)
+		problem_errno(ctx, d->bdf, name, (int)n, "read as absent");
+}
+
+/* netdev attributes of a captured tree: best effort, as before */
 static void read_str_attr(int fd, const char *name, char **dst)
 {
 	char buf[256];
@@ -144,8 +236,13 @@ static int read_int_attr(int fd, const char *name, int dflt)
 {
 	long v;
 
-	return pt__sysfs_read_long(fd, name, &v) == 0 ? (int)v : dflt;
+	return pt__sysfs_read_long(fd, name, &v) == 0 && v >= INT_MIN &&
+	       v <= INT_MAX ? (int)v : dflt;
 }
+
+/* The kernel's limits: PCI_SRIOV_TOTALVF is 16 bits; ids are an ida. */
+#define MAX_VFS		65535
+#define MAX_NUMA_NODE	1023		/* MAX_NUMNODES is 1 << NODES_SHIFT (<= 10) */
 
 /* virtfnN targets of a PF, resolved to VF objects once all are known. */
 struct vf_link {
@@ -156,114 +253,221 @@ struct vf_link {
 
 struct scan_state {
 	struct vf_link *links;
-	size_t n_links;
+	size_t n_links, cap_links;
 };
 
 /*
- * uevent carries the driver, the full class and the subsystem ids in one
- * read; a tree without it (a hand-made capture) falls back to the single
- * attributes.
+ * "X" (b NULL) or "X:Y" in hex, each at most max: true when it parses
+ * (uevent's PCI_CLASS=C0330, PCI_ID=8086:1572; sscanf was a tenth of the
+ * scan's instructions).
  */
-static void fill_uevent(struct pt_pci_dev *d, int fd)
+static bool hex_pair(const char *s, unsigned long maxa, unsigned long maxb,
+		     unsigned int *a, unsigned int *b)
+{
+	unsigned long x, y;
+	char *end;
+
+	if (!isxdigit((unsigned char)*s))
+		return false;
+	x = strtoul(s, &end, 16);
+	if (x > maxa || end - s > 8)
+		return false;
+	*a = x;
+	if (!b)
+		return *end == '\0';
+	if (*end != ':' || !isxdigit((unsigned char)end[1]))
+		return false;
+	s = end + 1;
+	y = strtoul(s, &end, 16);
+	if (y > maxb || end - s > 8 || *end)
+		return false;
+	*b = y;
+	return true;
+}
+
+/*
+ * The identity of a function: vendor, device, class, subsystem ids and
+ * the driver. uevent carries all of them in one read; a tree without it
+ * (a hand-made capture) falls back to the single attributes. 0, or 1
+ * when the function cannot be listed (a problem was recorded).
+ */
+static int fill_ident(struct pt_ctx *ctx, struct pt_pci_dev *d, int fd)
 {
 	char buf[1024], drv[256], *line, *save = NULL;
 	unsigned int a, b;
+	bool id = false, cls = false;
+	ssize_t n;
+	long v;
 
-	if (pt__sysfs_read(fd, "uevent", buf, sizeof(buf)) <= 0) {
-		long cls;
-
-		if (pt__sysfs_read_long(fd, "class", &cls) == 0)
-			d->class = (uint32_t)cls & 0xffffff;
-		d->subsys_vendor_id = read_int_attr(fd, "subsystem_vendor", 0);
-		d->subsys_device_id = read_int_attr(fd, "subsystem_device", 0);
-		if (pt__sysfs_readlink_base(fd, "driver", drv, sizeof(drv)) > 0)
-			d->driver = strdup(drv);
-		return;
+	n = pt__sysfs_read(fd, "uevent", buf, sizeof(buf));
+	if (n < 0 && n != -ENOENT) {
+		problem_errno(ctx, d->bdf, "uevent", (int)n, "function left out");
+		return 1;
 	}
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (!strncmp(line, "DRIVER=", 7) && line[7])
-			d->driver = strdup(line + 7);
-		else if (sscanf(line, "PCI_CLASS=%x", &a) == 1)
-			d->class = a & 0xffffff;
-		else if (sscanf(line, "PCI_SUBSYS_ID=%x:%x", &a, &b) == 2) {
+	for (line = n > 0 ? strtok_r(buf, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line, "DRIVER=", 7) && line[7] && !d->driver) {
+			d->driver = (char *)intern(ctx, line + 7);
+		} else if (!strncmp(line, "PCI_CLASS=", 10) &&
+			   hex_pair(line + 10, 0xffffff, 0, &a, NULL)) {
+			d->class = a;
+			cls = true;
+		} else if (!strncmp(line, "PCI_ID=", 7) &&
+			   hex_pair(line + 7, 0xffff, 0xffff, &a, &b)) {
+			d->vendor_id = a;
+			d->device_id = b;
+			id = true;
+		} else if (!strncmp(line, "PCI_SUBSYS_ID=", 14) &&
+			   hex_pair(line + 14, 0xffff, 0xffff, &a, &b)) {
 			d->subsys_vendor_id = a;
 			d->subsys_device_id = b;
 		}
 	}
-}
+	if (id && cls)
+		return 0;
 
-static int fill_dev(struct pt_ctx *ctx, struct pt_pci_dev *d, int fd,
-		    struct scan_state *st)
-{
-	char buf[PATH_MAX];
-	int n;
+	/* no uevent, or one without the ids: the attributes lspci reads */
+	static const struct {
+		const char *name;
+		long max;
+	} ident[] = { { "vendor", 0xffff }, { "device", 0xffff }, { "class", 0xffffff } };
+	long val[3];
 
-	fill_uevent(d, fd);
-	d->revision = read_int_attr(fd, "revision", 0);
-	d->numa_node = read_int_attr(fd, "numa_node", PT_NO_NUMA_NODE);
-	if (d->numa_node < 0)
-		d->numa_node = PT_NO_NUMA_NODE;
-	read_str_attr(fd, "driver_override", &d->driver_override);
-	d->iommu_group = PT_NO_IOMMU_GROUP;
-	if (pt__sysfs_readlink_base(fd, "iommu_group", buf, sizeof(buf)) > 0) {
-		char *end;
-		long g = strtol(buf, &end, 10);
+	for (size_t i = 0; i < 3; i++) {
+		int r = read_num_what(ctx, d, fd, ident[i].name, 0, ident[i].max,
+				      &val[i], "function left out");
 
-		if (!*end && g >= 0)
-			d->iommu_group = (int)g;
-	}
-	d->bridge = class_is_bridge(d->class);
-	if ((d->class >> 16) == 0x03)
-		d->boot_vga = read_int_attr(fd, "boot_vga", 0) == 1;
-	if (d->vendor_id == 0x10de) {
-		int nv = pt__sysfs_openat_dir(fd, "nvidia");
+		if (r == 0) {
+			char path[PATH_MAX];
 
-		if (nv >= 0) {
-			d->nvidia_vgpu = true;
-			close(nv);
+			pt__sysfs_pci_dev_path(ctx, d->bdf, ident[i].name, path,
+					       sizeof(path));
+			problem(ctx, "%s: %s; function left out", path,
+				strerror(ENOENT));
 		}
+		if (r <= 0)
+			return 1;
 	}
-	if (d->bridge)
-		return 0;
-
-	d->vf_index = -1;
-	d->sriov_totalvfs = read_int_attr(fd, "sriov_totalvfs", 0);
-	if (d->sriov_totalvfs <= 0) {
-		d->sriov_totalvfs = 0;
-		return 0;
-	}
-	d->sriov_numvfs = read_int_attr(fd, "sriov_numvfs", 0);
-	if (d->sriov_numvfs <= 0)
-		return 0;
-	d->virtfn = calloc(d->sriov_numvfs, sizeof(*d->virtfn));
-	if (!d->virtfn)
-		return -ENOMEM;
-	for (n = 0; n < d->sriov_numvfs; n++) {
-		char name[32];
-		struct vf_link *l;
-
-		snprintf(name, sizeof(name), "virtfn%d", n);
-		if (pt__sysfs_readlink_base(fd, name, buf, sizeof(buf)) < 0 ||
-		    !pt__bdf_is_valid(buf))
-			continue;
-		l = realloc(st->links, (st->n_links + 1) * sizeof(*st->links));
-		if (!l)
-			return -ENOMEM;
-		st->links = l;
-		l[st->n_links].pf = d;
-		l[st->n_links].index = n;
-		memcpy(l[st->n_links].bdf, buf, PT_BDF_LEN);
-		st->n_links++;
+	d->vendor_id = val[0];
+	d->device_id = val[1];
+	d->class = val[2];
+	if (read_num(ctx, d, fd, "subsystem_vendor", 0, 0xffff, &v) > 0)
+		d->subsys_vendor_id = v;
+	if (read_num(ctx, d, fd, "subsystem_device", 0, 0xffff, &v) > 0)
+		d->subsys_device_id = v;
+	if (!d->driver) {
+		n = pt__sysfs_readlink_base(fd, "driver", drv, sizeof(drv));
+		if (n > 0)
+			d->driver = (char *)intern(ctx, drv);
+		else if (n != -ENOENT)
+			problem_errno(ctx, d->bdf, "driver", (int)n, "read as absent");
 	}
 	return 0;
 }
 
-static int cmp_dev(const void *a, const void *b)
+static int add_link(struct scan_state *st, struct pt_pci_dev *pf, int index,
+		    const char *bdf)
 {
-	const struct pt_pci_dev *x = *(struct pt_pci_dev *const *)a;
-	const struct pt_pci_dev *y = *(struct pt_pci_dev *const *)b;
+	if (st->n_links == st->cap_links) {
+		size_t ncap = st->cap_links ? st->cap_links * 2 : 64;
+		struct vf_link *l = realloc(st->links, ncap * sizeof(*l));
 
-	return strcmp(x->bdf, y->bdf);
+		if (!l)
+			return -ENOMEM;
+		st->links = l;
+		st->cap_links = ncap;
+	}
+	st->links[st->n_links].pf = pf;
+	st->links[st->n_links].index = index;
+	memcpy(st->links[st->n_links].bdf, bdf, PT_BDF_LEN);
+	st->n_links++;
+	return 0;
+}
+
+/* SR-IOV: the counts, clamped to what the kernel can have, and the links. */
+static int fill_sriov(struct pt_ctx *ctx, struct pt_pci_dev *d, int fd,
+		      struct scan_state *st)
+{
+	char buf[PATH_MAX];
+	long v;
+
+	if (read_num(ctx, d, fd, "sriov_totalvfs", 0, MAX_VFS, &v) <= 0 || v == 0)
+		return 0;
+	d->sriov_totalvfs = (int)v;
+	if (read_num(ctx, d, fd, "sriov_numvfs", 0, d->sriov_totalvfs, &v) <= 0 ||
+	    v == 0)
+		return 0;
+	d->sriov_numvfs = (int)v;
+	d->virtfn = calloc(d->sriov_numvfs, sizeof(*d->virtfn));
+	if (!d->virtfn)
+		return -ENOMEM;
+	for (int i = 0; i < d->sriov_numvfs; i++) {
+		char name[32];
+		ssize_t n;
+
+		snprintf(name, sizeof(name), "virtfn%d", i);
+		n = pt__sysfs_readlink_base(fd, name, buf, sizeof(buf));
+		if (n < 0 || !pt__bdf_is_valid(buf)) {
+			/* a VF going away as we look: its own entry tells */
+			if (n != -ENOENT)
+				problem_errno(ctx, d->bdf, name, n < 0 ? (int)n : -EINVAL,
+					      "VF link read as absent");
+			continue;
+		}
+		if (add_link(st, d, i, buf) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * Everything pt knows about one function, read relative to its directory
+ * fd: 0, 1 when it cannot be listed (a problem was recorded), -errno.
+ */
+static int fill_dev(struct pt_ctx *ctx, struct pt_pci_dev *d, int fd,
+		    struct scan_state *st)
+{
+	char buf[PATH_MAX];
+	ssize_t n;
+	long v;
+	int r;
+
+	r = fill_ident(ctx, d, fd);
+	if (r)
+		return r;
+	if (read_num(ctx, d, fd, "revision", 0, 0xff, &v) > 0)
+		d->revision = v;
+	if (read_num(ctx, d, fd, "numa_node", -1, MAX_NUMA_NODE, &v) > 0 && v >= 0)
+		d->numa_node = v;
+	read_str(ctx, d, fd, "driver_override", &d->driver_override);
+	n = pt__sysfs_readlink_base(fd, "iommu_group", buf, sizeof(buf));
+	if (n > 0) {
+		char *end, path[PATH_MAX];
+		long g;
+
+		errno = 0;
+		g = strtol(buf, &end, 10);
+		if (errno || *end || end == buf || g < 0 || g > INT_MAX) {
+			pt__sysfs_pci_dev_path(ctx, d->bdf, "iommu_group", path,
+					       sizeof(path));
+			problem(ctx, "%s: links to '%.20s', not a group number from 0 to %d; "
+				"read as absent", path, buf, INT_MAX);
+		} else {
+			d->iommu_group = (int)g;
+		}
+	} else if (n != -ENOENT) {
+		problem_errno(ctx, d->bdf, "iommu_group", (int)n, "read as absent");
+	}
+	d->bridge = class_is_bridge(d->class);
+	if ((d->class >> 16) == 0x03 &&
+	    read_num(ctx, d, fd, "boot_vga", 0, 1, &v) > 0)
+		d->boot_vga = v == 1;
+	if (d->vendor_id == 0x10de && pt__sysfs_exists(fd, "nvidia") == 0)
+		d->nvidia_vgpu = true;
+	/* a VF has no SR-IOV capability of its own: skip the failing open */
+	if (d->bridge || d->physfn)
+		return 0;
+	return fill_sriov(ctx, d, fd, st);
 }
 
 static int cmp_key(const void *key, const void *elem)
@@ -299,6 +503,7 @@ static void fill_slots(struct pt_ctx *ctx)
 	}
 	while ((e = readdir(dir))) {
 		char addr[64], rel[NAME_MAX + 16];
+		struct pt_pci_dev **p;
 		int sfd;
 
 		if (e->d_name[0] == '.')
@@ -308,17 +513,34 @@ static void fill_slots(struct pt_ctx *ctx)
 		if (sfd < 0)
 			continue;
 		if (pt__sysfs_read(sfd, "address", addr, sizeof(addr)) == 10) {
-			/* every function of that device sits in the slot */
-			for (size_t i = 0; i < ctx->n_pci; i++) {
-				struct pt_pci_dev *d = ctx->pci[i];
+			/*
+			 * Every function of that device sits in the slot: the
+			 * first at or after "DDDD:BB:DD" and those that follow
+			 * with the same prefix (ctx->pci is sorted).
+			 */
+			size_t lo = 0, hi = ctx->n_pci;
 
-				if (!strncmp(d->bdf, addr, 10) && !d->physical_slot)
-					d->physical_slot = strdup(e->d_name);
+			while (lo < hi) {
+				size_t mid = (lo + hi) / 2;
+
+				if (strncmp(ctx->pci[mid]->bdf, addr, 10) < 0)
+					lo = mid + 1;
+				else
+					hi = mid;
 			}
+			for (p = ctx->pci + lo; p < ctx->pci + ctx->n_pci &&
+			     !strncmp((*p)->bdf, addr, 10); p++)
+				if (!(*p)->physical_slot)
+					(*p)->physical_slot = strdup(e->d_name);
 		}
 		close(sfd);
 	}
 	closedir(dir);
+}
+
+static int cmp_link(const void *a, const void *b)
+{
+	return strcmp(((const struct vf_link *)a)->bdf, ((const struct vf_link *)b)->bdf);
 }
 
 /* class/net/NAME links into the device tree: attach each to its function. */
@@ -394,7 +616,7 @@ static void free_dev(struct pt_pci_dev *d)
 	}
 	pt__vgpu_free(d);
 	free(d->display_name);
-	free(d->driver);
+	/* d->driver is interned in the context's pool */
 	free(d->driver_override);
 	free(d->physical_slot);
 	free(d->virtfn);
@@ -411,6 +633,13 @@ void pt__pci_free(struct pt_ctx *ctx)
 	ctx->pci = NULL;
 	ctx->n_pci = 0;
 	ctx->pci_scanned = false;
+	ctx->pci_scan_rc = 0;
+	ctx->pci_last_named = NULL;
+	for (size_t i = 0; i < ctx->n_pci_problems; i++)
+		free(ctx->pci_problems[i]);
+	free(ctx->pci_problems);
+	ctx->pci_problems = NULL;
+	ctx->n_pci_problems = 0;
 	if (ctx->pacc)
 		pci_cleanup(ctx->pacc);
 	ctx->pacc = NULL;
@@ -436,22 +665,21 @@ static bool hwdb_present(void)
 	return false;
 }
 
-static int pci_open(struct pt_ctx *ctx)
+/*
+ * libpci, only for names and the -s/-d filter: opened on first need, so a
+ * scan that prints no name never loads pci.ids. Enumeration reads sysfs
+ * directly (see the head of this file).
+ */
+static struct pci_access *pacc_get(struct pt_ctx *ctx)
 {
 	char path[PATH_MAX];
-	int fd;
+	jmp_buf jb;
 
-	fd = pt__sysfs_open_dir(ctx, "bus/pci/devices");
-	if (fd < 0) {
-		/* no PCI bus here (or a wrong root): nothing to list */
-		dbg(ctx, "%s/bus/pci/devices: %s\n", ctx->sysfs_root,
-		    strerror(-fd));
-		return fd;
-	}
-	close(fd);
+	if (ctx->pacc)
+		return ctx->pacc;
 	ctx->pacc = pci_alloc();
 	if (!ctx->pacc)
-		return -ENOMEM;
+		return NULL;
 	ctx->pacc->error = pci_cb_error;
 	ctx->pacc->warning = pci_cb_warning;
 	ctx->pacc->debug = pci_cb_debug;
@@ -466,141 +694,202 @@ static int pci_open(struct pt_ctx *ctx)
 	 */
 	if (!hwdb_present())
 		ctx->pacc->id_lookup_mode |= PCI_LOOKUP_NO_HWDB;
+	pci_jmp = &jb;
+	pci_log_ctx = ctx;
+	if (setjmp(jb)) {
+		/* pci_init failed: its error callback has logged why */
+		pci_jmp = NULL;
+		pci_log_ctx = NULL;
+		free(ctx->pacc);	/* pci_cleanup() would touch what init left */
+		ctx->pacc = NULL;
+		return NULL;
+	}
 	pci_init(ctx->pacc);
-	return 0;
+	pci_jmp = NULL;
+	pci_log_ctx = NULL;
+	return ctx->pacc;
 }
 
-/* One PCI function from libpci's list into ctx->pci. */
-static int add_dev(struct pt_ctx *ctx, struct pci_dev *p, size_t *cap)
+static bool same_ids(const struct pt_pci_dev *a, const struct pt_pci_dev *b)
 {
-	struct pt_pci_dev *d;
-
-	/*
-	 * Intel VMD puts its children in domains 10000 and up; no slot name
-	 * here holds more than four domain digits, and those devices cannot
-	 * be passed through on their own anyway: leave them out, never alias
-	 * them onto a domain-0 slot.
-	 */
-	if ((unsigned int)p->domain > 0xffff) {
-		dbg(ctx, "%x:%02x:%02x.%d: domain beyond 0xffff (VMD), not listed\n",
-		    (unsigned int)p->domain, p->bus, p->dev, p->func);
-		return 0;
-	}
-	if (ctx->n_pci == *cap) {
-		struct pt_pci_dev **np;
-		size_t ncap = *cap ? *cap * 2 : 64;
-
-		np = realloc(ctx->pci, ncap * sizeof(*np));
-		if (!np)
-			return -ENOMEM;
-		ctx->pci = np;
-		*cap = ncap;
-	}
-	d = calloc(1, sizeof(*d));
-	if (!d)
-		return -ENOMEM;
-	ctx->pci[ctx->n_pci++] = d;
-	d->ctx = ctx;
-	d->iommu_group = PT_NO_IOMMU_GROUP;
-	d->numa_node = PT_NO_NUMA_NODE;
-	d->vf_index = -1;
-	pci_fill_info(p, PCI_FILL_IDENT | PCI_FILL_CLASS);
-	d->domain = p->domain;
-	d->bus = p->bus;
-	d->devnum = p->dev;
-	d->func = p->func;
-	snprintf(d->bdf, sizeof(d->bdf), "%04x:%02x:%02x.%x",
-		 (unsigned int)p->domain & 0xffff, p->bus & 0xff, p->dev & 0x1f,
-		 p->func & 7);
-	d->vendor_id = p->vendor_id;
-	d->device_id = p->device_id;
-	/* p->device_class lacks the programming interface; uevent has it */
-	d->class = (uint32_t)p->device_class << 8;
-	return 0;
-}
-
-/* Names through libpci, interned: VFs and twins share one copy. */
-static void fill_names(struct pt_ctx *ctx, struct pt_pci_dev *d)
-{
-	d->vendor_name = lookup(ctx, PCI_LOOKUP_VENDOR, d->vendor_id, 0, 0, 0);
-	d->device_name = lookup(ctx, PCI_LOOKUP_DEVICE, d->vendor_id, d->device_id, 0, 0);
-	d->class_name = lookup(ctx, PCI_LOOKUP_CLASS, d->class >> 8, 0, 0, 0);
-	if (d->subsys_vendor_id && d->subsys_vendor_id != 0xffff) {
-		d->subsys_vendor_name = lookup(ctx, PCI_LOOKUP_SUBSYSTEM | PCI_LOOKUP_VENDOR,
-					       d->subsys_vendor_id, 0, 0, 0);
-		d->subsys_device_name = lookup(ctx, PCI_LOOKUP_SUBSYSTEM | PCI_LOOKUP_DEVICE,
-					       d->vendor_id, d->device_id,
-					       d->subsys_vendor_id, d->subsys_device_id);
-	}
+	return a->vendor_id == b->vendor_id && a->device_id == b->device_id &&
+	       (a->class >> 8) == (b->class >> 8) &&
+	       a->subsys_vendor_id == b->subsys_vendor_id &&
+	       a->subsys_device_id == b->subsys_device_id;
 }
 
 /*
- * Everything between opening libpci and the last name lookup: libpci may
- * longjmp out of any of it, so the caller's frame holds no state that
- * changes here (see pci_cb_error).
+ * Names through libpci, interned, on first use: VFs and twins share one
+ * copy, and a function with the ids of the last one named takes its names
+ * without a lookup.
+ */
+static void fill_names(struct pt_pci_dev *d)
+{
+	struct pt_ctx *ctx = d->ctx;
+	struct pt_pci_dev *last = ctx->pci_last_named;
+	jmp_buf jb;
+
+	if (d->names_done)
+		return;
+	d->names_done = true;
+	if (last && same_ids(last, d)) {
+		d->vendor_name = last->vendor_name;
+		d->device_name = last->device_name;
+		d->class_name = last->class_name;
+		d->subsys_vendor_name = last->subsys_vendor_name;
+		d->subsys_device_name = last->subsys_device_name;
+		return;
+	}
+	if (!pacc_get(ctx))
+		return;
+	pci_jmp = &jb;
+	pci_log_ctx = ctx;
+	if (setjmp(jb) == 0) {
+		d->vendor_name = lookup(ctx, PCI_LOOKUP_VENDOR, d->vendor_id, 0, 0, 0);
+		d->device_name = lookup(ctx, PCI_LOOKUP_DEVICE, d->vendor_id,
+					d->device_id, 0, 0);
+		d->class_name = lookup(ctx, PCI_LOOKUP_CLASS, d->class >> 8, 0, 0, 0);
+		if (d->subsys_vendor_id && d->subsys_vendor_id != 0xffff) {
+			d->subsys_vendor_name = lookup(ctx, PCI_LOOKUP_SUBSYSTEM |
+						       PCI_LOOKUP_VENDOR,
+						       d->subsys_vendor_id, 0, 0, 0);
+			d->subsys_device_name = lookup(ctx, PCI_LOOKUP_SUBSYSTEM |
+						       PCI_LOOKUP_DEVICE,
+						       d->vendor_id, d->device_id,
+						       d->subsys_vendor_id,
+						       d->subsys_device_id);
+		}
+		ctx->pci_last_named = d;
+	}
+	pci_jmp = NULL;
+	pci_log_ctx = NULL;
+}
+
+static struct pt_pci_dev *new_dev(struct pt_ctx *ctx, const char *bdf)
+{
+	struct pt_pci_dev *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return NULL;
+	d->ctx = ctx;
+	memcpy(d->bdf, bdf, PT_BDF_LEN);
+	d->domain = (int)strtoul(bdf, NULL, 16);
+	d->bus = (int)strtoul(bdf + 5, NULL, 16);
+	d->devnum = (int)strtoul(bdf + 8, NULL, 16);
+	d->func = bdf[11] - '0';
+	d->iommu_group = PT_NO_IOMMU_GROUP;
+	d->numa_node = PT_NO_NUMA_NODE;
+	d->vf_index = -1;
+	return d;
+}
+
+/*
+ * Walk bus/pci/devices in BDF order. A function whose directory or ids
+ * cannot be read is left out with a problem recorded; the walk itself
+ * failing fails the scan (-errno).
  */
 static int scan_all(struct pt_ctx *ctx, struct scan_state *st)
 {
-	size_t cap = 0;
-	int r = pci_open(ctx);
+	char **names = NULL, path[PATH_MAX];
+	size_t n = 0, k = 0;
+	int dfd, r;
 
-	if (r < 0)
-		return r == -ENOENT ? 0 : r;
-	pci_scan_bus(ctx->pacc);
-	for (struct pci_dev *p = ctx->pacc->devices, *next; p; p = next) {
-		next = p->next;
-		r = add_dev(ctx, p, &cap);
-		/*
-		 * Everything needed is copied out: free libpci's record (424
-		 * bytes and more) now, before pci.ids is loaded for the names,
-		 * so the two never weigh on memory together.
-		 */
-		pci_free_dev(p);
-		ctx->pacc->devices = next;
-		if (r < 0)
-			return r;
+	r = pt__sysfs_root_check(ctx);
+	if (r < 0) {
+		problem(ctx, "%s: %s; the scan failed", ctx->sysfs_root, strerror(-r));
+		return r;
 	}
-	if (ctx->n_pci)		/* an empty bus leaves ctx->pci NULL */
-		qsort(ctx->pci, ctx->n_pci, sizeof(*ctx->pci), cmp_dev);
-	for (size_t i = 0; i < ctx->n_pci; i++) {
-		struct pt_pci_dev *d = ctx->pci[i];
+	dfd = pt__sysfs_open_dir(ctx, "bus/pci/devices");
+	if (dfd == -ENOENT) {
+		/* no PCI bus here (a container, a USB-only capture) */
+		dbg(ctx, "%s/bus/pci/devices: %s\n", ctx->sysfs_root, strerror(-dfd));
+		return 0;
+	}
+	if (dfd >= 0) {
+		r = pt__sysfs_list_dir(dfd, &names, &n);
+		if (r < 0)
+			close(dfd);
+	} else {
+		r = dfd;
+	}
+	if (r < 0) {
+		pt__sysfs_pci_dev_path(ctx, NULL, NULL, path, sizeof(path));
+		problem(ctx, "%s: %s; the scan failed", path, strerror(-r));
+		return r;
+	}
+	ctx->pci = n ? calloc(n, sizeof(*ctx->pci)) : NULL;
+	if (n && !ctx->pci)
+		r = -ENOMEM;
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		struct pt_pci_dev *d;
 		int fd;
 
-		d->index = i;
-		fd = pt__sysfs_open_pci_dev(ctx, d->bdf);
-		if (fd < 0) {
-			dbg(ctx, "%s: %s\n", d->bdf, strerror(-fd));
+		if (!pt__bdf_is_valid(names[i])) {
+			/*
+			 * Intel VMD puts its children in domains 10000 and up;
+			 * no slot name here holds more than four domain digits,
+			 * and those devices cannot be passed through on their
+			 * own anyway: leave them out, never alias them onto a
+			 * domain-0 slot.
+			 */
+			dbg(ctx, "%s: not a DDDD:BB:DD.F name (VMD domain?), not listed\n",
+			    names[i]);
 			continue;
 		}
+		fd = pt__sysfs_openat_dir(dfd, names[i]);
+		if (fd < 0) {
+			problem_errno(ctx, names[i], NULL, fd, "function left out");
+			continue;
+		}
+		d = new_dev(ctx, names[i]);
+		if (!d) {
+			close(fd);
+			r = -ENOMEM;
+			break;
+		}
+		/* the PF came first (lower BDF) and named this one its VF */
+		while (k < st->n_links && strcmp(st->links[k].bdf, d->bdf) < 0)
+			k++;
+		if (k < st->n_links && !strcmp(st->links[k].bdf, d->bdf))
+			d->physfn = st->links[k].pf;
 		r = fill_dev(ctx, d, fd, st);
 		close(fd);
-		if (r < 0)
-			return r;
-		fill_names(ctx, d);
+		if (r != 0) {
+			free_dev(d);
+			r = r > 0 ? 0 : r;
+			continue;
+		}
+		d->index = ctx->n_pci;
+		ctx->pci[ctx->n_pci++] = d;
+		/* a PF's links arrive in VF order, which is BDF order: keep
+		 * the unresolved tail sorted for the merge above */
+		if (d->sriov_numvfs && st->n_links > k)
+			qsort(st->links + k, st->n_links - k, sizeof(*st->links),
+			      cmp_link);
 	}
-	return 0;
+	close(dfd);
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return r;
 }
 
 int pt__pci_scan(struct pt_ctx *ctx)
 {
 	struct scan_state st = { 0 };
-	jmp_buf jb;
 	int r;
 
 	if (ctx->pci_scanned)
-		return 0;
+		return ctx->pci_scan_rc;
 	ctx->pci_scanned = true;
 
-	pci_jmp = &jb;
-	pci_log_ctx = ctx;
-	r = setjmp(jb) ? -EIO : scan_all(ctx, &st);
-	pci_jmp = NULL;
-	pci_log_ctx = NULL;
-
+	r = scan_all(ctx, &st);
+	if (r == 0 && ctx->pci_scan_rc < 0)
+		r = ctx->pci_scan_rc;	/* a problem could not be recorded */
 	for (size_t i = 0; r == 0 && i < st.n_links; i++) {
 		struct pt_pci_dev *vf = find(ctx, st.links[i].bdf);
 
-		if (!vf)
+		if (!vf || (vf->physfn && vf->physfn != st.links[i].pf))
 			continue;
 		vf->physfn = st.links[i].pf;
 		vf->vf_index = st.links[i].index;
@@ -612,12 +901,46 @@ int pt__pci_scan(struct pt_ctx *ctx)
 		r = fill_netdevs(ctx);
 	}
 	if (r < 0) {
-		err(ctx, "scanning PCI devices under %s failed: %s\n",
+		char **problems = ctx->pci_problems;
+		size_t n = ctx->n_pci_problems;
+
+		dbg(ctx, "scanning PCI devices under %s failed: %s\n",
 		    ctx->sysfs_root, strerror(-r));
+		/* keep the problems that say why; drop the devices */
+		ctx->pci_problems = NULL;
+		ctx->n_pci_problems = 0;
 		pt__pci_free(ctx);
+		ctx->pci_problems = problems;
+		ctx->n_pci_problems = n;
 		ctx->pci_scanned = true;
+		ctx->pci_scan_rc = r;
 	}
 	return r;
+}
+
+PT_EXPORT int pt_pci_scan(struct pt_ctx *ctx)
+{
+	return pt__pci_scan(ctx);
+}
+
+PT_EXPORT int pt_pci_get_num_problems(struct pt_ctx *ctx)
+{
+	pt__pci_scan(ctx);
+	return (int)ctx->n_pci_problems;
+}
+
+PT_EXPORT const char *pt_pci_get_problem(struct pt_ctx *ctx, int idx)
+{
+	pt__pci_scan(ctx);
+	if (idx < 0 || (size_t)idx >= ctx->n_pci_problems)
+		return NULL;
+	return ctx->pci_problems[idx] ? ctx->pci_problems[idx] :
+	       "a PCI attribute could not be read (out of memory for the message)";
+}
+
+PT_EXPORT bool pt_pci_scan_is_complete(struct pt_ctx *ctx)
+{
+	return pt__pci_scan(ctx) == 0 && ctx->n_pci_problems == 0;
 }
 
 /* ---- public accessors --------------------------------------------------- */
@@ -655,11 +978,31 @@ PT_EXPORT uint16_t pt_pci_dev_get_subsystem_vendor_id(struct pt_pci_dev *dev) { 
 PT_EXPORT uint16_t pt_pci_dev_get_subsystem_device_id(struct pt_pci_dev *dev) { return dev->subsys_device_id; }
 PT_EXPORT uint32_t pt_pci_dev_get_class(struct pt_pci_dev *dev) { return dev->class; }
 PT_EXPORT uint8_t pt_pci_dev_get_revision(struct pt_pci_dev *dev) { return dev->revision; }
-PT_EXPORT const char *pt_pci_dev_get_vendor_name(struct pt_pci_dev *dev) { return dev->vendor_name; }
-PT_EXPORT const char *pt_pci_dev_get_device_name(struct pt_pci_dev *dev) { return dev->device_name; }
-PT_EXPORT const char *pt_pci_dev_get_subsystem_vendor_name(struct pt_pci_dev *dev) { return dev->subsys_vendor_name; }
-PT_EXPORT const char *pt_pci_dev_get_subsystem_device_name(struct pt_pci_dev *dev) { return dev->subsys_device_name; }
-PT_EXPORT const char *pt_pci_dev_get_class_name(struct pt_pci_dev *dev) { return dev->class_name; }
+PT_EXPORT const char *pt_pci_dev_get_vendor_name(struct pt_pci_dev *dev)
+{
+	fill_names(dev);
+	return dev->vendor_name;
+}
+PT_EXPORT const char *pt_pci_dev_get_device_name(struct pt_pci_dev *dev)
+{
+	fill_names(dev);
+	return dev->device_name;
+}
+PT_EXPORT const char *pt_pci_dev_get_subsystem_vendor_name(struct pt_pci_dev *dev)
+{
+	fill_names(dev);
+	return dev->subsys_vendor_name;
+}
+PT_EXPORT const char *pt_pci_dev_get_subsystem_device_name(struct pt_pci_dev *dev)
+{
+	fill_names(dev);
+	return dev->subsys_device_name;
+}
+PT_EXPORT const char *pt_pci_dev_get_class_name(struct pt_pci_dev *dev)
+{
+	fill_names(dev);
+	return dev->class_name;
+}
 PT_EXPORT const char *pt_pci_dev_get_display_name(struct pt_pci_dev *dev)
 {
 	static const char fallback[] = "Device";
@@ -667,6 +1010,7 @@ PT_EXPORT const char *pt_pci_dev_get_display_name(struct pt_pci_dev *dev)
 
 	if (dev->display_name)
 		return dev->display_name;
+	fill_names(dev);
 	if (dev->vendor_name && dev->device_name)
 		r = asprintf(&dev->display_name, "%s %s", dev->vendor_name, dev->device_name);
 	else if (dev->vendor_name)
@@ -730,8 +1074,12 @@ PT_EXPORT int pt_pci_filter_new(struct pt_ctx *ctx, const char *slot,
 
 	*why = NULL;
 	pt__pci_scan(ctx);
-	if (!ctx->pacc) {
+	if (!ctx->n_pci) {
 		*why = "no PCI bus to filter";
+		return -ENODEV;
+	}
+	if (!pacc_get(ctx)) {
+		*why = "libpci could not be initialised";
 		return -ENODEV;
 	}
 	pf = calloc(1, sizeof(*pf));

@@ -64,6 +64,10 @@ struct pt_ctx {
 	size_t n_pci;
 	char **names;			/* interned PCI names, open addressing */
 	size_t names_cap, names_used;
+	int pci_scan_rc;		/* 0, or -errno: the scan failed */
+	char **pci_problems;		/* what the scan could not read */
+	size_t n_pci_problems;
+	struct pt_pci_dev *pci_last_named;	/* name lookups reuse its names */
 
 	/* iommu.c */
 	bool iommu_scanned;
@@ -159,6 +163,20 @@ int pt__dev_exists(struct pt_ctx *ctx, const char *rel);
 int pt__modules_open(struct pt_ctx *ctx, const char *rel);
 /* The nearest PCI function (BDF) on a sysfs link target path; 0 or -ENOENT. */
 int pt__sysfs_path_pci_ancestor(const char *path, char bdf[PT_BDF_LEN]);
+/* Open the sysfs root: 0 or -errno (-ENOENT: it does not exist). */
+int pt__sysfs_root_check(struct pt_ctx *ctx);
+/*
+ * The entries of an open directory, sorted by strcmp, dot names left out:
+ * *names is an array of *n heap strings (free each, then the array).
+ * 0 or -errno (a failed getdents is an error, never a short list).
+ */
+int pt__sysfs_list_dir(int dirfd, char ***names, size_t *n);
+/*
+ * "<root>/bus/pci/devices[/<bdf>[/<attr>]]" for messages (never opened);
+ * 0 or -ENAMETOOLONG.
+ */
+int pt__sysfs_pci_dev_path(struct pt_ctx *ctx, const char *bdf,
+			   const char *attr, char *buf, size_t len);
 
 /* ---- pci.c -------------------------------------------------------------- */
 
@@ -239,6 +257,7 @@ struct pt_pci_dev {
 
 	struct pt_mdev_parent *mdev_parent;
 
+	bool names_done;		/* names looked up (lazily) */
 	bool nvidia_vgpu;		/* nvidia/ directory present */
 	bool vgpu_scanned;
 	struct pt_vgpu_type *vgpu_types;
@@ -470,6 +489,24 @@ int pt__rule_match_values(struct pt_rule_expr *e,
 bool pt__rule_has_vf_clause(struct pt_rule_expr *e);
 /* First volatile field used (USB bus, devnum), or NULL. */
 const char *pt__rule_volatile_field(struct pt_rule_expr *e);
+
+/*
+ * A rule set: expressions of one group type compiled into an index over
+ * their equality clauses on single-valued fields (ids, class, driver,
+ * slot, serial), built once per command. pt__rule_set_candidates() gives,
+ * in ascending order, the indices (into exprs) of the rules that could
+ * match v: every rule that pt__rule_match() says matches v, at any
+ * vf_index, is among them. Its array stays valid until the next call.
+ * Count or -errno. The expressions must outlive the set.
+ */
+struct pt_rule_set;
+int pt__rule_set_new(enum pt_group_type type, struct pt_rule_expr *const *exprs,
+		     size_t n, struct pt_rule_set **out);
+void pt__rule_set_free(struct pt_rule_set *s);
+int pt__rule_set_candidates(struct pt_rule_set *s, const struct pt_dev_view *v,
+			    const size_t **idx);
+/* How many rules are filed under a clause (the rest are tried on every device). */
+size_t pt__rule_set_get_num_indexed(struct pt_rule_set *s);
 
 /* ---- vfset.c: SR-IOV VF settings over rtnetlink ------------------------- */
 

@@ -110,12 +110,19 @@ static int vals_add_str(struct vals *vs, const char *s)
 	return vals_add(vs, s ? s : "", 0);
 }
 
+/* "%0*lx" without snprintf: the index asks for an id per rule set and device */
 static int vals_add_hex(struct vals *vs, unsigned long v, int width)
 {
-	char buf[24];
+	static const char hex[] = "0123456789abcdef";
+	char buf[24], *p = buf + sizeof(buf) - 1;
+	int n = 0;
 
-	snprintf(buf, sizeof(buf), "%0*lx", width, v);
-	return vals_add(vs, buf, (double)v);
+	*p = '\0';
+	do {
+		*--p = hex[(v >> (4 * n)) & 0xf];
+		n++;
+	} while (n < 16 && (n < width || (v >> (4 * n))));
+	return vals_add(vs, p, (double)v);
 }
 
 static int vals_add_dec(struct vals *vs, long v)
@@ -1338,4 +1345,259 @@ int pt__rule_match_values(struct pt_rule_expr *e,
 	if (!e || !value)
 		return -EINVAL;
 	return eval(e, &src, why, whylen);
+}
+
+/* ---- rule sets: an index over the equality clauses ------------------------ */
+
+/*
+ * A group's rules, compiled once per command, tried against thousands of
+ * functions: each rule is filed under one equality clause on a field that
+ * has one value per device (ids, class, driver, slot, serial), chosen by
+ * how few devices share a value; rules without one are tried on every
+ * device. A device is tried only against the rules filed under its own
+ * values and the unfiled ones, in rule order, with the full evaluator
+ * (pt__rule_match): the index only says which rules cannot match, so the
+ * first matching rule is the same as without it.
+ */
+
+/* Indexable fields by selectivity: lower rank first. */
+static int index_rank(const struct field *f)
+{
+	static const char *const order[] = {
+		"slot", "serial", "physical_slot", "device_id", "product_id",
+		"subsystem_device_id", "driver", "class_id", "class",
+		"vendor_id", "subsystem_vendor_id",
+	};
+
+	if (f->flags & (F_VF | F_VOLATILE))
+		return -1;
+	/* USB class is the device's or its interfaces': not one value */
+	if (f->kind == K_HEX2)
+		return -1;
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		if (!strcmp(f->name, order[i]))
+			return (int)i;
+	return -1;
+}
+
+struct rs_entry {
+	const struct field *f;	/* NULL: free slot */
+	char *text;		/* canonical value, as the field's getter writes it */
+	size_t *rules;		/* ascending */
+	size_t n, cap;
+};
+
+struct pt_rule_set {
+	enum pt_group_type type;
+	size_t n_rules;
+	struct rs_entry *tab;	/* open addressing, power of two */
+	size_t tab_cap, tab_used;
+	size_t *always;		/* rules with no indexable clause */
+	size_t n_always;
+	const struct field *keyf[sizeof(fields) / sizeof(fields[0])];
+	size_t n_keyf;		/* the fields rules are filed under */
+	size_t *cand;		/* candidates of the last call */
+	size_t cand_cap;
+	struct vals vs;
+};
+
+static size_t rs_hash(const struct field *f, const char *text)
+{
+	size_t h = 2166136261u ^ (size_t)(f - fields);
+
+	for (const char *p = text; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	return h;
+}
+
+static struct rs_entry *rs_find(struct pt_rule_set *s, const struct field *f,
+				const char *text)
+{
+	size_t i;
+
+	if (!s->tab_cap)
+		return NULL;
+	for (i = rs_hash(f, text) & (s->tab_cap - 1); s->tab[i].f;
+	     i = (i + 1) & (s->tab_cap - 1))
+		if (s->tab[i].f == f && !strcmp(s->tab[i].text, text))
+			return &s->tab[i];
+	return NULL;
+}
+
+static int rs_grow(struct pt_rule_set *s)
+{
+	size_t ncap = s->tab_cap ? s->tab_cap * 2 : 64;
+	struct rs_entry *nt = calloc(ncap, sizeof(*nt));
+
+	if (!nt)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->tab_cap; i++) {
+		size_t j;
+
+		if (!s->tab[i].f)
+			continue;
+		for (j = rs_hash(s->tab[i].f, s->tab[i].text) & (ncap - 1); nt[j].f;
+		     j = (j + 1) & (ncap - 1))
+			;
+		nt[j] = s->tab[i];
+	}
+	free(s->tab);
+	s->tab = nt;
+	s->tab_cap = ncap;
+	return 0;
+}
+
+static int push(size_t **v, size_t *n, size_t *cap, size_t x)
+{
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 4;
+		size_t *nv = realloc(*v, ncap * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		*v = nv;
+		*cap = ncap;
+	}
+	(*v)[(*n)++] = x;
+	return 0;
+}
+
+static int rs_file(struct pt_rule_set *s, const struct field *f, const char *text,
+		   size_t rule)
+{
+	struct rs_entry *e = rs_find(s, f, text);
+	size_t i;
+
+	if (!e) {
+		if ((s->tab_used + 1) * 2 > s->tab_cap && rs_grow(s) < 0)
+			return -ENOMEM;
+		for (i = rs_hash(f, text) & (s->tab_cap - 1); s->tab[i].f;
+		     i = (i + 1) & (s->tab_cap - 1))
+			;
+		e = &s->tab[i];
+		e->text = strdup(text);
+		if (!e->text)
+			return -ENOMEM;
+		e->f = f;
+		s->tab_used++;
+		for (i = 0; i < s->n_keyf && s->keyf[i] != f; i++)
+			;
+		if (i == s->n_keyf)
+			s->keyf[s->n_keyf++] = f;
+	}
+	return push(&e->rules, &e->n, &e->cap, rule);
+}
+
+void pt__rule_set_free(struct pt_rule_set *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->tab_cap; i++) {
+		free(s->tab[i].text);
+		free(s->tab[i].rules);
+	}
+	free(s->tab);
+	free(s->always);
+	free(s->cand);
+	vals_free(&s->vs);
+	free(s);
+}
+
+int pt__rule_set_new(enum pt_group_type type, struct pt_rule_expr *const *exprs,
+		     size_t n, struct pt_rule_set **out)
+{
+	struct pt_rule_set *s = calloc(1, sizeof(*s));
+	size_t always_cap = 0;
+	int r = 0;
+
+	if (!s)
+		return -ENOMEM;
+	s->type = type;
+	s->n_rules = n;
+	for (size_t i = 0; i < n && r == 0; i++) {
+		const struct clause *key = NULL;
+		int best = INT_MAX;
+		char text[24];
+
+		if (!exprs[i] || exprs[i]->type != type) {
+			r = -EINVAL;
+			break;
+		}
+		for (size_t j = 0; j < exprs[i]->n; j++) {
+			const struct clause *c = &exprs[i]->c[j];
+			int rank = index_rank(c->f);
+
+			if (c->op == OP_EQ && rank >= 0 && rank < best) {
+				best = rank;
+				key = c;
+			}
+		}
+		if (!key) {
+			r = push(&s->always, &s->n_always, &always_cap, i);
+			continue;
+		}
+		if (key->f->kind == K_HEX4) {
+			/* the text vals_add_hex() gives the device's value */
+			snprintf(text, sizeof(text), "%0*lx", hex_width(key->f->kind),
+				 (unsigned long)key->num);
+			r = rs_file(s, key->f, text, i);
+		} else {
+			r = rs_file(s, key->f, key->text, i);
+		}
+	}
+	if (r < 0) {
+		pt__rule_set_free(s);
+		return r;
+	}
+	*out = s;
+	return 0;
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+int pt__rule_set_candidates(struct pt_rule_set *s, const struct pt_dev_view *v,
+			    const size_t **idx)
+{
+	size_t n = 0;
+	int r;
+
+	if (!v || v->type != s->type || (v->type == PT_GROUP_USB ? !v->usb : !v->pci))
+		return -EINVAL;
+	for (size_t k = 0; k < s->n_keyf; k++) {
+		vals_clear(&s->vs);
+		r = s->keyf[k]->get(v, &s->vs);
+		if (r < 0)
+			return r;
+		for (size_t i = 0; i < s->vs.n; i++) {
+			struct rs_entry *e = rs_find(s, s->keyf[k], s->vs.v[i].text);
+
+			for (size_t j = 0; e && j < e->n; j++)
+				if ((r = push(&s->cand, &n, &s->cand_cap, e->rules[j])) < 0)
+					return r;
+		}
+	}
+	for (size_t i = 0; i < s->n_always; i++)
+		if ((r = push(&s->cand, &n, &s->cand_cap, s->always[i])) < 0)
+			return r;
+	/* each rule is filed once: sorting gives rule order, no duplicates
+	 * unless a field has one value twice (dropped here) */
+	if (n > 1)
+		qsort(s->cand, n, sizeof(*s->cand), cmp_size);
+	size_t m = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (!m || s->cand[m - 1] != s->cand[i])
+			s->cand[m++] = s->cand[i];
+	*idx = s->cand;
+	return (int)m;
+}
+
+size_t pt__rule_set_get_num_indexed(struct pt_rule_set *s)
+{
+	return s->n_rules - s->n_always;
 }

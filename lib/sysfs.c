@@ -6,6 +6,7 @@
  * directory fds; writes use O_NOFOLLOW.
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -317,4 +318,95 @@ int pt__sysfs_path_pci_ancestor(const char *path, char bdf[PT_BDF_LEN])
 		p = slash + 1;
 	}
 	return found ? 0 : -ENOENT;
+}
+
+/* ---- enumeration (pci.c's scan) ------------------------------------------ */
+
+/* Open the sysfs root itself: 0, or -errno (-ENOENT: no such directory). */
+int pt__sysfs_root_check(struct pt_ctx *ctx)
+{
+	int fd = root_fd(ctx);
+
+	return fd < 0 ? fd : 0;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int pt__sysfs_list_dir(int dirfd, char ***names, size_t *n)
+{
+	size_t cap = 0, cnt = 0;
+	char **v = NULL;
+	struct dirent *e;
+	DIR *dir;
+	int fd, r = 0;
+
+	*names = NULL;
+	*n = 0;
+	/* fdopendir owns its fd: give it a duplicate, the caller keeps dirfd */
+	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	dir = fdopendir(fd);
+	if (!dir) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	for (;;) {
+		errno = 0;
+		e = readdir(dir);
+		if (!e) {
+			r = -errno;	/* 0 at the end, -errno on a failed read */
+			break;
+		}
+		if (e->d_name[0] == '.')
+			continue;
+		if (cnt == cap) {
+			size_t ncap = cap ? cap * 2 : 64;
+			char **nv = realloc(v, ncap * sizeof(*nv));
+
+			if (!nv) {
+				r = -ENOMEM;
+				break;
+			}
+			v = nv;
+			cap = ncap;
+		}
+		v[cnt] = strdup(e->d_name);
+		if (!v[cnt]) {
+			r = -ENOMEM;
+			break;
+		}
+		cnt++;
+	}
+	closedir(dir);
+	if (r < 0) {
+		for (size_t i = 0; i < cnt; i++)
+			free(v[i]);
+		free(v);
+		return r;
+	}
+	if (cnt)
+		qsort(v, cnt, sizeof(*v), cmp_name);
+	*names = v;
+	*n = cnt;
+	return 0;
+}
+
+int pt__sysfs_pci_dev_path(struct pt_ctx *ctx, const char *bdf,
+			   const char *attr, char *buf, size_t len)
+{
+	const char *root = strcmp(ctx->sysfs_root, "/") ? ctx->sysfs_root : "";
+	int n;
+
+	if (bdf && attr)
+		n = snprintf(buf, len, "%s/bus/pci/devices/%s/%s", root, bdf, attr);
+	else if (bdf)
+		n = snprintf(buf, len, "%s/bus/pci/devices/%s", root, bdf);
+	else
+		n = snprintf(buf, len, "%s/bus/pci/devices", root);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }

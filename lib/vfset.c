@@ -327,6 +327,7 @@ static const char *on_off(int v)
 	return v ? "on" : "off";
 }
 
+/* On -EINVAL (a rate alone, the other one unknown) buf holds the reason. */
 int pt__vf_describe(const struct pt_vf_settings *want, unsigned int parts,
 		    const struct pt_vf_settings *cur, char *buf, size_t len)
 {
@@ -349,9 +350,8 @@ int pt__vf_describe(const struct pt_vf_settings *want, unsigned int parts,
 	}
 	if (parts & PT_VF_PART_RATE) {
 		unsigned int lo, hi;
-		char why[256];
 
-		r = rate_pair(want, cur, &lo, &hi, why, sizeof(why));
+		r = rate_pair(want, cur, &lo, &hi, buf, len);
 		if (r < 0)
 			return r;
 		ADD("%smin_tx_rate %u max_tx_rate %u", n ? " " : "", lo, hi);

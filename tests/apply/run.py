@@ -52,39 +52,30 @@ that changed nothing, compared byte for byte); then the conf dir entries
 that are new, changed or removed, with the content of new and changed
 files ("files: unchanged" after an apply or release that changed none).
 """
-import argparse
-import difflib
 import json
 import os
 import re
-import shlex
-import shutil
 import signal
 import stat
 import subprocess
 import sys
-import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import golden  # noqa: E402
+from golden import ScenarioError, mark_blanks  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-SCENARIOS = os.path.join(HERE, "scenarios")
-GOLDEN = os.path.join(HERE, "golden")
 SCHEMAS = os.path.join(HERE, "schema")
 
 # Scenarios whose golden file says what the commands SHOULD do and the
-# commands do not do yet: name -> the bug. When it is fixed the scenario
-# passes, the driver reports XPASS and fails: take it out of this list.
+# commands do not do yet: name -> the bug (tests/golden.py: XFAIL).
 XFAIL = {
     "bug-release-all-records": "release --all goes through groups.d, not the records "
                                "of applied.d: a group whose file went stays applied",
 }
 
 PROFILES = ("workstation", "apply", "vgpu")
-
-# A sanitizer's report fails a scenario (an XFAIL one stays XFAIL: its bug
-# may be what the sanitizer saw).
-SANITIZER_RE = re.compile(r"ERROR: (AddressSanitizer|LeakSanitizer)|runtime error: "
-                          r"|ERROR: UndefinedBehaviorSanitizer")
 
 BDF_RE = re.compile(r"^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$")
 
@@ -93,76 +84,33 @@ BDF_RE = re.compile(r"^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$")
 SYNC_TIMEOUT = 30
 
 
-class ScenarioError(Exception):
-    pass
-
-
 # ---------------------------------------------------------------------------
 # Scenario files
 # ---------------------------------------------------------------------------
 
+def directive(words, line, body, where):
+    """This runner's own scenario lines (tests/golden.py parses the rest)."""
+    if words[0] == "control" and len(words) == 1:
+        return "control", body()
+    if words[0] == "reboot" and len(words) == 1:
+        return "reboot", None
+    if words[0] in ("snapshot", "same-as") and len(words) == 2:
+        return words[0], words[1]
+    if words[0] == "state" and len(words) > 1:
+        bad = [w for w in words[1:] if not BDF_RE.match(w)]
+        if bad:
+            raise ScenarioError(f"{where}: state takes BDFs, not {bad[0]!r}")
+        return "state", words[1:]
+    if words[0] == "schema" and len(words) == 2:
+        if not os.path.exists(os.path.join(SCHEMAS, words[1])):
+            raise ScenarioError(f"{where}: no schema/{words[1]}")
+        return "schema", words[1]
+    raise ScenarioError(f"{where}: cannot parse: {line!r}")
+
+
 def parse_scenario(path):
     """(profile, [(kind, payload, lineno)])"""
-    steps = []
-    profile = None
-    with open(path) as f:
-        lines = f.read().split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    i = 0
-
-    def body():
-        nonlocal i
-        content = []
-        while i < len(lines) and (lines[i] == "|" or lines[i].startswith("| ")):
-            content.append(lines[i][2:])
-            i += 1
-        return content
-
-    while i < len(lines):
-        line, no = lines[i], i + 1
-        i += 1
-        words = line.split()
-        if line.startswith("#") or not line.strip():
-            steps.append(("comment", line, no))
-            continue
-        if words[0] == "fixture":
-            if profile is not None:
-                raise ScenarioError(f"{path}:{no}: a second fixture line")
-            if len(words) != 2 or words[1] not in PROFILES:
-                raise ScenarioError(f"{path}:{no}: fixture takes one of {', '.join(PROFILES)}")
-            profile = words[1]
-            steps.append(("fixture", profile, no))
-            continue
-        if profile is None:
-            raise ScenarioError(f"{path}:{no}: {words[0]} before the fixture line")
-        if line.startswith("$ "):
-            steps.append(("cmd", line[2:], no))
-        elif words[0] == "write" and len(words) == 2:
-            rel = words[1]
-            if rel.startswith("/") or ".." in rel.split("/"):
-                raise ScenarioError(f"{path}:{no}: write takes a path under the conf dir")
-            steps.append(("write", (rel, body()), no))
-        elif words[0] == "control" and len(words) == 1:
-            steps.append(("control", body(), no))
-        elif words[0] == "reboot" and len(words) == 1:
-            steps.append(("reboot", None, no))
-        elif words[0] in ("snapshot", "same-as") and len(words) == 2:
-            steps.append((words[0], words[1], no))
-        elif words[0] == "state" and len(words) > 1:
-            bad = [w for w in words[1:] if not BDF_RE.match(w)]
-            if bad:
-                raise ScenarioError(f"{path}:{no}: state takes BDFs, not {bad[0]!r}")
-            steps.append(("state", words[1:], no))
-        elif words[0] == "schema" and len(words) == 2:
-            if not os.path.exists(os.path.join(SCHEMAS, words[1])):
-                raise ScenarioError(f"{path}:{no}: no schema/{words[1]}")
-            steps.append(("schema", words[1], no))
-        else:
-            raise ScenarioError(f"{path}:{no}: cannot parse: {line!r}")
-    if profile is None:
-        raise ScenarioError(f"{path}: no fixture line")
-    return profile, steps
+    return golden.parse_scenario(path, PROFILES, directive)
 
 
 # ---------------------------------------------------------------------------
@@ -407,33 +355,17 @@ def tree_diff_paths(a, b, limit=20):
 # The conf dir
 # ---------------------------------------------------------------------------
 
-def conf_snapshot(conf):
-    snap = {}
-    for top, dirs, files in os.walk(conf):
-        dirs.sort()
-        for name in sorted(dirs) + sorted(files):
-            p = os.path.join(top, name)
-            rel = os.path.relpath(p, conf)
-            st = os.lstat(p)
-            if stat.S_ISDIR(st.st_mode):
-                snap[rel + "/"] = ("dir", stat.S_IMODE(st.st_mode), None)
-            elif stat.S_ISLNK(st.st_mode):
-                snap[rel] = ("link", None, os.readlink(p))
-            else:
-                with open(p, "rb") as f:
-                    snap[rel] = ("file", stat.S_IMODE(st.st_mode), f.read())
-    return snap
-
-
 def render_conf_change(before, after):
+    """The conf dir entries that are new, changed (kind, mode, content) or
+    removed, with the content of new and changed files."""
     out = []
     for rel in sorted(set(before) | set(after)):
         if rel not in after:
             out.append(f"  {rel}  (removed)")
             continue
-        if before.get(rel) == after[rel]:
+        if rel in before and before[rel][:3] == after[rel][:3]:
             continue
-        kind, mode, data = after[rel]
+        kind, mode, data = after[rel][:3]
         what = "new" if rel not in before else "changed"
         if kind == "dir":
             out.append(f"  {rel}  (dir {mode:04o}, {what})")
@@ -441,20 +373,13 @@ def render_conf_change(before, after):
         if kind == "link":
             out.append(f"  {rel}  (symlink to {data}, {what})")
             continue
-        text = data.decode("utf-8", "backslashreplace")
-        out.append(f"  {rel}  ({mode:04o}, {what}{', empty' if not text else ''})")
-        body = text.split("\n")
-        if body[-1] == "":
-            body.pop()
-        elif text:
-            body.append("\\ no newline at end of file")
-        out += [mark_blanks("  | " + b) if b else "  |" for b in body]
+        if kind == "other":
+            out.append(f"  {rel}  (not a regular file, {what})")
+            continue
+        out.append(f"  {rel}  ({mode:04o}, {what}{', empty' if not data else ''})")
+        if data:
+            out += golden.file_body(data)
     return out
-
-
-def mark_blanks(line):
-    """A "$" after trailing blanks, so that they are seen and kept."""
-    return line + "$" if line != line.rstrip() else line
 
 
 # ---------------------------------------------------------------------------
@@ -468,11 +393,11 @@ class Kernel:
         self.root = root
         self.state = os.path.join(root, ".fakekernel")
         os.makedirs(self.state, exist_ok=True)
-        # made by the first sync: none at start is no rules (and a control
-        # file there at start makes an ASan build of the daemon report a
-        # leak of its path at exit, tests/fakekernel/fakekernel.c:2711)
+        # no rules at start: no injected failure survives a reboot
         self.control = os.path.join(self.state, "control")
         self.control_text = ""
+        with open(self.control, "w") as f:
+            f.write(self.control_text)
         self.log = os.path.join(self.state, "log")
         self.errf = open(os.path.join(root, "fakekernel.stderr"), "w+")
         r, w = os.pipe()
@@ -632,11 +557,6 @@ def pt_verb(argv):
     return cmd, verb
 
 
-def has_json_flag(argv):
-    return any(a in ("--json", "-j") or (re.fullmatch(r"-[a-zA-Z]*j[a-zA-Z]*", a) and
-                                         not a.startswith("--")) for a in argv)
-
-
 class Runner:
     def __init__(self, args, profile, workdir):
         self.args = args
@@ -659,10 +579,7 @@ class Runner:
                    PT_DEV_ROOT=os.path.join(self.root, "dev"),
                    PT_MODULES_DIR=os.path.join(self.root, "lib", "modules", kver))
         self.env = env
-        bindir = os.path.dirname(os.path.abspath(args.pt))
-        self.bins = {"pt": os.path.abspath(args.pt),
-                     "pt-group": os.path.join(bindir, "pt-group"),
-                     "pt-rule": os.path.join(bindir, "pt-rule")}
+        self.bins = golden.binaries(args.pt)
         self.kernel = None
         self.snapshots["start"] = Tree(self.root)
         self.kernel = Kernel(args.fakekernel, self.root)
@@ -680,12 +597,6 @@ class Runner:
         now = Tree(self.root)
         if now.raw != self.snapshots["start"].raw:
             raise ScenarioError("gen-sysfs wrote another tree after the reboot")
-        # no injected failures survive a reboot (and see Kernel: no control
-        # file at start)
-        try:
-            os.unlink(os.path.join(self.root, ".fakekernel", "control"))
-        except FileNotFoundError:
-            pass
         self.kernel = Kernel(self.args.fakekernel, self.root)
         return ["reboot"]
 
@@ -700,17 +611,6 @@ class Runner:
     def subst_out(self, text):
         return text.replace(self.conf, "@CONF@").replace(self.root, "@ROOT@")
 
-    @staticmethod
-    def lines(prefix, text):
-        if not text:
-            return []
-        body = text.split("\n")
-        if body[-1] == "":
-            body.pop()
-        else:
-            body.append("\\ no newline at end")
-        return [mark_blanks(prefix + b) if b else prefix.rstrip() for b in body]
-
     def kernel_lines(self, log):
         out = []
         for line in log:
@@ -719,30 +619,16 @@ class Runner:
         return out
 
     def run(self, line):
-        argv = shlex.split(self.subst_in(line))
-        if argv and argv[0] in self.bins:
-            argv[0] = self.bins[argv[0]]
+        argv = golden.split_command(self.subst_in(line), self.bins)
         cmd, verb = pt_verb(argv)
         binder = cmd == "group" and verb in ("apply", "release")
-        tree0, conf0 = Tree(self.root), conf_snapshot(self.conf)
-        p = subprocess.run(argv, env=self.env, capture_output=True, text=True,
-                           errors="backslashreplace", timeout=120,
-                           preexec_fn=lambda: os.umask(0o022))
+        tree0, conf0 = Tree(self.root), golden.conf_snapshot(self.conf)
+        p, out, sanitized = golden.run_command(line, argv, self.env, 0o022)
         log, _ = self.kernel.sync()
-        tree1, conf1 = Tree(self.root), conf_snapshot(self.conf)
-        if SANITIZER_RE.search(p.stderr):
+        tree1, conf1 = Tree(self.root), golden.conf_snapshot(self.conf)
+        if sanitized:
             self.sanitizer.append(line)
-        out = ["$ " + line]
-        stdout = p.stdout
-        self.last_stdout = stdout
-        if stdout and has_json_flag(argv):
-            try:
-                stdout = json.dumps(json.loads(stdout), indent=2, ensure_ascii=False) + "\n"
-            except ValueError as e:
-                out.append(f"(stdout is not JSON: {e})")
-        out += self.lines("1| ", stdout)
-        out += self.lines("2| ", p.stderr)
-        out.append(f"[exit {p.returncode}]")
+        self.last_stdout = p.stdout
         if log:
             out += self.kernel_lines(log)
         elif binder:
@@ -761,13 +647,6 @@ class Runner:
         elif binder:
             out.append("files: unchanged")
         return [self.subst_out(x) for x in out]
-
-    def write(self, rel, content):
-        path = os.path.join(self.conf, rel)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w") as f:
-            f.write("".join(c + "\n" for c in content))
-        return ["write " + rel] + [("| " + c) if c else "|" for c in content]
 
     def control(self, content):
         log, reload = self.kernel.set_control(content)
@@ -821,50 +700,26 @@ class Runner:
 
 def transcript(args, path):
     profile, steps = parse_scenario(path)
-    workdir = tempfile.mkdtemp(prefix="pt-apply-", dir=args.work)
-    r = None
-    try:
-        r = Runner(args, profile, workdir)
-        out = []
-        for kind, payload, _ in steps:
-            if kind == "comment":
-                if payload and out and out[-1] and not out[-1].startswith("#"):
-                    out.append("")
-                out.append(payload)
-                continue
-            if kind == "fixture":
-                out.append("fixture " + payload)
-                continue
-            if out and out[-1] != "" and not out[-1].startswith("#"):
-                out.append("")
-            if kind == "cmd":
-                out += r.run(payload)
-            elif kind == "write":
-                out += r.write(*payload)
-            elif kind == "control":
-                out += r.control(payload)
-            elif kind == "snapshot":
-                out += r.snapshot(payload)
-            elif kind == "reboot":
-                out += r.reboot()
-            elif kind == "same-as":
-                out += r.same_as(payload)
-            elif kind == "state":
-                out += r.state(payload)
-            elif kind == "schema":
-                out += r.schema(payload)
-        r.close()
-        return "\n".join(out) + "\n", r.sanitizer
-    finally:
-        if r:
+    with golden.workdir("pt-apply-", args.work) as work:
+        r = Runner(args, profile, work)
+        try:
+            text = golden.assemble(steps, {
+                "cmd": r.run,
+                "write": lambda p: golden.write_file(r.conf, *p),
+                "control": r.control,
+                "snapshot": r.snapshot,
+                "reboot": lambda p: r.reboot(),
+                "same-as": r.same_as,
+                "state": r.state,
+                "schema": r.schema,
+            })
+            r.close()
+            return text, r.sanitizer
+        finally:
             try:
                 r.close()
             except ScenarioError:
                 pass
-        if os.environ.get("PT_KEEP_TMP"):
-            print(f"kept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
 
 
 def default_work():
@@ -875,93 +730,12 @@ def default_work():
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--pt", required=True, help="the pt binary of the build")
+    ap = golden.arguments(__doc__, os.path.join(HERE, "scenarios"))
     ap.add_argument("--fakekernel", required=True, help="the fakekernel binary of the build")
-    ap.add_argument("--gen-sysfs", default=os.path.join(HERE, "..", "fixtures", "gen-sysfs"))
     ap.add_argument("--work", default=default_work(),
                     help="where the trees go (default: /dev/shm, else $TMPDIR)")
-    ap.add_argument("--check-xfail", action="store_true",
-                    help="only check that every XFAIL entry names a scenario and "
-                    "that every bug-* scenario is in XFAIL")
-    ap.add_argument("scenario", nargs="*", help="scenario names (default: all)")
     args = ap.parse_args()
-
-    have = sorted(f[:-4] for f in os.listdir(SCENARIOS) if f.endswith(".scn"))
-    if args.check_xfail:
-        bad = sorted(set(XFAIL) - set(have)) + sorted(n for n in set(have) - set(XFAIL)
-                                                      if n.startswith("bug-"))
-        for n in bad:
-            print(f"{n}: " + (f"in XFAIL but no scenarios/{n}.scn" if n in XFAIL else
-                              "a bug-* scenario not in XFAIL"))
-        return 1 if bad else 0
-
-    names = args.scenario or have
-    update = os.environ.get("PT_UPDATE_GOLDEN") == "1"
-    failed = []
-    for name in names:
-        name = os.path.basename(name)
-        if name.endswith(".scn"):
-            name = name[:-4]
-        scn = os.path.join(SCENARIOS, name + ".scn")
-        gold = os.path.join(GOLDEN, name + ".out")
-        try:
-            actual, sanitized = transcript(args, scn)
-        except (OSError, ScenarioError, subprocess.SubprocessError) as e:
-            print(f"ERROR {name}: {e}")
-            failed.append(name)
-            continue
-        if sanitized and name in XFAIL:
-            # the bug it shows may be what the sanitizer saw
-            print(f"XFAIL {name}: {XFAIL[name]} (a sanitizer reported on: "
-                  + "; ".join(sanitized) + ")")
-            continue
-        if sanitized:
-            print(f"FAIL  {name}: a sanitizer reported on: " + "; ".join(sanitized))
-            failed.append(name)
-            continue
-        try:
-            with open(gold) as f:
-                expected = f.read()
-        except FileNotFoundError:
-            expected = None
-        if update and name in XFAIL and expected is None:
-            with open(gold, "w") as f:
-                f.write(actual)
-            print(f"WROTE {gold}: what the commands do now; edit it to what "
-                  "they should do (the scenario is expected to fail)")
-            continue
-        if update and name not in XFAIL:
-            if actual != expected:
-                with open(gold, "w") as f:
-                    f.write(actual)
-                print(f"WROTE {gold}")
-            else:
-                print(f"ok    {name}")
-            continue
-        if expected is None:
-            print(f"FAIL  {name}: no golden file {gold} (PT_UPDATE_GOLDEN=1 writes it)")
-            failed.append(name)
-            continue
-        diff = "".join(difflib.unified_diff(
-            expected.splitlines(True), actual.splitlines(True),
-            "golden/" + name + ".out", "actual"))
-        if name in XFAIL:
-            if diff:
-                print(f"XFAIL {name}: {XFAIL[name]}\n{diff}")
-            else:
-                print(f"XPASS {name}: the bug is fixed ({XFAIL[name]}); "
-                      "take it out of XFAIL in tests/apply/run.py")
-                failed.append(name)
-        elif diff:
-            print(f"FAIL  {name}\n{diff}")
-            failed.append(name)
-        else:
-            print(f"ok    {name}")
-    if failed:
-        print(f"{len(failed)} of {len(names)} failed: {' '.join(failed)}")
-        return 1
-    return 0
+    return golden.main(args, HERE, XFAIL, lambda scn: transcript(args, scn))
 
 
 if __name__ == "__main__":

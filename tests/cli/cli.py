@@ -25,6 +25,7 @@ import difflib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -36,6 +37,37 @@ TREES = {
     "vgpu": ["--profile", "vgpu"],
 }
 KVER = "6.1.0-18-amd64"
+
+# Broken copies of a tree: name -> (tree copied, edits). Edits are
+# ("write", path, text), ("rmtree", path), ("symlink", path, target: the
+# old path is replaced), ("mkdir", path), ("rm", path); paths are relative
+# to the copy. They carry mutant.json, not fixture.json: the lspci and
+# fixture checks, which read every tree with a fixture.json, pass them by.
+DEVS = "sys/bus/pci/devices/"
+MUTANTS = {
+    # counts out of the kernel's range (issue 11): each one reads as
+    # absent with a warning naming the file; the scan never loops on them
+    "counts": ("scale-small", [
+        ("write", DEVS + "0000:3b:00.0/sriov_totalvfs", "2147483647\n"),
+        ("write", DEVS + "0000:3b:00.0/sriov_numvfs", "2147483647\n"),
+        ("write", DEVS + "0000:3b:00.1/sriov_numvfs", "4294967298\n"),
+        ("write", DEVS + "0000:86:00.1/sriov_totalvfs", "65536\n"),
+        ("symlink", DEVS + "0000:86:00.0/iommu_group",
+         "../../../../kernel/iommu_groups/99999999999"),
+        ("write", DEVS + "0000:00:1f.0/numa_node", "99999999999999999999\n"),
+        ("write", DEVS + "0000:00:1f.2/revision", "0x100\n"),
+    ]),
+    # reads that fail mid-scan (issue 9): a VF gone between listing and
+    # reading, a function whose uevent cannot be read, one without uevent
+    # and vendor. Each is left out with a warning; the rest is listed.
+    "unreadable": ("scale-small", [
+        ("rmtree", "sys/devices/pci0000:85/0000:85:00.0/0000:86:10.2"),
+        ("rm", DEVS + "0000:3b:10.1/uevent"),
+        ("mkdir", DEVS + "0000:3b:10.1/uevent"),
+        ("rm", DEVS + "0000:00:1f.4/uevent"),
+        ("rm", DEVS + "0000:00:1f.4/vendor"),
+    ]),
+}
 
 # Cases: (name, tree or None, arguments after "pt", options)
 #   options: via="pt-scan" runs the pt-scan link (arguments after it);
@@ -95,6 +127,14 @@ CASES = [
     # the same through the pt-scan link and through the environment
     ("pt-scan-link", "workstation", ["-t", "vgpu"], {"via": "pt-scan"}),
     ("env-roots", "workstation", ["scan", "-t", "vgpu"], {"env": True}),
+    # a root that is no directory is a usage error, never "no devices"
+    ("scan-root-missing", None, ["scan", "-O", "sysfs.root=/nonexistent"], {}),
+    ("scan-root-missing-check", None, ["scan", "--check", "-O", "sysfs.root=/nonexistent"], {}),
+    # hostile counts and failed reads: warnings naming each file, exit 1
+    ("scan-counts", "counts", ["scan"], {}),
+    ("scan-counts-json", "counts", ["scan", "-t", "sriov,pci", "--json"], {}),
+    ("scan-unreadable", "unreadable", ["scan", "-t", "sriov"], {}),
+    ("scan-unreadable-json", "unreadable", ["scan", "--json", "-s", "1f."], {}),
     # the dispatcher
     ("help", None, ["--help"], {}),
     ("no-args", None, [], {}),
@@ -151,16 +191,39 @@ def run_pt(pt, args, tree_dir=None, via=None, env_roots=False, conf_dir=None):
 
 # ---- trees -------------------------------------------------------------------
 
+def make_mutant(trees, name, base, edits):
+    out = os.path.join(trees, name)
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.copytree(os.path.join(trees, base), out, symlinks=True)
+    os.rename(os.path.join(out, "fixture.json"), os.path.join(out, "mutant.json"))
+    for e in edits:
+        path = os.path.join(out, e[1])
+        if e[0] == "write":
+            with open(path, "w") as f:
+                f.write(e[2])
+        elif e[0] == "rmtree":
+            shutil.rmtree(path)
+        elif e[0] == "rm":
+            os.unlink(path)
+        elif e[0] == "mkdir":
+            os.mkdir(path)
+        elif e[0] == "symlink":
+            os.unlink(path)
+            os.symlink(e[2], path)
+
+
 def cmd_trees(a):
     for name, gen_args in TREES.items():
         out = os.path.join(a.trees, name)
         subprocess.run([sys.executable, a.gen, "-q"] + gen_args + [out], check=True)
+    for name, (base, edits) in MUTANTS.items():
+        make_mutant(a.trees, name, base, edits)
     return 0
 
 
 def tree_path(trees, name):
     d = os.path.join(trees, name)
-    if not os.path.isfile(os.path.join(d, "fixture.json")):
+    if not any(os.path.isfile(os.path.join(d, f)) for f in ("fixture.json", "mutant.json")):
         sys.exit("cli.py: no fixture tree %s; run 'cli.py trees' first (the "
                  "cli/trees test)" % d)
     return d

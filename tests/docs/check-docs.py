@@ -527,6 +527,17 @@ def usage_verbs(env, cmd):
     return verbs
 
 
+# The options each verb of pt group takes (its usage and pt-group(8)): what
+# 'pt group VERB --<TAB>' offers.
+GROUP_COMMON_OPTS = ["--help", "--list-opts", "--option", "--quiet", "--verbose"]
+GROUP_VERB_OPTS = {v: sorted(GROUP_COMMON_OPTS + o) for v, o in {
+    "create": ["--type", "--dry-run"],
+    "list": ["--json"],
+    "apply": ["--dry-run", "--json", "--all", "--force", "--with-group-siblings"],
+    "release": ["--dry-run", "--json", "--all", "--force"],
+}.items()}
+
+
 def check_names(env):
     """Verbs, and live names from the state of a conf dir: groups, rules and
     rule fields as the binary lists them."""
@@ -552,6 +563,9 @@ def check_names(env):
                 return problems + ["pt %s: exit %d: %s" % (" ".join(args), r.returncode,
                                                           r.stderr.strip())]
         rc, fields = env.lines("rule", "--list-fields", "gpus", "-O", "conf.dir=" + tmp)
+        rc, pci_settings = env.lines("group", "--list-settings", "pci")
+        rc, nic_settings = env.lines("group", "--list-settings", "nics", "-O",
+                                     "conf.dir=" + tmp)
         expect = {
             "pt group show %s " % conf: ["gpus", "nics"],
             "pt group %s check gpus " % conf: ["gpus", "nics"],
@@ -564,10 +578,24 @@ def check_names(env):
                 "eq ne lt le gt ge begins ends contains icontains regex".split()),
             "pt rule add gpus r1 vendor_id eq 10de %s " % conf: ["and"],
             "pt rule %s --list-fields=g" % conf: ["gpus"],
+            # set: the settings of the group's type, as KEY=; unset: KEY
+            "pt group set gpus %s " % conf: sorted(k + "=" for k in pci_settings),
+            "pt group %s set nics " % conf: sorted(k + "=" for k in nic_settings),
+            "pt-group %s set nics vlan=100 vlan_p" % conf: ["vlan_proto="],
+            "pt group unset nics %s v" % conf: sorted(
+                k for k in nic_settings if k.startswith("v")),
+            # after a verb: that verb's options
+            "pt group apply %s --" % conf: GROUP_VERB_OPTS["apply"],
+            "pt group %s release gpus --" % conf: GROUP_VERB_OPTS["release"],
+            "pt-group list -" : GROUP_VERB_OPTS["list"],
+            "pt group create x -t pci --" : GROUP_VERB_OPTS["create"],
         }
         got = bash_complete(env, list(expect))
         if not fields:
             problems.append("pt rule --list-fields gpus lists no field")
+        if not pci_settings or "vlan" in pci_settings or "vlan" not in nic_settings:
+            problems.append("pt group --list-settings: pci lists %s, group nics (sriov-nic) "
+                            "%s" % (pci_settings, nic_settings))
         for line, want in expect.items():
             if sorted(got[line] or []) != want:
                 problems.append("bash: '%s<TAB>' offers %s, not %s"
@@ -1214,6 +1242,23 @@ def cmd_zsh(env, zsh_file):
                                          "pt group -O conf.dir=%s apply -n gp" % conf)
                 if buf != "pt group -O conf.dir=%s apply -n gpus " % conf:
                     problems.append("zsh: 'pt group apply -n gp<TAB>' gives %r" % buf)
+                for verb in ("apply", "release"):
+                    hits, buf = zsh_complete(env, compdir,
+                                             "pt group -O conf.dir=%s %s --" % (conf, verb))
+                    if sorted(set(hits or [])) != GROUP_VERB_OPTS[verb]:
+                        problems.append("zsh: 'pt group %s --<TAB>' offers %s, not %s"
+                                        % (verb, hits, GROUP_VERB_OPTS[verb]))
+                rc, keys = env.lines("group", "--list-settings", "gpus", "-O",
+                                     "conf.dir=" + conf)
+                hits, buf = zsh_complete(env, compdir,
+                                         "pt group -O conf.dir=%s set gpus " % conf)
+                if not keys or sorted(set(hits or [])) != sorted(k + "=" for k in keys):
+                    problems.append("zsh: 'pt group set gpus <TAB>' offers %s, not the "
+                                    "settings %s" % (hits, keys))
+                hits, buf = zsh_complete(env, compdir,
+                                         "pt group -O conf.dir=%s set gpus desc" % conf)
+                if buf != "pt group -O conf.dir=%s set gpus description=" % conf:
+                    problems.append("zsh: 'pt group set gpus desc<TAB>' gives %r" % buf)
             sysfs = make_fixture(tmp)
             hits, buf = zsh_complete(env, compdir,
                                      "pt scan -O sysfs.root=%s --group " % sysfs)

@@ -2655,7 +2655,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	char *root_arg = NULL, *pidfile = NULL, *ready_file = NULL, *end;
+	char *root_arg = NULL, *control_arg = NULL, *pidfile = NULL, *ready_file = NULL, *end;
 	char buf[65536] __attribute__((aligned(__alignof__(struct inotify_event))));
 	int ready_fd = -1, c, sfd;
 	bool with_parent = false;
@@ -2665,7 +2665,7 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r': root_arg = optarg; break;
-		case 'c': control_path = optarg; break;
+		case 'c': control_path = control_arg = optarg; break;
 		case 'l': log_path = optarg; break;
 		case 'p': pidfile = optarg; break;
 		case 'F': ready_file = optarg; break;
@@ -2717,9 +2717,13 @@ int main(int argc, char **argv)
 	{
 		char *cp = realpath(control_path, NULL), d[PATH_MAX];
 
-		/* the file may not exist yet: its directory must */
-		if (cp)
+		/* the file may not exist yet: its directory must. The default
+		 * path was ours to free; --control's is argv's. */
+		if (cp) {
+			if (control_path != control_arg)
+				free(control_path);
 			control_path = cp;
+		}
 		control_dir = xstrdup(dir_of(control_path, d, sizeof(d)));
 		control_base = xstrdup(base_of(control_path));
 		if (!*control_dir)

@@ -820,6 +820,25 @@ def few_hundred():
     eq(len(os.listdir(S("bus/pci/devices"))), 206 - 64, "functions after 64 -> 0")
 
 
+@test()
+def control_at_start():
+    """A control file that is there before the daemon starts is read at
+    start (and an ASan build exits clean: no leak of its path)."""
+    global FK
+    vf = "0000:04:02.0"            # an iavf VF
+    FK.stop()
+    with open(os.path.join(ROOT, ".fakekernel", "control"), "w") as f:
+        f.write("refuse bind %s vfio-pci\n" % vf)
+    FK = Kernel(ROOT)
+    check(any(l.endswith("/.fakekernel/control: 1 rule") for l in FK.lines()),
+          "the control file's rule read at start: %s" % FK.lines()[-3:])
+    FK.write(dev(vf, "driver_override"), "vfio-pci", "ok")
+    FK.write(S("bus/pci/drivers/iavf/unbind"), vf, "ok")
+    line = FK.write(S("bus/pci/drivers/vfio-pci/bind"), vf, "refused")
+    check("control: refuse bind" in line, line)
+    # stop() (by the runner) checks the exit status and an empty stderr
+
+
 PREPARE = {"drivers_probe": prepare_drivers_probe}
 
 # ---------------------------------------------------------------------------

@@ -49,33 +49,25 @@ that ends in blanks gets a "$" after them, so that no editor can drop
 them unseen. The conf dir path, the fixture root and the host name read
 @CONF@, @ROOT@ and @HOSTNAME@ there.
 """
-import argparse
-import difflib
-import json
 import os
 import re
-import shlex
 import shutil
 import socket
-import stat
 import subprocess
 import sys
-import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import golden  # noqa: E402
+from golden import ScenarioError, conf_path  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SCENARIOS = os.path.join(HERE, "scenarios")
-GOLDEN = os.path.join(HERE, "golden")
 
 # Scenarios whose golden file says what the commands SHOULD do and the
-# commands do not do yet. Each names the bug; when it is fixed the
-# scenario passes, the driver reports XPASS and fails: take it out of
-# this list then.
+# commands do not do yet: name -> the bug (tests/golden.py: XFAIL).
 XFAIL = {
 }
 
-# A sanitizer's report fails a scenario even where it is expected to fail.
-SANITIZER_RE = re.compile(r"ERROR: (AddressSanitizer|LeakSanitizer)|runtime error: "
-                          r"|ERROR: UndefinedBehaviorSanitizer")
+FIXTURES = ("workstation", "usb", "none")
 
 WRITE_VERBS = {
     "group": {"create", "set", "unset", "delete", "make-resource"},
@@ -83,89 +75,24 @@ WRITE_VERBS = {
 }
 
 
-class ScenarioError(Exception):
-    pass
+def directive(words, line, body, where):
+    """This runner's own scenario lines (tests/golden.py parses the rest)."""
+    if words[0] == "umask":
+        try:
+            return "umask", int(words[1], 8)
+        except (IndexError, ValueError):
+            raise ScenarioError(f"{where}: umask takes an octal mask")
+    if words[0] == "remove" and len(words) > 1:
+        return "remove", conf_path(line.split(None, 1)[1].strip(), where, "remove")
+    if words[0] == "symlink":
+        if len(words) != 3:
+            raise ScenarioError(f"{where}: symlink PATH TARGET, PATH under the conf dir")
+        return "symlink", (conf_path(words[1], where, "symlink"), words[2])
+    raise ScenarioError(f"{where}: cannot parse: {line!r}")
 
 
 def parse_scenario(path):
-    """(fixture, [(kind, payload, lineno)]): kinds "comment", "fixture",
-    "cmd", "write" ((relpath, [lines])), "symlink" ((relpath, target)),
-    "remove" (relpath) and "umask" (mask)."""
-    steps = []
-    fixture = None
-    with open(path) as f:
-        lines = f.read().split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    i = 0
-    while i < len(lines):
-        line, no = lines[i], i + 1
-        i += 1
-        if line.startswith("#") or not line.strip():
-            steps.append(("comment", line, no))
-        elif line.startswith("fixture "):
-            if fixture is not None:
-                raise ScenarioError(f"{path}:{no}: a second fixture line")
-            fixture = line.split(None, 1)[1].strip()
-            if fixture not in ("workstation", "usb", "none"):
-                raise ScenarioError(f"{path}:{no}: unknown fixture '{fixture}'")
-            steps.append(("fixture", fixture, no))
-        elif line.startswith("$ "):
-            if fixture is None:
-                raise ScenarioError(f"{path}:{no}: a command before the fixture line")
-            steps.append(("cmd", line[2:], no))
-        elif line.startswith("umask "):
-            try:
-                steps.append(("umask", int(line.split()[1], 8), no))
-            except (IndexError, ValueError):
-                raise ScenarioError(f"{path}:{no}: umask takes an octal mask")
-        elif line.startswith("remove "):
-            rel = line.split(None, 1)[1].strip()
-            if rel.startswith("/") or ".." in rel.split("/"):
-                raise ScenarioError(f"{path}:{no}: remove takes a path under the conf dir")
-            steps.append(("remove", rel, no))
-        elif line.startswith("symlink "):
-            parts = line.split()
-            if len(parts) != 3 or parts[1].startswith("/") or ".." in parts[1].split("/"):
-                raise ScenarioError(f"{path}:{no}: symlink PATH TARGET, PATH under the conf dir")
-            steps.append(("symlink", (parts[1], parts[2]), no))
-        elif line.startswith("write "):
-            rel = line.split(None, 1)[1].strip()
-            if rel.startswith("/") or ".." in rel.split("/"):
-                raise ScenarioError(f"{path}:{no}: write takes a path under the conf dir")
-            content = []
-            while i < len(lines) and (lines[i] == "|" or lines[i].startswith("| ")):
-                content.append(lines[i][2:])
-                i += 1
-            steps.append(("write", (rel, content), no))
-        else:
-            raise ScenarioError(f"{path}:{no}: cannot parse: {line!r}")
-    if fixture is None:
-        raise ScenarioError(f"{path}: no fixture line")
-    return fixture, steps
-
-
-def snapshot(conf):
-    """{relpath: (kind, mode, content, ino, mtime_ns)} of everything under conf."""
-    snap = {}
-    for top, dirs, files in os.walk(conf):
-        dirs.sort()
-        for name in sorted(dirs) + sorted(files):
-            p = os.path.join(top, name)
-            rel = os.path.relpath(p, conf)
-            st = os.lstat(p)
-            if stat.S_ISDIR(st.st_mode):
-                snap[rel + "/"] = ("dir", stat.S_IMODE(st.st_mode), None, None, None)
-            elif stat.S_ISLNK(st.st_mode):
-                snap[rel] = ("link", None, os.readlink(p), st.st_ino, None)
-            elif stat.S_ISREG(st.st_mode):
-                with open(p, "rb") as f:
-                    data = f.read()
-                snap[rel] = ("file", stat.S_IMODE(st.st_mode), data, st.st_ino,
-                             st.st_mtime_ns)
-            else:
-                snap[rel] = ("other", stat.S_IMODE(st.st_mode), None, None, None)
-    return snap
+    return golden.parse_scenario(path, FIXTURES, directive)
 
 
 def render_files(before, after):
@@ -195,26 +122,10 @@ def render_files(before, after):
             what = "rewritten, same content"
         else:
             what = "unchanged"
-        text = data.decode("utf-8", "backslashreplace")
-        out.append(f"  {rel}  ({mode:04o}, {what}{', empty' if not text else ''})")
-        if what not in ("new", "changed") or not text:
-            continue
-        body = text.split("\n")
-        if body[-1] == "":
-            body.pop()
-        else:
-            body.append("\\ no newline at end of file")
-        out += [mark_blanks("  | " + b) if b else "  |" for b in body]
+        out.append(f"  {rel}  ({mode:04o}, {what}{', empty' if not data else ''})")
+        if what in ("new", "changed") and data:
+            out += golden.file_body(data)
     return out
-
-
-def mark_blanks(line):
-    """A "$" after trailing blanks, so that they are seen and kept."""
-    return line + "$" if line != line.rstrip() else line
-
-
-def same_state(a, b):
-    return a.keys() == b.keys() and all(a[k] == b[k] for k in a)
 
 
 def is_write(argv):
@@ -229,11 +140,6 @@ def is_write(argv):
     else:
         return False
     return any(a in WRITE_VERBS.get(cmd, ()) for a in rest)
-
-
-def has_json_flag(argv):
-    return any(a in ("--json", "-j") or (re.fullmatch(r"-[a-zA-Z]*j[a-zA-Z]*", a) and
-                                         not a.startswith("--")) for a in argv)
 
 
 class Runner:
@@ -268,10 +174,7 @@ class Runner:
             opts = env.get("ASAN_OPTIONS", "")
             env["ASAN_OPTIONS"] = (opts + ":" if opts else "") + "verify_asan_link_order=0"
         self.env = env
-        bindir = os.path.dirname(os.path.abspath(args.pt))
-        self.bins = {"pt": os.path.abspath(args.pt),
-                     "pt-group": os.path.join(bindir, "pt-group"),
-                     "pt-rule": os.path.join(bindir, "pt-rule")}
+        self.bins = golden.binaries(args.pt)
 
     def subst_in(self, text):
         return text.replace("@HOSTNAME@", self.host).replace("@CONF@", self.conf)
@@ -286,47 +189,20 @@ class Runner:
         return text
 
     def run(self, line):
-        argv = shlex.split(self.subst_in(line))
-        if argv and argv[0] in self.bins:
-            argv[0] = self.bins[argv[0]]
-        writes = is_write(argv)
-        json_out = has_json_flag(argv)
+        argv = golden.split_command(self.subst_in(line), self.bins)
+        wrap = ()
         if self.fixture == "usb":
-            argv = [self.args.umockdev_run, "--device", self.args.usb_host, "--"] + argv
-        before = snapshot(self.conf)
-        mask = self.umask
-        p = subprocess.run(argv, env=self.env, capture_output=True, text=True,
-                           errors="backslashreplace", timeout=120,
-                           preexec_fn=lambda: os.umask(mask))
-        after = snapshot(self.conf)
-        if SANITIZER_RE.search(p.stderr):
+            wrap = (self.args.umockdev_run, "--device", self.args.usb_host, "--")
+        before = golden.conf_snapshot(self.conf)
+        _, out, sanitized = golden.run_command(line, argv, self.env, self.umask, wrap)
+        after = golden.conf_snapshot(self.conf)
+        if sanitized:
             self.sanitizer.append(line)
-        out = ["$ " + line]
-        stdout = p.stdout
-        if stdout and json_out:
-            try:
-                stdout = json.dumps(json.loads(stdout), indent=2, ensure_ascii=False) + "\n"
-            except ValueError as e:
-                out.append(f"(stdout is not JSON: {e})")
-        out += self.lines("1| ", stdout)
-        out += self.lines("2| ", p.stderr)
-        out.append(f"[exit {p.returncode}]")
-        if not same_state(before, after):
+        if before != after:
             out += render_files(before, after)
-        elif writes:
+        elif is_write(argv):
             out.append("files: unchanged")
         return [self.subst_out(x) for x in out]
-
-    @staticmethod
-    def lines(prefix, text):
-        if not text:
-            return []
-        body = text.split("\n")
-        if body[-1] == "":
-            body.pop()
-        else:
-            body.append("\\ no newline at end")
-        return [mark_blanks(prefix + b) if b else prefix.rstrip() for b in body]
 
     def symlink(self, rel, target):
         path = os.path.join(self.conf, rel)
@@ -334,140 +210,42 @@ class Runner:
         os.symlink(target, path)
         return [f"symlink {rel} {target}"]
 
-    def write(self, rel, content):
-        path = os.path.join(self.conf, rel)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w") as f:
-            f.write("".join(c + "\n" for c in content))
-        return ["write " + rel] + [("| " + c) if c else "|" for c in content]
+    def remove(self, rel):
+        os.unlink(os.path.join(self.conf, rel))
+        return ["remove " + rel]
+
+    def set_umask(self, mask):
+        self.umask = mask
+        return [f"umask {mask:03o}"]
 
 
 def transcript(args, path):
     fixture, steps = parse_scenario(path)
-    workdir = tempfile.mkdtemp(prefix="pt-groups-")
-    try:
-        r = Runner(args, fixture, workdir)
-        out = []
-        for kind, payload, _ in steps:
-            if kind == "comment":
-                if payload and out and out[-1] and not out[-1].startswith("#"):
-                    out.append("")
-                out.append(payload)
-            elif kind == "fixture":
-                out.append("fixture " + payload)
-            elif kind == "umask":
-                r.umask = payload
-                out.append(f"umask {payload:03o}")
-            elif kind in ("write", "symlink", "remove"):
-                if out and out[-1] != "" and not out[-1].startswith("#"):
-                    out.append("")
-                if kind == "write":
-                    out += r.write(*payload)
-                elif kind == "symlink":
-                    out += r.symlink(*payload)
-                else:
-                    os.unlink(os.path.join(r.conf, payload))
-                    out.append("remove " + payload)
-            else:
-                if out and out[-1] != "" and not out[-1].startswith("#"):
-                    out.append("")
-                out += r.run(payload)
-        return "\n".join(out) + "\n", r.sanitizer
-    finally:
-        if os.environ.get("PT_KEEP_TMP"):
-            print(f"kept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+    with golden.workdir("pt-groups-") as work:
+        r = Runner(args, fixture, work)
+        text = golden.assemble(steps, {
+            "cmd": r.run,
+            "write": lambda p: golden.write_file(r.conf, *p),
+            "symlink": lambda p: r.symlink(*p),
+            "remove": r.remove,
+            "umask": r.set_umask,
+        }, tight=("umask",))
+        return text, r.sanitizer
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--pt", required=True, help="the pt binary of the build")
-    ap.add_argument("--gen-sysfs", default=os.path.join(HERE, "..", "fixtures", "gen-sysfs"))
+    ap = golden.arguments(__doc__, os.path.join(HERE, "scenarios"))
     ap.add_argument("--umockdev-run", default=shutil.which("umockdev-run"))
     ap.add_argument("--usb-host", default=os.path.join(HERE, "..", "usb", "host.umockdev"))
-    ap.add_argument("--check-xfail", action="store_true",
-                    help="only check that XFAIL names existing scenarios, and "
-                    "that every bug-* scenario is in it")
-    ap.add_argument("scenario", nargs="*", help="scenario names (default: all)")
     args = ap.parse_args()
 
-    if args.check_xfail:
-        have = {f[:-4] for f in os.listdir(SCENARIOS) if f.endswith(".scn")}
-        bad = sorted(set(XFAIL) - have) + sorted(n for n in have - set(XFAIL)
-                                                 if n.startswith("bug-"))
-        for n in bad:
-            print(f"{n}: " + ("in XFAIL but no scenarios/{n}.scn" if n in XFAIL else
-                              "a bug-* scenario not in XFAIL"))
-        return 1 if bad else 0
-
-    names = args.scenario or sorted(f[:-4] for f in os.listdir(SCENARIOS)
-                                    if f.endswith(".scn"))
-    update = os.environ.get("PT_UPDATE_GOLDEN") == "1"
-    failed, skipped = [], []
-    for name in names:
-        name = os.path.basename(name)
-        if name.endswith(".scn"):
-            name = name[:-4]
-        scn = os.path.join(SCENARIOS, name + ".scn")
-        gold = os.path.join(GOLDEN, name + ".out")
-        try:
-            fixture, _ = parse_scenario(scn)
-        except (OSError, ScenarioError) as e:
-            print(f"ERROR {name}: {e}")
-            failed.append(name)
-            continue
+    def skip(scn):
+        fixture, _ = parse_scenario(scn)
         if fixture == "usb" and not args.umockdev_run:
-            print(f"SKIP  {name}: umockdev-run not found (Debian package umockdev)")
-            skipped.append(name)
-            continue
-        actual, sanitized = transcript(args, scn)
-        if sanitized:
-            print(f"FAIL  {name}: a sanitizer reported on: " + "; ".join(sanitized))
-            failed.append(name)
-            continue
-        try:
-            with open(gold) as f:
-                expected = f.read()
-        except FileNotFoundError:
-            expected = None
-        if update and name in XFAIL and expected is None:
-            with open(gold, "w") as f:
-                f.write(actual)
-            print(f"WROTE {gold}: what the commands print now; edit it to what "
-                  "they should print (the scenario is expected to fail)")
-            continue
-        if update and name not in XFAIL:
-            if actual != expected:
-                with open(gold, "w") as f:
-                    f.write(actual)
-                print(f"WROTE {gold}")
-            continue
-        if expected is None:
-            print(f"FAIL  {name}: no golden file {gold} (PT_UPDATE_GOLDEN=1 writes it)")
-            failed.append(name)
-            continue
-        diff = "".join(difflib.unified_diff(
-            expected.splitlines(True), actual.splitlines(True),
-            "golden/" + name + ".out", "actual"))
-        if name in XFAIL:
-            if diff:
-                print(f"XFAIL {name}: {XFAIL[name]}\n{diff}")
-            else:
-                print(f"XPASS {name}: the bug is fixed ({XFAIL[name]}); "
-                      "take it out of XFAIL in tests/groups/run.py")
-                failed.append(name)
-        elif diff:
-            print(f"FAIL  {name}\n{diff}")
-            failed.append(name)
-        else:
-            print(f"ok    {name}")
-    if failed:
-        print(f"{len(failed)} of {len(names)} failed: {' '.join(failed)}")
-        return 1
-    if skipped and len(skipped) == len(names):
-        return 77
-    return 0
+            return "umockdev-run not found (Debian package umockdev)"
+        return None
+
+    return golden.main(args, HERE, XFAIL, lambda scn: transcript(args, scn), skip)
 
 
 if __name__ == "__main__":

@@ -63,39 +63,17 @@ static struct pt_ctx *ctx_of(struct fx *f)
 
 /* ---- fixture pieces ----------------------------------------------------- */
 
-static const char *base(const char *path)
-{
-	const char *b = strrchr(path, '/');
-
-	return b ? b + 1 : path;
-}
-
 /* A PCI function at devices/<path>, in IOMMU group (or -1). */
 static void pci(struct fx *f, const char *path, unsigned int class, int group)
 {
-	char rel[512], val[64];
+	char val[16];
 
-	snprintf(rel, sizeof(rel), "devices/%s/vendor", path);
-	tu_write(f->sys, rel, "0x8086\n");
-	snprintf(rel, sizeof(rel), "devices/%s/device", path);
-	tu_write(f->sys, rel, "0x1572\n");
-	snprintf(rel, sizeof(rel), "devices/%s/class", path);
-	snprintf(val, sizeof(val), "0x%06x\n", class);
-	tu_write(f->sys, rel, val);
-	snprintf(rel, sizeof(rel), "devices/%s/irq", path);
-	tu_write(f->sys, rel, "0\n");
-	snprintf(rel, sizeof(rel), "devices/%s/resource", path);
-	tu_write(f->sys, rel, "0x0000000000000000 0x0000000000000000 0x0000000000000000\n");
-	snprintf(rel, sizeof(rel), "bus/pci/devices/%s", base(path));
-	snprintf(val, sizeof(val), "../../../devices/%s", path);
-	tu_symlink(f->sys, rel, val);
+	snprintf(val, sizeof(val), "0x%06x", class);
+	tu_pci_fn(f->sys, path, "0x8086", "0x1572", val);
 	if (group < 0)
 		return;
-	snprintf(rel, sizeof(rel), "kernel/iommu_groups/%d/devices", group);
-	tu_mkdir(f->sys, rel);
-	snprintf(rel, sizeof(rel), "devices/%s/iommu_group", path);
-	snprintf(val, sizeof(val), "../../kernel/iommu_groups/%d", group);
-	tu_symlink(f->sys, rel, val);
+	snprintf(val, sizeof(val), "%d", group);
+	tu_pci_group(f->sys, path, val);
 }
 
 static void cpuinfo(struct fx *f, const char *vendor, const char *flags)

@@ -54,43 +54,22 @@ static struct pt_ctx *ctx_of(struct fx *f)
 	return f->ctx;
 }
 
-static const char *base(const char *path)
+/* rel -> devices/<path> */
+static void link_dev(struct fx *f, const char *rel, const char *path)
 {
-	const char *b = strrchr(path, '/');
+	char target[512];
 
-	return b ? b + 1 : path;
-}
-
-/* "../" repeated n times, then devices/<path>. */
-static void link_dev(struct fx *f, const char *rel, int up, const char *path)
-{
-	char target[512] = "";
-
-	for (int i = 0; i < up; i++)
-		strcat(target, "../");
-	strcat(target, "devices/");
-	strcat(target, path);
-	tu_symlink(f->sys, rel, target);
+	snprintf(target, sizeof(target), "devices/%s", path);
+	tu_link(f->sys, rel, target);
 }
 
 /* A PCI function at devices/<path> (its last component is the BDF). */
 static void pci(struct fx *f, const char *path, unsigned int class)
 {
-	char rel[512], val[32];
+	char val[16];
 
-	snprintf(rel, sizeof(rel), "devices/%s/vendor", path);
-	tu_write(f->sys, rel, "0x8086\n");
-	snprintf(rel, sizeof(rel), "devices/%s/device", path);
-	tu_write(f->sys, rel, "0x1234\n");
-	snprintf(rel, sizeof(rel), "devices/%s/class", path);
-	snprintf(val, sizeof(val), "0x%06x\n", class);
-	tu_write(f->sys, rel, val);
-	snprintf(rel, sizeof(rel), "devices/%s/irq", path);
-	tu_write(f->sys, rel, "0\n");
-	snprintf(rel, sizeof(rel), "devices/%s/resource", path);
-	tu_write(f->sys, rel, "0x0000000000000000 0x0000000000000000 0x0000000000000000\n");
-	snprintf(rel, sizeof(rel), "bus/pci/devices/%s", base(path));
-	link_dev(f, rel, 3, path);
+	snprintf(val, sizeof(val), "0x%06x", class);
+	tu_pci_fn(f->sys, path, "0x8086", "0x1234", val);
 }
 
 /* A block device at devices/<path> numbered "MAJ:MIN"; partition if part > 0. */
@@ -106,10 +85,10 @@ static void blk(struct fx *f, const char *path, const char *devnum, int part)
 		snprintf(val, sizeof(val), "%d\n", part);
 		tu_write(f->sys, rel, val);
 	}
-	snprintf(rel, sizeof(rel), "class/block/%s", base(path));
-	link_dev(f, rel, 2, path);
+	snprintf(rel, sizeof(rel), "class/block/%s", tu_base(path));
+	link_dev(f, rel, path);
 	snprintf(rel, sizeof(rel), "dev/block/%s", devnum);
-	link_dev(f, rel, 2, path);
+	link_dev(f, rel, path);
 }
 
 /* slaves/<name> of the block device at devices/<upper> -> devices/<lower> */
@@ -123,19 +102,8 @@ static void slave(struct fx *f, const char *upper, const char *lower)
 	for (int i = 0; i < depth; i++)
 		strcat(target, "../");
 	strcat(target, lower);
-	snprintf(rel, sizeof(rel), "devices/%s/slaves/%s", upper, base(lower));
+	snprintf(rel, sizeof(rel), "devices/%s/slaves/%s", upper, tu_base(lower));
 	tu_symlink(f->sys, rel, target);
-}
-
-/* A network interface at devices/<path> (class/net link). */
-static void net(struct fx *f, const char *path)
-{
-	char rel[512];
-
-	snprintf(rel, sizeof(rel), "devices/%s/operstate", path);
-	tu_write(f->sys, rel, "up\n");
-	snprintf(rel, sizeof(rel), "class/net/%s", base(path));
-	link_dev(f, rel, 2, path);
 }
 
 /* devices/virtual/net/<upper>/<linkname> -> the interface at devices/<lower> */
@@ -353,7 +321,7 @@ static void test_nvme_multipath_and_loop(void **state)
 		   "../../../" NVME "/nvme/nvme0");
 	tu_symlink(f->sys, "devices/virtual/nvme-subsystem/nvme-subsys0/nvme1",
 		   "../../../" RP "/0000:3c:00.0/nvme/nvme1");
-	link_dev(f, "class/nvme-subsystem/nvme-subsys0", 2,
+	link_dev(f, "class/nvme-subsystem/nvme-subsys0",
 		 "virtual/nvme-subsystem/nvme-subsys0");
 	/* / on a loop device whose image lives on the multipath namespace */
 	blk(f, "virtual/block/loop0", "7:0", 0);
@@ -378,10 +346,10 @@ static void three_nics(struct fx *f)
 	pci(f, NIC0, 0x020000);
 	pci(f, NIC1, 0x020000);
 	pci(f, NIC2, 0x020000);
-	net(f, NIC0 "/net/eth0");
-	net(f, NIC1 "/net/eth1");
-	net(f, NIC2 "/net/eth2");
-	net(f, "virtual/net/lo");
+	tu_netdev(f->sys, NIC0, "eth0", "up");
+	tu_netdev(f->sys, NIC1, "eth1", "up");
+	tu_netdev(f->sys, NIC2, "eth2", "up");
+	tu_netdev(f->sys, "virtual", "lo", "up");
 }
 
 static void test_default_route_bond(void **state)
@@ -390,7 +358,7 @@ static void test_default_route_bond(void **state)
 	struct pt_ctx *ctx;
 
 	three_nics(f);
-	net(f, "virtual/net/bond0");
+	tu_netdev(f->sys, "virtual", "bond0", "up");
 	net_lower(f, "bond0", "lower_eth0", NIC0 "/net/eth0");
 	net_lower(f, "bond0", "lower_eth1", NIC1 "/net/eth1");
 	tu_write(f->proc, "net/route",
@@ -411,8 +379,8 @@ static void test_ipv6_only_bridge(void **state)
 
 	three_nics(f);
 	/* br0 has a VLAN of eth2 as its port */
-	net(f, "virtual/net/br0");
-	net(f, "virtual/net/eth2.100");
+	tu_netdev(f->sys, "virtual", "br0", "up");
+	tu_netdev(f->sys, "virtual", "eth2.100", "up");
 	tu_symlink(f->sys, "devices/virtual/net/br0/brif/eth2.100",
 		   "../../eth2.100/brport");
 	net_lower(f, "eth2.100", "lower_eth2", NIC2 "/net/eth2");

@@ -132,30 +132,14 @@ static void test_is_live(void **state)
 static void one_dev(const char *root, const char *sub, const char *bdf,
 		    const char *device)
 {
-	char rel[256], target[256];
+	char sys[512];
 
-	snprintf(rel, sizeof(rel), "%s", sub);
-	tu_mkdir(root, rel);
-#define W(name, val) do {							\
-	snprintf(rel, sizeof(rel), "%s/devices/pci0000:00/%s/%s", sub, bdf, name); \
-	tu_write(root, rel, val);						\
-} while (0)
-	W("vendor", "0x8086\n");
-	W("device", device);
-	W("class", "0x020000\n");
-	W("subsystem_vendor", "0x0000\n");
-	W("subsystem_device", "0x0000\n");
-	W("revision", "0x01\n");
-	W("irq", "0\n");
-	W("resource", "0x0000000000000000 0x0000000000000000 0x0000000000000000\n");
-#undef W
-	snprintf(rel, sizeof(rel), "%s/kernel/iommu_groups/3/devices", sub);
-	tu_mkdir(root, rel);
-	snprintf(rel, sizeof(rel), "%s/devices/pci0000:00/%s/iommu_group", sub, bdf);
-	tu_symlink(root, rel, "../../../kernel/iommu_groups/3");
-	snprintf(rel, sizeof(rel), "%s/bus/pci/devices/%s", sub, bdf);
-	snprintf(target, sizeof(target), "../../../devices/pci0000:00/%s", bdf);
-	tu_symlink(root, rel, target);
+	snprintf(sys, sizeof(sys), "%s/%s", root, sub);
+	tu_mkdir(root, sub);
+	tu_pci_fn(sys, bdf, "0x8086", device, "0x020000");
+	tu_pci_subsys(sys, bdf, "0x0000", "0x0000");
+	tu_dev_attr(sys, bdf, "revision", "0x01");
+	tu_pci_group(sys, bdf, "3");
 }
 
 static void test_flush_on_root_change(void **state)

@@ -30,97 +30,55 @@ static void w(const char *rel, const char *val)
 	tu_write(sys, rel, val);
 }
 
-static void fn(const char *bdf, const char *vendor, const char *device,
-	       const char *class, const char *subv, const char *subd)
-{
-	char rel[256], t[256];
-
-#define A(name, v) do {							\
-	snprintf(rel, sizeof(rel), "devices/pci0000:00/%s/%s", bdf, name);	\
-	w(rel, v);							\
-} while (0)
-	A("vendor", vendor);
-	A("device", device);
-	A("class", class);
-	A("subsystem_vendor", subv ? subv : "0x0000\n");
-	A("subsystem_device", subd ? subd : "0x0000\n");
-	A("irq", "0\n");
-	A("resource", "0x0000000000000000 0x0000000000000000 0x0000000000000000\n");
-#undef A
-	snprintf(rel, sizeof(rel), "bus/pci/devices/%s", bdf);
-	snprintf(t, sizeof(t), "../../../devices/pci0000:00/%s", bdf);
-	tu_symlink(sys, rel, t);
-}
-
-static void vf(const char *pf, int idx, const char *vfn)
-{
-	char rel[256], t[64];
-
-	snprintf(rel, sizeof(rel), "devices/pci0000:00/%s/virtfn%d", pf, idx);
-	snprintf(t, sizeof(t), "../%s", vfn);
-	tu_symlink(sys, rel, t);
-	snprintf(rel, sizeof(rel), "devices/pci0000:00/%s/physfn", vfn);
-	snprintf(t, sizeof(t), "../%s", pf);
-	tu_symlink(sys, rel, t);
-}
-
-static void netdev(const char *bdf, const char *name)
-{
-	char rel[256], t[256];
-
-	snprintf(rel, sizeof(rel), "devices/pci0000:00/%s/net/%s/operstate", bdf, name);
-	w(rel, "up\n");
-	snprintf(rel, sizeof(rel), "class/net/%s", name);
-	snprintf(t, sizeof(t), "../../devices/pci0000:00/%s/net/%s", bdf, name);
-	tu_symlink(sys, rel, t);
-}
-
 static void build_host(void)
 {
 	/* a root port and the boot VGA device: host-critical */
-	fn("0000:00:1c.0", "0x8086\n", "0xa340\n", "0x060400\n", NULL, NULL);
-	fn("0000:00:02.0", "0x8086\n", "0x3e92\n", "0x030000\n", NULL, NULL);
+	tu_pci_fn(sys, "0000:00:1c.0", "0x8086\n", "0xa340\n", "0x060400\n");
+	tu_pci_fn(sys, "0000:00:02.0", "0x8086\n", "0x3e92\n", "0x030000\n");
 	w("devices/pci0000:00/0000:00:02.0/boot_vga", "1\n");
 
 	/* a T4 with mdev types */
-	fn("0000:03:00.0", "0x10de\n", "0x1eb8\n", "0x030200\n", "0x10de\n", "0x12a2\n");
+	tu_pci_fn(sys, "0000:03:00.0", "0x10de\n", "0x1eb8\n", "0x030200\n");
+	tu_pci_subsys(sys, "0000:03:00.0", "0x10de\n", "0x12a2\n");
 	tu_symlink(sys, "class/mdev_bus/0000:03:00.0",
 		   "../../devices/pci0000:00/0000:03:00.0");
-	w("devices/pci0000:00/0000:03:00.0/mdev_supported_types/nvidia-222/name",
-	  "GRID T4-1B\n");
+	tu_mdev_type_attr(sys, "devices/pci0000:00/0000:03:00.0", "nvidia-222", "name",
+			  "GRID T4-1B\n");
 
 	/* an A10 whose two VFs offer NVIDIA per-VF vGPU */
-	fn("0000:04:00.0", "0x10de\n", "0x2236\n", "0x030200\n", "0x10de\n", "0x1482\n");
+	tu_pci_fn(sys, "0000:04:00.0", "0x10de\n", "0x2236\n", "0x030200\n");
+	tu_pci_subsys(sys, "0000:04:00.0", "0x10de\n", "0x1482\n");
 	w("devices/pci0000:00/0000:04:00.0/sriov_totalvfs", "4\n");
 	w("devices/pci0000:00/0000:04:00.0/sriov_numvfs", "2\n");
-	fn("0000:04:00.4", "0x10de\n", "0x2236\n", "0x030200\n", NULL, NULL);
-	fn("0000:04:00.5", "0x10de\n", "0x2236\n", "0x030200\n", NULL, NULL);
-	vf("0000:04:00.0", 0, "0000:04:00.4");
-	vf("0000:04:00.0", 1, "0000:04:00.5");
-	w("devices/pci0000:00/0000:04:00.4/nvidia/creatable_vgpu_types",
-	  "ID    : vGPU Name\n557   : NVIDIA A10-4Q\n");
-	w("devices/pci0000:00/0000:04:00.5/nvidia/creatable_vgpu_types",
-	  "ID    : vGPU Name\n557   : NVIDIA A10-4Q\n");
+	tu_pci_fn(sys, "0000:04:00.4", "0x10de\n", "0x2236\n", "0x030200\n");
+	tu_pci_fn(sys, "0000:04:00.5", "0x10de\n", "0x2236\n", "0x030200\n");
+	tu_pci_vf(sys, "0000:04:00.0", 0, "0000:04:00.4");
+	tu_pci_vf(sys, "0000:04:00.0", 1, "0000:04:00.5");
+	tu_pci_vgpu(sys, "0000:04:00.4", "ID    : vGPU Name\n557   : NVIDIA A10-4Q\n", NULL);
+	tu_pci_vgpu(sys, "0000:04:00.5", "ID    : vGPU Name\n557   : NVIDIA A10-4Q\n", NULL);
 
 	/* an X710: PF 0 with four VFs, PF 1 with SR-IOV off */
-	fn("0000:05:00.0", "0x8086\n", "0x1572\n", "0x020000\n", "0x8086\n", "0x0007\n");
+	tu_pci_fn(sys, "0000:05:00.0", "0x8086\n", "0x1572\n", "0x020000\n");
+	tu_pci_subsys(sys, "0000:05:00.0", "0x8086\n", "0x0007\n");
 	w("devices/pci0000:00/0000:05:00.0/sriov_totalvfs", "8\n");
 	w("devices/pci0000:00/0000:05:00.0/sriov_numvfs", "4\n");
 	for (int i = 0; i < 4; i++) {
 		char bdf[PT_BDF_LEN];
 
 		snprintf(bdf, sizeof(bdf), "0000:05:02.%d", i);
-		fn(bdf, "0x8086\n", "0x154c\n", "0x020000\n", NULL, NULL);
-		vf("0000:05:00.0", i, bdf);
+		tu_pci_fn(sys, bdf, "0x8086\n", "0x154c\n", "0x020000\n");
+		tu_pci_vf(sys, "0000:05:00.0", i, bdf);
 	}
-	netdev("0000:05:00.0", "enp5s0f0");
-	fn("0000:05:00.1", "0x8086\n", "0x1572\n", "0x020000\n", "0x8086\n", "0x0007\n");
+	tu_netdev(sys, "0000:05:00.0", "enp5s0f0", "up\n");
+	tu_pci_fn(sys, "0000:05:00.1", "0x8086\n", "0x1572\n", "0x020000\n");
+	tu_pci_subsys(sys, "0000:05:00.1", "0x8086\n", "0x0007\n");
 	w("devices/pci0000:00/0000:05:00.1/sriov_totalvfs", "8\n");
 	w("devices/pci0000:00/0000:05:00.1/sriov_numvfs", "0\n");
-	netdev("0000:05:00.1", "enp5s0f1");
+	tu_netdev(sys, "0000:05:00.1", "enp5s0f1", "up\n");
 
 	/* an NVMe drive */
-	fn("0000:06:00.0", "0x8086\n", "0xf1a8\n", "0x010802\n", "0x8086\n", "0x390b\n");
+	tu_pci_fn(sys, "0000:06:00.0", "0x8086\n", "0xf1a8\n", "0x010802\n");
+	tu_pci_subsys(sys, "0000:06:00.0", "0x8086\n", "0x390b\n");
 }
 
 static int setup(void **state)

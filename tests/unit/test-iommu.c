@@ -23,35 +23,14 @@ static struct pt_ctx *ctx;
  */
 static void fn(const char *bdf, const char *class, const char *drv, int grp)
 {
-	char rel[256], t[256], val[32];
+	char g[16];
 
-#define W(name, v) do {							\
-	snprintf(rel, sizeof(rel), "devices/pci0000:00/%s/%s", bdf, name);	\
-	tu_write(sys, rel, v);						\
-} while (0)
-	W("vendor", "0x8086\n");
-	W("device", "0x1234\n");
-	snprintf(val, sizeof(val), "%s\n", class);
-	W("class", val);
-	W("irq", "0\n");
-	W("resource", "0x0000000000000000 0x0000000000000000 0x0000000000000000\n");
-#undef W
-	snprintf(rel, sizeof(rel), "bus/pci/devices/%s", bdf);
-	snprintf(t, sizeof(t), "../../../devices/pci0000:00/%s", bdf);
-	tu_symlink(sys, rel, t);
-	if (drv) {
-		snprintf(rel, sizeof(rel), "bus/pci/drivers/%s", drv);
-		tu_mkdir(sys, rel);
-		snprintf(rel, sizeof(rel), "devices/pci0000:00/%s/driver", bdf);
-		snprintf(t, sizeof(t), "../../../bus/pci/drivers/%s", drv);
-		tu_symlink(sys, rel, t);
-	}
+	tu_pci_fn(sys, bdf, "0x8086", "0x1234", class);
+	if (drv)
+		tu_pci_driver(sys, bdf, drv);
 	if (grp >= 0) {
-		snprintf(rel, sizeof(rel), "kernel/iommu_groups/%d/devices", grp);
-		tu_mkdir(sys, rel);
-		snprintf(rel, sizeof(rel), "devices/pci0000:00/%s/iommu_group", bdf);
-		snprintf(t, sizeof(t), "../../../kernel/iommu_groups/%d", grp);
-		tu_symlink(sys, rel, t);
+		snprintf(g, sizeof(g), "%d", grp);
+		tu_pci_group(sys, bdf, g);
 	}
 }
 

@@ -37,37 +37,6 @@ static void w(const char *rel, const char *val)
 	tu_write(sys, rel, val);
 }
 
-/* A PCI function at devices/pci0000:00/<bdf> that libpci lists. */
-static void fn(const char *bdf, const char *vendor, const char *device,
-	       const char *class)
-{
-	char rel[256], t[256];
-
-#define A(name, v) do {							\
-	snprintf(rel, sizeof(rel), "devices/pci0000:00/%s/%s", bdf, name);	\
-	w(rel, v);							\
-} while (0)
-	A("vendor", vendor);
-	A("device", device);
-	A("class", class);
-	A("irq", "0\n");
-	A("resource", "0x0000000000000000 0x0000000000000000 0x0000000000000000\n");
-#undef A
-	snprintf(rel, sizeof(rel), "bus/pci/devices/%s", bdf);
-	snprintf(t, sizeof(t), "../../../devices/pci0000:00/%s", bdf);
-	tu_symlink(sys, rel, t);
-}
-
-/* <parent dir>/mdev_supported_types/<type>/<attr> */
-static void type_attr(const char *dir, const char *type, const char *name,
-		      const char *val)
-{
-	char rel[512];
-
-	snprintf(rel, sizeof(rel), "%s/mdev_supported_types/%s/%s", dir, type, name);
-	w(rel, val);
-}
-
 /* An instance of type on the parent at dir: its device and links. */
 static void instance(const char *dir, const char *type, const char *uuid,
 		     int group)
@@ -110,15 +79,15 @@ static int setup(void **state)
 	tu_mkdir(tmp, "sys");
 
 	/* a T4 offering two mdev types (created out of order) */
-	fn("0000:00:02.0", "0x10de\n", "0x1eb8\n", "0x030200\n");
+	tu_pci_fn(sys, "0000:00:02.0", "0x10de\n", "0x1eb8\n", "0x030200\n");
 	tu_symlink(sys, "class/mdev_bus/0000:00:02.0", "../../" GPU);
-	type_attr(GPU, "nvidia-223", "name", "GRID T4-2B\n");
-	type_attr(GPU, "nvidia-222", "name", "GRID T4-1B\n");
-	type_attr(GPU, "nvidia-222", "description",
+	tu_mdev_type_attr(sys, GPU, "nvidia-223", "name", "GRID T4-2B\n");
+	tu_mdev_type_attr(sys, GPU, "nvidia-222", "name", "GRID T4-1B\n");
+	tu_mdev_type_attr(sys, GPU, "nvidia-222", "description",
 		  "num_heads=4, frl_config=45, framebuffer=1024M, "
 		  "max_resolution=5120x2880, max_instance=16\n");
-	type_attr(GPU, "nvidia-222", "available_instances", "14\n");
-	type_attr(GPU, "nvidia-222", "device_api", "vfio-pci\n");
+	tu_mdev_type_attr(sys, GPU, "nvidia-222", "available_instances", "14\n");
+	tu_mdev_type_attr(sys, GPU, "nvidia-222", "device_api", "vfio-pci\n");
 	tu_mkdir(sys, GPU "/mdev_supported_types/nvidia-223/devices");
 	instance(GPU, "nvidia-222", U1, 30);
 	instance(GPU, "nvidia-222", U2, 32);
@@ -128,13 +97,13 @@ static int setup(void **state)
 
 	/* the mtty sample: a parent that is no PCI function */
 	tu_symlink(sys, "class/mdev_bus/mtty", "../../" MTTY);
-	type_attr(MTTY, "mtty-2", "name", "Dual port serial\n");
-	type_attr(MTTY, "mtty-2", "available_instances", "12\n");
-	type_attr(MTTY, "mtty-2", "device_api", "vfio-pci\n");
-	type_attr(MTTY, "mtty-1", "name", "Single port serial\n");
-	type_attr(MTTY, "mtty-1", "available_instances", "24\n");
-	type_attr(MTTY, "mtty-1", "device_api", "vfio-pci\n");
-	type_attr(MTTY, "mtty-1", "description", "\n");
+	tu_mdev_type_attr(sys, MTTY, "mtty-2", "name", "Dual port serial\n");
+	tu_mdev_type_attr(sys, MTTY, "mtty-2", "available_instances", "12\n");
+	tu_mdev_type_attr(sys, MTTY, "mtty-2", "device_api", "vfio-pci\n");
+	tu_mdev_type_attr(sys, MTTY, "mtty-1", "name", "Single port serial\n");
+	tu_mdev_type_attr(sys, MTTY, "mtty-1", "available_instances", "24\n");
+	tu_mdev_type_attr(sys, MTTY, "mtty-1", "device_api", "vfio-pci\n");
+	tu_mdev_type_attr(sys, MTTY, "mtty-1", "description", "\n");
 	instance(MTTY, "mtty-2", U3, 31);
 
 	/* a parent named like a function that is not on the bus */
@@ -146,25 +115,22 @@ static int setup(void **state)
 	tu_symlink(sys, "class/mdev_bus/odd", "../../nowhere/odd");
 
 	/* a GPU that is no mdev parent */
-	fn("0000:00:03.0", "0x10de\n", "0x1eb8\n", "0x030200\n");
+	tu_pci_fn(sys, "0000:00:03.0", "0x10de\n", "0x1eb8\n", "0x030200\n");
 
 	/* an A10 whose VFs offer NVIDIA per-VF vGPU */
-	fn("0000:00:04.0", "0x10de\n", "0x2236\n", "0x030200\n");
-	fn("0000:00:04.4", "0x10de\n", "0x2236\n", "0x030200\n");
-	fn("0000:00:04.5", "0x10de\n", "0x2236\n", "0x030200\n");
-	fn("0000:00:04.6", "0x10de\n", "0x2236\n", "0x030200\n");
-	w("devices/pci0000:00/0000:00:04.4/nvidia/creatable_vgpu_types",
-	  "ID    : vGPU Name\n557   : NVIDIA A10-4Q\n558   : NVIDIA A10-8Q\n");
-	w("devices/pci0000:00/0000:00:04.4/nvidia/current_vgpu_type", "0\n");
+	tu_pci_fn(sys, "0000:00:04.0", "0x10de\n", "0x2236\n", "0x030200\n");
+	tu_pci_fn(sys, "0000:00:04.4", "0x10de\n", "0x2236\n", "0x030200\n");
+	tu_pci_fn(sys, "0000:00:04.5", "0x10de\n", "0x2236\n", "0x030200\n");
+	tu_pci_fn(sys, "0000:00:04.6", "0x10de\n", "0x2236\n", "0x030200\n");
+	tu_pci_vgpu(sys, "0000:00:04.4",
+		    "ID    : vGPU Name\n557   : NVIDIA A10-4Q\n558   : NVIDIA A10-8Q\n", "0\n");
 	/* a VF with a type set: the kernel lists nothing creatable then */
-	w("devices/pci0000:00/0000:00:04.5/nvidia/creatable_vgpu_types",
-	  "ID    : vGPU Name\n");
-	w("devices/pci0000:00/0000:00:04.5/nvidia/current_vgpu_type", "558\n");
+	tu_pci_vgpu(sys, "0000:00:04.5", "ID    : vGPU Name\n", "558\n");
 	/* nvidia/ without either file */
 	tu_mkdir(sys, "devices/pci0000:00/0000:00:04.6/nvidia");
 	/* an nvidia/ directory on a function of another vendor means nothing */
-	fn("0000:00:05.0", "0x8086\n", "0x1572\n", "0x020000\n");
-	w("devices/pci0000:00/0000:00:05.0/nvidia/current_vgpu_type", "557\n");
+	tu_pci_fn(sys, "0000:00:05.0", "0x8086\n", "0x1572\n", "0x020000\n");
+	tu_pci_vgpu(sys, "0000:00:05.0", NULL, "557\n");
 
 	if (pt_new(&ctx) < 0)
 		return -1;
@@ -467,20 +433,9 @@ static void kw(const char *rel, const char *val)
 static void ktype(const char *dir, const char *type, const char *name,
 		  const char *desc, const char *avail)
 {
-	char rel[512];
-
-#define T(attr, v) do {							\
-	snprintf(rel, sizeof(rel), "%s/mdev_supported_types/%s/%s", dir, type, attr); \
-	kw(rel, v);							\
-} while (0)
-	T("name", name);
-	T("description", desc);
-	T("available_instances", avail);
-	T("device_api", "vfio-pci\n");
-	T("create", "");
-#undef T
-	snprintf(rel, sizeof(rel), "%s/mdev_supported_types/%s/devices", dir, type);
-	tu_mkdir(ksys, rel);
+	tu_mdev_type(ksys, dir, type, name, avail);
+	tu_mdev_type_attr(ksys, dir, type, "description", desc);
+	tu_mdev_type_attr(ksys, dir, type, "create", "");
 }
 
 static void build_tree(void)

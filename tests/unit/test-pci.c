@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "private.h"
 #include "testutil.h"
@@ -18,125 +19,21 @@ static char *tmp;
 static char sys[256];
 static struct pt_ctx *ctx;
 
-/* ---- building the tree -------------------------------------------------- */
+/* ---- building the tree (testutil's builders) ---------------------------- */
 
-/* "../" for every component of devices/<path> */
-static void up(char *buf, size_t len, const char *path)
-{
-	int n = 2;
-
-	for (const char *p = path; *p; p++)
-		n += *p == '/';
-	buf[0] = '\0';
-	while (n-- > 0 && strlen(buf) + 3 < len)
-		strcat(buf, "../");
-}
-
-static const char *base(const char *path)
-{
-	const char *b = strrchr(path, '/');
-
-	return b ? b + 1 : path;
-}
-
-static void attr(const char *path, const char *name, const char *value)
-{
-	char rel[1100];
-
-	if (snprintf(rel, sizeof(rel), "devices/%s/%s", path, name) >= (int)sizeof(rel))
-		fail_msg("path too long: %s/%s", path, name);
-	tu_write(sys, rel, value);
-}
-
-/* devices/<path>/<name> -> <root-relative target> */
-static void link_root(const char *path, const char *name, const char *target)
-{
-	char rel[1100], t[1100];
-
-	if (snprintf(rel, sizeof(rel), "devices/%s/%s", path, name) >= (int)sizeof(rel))
-		fail_msg("path too long: %s/%s", path, name);
-	up(t, sizeof(t), path);
-	strncat(t, target, sizeof(t) - strlen(t) - 1);
-	tu_symlink(sys, rel, t);
-}
-
-/*
- * A PCI function at devices/<path>: what libpci's sysfs backend reads to
- * enumerate it (vendor, device, class, irq, resource), the bus/pci/devices
- * link, and no more; tests add the rest.
- */
-static void fn(const char *path, const char *vendor, const char *device,
-	       const char *class)
-{
-	char rel[1100], t[1100];
-
-	attr(path, "vendor", vendor);
-	attr(path, "device", device);
-	attr(path, "class", class);
-	attr(path, "irq", "0\n");
-	attr(path, "resource", "0x0000000000000000 0x0000000000000000 "
-	     "0x0000000000000000\n");
-	snprintf(rel, sizeof(rel), "bus/pci/devices/%s", base(path));
-	snprintf(t, sizeof(t), "../../../devices/%s", path);
-	tu_symlink(sys, rel, t);
-}
-
-static void driver(const char *path, const char *drv)
-{
-	char rel[256];
-
-	snprintf(rel, sizeof(rel), "bus/pci/drivers/%s", drv);
-	tu_mkdir(sys, rel);
-	link_root(path, "driver", rel);
-}
-
-static void group(const char *path, const char *grp)
-{
-	char rel[256];
-
-	snprintf(rel, sizeof(rel), "kernel/iommu_groups/%s/devices", grp);
-	tu_mkdir(sys, rel);
-	snprintf(rel, sizeof(rel), "kernel/iommu_groups/%s", grp);
-	link_root(path, "iommu_group", rel);
-}
-
-static void subsys(const char *path, const char *v, const char *d)
-{
-	attr(path, "subsystem_vendor", v);
-	attr(path, "subsystem_device", d);
-}
-
-/* PF virtfnN -> VF, VF physfn -> PF; both in one directory */
-static void vf(const char *dir, const char *pf, int idx, const char *vfn)
-{
-	char rel[1100], t[64];
-
-	snprintf(rel, sizeof(rel), "devices/%s/%s/virtfn%d", dir, pf, idx);
-	snprintf(t, sizeof(t), "../%s", vfn);
-	tu_symlink(sys, rel, t);
-	snprintf(rel, sizeof(rel), "devices/%s/%s/physfn", dir, vfn);
-	snprintf(t, sizeof(t), "../%s", pf);
-	tu_symlink(sys, rel, t);
-}
-
-/* A network interface at devices/<path>/net/<name> and its class/net link. */
+/* A network interface at devices/<path>/net/<name>, with what pci.c reads. */
 static void netdev(const char *path, const char *name, const char *operstate,
 		   const char *address, const char *mtu)
 {
-	char rel[1100], t[1100];
+	char rel[512];
 
-	snprintf(rel, sizeof(rel), "devices/%s/net/%s/ifindex", path, name);
-	tu_write(sys, rel, "2\n");
+	tu_netdev(sys, path, name, operstate);
 	snprintf(rel, sizeof(rel), "%s/net/%s", path, name);
-	if (operstate)
-		attr(rel, "operstate", operstate);
+	tu_dev_attr(sys, rel, "ifindex", "2\n");
 	if (address)
-		attr(rel, "address", address);
+		tu_dev_attr(sys, rel, "address", address);
 	if (mtu)
-		attr(rel, "mtu", mtu);
-	snprintf(rel, sizeof(rel), "class/net/%s", name);
-	snprintf(t, sizeof(t), "../../devices/%s/net/%s", path, name);
-	tu_symlink(sys, rel, t);
+		tu_dev_attr(sys, rel, "mtu", mtu);
 }
 
 #define R	"pci0000:00"
@@ -150,82 +47,82 @@ static void netdev(const char *path, const char *name, const char *operstate,
 static void build(void)
 {
 	/* the X710 PF behind a root port: uevent as the kernel writes it */
-	fn(NIC, "0x8086\n", "0x1572\n", "0x020000\n");
-	subsys(NIC, "0x8086\n", "0x0007\n");
-	attr(NIC, "uevent", "DRIVER=i40e\nPCI_CLASS=20000\nPCI_ID=8086:1572\n"
+	tu_pci_fn(sys, NIC, "0x8086\n", "0x1572\n", "0x020000\n");
+	tu_pci_subsys(sys, NIC, "0x8086\n", "0x0007\n");
+	tu_dev_attr(sys, NIC, "uevent", "DRIVER=i40e\nPCI_CLASS=20000\nPCI_ID=8086:1572\n"
 	     "PCI_SUBSYS_ID=8086:0007\nPCI_SLOT_NAME=0000:0a:00.0\n"
 	     "MODALIAS=pci:v00008086d00001572sv00008086sd00000007bc02sc00i00\n");
-	driver(NIC, "i40e");
-	attr(NIC, "revision", "0x02\n");
-	attr(NIC, "numa_node", "-1\n");
-	attr(NIC, "driver_override", "(null)\n");
-	group(NIC, "20");
-	attr(NIC, "sriov_totalvfs", "8\n");
-	attr(NIC, "sriov_numvfs", "3\n");
-	vf(RP, "0000:0a:00.0", 0, "0000:0a:02.0");
-	vf(RP, "0000:0a:00.0", 1, "0000:0a:02.1");
+	tu_pci_driver(sys, NIC, "i40e");
+	tu_dev_attr(sys, NIC, "revision", "0x02\n");
+	tu_dev_attr(sys, NIC, "numa_node", "-1\n");
+	tu_dev_attr(sys, NIC, "driver_override", "(null)\n");
+	tu_pci_group(sys, NIC, "20");
+	tu_dev_attr(sys, NIC, "sriov_totalvfs", "8\n");
+	tu_dev_attr(sys, NIC, "sriov_numvfs", "3\n");
+	tu_pci_vf(sys, NIC, 0, RP "/0000:0a:02.0");
+	tu_pci_vf(sys, NIC, 1, RP "/0000:0a:02.1");
 	/* virtfn2 is missing: numvfs is 3 but only two VFs appeared */
 	netdev(NIC, "enp10s0f0np0", "up\n", "3c:fd:fe:00:00:01\n", "9000\n");
 	netdev(NIC, "enp10s0f0d1", "down\n", "3c:fd:fe:00:00:02\n", "1500\n");
 
 	/* its VFs: one bound to iavf with an override, one unbound */
-	fn(RP "/0000:0a:02.1", "0x8086\n", "0x154c\n", "0x020000\n");
-	group(RP "/0000:0a:02.1", "22");
-	fn(RP "/0000:0a:02.0", "0x8086\n", "0x154c\n", "0x020000\n");
-	driver(RP "/0000:0a:02.0", "iavf");
-	attr(RP "/0000:0a:02.0", "driver_override", "vfio-pci\n");
-	group(RP "/0000:0a:02.0", "21");
+	tu_pci_fn(sys, RP "/0000:0a:02.1", "0x8086\n", "0x154c\n", "0x020000\n");
+	tu_pci_group(sys, RP "/0000:0a:02.1", "22");
+	tu_pci_fn(sys, RP "/0000:0a:02.0", "0x8086\n", "0x154c\n", "0x020000\n");
+	tu_pci_driver(sys, RP "/0000:0a:02.0", "iavf");
+	tu_dev_attr(sys, RP "/0000:0a:02.0", "driver_override", "vfio-pci\n");
+	tu_pci_group(sys, RP "/0000:0a:02.0", "21");
 	netdev(RP "/0000:0a:02.0", "enp10s0f0v0", "up\n", NULL, NULL);
 
 	/* the PF's second port: no uevent (a hand-made capture) */
-	fn(RP "/0000:0a:00.1", "0x8086\n", "0x1572\n", "0x020000\n");
-	subsys(RP "/0000:0a:00.1", "0x8086\n", "0x0000\n");
-	driver(RP "/0000:0a:00.1", "i40e");
-	attr(RP "/0000:0a:00.1", "numa_node", "0\n");
+	tu_pci_fn(sys, RP "/0000:0a:00.1", "0x8086\n", "0x1572\n", "0x020000\n");
+	tu_pci_subsys(sys, RP "/0000:0a:00.1", "0x8086\n", "0x0000\n");
+	tu_pci_driver(sys, RP "/0000:0a:00.1", "i40e");
+	tu_dev_attr(sys, RP "/0000:0a:00.1", "numa_node", "0\n");
 	/* boot_vga on a network function is ignored */
-	attr(RP "/0000:0a:00.1", "boot_vga", "1\n");
-	attr(RP "/0000:0a:00.1", "sriov_totalvfs", "0\n");
+	tu_dev_attr(sys, RP "/0000:0a:00.1", "boot_vga", "1\n");
+	tu_dev_attr(sys, RP "/0000:0a:00.1", "sriov_totalvfs", "0\n");
 
 	/* the root port: a bridge, with an sriov_totalvfs nobody reads */
-	fn(RP, "0x8086\n", "0xa340\n", "0x060400\n");
-	driver(RP, "pcieport");
-	group(RP, "5");
-	attr(RP, "sriov_totalvfs", "4\n");
+	tu_pci_fn(sys, RP, "0x8086\n", "0xa340\n", "0x060400\n");
+	tu_pci_driver(sys, RP, "pcieport");
+	tu_pci_group(sys, RP, "5");
+	tu_dev_attr(sys, RP, "sriov_totalvfs", "4\n");
 
-	fn(R "/0000:00:00.0", "0x8086\n", "0x3e30\n", "0x060000\n");	/* host */
-	fn(R "/0000:00:1f.0", "0x8086\n", "0xa306\n", "0x060100\n");	/* ISA */
-	fn(R "/0000:00:1d.0", "0x8086\n", "0xa330\n", "0x060700\n");	/* CardBus */
-	fn(R "/0000:00:1e.0", "0x8086\n", "0x244e\n", "0x060940\n");	/* semi-transp. */
+	tu_pci_fn(sys, R "/0000:00:00.0", "0x8086\n", "0x3e30\n", "0x060000\n");	/* host */
+	tu_pci_fn(sys, R "/0000:00:1f.0", "0x8086\n", "0xa306\n", "0x060100\n");	/* ISA */
+	tu_pci_fn(sys, R "/0000:00:1d.0", "0x8086\n", "0xa330\n", "0x060700\n");	/* CardBus */
+	tu_pci_fn(sys, R "/0000:00:1e.0", "0x8086\n", "0x244e\n", "0x060940\n");	/* semi-transp. */
 
 	/* the boot VGA device and a second display controller */
-	fn(R "/0000:00:02.0", "0x8086\n", "0x3e92\n", "0x030000\n");
-	attr(R "/0000:00:02.0", "boot_vga", "1\n");
-	driver(R "/0000:00:02.0", "i915");
-	group(R "/0000:00:02.0", "1");
-	fn(R "/0000:00:03.0", "0x10de\n", "0x1eb8\n", "0x030200\n");
-	subsys(R "/0000:00:03.0", "0x10de\n", "0x12a2\n");
-	attr(R "/0000:00:03.0", "boot_vga", "0\n");
-	attr(R "/0000:00:03.0", "revision", "0xa1\n");
-	attr(R "/0000:00:03.0", "numa_node", "1\n");
-	group(R "/0000:00:03.0", "15");
+	tu_pci_fn(sys, R "/0000:00:02.0", "0x8086\n", "0x3e92\n", "0x030000\n");
+	tu_dev_attr(sys, R "/0000:00:02.0", "boot_vga", "1\n");
+	tu_pci_driver(sys, R "/0000:00:02.0", "i915");
+	tu_pci_group(sys, R "/0000:00:02.0", "1");
+	tu_pci_fn(sys, R "/0000:00:03.0", "0x10de\n", "0x1eb8\n", "0x030200\n");
+	tu_pci_subsys(sys, R "/0000:00:03.0", "0x10de\n", "0x12a2\n");
+	tu_dev_attr(sys, R "/0000:00:03.0", "boot_vga", "0\n");
+	tu_dev_attr(sys, R "/0000:00:03.0", "revision", "0xa1\n");
+	tu_dev_attr(sys, R "/0000:00:03.0", "numa_node", "1\n");
+	tu_pci_group(sys, R "/0000:00:03.0", "15");
 
 	/*
 	 * xHCI with a uevent only: no subsystem files, no driver link. Its
 	 * class file says prog-if 00 where uevent says 30, so the test can
 	 * tell which one was read (the kernel's two always agree).
 	 */
-	fn(R "/0000:00:14.0", "0x8086\n", "0xa36d\n", "0x0c0300\n");
-	attr(R "/0000:00:14.0", "uevent", "DRIVER=xhci_hcd\nPCI_CLASS=C0330\n"
+	tu_pci_fn(sys, R "/0000:00:14.0", "0x8086\n", "0xa36d\n", "0x0c0300\n");
+	tu_dev_attr(sys, R "/0000:00:14.0", "uevent", "DRIVER=xhci_hcd\nPCI_CLASS=C0330\n"
 	     "PCI_ID=8086:A36D\nPCI_SUBSYS_ID=1028:085C\n"
 	     "PCI_SLOT_NAME=0000:00:14.0\n");
 
 	/* audio: a device pci.ids does not know; a group link that is no number */
-	fn(R "/0000:00:1f.3", "0x8086\n", "0xfff0\n", "0x040300\n");
-	link_root(R "/0000:00:1f.3", "iommu_group", "kernel/iommu_groups/x1");
+	tu_pci_fn(sys, R "/0000:00:1f.3", "0x8086\n", "0xfff0\n", "0x040300\n");
+	tu_dev_link(sys, R "/0000:00:1f.3", "iommu_group", "kernel/iommu_groups/x1");
 
 	/* virtio-net: the interface sits under virtio1, a child of the function */
-	fn(R "/0000:00:05.0", "0x1af4\n", "0x1041\n", "0x020000\n");
-	attr(R "/0000:00:05.0", "uevent", "DRIVER=virtio-pci\nPCI_CLASS=20000\n"
+	tu_pci_fn(sys, R "/0000:00:05.0", "0x1af4\n", "0x1041\n", "0x020000\n");
+	tu_dev_attr(sys, R "/0000:00:05.0", "uevent", "DRIVER=virtio-pci\nPCI_CLASS=20000\n"
 	     "PCI_SUBSYS_ID=1AF4:1100\n");
 	netdev(R "/0000:00:05.0/virtio1", "eth1", "up\n", "52:54:00:12:34:56\n",
 	       "1500\n");
@@ -234,15 +131,15 @@ static void build(void)
 	tu_symlink(sys, "class/net/lo", "../../devices/virtual/net/lo");
 
 	/* NVMe without uevent: class with prog-if from the class file */
-	fn(R "/0000:00:1b.0/0000:0b:00.0", "0x8086\n", "0xf1a8\n", "0x010802\n");
-	subsys(R "/0000:00:1b.0/0000:0b:00.0", "0x8086\n", "0x390b\n");
-	driver(R "/0000:00:1b.0/0000:0b:00.0", "nvme");
-	attr(R "/0000:00:1b.0/0000:0b:00.0", "revision", "0x03\n");
+	tu_pci_fn(sys, R "/0000:00:1b.0/0000:0b:00.0", "0x8086\n", "0xf1a8\n", "0x010802\n");
+	tu_pci_subsys(sys, R "/0000:00:1b.0/0000:0b:00.0", "0x8086\n", "0x390b\n");
+	tu_pci_driver(sys, R "/0000:00:1b.0/0000:0b:00.0", "nvme");
+	tu_dev_attr(sys, R "/0000:00:1b.0/0000:0b:00.0", "revision", "0x03\n");
 
 	/* an accelerator of an unknown vendor in PCI domain 1 */
-	fn("pci0001:40/0001:40:00.0", "0xfff0\n", "0x1234\n", "0x120000\n");
-	driver("pci0001:40/0001:40:00.0", "vfio-pci");
-	group("pci0001:40/0001:40:00.0", "7");
+	tu_pci_fn(sys, "pci0001:40/0001:40:00.0", "0xfff0\n", "0x1234\n", "0x120000\n");
+	tu_pci_driver(sys, "pci0001:40/0001:40:00.0", "vfio-pci");
+	tu_pci_group(sys, "pci0001:40/0001:40:00.0", "7");
 
 	/* slots: the X710's two functions sit in "5", the T4 in "7" */
 	tu_write(sys, "bus/pci/slots/5/address", "0000:0a:00\n");
@@ -678,10 +575,21 @@ static void test_no_pci_bus(void **state)
 	assert_string_equal(why, "no PCI bus to filter");
 	assert_null(f);
 
-	/* a root that does not exist at all: the same empty list */
+	assert_true(pt_pci_scan_is_complete(c));
+
+	/*
+	 * a root that does not exist at all: the scan fails (never "no
+	 * devices"), lists nothing, and its one problem names the root
+	 */
 	snprintf(dir, sizeof(dir), "%s/nothing", root);
 	assert_int_equal(pt_set_sysfs_root(c, dir), 0);
 	assert_null(pt_pci_dev_get_first(c));
+	assert_int_equal(pt_pci_scan(c), -ENOENT);
+	assert_false(pt_pci_scan_is_complete(c));
+	assert_int_equal(pt_pci_get_num_problems(c), 1);
+	assert_non_null(strstr(pt_pci_get_problem(c, 0), dir));
+	assert_non_null(strstr(pt_pci_get_problem(c, 0), "No such file or directory"));
+	assert_null(pt_pci_get_problem(c, 1));
 	pt_unref(c);
 	tu_rmtree(root);
 	free(root);
@@ -726,10 +634,10 @@ static void test_vmd_domain(void **state)
 	snprintf(saved, sizeof(saved), "%s", sys);
 	snprintf(sys, sizeof(sys), "%s/sys", root);
 	tu_mkdir(root, "sys");
-	fn(R "/0000:00:02.0", "0x8086\n", "0x3e92\n", "0x030000\n");
-	driver(R "/0000:00:02.0", "i915");
-	fn("pci10000:00/10000:00:02.0", "0x8086\n", "0xf1a8\n", "0x010802\n");
-	driver("pci10000:00/10000:00:02.0", "nvme");
+	tu_pci_fn(sys, R "/0000:00:02.0", "0x8086\n", "0x3e92\n", "0x030000\n");
+	tu_pci_driver(sys, R "/0000:00:02.0", "i915");
+	tu_pci_fn(sys, "pci10000:00/10000:00:02.0", "0x8086\n", "0xf1a8\n", "0x010802\n");
+	tu_pci_driver(sys, "pci10000:00/10000:00:02.0", "nvme");
 	snprintf(dir, sizeof(dir), "%s/sys", root);
 	snprintf(sys, sizeof(sys), "%s", saved);
 
@@ -752,6 +660,172 @@ static void test_vmd_domain(void **state)
 	free(root);
 }
 
+/* A context on a second tree built with the same helpers below root/sys. */
+static struct pt_ctx *second_tree(char *root, void (*build_fn)(void))
+{
+	char saved[256];
+	struct pt_ctx *c;
+
+	snprintf(saved, sizeof(saved), "%s", sys);
+	snprintf(sys, sizeof(sys), "%s/sys", root);
+	tu_mkdir(root, "sys");
+	build_fn();
+	assert_int_equal(pt_new(&c), 0);
+	pt_set_log_priority(c, 0);
+	assert_int_equal(pt_set_sysfs_root(c, sys), 0);
+	snprintf(sys, sizeof(sys), "%s", saved);
+	return c;
+}
+
+static bool has_problem(struct pt_ctx *c, const char *a, const char *b)
+{
+	for (int i = 0; i < pt_pci_get_num_problems(c); i++) {
+		const char *p = pt_pci_get_problem(c, i);
+
+		if (strstr(p, a) && (!b || strstr(p, b)))
+			return true;
+	}
+	return false;
+}
+
+static void build_counts(void)
+{
+	/* numvfs = totalvfs = INT_MAX: read as absent, never looped over */
+	fn(R "/0000:00:01.0", "0x8086\n", "0x1572\n", "0x020000\n");
+	attr(R "/0000:00:01.0", "sriov_totalvfs", "2147483647\n");
+	attr(R "/0000:00:01.0", "sriov_numvfs", "2147483647\n");
+	/* numvfs that wraps to 2 in 32 bits, and above totalvfs */
+	fn(R "/0000:00:02.0", "0x8086\n", "0x1572\n", "0x020000\n");
+	attr(R "/0000:00:02.0", "sriov_totalvfs", "8\n");
+	attr(R "/0000:00:02.0", "sriov_numvfs", "4294967298\n");
+	fn(R "/0000:00:03.0", "0x8086\n", "0x1572\n", "0x020000\n");
+	attr(R "/0000:00:03.0", "sriov_totalvfs", "8\n");
+	attr(R "/0000:00:03.0", "sriov_numvfs", "9\n");
+	/* totalvfs just past the 16-bit field; a negative count */
+	fn(R "/0000:00:04.0", "0x8086\n", "0x1572\n", "0x020000\n");
+	attr(R "/0000:00:04.0", "sriov_totalvfs", "65536\n");
+	fn(R "/0000:00:05.0", "0x8086\n", "0x1572\n", "0x020000\n");
+	attr(R "/0000:00:05.0", "sriov_totalvfs", "-3\n");
+	/* an IOMMU group that wraps to 1215752191 in 32 bits */
+	fn(R "/0000:00:06.0", "0x8086\n", "0x1572\n", "0x020000\n");
+	group(R "/0000:00:06.0", "99999999999");
+	/* NUMA node and revision out of range, vendor past 16 bits */
+	fn(R "/0000:00:07.0", "0x8086\n", "0x1572\n", "0x020000\n");
+	attr(R "/0000:00:07.0", "numa_node", "4096\n");
+	attr(R "/0000:00:07.0", "revision", "0x1ff\n");
+	fn(R "/0000:00:08.0", "0x18086\n", "0x1572\n", "0x020000\n");
+	/* in range at the limits: kept */
+	fn(R "/0000:00:09.0", "0x8086\n", "0x1572\n", "0x020000\n");
+	attr(R "/0000:00:09.0", "sriov_totalvfs", "65535\n");
+	group(R "/0000:00:09.0", "2147483647");
+}
+
+/*
+ * Issue 11: counts are clamped to what the kernel can have (numvfs <=
+ * totalvfs <= 65535, groups and nodes in range); a number out of range is
+ * an unreadable attribute, read as absent, with a problem naming the file.
+ */
+static void test_counts_in_range(void **state)
+{
+	char *root = tu_mkdtemp();
+	struct pt_ctx *c = second_tree(root, build_counts);
+	struct pt_pci_dev *d;
+
+	(void)state;
+	assert_int_equal(pt_pci_scan(c), 0);
+	d = pt_pci_dev_find(c, "0000:00:01.0");
+	assert_int_equal(pt_pci_dev_get_sriov_totalvfs(d), 0);
+	assert_int_equal(pt_pci_dev_get_sriov_numvfs(d), 0);
+	assert_true(has_problem(c, "0000:00:01.0/sriov_totalvfs", "2147483647"));
+	d = pt_pci_dev_find(c, "0000:00:02.0");
+	assert_int_equal(pt_pci_dev_get_sriov_totalvfs(d), 8);
+	assert_int_equal(pt_pci_dev_get_sriov_numvfs(d), 0);
+	assert_true(has_problem(c, "0000:00:02.0/sriov_numvfs", "from 0 to 8"));
+	assert_int_equal(pt_pci_dev_get_sriov_numvfs(pt_pci_dev_find(c, "0000:00:03.0")), 0);
+	assert_true(has_problem(c, "0000:00:03.0/sriov_numvfs", "'9'"));
+	assert_int_equal(pt_pci_dev_get_sriov_totalvfs(pt_pci_dev_find(c, "0000:00:04.0")), 0);
+	assert_true(has_problem(c, "0000:00:04.0/sriov_totalvfs", "65536"));
+	assert_true(has_problem(c, "0000:00:05.0/sriov_totalvfs", "'-3'"));
+	d = pt_pci_dev_find(c, "0000:00:06.0");
+	assert_int_equal(pt_pci_dev_get_iommu_group(d), PT_NO_IOMMU_GROUP);
+	assert_true(has_problem(c, "0000:00:06.0/iommu_group", "99999999999"));
+	d = pt_pci_dev_find(c, "0000:00:07.0");
+	assert_int_equal(pt_pci_dev_get_numa_node(d), PT_NO_NUMA_NODE);
+	assert_int_equal(pt_pci_dev_get_revision(d), 0);
+	assert_true(has_problem(c, "0000:00:07.0/numa_node", "4096"));
+	assert_true(has_problem(c, "0000:00:07.0/revision", "0x1ff"));
+	/* no uevent and a vendor out of range: the function is left out */
+	assert_null(pt_pci_dev_find(c, "0000:00:08.0"));
+	assert_true(has_problem(c, "0000:00:08.0/vendor", "function left out"));
+	d = pt_pci_dev_find(c, "0000:00:09.0");
+	assert_int_equal(pt_pci_dev_get_sriov_totalvfs(d), 65535);
+	assert_int_equal(pt_pci_dev_get_iommu_group(d), 2147483647);
+	assert_int_equal(pt_pci_get_num_problems(c), 9);
+	assert_false(pt_pci_scan_is_complete(c));
+	pt_unref(c);
+	tu_rmtree(root);
+	free(root);
+}
+
+static void build_unreadable(void)
+{
+	char rel[300];
+
+	fn(R "/0000:00:01.0", "0x8086\n", "0x1572\n", "0x020000\n");
+	/* a VF gone between the listing and the read: a dangling link */
+	fn(R "/0000:00:02.0", "0x8086\n", "0x154c\n", "0x020000\n");
+	snprintf(rel, sizeof(rel), "%s/devices/%s/0000:00:02.0", sys, R);
+	tu_rmtree(rel);
+	/* a uevent that cannot be read (a directory: EISDIR) */
+	fn(R "/0000:00:03.0", "0x8086\n", "0x1572\n", "0x020000\n");
+	snprintf(rel, sizeof(rel), "devices/%s/0000:00:03.0/uevent", R);
+	tu_mkdir(sys, rel);
+	/* no uevent, no class */
+	fn(R "/0000:00:04.0", "0x8086\n", "0x1572\n", "0x020000\n");
+	snprintf(rel, sizeof(rel), "%s/devices/%s/0000:00:04.0/class", sys, R);
+	assert_int_equal(unlink(rel), 0);
+	/* an optional attribute that cannot be read: read as absent */
+	fn(R "/0000:00:05.0", "0x8086\n", "0x1572\n", "0x020000\n");
+	snprintf(rel, sizeof(rel), "devices/%s/0000:00:05.0/driver_override", R);
+	tu_mkdir(sys, rel);
+}
+
+/*
+ * Issue 9: a function that cannot be read is left out with a problem
+ * naming the path and errno; the rest is listed; the scan is not complete.
+ */
+static void test_unreadable_function(void **state)
+{
+	char *root = tu_mkdtemp();
+	struct pt_ctx *c = second_tree(root, build_unreadable);
+	struct pt_pci_dev *d;
+	int n = 0;
+
+	(void)state;
+	assert_int_equal(pt_pci_scan(c), 0);
+	pt_pci_dev_foreach(c, d)
+		n++;
+	assert_int_equal(n, 2);
+	assert_non_null(pt_pci_dev_find(c, "0000:00:01.0"));
+	assert_null(pt_pci_dev_find(c, "0000:00:02.0"));
+	assert_true(has_problem(c, "bus/pci/devices/0000:00:02.0: No such file or directory",
+				"function left out"));
+	assert_null(pt_pci_dev_find(c, "0000:00:03.0"));
+	assert_true(has_problem(c, "0000:00:03.0/uevent: Is a directory", "function left out"));
+	assert_null(pt_pci_dev_find(c, "0000:00:04.0"));
+	assert_true(has_problem(c, "0000:00:04.0/class: No such file", "function left out"));
+	d = pt_pci_dev_find(c, "0000:00:05.0");
+	assert_non_null(d);
+	assert_null(pt_pci_dev_get_driver_override(d));
+	assert_true(has_problem(c, "0000:00:05.0/driver_override: Is a directory",
+				"read as absent"));
+	assert_int_equal(pt_pci_get_num_problems(c), 4);
+	assert_false(pt_pci_scan_is_complete(c));
+	pt_unref(c);
+	tu_rmtree(root);
+	free(root);
+}
+
 static void test_no_iommu(void **state)
 {
 	char *root = tu_mkdtemp(), dir[300], saved[256];
@@ -764,9 +838,9 @@ static void test_no_iommu(void **state)
 	snprintf(saved, sizeof(saved), "%s", sys);
 	snprintf(sys, sizeof(sys), "%s/sys", root);
 	tu_mkdir(root, "sys");
-	fn(R "/0000:00:02.0", "0x8086\n", "0x3e92\n", "0x030000\n");
-	fn(R "/0000:00:1f.3", "0x8086\n", "0xa348\n", "0x040300\n");
-	driver(R "/0000:00:1f.3", "snd_hda_intel");
+	tu_pci_fn(sys, R "/0000:00:02.0", "0x8086\n", "0x3e92\n", "0x030000\n");
+	tu_pci_fn(sys, R "/0000:00:1f.3", "0x8086\n", "0xa348\n", "0x040300\n");
+	tu_pci_driver(sys, R "/0000:00:1f.3", "snd_hda_intel");
 	snprintf(dir, sizeof(dir), "%s/sys", root);
 	snprintf(sys, sizeof(sys), "%s", saved);
 
@@ -805,6 +879,8 @@ int main(void)
 		cmocka_unit_test(test_empty_devices_dir),
 		cmocka_unit_test(test_no_iommu),
 		cmocka_unit_test(test_vmd_domain),
+		cmocka_unit_test(test_counts_in_range),
+		cmocka_unit_test(test_unreadable_function),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

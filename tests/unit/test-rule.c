@@ -27,105 +27,24 @@ struct fdev {
 	const char *numa_node;		/* NULL: no file */
 };
 
-static void pci_dir(const struct fdev *d, char *dir, size_t len)
-{
-	snprintf(dir, len, "devices/pci%.4s:%.2s/%s", d->bdf, d->bdf + 5, d->bdf);
-}
-
 static void add_pci(const struct fdev *d)
 {
-	char dir[128], rel[256], target[256];
+	char path[64];
 
-	pci_dir(d, dir, sizeof(dir));
-#define W(name, val) do { snprintf(rel, sizeof(rel), "%s/%s", dir, name);	\
-			  tu_write(root, rel, val); } while (0)
-	W("vendor", d->vendor);
-	W("device", d->device);
-	W("class", d->class);
-	W("subsystem_vendor", d->subvendor ? d->subvendor : "0x0000\n");
-	W("subsystem_device", d->subdevice ? d->subdevice : "0x0000\n");
-	W("revision", "0xa1\n");
-	W("irq", "16\n");
-	W("resource", "0x00000000fd000000 0x00000000fdffffff 0x0000000000040200\n");
+	snprintf(path, sizeof(path), "pci%.4s:%.2s/%s", d->bdf, d->bdf + 5, d->bdf);
+	tu_pci_fn(root, path, d->vendor, d->device, d->class);
+	tu_pci_subsys(root, path, d->subvendor ? d->subvendor : "0x0000\n",
+		      d->subdevice ? d->subdevice : "0x0000\n");
+	tu_dev_attr(root, path, "revision", "0xa1\n");
+	tu_dev_attr(root, path, "irq", "16\n");
+	tu_dev_attr(root, path, "resource",
+		    "0x00000000fd000000 0x00000000fdffffff 0x0000000000040200\n");
 	if (d->numa_node)
-		W("numa_node", d->numa_node);
-#undef W
-	snprintf(rel, sizeof(rel), "bus/pci/devices/%s", d->bdf);
-	snprintf(target, sizeof(target), "../../../%s", dir);
-	tu_symlink(root, rel, target);
-	if (d->driver) {
-		snprintf(rel, sizeof(rel), "bus/pci/drivers/%s", d->driver);
-		tu_mkdir(root, rel);
-		snprintf(rel, sizeof(rel), "%s/driver", dir);
-		snprintf(target, sizeof(target), "../../../bus/pci/drivers/%s",
-			 d->driver);
-		tu_symlink(root, rel, target);
-	}
-	if (d->iommu_group) {
-		snprintf(rel, sizeof(rel), "kernel/iommu_groups/%s/devices",
-			 d->iommu_group);
-		tu_mkdir(root, rel);
-		snprintf(rel, sizeof(rel), "%s/iommu_group", dir);
-		snprintf(target, sizeof(target), "../../../kernel/iommu_groups/%s",
-			 d->iommu_group);
-		tu_symlink(root, rel, target);
-	}
-}
-
-/* PF virtfnN <-> VF physfn. */
-static void link_vf(const char *pf, int idx, const char *vf)
-{
-	char rel[256], target[64];
-
-	snprintf(rel, sizeof(rel), "devices/pci0000:00/%s/virtfn%d", pf, idx);
-	snprintf(target, sizeof(target), "../%s", vf);
-	tu_symlink(root, rel, target);
-	snprintf(rel, sizeof(rel), "devices/pci0000:00/%s/physfn", vf);
-	snprintf(target, sizeof(target), "../%s", pf);
-	tu_symlink(root, rel, target);
-}
-
-static void add_netdev(const char *bdf, const char *name)
-{
-	char rel[256], target[256];
-
-	snprintf(rel, sizeof(rel), "devices/pci0000:00/%s/net/%s/operstate", bdf,
-		 name);
-	tu_write(root, rel, "up\n");
-	snprintf(rel, sizeof(rel), "class/net/%s", name);
-	snprintf(target, sizeof(target), "../../devices/pci0000:00/%s/net/%s",
-		 bdf, name);
-	tu_symlink(root, rel, target);
-}
-
-static void add_mdev_type(const char *bdf, const char *id, const char *name)
-{
-	char rel[256];
-
-	snprintf(rel, sizeof(rel),
-		 "devices/pci0000:00/%s/mdev_supported_types/%s/name", bdf, id);
-	tu_write(root, rel, name);
-	snprintf(rel, sizeof(rel), "devices/pci0000:00/%s/mdev_supported_types/"
-		 "%s/available_instances", bdf, id);
-	tu_write(root, rel, "4\n");
-	snprintf(rel, sizeof(rel), "devices/pci0000:00/%s/mdev_supported_types/"
-		 "%s/device_api", bdf, id);
-	tu_write(root, rel, "vfio-pci\n");
-	snprintf(rel, sizeof(rel),
-		 "devices/pci0000:00/%s/mdev_supported_types/%s/devices", bdf, id);
-	tu_mkdir(root, rel);
-}
-
-static void add_vgpu_types(const char *bdf, const char *table)
-{
-	char rel[256];
-
-	snprintf(rel, sizeof(rel), "devices/pci0000:00/%s/nvidia/creatable_vgpu_types",
-		 bdf);
-	tu_write(root, rel, table);
-	snprintf(rel, sizeof(rel), "devices/pci0000:00/%s/nvidia/current_vgpu_type",
-		 bdf);
-	tu_write(root, rel, "0\n");
+		tu_dev_attr(root, path, "numa_node", d->numa_node);
+	if (d->driver)
+		tu_pci_driver(root, path, d->driver);
+	if (d->iommu_group)
+		tu_pci_group(root, path, d->iommu_group);
 }
 
 static const struct fdev fixture[] = {
@@ -164,25 +83,27 @@ static int setup(void **state)
 	tu_write(root, "bus/pci/slots/10/address", "0000:00:02\n");
 	tu_symlink(root, "class/mdev_bus/0000:00:02.0",
 		   "../../devices/pci0000:00/0000:00:02.0");
-	add_mdev_type("0000:00:02.0", "nvidia-222", "GRID T4-1B\n");
-	add_mdev_type("0000:00:02.0", "nvidia-223", "GRID T4-2B\n");
+	tu_mdev_type(root, "devices/pci0000:00/0000:00:02.0", "nvidia-222",
+		     "GRID T4-1B\n", "4\n");
+	tu_mdev_type(root, "devices/pci0000:00/0000:00:02.0", "nvidia-223",
+		     "GRID T4-2B\n", "4\n");
 
 	tu_write(root, "devices/pci0000:00/0000:00:03.0/sriov_totalvfs", "4\n");
 	tu_write(root, "devices/pci0000:00/0000:00:03.0/sriov_numvfs", "2\n");
-	link_vf("0000:00:03.0", 0, "0000:00:03.4");
-	link_vf("0000:00:03.0", 1, "0000:00:03.5");
-	add_vgpu_types("0000:00:03.4", "ID    : vGPU Name\n"
-		       "557   : NVIDIA A10-4Q\n558   : NVIDIA A10-8Q\n");
-	add_vgpu_types("0000:00:03.5", "ID    : vGPU Name\n"
-		       "557   : NVIDIA A10-4Q\n");
+	tu_pci_vf(root, "0000:00:03.0", 0, "0000:00:03.4");
+	tu_pci_vf(root, "0000:00:03.0", 1, "0000:00:03.5");
+	tu_pci_vgpu(root, "0000:00:03.4", "ID    : vGPU Name\n"
+		    "557   : NVIDIA A10-4Q\n558   : NVIDIA A10-8Q\n", "0\n");
+	tu_pci_vgpu(root, "0000:00:03.5", "ID    : vGPU Name\n"
+		    "557   : NVIDIA A10-4Q\n", "0\n");
 
 	tu_write(root, "devices/pci0000:00/0000:00:04.0/sriov_totalvfs", "8\n");
 	tu_write(root, "devices/pci0000:00/0000:00:04.0/sriov_numvfs", "2\n");
-	link_vf("0000:00:04.0", 0, "0000:00:04.2");
-	link_vf("0000:00:04.0", 1, "0000:00:04.3");
-	add_netdev("0000:00:04.0", "enp0s4f0");
-	add_netdev("0000:00:04.0", "enp0s4f0d1");
-	add_netdev("0000:00:04.2", "enp0s4f0v0");
+	tu_pci_vf(root, "0000:00:04.0", 0, "0000:00:04.2");
+	tu_pci_vf(root, "0000:00:04.0", 1, "0000:00:04.3");
+	tu_netdev(root, "0000:00:04.0", "enp0s4f0", "up\n");
+	tu_netdev(root, "0000:00:04.0", "enp0s4f0d1", "up\n");
+	tu_netdev(root, "0000:00:04.2", "enp0s4f0v0", "up\n");
 
 	if (pt_new(&ctx) < 0 || pt_set_sysfs_root(ctx, root) < 0)
 		return -1;

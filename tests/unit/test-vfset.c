@@ -615,6 +615,10 @@ static void test_describe(void **state)
 	assert_string_equal(buf, "trust on");
 	assert_int_equal(pt__vf_describe(&s, PT_VF_PART_RATE, NULL, buf, sizeof(buf)),
 			 -EINVAL);
+	/* the reason, not lost */
+	assert_string_equal(buf, "min_tx_rate is needed: the kernel sets min_tx_rate "
+			    "and max_tx_rate together and the VF's current min_tx_rate "
+			    "is unknown; set both");
 	assert_int_equal(pt__vf_describe(&s, PT_VF_PARTS, &cur, small, sizeof(small)),
 			 -ENOSPC);
 }

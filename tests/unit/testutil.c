@@ -33,11 +33,18 @@ void tu_rmtree(const char *dir)
 	nftw(dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* root/rel into path[PATH_MAX]; a test tree never needs more */
+static void join(char *path, const char *root, const char *rel)
+{
+	if (snprintf(path, PATH_MAX, "%s/%s", root, rel) >= PATH_MAX)
+		abort();
+}
+
 void tu_mkdir(const char *root, const char *rel)
 {
 	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	join(path, root, rel);
 	for (char *p = path + strlen(root) + 1; *p; p++) {
 		if (*p != '/')
 			continue;
@@ -67,7 +74,7 @@ void tu_write(const char *root, const char *rel, const char *content)
 	FILE *f;
 
 	mkparent(root, rel);
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	join(path, root, rel);
 	f = fopen(path, "w");
 	if (!f)
 		abort();
@@ -80,8 +87,186 @@ void tu_symlink(const char *root, const char *rel, const char *target)
 	char path[PATH_MAX];
 
 	mkparent(root, rel);
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	join(path, root, rel);
 	unlink(path);
 	if (symlink(target, path) < 0)
 		abort();
+}
+
+/* ---- sysfs trees -------------------------------------------------------- */
+
+const char *tu_base(const char *path)
+{
+	const char *b = strrchr(path, '/');
+
+	return b ? b + 1 : path;
+}
+
+/* value, with a newline at the end as sysfs has (added when missing) */
+static void write_line(const char *sys, const char *rel, const char *value)
+{
+	size_t n = strlen(value);
+	char *v;
+
+	if (!n || value[n - 1] == '\n') {
+		tu_write(sys, rel, value);
+		return;
+	}
+	if (asprintf(&v, "%s\n", value) < 0)
+		abort();
+	tu_write(sys, rel, v);
+	free(v);
+}
+
+static void relf(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void relf(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= len)
+		fail_msg("test tree path too long: %s", buf);
+}
+
+/* path, or pci0000:00/<path> for a bare BDF ("virtual" stays) */
+static const char *dpath(const char *path, char *buf, size_t len)
+{
+	if (strchr(path, '/') || !strchr(path, ':'))
+		return path;
+	relf(buf, len, "pci0000:00/%s", path);
+	return buf;
+}
+
+void tu_link(const char *sys, const char *rel, const char *target)
+{
+	char t[PATH_MAX] = "";
+	size_t n = 0;
+
+	for (const char *p = rel; *p; p++)
+		if (*p == '/')
+			n += 3;
+	if (n + strlen(target) >= sizeof(t))
+		fail_msg("test tree link too long: %s", rel);
+	for (size_t i = 0; i < n; i += 3)
+		strcat(t, "../");
+	strcat(t, target);
+	tu_symlink(sys, rel, t);
+}
+
+void tu_dev_attr(const char *sys, const char *path, const char *name, const char *value)
+{
+	char rel[PATH_MAX], p[64];
+
+	relf(rel, sizeof(rel), "devices/%s/%s", dpath(path, p, sizeof(p)), name);
+	write_line(sys, rel, value);
+}
+
+void tu_dev_link(const char *sys, const char *path, const char *name, const char *target)
+{
+	char rel[PATH_MAX], p[64];
+
+	relf(rel, sizeof(rel), "devices/%s/%s", dpath(path, p, sizeof(p)), name);
+	tu_link(sys, rel, target);
+}
+
+void tu_pci_fn(const char *sys, const char *path, const char *vendor,
+	       const char *device, const char *class)
+{
+	char rel[PATH_MAX], t[PATH_MAX], p[64];
+
+	tu_dev_attr(sys, path, "vendor", vendor);
+	tu_dev_attr(sys, path, "device", device);
+	tu_dev_attr(sys, path, "class", class);
+	tu_dev_attr(sys, path, "irq", "0");
+	tu_dev_attr(sys, path, "resource", "0x0000000000000000 0x0000000000000000 "
+		    "0x0000000000000000");
+	relf(rel, sizeof(rel), "bus/pci/devices/%s", tu_base(path));
+	relf(t, sizeof(t), "devices/%s", dpath(path, p, sizeof(p)));
+	tu_link(sys, rel, t);
+}
+
+void tu_pci_driver(const char *sys, const char *path, const char *drv)
+{
+	char rel[PATH_MAX];
+
+	relf(rel, sizeof(rel), "bus/pci/drivers/%s", drv);
+	tu_mkdir(sys, rel);
+	tu_dev_link(sys, path, "driver", rel);
+}
+
+void tu_pci_group(const char *sys, const char *path, const char *group)
+{
+	char rel[PATH_MAX];
+
+	relf(rel, sizeof(rel), "kernel/iommu_groups/%s/devices", group);
+	tu_mkdir(sys, rel);
+	relf(rel, sizeof(rel), "kernel/iommu_groups/%s", group);
+	tu_dev_link(sys, path, "iommu_group", rel);
+}
+
+void tu_pci_vf(const char *sys, const char *pf, int idx, const char *vf)
+{
+	char name[32], t[PATH_MAX], p[64];
+
+	relf(name, sizeof(name), "virtfn%d", idx);
+	relf(t, sizeof(t), "devices/%s", dpath(vf, p, sizeof(p)));
+	tu_dev_link(sys, pf, name, t);
+	relf(t, sizeof(t), "devices/%s", dpath(pf, p, sizeof(p)));
+	tu_dev_link(sys, vf, "physfn", t);
+}
+
+void tu_netdev(const char *sys, const char *path, const char *name,
+	       const char *operstate)
+{
+	char rel[PATH_MAX], t[PATH_MAX], p[64];
+
+	relf(rel, sizeof(rel), "%s/net/%s", dpath(path, p, sizeof(p)), name);
+	if (operstate)
+		tu_dev_attr(sys, rel, "operstate", operstate);
+	else
+		tu_mkdir(sys, rel);
+	relf(t, sizeof(t), "devices/%s", rel);
+	relf(rel, sizeof(rel), "class/net/%s", name);
+	tu_link(sys, rel, t);
+}
+
+void tu_mdev_type_attr(const char *sys, const char *dir, const char *type,
+		       const char *name, const char *value)
+{
+	char rel[PATH_MAX];
+
+	relf(rel, sizeof(rel), "%s/mdev_supported_types/%s/%s", dir, type, name);
+	tu_write(sys, rel, value);
+}
+
+void tu_mdev_type(const char *sys, const char *dir, const char *type,
+		  const char *name, const char *available)
+{
+	char rel[PATH_MAX];
+
+	tu_mdev_type_attr(sys, dir, type, "name", name);
+	tu_mdev_type_attr(sys, dir, type, "available_instances", available);
+	tu_mdev_type_attr(sys, dir, type, "device_api", "vfio-pci\n");
+	relf(rel, sizeof(rel), "%s/mdev_supported_types/%s/devices", dir, type);
+	tu_mkdir(sys, rel);
+}
+
+void tu_pci_subsys(const char *sys, const char *path, const char *vendor,
+		   const char *device)
+{
+	tu_dev_attr(sys, path, "subsystem_vendor", vendor);
+	tu_dev_attr(sys, path, "subsystem_device", device);
+}
+
+void tu_pci_vgpu(const char *sys, const char *path, const char *creatable,
+		 const char *current)
+{
+	if (creatable)
+		tu_dev_attr(sys, path, "nvidia/creatable_vgpu_types", creatable);
+	if (current)
+		tu_dev_attr(sys, path, "nvidia/current_vgpu_type", current);
 }

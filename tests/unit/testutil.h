@@ -19,4 +19,56 @@ void tu_symlink(const char *root, const char *rel, const char *target);
 /* mkdir -p root/rel */
 void tu_mkdir(const char *root, const char *rel);
 
+/*
+ * Sysfs trees, built once for every unit test. sys is the sysfs root of
+ * the tree; a "path" is below sys/devices/ ("pci0000:00/0000:00:1c.0",
+ * "pci0000:00/0000:00:1c.0/0000:0a:00.0"); its last component is the
+ * function's BDF, and a bare BDF (a name with ':' and no '/') stands for
+ * pci0000:00/<BDF>. Links are relative, as the kernel makes them. Attribute
+ * values get the newline sysfs ends them with when they have none.
+ */
+/* The last component of a path (the BDF of a function's path). */
+const char *tu_base(const char *path);
+/* A symlink sys/rel -> sys/target, written relative ("../" per level). */
+void tu_link(const char *sys, const char *rel, const char *target);
+/* devices/<path>/<name> holding value. */
+void tu_dev_attr(const char *sys, const char *path, const char *name, const char *value);
+/* devices/<path>/<name> -> sys/target (relative). */
+void tu_dev_link(const char *sys, const char *path, const char *name, const char *target);
+/*
+ * A PCI function at devices/<path>: what libpci's sysfs backend reads to
+ * list it (vendor, device, class, irq, resource) and its bus/pci/devices
+ * link, no more; tests add the rest.
+ */
+void tu_pci_fn(const char *sys, const char *path, const char *vendor,
+	       const char *device, const char *class);
+/* Its subsystem_vendor and subsystem_device. */
+void tu_pci_subsys(const char *sys, const char *path, const char *vendor,
+		   const char *device);
+/* devices/<path>/driver -> bus/pci/drivers/<drv> (made). */
+void tu_pci_driver(const char *sys, const char *path, const char *drv);
+/* devices/<path>/iommu_group -> kernel/iommu_groups/<group> (made). */
+void tu_pci_group(const char *sys, const char *path, const char *group);
+/* The PF at devices/<pf>: virtfn<idx> -> the VF at devices/<vf>, physfn back. */
+void tu_pci_vf(const char *sys, const char *pf, int idx, const char *vf);
+/*
+ * A network interface devices/<path>/net/<name> (its operstate file when
+ * operstate is not NULL) and its class/net/<name> link.
+ */
+void tu_netdev(const char *sys, const char *path, const char *name,
+	       const char *operstate);
+/* NVIDIA per-VF vGPU: nvidia/creatable_vgpu_types, nvidia/current_vgpu_type
+ * (each when not NULL). */
+void tu_pci_vgpu(const char *sys, const char *path, const char *creatable,
+		 const char *current);
+/*
+ * mdev types of the parent whose directory below sys is dir ("devices/...",
+ * as a parent's path reads): one attribute, value as given; or a type with
+ * name, available_instances, device_api vfio-pci and an empty devices/.
+ */
+void tu_mdev_type_attr(const char *sys, const char *dir, const char *type,
+		       const char *name, const char *value);
+void tu_mdev_type(const char *sys, const char *dir, const char *type,
+		  const char *name, const char *available);
+
 #endif
