@@ -39,6 +39,7 @@ SRC = os.path.dirname(os.path.dirname(HERE))
 GROUPS = [
     # name, create args, rule
     ("nic", ["--type", "pci"], "slot eq 0000:04:00.1"),
+    # the default-route PF: apply changes its VF count only with --force
     ("vfs", ["--type", "sriov-nic", "numvfs=4"], "slot eq 0000:07:00.1"),
 ]
 
@@ -201,7 +202,7 @@ class Run:
         return os.path.exists(os.path.join(self.conf, "applied.d", g + ".ini"))
 
     def converged(self, g):
-        p = self.pt("group", "apply", "-n", "--json", g)
+        p = self.pt("group", "apply", "--force", "-n", "--json", g)
         doc = json.loads(p.stdout)
         runs = doc if isinstance(doc, list) else doc.get("groups", [doc])
         results = {r.get("result") for r in runs if isinstance(r, dict)}
@@ -226,7 +227,7 @@ def main():
         for g, create, rule in GROUPS:
             r.pt("group", "create", g, *create)
             r.pt("rule", "add", g, "r", rule)
-            wa = r.writes("group", "apply", g)
+            wa = r.writes("group", "apply", "--force", g)
             s1 = Snapshot(r.tmp)
             wr = r.writes("group", "release", g)
             if s0.diff():
@@ -242,12 +243,12 @@ def main():
                 kr = i if i < wr else rnd.randrange(wr)
                 try:
                     # a killed apply, then release (even runs) or apply (odd)
-                    r.killed(ka, "group", "apply", g)
+                    r.killed(ka, "group", "apply", "--force", g)
                     kills["apply"] += 1
                     if not r.record(g):
                         raise Fail("apply killed at write %d left no record" % (ka + 1))
                     if i % 2:
-                        r.pt("group", "apply", g)
+                        r.pt("group", "apply", "--force", g)
                         r.kernel.sync()
                         if s1.diff():
                             raise Fail("apply after a kill at write %d differs from a "
@@ -262,7 +263,7 @@ def main():
                         raise Fail("release after apply killed at write %d: %s"
                                    % (ka + 1, s0.diff() or "the record is left"))
                     # a killed release, then release
-                    r.pt("group", "apply", g)
+                    r.pt("group", "apply", "--force", g)
                     r.killed(kr, "group", "release", g)
                     kills["release"] += 1
                     r.pt("group", "release", g)
