@@ -19,7 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "private.h"
+#include "policy.h"
 
 /* Does the GPU show vGPU types through mdev parents on its VFs? */
 bool pt__vgpu_vfs_have_mdev(struct pt_pci_dev *gpu)
@@ -110,15 +110,25 @@ static const char *per_vf_name(struct pt_pci_dev *gpu, unsigned int id)
 	return NULL;
 }
 
+/* A per-VF vGPU VF's nvidia/ directory; fd or -errno. */
+static int open_nvidia_dir(struct pt_pci_dev *vf)
+{
+	int dfd = pt__sysfs_open_pci_dev(vf->ctx, pt_pci_dev_get_bdf(vf)), fd;
+
+	if (dfd < 0)
+		return dfd;
+	fd = pt__sysfs_openat_dir(dfd, "nvidia");
+	close(dfd);
+	return fd;
+}
+
 /* nvidia/gpu_instance_id of a per-VF vGPU VF: the MIG GPU instance; -1: none. */
 static long vf_gpu_instance(struct pt_pci_dev *vf)
 {
-	char rel[64];
 	long v;
 	int fd, r;
 
-	snprintf(rel, sizeof(rel), "bus/pci/devices/%s/nvidia", pt_pci_dev_get_bdf(vf));
-	fd = pt__sysfs_open_dir(vf->ctx, rel);
+	fd = open_nvidia_dir(vf);
 	if (fd < 0)
 		return -1;
 	r = pt__sysfs_read_long(fd, "gpu_instance_id", &v);
@@ -543,13 +553,11 @@ void pt__vgpu_summarize(struct pt_pci_dev *gpu, struct pt__vgpu_summary *sm)
 	pt__vgpu_foreach_running(gpu, sum_running, sm);
 	for (int i = 0; i < pt_pci_dev_get_sriov_numvfs(gpu) && !sm->placement; i++) {
 		struct pt_pci_dev *vf = pt_pci_dev_get_virtfn(gpu, i);
-		char rel[64];
 		int fd;
 
 		if (!vf || !pt_pci_dev_has_nvidia_vgpu(vf))
 			continue;
-		snprintf(rel, sizeof(rel), "bus/pci/devices/%s/nvidia", pt_pci_dev_get_bdf(vf));
-		fd = pt__sysfs_open_dir(gpu->ctx, rel);
+		fd = open_nvidia_dir(vf);
 		if (fd < 0)
 			continue;
 		sm->placement = pt__sysfs_exists(fd, "placement_id") == 0;

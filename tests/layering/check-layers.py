@@ -16,7 +16,7 @@ from pathlib import Path
 
 lib = Path(sys.argv[1])
 MODEL = ["pci.c", "usb.c", "iommu.c", "mdevscan.c", "critical.c", "check.c",
-         "netlink.c"]
+         "netlink.c", "vgpu-profile.c"]
 BASE = ["ctx.c", "log.c", "sysfs.c", "conf.c"]
 ENGINE = ["plan.c"]
 BINDERS = ["vfio.c", "sriov.c", "vfset.c", "nvvgpu.c", "mdev.c", "module.c"]

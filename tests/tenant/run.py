@@ -23,8 +23,8 @@ attach = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(attach)
 runner = attach.runner
 
-runner.SCENARIOS = os.path.join(HERE, "scenarios")
-runner.GOLDEN = os.path.join(HERE, "golden")
+# tests/golden.py finds scenarios/ and golden/ below the runner's HERE
+runner.HERE = HERE
 runner.SCHEMAS = os.path.join(HERE, "schema")
 runner.XFAIL = {}
 
