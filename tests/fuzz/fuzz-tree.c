@@ -193,6 +193,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			memcpy(buf, p, len);
 			buf[len] = '\0';
 			p += len;
+			/* the oracle's marker must come from outside the root,
+			 * never from the input itself (libFuzzer learns strstr's
+			 * argument and writes it) */
+			for (char *s = buf; (s = memmem(s, len - (size_t)(s - buf), "SECRET", 6)); )
+				*s = 's';
 			put(rel, buf);
 			break;
 		}
