@@ -904,37 +904,56 @@ static size_t sat_add(size_t a, size_t b)
 	return a + b > REGEX_MAX_NODES + 1 ? REGEX_MAX_NODES + 1 : a + b;
 }
 
-/* "{m}", "{m,}", "{,n}", "{m,n}" at re[i]: what glibc makes of the
- * repeated item, in copies of it (an optional copy, m to n, costs two: it
- * nests in an alternative; "a{0,30}{0,30}" took 17 ms), and the index of
- * its '}'; 0 when it is not an interval (then '{' is literal). */
-static size_t interval_copies(const char *re, size_t i, size_t *close)
+/* "{m}", "{m,}", "{,n}", "{m,n}" at re[i]: its bounds (n is SIZE_MAX when
+ * open) and the index of its '}'; false when it is not an interval (then
+ * '{' is literal). Numbers are capped: glibc refuses more than 32767. */
+static bool parse_interval(const char *re, size_t i, size_t *m, size_t *n,
+			   size_t *close)
 {
-	size_t m = 0, n = 0, j = i + 1;
-	bool has_m = false, comma = false, has_n = false;
+	size_t j = i + 1;
+	bool has_m = false, has_n = false;
 
+	*m = *n = 0;
 	for (; re[j] >= '0' && re[j] <= '9'; j++) {
 		has_m = true;
-		m = m < 100000 ? m * 10 + (size_t)(re[j] - '0') : m;
+		*m = *m < 100000 ? *m * 10 + (size_t)(re[j] - '0') : *m;
 	}
 	if (re[j] == ',') {
-		comma = true;
 		for (j++; re[j] >= '0' && re[j] <= '9'; j++) {
 			has_n = true;
-			n = n < 100000 ? n * 10 + (size_t)(re[j] - '0') : n;
+			*n = *n < 100000 ? *n * 10 + (size_t)(re[j] - '0') : *n;
 		}
+		if (!has_n)
+			*n = SIZE_MAX;
+	} else {
+		*n = *m;
 	}
 	if (re[j] != '}' || (!has_m && !has_n))
-		return 0;
+		return false;
 	*close = j;
-	if (!comma)
-		return m ? m : 1;
-	if (!has_n)
-		return m + 1;
-	if (n < m)
-		return m ? m : 1;
-	return m + 2 * (n - m) ? m + 2 * (n - m) : 1;
+	return true;
 }
+
+/* One level of parentheses while a regex is checked. */
+struct re_frame {
+	size_t total;		/* nodes so far */
+	size_t last;		/* nodes of the last item (what a quantifier repeats) */
+	bool last_empty;	/* the last item can match the empty string */
+	bool seq_empty;		/* so can the current alternative so far */
+	bool seq_before;	/* ... without its last item */
+	bool alt_empty;		/* so can one of the finished alternatives */
+};
+
+static void re_item(struct re_frame *f, size_t nodes, bool empty)
+{
+	f->last = nodes;
+	f->last_empty = empty;
+	f->seq_before = f->seq_empty;
+	f->seq_empty = f->seq_empty && empty;
+	f->total = sat_add(f->total, nodes);
+}
+
+#define REGEX_SEE " (passthru.conf(5), Regular expressions)"
 
 /*
  * POSIX extended regular expressions have no backreferences, but glibc's
@@ -942,21 +961,30 @@ static size_t interval_copies(const char *re, size_t i, size_t *close)
  * time exponential in the subject: "(.*)(.*)(.*)(.*)(.*)\5\4\3\2\1#" took
  * 16 s per group on a test host. Refuse them, at their column; a '\'
  * inside a bracket expression is literal ("[\1]" is '\' or '1'). Refuse
- * too what would make regcomp() itself slow or crash (above).
+ * too what makes regcomp() itself slow or crash: more than
+ * REGEX_MAX_NODES (above), two duplication symbols in a row (undefined in
+ * POSIX; ".????++++++++" took glibc 52 s), and a repetition of what can
+ * match the empty string without bound ("((.?)+)?" 16 times in a row took 121 ms, 32
+ * times more than ten minutes: glibc's epsilon closures grow
+ * exponentially with them; "(x?)+" is "x*").
  */
 static int check_regex_dialect(struct parser *ps, const struct token *t,
 			       const char *re)
 {
-	/* per open parenthesis: nodes so far, and the last item's size */
-	size_t total[REGEX_MAX_DEPTH + 1] = { 0 }, last[REGEX_MAX_DEPTH + 1] = { 0 };
-	size_t depth = 0, copies, close;
+	struct re_frame fr[REGEX_MAX_DEPTH + 1], *f = fr;
+	size_t depth = 0, m, n, close, copies;
+	bool after_quant = false, quant;
 
+	memset(fr, 0, sizeof(fr));
+	f->seq_empty = true;
 	for (size_t i = 0; re[i]; i++) {
+		size_t at = i;
+
+		quant = false;
 		switch (re[i]) {
 		case '[':
 			i = bracket_end(re, i);
-			last[depth] = 1;
-			total[depth] = sat_add(total[depth], 1);
+			re_item(f, 1, false);
 			if (!re[i])
 				i--;	/* unterminated: regcomp says so */
 			break;
@@ -964,44 +992,76 @@ static int check_regex_dialect(struct parser *ps, const struct token *t,
 			if (depth == REGEX_MAX_DEPTH)
 				return perr(ps, token_src(t, i), "regex '%s' nests "
 					    "parentheses more than %d deep; write "
-					    "it flatter (passthru.conf(5), Regular "
-					    "expressions)", re, REGEX_MAX_DEPTH);
-			depth++;
-			total[depth] = 0;
-			last[depth] = 0;
+					    "it flatter" REGEX_SEE, re, REGEX_MAX_DEPTH);
+			f = &fr[++depth];
+			memset(f, 0, sizeof(*f));
+			f->seq_empty = true;
 			break;
-		case ')':
+		case ')': {
+			bool empty;
+
 			if (!depth) {	/* a literal ')' in ERE */
-				last[0] = 1;
-				total[0] = sat_add(total[0], 1);
+				re_item(f, 1, false);
 				break;
 			}
-			depth--;
-			last[depth] = sat_add(total[depth + 1], 1);
-			total[depth] = sat_add(total[depth], last[depth]);
+			empty = f->alt_empty || f->seq_empty;
+			m = f->total;
+			f = &fr[--depth];
+			re_item(f, sat_add(m, 1), empty);
 			break;
+		}
 		case '|':
-			last[depth] = 0;
+			f->alt_empty = f->alt_empty || f->seq_empty;
+			f->seq_empty = true;
+			f->last = 0;
+			break;
+		case '^':
+		case '$':
+			re_item(f, 1, true);	/* anchors match no character */
 			break;
 		case '*':
-		case '?':
-			break;
 		case '+':
+		case '?':
 		case '{':
-			copies = 2;
 			if (re[i] == '{') {
-				copies = interval_copies(re, i, &close);
-				if (!copies) {	/* a literal '{' */
-					last[depth] = 1;
-					total[depth] = sat_add(total[depth], 1);
+				if (!parse_interval(re, i, &m, &n, &close)) {
+					re_item(f, 1, false);	/* a literal '{' */
 					break;
 				}
 				i = close;
+			} else {
+				m = re[i] == '+';
+				n = re[i] == '?' ? 1 : SIZE_MAX;
 			}
-			/* the last item now counts 'copies' times */
-			total[depth] = sat_add(total[depth] - last[depth],
-					       sat_mul(last[depth], copies));
-			last[depth] = sat_mul(last[depth], copies);
+			if (!f->last)	/* nothing to repeat: regcomp decides */
+				break;
+			quant = true;
+			if (after_quant)
+				return perr(ps, token_src(t, at), "regex '%s': '%c' "
+					    "repeats a repetition, which POSIX leaves "
+					    "undefined and which makes compiling slow; "
+					    "write one repetition" REGEX_SEE, re, re[at]);
+			if (n == SIZE_MAX && f->last_empty)
+				return perr(ps, token_src(t, at), "regex '%s': '%c' "
+					    "repeats something that can match the empty "
+					    "string, which makes compiling take "
+					    "exponential time; make the repeated part "
+					    "match at least one character (\"(x?)+\" is "
+					    "\"x*\")" REGEX_SEE, re, re[at]);
+			/* glibc makes m copies, and two per optional one */
+			if (n == SIZE_MAX)
+				copies = m + 1;
+			else
+				copies = m + 2 * (n > m ? n - m : 0);
+			if (copies < 1)
+				copies = 1;
+			f->total = sat_add(f->total - f->last,
+					   sat_mul(f->last, copies));
+			f->last = sat_mul(f->last, copies);
+			if (!m) {
+				f->last_empty = true;
+				f->seq_empty = f->seq_before;
+			}
 			break;
 		case '\\':
 			if (re[i + 1] >= '1' && re[i + 1] <= '9')
@@ -1009,27 +1069,27 @@ static int check_regex_dialect(struct parser *ps, const struct token *t,
 					    "a backreference, which POSIX extended "
 					    "regular expressions do not have and which "
 					    "can make matching take exponential time; "
-					    "match the text itself (passthru.conf(5), "
-					    "Regular expressions)", re, re[i + 1]);
+					    "match the text itself" REGEX_SEE, re,
+					    re[i + 1]);
 			if (re[i + 1])
 				i++;
-			/* fall through */
+			re_item(f, 1, false);
+			break;
 		default:
-			last[depth] = 1;
-			total[depth] = sat_add(total[depth], 1);
+			re_item(f, 1, false);
 			break;
 		}
-		if (total[depth] > REGEX_MAX_NODES)
+		after_quant = quant;
+		if (f->total > REGEX_MAX_NODES)
 			break;
 	}
-	for (size_t d = depth; d; d--)	/* unbalanced: count what is open */
-		total[d - 1] = sat_add(total[d - 1], total[d]);
-	if (total[0] > REGEX_MAX_NODES)
+	for (; depth; depth--)	/* unbalanced: count what is open */
+		fr[depth - 1].total = sat_add(fr[depth - 1].total, fr[depth].total);
+	if (fr[0].total > REGEX_MAX_NODES)
 		return perr(ps, t->start, "regex '%s' compiles to more than %d "
 			    "nodes (each repetition copies what it repeats, and "
 			    "repetitions of repetitions multiply); use fewer or "
-			    "smaller repetitions (passthru.conf(5), Regular "
-			    "expressions)", re, REGEX_MAX_NODES);
+			    "smaller repetitions" REGEX_SEE, re, REGEX_MAX_NODES);
 	return 0;
 }
 
