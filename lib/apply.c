@@ -961,6 +961,13 @@ static int plan_new(struct pt_ctx *ctx, const char *group, unsigned int flags,
 			       release ? "release" : "apply");
 		return -EIO;
 	}
+	/* a keep-going load skipped an unreadable record: never plan over it */
+	if (pt__store_bad(a->store, a->relpath)) {
+		pt__plan_error(a->p, "%s; group '%s' is not %s until its record is repaired",
+			       pt__store_bad(a->store, a->relpath), a->group,
+			       release ? "released" : "applied");
+		return -EINVAL;
+	}
 	f = pt__store_find(a->store, a->relpath);
 	if (f) {
 		a->had_record = true;

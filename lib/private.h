@@ -99,6 +99,9 @@ struct pt_ctx {
 	bool conf_loaded;
 	int conf_rc;
 	char *conf_error;
+	bool conf_keep_going;		/* skip invalid state files, list them */
+	char **conf_problems;		/* what was skipped, one line each */
+	size_t n_conf_problems;
 	struct pt_group **cgroups;	/* sorted by name */
 	size_t n_cgroups;
 	bool conflicts_done;
@@ -468,11 +471,16 @@ struct pt_store {
 	int lockfd;			/* -1 when read-only */
 	struct pt_ini_file **files;
 	size_t n_files;
+	/* ctx->conf_keep_going: the files that could not be read, skipped */
+	char **bad_relpaths, **bad_errors;
+	size_t n_bad;
 };
 
 int pt__store_open(struct pt_ctx *ctx, bool write, struct pt_store **out,
 		   char *err, size_t errlen);
 struct pt_ini_file *pt__store_find(struct pt_store *st, const char *relpath);
+/* Why relpath was skipped as invalid (keep-going loads), or NULL. */
+const char *pt__store_bad(struct pt_store *st, const char *relpath);
 /* A new, empty file in the store (dirty); -EEXIST if present. */
 int pt__store_new_file(struct pt_store *st, const char *relpath,
 		       struct pt_ini_file **out);

@@ -533,8 +533,9 @@ GROUP_COMMON_OPTS = ["--help", "--list-opts", "--option", "--quiet", "--verbose"
 GROUP_VERB_OPTS = {v: sorted(GROUP_COMMON_OPTS + o) for v, o in {
     "create": ["--type", "--dry-run"],
     "list": ["--json"],
-    "apply": ["--dry-run", "--json", "--all", "--force", "--with-group-siblings"],
-    "release": ["--dry-run", "--json", "--all", "--force"],
+    "apply": ["--dry-run", "--json", "--all", "--force", "--with-group-siblings",
+              "--keep-going"],
+    "release": ["--dry-run", "--json", "--all", "--force", "--keep-going"],
 }.items()}
 
 
