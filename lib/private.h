@@ -202,6 +202,13 @@ int pt__sysfs_write(int dirfd, const char *name, const char *val);
  * -errno. rel validated like pt__sysfs_open_dir().
  */
 int pt__proc_open(struct pt_ctx *ctx, const char *rel);
+/*
+ * Does a process under proc_root hold dev_root/devrel open (a link in
+ * <pid>/fd/ to it)? 1 with "pid N (comm)" in who, 0 when no process we
+ * may look into does, -errno when proc_root cannot be read.
+ */
+int pt__proc_dev_holder(struct pt_ctx *ctx, const char *devrel, char *who,
+			size_t wlen);
 /* Raw target of the symlink dev_root/rel; length or -errno. */
 ssize_t pt__dev_readlink(struct pt_ctx *ctx, const char *rel, char *buf,
 			 size_t len);
