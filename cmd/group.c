@@ -392,7 +392,7 @@ static const char *viability(struct pt_ctx *ctx, struct pt_pci_dev *d)
 static int do_list(struct args *a, struct pt_ctx *ctx)
 {
 	static const char *const hdr[] = { "NAME", "TYPE", "RULES", "MEMBERS", "NOTES" };
-	struct pt_table *t;
+	struct util_table *t;
 	struct pt_group *g;
 	int r = pt_conf_load(ctx);
 
@@ -407,7 +407,7 @@ static int do_list(struct args *a, struct pt_ctx *ctx)
 		json_object_put(arr);
 		goto out;
 	}
-	t = pt_table_new(5, hdr);
+	t = util_table_new(5, hdr);
 	pt_group_foreach(ctx, g) {
 		char nr[16], nm[16], notes[128] = "";
 		struct util_applied ap = { 0 };
@@ -431,12 +431,12 @@ static int do_list(struct args *a, struct pt_ctx *ctx)
 			snprintf(notes + strlen(notes), sizeof(notes) - strlen(notes),
 				 ", %d drifted", ap.n_drift);
 		util_applied_free(&ap);
-		pt_table_add(t, (const char *const[]){ pt_group_get_name(g),
+		util_table_add(t, (const char *const[]){ pt_group_get_name(g),
 			     pt_group_type_name(pt_group_get_type(g)), nr, nm, notes });
 	}
-	if (pt_table_rows(t))
-		pt_table_print(t, stdout);
-	pt_table_free(t);
+	if (util_table_rows(t))
+		util_table_print(t, stdout);
+	util_table_free(t);
 out:
 	if (!pt_group_get_first(ctx)) {
 		if (!a->o.quiet)
@@ -580,7 +580,7 @@ static int do_show(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 	static const char *const rhdr[] = { "RULE", "NODE", "MATCH" };
 	static const char *const mhdr[] = { "DEVICE", "DRIVER", "IOMMU", "VIABLE", "RULE",
 					    "VFS", "NAME", "NOTES" };
-	struct pt_table *t;
+	struct util_table *t;
 	struct pt_group *g;
 	struct pt_rule *r;
 	struct util_applied ap = { 0 };
@@ -623,19 +623,19 @@ static int do_show(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 			printf("%-*s %s\n", w, pt_group_get_setting_key(g, i),
 			       pt_group_get_setting_value(g, i));
 		printf("\nrules:\n");
-		t = pt_table_new(3, rhdr);
+		t = util_table_new(3, rhdr);
 		pt_rule_foreach(g, r)
-			pt_table_add(t, (const char *const[]){ pt_rule_get_name(r),
+			util_table_add(t, (const char *const[]){ pt_rule_get_name(r),
 				     pt_rule_get_node(r), pt_rule_get_match(r) });
-		if (pt_table_rows(t))
-			pt_table_print(t, stdout);
+		if (util_table_rows(t))
+			util_table_print(t, stdout);
 		else
 			printf("(none: add one with 'pt rule add %s RULE MATCH')\n",
 			       pt_group_get_name(g));
-		pt_table_free(t);
+		util_table_free(t);
 
 		printf("\nmembers:\n");
-		t = pt_table_new(8, mhdr);
+		t = util_table_new(8, mhdr);
 		for (int i = 0; i < pt_group_get_num_members(g); i++) {
 			struct pt_member *m = pt_group_get_member(g, i);
 			struct pt_pci_dev *d = pt_member_get_pci_dev(m);
@@ -667,17 +667,17 @@ static int do_show(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 			else if (util_applied_member(&ap, m))
 				snprintf(notes + strlen(notes), sizeof(notes) - strlen(notes),
 					 "%sapplied", notes[0] ? "; " : "");
-			pt_table_add(t, (const char *const[]){ member_name(m, buf, sizeof(buf)),
+			util_table_add(t, (const char *const[]){ member_name(m, buf, sizeof(buf)),
 				     d ? pt_pci_dev_get_driver(d) : NULL, grp, viability(ctx, d),
 				     pt_rule_get_name(pt_member_get_rule(m)), vfs,
 				     d ? pt_pci_dev_get_display_name(d) : pt_usb_dev_get_display_name(u),
 				     notes });
 		}
-		if (pt_table_rows(t))
-			pt_table_print(t, stdout);
+		if (util_table_rows(t))
+			util_table_print(t, stdout);
 		else
 			printf("(none match on this host now)\n");
-		pt_table_free(t);
+		util_table_free(t);
 		util_applied_free(&ap);
 		if (pt_tenant_get_first(ctx))
 			printf("\n");
