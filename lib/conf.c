@@ -1238,21 +1238,17 @@ static int open_store_dir(struct pt_store *st, const char *dir, char *err,
 static int store_skip(struct pt_store *st, const char *dir, const char *name,
 		      const char *err)
 {
-	char **rels = realloc(st->bad_relpaths, (st->n_bad + 1) * sizeof(*rels));
-	char **errs;
+	struct pt_store_bad *b = realloc(st->bad, (st->n_bad + 1) * sizeof(*b));
 
-	if (!rels)
+	if (!b)
 		return -ENOMEM;
-	st->bad_relpaths = rels;
-	errs = realloc(st->bad_errors, (st->n_bad + 1) * sizeof(*errs));
-	if (!errs)
+	st->bad = b;
+	b += st->n_bad;
+	if (asprintf(&b->relpath, "%s/%s", dir, name) < 0)
 		return -ENOMEM;
-	st->bad_errors = errs;
-	if (asprintf(&rels[st->n_bad], "%s/%s", dir, name) < 0)
-		return -ENOMEM;
-	errs[st->n_bad] = strdup(err && *err ? err : name);
-	if (!errs[st->n_bad]) {
-		free(rels[st->n_bad]);
+	b->error = strdup(err && *err ? err : name);
+	if (!b->error) {
+		free(b->relpath);
 		return -ENOMEM;
 	}
 	st->n_bad++;
@@ -1262,8 +1258,8 @@ static int store_skip(struct pt_store *st, const char *dir, const char *name,
 const char *pt__store_bad(struct pt_store *st, const char *relpath)
 {
 	for (size_t i = 0; st && relpath && i < st->n_bad; i++)
-		if (!strcmp(st->bad_relpaths[i], relpath))
-			return st->bad_errors[i];
+		if (!strcmp(st->bad[i].relpath, relpath))
+			return st->bad[i].error;
 	return NULL;
 }
 
@@ -2101,11 +2097,10 @@ void pt__store_close(struct pt_store *st)
 		pt__ini_free(st->files[i]);
 	free(st->files);
 	for (size_t i = 0; i < st->n_bad; i++) {
-		free(st->bad_relpaths[i]);
-		free(st->bad_errors[i]);
+		free(st->bad[i].relpath);
+		free(st->bad[i].error);
 	}
-	free(st->bad_relpaths);
-	free(st->bad_errors);
+	free(st->bad);
 	if (st->lockfd >= 0) {
 		/* clear the holder's line while still holding the lock */
 		if (ftruncate(st->lockfd, 0) < 0)

@@ -638,7 +638,7 @@ PT_EXPORT int pt_conf_load(struct pt_ctx *ctx)
 	if (r == 0) {
 		/* the files the store skipped */
 		for (size_t i = 0; i < st->n_bad && r == 0; i++)
-			r = conf_problem_add(ctx, st->bad_errors[i]);
+			r = conf_problem_add(ctx, st->bad[i].error);
 		if (r == 0)
 			r = groups_from_store(ctx, st, ctx->conf_keep_going, &ctx->cgroups,
 					      &ctx->n_cgroups, err, sizeof(err));

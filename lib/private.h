@@ -479,7 +479,10 @@ struct pt_store {
 	struct pt_ini_file **files;
 	size_t n_files;
 	/* ctx->conf_keep_going: the files that could not be read, skipped */
-	char **bad_relpaths, **bad_errors;
+	struct pt_store_bad {
+		char *relpath;
+		char *error;
+	} *bad;
 	size_t n_bad;
 };
 
