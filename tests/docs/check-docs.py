@@ -866,7 +866,7 @@ def source_keys(env):
             raise SystemExit("cmd/json.c: no function %s" % fn)
         keys |= set(re.findall(r'\badd\(\w+, "(\w+)"', m.group(1)))
     keys |= set(re.findall(r'json_object_object_add\(doc, "(\w+)"', scan_c))
-    keys |= set(re.findall(r'js_array\(&js, "(\w+)"', scan_c))
+    keys |= set(re.findall(r'json_stream_array\(&js, "(\w+)"', scan_c))
     return keys
 
 
