@@ -419,7 +419,7 @@ static void dev_host(struct pt_lease_dev *d, char *buf, size_t len)
 static void print_lease_table(struct pt_lease *l)
 {
 	static const char *const hdr[] = { "DEVICE", "TYPE", "GROUP", "HOST" };
-	struct pt_table *t = pt_table_new(4, hdr);
+	struct util_table *t = util_table_new(4, hdr);
 
 	for (int i = 0; i < pt_lease_get_num_devices(l); i++) {
 		struct pt_lease_dev *d = pt_lease_get_device(l, i);
@@ -429,11 +429,11 @@ static void print_lease_table(struct pt_lease *l)
 			 pt_lease_dev_get_mode(d) ? " " : "",
 			 pt_lease_dev_get_mode(d) ? pt_lease_dev_get_mode(d) : "");
 		dev_host(d, host, sizeof(host));
-		pt_table_add(t, (const char *const[]){ pt_lease_dev_get_name(d), type,
+		util_table_add(t, (const char *const[]){ pt_lease_dev_get_name(d), type,
 			     pt_lease_dev_get_group(d), host });
 	}
-	pt_table_print(t, stdout);
-	pt_table_free(t);
+	util_table_print(t, stdout);
+	util_table_free(t);
 }
 
 /* The lease in the chosen format; text: the table. */
@@ -588,7 +588,7 @@ static int do_list(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 {
 	static const char *const hdr[] = { "VM", "REQUEST", "GROUP", "TYPE", "COUNT", "STATE" };
 	struct json_object *arr = NULL;
-	struct pt_table *t = NULL;
+	struct util_table *t = NULL;
 	struct pt_vm *vm;
 	int r, shown = 0;
 
@@ -603,7 +603,7 @@ static int do_list(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 	if (a->o.json)
 		arr = json_object_new_array();
 	else
-		t = pt_table_new(6, hdr);
+		t = util_table_new(6, hdr);
 	pt_vm_foreach(ctx, vm) {
 		struct pt_lease *l = pt_lease_find(ctx, pt_vm_get_name(vm));
 		struct pt_request *rq;
@@ -620,7 +620,7 @@ static int do_list(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 			char n[16];
 
 			snprintf(n, sizeof(n), "%d", pt_request_get_count(rq));
-			pt_table_add(t, (const char *const[]){ pt_vm_get_name(vm),
+			util_table_add(t, (const char *const[]){ pt_vm_get_name(vm),
 				     pt_request_get_name(rq), pt_request_get_group(rq),
 				     type, n,
 				     l ? pt_lease_get_state(l) : "stopped" });
@@ -630,9 +630,9 @@ static int do_list(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 		util_json_print(arr);
 		json_object_put(arr);
 	} else {
-		if (pt_table_rows(t))
-			pt_table_print(t, stdout);
-		pt_table_free(t);
+		if (util_table_rows(t))
+			util_table_print(t, stdout);
+		util_table_free(t);
 	}
 	if (!shown) {
 		if (!a->o.quiet)
@@ -650,7 +650,7 @@ static int do_show(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 	struct pt_lease *l;
 	struct pt_vm *vm;
 	const char *blocker;
-	struct pt_table *t;
+	struct util_table *t;
 	int status;
 
 	if ((status = need_args(argc, 1, 1, "show needs one VM")))
@@ -685,19 +685,19 @@ static int do_show(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 		printf(", %s, pid %d\n", pt_lease_get_state(l), pt_lease_get_pid(l));
 	else
 		printf(", %s\n", l ? pt_lease_get_state(l) : "stopped");
-	t = pt_table_new(4, hdr);
+	t = util_table_new(4, hdr);
 	pt_request_foreach(vm, rq) {
 		const char *type = request_type(ctx, pt_request_get_group(rq));
 		char n[16];
 
 		snprintf(n, sizeof(n), "%d", pt_request_get_count(rq));
-		pt_table_add(t, (const char *const[]){ pt_request_get_name(rq),
+		util_table_add(t, (const char *const[]){ pt_request_get_name(rq),
 			     pt_request_get_group(rq),
 			     type, n });
 	}
 	printf("\n");
-	pt_table_print(t, stdout);
-	pt_table_free(t);
+	util_table_print(t, stdout);
+	util_table_free(t);
 	if (l) {
 		printf("\n");
 		print_lease_table(l);

@@ -17,6 +17,7 @@
 #define OPT_FORCE	0x181
 #define OPT_SIBLINGS	0x182
 #define OPT_LIST_SETTINGS 0x183
+#define OPT_KEEP_GOING	0x184
 
 static const struct option longopts[] = {
 	{ "type", required_argument, NULL, 't' },
@@ -24,6 +25,7 @@ static const struct option longopts[] = {
 	{ "all", no_argument, NULL, OPT_ALL },
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "with-group-siblings", no_argument, NULL, OPT_SIBLINGS },
+	{ "keep-going", no_argument, NULL, OPT_KEEP_GOING },
 	{ "list-groups", no_argument, NULL, PT_OPT_LIST_GROUPS },
 	{ "list-settings", required_argument, NULL, OPT_LIST_SETTINGS },
 	PT_COMMON_LONGOPTS,
@@ -36,7 +38,7 @@ static const struct option longopts[] = {
  */
 enum {
 	V_TYPE = 1 << 0, V_DRY_RUN = 1 << 1, V_JSON = 1 << 2, V_ALL = 1 << 3,
-	V_FORCE = 1 << 4, V_SIBLINGS = 1 << 5,
+	V_FORCE = 1 << 4, V_SIBLINGS = 1 << 5, V_KEEP_GOING = 1 << 6,
 };
 
 static const struct verb_opts {
@@ -51,8 +53,8 @@ static const struct verb_opts {
 	{ "delete", V_DRY_RUN },
 	{ "make-resource", V_DRY_RUN },
 	{ "check", V_JSON },
-	{ "apply", V_DRY_RUN | V_JSON | V_ALL | V_FORCE | V_SIBLINGS },
-	{ "release", V_DRY_RUN | V_JSON | V_ALL | V_FORCE },
+	{ "apply", V_DRY_RUN | V_JSON | V_ALL | V_FORCE | V_SIBLINGS | V_KEEP_GOING },
+	{ "release", V_DRY_RUN | V_JSON | V_ALL | V_FORCE | V_KEEP_GOING },
 };
 
 /* The V_* bit of a long option; 0 for those every verb takes. */
@@ -61,6 +63,7 @@ static unsigned int opt_bit(const char *name)
 	static const struct { const char *name; unsigned int bit; } map[] = {
 		{ "type", V_TYPE }, { "dry-run", V_DRY_RUN }, { "json", V_JSON },
 		{ "all", V_ALL }, { "force", V_FORCE }, { "with-group-siblings", V_SIBLINGS },
+		{ "keep-going", V_KEEP_GOING },
 		/* completion helpers of the command, not of a verb */
 		{ "list-groups", ~0u }, { "list-settings", ~0u },
 	};
@@ -140,8 +143,9 @@ static void usage(FILE *f)
 		"       pt group delete NAME [-n]\n"
 		"       pt group make-resource GROUP DEVICE... [-n]\n"
 		"       pt group check [NAME...] [--json]\n"
-		"       pt group apply (NAME...|--all) [--with-group-siblings] [--force] [-n] [--json]\n"
-		"       pt group release (NAME...|--all) [--force] [-n] [--json]\n"
+		"       pt group apply (NAME...|--all [--keep-going]) [--with-group-siblings] [--force]\n"
+		"                      [-n] [--json]\n"
+		"       pt group release (NAME...|--all [--keep-going]) [--force] [-n] [--json]\n"
 		"\n"
 		"A resource group is a named pool of devices of one type; its rules\n"
 		"(see pt rule) decide which devices belong to it. apply binds them for\n"
@@ -152,6 +156,8 @@ static void usage(FILE *f)
 		"                    and release), change nothing\n"
 		"  -j, --json        print JSON (list, show, check, apply, release)\n"
 		"      --all         apply: every group; release: every record in applied.d\n"
+		"      --keep-going  with --all: skip each invalid state file (reported, exit\n"
+		"                    5) and apply or release the rest (passthru.service)\n"
 		"      --with-group-siblings\n"
 		"                    apply: bind the other devices of each member's IOMMU\n"
 		"                    group to vfio-pci too\n"
@@ -178,6 +184,7 @@ struct args {
 	bool all;
 	bool force;
 	bool siblings;
+	bool keep_going;
 	const char *list_settings;
 };
 
@@ -385,7 +392,7 @@ static const char *viability(struct pt_ctx *ctx, struct pt_pci_dev *d)
 static int do_list(struct args *a, struct pt_ctx *ctx)
 {
 	static const char *const hdr[] = { "NAME", "TYPE", "RULES", "MEMBERS", "NOTES" };
-	struct pt_table *t;
+	struct util_table *t;
 	struct pt_group *g;
 	int r = pt_conf_load(ctx);
 
@@ -400,7 +407,7 @@ static int do_list(struct args *a, struct pt_ctx *ctx)
 		json_object_put(arr);
 		goto out;
 	}
-	t = pt_table_new(5, hdr);
+	t = util_table_new(5, hdr);
 	pt_group_foreach(ctx, g) {
 		char nr[16], nm[16], notes[128] = "";
 		struct util_applied ap = { 0 };
@@ -424,12 +431,12 @@ static int do_list(struct args *a, struct pt_ctx *ctx)
 			snprintf(notes + strlen(notes), sizeof(notes) - strlen(notes),
 				 ", %d drifted", ap.n_drift);
 		util_applied_free(&ap);
-		pt_table_add(t, (const char *const[]){ pt_group_get_name(g),
+		util_table_add(t, (const char *const[]){ pt_group_get_name(g),
 			     pt_group_type_name(pt_group_get_type(g)), nr, nm, notes });
 	}
-	if (pt_table_rows(t))
-		pt_table_print(t, stdout);
-	pt_table_free(t);
+	if (util_table_rows(t))
+		util_table_print(t, stdout);
+	util_table_free(t);
 out:
 	if (!pt_group_get_first(ctx)) {
 		if (!a->o.quiet)
@@ -573,7 +580,7 @@ static int do_show(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 	static const char *const rhdr[] = { "RULE", "NODE", "MATCH" };
 	static const char *const mhdr[] = { "DEVICE", "DRIVER", "IOMMU", "VIABLE", "RULE",
 					    "VFS", "NAME", "NOTES" };
-	struct pt_table *t;
+	struct util_table *t;
 	struct pt_group *g;
 	struct pt_rule *r;
 	struct util_applied ap = { 0 };
@@ -616,19 +623,19 @@ static int do_show(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 			printf("%-*s %s\n", w, pt_group_get_setting_key(g, i),
 			       pt_group_get_setting_value(g, i));
 		printf("\nrules:\n");
-		t = pt_table_new(3, rhdr);
+		t = util_table_new(3, rhdr);
 		pt_rule_foreach(g, r)
-			pt_table_add(t, (const char *const[]){ pt_rule_get_name(r),
+			util_table_add(t, (const char *const[]){ pt_rule_get_name(r),
 				     pt_rule_get_node(r), pt_rule_get_match(r) });
-		if (pt_table_rows(t))
-			pt_table_print(t, stdout);
+		if (util_table_rows(t))
+			util_table_print(t, stdout);
 		else
 			printf("(none: add one with 'pt rule add %s RULE MATCH')\n",
 			       pt_group_get_name(g));
-		pt_table_free(t);
+		util_table_free(t);
 
 		printf("\nmembers:\n");
-		t = pt_table_new(8, mhdr);
+		t = util_table_new(8, mhdr);
 		for (int i = 0; i < pt_group_get_num_members(g); i++) {
 			struct pt_member *m = pt_group_get_member(g, i);
 			struct pt_pci_dev *d = pt_member_get_pci_dev(m);
@@ -660,17 +667,17 @@ static int do_show(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 			else if (util_applied_member(&ap, m))
 				snprintf(notes + strlen(notes), sizeof(notes) - strlen(notes),
 					 "%sapplied", notes[0] ? "; " : "");
-			pt_table_add(t, (const char *const[]){ member_name(m, buf, sizeof(buf)),
+			util_table_add(t, (const char *const[]){ member_name(m, buf, sizeof(buf)),
 				     d ? pt_pci_dev_get_driver(d) : NULL, grp, viability(ctx, d),
 				     pt_rule_get_name(pt_member_get_rule(m)), vfs,
 				     d ? pt_pci_dev_get_display_name(d) : pt_usb_dev_get_display_name(u),
 				     notes });
 		}
-		if (pt_table_rows(t))
-			pt_table_print(t, stdout);
+		if (util_table_rows(t))
+			util_table_print(t, stdout);
 		else
 			printf("(none match on this host now)\n");
-		pt_table_free(t);
+		util_table_free(t);
 		util_applied_free(&ap);
 		if (pt_tenant_get_first(ctx))
 			printf("\n");
@@ -1004,7 +1011,7 @@ static int do_apply(struct args *a, int argc, char **argv, struct pt_ctx *ctx, b
 {
 	const char *verb = release ? "release" : "apply";
 	struct json_object *arr = a->o.json ? json_object_new_array() : NULL;
-	int n = argc, ok = 0, first_fail = 0, r;
+	int n = argc, ok = 0, first_fail = 0, bad = 0, r;
 	bool stop = false;
 
 	if (!argc && !a->all) {
@@ -1016,6 +1023,27 @@ static int do_apply(struct args *a, int argc, char **argv, struct pt_ctx *ctx, b
 		util_err(CMD, "%s: give group NAMEs or --all, not both", verb);
 		json_object_put(arr);
 		return PT_EXIT_USAGE;
+	}
+	if (a->keep_going && !a->all) {
+		util_err(CMD, "%s: --keep-going goes with --all; a group named on its own "
+			 "is applied or released only while every state file is valid", verb);
+		json_object_put(arr);
+		return PT_EXIT_USAGE;
+	}
+	if (a->keep_going) {
+		/* boot: an invalid file is skipped (it matches nothing) and reported */
+		r = pt_set_conf_keep_going(ctx, true);
+		if (r == 0)
+			r = pt_conf_load(ctx);
+		if (r < 0) {
+			json_object_put(arr);
+			return util_conf_fail(ctx, r);
+		}
+		bad = pt_conf_get_num_problems(ctx);
+		for (int i = 0; i < bad; i++)
+			util_err(CMD, "%s; skipped", pt_conf_get_problem(ctx, i));
+		if (bad)
+			first_fail = PT_EXIT_CONFIG;
 	}
 	if (a->all && release) {
 		char **names = NULL;
@@ -1030,7 +1058,7 @@ static int do_apply(struct args *a, int argc, char **argv, struct pt_ctx *ctx, b
 		}
 		n = r;
 		for (int i = 0; i < n; i++) {
-			if (!stop) {
+			if (!stop || a->keep_going) {
 				r = apply_one(a, ctx, release, names[i], arr, &stop);
 				if (r == PT_EXIT_OK)
 					ok++;
@@ -1054,7 +1082,7 @@ static int do_apply(struct args *a, int argc, char **argv, struct pt_ctx *ctx, b
 		/* plans run on their own context: the groups stay valid */
 		n = 0;
 		pt_group_foreach(ctx, g) {
-			if (stop)
+			if (stop && !a->keep_going)
 				break;
 			n++;
 			r = apply_one(a, ctx, release, pt_group_get_name(g), arr, &stop);
@@ -1077,7 +1105,12 @@ static int do_apply(struct args *a, int argc, char **argv, struct pt_ctx *ctx, b
 		util_json_print(arr);
 		json_object_put(arr);
 	}
-	if (n > 1 && first_fail && !a->o.quiet)
+	if (bad)
+		util_err(CMD, "%s %d of %d group%s; %d invalid state file%s skipped, "
+			 "fix %s and run 'pt group %s --all' again", a->o.dry_run ? "planned" :
+			 release ? "released" : "applied", ok, n, n == 1 ? "" : "s", bad,
+			 bad == 1 ? "" : "s", bad == 1 ? "it" : "them", verb);
+	else if (n > 1 && first_fail && !a->o.quiet)
 		util_err(CMD, "%s %d of %d groups", a->o.dry_run ? "planned" :
 		       release ? "released" : "applied", ok, n);
 	return first_fail;
@@ -1099,6 +1132,9 @@ static int group_opt(int c, const char *arg, void *data)
 		return 0;
 	case OPT_SIBLINGS:
 		a->siblings = true;
+		return 0;
+	case OPT_KEEP_GOING:
+		a->keep_going = true;
 		return 0;
 	case OPT_LIST_SETTINGS:
 		a->list_settings = arg;
@@ -1156,7 +1192,8 @@ static int check_verb_opts(const struct args *a, const char *verb)
 	const struct verb_opts *v = find_verb(verb);
 	unsigned int used = (a->type ? V_TYPE : 0) | (a->o.dry_run ? V_DRY_RUN : 0) |
 			    (a->o.json ? V_JSON : 0) | (a->all ? V_ALL : 0) |
-			    (a->force ? V_FORCE : 0) | (a->siblings ? V_SIBLINGS : 0);
+			    (a->force ? V_FORCE : 0) | (a->siblings ? V_SIBLINGS : 0) |
+			    (a->keep_going ? V_KEEP_GOING : 0);
 	char verbs[256];
 
 	if (!v || !(used & ~v->opts))

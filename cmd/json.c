@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * JSON builders, one per object. The keys are an ABI: snake_case, one type
- * per key (null where a value is absent), additions only. The schema is
- * documented in pt-scan(8) (json_plan and json_step: pt-group(8)) and
- * pinned by the golden tests and tests/docs.
+ * JSON builders, one per object, and the printers: every JSON document the
+ * commands write goes out through here. The keys are an ABI: snake_case,
+ * one type per key (null where a value is absent), additions only. The
+ * schema is documented in pt-scan(8) (json_plan and json_step:
+ * pt-group(8)) and pinned by the golden tests and tests/docs.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -652,4 +654,197 @@ void json_group_check_vgpu(struct json_object *o, struct json_object *problems)
 	if (json_object_array_length(problems))
 		add(o, "ok", json_object_new_boolean(false));
 	add(o, "vgpu_problems", problems);
+}
+
+/* ---- printing ------------------------------------------------------------- */
+
+void util_json_print(struct json_object *doc)
+{
+	puts(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY |
+					    JSON_C_TO_STRING_SPACED |
+					    JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+/* ---- streaming a large document (pt scan --json) --------------------------- */
+
+/*
+ * pt scan --json is streamed: each object is built, printed and freed in
+ * turn, so memory stays flat with thousands of functions. The layout is
+ * exactly json-c's pretty printing of the whole document.
+ */
+void json_stream_begin(struct json_stream *js)
+{
+	fputs("{", stdout);
+	js->first_key = true;
+	js->total = 0;
+}
+
+void json_stream_array(struct json_stream *js, const char *key)
+{
+	printf("%s\n  \"%s\": [", js->first_key ? "" : ",", key);
+	js->first_key = false;
+	js->in_array = 0;
+}
+
+/*
+ * json-c's own pretty printer (JSON_C_TO_STRING_PRETTY | _SPACED |
+ * _NOSLASHESCAPE), byte for byte, written straight to stdout at the
+ * item's depth: printing through a printbuf, then re-indenting it line by
+ * line, was a third of a 5,000-function scan (bench/README.md). Scalars
+ * other than strings, integers and booleans go through json-c itself.
+ */
+/* The item being printed, flushed to stdout once per item (or when full). */
+static struct {
+	char b[1 << 15];
+	size_t n;
+} jo;
+
+static void jo_flush(void)
+{
+	fwrite(jo.b, 1, jo.n, stdout);
+	jo.n = 0;
+}
+
+static inline void jo_putc(char c)
+{
+	if (jo.n == sizeof(jo.b))
+		jo_flush();
+	jo.b[jo.n++] = c;
+}
+
+static void jo_puts(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (jo.n + len > sizeof(jo.b)) {
+		jo_flush();
+		if (len > sizeof(jo.b)) {
+			fwrite(s, 1, len, stdout);
+			return;
+		}
+	}
+	memcpy(jo.b + jo.n, s, len);
+	jo.n += len;
+}
+
+static void js_indent(int level)
+{
+	for (int i = 0; i < level; i++) {
+		jo_putc(' ');
+		jo_putc(' ');
+	}
+}
+
+static void js_string(const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	jo_putc('"');
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '\b': jo_puts("\\b"); break;
+		case '\n': jo_puts("\\n"); break;
+		case '\r': jo_puts("\\r"); break;
+		case '\t': jo_puts("\\t"); break;
+		case '\f': jo_puts("\\f"); break;
+		case '"': jo_puts("\\\""); break;
+		case '\\': jo_puts("\\\\"); break;
+		default:
+			if (*p < ' ') {
+				jo_puts("\\u00");
+				jo_putc(hex[*p >> 4]);
+				jo_putc(hex[*p & 0xf]);
+			} else {
+				jo_putc((char)*p);
+			}
+		}
+	}
+	jo_putc('"');
+}
+
+static void js_value(struct json_object *o, int level)
+{
+	bool had = false;
+
+	switch (json_object_get_type(o)) {
+	case json_type_null:
+		jo_puts("null");
+		return;
+	case json_type_boolean:
+		jo_puts(json_object_get_boolean(o) ? "true" : "false");
+		return;
+	case json_type_int: {
+		char num[24];
+
+		snprintf(num, sizeof(num), "%" PRId64, json_object_get_int64(o));
+		jo_puts(num);
+		return;
+	}
+	case json_type_string:
+		js_string(json_object_get_string(o));
+		return;
+	case json_type_object:
+		jo_puts("{\n");
+		json_object_object_foreach(o, key, val) {
+			if (had)
+				jo_puts(",\n");
+			had = true;
+			js_indent(level + 1);
+			js_string(key);
+			jo_puts(": ");
+			if (val)
+				js_value(val, level + 1);
+			else
+				jo_puts("null");
+		}
+		if (had)
+			jo_putc('\n');
+		js_indent(level);
+		jo_putc('}');
+		return;
+	case json_type_array:
+		jo_puts("[\n");
+		for (size_t i = 0; i < json_object_array_length(o); i++) {
+			struct json_object *v = json_object_array_get_idx(o, i);
+
+			if (had)
+				jo_puts(",\n");
+			had = true;
+			js_indent(level + 1);
+			if (v)
+				js_value(v, level + 1);
+			else
+				jo_puts("null");
+		}
+		if (had)
+			jo_putc('\n');
+		js_indent(level);
+		jo_putc(']');
+		return;
+	default:
+		jo_puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+						       JSON_C_TO_STRING_SPACED |
+						       JSON_C_TO_STRING_NOSLASHESCAPE));
+	}
+}
+
+void json_stream_item(struct json_stream *js, struct json_object *o)
+{
+	jo_puts(js->in_array++ ? ",\n    " : "\n    ");
+	js_value(o, 2);
+	jo_flush();
+	json_object_put(o);
+	js->total++;
+}
+
+void json_stream_array_end(struct json_stream *js)
+{
+	(void)js;
+	fputs("\n  ]", stdout);
+}
+
+void json_stream_end(struct json_stream *js)
+{
+	(void)js;
+	fputs("\n}\n", stdout);
 }

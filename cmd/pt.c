@@ -230,13 +230,6 @@ int util_common_opt(int c, const char *arg, struct pt_opts *o,
 	return 0;
 }
 
-void util_json_print(struct json_object *doc)
-{
-	puts(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY |
-					    JSON_C_TO_STRING_SPACED |
-					    JSON_C_TO_STRING_NOSLASHESCAPE));
-}
-
 static const struct pt_cmd *find_cmd(const char *name)
 {
 	for (size_t i = 0; i < N_COMMANDS; i++)

@@ -96,13 +96,13 @@ void util_escape_stdio(void);
 void util_escape_json(bool on);
 /* s with control characters and non-UTF-8 bytes as \xHH; its display width. */
 char *util_escape(const char *s, size_t *width);
-struct pt_table;
-struct pt_table *pt_table_new(int ncols, const char *const *headers);
-void pt_table_add(struct pt_table *t, const char *const *cells);
+struct util_table;
+struct util_table *util_table_new(int ncols, const char *const *headers);
+void util_table_add(struct util_table *t, const char *const *cells);
 /* Print with two spaces between columns; the last column is not padded. */
-void pt_table_print(struct pt_table *t, FILE *f);
-int pt_table_rows(struct pt_table *t);
-void pt_table_free(struct pt_table *t);
+void util_table_print(struct util_table *t, FILE *f);
+int util_table_rows(struct util_table *t);
+void util_table_free(struct util_table *t);
 
 /* ---- json.c: one builder per object --------------------------------------- */
 struct json_object *json_pci_dev(struct pt_pci_dev *d);
@@ -133,6 +133,23 @@ struct json_object *json_tenant_change(const char *tenant, const char *group, co
 				       bool dry_run, struct json_object *units);
 /* "%04x" of an id */
 struct json_object *json_hex(unsigned int v, int width);
+
+/*
+ * A document of arrays of objects, streamed to stdout: each object is
+ * printed and freed as it comes (json_stream_item), so memory stays flat
+ * with thousands of functions. The bytes are exactly json-c's pretty
+ * printing of the whole document (util_json_print).
+ */
+struct json_stream {
+	int in_array;		/* objects printed in the open array */
+	bool first_key;
+	int total;
+};
+void json_stream_begin(struct json_stream *js);
+void json_stream_array(struct json_stream *js, const char *key);
+void json_stream_item(struct json_stream *js, struct json_object *o);
+void json_stream_array_end(struct json_stream *js);
+void json_stream_end(struct json_stream *js);
 /* What applied.d says of a group, and what of it no longer holds. */
 struct util_applied {
 	bool applied;

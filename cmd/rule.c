@@ -220,7 +220,7 @@ static int do_list(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 {
 	static const char *const hdr[] = { "GROUP", "RULE", "NODE", "MATCH" };
 	struct json_object *arr = NULL;
-	struct pt_table *t = NULL;
+	struct util_table *t = NULL;
 	struct pt_group *g, *only = NULL;
 	struct pt_rule *r;
 	int status = 0, n = 0;
@@ -236,7 +236,7 @@ static int do_list(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 	if (a->o.json)
 		arr = json_object_new_array();
 	else
-		t = pt_table_new(4, hdr);
+		t = util_table_new(4, hdr);
 	pt_group_foreach(ctx, g) {
 		if (only && g != only)
 			continue;
@@ -245,7 +245,7 @@ static int do_list(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 			if (arr)
 				json_object_array_add(arr, json_rule(r));
 			else
-				pt_table_add(t, (const char *const[]){ pt_group_get_name(g),
+				util_table_add(t, (const char *const[]){ pt_group_get_name(g),
 					     pt_rule_get_name(r), pt_rule_get_node(r),
 					     pt_rule_get_match(r) });
 		}
@@ -254,9 +254,9 @@ static int do_list(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 		util_json_print(arr);
 		json_object_put(arr);
 	} else {
-		if (pt_table_rows(t))
-			pt_table_print(t, stdout);
-		pt_table_free(t);
+		if (util_table_rows(t))
+			util_table_print(t, stdout);
+		util_table_free(t);
 	}
 	if (!n) {
 		if (!a->o.quiet)
@@ -309,7 +309,7 @@ static const char *cand_name(struct cand *c)
 }
 
 static int test_one(struct args *a, struct pt_group *g, struct pt_rule *only,
-		    struct cand *c, struct pt_table *t, struct json_object *arr,
+		    struct cand *c, struct util_table *t, struct json_object *arr,
 		    bool explain)
 {
 	struct pt_rule *r, *hit = NULL;
@@ -374,7 +374,7 @@ static int test_one(struct args *a, struct pt_group *g, struct pt_rule *only,
 			json_object_put(whys);
 		json_object_array_add(arr, o);
 	} else if (t && hit) {
-		pt_table_add(t, (const char *const[]){ cand_name(c), pt_rule_get_name(hit),
+		util_table_add(t, (const char *const[]){ cand_name(c), pt_rule_get_name(hit),
 			     c->pci ? pt_pci_dev_get_display_name(c->pci) :
 			     pt_usb_dev_get_display_name(c->usb) });
 	}
@@ -386,7 +386,7 @@ static int do_test(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 {
 	static const char *const hdr[] = { "DEVICE", "RULE", "NAME" };
 	struct json_object *arr = NULL;
-	struct pt_table *t = NULL;
+	struct util_table *t = NULL;
 	struct pt_group *g;
 	struct pt_rule *only = NULL;
 	int status = 0, hits = 0, seen = 0;
@@ -407,7 +407,7 @@ static int do_test(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 	if (a->o.json)
 		arr = json_object_new_array();
 	else if (!a->explain)
-		t = pt_table_new(3, hdr);
+		t = util_table_new(3, hdr);
 
 	if (pt_group_get_type(g) == PT_GROUP_USB) {
 		struct pt_usb_dev *u;
@@ -462,9 +462,9 @@ static int do_test(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 		util_json_print(arr);
 		json_object_put(arr);
 	} else if (t) {
-		if (pt_table_rows(t))
-			pt_table_print(t, stdout);
-		pt_table_free(t);
+		if (util_table_rows(t))
+			util_table_print(t, stdout);
+		util_table_free(t);
 	}
 	if (!hits) {
 		if (!a->o.quiet && !a->explain)

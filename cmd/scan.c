@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* pt-scan: list passthrough candidates; --check: can this host pass through? */
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,7 +211,7 @@ static void print_pci(struct scan_args *a, struct pt_ctx *ctx, int *shown)
 {
 	static const char *const hdr[] = { "SLOT", "CLASS", "VENDOR:DEVICE", "DRIVER",
 					   "IOMMU", "NUMA", "NAME", "NOTES" };
-	struct pt_table *t = pt_table_new(8, hdr);
+	struct util_table *t = util_table_new(8, hdr);
 	struct pt_pci_dev *d;
 
 	pt_pci_dev_foreach(ctx, d) {
@@ -226,21 +225,21 @@ static void print_pci(struct scan_args *a, struct pt_ctx *ctx, int *shown)
 		fmt_int(grp, sizeof(grp), pt_pci_dev_get_iommu_group(d), PT_NO_IOMMU_GROUP);
 		fmt_int(numa, sizeof(numa), pt_pci_dev_get_numa_node(d), PT_NO_NUMA_NODE);
 		notes(d, note, sizeof(note));
-		pt_table_add(t, (const char *const[]){ pt_pci_dev_get_bdf(d), cls, ids,
+		util_table_add(t, (const char *const[]){ pt_pci_dev_get_bdf(d), cls, ids,
 			     pt_pci_dev_get_driver(d), grp, numa,
 			     pt_pci_dev_get_display_name(d), note });
 	}
-	if (pt_table_rows(t)) {
+	if (util_table_rows(t)) {
 		printf("%sPCI devices:\n", (*shown)++ ? "\n" : "");
-		pt_table_print(t, stdout);
+		util_table_print(t, stdout);
 	}
-	pt_table_free(t);
+	util_table_free(t);
 }
 
 static void print_sriov(struct scan_args *a, struct pt_ctx *ctx, int *shown)
 {
 	static const char *const hdr[] = { "PF", "NETDEV", "LINK", "VFS", "VF SLOTS" };
-	struct pt_table *t = pt_table_new(5, hdr);
+	struct util_table *t = util_table_new(5, hdr);
 	struct pt_pci_dev *d;
 
 	pt_pci_dev_foreach(ctx, d) {
@@ -271,15 +270,15 @@ static void print_sriov(struct scan_args *a, struct pt_ctx *ctx, int *shown)
 				fprintf(m, "%s%s", i ? " " : "", pt_pci_dev_get_bdf(vf));
 		}
 		fclose(m);
-		pt_table_add(t, (const char *const[]){ pt_pci_dev_get_bdf(d), nds,
+		util_table_add(t, (const char *const[]){ pt_pci_dev_get_bdf(d), nds,
 			     links, vfs, slots });
 		free(slots);
 	}
-	if (pt_table_rows(t)) {
+	if (util_table_rows(t)) {
 		printf("%sSR-IOV physical functions:\n", (*shown)++ ? "\n" : "");
-		pt_table_print(t, stdout);
+		util_table_print(t, stdout);
 	}
-	pt_table_free(t);
+	util_table_free(t);
 }
 
 static void print_vgpu(struct scan_args *a, struct pt_ctx *ctx, int *shown)
@@ -288,8 +287,8 @@ static void print_vgpu(struct scan_args *a, struct pt_ctx *ctx, int *shown)
 					   "DESCRIPTION" };
 	static const char *const nhdr[] = { "VF", "CURRENT", "CREATABLE" };
 	static const char *const mhdr[] = { "UUID", "PARENT", "TYPE", "IOMMU" };
-	struct pt_table *t = pt_table_new(6, hdr), *nt = pt_table_new(3, nhdr);
-	struct pt_table *mt = pt_table_new(4, mhdr);
+	struct util_table *t = util_table_new(6, hdr), *nt = util_table_new(3, nhdr);
+	struct util_table *mt = util_table_new(4, mhdr);
 	struct pt_mdev_parent *p;
 	struct pt_pci_dev *d;
 
@@ -306,14 +305,14 @@ static void print_vgpu(struct scan_args *a, struct pt_ctx *ctx, int *shown)
 			char grp[16];
 
 			fmt_int(grp, sizeof(grp), pt_mdev_get_iommu_group(m), PT_NO_IOMMU_GROUP);
-			pt_table_add(mt, (const char *const[]){ pt_mdev_get_uuid(m),
+			util_table_add(mt, (const char *const[]){ pt_mdev_get_uuid(m),
 				     pt_mdev_parent_get_name(p), pt_mdev_get_type_id(m), grp });
 		}
 		pt_mdev_type_foreach(p, ty) {
 			char avail[16];
 
 			snprintf(avail, sizeof(avail), "%d", pt_mdev_type_get_available_instances(ty));
-			pt_table_add(t, (const char *const[]){ pt_mdev_parent_get_name(p),
+			util_table_add(t, (const char *const[]){ pt_mdev_parent_get_name(p),
 				     pt_mdev_type_get_id(ty), pt_mdev_type_get_name(ty), avail,
 				     pt_mdev_type_get_device_api(ty),
 				     pt_mdev_type_get_description(ty) });
@@ -332,29 +331,29 @@ static void print_vgpu(struct scan_args *a, struct pt_ctx *ctx, int *shown)
 			snprintf(list + n, sizeof(list) - n, "%s%u (%s)", n ? ", " : "",
 				 pt_vgpu_type_get_id(vt), pt_vgpu_type_get_name(vt));
 		}
-		pt_table_add(nt, (const char *const[]){ pt_pci_dev_get_bdf(d), cur, list });
+		util_table_add(nt, (const char *const[]){ pt_pci_dev_get_bdf(d), cur, list });
 	}
-	if (pt_table_rows(t)) {
+	if (util_table_rows(t)) {
 		printf("%sMediated device (mdev) types:\n", (*shown)++ ? "\n" : "");
-		pt_table_print(t, stdout);
+		util_table_print(t, stdout);
 	}
-	if (pt_table_rows(mt)) {
+	if (util_table_rows(mt)) {
 		printf("%sMediated devices:\n", (*shown)++ ? "\n" : "");
-		pt_table_print(mt, stdout);
+		util_table_print(mt, stdout);
 	}
-	if (pt_table_rows(nt)) {
+	if (util_table_rows(nt)) {
 		printf("%sNVIDIA vGPU (per VF):\n", (*shown)++ ? "\n" : "");
-		pt_table_print(nt, stdout);
+		util_table_print(nt, stdout);
 	}
-	pt_table_free(t);
-	pt_table_free(mt);
-	pt_table_free(nt);
+	util_table_free(t);
+	util_table_free(mt);
+	util_table_free(nt);
 }
 
 /* ---- vGPU profiles per GPU (issue 13) ------------------------------------ */
 
 struct prof_rows {
-	struct pt_table *t;
+	struct util_table *t;
 	struct pt_pci_dev *gpu;
 	const char *iface;
 	char seen[64][48];
@@ -382,7 +381,7 @@ static void prof_row(struct prof_rows *pr, struct pt_vgpu_profile *p)
 	fmt_int(max, sizeof(max), pt_vgpu_profile_get_max_instances(p), -1);
 	n = pt_pci_dev_get_vgpu_capacity(pr->gpu, name);
 	fmt_int(more, sizeof(more), n < 0 ? -1 : n, -1);
-	pt_table_add(pr->t, (const char *const[]){ pt_pci_dev_get_bdf(pr->gpu), name,
+	util_table_add(pr->t, (const char *const[]){ pt_pci_dev_get_bdf(pr->gpu), name,
 		     pt_vgpu_profile_is_mig(p) ? "MIG" : "time-sliced", fb, series, slices,
 		     pt_vgpu_profile_get_media(p), max, more, pr->iface });
 }
@@ -414,7 +413,7 @@ static void print_vgpu_profiles(struct scan_args *a, struct pt_ctx *ctx, int *sh
 {
 	static const char *const hdr[] = { "GPU", "PROFILE", "KIND", "FB_GB", "SERIES",
 					   "SLICES", "MEDIA", "MAX", "MORE", "INTERFACE" };
-	struct prof_rows pr = { .t = pt_table_new(10, hdr) };
+	struct prof_rows pr = { .t = util_table_new(10, hdr) };
 	struct pt_pci_dev *d;
 
 	pt_pci_dev_foreach(ctx, d) {
@@ -430,18 +429,18 @@ static void print_vgpu_profiles(struct scan_args *a, struct pt_ctx *ctx, int *sh
 				prof_rows_of(&pr, vf);
 		}
 	}
-	if (pt_table_rows(pr.t)) {
+	if (util_table_rows(pr.t)) {
 		printf("%sNVIDIA vGPU profiles (per GPU):\n", (*shown)++ ? "\n" : "");
-		pt_table_print(pr.t, stdout);
+		util_table_print(pr.t, stdout);
 	}
-	pt_table_free(pr.t);
+	util_table_free(pr.t);
 }
 
 static void print_usb(struct scan_args *a, struct pt_ctx *ctx, int *shown)
 {
 	static const char *const hdr[] = { "BUS-PORT", "ID", "DEVNUM", "SPEED", "USB",
 					   "CLASS", "SERIAL", "DRIVERS", "NAME" };
-	struct pt_table *t = pt_table_new(9, hdr);
+	struct util_table *t = util_table_new(9, hdr);
 	struct pt_usb_dev *u;
 
 	pt_usb_dev_foreach(ctx, u) {
@@ -461,16 +460,16 @@ static void print_usb(struct scan_args *a, struct pt_ctx *ctx, int *shown)
 			if (dv && !strstr(drv, dv))
 				snprintf(drv + n, sizeof(drv) - n, "%s%s", n ? "," : "", dv);
 		}
-		pt_table_add(t, (const char *const[]){ pt_usb_dev_get_name(u), id, dn,
+		util_table_add(t, (const char *const[]){ pt_usb_dev_get_name(u), id, dn,
 			     pt_usb_dev_get_speed(u) > 0 ? speed : NULL,
 			     pt_usb_dev_get_usb_version(u), cls, pt_usb_dev_get_serial(u),
 			     drv, pt_usb_dev_get_display_name(u) });
 	}
-	if (pt_table_rows(t)) {
+	if (util_table_rows(t)) {
 		printf("%sUSB devices:\n", (*shown)++ ? "\n" : "");
-		pt_table_print(t, stdout);
+		util_table_print(t, stdout);
 	}
-	pt_table_free(t);
+	util_table_free(t);
 }
 
 static bool group_selected(struct scan_args *a, struct pt_iommu_group *g)
@@ -484,7 +483,7 @@ static bool group_selected(struct scan_args *a, struct pt_iommu_group *g)
 static void print_groups(struct scan_args *a, struct pt_ctx *ctx, int *shown)
 {
 	static const char *const hdr[] = { "GROUP", "VIABLE", "MEMBERS", "BLOCKED BY" };
-	struct pt_table *t = pt_table_new(4, hdr);
+	struct util_table *t = util_table_new(4, hdr);
 	struct pt_iommu_group *g;
 
 	pt_iommu_group_foreach(ctx, g) {
@@ -513,209 +512,21 @@ static void print_groups(struct scan_args *a, struct pt_ctx *ctx, int *shown)
 		}
 		fclose(m);
 		fclose(b);
-		pt_table_add(t, (const char *const[]){ num,
+		util_table_add(t, (const char *const[]){ num,
 			     pt_iommu_group_is_viable(g) ? "yes" : "no", mem, blk });
 		free(mem);
 		free(blk);
 	}
-	if (pt_table_rows(t)) {
+	if (util_table_rows(t)) {
 		printf("%sIOMMU groups:\n", (*shown)++ ? "\n" : "");
-		pt_table_print(t, stdout);
+		util_table_print(t, stdout);
 	}
-	pt_table_free(t);
-}
-
-/*
- * The --json document is streamed: each object is built, printed and
- * freed in turn, so memory stays flat with thousands of functions. The
- * layout is exactly json-c's pretty printing of the whole document.
- */
-struct jstream {
-	int in_array;		/* objects printed in the open array */
-	bool first_key;
-	int total;
-};
-
-static void js_begin(struct jstream *js)
-{
-	fputs("{", stdout);
-	js->first_key = true;
-	js->total = 0;
-}
-
-static void js_array(struct jstream *js, const char *key)
-{
-	printf("%s\n  \"%s\": [", js->first_key ? "" : ",", key);
-	js->first_key = false;
-	js->in_array = 0;
-}
-
-/*
- * json-c's own pretty printer (JSON_C_TO_STRING_PRETTY | _SPACED |
- * _NOSLASHESCAPE), byte for byte, written straight to stdout at the
- * item's depth: printing through a printbuf, then re-indenting it line by
- * line, was a third of a 5,000-function scan (bench/README.md). Scalars
- * other than strings, integers and booleans go through json-c itself.
- */
-/* The item being printed, flushed to stdout once per item (or when full). */
-static struct {
-	char b[1 << 15];
-	size_t n;
-} jo;
-
-static void jo_flush(void)
-{
-	fwrite(jo.b, 1, jo.n, stdout);
-	jo.n = 0;
-}
-
-static inline void jo_putc(char c)
-{
-	if (jo.n == sizeof(jo.b))
-		jo_flush();
-	jo.b[jo.n++] = c;
-}
-
-static void jo_puts(const char *s)
-{
-	size_t len = strlen(s);
-
-	if (jo.n + len > sizeof(jo.b)) {
-		jo_flush();
-		if (len > sizeof(jo.b)) {
-			fwrite(s, 1, len, stdout);
-			return;
-		}
-	}
-	memcpy(jo.b + jo.n, s, len);
-	jo.n += len;
-}
-
-static void js_indent(int level)
-{
-	for (int i = 0; i < level; i++) {
-		jo_putc(' ');
-		jo_putc(' ');
-	}
-}
-
-static void js_string(const char *s)
-{
-	static const char hex[] = "0123456789abcdef";
-
-	jo_putc('"');
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '\b': jo_puts("\\b"); break;
-		case '\n': jo_puts("\\n"); break;
-		case '\r': jo_puts("\\r"); break;
-		case '\t': jo_puts("\\t"); break;
-		case '\f': jo_puts("\\f"); break;
-		case '"': jo_puts("\\\""); break;
-		case '\\': jo_puts("\\\\"); break;
-		default:
-			if (*p < ' ') {
-				jo_puts("\\u00");
-				jo_putc(hex[*p >> 4]);
-				jo_putc(hex[*p & 0xf]);
-			} else {
-				jo_putc((char)*p);
-			}
-		}
-	}
-	jo_putc('"');
-}
-
-static void js_value(struct json_object *o, int level)
-{
-	bool had = false;
-
-	switch (json_object_get_type(o)) {
-	case json_type_null:
-		jo_puts("null");
-		return;
-	case json_type_boolean:
-		jo_puts(json_object_get_boolean(o) ? "true" : "false");
-		return;
-	case json_type_int: {
-		char num[24];
-
-		snprintf(num, sizeof(num), "%" PRId64, json_object_get_int64(o));
-		jo_puts(num);
-		return;
-	}
-	case json_type_string:
-		js_string(json_object_get_string(o));
-		return;
-	case json_type_object:
-		jo_puts("{\n");
-		json_object_object_foreach(o, key, val) {
-			if (had)
-				jo_puts(",\n");
-			had = true;
-			js_indent(level + 1);
-			js_string(key);
-			jo_puts(": ");
-			if (val)
-				js_value(val, level + 1);
-			else
-				jo_puts("null");
-		}
-		if (had)
-			jo_putc('\n');
-		js_indent(level);
-		jo_putc('}');
-		return;
-	case json_type_array:
-		jo_puts("[\n");
-		for (size_t i = 0; i < json_object_array_length(o); i++) {
-			struct json_object *v = json_object_array_get_idx(o, i);
-
-			if (had)
-				jo_puts(",\n");
-			had = true;
-			js_indent(level + 1);
-			if (v)
-				js_value(v, level + 1);
-			else
-				jo_puts("null");
-		}
-		if (had)
-			jo_putc('\n');
-		js_indent(level);
-		jo_putc(']');
-		return;
-	default:
-		jo_puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-						       JSON_C_TO_STRING_SPACED |
-						       JSON_C_TO_STRING_NOSLASHESCAPE));
-	}
-}
-
-static void js_item(struct jstream *js, struct json_object *o)
-{
-	jo_puts(js->in_array++ ? ",\n    " : "\n    ");
-	js_value(o, 2);
-	jo_flush();
-	json_object_put(o);
-	js->total++;
-}
-
-static void js_array_end(struct jstream *js)
-{
-	(void)js;
-	fputs("\n  ]", stdout);
-}
-
-static void js_end(struct jstream *js)
-{
-	(void)js;
-	fputs("\n}\n", stdout);
+	util_table_free(t);
 }
 
 static int scan_json(struct scan_args *a, struct pt_ctx *ctx)
 {
-	struct jstream js;
+	struct json_stream js;
 	struct pt_mdev_parent *p;
 	struct pt_iommu_group *g;
 	struct pt_pci_dev *d;
@@ -723,32 +534,32 @@ static int scan_json(struct scan_args *a, struct pt_ctx *ctx)
 
 	/* one write(2) per 64 KiB, not per 4 KiB */
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
-	js_begin(&js);
-	js_array(&js, "pci");
+	json_stream_begin(&js);
+	json_stream_array(&js, "pci");
 	pt_pci_dev_foreach(ctx, d)
 		if (pci_selected(a, d))
-			js_item(&js, json_pci_dev(d));
-	js_array_end(&js);
-	js_array(&js, "mdev_parents");
+			json_stream_item(&js, json_pci_dev(d));
+	json_stream_array_end(&js);
+	json_stream_array(&js, "mdev_parents");
 	pt_mdev_parent_foreach(ctx, p) {
 		struct pt_pci_dev *pd = pt_mdev_parent_get_pci_dev(p);
 
 		if (pd ? pci_selected(a, pd) : !(a->slot || a->id || a->group >= 0) &&
 		    (a->types & (T_VGPU | T_PCI)))
-			js_item(&js, json_mdev_parent(p));
+			json_stream_item(&js, json_mdev_parent(p));
 	}
-	js_array_end(&js);
-	js_array(&js, "usb");
+	json_stream_array_end(&js);
+	json_stream_array(&js, "usb");
 	pt_usb_dev_foreach(ctx, u)
 		if (usb_selected(a, u))
-			js_item(&js, json_usb_dev(u));
-	js_array_end(&js);
-	js_array(&js, "iommu_groups");
+			json_stream_item(&js, json_usb_dev(u));
+	json_stream_array_end(&js);
+	json_stream_array(&js, "iommu_groups");
 	pt_iommu_group_foreach(ctx, g)
 		if (group_selected(a, g))
-			js_item(&js, json_iommu_group(g));
-	js_array_end(&js);
-	js_end(&js);
+			json_stream_item(&js, json_iommu_group(g));
+	json_stream_array_end(&js);
+	json_stream_end(&js);
 	return js.total;
 }
 

@@ -279,7 +279,7 @@ void util_escape_stdio(void)
 
 /* ---- tables -------------------------------------------------------------- */
 
-struct pt_table {
+struct util_table {
 	int ncols;
 	int nrows;
 	char **cells;		/* (nrows + 1) * ncols, row 0 the headers */
@@ -287,9 +287,9 @@ struct pt_table {
 	size_t *width;
 };
 
-struct pt_table *pt_table_new(int ncols, const char *const *headers)
+struct util_table *util_table_new(int ncols, const char *const *headers)
 {
-	struct pt_table *t = calloc(1, sizeof(*t));
+	struct util_table *t = calloc(1, sizeof(*t));
 
 	if (!t)
 		abort();
@@ -297,12 +297,12 @@ struct pt_table *pt_table_new(int ncols, const char *const *headers)
 	t->width = calloc(ncols, sizeof(*t->width));
 	if (!t->width)
 		abort();
-	pt_table_add(t, headers);
+	util_table_add(t, headers);
 	t->nrows = 0;
 	return t;
 }
 
-void pt_table_add(struct pt_table *t, const char *const *cells)
+void util_table_add(struct util_table *t, const char *const *cells)
 {
 	int row = t->cells ? t->nrows + 1 : 0;
 	size_t n = (size_t)(row + 1) * t->ncols;
@@ -323,12 +323,12 @@ void pt_table_add(struct pt_table *t, const char *const *cells)
 		t->nrows++;
 }
 
-int pt_table_rows(struct pt_table *t)
+int util_table_rows(struct util_table *t)
 {
 	return t->nrows;
 }
 
-void pt_table_print(struct pt_table *t, FILE *f)
+void util_table_print(struct util_table *t, FILE *f)
 {
 	for (int r = 0; r <= t->nrows; r++) {
 		for (int c = 0; c < t->ncols; c++) {
@@ -343,7 +343,7 @@ void pt_table_print(struct pt_table *t, FILE *f)
 	}
 }
 
-void pt_table_free(struct pt_table *t)
+void util_table_free(struct util_table *t)
 {
 	if (!t)
 		return;

@@ -268,14 +268,14 @@ static int do_list(struct args *a, int argc, struct pt_ctx *ctx)
 {
 	static const char *const hdr[] = { "TENANT", "ADMINS", "NODE", "GROUPS", "UNITS" };
 	struct json_object *arr = a->o.json ? json_object_new_array() : NULL;
-	struct pt_table *t = arr ? NULL : pt_table_new(5, hdr);
+	struct util_table *t = arr ? NULL : util_table_new(5, hdr);
 	struct pt_tenant *tn;
 	int r, shown = 0;
 
 	if ((r = need_args(argc, 0, 0, "list takes no arguments")) ||
 	    (r = load_tenants(ctx))) {
 		json_object_put(arr);
-		pt_table_free(t);
+		util_table_free(t);
 		return r;
 	}
 	pt_tenant_foreach(ctx, tn) {
@@ -294,7 +294,7 @@ static int do_list(struct args *a, int argc, struct pt_ctx *ctx)
 		}
 		snprintf(ng, sizeof(ng), "%d", groups);
 		snprintf(nu, sizeof(nu), "%d", units);
-		pt_table_add(t, (const char *const[]){ pt_tenant_get_name(tn),
+		util_table_add(t, (const char *const[]){ pt_tenant_get_name(tn),
 			     pt_tenant_get_admins(tn),
 			     pt_tenant_get_node(tn) ? pt_tenant_get_node(tn) : "*", ng, nu });
 	}
@@ -302,9 +302,9 @@ static int do_list(struct args *a, int argc, struct pt_ctx *ctx)
 		util_json_print(arr);
 		json_object_put(arr);
 	} else {
-		if (pt_table_rows(t))
-			pt_table_print(t, stdout);
-		pt_table_free(t);
+		if (util_table_rows(t))
+			util_table_print(t, stdout);
+		util_table_free(t);
 	}
 	if (!shown) {
 		if (!a->o.quiet)
@@ -320,7 +320,7 @@ static int do_show(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 	static const char *const hdr[] = { "GROUP", "FROM", "TYPE", "UNIT" };
 	struct pt_tenant *tn;
 	struct pt_grant *g;
-	struct pt_table *t;
+	struct util_table *t;
 	int r;
 
 	if ((r = need_args(argc, 1, 1, "show needs one tenant")) || (r = load_tenants(ctx)))
@@ -345,15 +345,15 @@ static int do_show(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 		       pt_tenant_get_name(tn));
 		return PT_EXIT_OK;
 	}
-	t = pt_table_new(4, hdr);
+	t = util_table_new(4, hdr);
 	pt_grant_foreach(tn, g)
 		for (int i = 0; i < pt_grant_get_num_units(g); i++)
-			pt_table_add(t, (const char *const[]){ pt_grant_get_name(g),
+			util_table_add(t, (const char *const[]){ pt_grant_get_name(g),
 				     pt_grant_get_group(g), pt_group_type_name(pt_grant_get_type(g)),
 				     pt_grant_get_unit(g, i) });
 	printf("\n");
-	pt_table_print(t, stdout);
-	pt_table_free(t);
+	util_table_print(t, stdout);
+	util_table_free(t);
 	return PT_EXIT_OK;
 }
 

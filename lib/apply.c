@@ -94,8 +94,27 @@ static int plan_restore_dev(struct applier *a, size_t idx)
 				    d->override, PT__SW_RESTORE);
 }
 
+/*
+ * VF i of pf, on vfio-pci, held open by a process (a guest): -EBUSY
+ * naming the holder, since change would remove it; --force does not
+ * override this. 0 otherwise.
+ */
+static int refuse_vf_open(struct applier *a, struct pt_pci_dev *pf, int i,
+			  struct pt_pci_dev *vf, const char *change)
+{
+	char who[128];
+
+	if (!vf->driver || strcmp(vf->driver, PT__VFIO_DRIVER) ||
+	    pt__vfio_group_is_open(a->ctx, vf->bdf, who, sizeof(who)) <= 0)
+		return 0;
+	pt__plan_error(a->p, "%s: VF %d (%s) of group '%s' is open in %s; %s would remove it: stop the guest first (--force does not override this)",
+		       pf->bdf, i, vf->bdf, a->group, who, change);
+	return -EBUSY;
+}
+
 static int plan_restore_pf(struct applier *a, size_t idx, bool autoprobe_phase)
 {
+	struct pt_pci_dev *dev;
 	struct pt_rec_pf *pf = &a->rec.pfs[idx];
 	long numvfs, autoprobe;
 	char desc[160];
@@ -113,6 +132,14 @@ static int plan_restore_pf(struct applier *a, size_t idx, bool autoprobe_phase)
 	}
 	if (numvfs == pf->numvfs)
 		return 0;
+	/* the old count removes every VF: never one in a guest */
+	dev = pt_pci_dev_find(a->ctx, pf->bdf);
+	for (int i = 0; dev && i < dev->sriov_numvfs; i++) {
+		struct pt_pci_dev *vf = pt_pci_dev_get_virtfn(dev, i);
+
+		if (vf && (r = refuse_vf_open(a, dev, i, vf, "restoring its VF count")) < 0)
+			return r;
+	}
 	snprintf(desc, sizeof(desc), "remove the %ld VFs of %s", numvfs, pf->bdf);
 	r = pt__sriov_plan_numvfs(a->p, pf->bdf, (int)numvfs, 0, (int)autoprobe, desc);
 	if (!r && pf->numvfs > 0) {
@@ -471,12 +498,10 @@ static int refuse_vfs_in_use(struct applier *a, struct pt_pci_dev *pf,
 			continue;
 		if (pt__record_dev_find(&a->rec, vf->bdf)) {
 			/* this group's own VF: only while no guest holds it */
-			if (!strcmp(vf->driver, PT__VFIO_DRIVER) &&
-			    pt__vfio_group_is_open(a->ctx, vf->bdf) > 0) {
-				pt__plan_error(a->p, "%s: VF %d (%s) of group '%s' is open in a process (a running guest?); %s would remove it: stop the guest first (--force does not override this)",
-					       pf->bdf, i, vf->bdf, a->group, change);
-				return -EBUSY;
-			}
+			int r = refuse_vf_open(a, pf, i, vf, change);
+
+			if (r < 0)
+				return r;
 			continue;
 		}
 		pt__plan_error(a->p, "%s: VF %d (%s) is bound to %s outside group '%s'%s; %s would remove it: release or unbind it first (--force does not override this)",
@@ -960,6 +985,13 @@ static int plan_new(struct pt_ctx *ctx, const char *group, unsigned int flags,
 			       n > 1 ? ", and more: see 'pt scan'" : "",
 			       release ? "release" : "apply");
 		return -EIO;
+	}
+	/* a keep-going load skipped an unreadable record: never plan over it */
+	if (pt__store_bad(a->store, a->relpath)) {
+		pt__plan_error(a->p, "%s; group '%s' is not %s until its record is repaired",
+			       pt__store_bad(a->store, a->relpath), a->group,
+			       release ? "released" : "applied");
+		return -EINVAL;
 	}
 	f = pt__store_find(a->store, a->relpath);
 	if (f) {

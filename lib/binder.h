@@ -57,10 +57,13 @@ int pt__vfio_plan_switch(struct pt_plan *p, const char *bdf,
  */
 int pt__vfio_plan_module(struct pt_plan *p);
 /*
- * Is /dev/vfio/<group of bdf> held open by a process? 1 yes (the node
- * refuses a second open with EBUSY), 0 no (or no node), -errno.
+ * Is /dev/vfio/<group of bdf> held open by a process? 1 yes: the node
+ * refuses a second open with EBUSY, or a process under the proc root has
+ * it among its fds; who is then "pid N (comm)" where a process was found,
+ * else "a process (a running guest?)". 0 no (or no node), -errno.
  */
-int pt__vfio_group_is_open(struct pt_ctx *ctx, const char *bdf);
+int pt__vfio_group_is_open(struct pt_ctx *ctx, const char *bdf, char *who,
+			   size_t wlen);
 
 /* ---- sriov.c: SR-IOV PFs: numvfs and drivers_autoprobe ------------------- */
 

@@ -1230,6 +1230,39 @@ static int open_store_dir(struct pt_store *st, const char *dir, char *err,
 	return fd;
 }
 
+/*
+ * A keep-going load (ctx->conf_keep_going) skips a file it cannot take
+ * and remembers why, so that the file counts as absent and its error is
+ * still reported. 0, or -ENOMEM.
+ */
+static int store_skip(struct pt_store *st, const char *dir, const char *name,
+		      const char *err)
+{
+	struct pt_store_bad *b = realloc(st->bad, (st->n_bad + 1) * sizeof(*b));
+
+	if (!b)
+		return -ENOMEM;
+	st->bad = b;
+	b += st->n_bad;
+	if (asprintf(&b->relpath, "%s/%s", dir, name) < 0)
+		return -ENOMEM;
+	b->error = strdup(err && *err ? err : name);
+	if (!b->error) {
+		free(b->relpath);
+		return -ENOMEM;
+	}
+	st->n_bad++;
+	return 0;
+}
+
+const char *pt__store_bad(struct pt_store *st, const char *relpath)
+{
+	for (size_t i = 0; st && relpath && i < st->n_bad; i++)
+		if (!strcmp(st->bad[i].relpath, relpath))
+			return st->bad[i].error;
+	return NULL;
+}
+
 /* Read every <name>.ini of one store directory (missing: none). */
 static int read_dir(struct pt_store *st, const char *dir, bool clean,
 		    char *err, size_t errlen)
@@ -1279,6 +1312,8 @@ static int read_dir(struct pt_store *st, const char *dir, bool clean,
 			       !strcmp(dir, VMS_DIR) ? "VM" : !strcmp(dir, TENANTS_DIR) ? "tenant" : "group",
 			       PT_NAME_MAX);
 			r = -EINVAL;
+			if (st->ctx->conf_keep_going && (r = store_skip(st, dir, name, err)) == 0)
+				continue;
 			goto out;
 		}
 		nn = realloc(names, (n + 1) * sizeof(*nn));
@@ -1298,8 +1333,11 @@ static int read_dir(struct pt_store *st, const char *dir, bool clean,
 	}
 	if (n)
 		qsort(names, n, sizeof(*names), cmp_str);
-	for (size_t i = 0; i < n && !r; i++)
+	for (size_t i = 0; i < n && !r; i++) {
 		r = read_file(st, dir, dirfd(d), names[i], err, errlen);
+		if (r < 0 && r != -ENOMEM && st->ctx->conf_keep_going)
+			r = store_skip(st, dir, names[i], err);
+	}
 out:
 	if (r == -ENOMEM)
 		seterr(err, errlen, "out of memory");
@@ -2058,6 +2096,11 @@ void pt__store_close(struct pt_store *st)
 	for (size_t i = 0; i < st->n_files; i++)
 		pt__ini_free(st->files[i]);
 	free(st->files);
+	for (size_t i = 0; i < st->n_bad; i++) {
+		free(st->bad[i].relpath);
+		free(st->bad[i].error);
+	}
+	free(st->bad);
 	if (st->lockfd >= 0) {
 		/* clear the holder's line while still holding the lock */
 		if (ftruncate(st->lockfd, 0) < 0)

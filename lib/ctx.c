@@ -91,6 +91,7 @@ int pt__ctx_clone(struct pt_ctx *ctx, struct pt_ctx **out)
 	n->log_data = ctx->log_data;
 	n->log_priority = ctx->log_priority;
 	n->lock_timeout = ctx->lock_timeout;
+	n->conf_keep_going = ctx->conf_keep_going;
 	if ((r = pt_set_sysfs_root(n, ctx->sysfs_root)) < 0 ||
 	    (r = pt_set_dev_root(n, ctx->dev_root)) < 0 ||
 	    (r = pt_set_conf_dir(n, ctx->conf_dir)) < 0 ||

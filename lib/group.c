@@ -348,6 +348,11 @@ void pt__conf_free(struct pt_ctx *ctx)
 	ctx->n_cgroups = 0;
 	free(ctx->conf_error);
 	ctx->conf_error = NULL;
+	for (size_t i = 0; i < ctx->n_conf_problems; i++)
+		free(ctx->conf_problems[i]);
+	free(ctx->conf_problems);
+	ctx->conf_problems = NULL;
+	ctx->n_conf_problems = 0;
 	ctx->conf_loaded = false;
 	ctx->conf_rc = 0;
 }
@@ -544,9 +549,32 @@ static int cmp_group(const void *a, const void *b)
 		      (*(struct pt_group *const *)b)->name);
 }
 
-/* Build all groups of a store into an array; on error nothing is kept. */
+static int cmp_problem(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int conf_problem_add(struct pt_ctx *ctx, const char *why)
+{
+	char **n = realloc(ctx->conf_problems, (ctx->n_conf_problems + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	ctx->conf_problems = n;
+	n[ctx->n_conf_problems] = strdup(why);
+	if (!n[ctx->n_conf_problems])
+		return -ENOMEM;
+	ctx->n_conf_problems++;
+	return 0;
+}
+
+/*
+ * Build all groups of a store into an array; on error nothing is kept.
+ * keep_going skips each invalid group file and lists it in
+ * ctx->conf_problems instead.
+ */
 static int groups_from_store(struct pt_ctx *ctx, struct pt_store *st,
-			     struct pt_group ***out, size_t *n_out,
+			     bool keep_going, struct pt_group ***out, size_t *n_out,
 			     char *err, size_t elen)
 {
 	struct pt_group **gs = NULL;
@@ -561,6 +589,13 @@ static int groups_from_store(struct pt_ctx *ctx, struct pt_store *st,
 		if (f->deleted || strncmp(f->relpath, "groups.d/", 9))
 			continue;
 		r = group_from_file(ctx, f, &g, err, elen);
+		if (r < 0 && r != -ENOMEM && keep_going) {
+			/* an invalid group matches nothing: skipped, reported */
+			r = conf_problem_add(ctx, err);
+			if (r < 0)
+				break;
+			continue;
+		}
 		if (r < 0)
 			break;
 		ng = realloc(gs, (n + 1) * sizeof(*gs));
@@ -601,9 +636,17 @@ PT_EXPORT int pt_conf_load(struct pt_ctx *ctx)
 	ctx->conf_loaded = true;
 	r = pt__store_open(ctx, false, &st, err, sizeof(err));
 	if (r == 0) {
-		r = groups_from_store(ctx, st, &ctx->cgroups, &ctx->n_cgroups,
-				      err, sizeof(err));
+		/* the files the store skipped */
+		for (size_t i = 0; i < st->n_bad && r == 0; i++)
+			r = conf_problem_add(ctx, st->bad[i].error);
+		if (r == 0)
+			r = groups_from_store(ctx, st, ctx->conf_keep_going, &ctx->cgroups,
+					      &ctx->n_cgroups, err, sizeof(err));
 		pt__store_close(st);
+		/* in path order, whichever stage refused the file */
+		if (ctx->n_conf_problems)
+			qsort(ctx->conf_problems, ctx->n_conf_problems,
+			      sizeof(*ctx->conf_problems), cmp_problem);
 	}
 	if (r < 0) {
 		if (!err[0])
@@ -618,6 +661,26 @@ PT_EXPORT int pt_conf_load(struct pt_ctx *ctx)
 PT_EXPORT const char *pt_conf_get_error(struct pt_ctx *ctx)
 {
 	return ctx->conf_error;
+}
+
+PT_EXPORT int pt_set_conf_keep_going(struct pt_ctx *ctx, bool on)
+{
+	if (ctx->conf_loaded)
+		return -EBUSY;
+	ctx->conf_keep_going = on;
+	return 0;
+}
+
+PT_EXPORT int pt_conf_get_num_problems(struct pt_ctx *ctx)
+{
+	return pt_conf_load(ctx) < 0 ? 0 : (int)ctx->n_conf_problems;
+}
+
+PT_EXPORT const char *pt_conf_get_problem(struct pt_ctx *ctx, int idx)
+{
+	if (pt_conf_load(ctx) < 0 || idx < 0 || (size_t)idx >= ctx->n_conf_problems)
+		return NULL;
+	return ctx->conf_problems[idx];
 }
 
 /* ---- read accessors ----------------------------------------------------- */
@@ -1134,16 +1197,24 @@ PT_EXPORT int pt_txn_begin(struct pt_ctx *ctx, unsigned int flags, struct pt_txn
 	struct pt_group **gs = NULL;
 	size_t n = 0;
 	char err[1024] = "";
+	bool keep_going;
 	int r;
 
 	if (!t)
 		return -ENOMEM;
 	t->ctx = ctx;
 	t->flags = flags;
-	/* a dry run takes no lock and creates nothing: a read-only store */
+	/*
+	 * A dry run takes no lock and creates nothing: a read-only store.
+	 * Writes stay strict whatever pt_set_conf_keep_going() says: every
+	 * file valid, none skipped (and so never overwritten unread).
+	 */
+	keep_going = ctx->conf_keep_going;
+	ctx->conf_keep_going = false;
 	r = pt__store_open(ctx, !(flags & PT_TXN_DRY_RUN), &t->st, err, sizeof(err));
 	if (r == 0)
-		r = groups_from_store(ctx, t->st, &gs, &n, err, sizeof(err));
+		r = groups_from_store(ctx, t->st, false, &gs, &n, err, sizeof(err));
+	ctx->conf_keep_going = keep_going;
 	if (r < 0) {
 		/* the same message readers get, so the command reports it */
 		pt__conf_free(ctx);
@@ -1564,7 +1635,7 @@ PT_EXPORT int pt_txn_check(struct pt_txn *t)
 	char err[1024] = "";
 	int r;
 
-	r = groups_from_store(t->ctx, t->st, &gs, &n, err, sizeof(err));
+	r = groups_from_store(t->ctx, t->st, false, &gs, &n, err, sizeof(err));
 	if (r < 0) {
 		/*
 		 * The store was valid when the transaction began, so an error in

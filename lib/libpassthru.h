@@ -401,6 +401,20 @@ const char *const *pt_group_settings(enum pt_group_type type);
 int pt_conf_load(struct pt_ctx *ctx);
 const char *pt_conf_get_error(struct pt_ctx *ctx);
 
+/*
+ * Keep going past invalid state files (before the first load; -EBUSY
+ * after it): a file that cannot be read or parsed, and a group file that
+ * does not validate, is skipped and counts as absent (an invalid group
+ * matches nothing), and pt_conf_load() succeeds with the rest. Each
+ * skipped file is one problem line, "groups.d/x.ini:3: unknown key ...".
+ * Plans made from such a context (pt_plan_apply, pt_plan_release) load
+ * the same way and refuse a group whose record could not be read. For
+ * boot (pt group apply --all --keep-going); interactive writes stay strict.
+ */
+int pt_set_conf_keep_going(struct pt_ctx *ctx, bool on);
+int pt_conf_get_num_problems(struct pt_ctx *ctx);
+const char *pt_conf_get_problem(struct pt_ctx *ctx, int idx);
+
 struct pt_group;
 struct pt_rule;
 struct pt_member;

@@ -99,6 +99,9 @@ struct pt_ctx {
 	bool conf_loaded;
 	int conf_rc;
 	char *conf_error;
+	bool conf_keep_going;		/* skip invalid state files, list them */
+	char **conf_problems;		/* what was skipped, one line each */
+	size_t n_conf_problems;
 	struct pt_group **cgroups;	/* sorted by name */
 	size_t n_cgroups;
 	bool conflicts_done;
@@ -199,6 +202,13 @@ int pt__sysfs_write(int dirfd, const char *name, const char *val);
  * -errno. rel validated like pt__sysfs_open_dir().
  */
 int pt__proc_open(struct pt_ctx *ctx, const char *rel);
+/*
+ * Does a process under proc_root hold dev_root/devrel open (a link in
+ * <pid>/fd/ to it)? 1 with "pid N (comm)" in who, 0 when no process we
+ * may look into does, -errno when proc_root cannot be read.
+ */
+int pt__proc_dev_holder(struct pt_ctx *ctx, const char *devrel, char *who,
+			size_t wlen);
 /* Raw target of the symlink dev_root/rel; length or -errno. */
 ssize_t pt__dev_readlink(struct pt_ctx *ctx, const char *rel, char *buf,
 			 size_t len);
@@ -468,11 +478,19 @@ struct pt_store {
 	int lockfd;			/* -1 when read-only */
 	struct pt_ini_file **files;
 	size_t n_files;
+	/* ctx->conf_keep_going: the files that could not be read, skipped */
+	struct pt_store_bad {
+		char *relpath;
+		char *error;
+	} *bad;
+	size_t n_bad;
 };
 
 int pt__store_open(struct pt_ctx *ctx, bool write, struct pt_store **out,
 		   char *err, size_t errlen);
 struct pt_ini_file *pt__store_find(struct pt_store *st, const char *relpath);
+/* Why relpath was skipped as invalid (keep-going loads), or NULL. */
+const char *pt__store_bad(struct pt_store *st, const char *relpath);
 /* A new, empty file in the store (dirty); -EEXIST if present. */
 int pt__store_new_file(struct pt_store *st, const char *relpath,
 		       struct pt_ini_file **out);

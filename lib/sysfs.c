@@ -505,6 +505,75 @@ static int root_path(const char *root, const char *rel, char *path, size_t len)
 	return 0;
 }
 
+/* "pid N (comm)", the name's control characters as '?'. */
+static void proc_who(struct pt_ctx *ctx, const char *pid, char *who, size_t wlen)
+{
+	char rel[NAME_MAX + 8], comm[64] = "";
+	ssize_t n = -1;
+	int fd;
+
+	snprintf(rel, sizeof(rel), "%s/comm", pid);
+	fd = pt__proc_open(ctx, rel);
+	if (fd >= 0) {
+		n = read(fd, comm, sizeof(comm) - 1);
+		close(fd);
+	}
+	comm[n > 0 ? n : 0] = '\0';
+	comm[strcspn(comm, "\n")] = '\0';
+	for (char *c = comm; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	snprintf(who, wlen, "pid %s%s%s%s", pid, *comm ? " (" : "", comm, *comm ? ")" : "");
+}
+
+int pt__proc_dev_holder(struct pt_ctx *ctx, const char *devrel, char *who,
+			size_t wlen)
+{
+	char want[PATH_MAX], link[PATH_MAX], rel[NAME_MAX + 8];
+	struct dirent *de, *fe;
+	int r = root_path(ctx->dev_root, devrel, want, sizeof(want)), found = 0;
+	DIR *d;
+
+	if (r < 0)
+		return r;
+	d = opendir(ctx->proc_root);
+	if (!d)
+		return -errno;
+	while (!found && (de = readdir(d))) {
+		int fd;
+		DIR *fdd;
+
+		if (!de->d_name[0] || strspn(de->d_name, "0123456789") != strlen(de->d_name))
+			continue;
+		snprintf(rel, sizeof(rel), "%s/fd", de->d_name);
+		/* another user's process, or one that exited: not ours to see */
+		fd = openat(dirfd(d), rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		fdd = fdopendir(fd);
+		if (!fdd) {
+			close(fd);
+			continue;
+		}
+		while (!found && (fe = readdir(fdd))) {
+			ssize_t n;
+
+			if (fe->d_name[0] == '.')
+				continue;
+			n = readlinkat(dirfd(fdd), fe->d_name, link, sizeof(link) - 1);
+			if (n < 0)
+				continue;
+			link[n] = '\0';
+			found = !strcmp(link, want);
+		}
+		closedir(fdd);
+		if (found)
+			proc_who(ctx, de->d_name, who, wlen);
+	}
+	closedir(d);
+	return found;
+}
+
 ssize_t pt__dev_readlink(struct pt_ctx *ctx, const char *rel, char *buf,
 			 size_t len)
 {

@@ -100,10 +100,11 @@ static bool dev_node_ok(struct pt_ctx *ctx, const char *bdf)
 	return pt__dev_exists(ctx, rel) == 0;
 }
 
-int pt__vfio_group_is_open(struct pt_ctx *ctx, const char *bdf)
+int pt__vfio_group_is_open(struct pt_ctx *ctx, const char *bdf, char *who,
+			   size_t wlen)
 {
 	char grp[32], rel[48], path[4096];
-	int r, fd;
+	int r, fd, busy;
 
 	r = read_group(ctx, bdf, grp, sizeof(grp));
 	if (r < 0)
@@ -118,10 +119,16 @@ int pt__vfio_group_is_open(struct pt_ctx *ctx, const char *bdf)
 		return -ENAMETOOLONG;
 	/* a vfio group is exclusive: a second open is refused with EBUSY */
 	fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return errno == EBUSY ? 1 : 0;
-	close(fd);
-	return 0;
+	busy = fd < 0 && errno == EBUSY;
+	if (fd >= 0)
+		close(fd);
+	snprintf(who, wlen, "a process (a running guest?)");
+	/*
+	 * Who holds it, where the proc root lets us see (as root): that also
+	 * finds a holder where the node gives no EBUSY (a fixture tree).
+	 */
+	r = pt__proc_dev_holder(ctx, rel, who, wlen);
+	return busy || r > 0;
 }
 
 /* ---- the step kinds ------------------------------------------------------------ */
@@ -286,11 +293,12 @@ int pt__vfio_plan_switch(struct pt_plan *p, const char *bdf,
 	n = switch_parts(cur_drv, cur_ovr, want_drv, want_ovr, parts);
 	/* a guest holding the function: never pull it out from under it */
 	if (n && !strcmp(cur_drv, PT__VFIO_DRIVER) && strcmp(want_drv, PT__VFIO_DRIVER)) {
-		int busy = pt__vfio_group_is_open(pt__plan_get_ctx(p), bdf);
+		char who[128];
+		int busy = pt__vfio_group_is_open(pt__plan_get_ctx(p), bdf, who, sizeof(who));
 
 		if (busy > 0) {
-			pt__plan_error(p, "%s: its /dev/vfio group node is open in a process (a running guest?); taking it off vfio-pci now would pull it out from under that process: stop the guest or close the device first (--force does not override this)",
-				       bdf);
+			pt__plan_error(p, "%s: its /dev/vfio group node is open in %s; taking it off vfio-pci now would pull it out from under that process: stop the guest or close the device first (--force does not override this)",
+				       bdf, who);
 			return -EBUSY;
 		}
 	}

@@ -533,8 +533,9 @@ GROUP_COMMON_OPTS = ["--help", "--list-opts", "--option", "--quiet", "--verbose"
 GROUP_VERB_OPTS = {v: sorted(GROUP_COMMON_OPTS + o) for v, o in {
     "create": ["--type", "--dry-run"],
     "list": ["--json"],
-    "apply": ["--dry-run", "--json", "--all", "--force", "--with-group-siblings"],
-    "release": ["--dry-run", "--json", "--all", "--force"],
+    "apply": ["--dry-run", "--json", "--all", "--force", "--with-group-siblings",
+              "--keep-going"],
+    "release": ["--dry-run", "--json", "--all", "--force", "--keep-going"],
 }.items()}
 
 
@@ -865,7 +866,7 @@ def source_keys(env):
             raise SystemExit("cmd/json.c: no function %s" % fn)
         keys |= set(re.findall(r'\badd\(\w+, "(\w+)"', m.group(1)))
     keys |= set(re.findall(r'json_object_object_add\(doc, "(\w+)"', scan_c))
-    keys |= set(re.findall(r'js_array\(&js, "(\w+)"', scan_c))
+    keys |= set(re.findall(r'json_stream_array\(&js, "(\w+)"', scan_c))
     return keys
 
 

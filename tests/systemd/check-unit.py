@@ -9,13 +9,15 @@ temporary DESTDIR, is the unit pt-group(8) describes.
 Checks:
   - the unit is installed to the unit directory, with @bindir@ replaced;
   - its keys: Type=oneshot, RemainAfterExit=yes, ExecStart=<bindir>/pt-group
-    apply --all, no ExecStop (releasing at stop would take devices from
+    apply --all --keep-going, no ExecStop (releasing at stop would take devices from
     running guests), ordered after systemd-modules-load.service and before
     libvirtd.service and virtqemud.service, WantedBy=multi-user.target,
     Documentation=man:pt-group(8); no key outside the known ones;
   - ExecStart's program is the installed pt-group link, and the installed
     binary runs ExecStart's command line: on an empty configuration
-    directory it applies nothing and exits 0;
+    directory it applies nothing and exits 0; with one invalid group file
+    beside a valid group it applies the valid one, names the invalid file
+    on stderr and exits 5 (one bad file must not strand the host at boot);
   - systemd-analyze verify accepts it, with ExecStart pointed into the
     DESTDIR and MANPATH at the installed man pages (skipped when
     systemd-analyze is not installed: the key checks still run).
@@ -117,8 +119,9 @@ def main():
         exec_start = unit.get("Service", {}).get("ExecStart", [])
         argv = shlex.split(exec_start[0]) if len(exec_start) == 1 else []
         prog = os.path.join(a.bindir, "pt-group")
-        if argv != [prog, "apply", "--all"]:
-            problems.append("ExecStart= is %s, not '%s apply --all'" % (exec_start, prog))
+        if argv != [prog, "apply", "--all", "--keep-going"]:
+            problems.append("ExecStart= is %s, not '%s apply --all --keep-going'"
+                            % (exec_start, prog))
         if "man:pt-group(8)" not in words(unit, "Unit", "Documentation"):
             problems.append("Documentation= does not name man:pt-group(8)")
         if "systemd-modules-load.service" not in words(unit, "Unit", "After"):
@@ -155,6 +158,23 @@ def main():
             if os.listdir(conf):
                 problems.append("'%s' with no groups wrote %s into the conf dir"
                                 % (" ".join(argv), os.listdir(conf)))
+            # one invalid file beside a valid group: the valid one is
+            # applied, the invalid one named, and the unit fails (exit 5)
+            bad = os.path.join(tmp, "bad")
+            os.makedirs(os.path.join(bad, "groups.d"))
+            with open(os.path.join(bad, "groups.d", "good.ini"), "w") as f:
+                f.write("[group]\ntype = usb\n")
+            with open(os.path.join(bad, "groups.d", "broken.ini"), "w") as f:
+                f.write("[group]\ntype = usb\nbogus = 1\n")
+            r = subprocess.run([link] + argv[1:] + [
+                "-O", "conf.dir=" + bad, "-O", "sysfs.root=" + empty,
+                "-O", "proc.root=" + empty], capture_output=True, text=True,
+                env=e, timeout=60, stdin=subprocess.DEVNULL)
+            if (r.returncode != 5 or "good: nothing to change" not in r.stdout or
+                    "groups.d/broken.ini:3: unknown key 'bogus'" not in r.stderr):
+                problems.append("the installed '%s' with groups.d/broken.ini beside "
+                                "a valid group: exit %d, stdout %r, stderr %r"
+                                % (" ".join(argv), r.returncode, r.stdout, r.stderr))
 
         sa = shutil.which("systemd-analyze")
         if not sa:
