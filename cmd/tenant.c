@@ -326,6 +326,12 @@ static int do_show(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 	if ((r = need_args(argc, 1, 1, "show needs one tenant")) || (r = load_tenants(ctx)))
 		return r;
 	tn = pt_tenant_find(ctx, argv[0]);
+	if (!tn && errno == EACCES) {
+		util_err(CMD, "tenant '%s': permission denied: its file is readable by root and "
+			 "the tenant's admins only; ask root, or run as a member of its group",
+			 argv[0]);
+		return PT_EXIT_PERM;
+	}
 	if (!tn) {
 		util_err(CMD, "no tenant '%s'; see 'pt tenant list'", argv[0]);
 		return PT_EXIT_NOTFOUND;

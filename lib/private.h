@@ -129,6 +129,8 @@ struct pt_ctx {
 	char *tenants_error;
 	struct pt_tenant **tenants;	/* sorted by name */
 	size_t n_tenants;
+	char **tenants_unreadable;	/* not root: other tenants' names */
+	size_t n_tenants_unreadable;
 };
 
 /* Drop everything scanned and loaded (roots changed). */
@@ -421,6 +423,13 @@ struct pt_ini_file {
 	char *orig;			/* content as read ("" for a new file) */
 	bool dirty;
 	bool deleted;
+	/*
+	 * A file for root and one Unix group (a tenant's, tenants.d): written
+	 * 0640 root:gid instead of 0644 root:root, and rewritten at the next
+	 * commit when the file on disk has another mode or group.
+	 */
+	bool restricted;
+	unsigned int gid;
 };
 
 /*
@@ -468,6 +477,12 @@ struct pt_store {
 	int lockfd;			/* -1 when read-only */
 	struct pt_ini_file **files;
 	size_t n_files;
+	/*
+	 * Not root: tenants.d files this user may not read (another
+	 * tenant's, 0640 root:GROUP), skipped; their relpaths.
+	 */
+	char **unreadable;
+	size_t n_unreadable;
 };
 
 int pt__store_open(struct pt_ctx *ctx, bool write, struct pt_store **out,

@@ -170,6 +170,11 @@ void pt__tenants_free(struct pt_ctx *ctx)
 		tenant_free(ctx->tenants[i]);
 	free(ctx->tenants);
 	free(ctx->tenants_error);
+	for (size_t i = 0; i < ctx->n_tenants_unreadable; i++)
+		free(ctx->tenants_unreadable[i]);
+	free(ctx->tenants_unreadable);
+	ctx->tenants_unreadable = NULL;
+	ctx->n_tenants_unreadable = 0;
 	ctx->tenants = NULL;
 	ctx->tenants_error = NULL;
 	ctx->n_tenants = 0;
@@ -410,6 +415,25 @@ static int tenants_from_store(struct pt_ctx *ctx, struct pt_store *st, struct pt
 	return 0;
 }
 
+/* The tenants whose files this user (not root) may not read: their names. */
+static int keep_unreadable(struct pt_ctx *ctx, struct pt_store *st)
+{
+	if (!st->n_unreadable)
+		return 0;
+	ctx->tenants_unreadable = calloc(st->n_unreadable, sizeof(char *));
+	if (!ctx->tenants_unreadable)
+		return -ENOMEM;
+	for (size_t i = 0; i < st->n_unreadable; i++) {
+		const char *base = st->unreadable[i] + strlen(TENANTS_PREFIX);
+		char *n = strndup(base, strlen(base) - 4);	/* without ".ini" */
+
+		if (!n)
+			return -ENOMEM;
+		ctx->tenants_unreadable[ctx->n_tenants_unreadable++] = n;
+	}
+	return 0;
+}
+
 PT_EXPORT int pt_tenant_load(struct pt_ctx *ctx, const char **error)
 {
 	char err[512] = "";
@@ -425,6 +449,8 @@ PT_EXPORT int pt_tenant_load(struct pt_ctx *ctx, const char **error)
 		if (r == 0) {
 			r = tenants_from_store(ctx, st, &ctx->tenants, &ctx->n_tenants, err,
 					       sizeof(err));
+			if (r == 0)
+				r = keep_unreadable(ctx, st);
 			pt__store_close(st);
 		}
 		ctx->tenants_rc = r;
@@ -452,12 +478,20 @@ PT_EXPORT struct pt_tenant *pt_tenant_get_next(struct pt_tenant *t)
 	return NULL;
 }
 
+/*
+ * NULL with errno EACCES: the tenant's file is there, and this user (not
+ * root, not of the tenant's group) may not read it; else ENOENT.
+ */
 PT_EXPORT struct pt_tenant *pt_tenant_find(struct pt_ctx *ctx, const char *name)
 {
 	pt_tenant_load(ctx, NULL);
 	for (size_t i = 0; name && i < ctx->n_tenants; i++)
 		if (!strcmp(ctx->tenants[i]->name, name))
 			return ctx->tenants[i];
+	errno = ENOENT;
+	for (size_t i = 0; name && i < ctx->n_tenants_unreadable; i++)
+		if (!strcmp(ctx->tenants_unreadable[i], name))
+			errno = EACCES;
 	return NULL;
 }
 
@@ -996,6 +1030,19 @@ PT_EXPORT int pt_tenant_txn_commit(struct pt_tenant_txn *t)
 
 	if (t->flags & PT_TXN_DRY_RUN)
 		return txn_err(t, -EPERM, "a dry run commits nothing");
+	/* each tenant's file: root's, readable by the tenant's group only */
+	for (size_t i = 0; i < t->st->n_files; i++) {
+		struct pt_ini_file *f = t->st->files[i];
+		const char *admins;
+		struct group *gr;
+
+		if (strncmp(f->relpath, TENANTS_PREFIX, strlen(TENANTS_PREFIX)))
+			continue;
+		admins = pt__ini_get(f, "tenant", "admins");
+		gr = admins ? getgrnam(admins) : NULL;
+		f->restricted = true;
+		f->gid = gr ? gr->gr_gid : 0;	/* a group gone: root alone */
+	}
 	r = pt__store_commit(t->st);
 	if (r < 0)
 		return txn_err(t, r, "%s: cannot write: %s", pt_get_conf_dir(t->ctx), strerror(-r));
