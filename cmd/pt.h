@@ -130,7 +130,8 @@ struct json_object *json_vm(struct pt_vm *vm, struct pt_lease *l, struct json_ob
 struct json_object *json_tenant(struct pt_tenant *t);
 struct json_object *json_grant(struct pt_grant *g);
 struct json_object *json_tenant_change(const char *tenant, const char *group, const char *action,
-				       bool dry_run, struct json_object *units);
+				       bool dry_run, struct json_object *units,
+				       struct json_object *steps);
 /* "%04x" of an id */
 struct json_object *json_hex(unsigned int v, int width);
 /* What applied.d says of a group, and what of it no longer holds. */

@@ -115,6 +115,7 @@ static int tenant_exit(struct pt_ctx *ctx, int r)
 		return pt_tenant_load(ctx, NULL) < 0 || pt_conf_load(ctx) < 0 ?
 		       PT_EXIT_CONFIG : PT_EXIT_USAGE;
 	case EXDEV:
+	case ELOOP:	/* a link where a grant writes: never followed */
 		return PT_EXIT_REFUSED;
 	case EOPNOTSUPP:
 		return PT_EXIT_UNSUPPORTED;
@@ -175,16 +176,19 @@ static int txn_finish(struct pt_ctx *ctx, const struct args *a, struct pt_tenant
 	return PT_EXIT_OK;
 }
 
-/* The JSON document of a change: {"tenant", "group", "action", "dry_run", "units"}. */
+/* The JSON document of a change: {"tenant", "group", "action", "dry_run", "units", "steps"}. */
 static void print_change(const char *tenant, const char *group, const char *action, bool dry,
 			 struct pt_tenant_txn *t)
 {
 	struct json_object *units = json_object_new_array();
+	struct json_object *steps = json_object_new_array();
 	struct json_object *o;
 
 	for (int i = 0; t && i < pt_tenant_txn_get_num_units(t); i++)
 		json_object_array_add(units, json_object_new_string(pt_tenant_txn_get_unit(t, i)));
-	o = json_tenant_change(tenant, group, action, dry, units);
+	for (int i = 0; t && i < pt_tenant_txn_get_num_steps(t); i++)
+		json_object_array_add(steps, json_object_new_string(pt_tenant_txn_get_step(t, i)));
+	o = json_tenant_change(tenant, group, action, dry, units, steps);
 	util_json_print(o);
 	json_object_put(o);
 }
@@ -259,6 +263,9 @@ static int do_grant(struct args *a, int argc, char **argv, struct pt_ctx *ctx, b
 			       revoke ? (a->o.dry_run ? "would give back" : "gave back") :
 			       (a->o.dry_run ? "would reserve" : "reserved"),
 			       pt_tenant_txn_get_unit(t, i));
+		for (int i = 0; i < pt_tenant_txn_get_num_steps(t); i++)
+			printf("%s: %s%s\n", argv[0], a->o.dry_run ? "would " : "",
+			       pt_tenant_txn_get_step(t, i));
 	}
 	pt_tenant_txn_free(t);
 	return r;

@@ -183,6 +183,19 @@ int pt__devnode_plan_set_mdev(struct pt_plan *p, const char *uuid, uid_t uid,
 			      gid_t gid, mode_t mode, unsigned int flags,
 			      const char *desc);
 
+/* ---- hostfile.c: configuration files other programs read ------------------ */
+
+/*
+ * A step: make base/rel (base: an existing absolute directory; rel: names
+ * of [A-Za-z0-9._-], none starting with '.', created 0755 where missing)
+ * hold text, 0644 root:root, or remove it (text NULL). Nothing on the way
+ * is followed through a link. Undo puts back what the step found. 0,
+ * -EINVAL, -ENOMEM.
+ */
+int pt__hostfile_plan_write(struct pt_plan *p, const char *base,
+			    const char *rel, const char *text,
+			    const char *desc);
+
 /* ---- module.c: loading kernel modules ----------------------------------- */
 
 /*

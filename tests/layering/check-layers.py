@@ -19,7 +19,8 @@ MODEL = ["pci.c", "usb.c", "iommu.c", "mdevscan.c", "critical.c", "check.c",
          "netlink.c", "vgpu-profile.c"]
 BASE = ["ctx.c", "log.c", "sysfs.c", "conf.c"]
 ENGINE = ["plan.c"]
-BINDERS = ["vfio.c", "sriov.c", "vfset.c", "devnode.c", "nvvgpu.c", "mdev.c", "module.c"]
+BINDERS = ["vfio.c", "sriov.c", "vfset.c", "devnode.c", "nvvgpu.c", "mdev.c", "module.c",
+           "hostfile.c"]
 HEADERS = {"private.h": [], "plan.h": ["private.h"],
            "binder.h": ["plan.h"], "policy.h": ["binder.h"]}
 ALLOWED = {f: {"private.h"} for f in MODEL + BASE}
