@@ -180,6 +180,30 @@ struct pt_txn *util_txn_start(const char *cmd, struct pt_ctx *ctx,
 int util_txn_finish(const char *cmd, struct pt_txn *txn, const struct pt_opts *o);
 
 /*
+ * The tail every store command shares, for any kind of transaction
+ * (pt_vm_txn, pt_tenant_txn ...): the kind's accessors, and how its
+ * errno maps to an exit status (NULL: util_exit_from_errno(r, UTIL_EDIT)).
+ */
+struct util_store_ops {
+	const char *(*error)(void *txn);
+	char *(*diff)(void *txn);
+	int (*commit)(void *txn);
+	int (*exit_of)(struct pt_ctx *ctx, int r);
+};
+/*
+ * A begin that failed with r: the state's own error when load (the kind's
+ * pt_*_load) names one, else the conf dir and why. Returns the status.
+ */
+int util_store_begin_fail(const char *cmd, struct pt_ctx *ctx, int r,
+			  int (*load)(struct pt_ctx *ctx, const char **error));
+/*
+ * r: the edit's result. Report a failed edit; with --dry-run print the
+ * diff (not with --json); else commit. Returns the exit status.
+ */
+int util_store_finish(const char *cmd, struct pt_ctx *ctx, const struct pt_opts *o,
+		      const struct util_store_ops *ops, void *txn, int r);
+
+/*
  * "pt <cmd> VERB ARGS..." with options anywhere after the command (before
  * "--"). Common options are handled; the command's own go to opt_fn (0
  * handled, -1 unknown). Returns -1 to go on with *verb (NULL when none was

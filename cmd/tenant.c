@@ -140,40 +140,24 @@ static int load_tenants(struct pt_ctx *ctx)
 static int txn_start(struct pt_ctx *ctx, const struct args *a, struct pt_tenant_txn **t)
 {
 	int r = pt_tenant_txn_begin(ctx, a->o.dry_run ? PT_TXN_DRY_RUN : 0, t);
-	const char *e;
 
-	if (r == 0)
-		return 0;
-	if (pt_tenant_load(ctx, &e) < 0 && e) {
-		fprintf(stderr, "passthru: %s\n", e);
-		return r == -EACCES || r == -EPERM || r == -EROFS ? PT_EXIT_PERM : PT_EXIT_CONFIG;
-	}
-	util_err(CMD, "%s: %s%s", pt_get_conf_dir(ctx), strerror(-r),
-	       r == -EACCES || r == -EROFS ? "; run as root or point -O conf.dir= at a "
-	       "writable directory" : "");
-	return r == -EACCES || r == -EPERM || r == -EROFS ? PT_EXIT_PERM : PT_EXIT_CONFIG;
+	return r == 0 ? 0 : util_store_begin_fail(CMD, ctx, r, pt_tenant_load);
 }
+
+static const char *txn_error(void *t) { return pt_tenant_txn_get_error(t); }
+static char *txn_diff(void *t) { return pt_tenant_txn_get_diff(t); }
+static int txn_commit(void *t) { return pt_tenant_txn_commit(t); }
+
+static const struct util_store_ops tenant_store = {
+	.error = txn_error,
+	.diff = txn_diff,
+	.commit = txn_commit,
+	.exit_of = tenant_exit,
+};
 
 static int txn_finish(struct pt_ctx *ctx, const struct args *a, struct pt_tenant_txn *t, int r)
 {
-	if (r < 0) {
-		util_err(CMD, "%s", pt_tenant_txn_get_error(t));
-		return tenant_exit(ctx, r);
-	}
-	if (a->o.dry_run) {
-		char *diff = pt_tenant_txn_get_diff(t);
-
-		if (diff && !a->o.json)
-			fputs(diff, stdout);
-		free(diff);
-		return PT_EXIT_OK;
-	}
-	r = pt_tenant_txn_commit(t);
-	if (r < 0) {
-		util_err(CMD, "%s", pt_tenant_txn_get_error(t));
-		return tenant_exit(ctx, r);
-	}
-	return PT_EXIT_OK;
+	return util_store_finish(CMD, ctx, &a->o, &tenant_store, t, r);
 }
 
 /* The JSON document of a change: {"tenant", "group", "action", "dry_run", "units", "steps"}. */
