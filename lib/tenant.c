@@ -1295,7 +1295,7 @@ static int prov_plan(struct pt_tenant_txn *t, const char *tname, const char *adm
 	}
 	for (int k = 0; k < 2 && !r; k++) {
 		const char *a = k ? from->limits : from->rules, *b = k ? to->limits : to->rules;
-		char desc[PATH_MAX + 128];
+		char desc[PATH_MAX + sizeof(rel) + 16];
 
 		if (k)
 			snprintf(rel, sizeof(rel), "security/limits.d/passthru-tenant-%s.conf", tname);
