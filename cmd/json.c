@@ -595,7 +595,8 @@ struct json_object *json_tenant(struct pt_tenant *t)
 }
 
 struct json_object *json_tenant_change(const char *tenant, const char *group, const char *action,
-				       bool dry_run, struct json_object *units)
+				       bool dry_run, struct json_object *units,
+				       struct json_object *steps)
 {
 	struct json_object *o = json_object_new_object();
 
@@ -604,6 +605,7 @@ struct json_object *json_tenant_change(const char *tenant, const char *group, co
 	json_object_object_add(o, "action", json_object_new_string(action));
 	json_object_object_add(o, "dry_run", json_object_new_boolean(dry_run));
 	json_object_object_add(o, "units", units);
+	json_object_object_add(o, "steps", steps);
 	return o;
 }
 

@@ -130,7 +130,8 @@ struct json_object *json_vm(struct pt_vm *vm, struct pt_lease *l, struct json_ob
 struct json_object *json_tenant(struct pt_tenant *t);
 struct json_object *json_grant(struct pt_grant *g);
 struct json_object *json_tenant_change(const char *tenant, const char *group, const char *action,
-				       bool dry_run, struct json_object *units);
+				       bool dry_run, struct json_object *units,
+				       struct json_object *steps);
 /* "%04x" of an id */
 struct json_object *json_hex(unsigned int v, int width);
 
@@ -194,6 +195,30 @@ struct pt_txn *util_txn_start(const char *cmd, struct pt_ctx *ctx,
 			    const struct pt_opts *o, int *status);
 /* Commit, or print the diff for --dry-run; returns the exit status. */
 int util_txn_finish(const char *cmd, struct pt_txn *txn, const struct pt_opts *o);
+
+/*
+ * The tail every store command shares, for any kind of transaction
+ * (pt_vm_txn, pt_tenant_txn ...): the kind's accessors, and how its
+ * errno maps to an exit status (NULL: util_exit_from_errno(r, UTIL_EDIT)).
+ */
+struct util_store_ops {
+	const char *(*error)(void *txn);
+	char *(*diff)(void *txn);
+	int (*commit)(void *txn);
+	int (*exit_of)(struct pt_ctx *ctx, int r);
+};
+/*
+ * A begin that failed with r: the state's own error when load (the kind's
+ * pt_*_load) names one, else the conf dir and why. Returns the status.
+ */
+int util_store_begin_fail(const char *cmd, struct pt_ctx *ctx, int r,
+			  int (*load)(struct pt_ctx *ctx, const char **error));
+/*
+ * r: the edit's result. Report a failed edit; with --dry-run print the
+ * diff (not with --json); else commit. Returns the exit status.
+ */
+int util_store_finish(const char *cmd, struct pt_ctx *ctx, const struct pt_opts *o,
+		      const struct util_store_ops *ops, void *txn, int r);
 
 /*
  * "pt <cmd> VERB ARGS..." with options anywhere after the command (before

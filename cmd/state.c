@@ -71,6 +71,46 @@ int util_txn_finish(const char *cmd, struct pt_txn *txn, const struct pt_opts *o
 	return r < 0 ? util_txn_fail(cmd, txn, r) : PT_EXIT_OK;
 }
 
+int util_store_begin_fail(const char *cmd, struct pt_ctx *ctx, int r,
+			  int (*load)(struct pt_ctx *ctx, const char **error))
+{
+	bool perm = r == -EACCES || r == -EPERM || r == -EROFS;
+	const char *e = NULL;
+
+	if (load(ctx, &e) < 0 && e) {
+		fprintf(stderr, "passthru: %s\n", e);
+		return perm ? PT_EXIT_PERM : PT_EXIT_CONFIG;
+	}
+	util_err(cmd, "%s: %s%s", pt_get_conf_dir(ctx), strerror(-r),
+		 r == -EACCES || r == -EROFS ? "; run as root or point -O conf.dir= at a "
+		 "writable directory" : "");
+	return perm ? PT_EXIT_PERM : PT_EXIT_CONFIG;
+}
+
+static int store_fail(const char *cmd, struct pt_ctx *ctx, const struct util_store_ops *ops,
+		      void *txn, int r)
+{
+	util_err(cmd, "%s", ops->error(txn));
+	return ops->exit_of ? ops->exit_of(ctx, r) : util_exit_from_errno(r, UTIL_EDIT);
+}
+
+int util_store_finish(const char *cmd, struct pt_ctx *ctx, const struct pt_opts *o,
+		      const struct util_store_ops *ops, void *txn, int r)
+{
+	if (r < 0)
+		return store_fail(cmd, ctx, ops, txn, r);
+	if (o->dry_run) {
+		char *diff = ops->diff(txn);
+
+		if (diff && !o->json)
+			fputs(diff, stdout);
+		free(diff);
+		return PT_EXIT_OK;
+	}
+	r = ops->commit(txn);
+	return r < 0 ? store_fail(cmd, ctx, ops, txn, r) : PT_EXIT_OK;
+}
+
 int util_parse_verb_args(int argc, char **argv, const char *shortopts,
 		       const struct option *longopts, struct pt_opts *o,
 		       struct pt_ctx *ctx, const char *cmd, void (*usage_fn)(FILE *),

@@ -43,6 +43,9 @@ static void usage(FILE *f)
 		"picks for a VM; they form the tenant's group NAME:GROUP, which VM requests\n"
 		"may name and nothing else draws from. revoke gives units back (the last\n"
 		"granted first; all without --count), refused while a VM holds one.\n"
+		"grant also gives the units' device nodes to the Unix group (0660) and\n"
+		"writes udev rules and a limits.d snippet beside the conf dir; revoke\n"
+		"gives them back. Tenant files are readable by root and their group only.\n"
 		"\n"
 		"      --admins GROUP  create: the Unix group of the tenant's admins\n"
 		"      --node PATTERN  create: the nodes (fnmatch pattern) it may get units on\n"
@@ -115,6 +118,7 @@ static int tenant_exit(struct pt_ctx *ctx, int r)
 		return pt_tenant_load(ctx, NULL) < 0 || pt_conf_load(ctx) < 0 ?
 		       PT_EXIT_CONFIG : PT_EXIT_USAGE;
 	case EXDEV:
+	case ELOOP:	/* a link where a grant writes: never followed */
 		return PT_EXIT_REFUSED;
 	case EOPNOTSUPP:
 		return PT_EXIT_UNSUPPORTED;
@@ -139,52 +143,39 @@ static int load_tenants(struct pt_ctx *ctx)
 static int txn_start(struct pt_ctx *ctx, const struct args *a, struct pt_tenant_txn **t)
 {
 	int r = pt_tenant_txn_begin(ctx, a->o.dry_run ? PT_TXN_DRY_RUN : 0, t);
-	const char *e;
 
-	if (r == 0)
-		return 0;
-	if (pt_tenant_load(ctx, &e) < 0 && e) {
-		fprintf(stderr, "passthru: %s\n", e);
-		return r == -EACCES || r == -EPERM || r == -EROFS ? PT_EXIT_PERM : PT_EXIT_CONFIG;
-	}
-	util_err(CMD, "%s: %s%s", pt_get_conf_dir(ctx), strerror(-r),
-	       r == -EACCES || r == -EROFS ? "; run as root or point -O conf.dir= at a "
-	       "writable directory" : "");
-	return r == -EACCES || r == -EPERM || r == -EROFS ? PT_EXIT_PERM : PT_EXIT_CONFIG;
+	return r == 0 ? 0 : util_store_begin_fail(CMD, ctx, r, pt_tenant_load);
 }
+
+static const char *txn_error(void *t) { return pt_tenant_txn_get_error(t); }
+static char *txn_diff(void *t) { return pt_tenant_txn_get_diff(t); }
+static int txn_commit(void *t) { return pt_tenant_txn_commit(t); }
+
+static const struct util_store_ops tenant_store = {
+	.error = txn_error,
+	.diff = txn_diff,
+	.commit = txn_commit,
+	.exit_of = tenant_exit,
+};
 
 static int txn_finish(struct pt_ctx *ctx, const struct args *a, struct pt_tenant_txn *t, int r)
 {
-	if (r < 0) {
-		util_err(CMD, "%s", pt_tenant_txn_get_error(t));
-		return tenant_exit(ctx, r);
-	}
-	if (a->o.dry_run) {
-		char *diff = pt_tenant_txn_get_diff(t);
-
-		if (diff && !a->o.json)
-			fputs(diff, stdout);
-		free(diff);
-		return PT_EXIT_OK;
-	}
-	r = pt_tenant_txn_commit(t);
-	if (r < 0) {
-		util_err(CMD, "%s", pt_tenant_txn_get_error(t));
-		return tenant_exit(ctx, r);
-	}
-	return PT_EXIT_OK;
+	return util_store_finish(CMD, ctx, &a->o, &tenant_store, t, r);
 }
 
-/* The JSON document of a change: {"tenant", "group", "action", "dry_run", "units"}. */
+/* The JSON document of a change: {"tenant", "group", "action", "dry_run", "units", "steps"}. */
 static void print_change(const char *tenant, const char *group, const char *action, bool dry,
 			 struct pt_tenant_txn *t)
 {
 	struct json_object *units = json_object_new_array();
+	struct json_object *steps = json_object_new_array();
 	struct json_object *o;
 
 	for (int i = 0; t && i < pt_tenant_txn_get_num_units(t); i++)
 		json_object_array_add(units, json_object_new_string(pt_tenant_txn_get_unit(t, i)));
-	o = json_tenant_change(tenant, group, action, dry, units);
+	for (int i = 0; t && i < pt_tenant_txn_get_num_steps(t); i++)
+		json_object_array_add(steps, json_object_new_string(pt_tenant_txn_get_step(t, i)));
+	o = json_tenant_change(tenant, group, action, dry, units, steps);
 	util_json_print(o);
 	json_object_put(o);
 }
@@ -259,6 +250,9 @@ static int do_grant(struct args *a, int argc, char **argv, struct pt_ctx *ctx, b
 			       revoke ? (a->o.dry_run ? "would give back" : "gave back") :
 			       (a->o.dry_run ? "would reserve" : "reserved"),
 			       pt_tenant_txn_get_unit(t, i));
+		for (int i = 0; i < pt_tenant_txn_get_num_steps(t); i++)
+			printf("%s: %s%s\n", argv[0], a->o.dry_run ? "would " : "",
+			       pt_tenant_txn_get_step(t, i));
 	}
 	pt_tenant_txn_free(t);
 	return r;
@@ -326,6 +320,12 @@ static int do_show(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 	if ((r = need_args(argc, 1, 1, "show needs one tenant")) || (r = load_tenants(ctx)))
 		return r;
 	tn = pt_tenant_find(ctx, argv[0]);
+	if (!tn && errno == EACCES) {
+		util_err(CMD, "tenant '%s': permission denied: its file is readable by root and "
+			 "the tenant's admins only; ask root, or run as a member of its group",
+			 argv[0]);
+		return PT_EXIT_PERM;
+	}
 	if (!tn) {
 		util_err(CMD, "no tenant '%s'; see 'pt tenant list'", argv[0]);
 		return PT_EXIT_NOTFOUND;

@@ -9,6 +9,7 @@
 #define PT_BINDER_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "plan.h"
 
@@ -135,6 +136,68 @@ int pt__mdev_plan_create(struct pt_plan *p, struct pt_mdev_type *t,
 /* Remove mdev uuid of parent as a step; undo creates it again. */
 int pt__mdev_plan_remove(struct pt_plan *p, struct pt_mdev_parent *parent,
 			 const char *uuid);
+
+/* ---- devnode.c: owner and mode of device nodes ---------------------------- */
+
+/* A device node's owner and permission bits (07777). */
+struct pt__devnode_owner {
+	uid_t uid;
+	gid_t gid;
+	mode_t mode;
+};
+
+/*
+ * dev_root/rel now, no link followed (sysfs.c's pt__dev_open_node): 0,
+ * -ENOENT, -ELOOP (a link on the way), -ENOTTY (not a device node; a
+ * plain file stands for one below a dev root other than /dev), -errno.
+ */
+int pt__devnode_read(struct pt_ctx *ctx, const char *rel,
+		     struct pt__devnode_owner *o);
+
+/* pt__devnode_plan_set() flags */
+enum {
+	/* mode's bits are added to the node's mode (as found at run) */
+	PT__DEVNODE_ADD_MODE = 1u << 0,
+};
+
+/*
+ * A step: give dev_root/rel (root-relative, components validated, e.g.
+ * "vfio/14" from pt__dev_vfio_group_rel(), "bus/usb/001/004" from
+ * pt__dev_usb_rel()) to uid and gid ((uid_t)-1 / (gid_t)-1: keep) with
+ * permission bits mode ((mode_t)-1: keep; see PT__DEVNODE_ADD_MODE). No
+ * link is followed, the node is never opened; verified with fstat. Undo
+ * gives the node back its before owner and mode (NULL: what the step
+ * found when it ran); a node gone by then (its device removed) has
+ * nothing to undo. A caller that undoes in another process (a lease
+ * stopped later) records before from pt__devnode_read() and plans this
+ * step again with the recorded owner as the wanted one. 0, -EINVAL,
+ * -ENOMEM.
+ */
+int pt__devnode_plan_set(struct pt_plan *p, const char *rel, uid_t uid,
+			 gid_t gid, mode_t mode, unsigned int flags,
+			 const struct pt__devnode_owner *before,
+			 const char *desc);
+/*
+ * The same for the /dev/vfio node of mdev uuid's IOMMU group, looked up
+ * when the step runs (an earlier step of the plan creates the instance);
+ * the node goes with the instance.
+ */
+int pt__devnode_plan_set_mdev(struct pt_plan *p, const char *uuid, uid_t uid,
+			      gid_t gid, mode_t mode, unsigned int flags,
+			      const char *desc);
+
+/* ---- hostfile.c: configuration files other programs read ------------------ */
+
+/*
+ * A step: make base/rel (base: an existing absolute directory; rel: names
+ * of [A-Za-z0-9._-], none starting with '.', created 0755 where missing)
+ * hold text, 0644 root:root, or remove it (text NULL). Nothing on the way
+ * is followed through a link. Undo puts back what the step found. 0,
+ * -EINVAL, -ENOMEM.
+ */
+int pt__hostfile_plan_write(struct pt_plan *p, const char *base,
+			    const char *rel, const char *text,
+			    const char *desc);
 
 /* ---- module.c: loading kernel modules ----------------------------------- */
 

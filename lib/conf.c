@@ -48,6 +48,12 @@
  * checked. Directories are created 0755 and chmod'ed only through an fd
  * of the directory just created, opened O_NOFOLLOW|O_DIRECTORY.
  *
+ * A tenant's file (tenants.d/<tenant>.ini, pt_ini_file.restricted) is
+ * root's too, but readable by the tenant's Unix group: 0640 root:GROUP,
+ * so one tenant's admins never read another's grants. A user who is not
+ * root reads the store without the tenant files it may not open (they are
+ * listed in pt_store.unreadable); root is never refused one.
+ *
  * The lock is root-only: <conf>/.lock is created O_EXCL|O_NOFOLLOW mode
  * 0600 and chmod'ed only by the process that created it; a lock with
  * more than one link (a hard link to some other file) is refused. The
@@ -99,6 +105,8 @@ struct ini_file {
 	struct pt_ini_file pub;
 	unsigned char *kinds;		/* enum line_kind per line */
 	bool on_disk;			/* the store read it from disk */
+	mode_t disk_mode;		/* as read: its mode and group */
+	gid_t disk_gid;
 };
 
 static struct ini_file *priv(struct pt_ini_file *f)
@@ -1121,6 +1129,21 @@ static int read_file(struct pt_store *st, const char *dir, int gfd,
 		r = errno;
 		if (r == ENOENT)	/* deleted since readdir */
 			return 0;
+		if (r == EACCES && geteuid() != 0 && !strcmp(dir, TENANTS_DIR)) {
+			/* another tenant's file: not this user's to read */
+			char **n = realloc(st->unreadable,
+					   (st->n_unreadable + 1) * sizeof(*n));
+
+			if (!n || !(n[st->n_unreadable] = strdup(rel))) {
+				if (n)
+					st->unreadable = n;
+				seterr(err, errlen, "out of memory");
+				return -ENOMEM;
+			}
+			st->unreadable = n;
+			st->n_unreadable++;
+			return 0;
+		}
 		if (r == ELOOP) {
 			seterr(err, errlen, "%s: is a symbolic link; state files are never followed through links: replace it with a copy of its target (cp --remove-destination \"$(readlink -f %s/%s)\" %s/%s)",
 			       rel, st->ctx->conf_dir, rel, st->ctx->conf_dir, rel);
@@ -1183,6 +1206,8 @@ static int read_file(struct pt_store *st, const char *dir, int gfd,
 	if (r < 0)
 		goto out;
 	priv(f)->on_disk = true;
+	priv(f)->disk_mode = sb.st_mode & 07777;
+	priv(f)->disk_gid = sb.st_gid;
 	r = store_add(st, f);
 	if (r < 0)
 		pt__ini_free(f);
@@ -1812,6 +1837,17 @@ static void diff_text(struct buf *b, const char *from, const char *to,
 	free(ops);
 }
 
+/*
+ * A restricted file on disk with another mode or (as root) group than
+ * it is written with: rewritten as it is at the next commit.
+ */
+static bool perm_stale(struct pt_ini_file *f)
+{
+	return f->restricted && !f->deleted && priv(f)->on_disk &&
+	       (priv(f)->disk_mode != 0640 ||
+		(geteuid() == 0 && priv(f)->disk_gid != f->gid));
+}
+
 /* Does the file need writing (new, or content changed)? */
 static bool needs_write(struct pt_ini_file *f, char **text)
 {
@@ -1907,10 +1943,15 @@ static int write_all(int fd, const char *s, size_t len)
 	return 0;
 }
 
-/* Replace dir/name (gfd: dir) with text: temp file, fsync, rename. */
+/*
+ * Replace dir/name (gfd: dir) with f's text: temp file, fsync, rename.
+ * 0644 root:root, or 0640 root:<f's gid> for a restricted file.
+ */
 static int replace_file(struct pt_store *st, const char *dir, int gfd,
-			const char *name, const char *text)
+			struct pt_ini_file *f, const char *text)
 {
+	const char *name = relpath_file(f->relpath);
+	mode_t mode = f->restricted ? 0640 : 0644;
 	char tmp[256];
 	int fd = -1, r;
 
@@ -1918,7 +1959,7 @@ static int replace_file(struct pt_store *st, const char *dir, int gfd,
 		snprintf(tmp, sizeof(tmp), ".%s.", name);
 		random_suffix(tmp + strlen(tmp));
 		fd = openat(gfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-			    O_CLOEXEC, 0644);
+			    O_CLOEXEC, 0600);
 		if (fd < 0 && (errno != EEXIST || tries >= 100)) {
 			r = -errno;
 			err(st->ctx, "%s/%s/%s: cannot create: %s\n",
@@ -1926,8 +1967,9 @@ static int replace_file(struct pt_store *st, const char *dir, int gfd,
 			return r;
 		}
 	}
-	r = fchmod(fd, 0644) < 0 ? -errno : 0;
-	if (!r && geteuid() == 0 && fchown(fd, 0, 0) < 0)
+	/* owner and group first: the mode never lets the wrong group read */
+	r = geteuid() == 0 && fchown(fd, 0, f->restricted ? f->gid : 0) < 0 ? -errno : 0;
+	if (!r && fchmod(fd, mode) < 0)
 		r = -errno;
 	if (!r)
 		r = write_all(fd, text, strlen(text));
@@ -2008,7 +2050,10 @@ int pt__store_commit(struct pt_store *st)
 
 		if (!needs_write(f, &text)) {
 			free(text);
-			continue;
+			if (!perm_stale(f))
+				continue;
+			/* same text, the mode or group to put right */
+			text = strdup(f->orig);
 		}
 		if (!text) {
 			r = -ENOMEM;
@@ -2022,12 +2067,13 @@ int pt__store_commit(struct pt_store *st)
 				r = fds[d];
 		}
 		if (!r)
-			r = replace_file(st, store_dirs[d], fds[d],
-					 relpath_file(f->relpath), text);
+			r = replace_file(st, store_dirs[d], fds[d], f, text);
 		if (!r) {
 			free(f->orig);
 			f->orig = text;
 			priv(f)->on_disk = true;
+			priv(f)->disk_mode = f->restricted ? 0640 : 0644;
+			priv(f)->disk_gid = f->restricted ? f->gid : 0;
 			synced[d] = false;
 		} else {
 			free(text);
@@ -2101,6 +2147,9 @@ void pt__store_close(struct pt_store *st)
 		free(st->bad[i].error);
 	}
 	free(st->bad);
+	for (size_t i = 0; i < st->n_unreadable; i++)
+		free(st->unreadable[i]);
+	free(st->unreadable);
 	if (st->lockfd >= 0) {
 		/* clear the holder's line while still holding the lock */
 		if (ftruncate(st->lockfd, 0) < 0)

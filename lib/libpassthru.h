@@ -847,6 +847,7 @@ struct pt_tenant *pt_tenant_get_first(struct pt_ctx *ctx);
 struct pt_tenant *pt_tenant_get_next(struct pt_tenant *t);
 #define pt_tenant_foreach(ctx, t) \
 	for (t = pt_tenant_get_first(ctx); t; t = pt_tenant_get_next(t))
+/* NULL with errno EACCES when the tenant's file is not this user's to read. */
 struct pt_tenant *pt_tenant_find(struct pt_ctx *ctx, const char *name);
 const char *pt_tenant_get_name(struct pt_tenant *t);
 const char *pt_tenant_get_file(struct pt_tenant *t);
@@ -896,6 +897,14 @@ int pt_tenant_txn_revoke(struct pt_tenant_txn *t, const char *name, const char *
 /* The units the last grant reserved or revoke gave back, in that order. */
 int pt_tenant_txn_get_num_units(struct pt_tenant_txn *t);
 const char *pt_tenant_txn_get_unit(struct pt_tenant_txn *t, int idx);
+/*
+ * The host changes of a grant or revoke (device nodes given to the tenant's
+ * group or back, its udev rules and limits.d files), one line each: after
+ * pt_tenant_txn_commit() those made; in a PT_TXN_DRY_RUN transaction those
+ * the commit would make.
+ */
+int pt_tenant_txn_get_num_steps(struct pt_tenant_txn *t);
+const char *pt_tenant_txn_get_step(struct pt_tenant_txn *t, int idx);
 char *pt_tenant_txn_get_diff(struct pt_tenant_txn *t);
 int pt_tenant_txn_commit(struct pt_tenant_txn *t);
 void pt_tenant_txn_free(struct pt_tenant_txn *t);

@@ -132,6 +132,8 @@ struct pt_ctx {
 	char *tenants_error;
 	struct pt_tenant **tenants;	/* sorted by name */
 	size_t n_tenants;
+	char **tenants_unreadable;	/* not root: other tenants' names */
+	size_t n_tenants_unreadable;
 };
 
 /* Drop everything scanned and loaded (roots changed). */
@@ -249,6 +251,14 @@ ssize_t pt__sysfs_readlink_pci_dev(struct pt_ctx *ctx, const char *bdf,
 				   char *buf, size_t len);
 /* "vfio/<group>", below the dev root. */
 int pt__dev_vfio_group_rel(const char *group, char *buf, size_t len);
+/* "bus/usb/BBB/DDD" (usbfs), below the dev root; numbers range-checked. */
+int pt__dev_usb_rel(int busnum, int devnum, char *buf, size_t len);
+/*
+ * An O_PATH fd of dev_root/rel, walked one component at a time with
+ * O_NOFOLLOW: a link anywhere on the way, the last component included,
+ * is -ELOOP. rel validated like pt__sysfs_open_dir(). fd or -errno.
+ */
+int pt__dev_open_node(struct pt_ctx *ctx, const char *rel);
 
 /* ---- pci.c -------------------------------------------------------------- */
 
@@ -431,6 +441,13 @@ struct pt_ini_file {
 	char *orig;			/* content as read ("" for a new file) */
 	bool dirty;
 	bool deleted;
+	/*
+	 * A file for root and one Unix group (a tenant's, tenants.d): written
+	 * 0640 root:gid instead of 0644 root:root, and rewritten at the next
+	 * commit when the file on disk has another mode or group.
+	 */
+	bool restricted;
+	unsigned int gid;
 };
 
 /*
@@ -484,6 +501,12 @@ struct pt_store {
 		char *error;
 	} *bad;
 	size_t n_bad;
+	/*
+	 * Not root: tenants.d files this user may not read (another
+	 * tenant's, 0640 root:GROUP), skipped; their relpaths.
+	 */
+	char **unreadable;
+	size_t n_unreadable;
 };
 
 int pt__store_open(struct pt_ctx *ctx, bool write, struct pt_store **out,

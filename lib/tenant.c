@@ -27,9 +27,29 @@
  *
  * Every token of a tenant file is validated when it is read (BDFs, USB
  * keys, names): the file is input to root-run commands.
+ *
+ * Thick provisioning. A grant or revoke changes the host through one plan
+ * (plan.c), run while the store is locked and before the tenant file is
+ * committed (a plan that fails is rolled back and nothing is written; a
+ * commit that fails runs the reverse plan):
+ *   - the device node of each granted unit (/dev/vfio/<IOMMU group>,
+ *     /dev/bus/usb/BBB/DDD) is given to root:<admins> mode 0660 (devnode
+ *     binder); revoked, it goes back to the kernel's and udev's defaults,
+ *     root:root 0600 (vfio) and 0664 (usb);
+ *   - <etc>/udev/rules.d/70-passthru-tenant-<tenant>.rules names every
+ *     granted device by what survives a reboot and a re-plug (the PCI
+ *     function inside the IOMMU group, the USB vendor/product/serial or
+ *     port), so udev gives the nodes to the tenant again whenever they
+ *     appear; removed with the last unit;
+ *   - <etc>/security/limits.d/passthru-tenant-<tenant>.conf gives the
+ *     tenant's group an unlimited locked-memory limit (vfio pins all of a
+ *     guest's RAM), for pam_limits sessions; removed with the last unit.
+ * <etc> is the conf dir's parent: /etc for /etc/passthru.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
+#include <limits.h>
 #include <grp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -68,6 +88,10 @@ struct pt_tenant_txn {
 	int leasefd;
 	char **notes;
 	int n_notes;
+	char *touched;			/* the tenant a grant or revoke changed */
+	const char *action;		/* "grant", "revoke" */
+	char **steps;			/* the host changes made (or, dry, planned) */
+	int n_steps;
 	char error[1024];
 };
 
@@ -170,6 +194,11 @@ void pt__tenants_free(struct pt_ctx *ctx)
 		tenant_free(ctx->tenants[i]);
 	free(ctx->tenants);
 	free(ctx->tenants_error);
+	for (size_t i = 0; i < ctx->n_tenants_unreadable; i++)
+		free(ctx->tenants_unreadable[i]);
+	free(ctx->tenants_unreadable);
+	ctx->tenants_unreadable = NULL;
+	ctx->n_tenants_unreadable = 0;
 	ctx->tenants = NULL;
 	ctx->tenants_error = NULL;
 	ctx->n_tenants = 0;
@@ -410,6 +439,25 @@ static int tenants_from_store(struct pt_ctx *ctx, struct pt_store *st, struct pt
 	return 0;
 }
 
+/* The tenants whose files this user (not root) may not read: their names. */
+static int keep_unreadable(struct pt_ctx *ctx, struct pt_store *st)
+{
+	if (!st->n_unreadable)
+		return 0;
+	ctx->tenants_unreadable = calloc(st->n_unreadable, sizeof(char *));
+	if (!ctx->tenants_unreadable)
+		return -ENOMEM;
+	for (size_t i = 0; i < st->n_unreadable; i++) {
+		const char *base = st->unreadable[i] + strlen(TENANTS_PREFIX);
+		char *n = strndup(base, strlen(base) - 4);	/* without ".ini" */
+
+		if (!n)
+			return -ENOMEM;
+		ctx->tenants_unreadable[ctx->n_tenants_unreadable++] = n;
+	}
+	return 0;
+}
+
 PT_EXPORT int pt_tenant_load(struct pt_ctx *ctx, const char **error)
 {
 	char err[512] = "";
@@ -425,6 +473,8 @@ PT_EXPORT int pt_tenant_load(struct pt_ctx *ctx, const char **error)
 		if (r == 0) {
 			r = tenants_from_store(ctx, st, &ctx->tenants, &ctx->n_tenants, err,
 					       sizeof(err));
+			if (r == 0)
+				r = keep_unreadable(ctx, st);
 			pt__store_close(st);
 		}
 		ctx->tenants_rc = r;
@@ -452,12 +502,20 @@ PT_EXPORT struct pt_tenant *pt_tenant_get_next(struct pt_tenant *t)
 	return NULL;
 }
 
+/*
+ * NULL with errno EACCES: the tenant's file is there, and this user (not
+ * root, not of the tenant's group) may not read it; else ENOENT.
+ */
 PT_EXPORT struct pt_tenant *pt_tenant_find(struct pt_ctx *ctx, const char *name)
 {
 	pt_tenant_load(ctx, NULL);
 	for (size_t i = 0; name && i < ctx->n_tenants; i++)
 		if (!strcmp(ctx->tenants[i]->name, name))
 			return ctx->tenants[i];
+	errno = ENOENT;
+	for (size_t i = 0; name && i < ctx->n_tenants_unreadable; i++)
+		if (!strcmp(ctx->tenants_unreadable[i], name))
+			errno = EACCES;
 	return NULL;
 }
 
@@ -604,6 +662,17 @@ static int txn_note(struct pt_tenant_txn *t, const char *fmt, ...)
 	}
 	t->notes = n;
 	t->notes[t->n_notes++] = s;
+	return 0;
+}
+
+/* The tenant whose host side the commit provisions. */
+static int txn_touch(struct pt_tenant_txn *t, const char *name, const char *action)
+{
+	if (t->touched && strcmp(t->touched, name))
+		return txn_err(t, -EINVAL, "one grant or revoke per transaction");
+	if (!t->touched && !(t->touched = strdup(name)))
+		return -ENOMEM;
+	t->action = action;
 	return 0;
 }
 
@@ -892,6 +961,8 @@ PT_EXPORT int pt_tenant_txn_grant(struct pt_tenant_txn *t, const char *name, con
 	r = pt__ini_set(f, section, "type", pt_group_type_name(pt_group_get_type(g)));
 	if (!r)
 		r = set_units(f, section, all, n_all);
+	if (!r)
+		r = txn_touch(t, name, "grant");
 	if (r < 0) {
 		txn_err(t, r, "%s: %s", f->relpath, strerror(-r));
 		goto out;
@@ -975,6 +1046,8 @@ PT_EXPORT int pt_tenant_txn_revoke(struct pt_tenant_txn *t, const char *name, co
 		txn_note(t, "%s", gr->units[u]);
 	snprintf(section, sizeof(section), "grant \"%s\"", group);
 	r = set_units(f, section, gr->units, keep);
+	if (!r)
+		r = txn_touch(t, name, "revoke");
 	if (r < 0) {
 		txn_err(t, r, "%s: %s", f->relpath, strerror(-r));
 		goto out;
@@ -983,6 +1056,355 @@ PT_EXPORT int pt_tenant_txn_revoke(struct pt_tenant_txn *t, const char *name, co
 out:
 	tenants_free_array(ts, nts);
 	return r == -ENOMEM ? txn_err(t, r, "out of memory") : r;
+}
+
+/* ---- thick provisioning ------------------------------------------------------------ */
+
+struct node {
+	char rel[64];			/* below the dev root */
+	bool usb;
+};
+
+/* One tenant's host side: its nodes, its udev rules and limits text. */
+struct prov {
+	struct node *nodes;
+	int n_nodes;
+	char *rules;			/* NULL: no file */
+	char *limits;
+};
+
+static void prov_free(struct prov *pv)
+{
+	free(pv->nodes);
+	free(pv->rules);
+	free(pv->limits);
+	memset(pv, 0, sizeof(*pv));
+}
+
+static int prov_add_node(struct prov *pv, const char *rel, bool usb)
+{
+	struct node *n;
+
+	for (int i = 0; i < pv->n_nodes; i++)
+		if (!strcmp(pv->nodes[i].rel, rel))
+			return 0;
+	n = realloc(pv->nodes, (pv->n_nodes + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	pv->nodes = n;
+	snprintf(n[pv->n_nodes].rel, sizeof(n->rel), "%s", rel);
+	n[pv->n_nodes++].usb = usb;
+	return 0;
+}
+
+static bool prov_has_node(const struct prov *pv, const char *rel)
+{
+	for (int i = 0; i < pv->n_nodes; i++)
+		if (!strcmp(pv->nodes[i].rel, rel))
+			return true;
+	return false;
+}
+
+/* The USB device of a unit key ("usb:VVVV:PPPP:SERIAL", "usb:B-PORT"), as attach.c keys it. */
+static struct pt_usb_dev *usb_of_key(struct pt_ctx *ctx, const char *key)
+{
+	struct pt_usb_dev *u;
+	char k[128];
+
+	pt_usb_dev_foreach(ctx, u) {
+		const char *serial = pt_usb_dev_get_serial(u);
+
+		if (serial && *serial)
+			snprintf(k, sizeof(k), "usb:%04x:%04x:%s", pt_usb_dev_get_vendor_id(u),
+				 pt_usb_dev_get_product_id(u), serial);
+		else
+			snprintf(k, sizeof(k), "usb:%d-%s", pt_usb_dev_get_busnum(u),
+				 pt_usb_dev_get_port_path(u));
+		if (!strcmp(k, key))
+			return u;
+	}
+	return NULL;
+}
+
+static int sbuf_add(char **buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int sbuf_add(char **buf, const char *fmt, ...)
+{
+	va_list ap;
+	char *more, *n;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&more, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return -ENOMEM;
+	r = asprintf(&n, "%s%s", *buf ? *buf : "", more);
+	free(more);
+	if (r < 0)
+		return -ENOMEM;
+	free(*buf);
+	*buf = n;
+	return 0;
+}
+
+/*
+ * What the host should hold for tenant tn (NULL, or no units: nothing):
+ * the nodes of its units that exist now, the udev rules that give every
+ * unit's node to the admins whenever it appears, the limits snippet.
+ */
+static int prov_build(struct pt_ctx *ctx, struct pt_tenant *tn, struct prov *pv)
+{
+	const char *admins = tn ? tn->admins : NULL;
+	int r = 0, units = 0;
+
+	for (struct pt_grant *g = tn ? tn->grants : NULL; g && !r; g = g->next)
+		for (int i = 0; i < g->n_units && !r; i++) {
+			const char *u = g->units[i];
+			char rel[64];
+
+			if (!units++)
+				r = sbuf_add(&pv->rules, "# Written by pt tenant grant and revoke (passthru): the devices\n"
+					     "# granted to tenant '%s' belong to its admins, Unix group '%s',\n"
+					     "# whenever they appear. Do not edit; see pt-tenant(8).\n",
+					     tn->name, admins);
+			if (r)
+				break;
+			if (!strncmp(u, "usb:", 4)) {
+				struct pt_usb_dev *d = usb_of_key(ctx, u);
+				char vid[5], pid[5];
+				const char *serial;
+
+				if (sscanf(u, "usb:%4[0-9a-f]:%4[0-9a-f]:", vid, pid) == 2 &&
+				    (serial = strchr(u + 4 + 5, ':')) && strlen(vid) == 4 &&
+				    strlen(pid) == 4)
+					r = sbuf_add(&pv->rules, "SUBSYSTEM==\"usb\", ENV{DEVTYPE}==\"usb_device\", "
+						     "ATTR{idVendor}==\"%s\", ATTR{idProduct}==\"%s\", "
+						     "ATTR{serial}==\"%s\", OWNER=\"root\", GROUP=\"%s\", "
+						     "MODE=\"0660\"\n", vid, pid, serial + 1, admins);
+				else
+					r = sbuf_add(&pv->rules, "SUBSYSTEM==\"usb\", ENV{DEVTYPE}==\"usb_device\", "
+						     "KERNEL==\"%s\", OWNER=\"root\", GROUP=\"%s\", "
+						     "MODE=\"0660\"\n", u + 4, admins);
+				if (!r && d && pt__dev_usb_rel(pt_usb_dev_get_busnum(d),
+							       pt_usb_dev_get_devnum(d), rel,
+							       sizeof(rel)) == 0)
+					r = prov_add_node(pv, rel, true);
+			} else {
+				char bdf[PT_BDF_LEN + 1], num[16];
+				struct pt_pci_dev *d;
+				int grp;
+
+				snprintf(bdf, sizeof(bdf), "%.*s", (int)strcspn(u, "+"), u);
+				r = sbuf_add(&pv->rules, "SUBSYSTEM==\"vfio\", KERNEL==\"[0-9]*\", "
+					     "TEST==\"/sys/kernel/iommu_groups/$kernel/devices/%s\", "
+					     "OWNER=\"root\", GROUP=\"%s\", MODE=\"0660\"\n", bdf, admins);
+				d = pt_pci_dev_find(ctx, bdf);
+				grp = d ? pt_pci_dev_get_iommu_group(d) : -1;
+				snprintf(num, sizeof(num), "%d", grp);
+				if (!r && grp >= 0 && pt__dev_vfio_group_rel(num, rel, sizeof(rel)) == 0)
+					r = prov_add_node(pv, rel, false);
+			}
+		}
+	if (!r && units)
+		r = sbuf_add(&pv->limits, "# Written by pt tenant grant (passthru): vfio pins all of a guest's\n"
+			     "# RAM, so the admins of tenant '%s' may lock memory. See pt-tenant(8).\n"
+			     "@%s soft memlock unlimited\n@%s hard memlock unlimited\n",
+			     tn->name, admins, admins);
+	if (r < 0)
+		prov_free(pv);
+	return r;
+}
+
+/* The directory the host's configuration is in: the conf dir's parent. */
+static int etc_dir(struct pt_ctx *ctx, char *buf, size_t len)
+{
+	const char *conf = pt_get_conf_dir(ctx);
+	char cwd[PATH_MAX] = "";
+	char *slash;
+
+	if (conf[0] != '/' && !getcwd(cwd, sizeof(cwd)))
+		return -errno;
+	if (snprintf(buf, len, "%s%s%s", cwd, *cwd ? "/" : "", conf) >= (int)len)
+		return -ENAMETOOLONG;
+	while (strlen(buf) > 1 && buf[strlen(buf) - 1] == '/')
+		buf[strlen(buf) - 1] = '\0';
+	slash = strrchr(buf, '/');
+	if (!slash)
+		return -EINVAL;
+	if (slash == buf)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	return 0;
+}
+
+/* The tenant as the file said before this transaction (NULL: none). */
+static struct pt_tenant *tenant_before(struct pt_tenant_txn *t, struct pt_ini_file *f)
+{
+	struct pt_ini_file *old = NULL;
+	struct pt_tenant *tn = NULL;
+	char err[256];
+
+	if (f->orig && *f->orig && pt__ini_parse(f->relpath, f->orig, &old, err, sizeof(err)) == 0)
+		tenant_from_file(t->ctx, old, &tn, err, sizeof(err));
+	pt__ini_free(old);
+	return tn;
+}
+
+/*
+ * A plan taking the host from one tenant's state (from) to another (to).
+ * Nodes that do not exist now are left to udev (they get the rule when they
+ * appear; given back: nothing to restore).
+ */
+static int prov_plan(struct pt_tenant_txn *t, const char *tname, const char *admins, gid_t gid,
+		     const struct prov *from, const struct prov *to, bool dry,
+		     struct pt_plan **out)
+{
+	char subject[PT_NAME_MAX + 16], etc[PATH_MAX], rel[PT_NAME_MAX + 64];
+	struct pt_plan *p;
+	int r;
+
+	snprintf(subject, sizeof(subject), "tenant '%s'", tname);
+	r = etc_dir(t->ctx, etc, sizeof(etc));
+	if (r < 0)
+		return txn_err(t, r, "%s: cannot tell its parent directory: %s",
+			       pt_get_conf_dir(t->ctx), strerror(-r));
+	r = pt__plan_new(t->ctx, tname, t->action, subject, dry ? PT_PLAN_DRY_RUN : 0, &p);
+	for (int i = 0; !r && i < to->n_nodes; i++) {
+		struct pt__devnode_owner o;
+		char desc[256];
+
+		if (prov_has_node(from, to->nodes[i].rel) ||
+		    pt__devnode_read(t->ctx, to->nodes[i].rel, &o) < 0)
+			continue;
+		snprintf(desc, sizeof(desc), "give %s/%s to root:%s mode 0660",
+			 pt_get_dev_root(t->ctx), to->nodes[i].rel, admins);
+		r = pt__devnode_plan_set(p, to->nodes[i].rel, 0, gid, 0660, 0, NULL, desc);
+	}
+	for (int i = 0; !r && i < from->n_nodes; i++) {
+		struct pt__devnode_owner o;
+		mode_t mode = from->nodes[i].usb ? 0664 : 0600;
+		char desc[256];
+
+		if (prov_has_node(to, from->nodes[i].rel) ||
+		    pt__devnode_read(t->ctx, from->nodes[i].rel, &o) < 0)
+			continue;
+		snprintf(desc, sizeof(desc), "give %s/%s back to root:root mode %04o",
+			 pt_get_dev_root(t->ctx), from->nodes[i].rel, (unsigned int)mode);
+		r = pt__devnode_plan_set(p, from->nodes[i].rel, 0, 0, mode, 0, NULL, desc);
+	}
+	for (int k = 0; k < 2 && !r; k++) {
+		const char *a = k ? from->limits : from->rules, *b = k ? to->limits : to->rules;
+		char desc[PATH_MAX + sizeof(rel) + 16];
+
+		if (k)
+			snprintf(rel, sizeof(rel), "security/limits.d/passthru-tenant-%s.conf", tname);
+		else
+			snprintf(rel, sizeof(rel), "udev/rules.d/70-passthru-tenant-%s.rules", tname);
+		if ((!a && !b) || (a && b && !strcmp(a, b)))
+			continue;
+		snprintf(desc, sizeof(desc), "%s %s%s%s", b ? "write" : "remove", etc,
+			 strcmp(etc, "/") ? "/" : "", rel);
+		r = pt__hostfile_plan_write(p, etc, rel, b, desc);
+	}
+	if (r < 0) {
+		pt_plan_free(p);
+		return txn_err(t, r, "out of memory");
+	}
+	*out = p;
+	return 0;
+}
+
+static int txn_step(struct pt_tenant_txn *t, const char *desc)
+{
+	char **n = realloc(t->steps, (t->n_steps + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	t->steps = n;
+	if (!(n[t->n_steps] = strdup(desc)))
+		return -ENOMEM;
+	t->n_steps++;
+	return 0;
+}
+
+/*
+ * Bring the host in line with the touched tenant's file, from what it was
+ * before (reverse: back again). Dry: only list the steps.
+ */
+static int provision(struct pt_tenant_txn *t, bool dry, bool reverse)
+{
+	char rel[PT_NAME_MAX + 16];
+	struct prov before = { 0 }, after = { 0 };
+	struct pt_tenant *tb = NULL, *ta = NULL;
+	struct pt_ini_file *f;
+	struct pt_plan *p = NULL;
+	struct group *gr;
+	const char *admins;
+	int r;
+
+	if (!t->touched)
+		return 0;
+	tenant_rel(t->touched, rel, sizeof(rel));
+	f = pt__store_find(t->st, rel);
+	if (!f)
+		return 0;
+	admins = pt__ini_get(f, "tenant", "admins");
+	gr = admins ? getgrnam(admins) : NULL;
+	if (!gr)
+		return txn_err(t, -ENOENT, "tenant '%s': no Unix group '%s' on this host to give "
+			       "the devices to; create it (groupadd %s)", t->touched,
+			       admins ? admins : "", admins ? admins : "GROUP");
+	tb = tenant_before(t, f);
+	{
+		char err[256];
+
+		tenant_from_file(t->ctx, f, &ta, err, sizeof(err));
+	}
+	r = prov_build(t->ctx, tb, &before);
+	if (!r)
+		r = prov_build(t->ctx, ta, &after);
+	if (r < 0) {
+		r = txn_err(t, r, "out of memory");
+		goto out;
+	}
+	r = reverse ? prov_plan(t, t->touched, admins, gr->gr_gid, &after, &before, dry, &p) :
+		      prov_plan(t, t->touched, admins, gr->gr_gid, &before, &after, dry, &p);
+	if (r < 0)
+		goto out;
+	if (!dry && pt_plan_get_num_steps(p) > 0) {
+		r = pt_plan_execute(p);
+		if (r < 0 && pt_plan_get_error(p))
+			txn_err(t, r, "%s", pt_plan_get_error(p));
+		else if (r < 0)
+			txn_err(t, r, "tenant '%s': %s", t->touched, strerror(-r));
+	}
+	for (int i = 0; !reverse && i < pt_plan_get_num_steps(p); i++) {
+		struct pt_step *s = pt_plan_get_step(p, i);
+
+		if ((dry || !strcmp(pt_step_get_status(s), "done")) &&
+		    txn_step(t, pt_step_get_description(s)) < 0)
+			r = txn_err(t, -ENOMEM, "out of memory");
+	}
+out:
+	pt_plan_free(p);
+	prov_free(&before);
+	prov_free(&after);
+	tenant_free(tb);
+	tenant_free(ta);
+	return r;
+}
+
+PT_EXPORT int pt_tenant_txn_get_num_steps(struct pt_tenant_txn *t)
+{
+	if ((t->flags & PT_TXN_DRY_RUN) && !t->n_steps && t->touched && !t->error[0])
+		provision(t, true, false);
+	return t->n_steps;
+}
+
+PT_EXPORT const char *pt_tenant_txn_get_step(struct pt_tenant_txn *t, int idx)
+{
+	return idx >= 0 && idx < t->n_steps ? t->steps[idx] : NULL;
 }
 
 PT_EXPORT char *pt_tenant_txn_get_diff(struct pt_tenant_txn *t)
@@ -996,9 +1418,32 @@ PT_EXPORT int pt_tenant_txn_commit(struct pt_tenant_txn *t)
 
 	if (t->flags & PT_TXN_DRY_RUN)
 		return txn_err(t, -EPERM, "a dry run commits nothing");
-	r = pt__store_commit(t->st);
+	/* each tenant's file: root's, readable by the tenant's group only */
+	for (size_t i = 0; i < t->st->n_files; i++) {
+		struct pt_ini_file *f = t->st->files[i];
+		const char *admins;
+		struct group *gr;
+
+		if (strncmp(f->relpath, TENANTS_PREFIX, strlen(TENANTS_PREFIX)))
+			continue;
+		admins = pt__ini_get(f, "tenant", "admins");
+		gr = admins ? getgrnam(admins) : NULL;
+		f->restricted = true;
+		f->gid = gr ? gr->gr_gid : 0;	/* a group gone: root alone */
+	}
+	/* the host first: a plan that fails is rolled back, and nothing is written */
+	r = provision(t, false, false);
 	if (r < 0)
-		return txn_err(t, r, "%s: cannot write: %s", pt_get_conf_dir(t->ctx), strerror(-r));
+		return r;
+	r = pt__store_commit(t->st);
+	if (r < 0) {
+		txn_err(t, r, "%s: cannot write: %s", pt_get_conf_dir(t->ctx), strerror(-r));
+		if (provision(t, false, true) < 0)
+			txn_err(t, r, "%s: cannot write: %s; the devices of tenant '%s' stay "
+				"provisioned: run the same pt tenant command again",
+				pt_get_conf_dir(t->ctx), strerror(-r), t->touched);
+		return r;
+	}
 	pt__tenants_free(t->ctx);
 	return 0;
 }
@@ -1013,5 +1458,9 @@ PT_EXPORT void pt_tenant_txn_free(struct pt_tenant_txn *t)
 	for (int i = 0; i < t->n_notes; i++)
 		free(t->notes[i]);
 	free(t->notes);
+	for (int i = 0; i < t->n_steps; i++)
+		free(t->steps[i]);
+	free(t->steps);
+	free(t->touched);
 	free(t);
 }

@@ -1,0 +1,108 @@
+#!/bin/sh
+# pt tenant on the real kernel: a grant of a PCI unit (the e1000e, its own
+# IOMMU group, on vfio-pci) gives /dev/vfio/N to root:<admins> 0660, so a
+# tenant admin who is not root opens it and an admin of another tenant
+# does not; the udev rules and limits.d snippet are written beside the conf
+# dir; each tenant file is 0640 root:<admins>, read by its own admins only.
+# revoke gives the node back (root:root 0600: the admin's open fails) and
+# removes the host files. The guest is left as it was (users, groups, the
+# NIC on e1000e).
+. /pt-vm/lib.sh
+top=/tmp/pt-tenant
+export PT_CONF_DIR=$top/etc/passthru PT_RUN_DIR=$top/run
+rm -rf "$top"
+mkdir -p "$top/etc"
+cp /etc/passwd passwd.orig
+cp /etc/group group.orig
+echo "acmeops:x:2001:" >>/etc/group
+echo "globexops:x:2002:" >>/etc/group
+echo "acme:x:2001:2001::/tmp:/bin/sh" >>/etc/passwd
+echo "globex:x:2002:2002::/tmp:/bin/sh" >>/etc/passwd
+
+# USER CMD: run CMD as USER (not root), with this environment
+as() {
+	su -p -s /bin/sh "$1" -c "$2"
+}
+
+# PATH: "uid:gid mode", as the kernel shows it
+owner() {
+	stat -c '%u:%g %a' "$1" 2>&1
+}
+
+# USER NODE: "opened", or why not
+try_open() {
+	as "$1" "exec 3<>$2 && echo opened" 2>&1 | sed 's/.*: //'
+}
+
+nic=
+for d in /sys/bus/pci/devices/*; do
+	if [ "$(cat "$d/vendor")" = 0x8086 ] && [ "$(cat "$d/device")" = 0x10d3 ]; then
+		nic=${d##*/}
+		break
+	fi
+done
+if [ -z "$nic" ]; then
+	not_ok e1000e "no e1000e (8086:10d3) in the guest (machine.conf)"
+	done_checks
+	exit 0
+fi
+grp=$(basename "$(readlink "/sys/bus/pci/devices/$nic/iommu_group")")
+node=/dev/vfio/$grp
+rules=$top/etc/udev/rules.d/70-passthru-tenant-acme.rules
+limits=$top/etc/security/limits.d/passthru-tenant-acme.conf
+
+pt group create nic -t pci
+pt group make-resource nic "$nic" >/dev/null
+run apply pt group apply nic -q
+expect node-before-grant "0:0 600" "$(owner "$node")"
+pt tenant create acme --admins acmeops
+pt tenant create globex --admins globexops
+expect tenant-file-mode "0:2001 640" "$(owner "$PT_CONF_DIR/tenants.d/acme.ini")"
+
+run grant pt tenant grant acme nic --count 1
+expect grant-rc 0 "$(cat grant.rc)"
+expect node-granted "0:2001 660" "$(owner "$node")"
+expect admin-opens opened "$(try_open acme "$node")"
+expect other-tenant-refused "Permission denied" "$(try_open globex "$node")"
+if grep -q "TEST==\"/sys/kernel/iommu_groups/\$kernel/devices/$nic\".*GROUP=\"acmeops\", MODE=\"0660\"" "$rules" 2>/dev/null; then
+	ok udev-rule "$rules names $nic"
+else
+	not_ok udev-rule "$rules: $(cat "$rules" 2>&1)"
+fi
+if grep -q '^@acmeops hard memlock unlimited$' "$limits" 2>/dev/null; then
+	ok limits "$limits"
+else
+	not_ok limits "$limits: $(cat "$limits" 2>&1)"
+fi
+
+# the tenant's own state, and no other tenant's
+run show-own as acme "pt tenant show acme"
+expect show-own-rc 0 "$(cat show-own.rc)"
+if grep -q "$nic" show-own.out; then
+	ok show-own-unit
+else
+	not_ok show-own-unit "$(cat show-own.out show-own.err)"
+fi
+run show-other as globex "pt tenant show acme"
+expect show-other-rc 7 "$(cat show-other.rc)"
+expect read-other-file "Permission denied" \
+	"$(as globex "cat $PT_CONF_DIR/tenants.d/acme.ini" 2>&1 | sed 's/.*: //')"
+
+run revoke pt tenant revoke acme nic
+expect revoke-rc 0 "$(cat revoke.rc)"
+expect node-revoked "0:0 600" "$(owner "$node")"
+expect admin-refused-after-revoke "Permission denied" "$(try_open acme "$node")"
+if [ -e "$rules" ] || [ -e "$limits" ]; then
+	not_ok host-files-removed "$(ls "$top/etc/udev/rules.d" "$top/etc/security/limits.d" 2>&1)"
+else
+	ok host-files-removed
+fi
+
+pt tenant delete acme
+pt tenant delete globex
+run release pt group release nic -q
+pt group delete nic
+cp passwd.orig /etc/passwd
+cp group.orig /etc/group
+rm -rf "$top"
+done_checks
