@@ -163,6 +163,8 @@ struct pt__unit {
 	int capacity;			/* how many more it can serve (exclusive: 1) */
 	int used;			/* taken from it already (for pack/spread) */
 	const char *blocked;		/* why it may not be allocated, or NULL */
+	/* vgpu: the time-sliced profile its GPU runs now (canonical name), or NULL */
+	const char *runs_profile;
 };
 
 enum pt__placement { PT__PLACE_PACK = 0, PT__PLACE_SPREAD = 1 };
@@ -172,6 +174,13 @@ struct pt__alloc_req {
 	int numa_node;			/* preferred, PT_NO_NUMA_NODE: none */
 	bool numa_strict;		/* required */
 	enum pt__placement placement;
+	/*
+	 * vgpu: the time-sliced profile asked for (canonical name) and the
+	 * group's heterogeneous setting; with heterogeneous false, a unit
+	 * whose GPU runs another profile is not free (one profile per GPU).
+	 */
+	const char *profile;
+	bool heterogeneous;
 };
 
 /*
