@@ -871,9 +871,19 @@ static int plan_mig_gpu(struct applier *a, struct pt__nvml *n, pt__nvml_dev_t de
 		{
 			unsigned int left = 0;
 
-			if (n->get_gi_remaining(dev, pi.id, &left) != PT__NVML_SUCCESS || !left)
+			unsigned int of[PT__NVMIG_MAX_GI];
+
+			if (n->get_gi_remaining(dev, pi.id, &left) != PT__NVML_SUCCESS)
+				left = 0;
+			if (!left && (rg->gis.n || pt__nvml_gi_ids(n, dev, pi.id, of,
+								    PT__NVMIG_MAX_GI) > 0))
 				return pt__plan_note(a->p, "%s: in MIG mode; no room for another GPU instance of %u slices (%d made by group '%s')",
 						     gpu->bdf, pi.slice_count, rg->gis.n, a->group);
+			if (!left) {
+				pt__plan_error(a->p, "%s: in MIG mode with no room for a GPU instance of %u slices, which %s needs (%d of its instances exist); free some (release the groups or stop the VMs that use them) or give group '%s' a smaller profile",
+					       gpu->bdf, pi.slice_count, prof->name, nall, a->group);
+				return -ENODEV;
+			}
 		}
 	}
 	return pt__nvmig_plan_create(a->p, gpu->bdf, prof->slices, prof->fb_gb, media,

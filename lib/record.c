@@ -346,6 +346,12 @@ static int load_gpu(struct pt_record *rec, struct pt_ini_section *sec, const cha
 	return 0;
 }
 
+/* Nothing changed on it (yet): not written. */
+static bool gpu_empty(const struct pt_rec_gpu *g)
+{
+	return g->mig_mode < 0 && g->hetero_mode < 0 && !g->gis.n;
+}
+
 static int save_gpu(struct pt_ini_file *f, const struct pt_rec_gpu *g)
 {
 	char sec[96], ids[PT__NVMIG_MAX_GI * 6 + 1] = "";
@@ -398,7 +404,8 @@ static bool record_empty(const struct pt_record *rec, enum pt_rec_sel s)
 		if (sel(s, rec->vfs[i].keep, rec->vfs[i].loaded))
 			return false;
 	for (size_t i = 0; i < rec->n_gpus; i++)
-		if (sel(s, rec->gpus[i]->keep, rec->gpus[i]->loaded))
+		if (sel(s, rec->gpus[i]->keep, rec->gpus[i]->loaded) &&
+		    !gpu_empty(rec->gpus[i]))
 			return false;
 	return true;
 }
@@ -456,7 +463,8 @@ int pt__record_save(struct pt_store *st, const char *relpath,
 		    ini_set_vf(f, sec, &vf->before);
 	}
 	for (size_t i = 0; i < rec->n_gpus && !r; i++)
-		if (sel(s, rec->gpus[i]->keep, rec->gpus[i]->loaded))
+		if (sel(s, rec->gpus[i]->keep, rec->gpus[i]->loaded) &&
+		    !gpu_empty(rec->gpus[i]))
 			r = save_gpu(f, rec->gpus[i]);
 	if (r < 0)
 		return r;
