@@ -103,6 +103,7 @@ static const struct {
 	{ "proc.root", pt_set_proc_root },
 	{ "modules.dir", pt_set_modules_dir },
 	{ "run.dir", pt_set_run_dir },
+	{ "nvml.library", pt_set_nvml_library },
 };
 
 int util_apply_O(struct pt_ctx *ctx, const char *kv)
@@ -130,13 +131,15 @@ int util_apply_O(struct pt_ctx *ctx, const char *kv)
 			continue;
 		if (roots[i].set(ctx, eq + 1) < 0) {
 			fprintf(stderr, "pt: -O %s: '%s' is not an absolute path; "
-				"give an absolute directory\n", roots[i].key, eq + 1);
+				"give an absolute %s\n", roots[i].key, eq + 1,
+				roots[i].set == pt_set_nvml_library ? "file" : "directory");
 			return -EINVAL;
 		}
 		return 0;
 	}
 	fprintf(stderr, "pt: -O %s: unknown option; known: sysfs.root, dev.root, "
-		"conf.dir, proc.root, modules.dir, run.dir (each =DIR), lock.timeout=SECONDS\n", kv);
+		"conf.dir, proc.root, modules.dir, run.dir (each =DIR), nvml.library=FILE, "
+		"lock.timeout=SECONDS\n", kv);
 	return -EINVAL;
 }
 
@@ -153,6 +156,7 @@ static int apply_env(struct pt_ctx *ctx)
 		{ "PT_PROC_ROOT", pt_set_proc_root },
 		{ "PT_MODULES_DIR", pt_set_modules_dir },
 		{ "PT_RUN_DIR", pt_set_run_dir },
+		{ "PT_NVML_LIBRARY", pt_set_nvml_library },
 	};
 
 	for (size_t i = 0; i < sizeof(envs) / sizeof(envs[0]); i++) {

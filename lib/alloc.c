@@ -7,7 +7,9 @@
  *
  * One pick at a time, every pick deterministic:
  *   1. only free units: not blocked (leased, reserved, host-critical, not
- *      applied), capacity left, and on the VM's NUMA node when strict;
+ *      applied), capacity left, on the VM's NUMA node when strict, and
+ *      for a time-sliced vGPU request that is not heterogeneous, on a GPU
+ *      that runs no other profile;
  *   2. units on the VM's preferred node first;
  *   3. placement: pack takes from the pool (PF, GPU, mdev parent) with the
  *      most taken already, spread from the one with the fewest;
@@ -45,9 +47,17 @@ static bool better(const struct pt__unit *a, const struct pt__unit *b,
 	return strcmp(a->key, b->key) < 0;
 }
 
+/* ---- vgpu: one time-sliced profile per GPU unless heterogeneous (#13) ---- */
+static bool other_profile(const struct pt__unit *u, const struct pt__alloc_req *rq)
+{
+	return rq->profile && !rq->heterogeneous && u->runs_profile &&
+	       strcmp(u->runs_profile, rq->profile);
+}
+/* ---- end vgpu ---- */
+
 static bool is_free(const struct pt__unit *u, const struct pt__alloc_req *rq)
 {
-	if (u->blocked || u->capacity <= 0)
+	if (u->blocked || u->capacity <= 0 || other_profile(u, rq))
 		return false;
 	return !rq->numa_strict || rq->numa_node == PT_NO_NUMA_NODE ||
 	       u->numa_node == rq->numa_node;
@@ -67,10 +77,15 @@ static void explain(const struct pt__unit *units, size_t n,
 	for (size_t i = 0; i < n && off < whylen && shown < 4; i++) {
 		const struct pt__unit *u = &units[i];
 		const char *reason = u->blocked;
-		char buf[64];
+		char buf[96];
 
 		if (!reason && u->capacity <= 0)
 			reason = "no capacity left";
+		if (!reason && other_profile(u, rq)) {
+			snprintf(buf, sizeof(buf), "its GPU runs %s (heterogeneous = no)",
+				 u->runs_profile);
+			reason = buf;
+		}
 		if (!reason && rq->numa_strict && u->numa_node != rq->numa_node) {
 			snprintf(buf, sizeof(buf), "on NUMA node %d, not %d (numa_strict)",
 				 u->numa_node, rq->numa_node);

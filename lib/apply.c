@@ -723,6 +723,7 @@ static int plan_vgpu_mdev(struct applier *a, struct pt_pci_dev *dev,
 static int plan_vgpu_vf(struct applier *a, struct pt_pci_dev *dev,
 			const char *profile)
 {
+	struct pt_vgpu_profile prof;
 	int r, nset = 0;
 
 	if (dev->sriov_totalvfs <= 0) {
@@ -754,6 +755,10 @@ static int plan_vgpu_vf(struct applier *a, struct pt_pci_dev *dev,
 		if (r == 0 && nset == dev->sriov_numvfs)
 			return pt__plan_note(a->p, "%s: every VF has a vGPU type set; none left for '%s'",
 					 dev->bdf, profile);
+		if (r <= 0 && pt__vgpu_profile_parse(profile, &prof, NULL) == 0 && prof.slices)
+			/* MIG-backed types are offered once MIG mode is on and the GPU instances exist */
+			return pt__plan_note(a->p, "%s: vGPU type '%s' is MIG-backed: its VFs offer it once the GPU is in MIG mode with GPU instances (below)",
+					     dev->bdf, profile);
 		if (r <= 0) {
 			pt__plan_error(a->p, "%s: none of its free VFs offers vGPU type '%s' (see nvidia/creatable_vgpu_types of %s); set the profile of group '%s' to one they offer",
 				   dev->bdf, profile, vf0 ? vf0->bdf : "its VFs", a->group);
@@ -798,6 +803,269 @@ static int plan_vgpu_vf_mdev(struct applier *a, struct pt_group *g,
 	return -ENODEV;
 }
 
+/* ---- vgpu through NVML: MIG mode, GPU instances, heterogeneous mode (#13) ---- */
+
+/* The GPUs of a vgpu group's members (a VF member stands for its PF), each once. */
+static int group_gpus(struct pt_group *g, struct pt_pci_dev ***out)
+{
+	struct pt_pci_dev **v = NULL;
+	int n = 0;
+
+	for (int i = 0; i < pt_group_get_num_members(g); i++) {
+		struct pt_pci_dev *d = pt_member_get_pci_dev(pt_group_get_member(g, i));
+		struct pt_pci_dev **nv;
+		bool seen = false;
+
+		if (!d)
+			continue;
+		if (pt_pci_dev_get_physfn(d))
+			d = pt_pci_dev_get_physfn(d);
+		for (int k = 0; k < n; k++)
+			seen |= v[k] == d;
+		if (seen)
+			continue;
+		nv = realloc(v, (n + 1) * sizeof(*v));
+		if (!nv) {
+			free(v);
+			return -ENOMEM;
+		}
+		v = nv;
+		v[n++] = d;
+	}
+	*out = v;
+	return n;
+}
+
+static bool gi_in(const unsigned int *ids, int n, unsigned int id)
+{
+	for (int i = 0; i < n; i++)
+		if (ids[i] == id)
+			return true;
+	return false;
+}
+
+/* MIG mode on and the GPU instances of prof on one GPU. */
+static int plan_mig_gpu(struct applier *a, struct pt__nvml *n, pt__nvml_dev_t dev,
+			struct pt_pci_dev *gpu, const struct pt_vgpu_profile *prof)
+{
+	unsigned int all[64];
+	struct pt_rec_gpu *rg = pt__record_gpu_find(&a->rec, gpu->bdf);
+	struct pt__nvml_gi_profile_info pi;
+	int cur, pend, r, nall;
+	bool media = !strcmp(prof->media, "ME") || !strcmp(prof->media, "MEALL");
+
+	r = pt__nvml_mig_mode(n, dev, &cur, &pend);
+	if (r == -EOPNOTSUPP) {
+		pt__plan_error(a->p, "%s: does not support MIG (NVML: not supported) and group '%s' wants the MIG-backed profile %s; give '%s' a time-sliced profile (see 'pt scan -t vgpu')",
+			       gpu->bdf, a->group, prof->name, a->group);
+		return -ENODEV;
+	}
+	if (r < 0) {
+		pt__plan_error(a->p, "%s: its MIG mode cannot be read through NVML: %s", gpu->bdf,
+			       strerror(-r));
+		return r;
+	}
+	if (!rg && !(rg = pt__record_gpu_add(&a->rec, gpu->bdf)))
+		return -ENOMEM;
+	rg->keep = true;
+	if (!cur) {
+		if (rg->mig_mode < 0)
+			rg->mig_mode = 0;
+		rg->gis.n = 0;	/* no GPU instance outlives MIG mode (a reboot) */
+		r = pt__nvmig_plan_mode(a->p, gpu->bdf, 0, 1);
+		if (r < 0)
+			return r;
+	} else {
+		/* instances of an earlier apply that a reboot or reset took are made again */
+		nall = pt__nvml_gi_all(n, dev, all, 64);
+		if (nall < 0) {
+			pt__plan_error(a->p, "%s: its GPU instances cannot be read through NVML: %s",
+				       gpu->bdf, strerror(-nall));
+			return nall;
+		}
+		for (int i = 0; i < rg->gis.n;)
+			if (!gi_in(all, nall, rg->gis.ids[i]))
+				rg->gis.ids[i] = rg->gis.ids[--rg->gis.n];
+			else
+				i++;
+		if (pt__nvml_gi_profile(n, dev, prof->slices, prof->fb_gb, media, &pi) < 0) {
+			pt__plan_error(a->p, "%s: NVML offers no %d-slice GPU-instance profile of about %d GB for %s; give group '%s' a profile this GPU offers (see 'pt scan -t vgpu')",
+				       gpu->bdf, prof->slices, prof->fb_gb, prof->name, a->group);
+			return -ENODEV;
+		}
+		{
+			unsigned int left = 0;
+
+			unsigned int of[PT__NVMIG_MAX_GI];
+
+			if (n->get_gi_remaining(dev, pi.id, &left) != PT__NVML_SUCCESS)
+				left = 0;
+			if (!left && (rg->gis.n || pt__nvml_gi_ids(n, dev, pi.id, of,
+								    PT__NVMIG_MAX_GI) > 0))
+				return pt__plan_note(a->p, "%s: in MIG mode; no room for another GPU instance of %u slices (%d made by group '%s')",
+						     gpu->bdf, pi.slice_count, rg->gis.n, a->group);
+			if (!left) {
+				pt__plan_error(a->p, "%s: in MIG mode with no room for a GPU instance of %u slices, which %s needs (%d of its instances exist); free some (release the groups or stop the VMs that use them) or give group '%s' a smaller profile",
+					       gpu->bdf, pi.slice_count, prof->name, nall, a->group);
+				return -ENODEV;
+			}
+		}
+	}
+	return pt__nvmig_plan_create(a->p, gpu->bdf, prof->slices, prof->fb_gb, media,
+				     prof->name, &rg->gis);
+}
+
+/* Heterogeneous (mixed-size) time-sliced mode on, on one GPU. */
+static int plan_hetero_gpu(struct applier *a, struct pt__nvml *n, pt__nvml_dev_t dev,
+			   struct pt_pci_dev *gpu)
+{
+	struct pt_rec_gpu *rg = pt__record_gpu_find(&a->rec, gpu->bdf);
+	int h = pt__nvml_hetero_mode(n, dev);
+
+	if (h == -EOPNOTSUPP) {
+		pt__plan_error(a->p, "%s: does not support heterogeneous vGPU (NVML: no \"Heterogeneous Time-Slice Sizes\"), which group '%s' asks for; set heterogeneous = no in '%s', or update the GPU's vGPU software to 17.2 or later",
+			       gpu->bdf, a->group, a->group);
+		return -ENODEV;
+	}
+	if (h < 0) {
+		pt__plan_error(a->p, "%s: its heterogeneous vGPU mode cannot be read through NVML: %s",
+			       gpu->bdf, strerror(-h));
+		return h;
+	}
+	if (h == 1 && !rg)
+		return pt__plan_note(a->p, "%s: heterogeneous vGPU mode is on", gpu->bdf);
+	if (!rg && !(rg = pt__record_gpu_add(&a->rec, gpu->bdf)))
+		return -ENOMEM;
+	rg->keep = true;
+	if (h == 1)
+		return 0;
+	if (rg->hetero_mode < 0)
+		rg->hetero_mode = 0;
+	return pt__nvmig_plan_hetero(a->p, gpu->bdf, 0, 1);
+}
+
+static int plan_vgpu_nvml(struct applier *a, struct pt_group *g)
+{
+	const char *profile = pt_group_get_setting(g, "profile");
+	const char *het = pt_group_get_setting(g, "heterogeneous");
+	struct pt_vgpu_profile prof;
+	struct pt_pci_dev **gpus = NULL;
+	struct pt__nvml *n;
+	char why[320];
+	int r, ng;
+	bool mig, hetero;
+
+	if (!profile || pt__vgpu_profile_parse(profile, &prof, NULL) < 0)
+		return 0;
+	mig = prof.slices > 0;
+	hetero = !mig && het && !strcmp(het, "yes");
+	ng = group_gpus(g, &gpus);
+	if (ng <= 0) {
+		free(gpus);
+		return ng;
+	}
+	r = pt__nvml_open(a->ctx, &n, why, sizeof(why));
+	if (r < 0) {
+		free(gpus);
+		if (!mig && !hetero)
+			return 0;	/* time-sliced, one size: nothing to ask NVML */
+		pt__plan_error(a->p, "group '%s': %s needs NVML to %s: %s", a->group,
+			       mig ? "the MIG-backed profile" : "heterogeneous = yes",
+			       mig ? "put its GPUs in MIG mode and create GPU instances" :
+			       "turn the heterogeneous vGPU mode on", why);
+		return -ENODEV;
+	}
+	for (int i = 0; i < ng && !r; i++) {
+		pt__nvml_dev_t dev;
+		int cur, pend;
+
+		r = pt__nvml_device(n, gpus[i]->bdf, &dev);
+		if (r < 0) {
+			if (!mig && !hetero) {
+				r = 0;
+				continue;
+			}
+			pt__plan_error(a->p, "%s: NVML does not know this GPU (%s); is the NVIDIA vGPU host driver bound to it? ('nvidia-smi -q -i %s')",
+				       gpus[i]->bdf, strerror(-r), gpus[i]->bdf);
+			break;
+		}
+		if (mig) {
+			r = plan_mig_gpu(a, n, dev, gpus[i], &prof);
+			continue;
+		}
+		/* time-sliced: never on a GPU in MIG mode */
+		if (pt__nvml_mig_mode(n, dev, &cur, &pend) == 0 && cur) {
+			pt__plan_error(a->p, "%s is in MIG mode and group '%s' wants the time-sliced profile %s: MIG-backed and time-sliced vGPU are never mixed on one GPU; take it out of MIG mode (release the MIG-backed group on it, or 'nvidia-smi -i %s -mig 0') or give '%s' a MIG-backed profile",
+				       gpus[i]->bdf, a->group, prof.name, gpus[i]->bdf, a->group);
+			r = -EBUSY;
+			break;
+		}
+		if (hetero)
+			r = plan_hetero_gpu(a, n, dev, gpus[i]);
+	}
+	free(gpus);
+	return r;
+}
+
+/* What an apply changed through NVML, undone: instances, then the modes. */
+static int plan_restore_gpus(struct applier *a, bool stale_only)
+{
+	int r = 0;
+
+	for (size_t i = a->rec.n_gpus; i-- > 0 && !r;) {
+		struct pt_rec_gpu *rg = a->rec.gpus[i];
+		unsigned int all[64];
+		struct pt__nvml *n;
+		pt__nvml_dev_t dev;
+		char why[320], others[128] = "";
+		int cur, pend, nall, left = 0;
+		size_t off = 0;
+
+		if (stale_only && rg->keep)
+			continue;
+		r = pt__nvml_open(a->ctx, &n, why, sizeof(why));
+		if (r < 0) {
+			pt__plan_error(a->p, "%s: what group '%s' changed on this GPU through NVML cannot be undone: %s",
+				       rg->bdf, a->group, why);
+			return -ENODEV;
+		}
+		r = pt__nvml_device(n, rg->bdf, &dev);
+		if (r < 0) {
+			pt__plan_error(a->p, "%s: NVML does not know this GPU (%s); release it once the NVIDIA host driver has it again",
+				       rg->bdf, strerror(-r));
+			return r;
+		}
+		if (pt__nvml_mig_mode(n, dev, &cur, &pend) < 0)
+			cur = 0;
+		nall = cur ? pt__nvml_gi_all(n, dev, all, 64) : 0;
+		if (nall < 0)
+			nall = 0;
+		for (int k = rg->gis.n; k-- > 0 && !r;)
+			if (gi_in(all, nall, rg->gis.ids[k]))
+				r = pt__nvmig_plan_destroy(a->p, rg->bdf, rg->gis.ids[k],
+							   rg->gis.profile_id);
+		for (int k = 0; k < nall; k++)
+			if (!gi_in(rg->gis.ids, rg->gis.n, all[k])) {
+				left++;
+				if (off < sizeof(others))
+					off += (size_t)snprintf(others + off, sizeof(others) - off,
+								"%s%u", off ? ", " : "", all[k]);
+			}
+		if (!r && rg->mig_mode == 0 && cur) {
+			if (left)
+				r = pt__plan_note(a->p, "%s: MIG mode stays on: GPU instance%s %s, not made by group '%s', remain%s",
+						  rg->bdf, left > 1 ? "s" : "", others, a->group,
+						  left > 1 ? "" : "s");
+			else
+				r = pt__nvmig_plan_mode(a->p, rg->bdf, 1, 0);
+		}
+		if (!r && rg->hetero_mode == 0 && pt__nvml_hetero_mode(n, dev) == 1)
+			r = pt__nvmig_plan_hetero(a->p, rg->bdf, 1, 0);
+	}
+	return r;
+}
+/* ---- end vgpu through NVML ---- */
+
 static int plan_vgpu(struct applier *a, struct pt_group *g)
 {
 	const char *profile = pt_group_get_setting(g, "profile");
@@ -832,7 +1100,8 @@ static int plan_vgpu(struct applier *a, struct pt_group *g)
 			r = pt__plan_note(a->p, "%s: no profile set in group '%s'; nothing to check",
 				      dev->bdf, a->group);
 	}
-	return r;
+	/* after the VFs, as NVIDIA's order is: sriov-manage -e, then MIG */
+	return r ?: plan_vgpu_nvml(a, g);
 }
 
 /* ---- refusals ------------------------------------------------------------------ */
@@ -1077,7 +1346,7 @@ PT_EXPORT int pt_plan_apply(struct pt_ctx *ctx, const char *group,
 	{
 		int first = pt_plan_get_num_steps(a->p);
 
-		r = plan_restore(a, sel_stale);
+		r = plan_restore_gpus(a, true) ?: plan_restore(a, sel_stale);
 		if (r < 0)
 			return r;
 		if (pt_plan_get_num_steps(a->p) > first)
@@ -1103,5 +1372,5 @@ PT_EXPORT int pt_plan_release(struct pt_ctx *ctx, const char *group,
 		return -ENOENT;
 	}
 	pt__record_unkeep(&a->rec);
-	return plan_restore(a, sel_all);
+	return plan_restore_gpus(a, false) ?: plan_restore(a, sel_all);
 }

@@ -759,6 +759,7 @@ struct usrc {
 	struct pt_usb_dev *usb;
 	char key[96];
 	char why[160];
+	char runs[48];			/* vgpu: a time-sliced profile its GPU runs */
 	bool not_applied;
 	bool leased;
 };
@@ -971,10 +972,49 @@ static unsigned int vf_type_id(struct pt_pci_dev *vf, const char *profile)
 
 	pt_vgpu_type_foreach(vf, t)
 		if ((numeric && pt_vgpu_type_get_id(t) == id) ||
-		    !strcmp(pt_vgpu_type_get_name(t), profile))
+		    pt__vgpu_type_matches(profile, NULL, pt_vgpu_type_get_name(t)))
 			return pt_vgpu_type_get_id(t);
 	return 0;
 }
+
+/* ---- vgpu: one time-sliced profile per GPU (the allocator's rule, #13) ---- */
+
+/* The first time-sliced profile an instance on the GPU runs, into out ("" none). */
+static int runs_ts(struct pt_pci_dev *f, const char *id, const char *name,
+		   struct pt_vgpu_profile *prof, void *data)
+{
+	char *out = data;
+
+	(void)f;
+	(void)id;
+	(void)name;
+	if (prof && !prof->slices && prof->name[0] && !*out)
+		snprintf(out, 48, "%s", prof->name);
+	return 0;
+}
+
+static void vgpu_runs(struct pt_pci_dev *dev, char out[48])
+{
+	struct pt_pci_dev *gpu = pt_pci_dev_get_physfn(dev);
+
+	out[0] = '\0';
+	pt__vgpu_foreach_running(gpu ? gpu : dev, runs_ts, out);
+}
+
+/* The request's profile (canonical) and heterogeneous setting. */
+static void vgpu_req(struct pt_group *g, struct pt__alloc_req *req,
+		     struct pt_vgpu_profile *prof)
+{
+	const char *profile = pt_group_get_setting(g, "profile");
+	const char *het = pt_group_get_setting(g, "heterogeneous");
+
+	if (pt_group_get_type(g) != PT_GROUP_VGPU || !profile ||
+	    pt__vgpu_profile_parse(profile, prof, NULL) < 0 || prof->slices)
+		return;
+	req->profile = prof->name;
+	req->heterogeneous = het && !strcmp(het, "yes");
+}
+/* ---- end vgpu ---- */
 
 static int units_vgpu(struct pt_ctx *ctx, struct pt_group *g, const struct held *h,
 		      const char *except_vm, struct units *us, char *err, size_t errlen)
@@ -1004,6 +1044,7 @@ static int units_vgpu(struct pt_ctx *ctx, struct pt_group *g, const struct held 
 			snprintf(s->key, sizeof(s->key), "%s", pt_pci_dev_get_bdf(dev));
 			u->key = s->key;
 			u->numa_node = pt_pci_dev_get_numa_node(dev);
+			vgpu_runs(dev, s->runs);
 			if (!par) {
 				block(u, s, true, "offers no mdev types");
 				continue;
@@ -1051,6 +1092,7 @@ static int units_vgpu(struct pt_ctx *ctx, struct pt_group *g, const struct held 
 				snprintf(s->key, sizeof(s->key), "%s", pt_pci_dev_get_bdf(v));
 				u->key = s->key;
 				u->numa_node = pt_pci_dev_get_numa_node(v);
+				vgpu_runs(dev, s->runs);
 				block_common(ctx, h, u, s, v);
 				if (held_by(h, s->key))
 					u->used = 1;
@@ -1121,6 +1163,7 @@ static int units_build(struct pt_ctx *ctx, struct pt_group *g, const struct held
 	/* the arrays grew by realloc: point the units at where their texts are now */
 	for (size_t i = 0; i < us->n; i++) {
 		us->u[i].key = us->s[i].key;
+		us->u[i].runs_profile = us->s[i].runs[0] ? us->s[i].runs : NULL;
 		if (us->u[i].blocked)
 			us->u[i].blocked = us->s[i].why;
 	}
@@ -1416,6 +1459,7 @@ static int allocate(struct pt_attach *a, struct pt_vm *vm, struct pt_request *rq
 	char err[512] = "", why[512] = "";
 	int *picked = NULL, *scratch = NULL;
 	int r, n_applied = 0, n_members;
+	struct pt_vgpu_profile vprof;
 
 	if (!g && strchr(rq->group, ':') && pt_tenant_load(ctx, NULL) < 0)
 		return AERR(a, -EINVAL, "VM '%s' request '%s': %s", vm->name, rq->name,
@@ -1426,6 +1470,7 @@ static int allocate(struct pt_attach *a, struct pt_vm *vm, struct pt_request *rq
 			    rq->name, rq->group, vm->name, rq->name);
 	n_members = pt_group_get_num_members(g);
 	req.placement = group_placement(g);
+	vgpu_req(g, &req, &vprof);
 	h->tenant_group = strchr(rq->group, ':') ? rq->group : NULL;
 	r = units_build(ctx, g, h, vm->name, &us, err, sizeof(err));
 	h->tenant_group = NULL;
@@ -2012,6 +2057,7 @@ int pt__attach_pick_units(struct pt_ctx *ctx, struct pt_group *g, int count, cha
 	struct held h = { 0 };
 	struct units us = { 0 };
 	struct pt__alloc_req req = { .count = count, .numa_node = PT_NO_NUMA_NODE };
+	struct pt_vgpu_profile vprof;
 	int *picked = NULL, *scratch = NULL, r, n_applied = 0;
 	char **out = NULL;
 
@@ -2022,6 +2068,7 @@ int pt__attach_pick_units(struct pt_ctx *ctx, struct pt_group *g, int count, cha
 	if (count < 1)
 		return -EINVAL;
 	req.placement = group_placement(g);
+	vgpu_req(g, &req, &vprof);
 	r = held_build(ctx, NULL, &h);
 	if (!r)
 		r = units_build(ctx, g, &h, NULL, &us, why, whylen);

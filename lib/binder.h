@@ -125,6 +125,33 @@ int pt__nvvgpu_plan_enable(struct pt_plan *p, const char *bdf, int from,
 int pt__nvvgpu_plan_set_type(struct pt_plan *p, const char *vfbdf,
 			     unsigned int from, unsigned int to);
 
+/* ---- nvmig.c: MIG and heterogeneous vGPU, through NVML (nvml.c) -------- */
+
+#define PT__NVMIG_MAX_GI	16
+
+/* What a create step made, for the planner's record (filled at run). */
+struct pt__nvmig_out {
+	unsigned int profile_id;
+	unsigned int ids[PT__NVMIG_MAX_GI];
+	int n;
+};
+
+/* A GPU's MIG mode from -> to; undo sets from. A mode pending a reset fails, undone. */
+int pt__nvmig_plan_mode(struct pt_plan *p, const char *bdf, int from, int to);
+/*
+ * As many GPU instances as the GPU can take now of the GPU-instance
+ * profile for a MIG-backed vGPU profile (slices, fb_gb, media: see
+ * pt__nvml_gi_profile), resolved when the step runs (after MIG mode is
+ * on); their ids are added to *out. Undo destroys them.
+ */
+int pt__nvmig_plan_create(struct pt_plan *p, const char *bdf, int slices, int fb_gb,
+			  bool media, const char *profile, struct pt__nvmig_out *out);
+/* Destroy GPU instance gi (gone already: done); undo makes one of profile_id. */
+int pt__nvmig_plan_destroy(struct pt_plan *p, const char *bdf, unsigned int gi,
+			   unsigned int profile_id);
+/* The vGPU heterogeneous mode from -> to; undo sets from. */
+int pt__nvmig_plan_hetero(struct pt_plan *p, const char *bdf, int from, int to);
+
 /* ---- mdev.c: mdev instances ------------------------------------------------ */
 
 /*

@@ -97,7 +97,8 @@ int pt__ctx_clone(struct pt_ctx *ctx, struct pt_ctx **out)
 	    (r = pt_set_conf_dir(n, ctx->conf_dir)) < 0 ||
 	    (r = pt_set_proc_root(n, ctx->proc_root)) < 0 ||
 	    (ctx->modules_dir && (r = pt_set_modules_dir(n, ctx->modules_dir)) < 0) ||
-	    (ctx->run_dir && (r = pt_set_run_dir(n, ctx->run_dir)) < 0)) {
+	    (ctx->run_dir && (r = pt_set_run_dir(n, ctx->run_dir)) < 0) ||
+	    (ctx->nvml_library && (r = pt_set_nvml_library(n, ctx->nvml_library)) < 0)) {
 		pt_unref(n);
 		return r;
 	}
@@ -279,6 +280,7 @@ PT_EXPORT struct pt_ctx *pt_unref(struct pt_ctx *ctx)
 	free(ctx->proc_root);
 	free(ctx->modules_dir);
 	free(ctx->run_dir);
+	free(ctx->nvml_library);
 	free(ctx->frees);
 	free(ctx);
 	return NULL;

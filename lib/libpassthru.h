@@ -679,6 +679,13 @@ int pt_mdev_remove(struct pt_mdev_parent *parent, const char *uuid);
  */
 int pt_set_run_dir(struct pt_ctx *ctx, const char *dir);
 const char *pt_get_run_dir(struct pt_ctx *ctx);
+/*
+ * NVIDIA's NVML, loaded at run time for MIG and heterogeneous vGPU:
+ * an absolute path of the library to dlopen instead of
+ * libnvidia-ml.so.1 (tests load a fake one). 0 or -EINVAL.
+ */
+int pt_set_nvml_library(struct pt_ctx *ctx, const char *path);
+const char *pt_get_nvml_library(struct pt_ctx *ctx);
 
 /*
  * A VM's device requests: vms.d/<vm>.ini under the conf dir (see

@@ -112,8 +112,24 @@ struct pt_rec_vf {
 	bool keep, loaded;
 };
 
+/*
+ * vgpu: what an apply changed on a GPU through NVML (nvmig.c): its MIG
+ * mode and heterogeneous mode before (-1: not changed) and the GPU
+ * instances it made (filled when the create step runs). One allocation
+ * each: the create step writes into it.
+ */
+struct pt_rec_gpu {
+	char bdf[PT_BDF_LEN];
+	int mig_mode;
+	int hetero_mode;
+	struct pt__nvmig_out gis;
+	bool keep, loaded;
+};
+
 struct pt_record {
 	char type[16];
+	struct pt_rec_gpu **gpus;
+	size_t n_gpus;
 	struct pt_rec_dev *devs;
 	size_t n_devs;
 	struct pt_rec_pf *pfs;
@@ -146,6 +162,8 @@ struct pt_rec_dev *pt__record_dev_add(struct pt_record *rec, const char *bdf,
 				      const char *override);
 struct pt_rec_pf *pt__record_pf_add(struct pt_record *rec, const char *bdf,
 				    int numvfs, int autoprobe);
+struct pt_rec_gpu *pt__record_gpu_find(struct pt_record *rec, const char *bdf);
+struct pt_rec_gpu *pt__record_gpu_add(struct pt_record *rec, const char *bdf);
 struct pt_rec_vf *pt__record_vf_add(struct pt_record *rec, const char *pf,
 				    int vf, const char *ifname,
 				    const struct pt_vf_settings *before);
@@ -163,6 +181,8 @@ struct pt__unit {
 	int capacity;			/* how many more it can serve (exclusive: 1) */
 	int used;			/* taken from it already (for pack/spread) */
 	const char *blocked;		/* why it may not be allocated, or NULL */
+	/* vgpu: the time-sliced profile its GPU runs now (canonical name), or NULL */
+	const char *runs_profile;
 };
 
 enum pt__placement { PT__PLACE_PACK = 0, PT__PLACE_SPREAD = 1 };
@@ -172,6 +192,13 @@ struct pt__alloc_req {
 	int numa_node;			/* preferred, PT_NO_NUMA_NODE: none */
 	bool numa_strict;		/* required */
 	enum pt__placement placement;
+	/*
+	 * vgpu: the time-sliced profile asked for (canonical name) and the
+	 * group's heterogeneous setting; with heterogeneous false, a unit
+	 * whose GPU runs another profile is not free (one profile per GPU).
+	 */
+	const char *profile;
+	bool heterogeneous;
 };
 
 /*

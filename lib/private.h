@@ -60,6 +60,8 @@ struct pt_ctx {
 	char *proc_root;
 	char *modules_dir;
 	int sysfs_fd;		/* O_PATH directory fd of sysfs_root, or -1 */
+	char *nvml_library;	/* NULL: libnvidia-ml.so.1 (nvml.c) */
+	struct pt__nvml *nvml;	/* loaded on first use (nvml.c) */
 
 	/* pci.c */
 	struct pci_access *pacc;
@@ -532,6 +534,104 @@ char *pt__store_diff(struct pt_store *st);
  */
 int pt__store_commit(struct pt_store *st);
 void pt__store_close(struct pt_store *st);
+
+/* ---- nvml.c: NVIDIA's NVML, loaded at run time ------------------------------ */
+
+/*
+ * The few NVML entry points passthru calls, declared from NVIDIA's
+ * published API (Debian ships no NVML header) and resolved with dlsym
+ * from libnvidia-ml.so.1 (or the library set with pt_set_nvml_library()).
+ * Nothing links against NVML. The w_ entries change the GPU: only the
+ * binder nvmig.c calls them (tests/layering checks).
+ */
+typedef struct pt__nvml_dev *pt__nvml_dev_t;
+typedef struct pt__nvml_gi *pt__nvml_gi_t;
+
+struct pt__nvml_gi_profile_info {	/* nvmlGpuInstanceProfileInfo_t */
+	unsigned int id, is_p2p_supported, slice_count, instance_count;
+	unsigned int multiprocessor_count, copy_engine_count, decoder_count;
+	unsigned int encoder_count, jpeg_count, ofa_count;
+	unsigned long long memory_size_mb;
+};
+
+struct pt__nvml_gi_info {		/* nvmlGpuInstanceInfo_t */
+	pt__nvml_dev_t device;
+	unsigned int id, profile_id;
+	unsigned int placement_start, placement_size;
+};
+
+struct pt__nvml_hetero {		/* nvmlVgpuHeterogeneousMode_v1_t */
+	unsigned int version, mode;
+};
+#define PT__NVML_HETERO_V1	0x1000008u	/* sizeof | 1 << 24 */
+
+enum {					/* nvmlReturn_t values passthru tells apart */
+	PT__NVML_SUCCESS = 0,
+	PT__NVML_ERROR_INVALID_ARGUMENT = 2,
+	PT__NVML_ERROR_NOT_SUPPORTED = 3,
+	PT__NVML_ERROR_NO_PERMISSION = 4,
+	PT__NVML_ERROR_NOT_FOUND = 6,
+	PT__NVML_ERROR_INSUFFICIENT_SIZE = 7,
+	PT__NVML_ERROR_DRIVER_NOT_LOADED = 9,
+	PT__NVML_ERROR_RESET_REQUIRED = 16,
+	PT__NVML_ERROR_IN_USE = 19,
+	PT__NVML_ERROR_INSUFFICIENT_RESOURCES = 23,
+};
+
+#define PT__NVML_GI_PROFILE_MAX	16	/* profile ids tried: 0 .. MAX-1 */
+
+struct pt__nvml {
+	void *dl;
+	int (*init)(void);
+	int (*shutdown)(void);
+	const char *(*error_string)(int);
+	int (*get_handle_by_pci_bus_id)(const char *, pt__nvml_dev_t *);
+	int (*get_mig_mode)(pt__nvml_dev_t, unsigned int *, unsigned int *);
+	int (*get_gi_profile_info)(pt__nvml_dev_t, unsigned int,
+				   struct pt__nvml_gi_profile_info *);
+	int (*get_gi_remaining)(pt__nvml_dev_t, unsigned int, unsigned int *);
+	int (*get_gis)(pt__nvml_dev_t, unsigned int, pt__nvml_gi_t *, unsigned int *);
+	int (*get_gi_by_id)(pt__nvml_dev_t, unsigned int, pt__nvml_gi_t *);
+	int (*gi_get_info)(pt__nvml_gi_t, struct pt__nvml_gi_info *);
+	int (*get_hetero)(pt__nvml_dev_t, struct pt__nvml_hetero *);
+	/* writes: nvmig.c only */
+	int (*w_set_mig_mode)(pt__nvml_dev_t, unsigned int, int *);
+	int (*w_create_gi)(pt__nvml_dev_t, unsigned int, pt__nvml_gi_t *);
+	int (*w_destroy_gi)(pt__nvml_gi_t);
+	int (*w_set_hetero)(pt__nvml_dev_t, const struct pt__nvml_hetero *);
+};
+
+/*
+ * NVML, loaded and initialised once per context. 0, or -errno with why
+ * set ("libnvidia-ml.so.1 cannot be loaded: ...; install the NVIDIA
+ * host driver or set -O nvml.library=PATH"): -ENOENT no library, -ENODEV
+ * nvmlInit failed (no NVIDIA driver loaded), -ENOSYS an entry point
+ * missing. A failure is remembered: a context tries once.
+ */
+int pt__nvml_open(struct pt_ctx *ctx, struct pt__nvml **out, char *why, size_t wlen);
+/* NVML's handle of the GPU at bdf; 0 or -errno (-ENODEV: NVML does not know it). */
+int pt__nvml_device(struct pt__nvml *n, const char *bdf, pt__nvml_dev_t *dev);
+/* An NVML return code as an errno, and as NVML's text. */
+int pt__nvml_errno(int rc);
+const char *pt__nvml_strerror(struct pt__nvml *n, int rc);
+/* MIG mode now and pending (after a reset); -EOPNOTSUPP: no MIG on this GPU. */
+int pt__nvml_mig_mode(struct pt__nvml *n, pt__nvml_dev_t dev, int *cur, int *pending);
+/*
+ * The GPU-instance profile for a MIG-backed vGPU profile: slices as the
+ * type name says, the memory nearest its framebuffer, the media-engine
+ * variant (profile ids 7 and 8, "+me") only for a name with ME. 0 with
+ * *info, -ENOENT none, -errno.
+ */
+int pt__nvml_gi_profile(struct pt__nvml *n, pt__nvml_dev_t dev, int slices, int fb_gb,
+			bool media, struct pt__nvml_gi_profile_info *info);
+/* The ids of the GPU instances of profile_id now: count (<= max) or -errno. */
+int pt__nvml_gi_ids(struct pt__nvml *n, pt__nvml_dev_t dev, unsigned int profile_id,
+		    unsigned int *ids, unsigned int max);
+/* Every GPU instance of the GPU: count (<= max) or -errno. */
+int pt__nvml_gi_all(struct pt__nvml *n, pt__nvml_dev_t dev, unsigned int *ids,
+		    unsigned int max);
+/* Heterogeneous time-slice mode: 0/1, -EOPNOTSUPP not supported, -errno. */
+int pt__nvml_hetero_mode(struct pt__nvml *n, pt__nvml_dev_t dev);
 
 /* ---- vgpu-profile.c: NVIDIA vGPU profile names --------------------------- */
 

@@ -31,6 +31,9 @@ void pt__record_free(struct pt_record *rec)
 		free(rec->devs[i].override);
 	}
 	free(rec->devs);
+	for (size_t i = 0; i < rec->n_gpus; i++)
+		free(rec->gpus[i]);
+	free(rec->gpus);
 	free(rec->pfs);
 	free(rec->vfs);
 	memset(rec, 0, sizeof(*rec));
@@ -160,6 +163,8 @@ static int parse_int(const char *s, int *out)
 	return 0;
 }
 
+static int load_gpu(struct pt_record *rec, struct pt_ini_section *sec, const char *bdf);
+
 int pt__record_load(struct pt_ctx *ctx, struct pt_ini_file *f,
 		    struct pt_record *rec, char *err, size_t errlen)
 {
@@ -197,6 +202,14 @@ int pt__record_load(struct pt_ctx *ctx, struct pt_ini_file *f,
 			if (!pt__record_pf_add(rec, arg, n, a))
 				return -ENOMEM;
 			rec->pfs[rec->n_pfs - 1].keep = rec->pfs[rec->n_pfs - 1].loaded = true;
+		} else if (!section_arg(sec->name, "gpu", arg, sizeof(arg)) &&
+			   pt__bdf_is_valid(arg)) {
+			int r = load_gpu(rec, sec, arg);
+
+			if (r == -ENOMEM)
+				return r;
+			if (r < 0)
+				goto bad;
 		} else if (!section_arg(sec->name, "vf", arg, sizeof(arg))) {
 			struct pt_vf_settings s;
 			char *slash = strchr(arg, '/');
@@ -269,6 +282,98 @@ static int ini_set_vf(struct pt_ini_file *f, const char *sec,
 	return r;
 }
 
+/* ---- vgpu: [gpu "BDF"], what NVML changed (#13) ---- */
+struct pt_rec_gpu *pt__record_gpu_find(struct pt_record *rec, const char *bdf)
+{
+	for (size_t i = 0; i < rec->n_gpus; i++)
+		if (!strcmp(rec->gpus[i]->bdf, bdf))
+			return rec->gpus[i];
+	return NULL;
+}
+
+struct pt_rec_gpu *pt__record_gpu_add(struct pt_record *rec, const char *bdf)
+{
+	struct pt_rec_gpu **n = realloc(rec->gpus, (rec->n_gpus + 1) * sizeof(*n));
+	struct pt_rec_gpu *g;
+
+	if (!n)
+		return NULL;
+	rec->gpus = n;
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return NULL;
+	bdf_copy(g->bdf, bdf);
+	g->mig_mode = g->hetero_mode = -1;
+	rec->gpus[rec->n_gpus++] = g;
+	return g;
+}
+
+static int load_gpu(struct pt_record *rec, struct pt_ini_section *sec, const char *bdf)
+{
+	const char *ids = kv_get(sec, "gpu_instances");
+	struct pt_rec_gpu *g;
+	int v;
+
+	g = pt__record_gpu_add(rec, bdf);
+	if (!g)
+		return -ENOMEM;
+	g->keep = g->loaded = true;
+	if (kv_get(sec, "mig_mode")) {
+		if (parse_int(kv_get(sec, "mig_mode"), &v) < 0 || v > 1)
+			return -EINVAL;
+		g->mig_mode = v;
+	}
+	if (kv_get(sec, "heterogeneous_mode")) {
+		if (parse_int(kv_get(sec, "heterogeneous_mode"), &v) < 0 || v > 1)
+			return -EINVAL;
+		g->hetero_mode = v;
+	}
+	if (kv_get(sec, "gpu_instance_profile")) {
+		if (parse_int(kv_get(sec, "gpu_instance_profile"), &v) < 0)
+			return -EINVAL;
+		g->gis.profile_id = (unsigned int)v;
+	}
+	while (ids && *ids) {
+		char *end;
+		unsigned long id = strtoul(ids, &end, 10);
+
+		if (end == ids || id > 0xffff || g->gis.n >= PT__NVMIG_MAX_GI ||
+		    (*end && *end != ' '))
+			return -EINVAL;
+		g->gis.ids[g->gis.n++] = (unsigned int)id;
+		ids = end + (*end == ' ');
+	}
+	return 0;
+}
+
+/* Nothing changed on it (yet): not written. */
+static bool gpu_empty(const struct pt_rec_gpu *g)
+{
+	return g->mig_mode < 0 && g->hetero_mode < 0 && !g->gis.n;
+}
+
+static int save_gpu(struct pt_ini_file *f, const struct pt_rec_gpu *g)
+{
+	char sec[96], ids[PT__NVMIG_MAX_GI * 6 + 1] = "";
+	size_t off = 0;
+	int r;
+
+	snprintf(sec, sizeof(sec), "gpu \"%s\"", g->bdf);
+	r = 0;
+	if (g->mig_mode >= 0)
+		r = ini_set_int(f, sec, "mig_mode", g->mig_mode);
+	if (!r && g->hetero_mode >= 0)
+		r = ini_set_int(f, sec, "heterogeneous_mode", g->hetero_mode);
+	if (r || (g->mig_mode < 0 && !g->gis.n))
+		return r;	/* no MIG change */
+	r = ini_set_int(f, sec, "gpu_instance_profile", (int)g->gis.profile_id);
+	for (int i = 0; i < g->gis.n && off < sizeof(ids); i++)
+		off += (size_t)snprintf(ids + off, sizeof(ids) - off, "%s%u", i ? " " : "",
+					g->gis.ids[i]);
+	return r ?: pt__ini_set(f, sec, "gpu_instances", ids);
+}
+/* ---- end vgpu ---- */
+
 /* Entries stay in the new record only if planned again. */
 void pt__record_unkeep(struct pt_record *rec)
 {
@@ -278,6 +383,8 @@ void pt__record_unkeep(struct pt_record *rec)
 		rec->pfs[i].keep = false;
 	for (size_t i = 0; i < rec->n_vfs; i++)
 		rec->vfs[i].keep = false;
+	for (size_t i = 0; i < rec->n_gpus; i++)
+		rec->gpus[i]->keep = false;
 }
 
 static bool sel(enum pt_rec_sel s, bool keep, bool loaded)
@@ -295,6 +402,10 @@ static bool record_empty(const struct pt_record *rec, enum pt_rec_sel s)
 			return false;
 	for (size_t i = 0; i < rec->n_vfs; i++)
 		if (sel(s, rec->vfs[i].keep, rec->vfs[i].loaded))
+			return false;
+	for (size_t i = 0; i < rec->n_gpus; i++)
+		if (sel(s, rec->gpus[i]->keep, rec->gpus[i]->loaded) &&
+		    !gpu_empty(rec->gpus[i]))
 			return false;
 	return true;
 }
@@ -351,6 +462,10 @@ int pt__record_save(struct pt_store *st, const char *relpath,
 		r = pt__ini_set(f, sec, "interface", vf->ifname) ?:
 		    ini_set_vf(f, sec, &vf->before);
 	}
+	for (size_t i = 0; i < rec->n_gpus && !r; i++)
+		if (sel(s, rec->gpus[i]->keep, rec->gpus[i]->loaded) &&
+		    !gpu_empty(rec->gpus[i]))
+			r = save_gpu(f, rec->gpus[i]);
 	if (r < 0)
 		return r;
 	/* the same record again: write nothing */

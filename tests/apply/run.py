@@ -25,6 +25,10 @@ Scenario files:
                                  conf dir, @ROOT@ the fixture root
     write groups.d/x.ini         write a file under the conf dir (a hand
     | [group]                    edit); its lines follow, each after "| "
+    nvml                         append lines to tests/fakenvml's state
+    | fail 0000:44:00.0 nvmlDeviceCreateGpuInstance 3
+                                 (injected failures, a busy GPU: see
+                                 tests/fakenvml/fakenvml.c)
     control                      replace the fakekernel control file
     | refuse bind 0000:06:01.0 vfio-pci
                                  (injected failures; no lines: none) and
@@ -44,7 +48,8 @@ The transcript holds for each command: "$ " and the command, stdout after
 "1| " (JSON re-printed with two-space indents), stderr after "2| ",
 "[exit N]"; then what the daemon did (its log, one "k| " line each, "#N"
 numbers left out; "kernel: no writes" after an apply or release that made
-none); then what changed in the tree, per PCI function (driver, driver
+none); then what changed in the tree (nvml/state, what tests/fakenvml holds,
+included), per PCI function (driver, driver
 override, VF count, autoprobe, virtfn links, vfio device, netdevs, vGPU
 type, IOMMU group), per dev/vfio node, and every other path that changed
 and none of those explains ("sysfs: unchanged" after an apply or release
@@ -90,6 +95,8 @@ def directive(words, line, body, where):
     """This runner's own scenario lines (tests/golden.py parses the rest)."""
     if words[0] == "control" and len(words) == 1:
         return "control", body()
+    if words[0] == "nvml" and len(words) == 1:
+        return "nvml", body()
     if words[0] == "reboot" and len(words) == 1:
         return "reboot", None
     if words[0] in ("snapshot", "same-as") and len(words) == 2:
@@ -121,7 +128,7 @@ def tree_snapshot(root):
     ("file", mode, content). A write-only file that cannot be read (not
     root) counts by its size."""
     out = {}
-    for top in ("sys", "dev"):
+    for top in ("sys", "dev", "nvml"):
         base = os.path.join(root, top)
         for d, dirs, files in os.walk(base):
             dirs.sort()
@@ -334,6 +341,18 @@ def render_tree_change(before, after):
             kept.append(line)
         out += kept
     return out
+
+
+def nvml_change(before, after):
+    """tests/fakenvml's state, the lines gone ("n| -") and new ("n| +")."""
+    key = os.path.join("nvml", "state")
+    a, b = before.raw.get(key), after.raw.get(key)
+    if a == b or not a or not b:
+        return []
+    old = a[2].decode().splitlines()
+    new = b[2].decode().splitlines()
+    return (["n| -" + x for x in old if x not in new] +
+            ["n| +" + x for x in new if x not in old])
 
 
 def tree_diff_paths(a, b, limit=20):
@@ -576,6 +595,10 @@ class Runner:
                    PT_PROC_ROOT=os.path.join(self.root, "proc"),
                    PT_DEV_ROOT=os.path.join(self.root, "dev"),
                    PT_MODULES_DIR=os.path.join(self.root, "lib", "modules", kver))
+        # NVML is tests/fakenvml over the tree's nvml/state (no file: no driver)
+        if args.fakenvml:
+            env.update(PT_NVML_LIBRARY=os.path.abspath(args.fakenvml),
+                       FAKENVML_STATE=os.path.join(self.root, "nvml", "state"))
         self.env = env
         self.bins = golden.binaries(args.pt)
         self.kernel = None
@@ -639,12 +662,19 @@ class Runner:
             out += ["sysfs: changed, unexplained:"] + tree_diff_paths(tree0, tree1)
         elif binder:
             out.append("sysfs: unchanged")
+        out += nvml_change(tree0, tree1)
         conf = render_conf_change(conf0, conf1)
         if conf:
             out += ["files:"] + conf
         elif binder:
             out.append("files: unchanged")
         return [self.subst_out(x) for x in out]
+
+    def nvml(self, lines):
+        """Append lines to tests/fakenvml's state (injected failures, a busy GPU)."""
+        with open(os.path.join(self.root, "nvml", "state"), "a") as f:
+            f.write("".join(line + "\n" for line in lines))
+        return ["nvml"] + ["| " + line for line in lines]
 
     def control(self, content):
         log, reload = self.kernel.set_control(content)
@@ -705,6 +735,7 @@ def transcript(args, path):
                 "cmd": r.run,
                 "write": lambda p: golden.write_file(r.conf, *p),
                 "control": r.control,
+                "nvml": r.nvml,
                 "snapshot": r.snapshot,
                 "reboot": lambda p: r.reboot(),
                 "same-as": r.same_as,
@@ -730,6 +761,7 @@ def default_work():
 def main():
     ap = golden.arguments(__doc__, os.path.join(HERE, "scenarios"))
     ap.add_argument("--fakekernel", required=True, help="the fakekernel binary of the build")
+    ap.add_argument("--fakenvml", help="tests/fakenvml's library of the build (PT_NVML_LIBRARY)")
     ap.add_argument("--work", default=default_work(),
                     help="where the trees go (default: /dev/shm, else $TMPDIR)")
     args = ap.parse_args()

@@ -70,6 +70,54 @@ static void test_blocked_and_refusal(void **state)
 	assert_int_equal(u[2].capacity, 1);
 }
 
+/*
+ * vGPU, heterogeneous = no: one time-sliced profile per GPU. Units whose
+ * GPU runs another profile are not free (and the refusal names it); the
+ * GPU that runs the same profile, or none, is; heterogeneous = yes lifts
+ * the rule.
+ */
+static void test_vgpu_one_profile(void **state)
+{
+	struct pt__unit u[] = {
+		U("0000:43:00.4", 0, 0), U("0000:43:00.5", 0, 0),
+		U("0000:44:00.4", 2, 0), U("0000:45:00.4", 3, 0),
+	};
+	struct pt__alloc_req rq = req(1);
+	char why[256];
+	int p[3];
+
+	(void)state;
+	u[0].runs_profile = u[1].runs_profile = "L40S-24Q";
+	u[3].runs_profile = "L40S-8Q";
+	rq.profile = "L40S-8Q";
+	/* 43:00 runs 24Q: only 44:00 (nothing) and 45:00 (8Q) are free */
+	rq.count = 3;
+	assert_int_equal(pick(u, 4, rq, p, why, sizeof(why)), -EBUSY);
+	assert_non_null(strstr(why, "2 of 3 free"));
+	assert_non_null(strstr(why, "0000:43:00.4: its GPU runs L40S-24Q (heterogeneous = no)"));
+	assert_int_equal(u[0].capacity, 1);
+	rq.count = 2;
+	assert_int_equal(pick(u, 4, rq, p, NULL, 0), 0);
+	assert_string_equal(u[p[0]].key, "0000:44:00.4");
+	assert_string_equal(u[p[1]].key, "0000:45:00.4");
+	/* the same profile as the GPU runs is free */
+	u[2].capacity = u[3].capacity = 1;
+	rq.profile = "L40S-24Q";
+	rq.count = 4;
+	assert_int_equal(pick(u, 4, rq, p, why, sizeof(why)), -EBUSY);
+	assert_non_null(strstr(why, "3 of 4 free: 0000:45:00.4: its GPU runs L40S-8Q"));
+	rq.count = 3;
+	assert_int_equal(pick(u, 4, rq, p, NULL, 0), 0);
+	for (int i = 0; i < 3; i++)
+		assert_string_not_equal(u[p[i]].key, "0000:45:00.4");
+	/* heterogeneous = yes: any GPU */
+	u[0].capacity = u[1].capacity = u[2].capacity = 1;
+	rq.profile = "L40S-4Q";
+	rq.heterogeneous = true;
+	rq.count = 3;
+	assert_int_equal(pick(u, 4, rq, p, NULL, 0), 0);
+}
+
 static void test_all_or_nothing(void **state)
 {
 	struct pt__unit u[] = { U("a", -1, 0), U("b", -1, 0) };
@@ -221,6 +269,7 @@ int main(void)
 		cmocka_unit_test(test_numa),
 		cmocka_unit_test(test_pack_spread),
 		cmocka_unit_test(test_capacity),
+		cmocka_unit_test(test_vgpu_one_profile),
 		cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_stable_ids),
 	};
