@@ -363,12 +363,7 @@ static int count_conflicts(struct pt_ctx *ctx, struct pt_group *g)
 
 static const char *member_name(struct pt_member *m, char *buf, size_t len)
 {
-	struct pt_pci_dev *d = pt_member_get_pci_dev(m);
-	struct pt_usb_dev *u = pt_member_get_usb_dev(m);
-
-	if (d)
-		return pt_pci_dev_get_bdf(d);
-	snprintf(buf, len, "%s", pt_usb_dev_get_name(u));
+	snprintf(buf, len, "%s", pt_member_get_name(m));
 	return buf;
 }
 
@@ -663,7 +658,8 @@ static int do_show(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 			pt_table_add(t, (const char *const[]){ member_name(m, buf, sizeof(buf)),
 				     d ? pt_pci_dev_get_driver(d) : NULL, grp, viability(ctx, d),
 				     pt_rule_get_name(pt_member_get_rule(m)), vfs,
-				     d ? pt_pci_dev_get_display_name(d) : pt_usb_dev_get_display_name(u),
+				     d ? pt_pci_dev_get_display_name(d) :
+				     u ? pt_usb_dev_get_display_name(u) : "mdev parent (no PCI function)",
 				     notes });
 		}
 		if (pt_table_rows(t))

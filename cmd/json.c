@@ -337,8 +337,7 @@ struct json_object *json_member(struct pt_ctx *ctx, struct pt_member *m,
 	struct pt_usb_dev *u = pt_member_get_usb_dev(m);
 	const char *crit = d ? pt_pci_dev_get_critical_reason(d) : NULL;
 
-	json_object_object_add(o, "device", json_object_new_string(
-		d ? pt_pci_dev_get_bdf(d) : pt_usb_dev_get_name(u)));
+	json_object_object_add(o, "device", json_object_new_string(pt_member_get_name(m)));
 	json_object_object_add(o, "rule", json_object_new_string(
 		pt_rule_get_name(pt_member_get_rule(m))));
 	if (d) {
@@ -355,7 +354,7 @@ struct json_object *json_member(struct pt_ctx *ctx, struct pt_member *m,
 		json_object_object_add(o, "viable", ig ? json_object_new_boolean(
 			pt_iommu_group_is_viable(ig)) : NULL);
 	} else {
-		const char *name = pt_usb_dev_get_display_name(u);
+		const char *name = u ? pt_usb_dev_get_display_name(u) : "mdev parent (no PCI function)";
 
 		json_object_object_add(o, "name", name ? json_object_new_string(name) : NULL);
 		json_object_object_add(o, "driver", NULL);
@@ -426,10 +425,7 @@ struct json_object *json_group(struct pt_ctx *ctx, struct pt_group *g, bool full
 		if (full) {
 			json_object_array_add(mem, json_member(ctx, m, &ap));
 		} else {
-			struct pt_pci_dev *d = pt_member_get_pci_dev(m);
-
-			json_object_array_add(mem, json_object_new_string(
-				d ? pt_pci_dev_get_bdf(d) : pt_usb_dev_get_name(pt_member_get_usb_dev(m))));
+			json_object_array_add(mem, json_object_new_string(pt_member_get_name(m)));
 		}
 	}
 	json_object_object_add(o, "members", mem);

@@ -939,9 +939,12 @@ static int units_vgpu(struct pt_ctx *ctx, struct pt_group *g, const struct held 
 			      "group '%s' sets no vGPU profile; run 'pt group set %s profile=TYPE'",
 			      pt_group_get_name(g), pt_group_get_name(g));
 	for (int i = 0; i < pt_group_get_num_members(g); i++) {
-		struct pt_pci_dev *dev = pt_member_get_pci_dev(pt_group_get_member(g, i));
-		struct pt_mdev_parent *par = pt_pci_dev_get_mdev_parent(dev);
-		bool vf = mode ? !strcasecmp(mode, "vf") : !par && pt_pci_dev_has_nvidia_vgpu(dev);
+		struct pt_member *mb = pt_group_get_member(g, i);
+		struct pt_pci_dev *dev = pt_member_get_pci_dev(mb);
+		/* dev is NULL for an mdev parent that is no PCI function (mtty) */
+		struct pt_mdev_parent *par = pt_member_get_mdev_parent(mb);
+		bool vf = dev && (mode ? !strcasecmp(mode, "vf") :
+				  !par && pt_pci_dev_has_nvidia_vgpu(dev));
 		struct pt__unit *u;
 		struct usrc *s;
 		int r;
@@ -953,9 +956,9 @@ static int units_vgpu(struct pt_ctx *ctx, struct pt_group *g, const struct held 
 			if (r < 0)
 				return r;
 			s->dev = dev;
-			snprintf(s->key, sizeof(s->key), "%s", pt_pci_dev_get_bdf(dev));
+			snprintf(s->key, sizeof(s->key), "%s", pt_member_get_name(mb));
 			u->key = s->key;
-			u->numa_node = pt_pci_dev_get_numa_node(dev);
+			u->numa_node = dev ? pt_pci_dev_get_numa_node(dev) : PT_NO_NUMA_NODE;
 			if (!par) {
 				block(u, s, true, "offers no mdev types");
 				continue;
@@ -977,7 +980,7 @@ static int units_vgpu(struct pt_ctx *ctx, struct pt_group *g, const struct held 
 				      "are not reserved)", h->tenant_group);
 			u->capacity = pt_mdev_type_get_available_instances(found);
 			u->used = held_mdevs(ctx, pt_mdev_parent_get_name(par), except_vm);
-			if (pt_pci_dev_get_critical_reason(dev))
+			if (dev && pt_pci_dev_get_critical_reason(dev))
 				block(u, s, false, "host-critical (%s)",
 				      pt_pci_dev_get_critical_reason(dev));
 			if (u->capacity <= 0 && !u->blocked)
