@@ -37,9 +37,14 @@ INITRAMFS_MODULES = ["virtio_pci", "virtio_blk", "ext4"]
 # Host files copied into the guest (programs with every library they
 # need), and the Debian package each comes from.
 GUEST_PROGRAMS = {"/usr/bin/lspci": "pciutils", "/usr/sbin/ip": "iproute2",
-                  "/usr/bin/kmod": "kmod"}
+                  "/usr/bin/kmod": "kmod",
+                  # the consumer of pt attach start's arguments (75-attach-qemu)
+                  "/usr/bin/qemu-system-x86_64": "qemu-system-x86",
+                  "/usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so": "qemu-system-x86",
+                  "/usr/lib/x86_64-linux-gnu/qemu/hw-usb-host.so": "qemu-system-x86"}
 KMOD_LINKS = ["modprobe", "insmod", "rmmod", "lsmod", "modinfo", "depmod"]
-GUEST_DATA = {"/usr/share/misc/pci.ids": "pci.ids"}
+GUEST_DATA = {"/usr/share/misc/pci.ids": "pci.ids",
+              "/usr/share/seabios/bios-256k.bin": "seabios"}
 # Host tools the harness runs, and the Debian package each comes from.
 HOST_TOOLS = {
     "qemu-system-x86_64": "qemu-system-x86",
@@ -440,8 +445,11 @@ def machine_args(work):
 def boot(work, kernel, initrd, timeout, only, shell, verbose):
     """Run the guest; returns (status, seconds, console) with status one of
     'done', 'timeout', 'exit N'."""
+    # no_timer_check: on a loaded host TCG is too slow for the kernel's
+    # IO-APIC timer check, which then panics ("timer doesn't work through
+    # Interrupt-remapped IO-APIC"); virtual machines skip it
     append = ["console=ttyS0", "root=/dev/vda", "rw", "intel_iommu=on", "iommu=pt",
-              "panic=-1", "loglevel=4", f"pt_vm.only={only or 'all'}",
+              "no_timer_check", "panic=-1", "loglevel=4", f"pt_vm.only={only or 'all'}",
               f"pt_vm.check_timeout={os.environ.get('PT_VM_CHECK_TIMEOUT', '120')}"]
     if shell:
         append.append("pt_vm.shell=1")
