@@ -201,6 +201,7 @@ struct pt_lease_dev {
 	char **functions;
 	int n_functions;
 	char *mac, *pf;
+	char *mac_before;		/* the VF's MAC before start set mac (live only) */
 	int vf_index;
 	char *mdev_uuid, *mdev_parent, *mdev_type;
 	char *usb_name, *usb_port_path, *usb_serial;
