@@ -572,13 +572,18 @@ static int do_show(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 	struct pt_group *g;
 	struct pt_rule *r;
 	struct util_applied ap = { 0 };
-	int status = 0;
+	int status = 0, total = 0, leased = 0, free_now = 0, cap;
 
 	if ((status = need_args(argc, 1, "show needs a group NAME")))
 		return status;
 	g = util_find_group(CMD, ctx, argv[0], &status);
 	if (!g)
 		return status;
+	/* units in total, leased to VMs, free to allocate now (pt-attach(8)) */
+	cap = pt_group_get_capacity(ctx, g, &total, &leased, &free_now);
+	if (cap < 0)
+		util_err(CMD, "WARNING: %s: capacity unknown: %s", pt_group_get_name(g),
+			 strerror(-cap));
 	if (a->o.json) {
 		struct json_object *o = json_group(ctx, g, true);
 		struct json_object *rules = json_object_new_array();
@@ -586,6 +591,8 @@ static int do_show(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 		pt_rule_foreach(g, r)
 			json_object_array_add(rules, json_group_rule(r));
 		json_object_object_add(o, "rules", rules);
+		json_object_object_add(o, "capacity", cap < 0 ? NULL :
+				       json_group_capacity(g, total, leased, free_now));
 		/* "reserved" once any tenant exists (golden files of other tiers keep) */
 		if (pt_tenant_get_first(ctx))
 			show_reserved(ctx, g, o);
@@ -607,6 +614,12 @@ static int do_show(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 			       ap.n_drift ? ", with drift: see the members" : "");
 		else
 			printf("%-*s no\n", w, "applied:");
+		if (cap >= 0 && pt_group_get_type(g) == PT_GROUP_VGPU)
+			printf("%-*s %d total, %d leased, %d free (vGPU instances creatable now)\n",
+			       w, "capacity:", total, leased, free_now);
+		else if (cap >= 0)
+			printf("%-*s %d total, %d leased, %d free\n", w, "capacity:", total, leased,
+			       free_now);
 		for (int i = 0; i < pt_group_get_num_settings(g); i++)
 			printf("%-*s %s\n", w, pt_group_get_setting_key(g, i),
 			       pt_group_get_setting_value(g, i));

@@ -397,6 +397,19 @@ struct json_object *json_conflicts(struct pt_ctx *ctx, struct pt_group *g)
 	return a;
 }
 
+struct json_object *json_group_capacity(struct pt_group *g, int total, int leased, int free_now)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "total", json_object_new_int(total));
+	json_object_object_add(o, "leased", json_object_new_int(leased));
+	json_object_object_add(o, "free", json_object_new_int(free_now));
+	/* vgpu: what is free is what can be created (mdev) or set (per VF) now */
+	if (pt_group_get_type(g) == PT_GROUP_VGPU)
+		json_object_object_add(o, "vgpu_creatable", json_object_new_int(free_now));
+	return o;
+}
+
 struct json_object *json_group(struct pt_ctx *ctx, struct pt_group *g, bool full)
 {
 	struct json_object *o = json_object_new_object(), *set, *rules, *mem;

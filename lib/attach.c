@@ -19,7 +19,11 @@
  *              creatable_vgpu_types offers the profile; pool: the GPU
  *   usb        one member device, by its stable keys
  */
+#include <ctype.h>
 #include <errno.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +49,8 @@ struct pt_vm {
 	char *file;
 	int numa_node;
 	bool numa_strict;
+	char *user, *group;		/* who QEMU runs as: its device nodes go to them */
+	int user_line, group_line;
 	char *blocker;
 	bool blocker_done;
 	struct pt_request *requests;
@@ -65,6 +71,10 @@ struct pt_attach {
 	int n_notes;
 	char **freed;
 	int n_freed;
+	/* the VM's user and group ((uid_t)-1: none): start gives them its nodes */
+	uid_t uid;
+	gid_t gid;
+	char owner[80];			/* "qemu:kvm", "qemu", "group kvm" */
 };
 
 /* ---- small helpers ---------------------------------------------------------- */
@@ -153,6 +163,8 @@ static void vm_free(struct pt_vm *vm)
 	free(vm->name);
 	free(vm->file);
 	free(vm->blocker);
+	free(vm->user);
+	free(vm->group);
 	free(vm);
 }
 
@@ -169,7 +181,8 @@ void pt__vms_free(struct pt_ctx *ctx)
 	ctx->vms_rc = 0;
 }
 
-static const char *const vm_keys[] = { "numa_node", "numa_strict", "description", NULL };
+static const char *const vm_keys[] = { "numa_node", "numa_strict", "user", "group",
+					"description", NULL };
 static const char *const request_keys[] = { "group", "count", "description", NULL };
 
 /* "request \"gpu\"" -> "gpu" (malloc'd), NULL when not that shape. */
@@ -196,6 +209,26 @@ static int unknown_key(const char *rel, int line, const char *key,
 			      rel, line, key, close);
 	return seterr(err, errlen, -EINVAL, "%s:%d: unknown key '%s'; known: %s",
 		      rel, line, key, list);
+}
+
+/*
+ * A user or group as vms.d names it: a name as useradd(8) takes it
+ * ([a-z_][a-z0-9_-]*[$]?, at most 32), or +ID, as libvirt's qemu.conf
+ * takes a number.
+ */
+static bool owner_name_is_valid(const char *v)
+{
+	size_t n = strlen(v);
+
+	if (v[0] == '+')
+		return n > 1 && n <= 11 && strspn(v + 1, "0123456789") == n - 1;
+	if (!n || n > 32 || !(islower((unsigned char)v[0]) || v[0] == '_'))
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (!islower((unsigned char)v[i]) && !isdigit((unsigned char)v[i]) &&
+		    v[i] != '_' && v[i] != '-' && !(v[i] == '$' && i == n - 1))
+			return false;
+	return true;
 }
 
 static int vm_from_file(struct pt_ctx *ctx, struct pt_ini_file *f, struct pt_vm **out,
@@ -243,6 +276,21 @@ static int vm_from_file(struct pt_ctx *ctx, struct pt_ini_file *f, struct pt_vm 
 							   rel, kv->line, kv->value);
 					else
 						vm->numa_strict = b;
+				} else if (!strcmp(kv->key, "user") || !strcmp(kv->key, "group")) {
+					bool u = kv->key[0] == 'u';
+					char **dst = u ? &vm->user : &vm->group;
+
+					if (!owner_name_is_valid(kv->value))
+						r = seterr(err, errlen, -EINVAL,
+							   "%s:%d: %s '%s' is not a %s name or +ID",
+							   rel, kv->line, kv->key, kv->value,
+							   u ? "user" : "group");
+					else if (!(free(*dst), *dst = strdup(kv->value)))
+						r = -ENOMEM;
+					else if (u)
+						vm->user_line = kv->line;
+					else
+						vm->group_line = kv->line;
 				} else if (strcmp(kv->key, "description")) {
 					r = unknown_key(rel, kv->line, kv->key, vm_keys, err, errlen);
 				}
@@ -1133,12 +1181,131 @@ static struct pt_attach *attach_new(struct pt_ctx *ctx)
 {
 	struct pt_attach *a = calloc(1, sizeof(*a));
 
-	if (a)
+	if (a) {
 		a->ctx = ctx;
+		a->uid = (uid_t)-1;
+		a->gid = (gid_t)-1;
+	}
 	return a;
 }
 
 #define AERR(a, r, ...) seterr((a)->error, sizeof((a)->error), (r), __VA_ARGS__)
+
+/*
+ * The VM's user and group as ids, looked up now (NSS): start gives the
+ * VM's device nodes to them. "+ID" is taken as it is.
+ */
+static int resolve_owner(struct pt_attach *a, struct pt_vm *vm)
+{
+	char buf[4096];
+	int r;
+
+	if (vm->user && vm->user[0] == '+') {
+		unsigned long v = strtoul(vm->user + 1, NULL, 10);
+
+		if (v >= (uid_t)-1)
+			return AERR(a, -EINVAL, "VM '%s': user '%s' (%s:%d) is out of range",
+				    vm->name, vm->user, vm->file, vm->user_line);
+		a->uid = (uid_t)v;
+	} else if (vm->user) {
+		struct passwd pw, *res = NULL;
+
+		r = getpwnam_r(vm->user, &pw, buf, sizeof(buf), &res);
+		if (!res)
+			return AERR(a, r ? -r : -ENOENT, "VM '%s': user '%s' (%s:%d) %s; create it, "
+				    "or name the user QEMU runs as", vm->name, vm->user, vm->file,
+				    vm->user_line, r ? strerror(r) : "does not exist on this host");
+		a->uid = pw.pw_uid;
+	}
+	if (vm->group && vm->group[0] == '+') {
+		unsigned long v = strtoul(vm->group + 1, NULL, 10);
+
+		if (v >= (gid_t)-1)
+			return AERR(a, -EINVAL, "VM '%s': group '%s' (%s:%d) is out of range",
+				    vm->name, vm->group, vm->file, vm->group_line);
+		a->gid = (gid_t)v;
+	} else if (vm->group) {
+		struct group gr, *res = NULL;
+
+		r = getgrnam_r(vm->group, &gr, buf, sizeof(buf), &res);
+		if (!res)
+			return AERR(a, r ? -r : -ENOENT, "VM '%s': group '%s' (%s:%d) %s; create it, "
+				    "or name the group QEMU runs as", vm->name, vm->group, vm->file,
+				    vm->group_line, r ? strerror(r) : "does not exist on this host");
+		a->gid = gr.gr_gid;
+	}
+	if (vm->user && vm->group)
+		snprintf(a->owner, sizeof(a->owner), "%s:%s", vm->user, vm->group);
+	else if (vm->user)
+		snprintf(a->owner, sizeof(a->owner), "%s", vm->user);
+	else if (vm->group)
+		snprintf(a->owner, sizeof(a->owner), "group %s", vm->group);
+	return 0;
+}
+
+/* The permission bits the VM's owner needs: rw for its user and/or group. */
+static mode_t owner_bits(const struct pt_attach *a)
+{
+	return (a->uid != (uid_t)-1 ? 0600 : 0) | (a->gid != (gid_t)-1 ? 0060 : 0);
+}
+
+/*
+ * Give dev_root/rel to the VM's owner: recorded in the lease with what it
+ * was, so that stop gives it back. missing_ok: a node that is not there
+ * (yet) is left (a note); else it is an error naming hint.
+ */
+static int plan_node(struct pt_attach *a, struct pt_plan *p, struct pt_lease_dev *d,
+		     const char *rel, bool missing_ok, const char *hint)
+{
+	struct pt__devnode_owner before;
+	const char *root = pt_get_dev_root(a->ctx);
+	mode_t mode;
+	int r;
+
+	for (int k = 0; k < d->n_nodes; k++)
+		if (!strcmp(d->nodes[k].rel, rel))
+			return 0;	/* the unit's other function, same IOMMU group */
+	r = pt__devnode_read(a->ctx, rel, &before);
+	if (r == -ENOENT && missing_ok)
+		return note(a, "%s/%s: not there; nothing to give to %s", root, rel, a->owner);
+	if (r < 0)
+		/* a link or a non-node where a node belongs: refused for safety */
+		return AERR(a, r == -ELOOP || r == -ENOTTY ? -EPERM : r,
+			    "request '%s': %s/%s: %s; %s", d->request, root, rel,
+			    r == -ENOENT ? "missing" :
+			    r == -ELOOP ? "is a link or lies behind one (refusing to follow it)" :
+			    r == -ENOTTY ? "is not a device node" : strerror(-r), hint);
+	r = pt__lease_dev_add_node(d, rel, &before);
+	if (r < 0)
+		return AERR(a, r, "out of memory");
+	mode = before.mode | owner_bits(a);
+	{
+		char desc[PATH_MAX + 128];
+
+		snprintf(desc, sizeof(desc), "give %s/%s to %s (mode %04o)", root, rel,
+			 a->owner, (unsigned int)mode);
+		r = pt__devnode_plan_set(p, rel, a->uid, a->gid, mode, 0, &before, desc);
+	}
+	return r < 0 ? AERR(a, r, "out of memory") : 0;
+}
+
+/* The /dev/vfio node of a PCI function's IOMMU group, given to the VM's owner. */
+static int plan_pci_node(struct pt_attach *a, struct pt_plan *p, struct pt_lease_dev *d,
+			 const char *bdf, bool missing_ok)
+{
+	struct pt_pci_dev *dev = pt_pci_dev_find(a->ctx, bdf);
+	char grp[16], rel[32], hint[PT_NAME_MAX + 96];
+	int g = dev ? pt_pci_dev_get_iommu_group(dev) : -1;
+
+	if (g < 0)
+		return missing_ok ? 0 : AERR(a, -ENODEV, "request '%s': %s: %s", d->request, bdf,
+					     dev ? "in no IOMMU group" : "is gone");
+	snprintf(grp, sizeof(grp), "%d", g);
+	if (pt__dev_vfio_group_rel(grp, rel, sizeof(rel)) < 0)
+		return AERR(a, -EINVAL, "request '%s': %s: bad IOMMU group %d", d->request, bdf, g);
+	snprintf(hint, sizeof(hint), "is %s on vfio-pci? see 'pt group show %s'", bdf, d->group);
+	return plan_node(a, p, d, rel, missing_ok, hint);
+}
 
 static enum pt__placement group_placement(struct pt_group *g)
 {
@@ -1226,6 +1393,7 @@ static int lease_fill(struct pt_lease *l, struct pt_lease_dev *d, struct pt_requ
 		if (pt_usb_dev_get_serial(s->usb) && *pt_usb_dev_get_serial(s->usb))
 			d->usb_serial = strdup(pt_usb_dev_get_serial(s->usb));
 		d->usb_busnum = pt_usb_dev_get_busnum(s->usb);
+		d->usb_devnum = pt_usb_dev_get_devnum(s->usb);
 		d->usb_vendor = pt_usb_dev_get_vendor_id(s->usb);
 		d->usb_product = pt_usb_dev_get_product_id(s->usb);
 		d->guest_reset = group_bool(g, "guest_reset", true);
@@ -1405,6 +1573,88 @@ static bool mdev_present(struct pt_mdev_parent *p, const char *uuid)
 	return false;
 }
 
+/* The steps that give a prepared device's nodes to the VM's owner. */
+static int plan_owner(struct pt_attach *a, struct pt_plan *p, struct pt_lease_dev *d)
+{
+	int r = 0;
+
+	if (a->uid == (uid_t)-1 && a->gid == (gid_t)-1)
+		return 0;
+	if (d->mdev_uuid) {
+		char desc[PATH_MAX + 160];
+
+		/* the instance's own IOMMU group: known once it exists */
+		snprintf(desc, sizeof(desc), "give %s/vfio/<IOMMU group of mdev %s> to %s (mode +%04o)",
+			 pt_get_dev_root(a->ctx), d->mdev_uuid, a->owner,
+			 (unsigned int)owner_bits(a));
+		r = pt__devnode_plan_set_mdev(p, d->mdev_uuid, a->uid, a->gid, owner_bits(a),
+					      PT__DEVNODE_ADD_MODE, desc);
+		return r < 0 ? AERR(a, r, "out of memory") : 0;
+	}
+	if (d->type == PT_GROUP_USB) {
+		char rel[32];
+
+		if (d->usb_devnum <= 0 ||
+		    pt__dev_usb_rel(d->usb_busnum, d->usb_devnum, rel, sizeof(rel)) < 0)
+			return AERR(a, -ENODEV, "request '%s': USB device %s has no device number",
+				    d->request, d->usb_name);
+		return plan_node(a, p, d, rel, false, "is usbfs mounted on /dev/bus/usb?");
+	}
+	/* one node per IOMMU group (the functions of a pci unit share it) */
+	for (int f = 0; f < d->n_functions && !r; f++)
+		r = plan_pci_node(a, p, d, d->functions[f],
+				  d->mode && !strcmp(d->mode, "vf"));
+	return r;
+}
+
+/* The PF's interface, through which its VFs' MACs are set; NULL when none. */
+static const char *pf_ifname(struct pt_ctx *ctx, const char *pfbdf)
+{
+	struct pt_pci_dev *pf = pfbdf ? pt_pci_dev_find(ctx, pfbdf) : NULL;
+	struct pt_netdev *nd = pf ? pt_netdev_get_first(pf) : NULL;
+
+	return nd ? pt_netdev_get_name(nd) : NULL;
+}
+
+/*
+ * The VF's stable MAC, set over netlink on the PF's interface before the
+ * VM starts (the way libvirt sets a hostdev interface's MAC). On the
+ * running system the MAC it had is read now and recorded in the lease,
+ * so that stop sets it again.
+ */
+static int plan_mac(struct pt_attach *a, struct pt_plan *p, struct pt_lease_dev *d)
+{
+	const char *ifname = pf_ifname(a->ctx, d->pf);
+	unsigned char mac[6], before[6];
+	char desc[256], err[512], text[18];
+	bool have_before = false;
+	int r;
+
+	if (!d->mac || pt__vf_mac_parse(d->mac, mac) < 0)
+		return AERR(a, -EINVAL, "request '%s': bad MAC '%s'", d->request,
+			    d->mac ? d->mac : "");
+	if (!ifname)
+		return AERR(a, -ENODEV, "request '%s': PF %s has no network interface to set "
+			    "the MAC of VF %d through; bind the PF to its network driver",
+			    d->request, d->pf, d->vf_index);
+	if (pt_is_live(a->ctx)) {
+		r = pt__vf_plan_read_mac(p, ifname, d->vf_index, before, err, sizeof(err));
+		if (r < 0)
+			return AERR(a, r, "request '%s': %s", d->request, err);
+		pt__vf_mac_format(before, text);
+		free(d->mac_before);
+		d->mac_before = strdup(text);
+		if (!d->mac_before)
+			return AERR(a, -ENOMEM, "out of memory");
+		have_before = true;
+	}
+	snprintf(desc, sizeof(desc), "set the MAC of VF %d of %s (%s) to %s", d->vf_index,
+		 ifname, d->pf, d->mac);
+	r = pt__vf_plan_mac(p, d->pf, ifname, d->vf_index, mac, have_before ? before : NULL,
+			    desc);
+	return r < 0 ? AERR(a, r, "out of memory") : 0;
+}
+
 /* The steps that prepare a lease's devices. */
 static int plan_start(struct pt_attach *a, struct pt_plan *p, struct pt_lease *l)
 {
@@ -1424,20 +1674,80 @@ static int plan_start(struct pt_attach *a, struct pt_plan *p, struct pt_lease *l
 			if (mdev_present(par, d->mdev_uuid)) {
 				/* left by a start killed half-way and undone by nobody */
 				note(a, "mdev %s exists on %s already", d->mdev_uuid, d->mdev_parent);
-				continue;
+			} else {
+				pt_mdev_type_foreach(par, t)
+					if (!strcmp(pt_mdev_type_get_id(t), d->mdev_type))
+						found = t;
+				if (!found)
+					return AERR(a, -ENODEV, "%s: offers no mdev type %s now",
+						    d->mdev_parent, d->mdev_type);
+				r = pt__mdev_plan_create(p, found, d->mdev_uuid, NULL);
 			}
-			pt_mdev_type_foreach(par, t)
-				if (!strcmp(pt_mdev_type_get_id(t), d->mdev_type))
-					found = t;
-			if (!found)
-				return AERR(a, -ENODEV, "%s: offers no mdev type %s now",
-					    d->mdev_parent, d->mdev_type);
-			r = pt__mdev_plan_create(p, found, d->mdev_uuid, NULL);
 		} else if (d->mode && !strcmp(d->mode, "vf")) {
 			r = pt__nvvgpu_plan_set_type(p, d->functions[0], 0, d->vgpu_type);
+		} else if (d->type == PT_GROUP_SRIOV_NIC) {
+			r = plan_mac(a, p, d);
 		}
+		if (!r)
+			r = plan_owner(a, p, d);
 	}
 	return r;
+}
+
+/* Give a device's nodes back their owner and mode, where they differ now. */
+static int plan_owner_back(struct pt_attach *a, struct pt_plan *p, struct pt_lease_dev *d)
+{
+	const char *root = pt_get_dev_root(a->ctx);
+
+	for (int k = d->n_nodes - 1; k >= 0; k--) {
+		const struct pt_lease_node *n = &d->nodes[k];
+		struct pt__devnode_owner now;
+		char desc[PATH_MAX + 128];
+		int r = pt__devnode_read(a->ctx, n->rel, &now);
+
+		if (r == -ENOENT)
+			continue;	/* gone with its device: nothing to give back */
+		if (!r && now.uid == n->before.uid && now.gid == n->before.gid &&
+		    now.mode == n->before.mode)
+			continue;
+		snprintf(desc, sizeof(desc), "give %s/%s back to %u:%u (mode %04o)", root, n->rel,
+			 (unsigned int)n->before.uid, (unsigned int)n->before.gid,
+			 (unsigned int)n->before.mode);
+		r = pt__devnode_plan_set(p, n->rel, n->before.uid, n->before.gid,
+					 n->before.mode, 0, NULL, desc);
+		if (r < 0)
+			return AERR(a, r, "out of memory");
+	}
+	return 0;
+}
+
+/*
+ * The VF's MAC from before start, where start recorded one (the running
+ * system) and the VF still has the MAC start set: another one is not ours.
+ */
+static int plan_mac_back(struct pt_attach *a, struct pt_plan *p, struct pt_lease_dev *d)
+{
+	const char *ifname = pf_ifname(a->ctx, d->pf);
+	unsigned char before[6], want[6], now[6];
+	char desc[256], err[512];
+	int r;
+
+	if (d->type != PT_GROUP_SRIOV_NIC || !d->mac_before || !d->mac || !ifname ||
+	    !pt_is_live(a->ctx) || pt__vf_mac_parse(d->mac_before, before) < 0 ||
+	    pt__vf_mac_parse(d->mac, want) < 0)
+		return 0;
+	r = pt__vf_plan_read_mac(p, ifname, d->vf_index, now, err, sizeof(err));
+	if (r < 0) {
+		/* the VF or its PF is gone: nothing to give back */
+		note(a, "request '%s': MAC not restored: %s", d->request, err);
+		return 0;
+	}
+	if (memcmp(now, want, 6))
+		return 0;
+	snprintf(desc, sizeof(desc), "set the MAC of VF %d of %s (%s) back to %s", d->vf_index,
+		 ifname, d->pf, d->mac_before);
+	r = pt__vf_plan_mac(p, d->pf, ifname, d->vf_index, before, NULL, desc);
+	return r < 0 ? AERR(a, r, "out of memory") : 0;
 }
 
 /* The steps that undo what start prepared; read from the host, so right from any point. */
@@ -1449,6 +1759,12 @@ static int plan_stop(struct pt_attach *a, struct pt_plan *p, struct pt_lease *l)
 	for (int i = l->n_devs - 1; i >= 0 && !r; i--) {
 		struct pt_lease_dev *d = l->devs[i];
 
+		r = plan_owner_back(a, p, d);
+		if (r < 0)
+			break;
+		r = plan_mac_back(a, p, d);
+		if (r < 0)
+			break;
 		if (d->mdev_uuid) {
 			struct pt_mdev_parent *par = pt_mdev_parent_find(ctx, d->mdev_parent);
 
@@ -1564,6 +1880,9 @@ static int do_start(struct pt_ctx *ctx, const char *name, int pid, unsigned int 
 	if (pid < 0)
 		return AERR(a, -EINVAL, "pid %d: give a process id", pid);
 	r = load_state(a, &vm, name);
+	if (r < 0)
+		return r;
+	r = resolve_owner(a, vm);
 	if (r < 0)
 		return r;
 	if (!dry) {

@@ -9,6 +9,7 @@
 #define PT_BINDER_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "plan.h"
 
@@ -132,6 +133,55 @@ int pt__mdev_plan_create(struct pt_plan *p, struct pt_mdev_type *t,
 /* Remove mdev uuid of parent as a step; undo creates it again. */
 int pt__mdev_plan_remove(struct pt_plan *p, struct pt_mdev_parent *parent,
 			 const char *uuid);
+
+/* ---- devnode.c: owner and mode of device nodes ---------------------------- */
+
+/* A device node's owner and permission bits (07777). */
+struct pt__devnode_owner {
+	uid_t uid;
+	gid_t gid;
+	mode_t mode;
+};
+
+/*
+ * dev_root/rel now, no link followed (sysfs.c's pt__dev_open_node): 0,
+ * -ENOENT, -ELOOP (a link on the way), -ENOTTY (not a device node; a
+ * plain file stands for one below a dev root other than /dev), -errno.
+ */
+int pt__devnode_read(struct pt_ctx *ctx, const char *rel,
+		     struct pt__devnode_owner *o);
+
+/* pt__devnode_plan_set() flags */
+enum {
+	/* mode's bits are added to the node's mode (as found at run) */
+	PT__DEVNODE_ADD_MODE = 1u << 0,
+};
+
+/*
+ * A step: give dev_root/rel (root-relative, components validated, e.g.
+ * "vfio/14" from pt__dev_vfio_group_rel(), "bus/usb/001/004" from
+ * pt__dev_usb_rel()) to uid and gid ((uid_t)-1 / (gid_t)-1: keep) with
+ * permission bits mode ((mode_t)-1: keep; see PT__DEVNODE_ADD_MODE). No
+ * link is followed, the node is never opened; verified with fstat. Undo
+ * gives the node back its before owner and mode (NULL: what the step
+ * found when it ran); a node gone by then (its device removed) has
+ * nothing to undo. A caller that undoes in another process (a lease
+ * stopped later) records before from pt__devnode_read() and plans this
+ * step again with the recorded owner as the wanted one. 0, -EINVAL,
+ * -ENOMEM.
+ */
+int pt__devnode_plan_set(struct pt_plan *p, const char *rel, uid_t uid,
+			 gid_t gid, mode_t mode, unsigned int flags,
+			 const struct pt__devnode_owner *before,
+			 const char *desc);
+/*
+ * The same for the /dev/vfio node of mdev uuid's IOMMU group, looked up
+ * when the step runs (an earlier step of the plan creates the instance);
+ * the node goes with the instance.
+ */
+int pt__devnode_plan_set_mdev(struct pt_plan *p, const char *uuid, uid_t uid,
+			      gid_t gid, mode_t mode, unsigned int flags,
+			      const char *desc);
 
 /* ---- module.c: loading kernel modules ----------------------------------- */
 
@@ -309,5 +359,36 @@ int pt__vf_plan_settings(struct pt_plan *p, const char *pfbdf,
 			 const struct pt_vf_settings *want, unsigned int parts,
 			 const struct pt_vf_settings *before,
 			 const char *desc);
+
+/* ---- vfset.c: a VF's MAC (IFLA_VF_MAC) ---------------------------------- */
+
+/* "02:6c:4b:d2:69:a0" -> 6 bytes; 0 or -EINVAL (any other shape). */
+int pt__vf_mac_parse(const char *text, unsigned char mac[6]);
+void pt__vf_mac_format(const unsigned char mac[6], char out[18]);
+/*
+ * RTM_SETLINK (NLM_F_REQUEST|NLM_F_ACK) for PF ifindex with
+ * IFLA_VFINFO_LIST/IFLA_VF_INFO/IFLA_VF_MAC {vf, mac}, as `ip link set
+ * DEV vf N mac MAC` sends it. 0, -EINVAL, -ENOMEM.
+ */
+int pt__vf_build_set_mac(int ifindex, int vf, const unsigned char mac[6],
+			 struct nl_msg **out, char *err, size_t errlen);
+/* Send it, acked; err = "eth0 vf 2: cannot set mac ...: <reason>". */
+int pt__vf_nl_set_mac(struct pt_vf_nl *nl, const struct pt_vf_link *pf, int vf,
+		      const unsigned char mac[6], char *err, size_t errlen);
+/*
+ * The VF's MAC now, through the plan's socket (the running kernel only:
+ * -EOPNOTSUPP on a fixture tree). -ENODEV: no such VF, or not Ethernet.
+ */
+int pt__vf_plan_read_mac(struct pt_plan *p, const char *ifname, int vf,
+			 unsigned char out[6], char *err, size_t errlen);
+/*
+ * The VF's MAC as a step: set it through the plan's one socket, read it
+ * back (a driver that does not keep it fails the step). before (NULL:
+ * read when the step runs): the MAC undo sets again. Sent only to the
+ * running kernel: on a fixture tree the step is skipped with a note.
+ */
+int pt__vf_plan_mac(struct pt_plan *p, const char *pfbdf, const char *ifname,
+		    int vf, const unsigned char mac[6],
+		    const unsigned char *before, const char *desc);
 
 #endif /* PT_BINDER_H */

@@ -53,6 +53,7 @@ static void dev_free(struct pt_lease_dev *d)
 		free(d->functions[i]);
 	free(d->functions);
 	free(d->mac);
+	free(d->mac_before);
 	free(d->pf);
 	free(d->mdev_uuid);
 	free(d->mdev_parent);
@@ -60,7 +61,90 @@ static void dev_free(struct pt_lease_dev *d)
 	free(d->usb_name);
 	free(d->usb_port_path);
 	free(d->usb_serial);
+	free(d->nodes);
 	free(d);
+}
+
+int pt__lease_dev_add_node(struct pt_lease_dev *d, const char *rel,
+			   const struct pt__devnode_owner *before)
+{
+	struct pt_lease_node *n;
+
+	for (int i = 0; i < d->n_nodes; i++)
+		if (!strcmp(d->nodes[i].rel, rel))
+			return 0;
+	if (strlen(rel) >= sizeof(n->rel))
+		return -EINVAL;
+	n = realloc(d->nodes, (d->n_nodes + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	d->nodes = n;
+	n = &d->nodes[d->n_nodes++];
+	snprintf(n->rel, sizeof(n->rel), "%s", rel);
+	n->before = *before;
+	return 0;
+}
+
+/*
+ * A recorded node: "vfio/<group>" or "bus/usb/<bus>/<dev>", digits only,
+ * so a lease file can name nothing else below the dev root.
+ */
+static bool node_rel_is_valid(const char *rel)
+{
+	unsigned int a, b;
+	int n = -1;
+
+	if (sscanf(rel, "vfio/%u%n", &a, &n) == 1 && n > 5 && !rel[n] &&
+	    strspn(rel + 5, "0123456789") == strlen(rel + 5))
+		return true;
+	n = -1;
+	return sscanf(rel, "bus/usb/%3u/%3u%n", &a, &b, &n) == 2 && n == 15 &&
+	       strspn(rel + 8, "0123456789") == 3 && rel[11] == '/' &&
+	       strspn(rel + 12, "0123456789") == 3;
+}
+
+/* "REL:UID:GID:MODE ..." */
+static int parse_nodes(struct pt_lease_dev *d, const char *v)
+{
+	char *copy = strdup(v), *save = NULL;
+	int r = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	for (char *t = strtok_r(copy, " ", &save); t && !r; t = strtok_r(NULL, " ", &save)) {
+		struct pt__devnode_owner o;
+		char *c1 = strchr(t, ':'), *end;
+		unsigned long uid, gid, mode;
+
+		if (!c1)
+			r = -EINVAL;
+		else {
+			*c1 = '\0';
+			errno = 0;
+			uid = strtoul(c1 + 1, &end, 10);
+			if (*end != ':')
+				r = -EINVAL;
+			else {
+				gid = strtoul(end + 1, &end, 10);
+				if (*end != ':')
+					r = -EINVAL;
+				else {
+					mode = strtoul(end + 1, &end, 8);
+					if (*end || errno || uid >= (uid_t)-1 || gid >= (gid_t)-1 ||
+					    mode > 07777 || !node_rel_is_valid(t))
+						r = -EINVAL;
+					else {
+						o.uid = (uid_t)uid;
+						o.gid = (gid_t)gid;
+						o.mode = (mode_t)mode;
+						r = pt__lease_dev_add_node(d, t, &o);
+					}
+				}
+			}
+		}
+	}
+	free(copy);
+	return r;
 }
 
 void pt__lease_free(struct pt_lease *l)
@@ -368,6 +452,8 @@ static char *render(const struct pt_lease *l)
 			bput(&b, "vgpu_type = %u\n", d->vgpu_type);
 		if (d->mac)
 			bput(&b, "mac = %s\n", d->mac);
+		if (d->mac_before)
+			bput(&b, "mac_before = %s\n", d->mac_before);
 		if (d->mdev_uuid)
 			bput(&b, "mdev_uuid = %s\nmdev_parent = %s\nmdev_type = %s\ncreated = %s\n",
 			     d->mdev_uuid, d->mdev_parent, d->mdev_type,
@@ -384,6 +470,15 @@ static char *render(const struct pt_lease *l)
 			     d->guest_resets_all ? "yes" : "no");
 		if (d->migratable)
 			bput(&b, "live_migration = yes\n");
+		if (d->n_nodes) {
+			bput(&b, "devnodes =");
+			for (int k = 0; k < d->n_nodes; k++)
+				bput(&b, " %s:%u:%u:%04o", d->nodes[k].rel,
+				     (unsigned int)d->nodes[k].before.uid,
+				     (unsigned int)d->nodes[k].before.gid,
+				     (unsigned int)d->nodes[k].before.mode);
+			bput(&b, "\n");
+		}
 	}
 	if (b.oom) {
 		free(b.s);
@@ -545,6 +640,16 @@ static int dev_from_section(struct pt_lease *l, struct pt_ini_section *s,
 			d->vgpu_type = (unsigned int)strtoul(v, NULL, 10);
 		else if (!strcmp(key, "mac"))
 			r = set_str(&d->mac, v);
+		else if (!strcmp(key, "mac_before")) {
+			unsigned char m[6];
+
+			if (pt__vf_mac_parse(v, m) < 0) {
+				seterr(err, errlen, "%s:%d: mac_before '%s' is not a MAC address",
+				       rel, s->kv[k].line, v);
+				return -EINVAL;
+			}
+			r = set_str(&d->mac_before, v);
+		}
 		else if (!strcmp(key, "mdev_uuid"))
 			r = set_str(&d->mdev_uuid, v);
 		else if (!strcmp(key, "mdev_parent"))
@@ -571,7 +676,15 @@ static int dev_from_section(struct pt_lease *l, struct pt_ini_section *s,
 			d->guest_resets_all = !strcmp(v, "yes");
 		else if (!strcmp(key, "live_migration"))
 			d->migratable = !strcmp(v, "yes");
-		else {
+		else if (!strcmp(key, "devnodes")) {
+			r = parse_nodes(d, v);
+			if (r == -EINVAL) {
+				seterr(err, errlen, "%s:%d: devnodes '%s' is not a list of "
+				       "NODE:UID:GID:MODE (vfio/N, bus/usb/BBB/DDD)", rel,
+				       s->kv[k].line, v);
+				return r;
+			}
+		} else {
 			seterr(err, errlen, "%s:%d: unknown key '%s'", rel, s->kv[k].line, key);
 			return -EINVAL;
 		}

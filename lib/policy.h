@@ -189,6 +189,12 @@ int pt__alloc_pick(struct pt__unit *units, size_t n, const struct pt__alloc_req 
 
 /* ---- lease.c: leases in the run dir ------------------------------------------ */
 
+/* A device node a lease gave away (below the dev root). */
+struct pt_lease_node {
+	char rel[32];			/* "vfio/14", "bus/usb/001/004" */
+	struct pt__devnode_owner before;
+};
+
 struct pt_lease_dev {
 	char *name, *request, *group;
 	enum pt_group_type type;
@@ -196,15 +202,24 @@ struct pt_lease_dev {
 	char **functions;
 	int n_functions;
 	char *mac, *pf;
+	char *mac_before;		/* the VF's MAC before start set mac (live only) */
 	int vf_index;
 	char *mdev_uuid, *mdev_parent, *mdev_type;
 	char *usb_name, *usb_port_path, *usb_serial;
 	int usb_busnum;
+	int usb_devnum;			/* at start only (not recorded: it changes) */
 	uint16_t usb_vendor, usb_product;
 	bool guest_reset, guest_resets_all;
 	unsigned int vgpu_type;		/* vgpu vf: the type start writes */
 	bool migratable;		/* vgpu with live_migration = yes */
 	bool created;			/* start made the mdev instance */
+	/*
+	 * Device nodes start gave to the VM's user/group, with the owner
+	 * and mode each had before (what stop gives back). Not the node of
+	 * an mdev instance: it goes with the instance.
+	 */
+	struct pt_lease_node *nodes;
+	int n_nodes;
 };
 
 struct pt_lease {
@@ -223,6 +238,9 @@ void pt__leases_free(struct pt_ctx *ctx);
 struct pt_lease *pt__lease_new(struct pt_ctx *ctx, const char *vm);
 struct pt_lease_dev *pt__lease_dev_add(struct pt_lease *l);
 void pt__lease_free(struct pt_lease *l);
+/* Record a node of d (once: a node already recorded is kept). 0, -ENOMEM. */
+int pt__lease_dev_add_node(struct pt_lease_dev *d, const char *rel,
+			   const struct pt__devnode_owner *before);
 /* The run dir's lock (created with the run dir and leases/): fd or -errno. */
 int pt__lease_lock(struct pt_ctx *ctx, char *err, size_t errlen);
 /* Write a lease atomically (temp, fsync, rename, fsync dir). */

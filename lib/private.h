@@ -239,6 +239,14 @@ ssize_t pt__sysfs_readlink_pci_dev(struct pt_ctx *ctx, const char *bdf,
 				   char *buf, size_t len);
 /* "vfio/<group>", below the dev root. */
 int pt__dev_vfio_group_rel(const char *group, char *buf, size_t len);
+/* "bus/usb/BBB/DDD" (usbfs), below the dev root; numbers range-checked. */
+int pt__dev_usb_rel(int busnum, int devnum, char *buf, size_t len);
+/*
+ * An O_PATH fd of dev_root/rel, walked one component at a time with
+ * O_NOFOLLOW: a link anywhere on the way, the last component included,
+ * is -ELOOP. rel validated like pt__sysfs_open_dir(). fd or -errno.
+ */
+int pt__dev_open_node(struct pt_ctx *ctx, const char *rel);
 
 /* ---- pci.c -------------------------------------------------------------- */
 

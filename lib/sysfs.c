@@ -626,6 +626,63 @@ int pt__dev_vfio_group_rel(const char *group, char *buf, size_t len)
 	return snprintf(buf, len, "vfio/%s", group) < (int)len ? 0 : -ERANGE;
 }
 
+int pt__dev_usb_rel(int busnum, int devnum, char *buf, size_t len)
+{
+	/* the kernel numbers buses from 1 and devices 1..127 on each */
+	if (busnum < 1 || busnum > 999 || devnum < 1 || devnum > 127)
+		return -EINVAL;
+	return snprintf(buf, len, "bus/usb/%03d/%03d", busnum, devnum) < (int)len ? 0 : -ERANGE;
+}
+
+int pt__dev_open_node(struct pt_ctx *ctx, const char *rel)
+{
+	char comp[NAME_MAX + 1];
+	const char *p = rel, *slash;
+	int fd, next;
+
+	if (!rel_is_valid(rel))
+		return -EINVAL;
+	fd = open(ctx->dev_root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	/* one component at a time, none of them a link: not even the last */
+	for (;;) {
+		size_t n;
+
+		slash = strchr(p, '/');
+		n = slash ? (size_t)(slash - p) : strlen(p);
+		if (n >= sizeof(comp)) {
+			close(fd);
+			return -ENAMETOOLONG;
+		}
+		memcpy(comp, p, n);
+		comp[n] = '\0';
+		next = openat(fd, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC |
+			      (slash ? O_DIRECTORY : 0));
+		if (next < 0) {
+			int e = errno;
+
+			close(fd);
+			/* O_NOFOLLOW|O_DIRECTORY on a link: ENOTDIR */
+			return e == ENOTDIR && slash ? -ELOOP : -e;
+		}
+		close(fd);
+		fd = next;
+		if (!slash)
+			break;
+		p = slash + 1;
+	}
+	{
+		struct stat st;
+
+		if (fstat(fd, &st) < 0 || S_ISLNK(st.st_mode)) {
+			close(fd);
+			return -ELOOP;
+		}
+	}
+	return fd;
+}
+
 /* ---- enumeration (pci.c's scan) ------------------------------------------ */
 
 /* Open the sysfs root itself: 0, or -errno (-ENOENT: no such directory). */

@@ -19,7 +19,7 @@ MODEL = ["pci.c", "usb.c", "iommu.c", "mdevscan.c", "critical.c", "check.c",
          "netlink.c", "vgpu-profile.c"]
 BASE = ["ctx.c", "log.c", "sysfs.c", "conf.c"]
 ENGINE = ["plan.c"]
-BINDERS = ["vfio.c", "sriov.c", "vfset.c", "nvvgpu.c", "mdev.c", "module.c"]
+BINDERS = ["vfio.c", "sriov.c", "vfset.c", "devnode.c", "nvvgpu.c", "mdev.c", "module.c"]
 HEADERS = {"private.h": [], "plan.h": ["private.h"],
            "binder.h": ["plan.h"], "policy.h": ["binder.h"]}
 ALLOWED = {f: {"private.h"} for f in MODEL + BASE}
@@ -27,7 +27,7 @@ ALLOWED.update({f: {"plan.h"} for f in ENGINE})
 ALLOWED.update({f: {"binder.h"} for f in BINDERS})
 # calls a lower layer must not make: plan engine, binders, policy, store
 UPPER = re.compile(r"\b(pt__plan_\w+|pt_plan_\w+|pt__vfio_\w+|pt__sriov_\w+|"
-                   r"pt__vf_plan_\w+|pt__nvvgpu_\w+|pt__mdev_plan_\w+|"
+                   r"pt__vf_plan_\w+|pt__nvvgpu_\w+|pt__mdev_plan_\w+|pt__devnode_\w+|"
                    r"pt__module_load|pt__record_\w+|pt_group_\w+|pt_conf_\w+|"
                    r"pt__conf_free|pt__rule_\w+|pt_txn_\w+)\s*\(")
 STORE = re.compile(r"\bpt__(store|ini)_\w+\s*\(")
