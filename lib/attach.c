@@ -1607,6 +1607,14 @@ static int plan_owner(struct pt_attach *a, struct pt_plan *p, struct pt_lease_de
 	return r;
 }
 
+/* Is the PF a network controller (class 02)? Only its VFs get a MAC. */
+static bool pf_is_network(struct pt_ctx *ctx, const char *pfbdf)
+{
+	struct pt_pci_dev *pf = pfbdf ? pt_pci_dev_find(ctx, pfbdf) : NULL;
+
+	return pf && (pt_pci_dev_get_class(pf) >> 16) == 0x02;
+}
+
 /* The PF's interface, through which its VFs' MACs are set; NULL when none. */
 static const char *pf_ifname(struct pt_ctx *ctx, const char *pfbdf)
 {
@@ -1685,7 +1693,8 @@ static int plan_start(struct pt_attach *a, struct pt_plan *p, struct pt_lease *l
 			}
 		} else if (d->mode && !strcmp(d->mode, "vf")) {
 			r = pt__nvvgpu_plan_set_type(p, d->functions[0], 0, d->vgpu_type);
-		} else if (d->type == PT_GROUP_SRIOV_NIC) {
+		} else if (d->type == PT_GROUP_SRIOV_NIC && pf_is_network(a->ctx, d->pf)) {
+			/* a MAC only for a NIC's VF: an NVMe VF has none */
 			r = plan_mac(a, p, d);
 		}
 		if (!r)

@@ -383,9 +383,10 @@ def build_root(stage, kernel, pt, programs=()):
     install_busybox(stage)
     install_modules(stage, kernel, kernel.closure(read_modules_txt() + INITRAMFS_MODULES))
     with open(os.path.join(stage, "etc/passwd"), "w") as f:
-        f.write("root:x:0:0:root:/root:/bin/sh\n")
+        # ptvm: the unprivileged user QEMU runs as in 75-attach-qemu
+        f.write("root:x:0:0:root:/root:/bin/sh\nptvm:x:1000:1000:ptvm:/tmp:/bin/sh\n")
     with open(os.path.join(stage, "etc/group"), "w") as f:
-        f.write("root:x:0:\n")
+        f.write("root:x:0:\nptvm:x:1000:\n")
     install_file(stage, os.path.join(HERE, "guest/init"), "/pt-vm/init", 0o755)
     install_file(stage, os.path.join(HERE, "guest/lib.sh"), "/pt-vm/lib.sh", 0o644)
     install_file(stage, os.path.join(HERE, "modules.txt"), "/pt-vm/modules.txt", 0o644)
@@ -450,7 +451,7 @@ def boot(work, kernel, initrd, timeout, only, shell, verbose):
     # Interrupt-remapped IO-APIC"); virtual machines skip it
     append = ["console=ttyS0", "root=/dev/vda", "rw", "intel_iommu=on", "iommu=pt",
               "no_timer_check", "panic=-1", "loglevel=4", f"pt_vm.only={only or 'all'}",
-              f"pt_vm.check_timeout={os.environ.get('PT_VM_CHECK_TIMEOUT', '120')}"]
+              f"pt_vm.check_timeout={os.environ.get('PT_VM_CHECK_TIMEOUT', '240')}"]
     if shell:
         append.append("pt_vm.shell=1")
     accel = os.environ.get("PT_VM_ACCEL", "tcg")
@@ -752,8 +753,8 @@ def main():
                    help="run only this check (repeatable); 'none' runs none")
     r.add_argument("--shell", action="store_true",
                    help="interactive: a shell on the guest console after the checks")
-    r.add_argument("--timeout", type=int, default=int(os.environ.get("PT_VM_TIMEOUT", "420")),
-                   help="seconds before a hung guest is killed (default 420)")
+    r.add_argument("--timeout", type=int, default=int(os.environ.get("PT_VM_TIMEOUT", "600")),
+                   help="seconds before a hung guest is killed (default 600)")
     r.add_argument("--ctest", action="store_true",
                    help="exit 0 when the guest ran, whatever the checks said")
     r.add_argument("-v", "--verbose", action="store_true", help="echo the whole console")

@@ -29,6 +29,7 @@ snapshot() {
 	done
 	echo "mdevs: $(ls /sys/bus/mdev/devices 2>/dev/null | tr '\n' ' ')"
 	echo "dev/vfio: $(ls /dev/vfio | grep -v '^vfio$' | tr '\n' ' ')"
+	for f in /dev/vfio/* /dev/bus/usb/*/*; do echo "$f $(stat -c '%u:%g %a' "$f")"; done
 	echo "leases: $(ls "$PT_RUN_DIR/leases" 2>/dev/null | tr '\n' ' ')"
 }
 
@@ -72,84 +73,116 @@ pt attach add web serial
 pt attach add db nic
 snapshot >applied.txt
 
-# ---- start, and QEMU with exactly what start printed
-run start pt attach start web --format qemu
-# what each printed device is, read from sysfs: ids, IOMMU group, usbfs node
-for a in $(cat start.out); do
-	id=$(echo "$a" | sed -n 's/.*,id=\([^,]*\).*/\1/p')
-	case $a in
-	vfio-pci,host=*)
-		h=/sys/bus/pci/devices/$(echo "$a" | sed -n 's/.*host=\([^,]*\).*/\1/p')
-		echo "$(cut -c3- "$h/vendor"):$(cut -c3- "$h/device")" >"ids-$id.txt"
-		basename "$(readlink "$h/iommu_group")" >>vfio-groups.txt
-		;;
-	vfio-pci,sysfsdev=*)
-		# mtty's emulated function (samples/vfio-mdev/mtty.c: MTTY_VENDOR/DEVICE)
-		echo 4348:3253 >"ids-$id.txt"
-		h=$(echo "$a" | sed -n 's/.*sysfsdev=\([^,]*\).*/\1/p')
-		basename "$(readlink "$h/iommu_group")" >>vfio-groups.txt
-		;;
-	esac
-done
-printf '/dev/bus/usb/%03d/%03d\n' "$(cat "$usb/busnum")" "$(cat "$usb/devnum")" >usb-node.txt
-cat "$usb/product" >usb-product.txt
-cat "$usb/speed" >usb-speed.txt
-rm -f qin
-mkfifo qin
-# shellcheck disable=SC2046 # the printed arguments, one word each
-qemu-system-x86_64 -machine q35 -accel tcg,tb-size=32 -m 64 -nodefaults \
-	-display none -S -L /usr/share/seabios -qmp stdio $(cat start.out) \
-	<qin >qmp.out 2>qemu.err &
-qpid=$!
-exec 3>qin
-echo '{"execute":"qmp_capabilities"}' >&3
-echo '{"execute":"query-pci"}' >&3
-echo '{"execute":"human-monitor-command","arguments":{"command-line":"info usb"}}' >&3
-echo '{"execute":"human-monitor-command","arguments":{"command-line":"info pci"}}' >&3
 # answers(N): wait up to 120 s for N answers ("return"), or QEMU gone
 answers() {
 	i=0
-	while [ "$(grep -c '"return"' qmp.out)" -lt "$1" ] && kill -0 $qpid 2>/dev/null &&
+	while [ "$(grep -c '"return"' "${P}qmp.out")" -lt "$1" ] && kill -0 $qpid 2>/dev/null &&
 		[ $i -lt 120 ]; do
 		sleep 1
 		i=$((i + 1))
 	done
-	echo "waited ${i}s for $1 QMP answers" >>qmp-wait.txt
+	echo "waited ${i}s for $1 QMP answers" >>"${P}qmp-wait.txt"
 }
-answers 4
-# usb-host opens its device once the VM runs (QEMU checks the host's USB
-# devices every 2 s while running): let it run until QEMU holds the
-# device's usbfs node, then ask "info usb" again
-echo '{"execute":"cont"}' >&3
-answers 5
-node=$(cat usb-node.txt)
-i=0
-while ! ls -l /proc/$qpid/fd 2>/dev/null | grep -q "$node" && kill -0 $qpid 2>/dev/null &&
-	[ $i -lt 60 ]; do
-	sleep 1
-	i=$((i + 1))
-done
-echo "waited ${i}s for $node" >>qmp-wait.txt
-echo '{"execute":"human-monitor-command","arguments":{"command-line":"info usb"}}' >&3
-answers 6
-if kill -0 $qpid 2>/dev/null; then
-	ok qemu-running "pid $qpid: $(tr '\n' ';' <qmp-wait.txt)"
-	# what QEMU holds, as the kernel sees it
-	for f in /proc/$qpid/fd/*; do readlink "$f"; done | sort -u >qemu-fds.txt
-	for d in "$usb":*; do echo "${d##*/} driver=$(drv "$d")"; done >usb-held.txt
-	# a second VM asking for the single e1000e, while web runs
-	run start-db pt attach start db
-	run lease-list pt attach list
-	echo '{"execute":"quit"}' >&3
-	wait $qpid
-	echo $? >qemu.rc
-else
-	not_ok qemu-running "QEMU exited: $(tail -n3 qemu.err)"
-fi
-exec 3>&-
 
-run stop pt attach stop web
-snapshot >stopped.txt
+# vm_run PREFIX VM [USER]: start VM, run QEMU (as USER: with RLIMIT_MEMLOCK
+# raised by root first, as PAM's limits.conf would) with exactly what start
+# printed, ask QMP, look at what QEMU holds, quit, stop. Files: PREFIX*.
+vm_run() {
+	P=$1
+	run "${P}start" pt attach start "$2" --format qemu
+	# what each printed device is, read from sysfs: ids, IOMMU group
+	for a in $(cat "${P}start.out"); do
+		id=$(echo "$a" | sed -n 's/.*,id=\([^,]*\).*/\1/p')
+		case $a in
+		vfio-pci,host=*)
+			h=/sys/bus/pci/devices/$(echo "$a" | sed -n 's/.*host=\([^,]*\).*/\1/p')
+			echo "$(cut -c3- "$h/vendor"):$(cut -c3- "$h/device")" >"${P}ids-$id.txt"
+			basename "$(readlink "$h/iommu_group")" >>"${P}vfio-groups.txt"
+			;;
+		vfio-pci,sysfsdev=*)
+			# mtty's emulated function (samples/vfio-mdev/mtty.c: MTTY_VENDOR/DEVICE)
+			echo 4348:3253 >"${P}ids-$id.txt"
+			h=$(echo "$a" | sed -n 's/.*sysfsdev=\([^,]*\).*/\1/p')
+			basename "$(readlink "$h/iommu_group")" >>"${P}vfio-groups.txt"
+			;;
+		esac
+	done
+	rm -f qin
+	mkfifo qin
+	# shellcheck disable=SC2046 # the printed arguments, one word each
+	q="qemu-system-x86_64 -machine q35 -accel tcg,tb-size=32 -m 64 -nodefaults"
+	q="$q -display none -S -L /usr/share/seabios -qmp stdio $(tr '\n' ' ' <"${P}start.out")"
+	if [ -n "$3" ]; then
+		(ulimit -l 524288 && exec su "$3" -c "exec $q") <qin >"${P}qmp.out" 2>"${P}qemu.err" &
+	else
+		$q <qin >"${P}qmp.out" 2>"${P}qemu.err" &
+	fi
+	qpid=$!
+	exec 3>qin
+	echo '{"execute":"qmp_capabilities"}' >&3
+	echo '{"execute":"query-pci"}' >&3
+	echo '{"execute":"human-monitor-command","arguments":{"command-line":"info usb"}}' >&3
+	echo '{"execute":"human-monitor-command","arguments":{"command-line":"info pci"}}' >&3
+	answers 4
+	# usb-host opens its device once the VM runs (QEMU checks the host's USB
+	# devices every 2 s while running): let it run until QEMU holds the
+	# device's usbfs node, then ask "info usb" again
+	echo '{"execute":"cont"}' >&3
+	answers 5
+	i=0
+	while ! ls -l /proc/$qpid/fd 2>/dev/null | grep -q "$node" && kill -0 $qpid 2>/dev/null &&
+		[ $i -lt 60 ]; do
+		sleep 1
+		i=$((i + 1))
+	done
+	echo "waited ${i}s for $node" >>"${P}qmp-wait.txt"
+	echo '{"execute":"human-monitor-command","arguments":{"command-line":"info usb"}}' >&3
+	answers 6
+	if kill -0 $qpid 2>/dev/null; then
+		ok "${P}qemu-running" "pid $qpid: $(tr '\n' ';' <"${P}qmp-wait.txt")"
+		# what QEMU holds and who it runs as, as the kernel sees it
+		for f in /proc/$qpid/fd/*; do readlink "$f"; done | sort -u >"${P}qemu-fds.txt"
+		grep -E '^(Uid|Gid):' /proc/$qpid/status >"${P}qemu-ids.txt"
+		for d in "$usb":*; do echo "${d##*/} driver=$(drv "$d")"; done >"${P}usb-held.txt"
+		owners >"${P}owners-running.txt"
+		if [ -z "$3" ]; then
+			# a second VM asking for the single e1000e, while web runs
+			run start-db pt attach start db
+		fi
+		echo '{"execute":"quit"}' >&3
+		wait $qpid
+		echo $? >"${P}qemu.rc"
+	else
+		not_ok "${P}qemu-running" "QEMU exited: $(tail -n3 "${P}qemu.err")"
+	fi
+	exec 3>&-
+	run "${P}stop" pt attach stop "$2"
+	snapshot >"${P}stopped.txt"
+}
+
+# who owns the VFIO group nodes and the USB node
+owners() {
+	for f in /dev/vfio/* "$node"; do
+		echo "$f $(stat -c '%u:%g %a' "$f")"
+	done
+}
+
+printf '/dev/bus/usb/%03d/%03d\n' "$(cat "$usb/busnum")" "$(cat "$usb/devnum")" >usb-node.txt
+node=$(cat usb-node.txt)
+cat "$usb/product" >usb-product.txt
+cat "$usb/speed" >usb-speed.txt
+
+# ---- as root
+vm_run "" web
+
+# ---- as an unprivileged user: start gives the nodes to the VM's user
+pt attach add webu nic
+pt attach add webu vfs
+pt attach add webu tty
+pt attach add webu serial
+printf '[vm]\nuser = ptvm\ngroup = ptvm\n' >>"$PT_CONF_DIR/vms.d/webu.ini"
+vm_run u- webu ptvm
+
 run release pt group release nic vfs tty serial
 [ -n "$loaded" ] && rmmod mtty
 snapshot >after.txt
