@@ -370,12 +370,7 @@ static int count_conflicts(struct pt_ctx *ctx, struct pt_group *g)
 
 static const char *member_name(struct pt_member *m, char *buf, size_t len)
 {
-	struct pt_pci_dev *d = pt_member_get_pci_dev(m);
-	struct pt_usb_dev *u = pt_member_get_usb_dev(m);
-
-	if (d)
-		return pt_pci_dev_get_bdf(d);
-	snprintf(buf, len, "%s", pt_usb_dev_get_name(u));
+	snprintf(buf, len, "%s", pt_member_get_name(m));
 	return buf;
 }
 
@@ -584,13 +579,18 @@ static int do_show(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 	struct pt_group *g;
 	struct pt_rule *r;
 	struct util_applied ap = { 0 };
-	int status = 0;
+	int status = 0, total = 0, leased = 0, free_now = 0, cap;
 
 	if ((status = need_args(argc, 1, "show needs a group NAME")))
 		return status;
 	g = util_find_group(CMD, ctx, argv[0], &status);
 	if (!g)
 		return status;
+	/* units in total, leased to VMs, free to allocate now (pt-attach(8)) */
+	cap = pt_group_get_capacity(ctx, g, &total, &leased, &free_now);
+	if (cap < 0)
+		util_err(CMD, "WARNING: %s: capacity unknown: %s", pt_group_get_name(g),
+			 strerror(-cap));
 	if (a->o.json) {
 		struct json_object *o = json_group(ctx, g, true);
 		struct json_object *rules = json_object_new_array();
@@ -598,6 +598,8 @@ static int do_show(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 		pt_rule_foreach(g, r)
 			json_object_array_add(rules, json_group_rule(r));
 		json_object_object_add(o, "rules", rules);
+		json_object_object_add(o, "capacity", cap < 0 ? NULL :
+				       json_group_capacity(g, total, leased, free_now));
 		/* "reserved" once any tenant exists (golden files of other tiers keep) */
 		if (pt_tenant_get_first(ctx))
 			show_reserved(ctx, g, o);
@@ -619,6 +621,12 @@ static int do_show(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 			       ap.n_drift ? ", with drift: see the members" : "");
 		else
 			printf("%-*s no\n", w, "applied:");
+		if (cap >= 0 && pt_group_get_type(g) == PT_GROUP_VGPU)
+			printf("%-*s %d total, %d leased, %d free (vGPU instances creatable now)\n",
+			       w, "capacity:", total, leased, free_now);
+		else if (cap >= 0)
+			printf("%-*s %d total, %d leased, %d free\n", w, "capacity:", total, leased,
+			       free_now);
 		for (int i = 0; i < pt_group_get_num_settings(g); i++)
 			printf("%-*s %s\n", w, pt_group_get_setting_key(g, i),
 			       pt_group_get_setting_value(g, i));
@@ -670,7 +678,8 @@ static int do_show(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 			util_table_add(t, (const char *const[]){ member_name(m, buf, sizeof(buf)),
 				     d ? pt_pci_dev_get_driver(d) : NULL, grp, viability(ctx, d),
 				     pt_rule_get_name(pt_member_get_rule(m)), vfs,
-				     d ? pt_pci_dev_get_display_name(d) : pt_usb_dev_get_display_name(u),
+				     d ? pt_pci_dev_get_display_name(d) :
+				     u ? pt_usb_dev_get_display_name(u) : "mdev parent (no PCI function)",
 				     notes });
 		}
 		if (util_table_rows(t))

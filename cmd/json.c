@@ -339,8 +339,7 @@ struct json_object *json_member(struct pt_ctx *ctx, struct pt_member *m,
 	struct pt_usb_dev *u = pt_member_get_usb_dev(m);
 	const char *crit = d ? pt_pci_dev_get_critical_reason(d) : NULL;
 
-	json_object_object_add(o, "device", json_object_new_string(
-		d ? pt_pci_dev_get_bdf(d) : pt_usb_dev_get_name(u)));
+	json_object_object_add(o, "device", json_object_new_string(pt_member_get_name(m)));
 	json_object_object_add(o, "rule", json_object_new_string(
 		pt_rule_get_name(pt_member_get_rule(m))));
 	if (d) {
@@ -357,7 +356,7 @@ struct json_object *json_member(struct pt_ctx *ctx, struct pt_member *m,
 		json_object_object_add(o, "viable", ig ? json_object_new_boolean(
 			pt_iommu_group_is_viable(ig)) : NULL);
 	} else {
-		const char *name = pt_usb_dev_get_display_name(u);
+		const char *name = u ? pt_usb_dev_get_display_name(u) : "mdev parent (no PCI function)";
 
 		json_object_object_add(o, "name", name ? json_object_new_string(name) : NULL);
 		json_object_object_add(o, "driver", NULL);
@@ -400,6 +399,19 @@ struct json_object *json_conflicts(struct pt_ctx *ctx, struct pt_group *g)
 	return a;
 }
 
+struct json_object *json_group_capacity(struct pt_group *g, int total, int leased, int free_now)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "total", json_object_new_int(total));
+	json_object_object_add(o, "leased", json_object_new_int(leased));
+	json_object_object_add(o, "free", json_object_new_int(free_now));
+	/* vgpu: what is free is what can be created (mdev) or set (per VF) now */
+	if (pt_group_get_type(g) == PT_GROUP_VGPU)
+		json_object_object_add(o, "vgpu_creatable", json_object_new_int(free_now));
+	return o;
+}
+
 struct json_object *json_group(struct pt_ctx *ctx, struct pt_group *g, bool full)
 {
 	struct json_object *o = json_object_new_object(), *set, *rules, *mem;
@@ -428,10 +440,7 @@ struct json_object *json_group(struct pt_ctx *ctx, struct pt_group *g, bool full
 		if (full) {
 			json_object_array_add(mem, json_member(ctx, m, &ap));
 		} else {
-			struct pt_pci_dev *d = pt_member_get_pci_dev(m);
-
-			json_object_array_add(mem, json_object_new_string(
-				d ? pt_pci_dev_get_bdf(d) : pt_usb_dev_get_name(pt_member_get_usb_dev(m))));
+			json_object_array_add(mem, json_object_new_string(pt_member_get_name(m)));
 		}
 	}
 	json_object_object_add(o, "members", mem);

@@ -171,6 +171,8 @@ struct json_object *json_member(struct pt_ctx *ctx, struct pt_member *m,
 struct json_object *json_conflicts(struct pt_ctx *ctx, struct pt_group *g);
 /* A group; full: members as objects, else as names (list --json). */
 struct json_object *json_group(struct pt_ctx *ctx, struct pt_group *g, bool full);
+/* {"total", "leased", "free"[, "vgpu_creatable"]}: pt_group_get_capacity() */
+struct json_object *json_group_capacity(struct pt_group *g, int total, int leased, int free_now);
 struct json_object *json_group_rule(struct pt_rule *r);
 struct json_object *json_group_check(struct pt_ctx *ctx, struct pt_group *g,
 				     int n_conflicts, int n_critical);

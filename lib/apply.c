@@ -685,25 +685,82 @@ static int plan_sriov(struct applier *a, struct pt_group *g)
 	return r;
 }
 
-static int plan_vgpu_mdev(struct applier *a, struct pt_pci_dev *dev,
-			  const char *profile)
+/*
+ * Instances on an mdev parent that no VM's lease holds were made outside
+ * passthru and may be in a guest: the group would hand out the parent's
+ * instances beside them. -EBUSY naming them; --force does not override.
+ */
+static int refuse_foreign_mdevs(struct applier *a, struct pt_mdev_parent *par)
 {
-	struct pt_mdev_parent *par = pt_pci_dev_get_mdev_parent(dev);
+	const char *lerr = NULL;
+	char *uuids = NULL;
+	struct pt_mdev *m;
+	int n = 0;
+
+	if (!pt_mdev_get_first(par))
+		return 0;
+	if (pt_lease_load(a->ctx, &lerr) < 0) {
+		pt__plan_error(a->p, "%s: has mdev instances, and the leases that would say which are passthru's cannot be read: %s",
+			       pt_mdev_parent_get_name(par), lerr ? lerr : "unknown error");
+		return -EIO;
+	}
+	pt_mdev_foreach(par, m) {
+		struct pt_lease *l;
+		bool leased = false;
+
+		pt_lease_foreach(a->ctx, l)
+			for (int k = 0; k < pt_lease_get_num_devices(l) && !leased; k++) {
+				const char *u = pt_lease_dev_get_mdev_uuid(pt_lease_get_device(l, k));
+
+				leased = u && !strcmp(u, pt_mdev_get_uuid(m));
+			}
+		if (leased)
+			continue;
+		n++;
+		if (pt__append_reason(&uuids, pt_mdev_get_uuid(m)) < 0) {
+			free(uuids);
+			return -ENOMEM;
+		}
+	}
+	if (!n)
+		return 0;
+	for (char *c = uuids; (c = strstr(c, "; ")); )
+		*c = ',';
+	pt__plan_error(a->p, "%s: has %d mdev instance%s (%s) made outside passthru that a guest may use; group '%s' would hand out instances of this parent beside %s: remove %s first (echo 1 > /sys/bus/mdev/devices/UUID/remove) (--force does not override this)",
+		       pt_mdev_parent_get_name(par), n, n == 1 ? "" : "s", uuids, a->group,
+		       n == 1 ? "it" : "them", n == 1 ? "it" : "them");
+	free(uuids);
+	return -EBUSY;
+}
+
+/* mdev mode: the parent offers the group's profile, and holds no foreign instance. */
+static int plan_vgpu_mdev(struct applier *a, struct pt_mdev_parent *par,
+			  const char *label, const char *profile)
+{
 	struct pt_mdev_type *t;
 	char *offers = NULL;
+	int r;
 
 	if (!par) {
 		pt__plan_error(a->p, "%s: offers no mdev vGPU types (no mdev_supported_types); load the GPU's vGPU host driver or use mode = vf",
-			   dev->bdf);
+			   label);
 		return -ENODEV;
+	}
+	if (!profile) {
+		r = refuse_foreign_mdevs(a, par);
+		return r < 0 ? r : pt__plan_note(a->p, "%s: no profile set in group '%s'; nothing to check",
+						 label, a->group);
 	}
 	pt_mdev_type_foreach(par, t) {
 		const char *name = pt_mdev_type_get_name(t);
 
 		if (pt__vgpu_type_matches(profile, pt_mdev_type_get_id(t), name)) {
 			free(offers);
+			r = refuse_foreign_mdevs(a, par);
+			if (r < 0)
+				return r;
 			return pt__plan_note(a->p, "%s: vGPU type %s%s%s%s: %d more can be created",
-					 dev->bdf, pt_mdev_type_get_id(t),
+					 label, pt_mdev_type_get_id(t),
 					 name ? " (" : "", name ? name : "", name ? ")" : "",
 					 pt_mdev_type_get_available_instances(t));
 		}
@@ -715,7 +772,7 @@ static int plan_vgpu_mdev(struct applier *a, struct pt_pci_dev *dev,
 	for (char *c = offers; c && (c = strstr(c, "; ")); )
 		*c = ',';
 	pt__plan_error(a->p, "%s: offers no vGPU type '%s' (it offers: %s); set the profile of group '%s' to one of them",
-		   dev->bdf, profile, offers ? offers : "none", a->group);
+		   label, profile, offers ? offers : "none", a->group);
 	free(offers);
 	return -ENODEV;
 }
@@ -1073,9 +1130,21 @@ static int plan_vgpu(struct applier *a, struct pt_group *g)
 	int r = 0;
 
 	for (int i = 0; i < pt_group_get_num_members(g) && !r; i++) {
-		struct pt_pci_dev *dev = pt_member_get_pci_dev(pt_group_get_member(g, i));
+		struct pt_member *mb = pt_group_get_member(g, i);
+		struct pt_pci_dev *dev = pt_member_get_pci_dev(mb);
 		char *why = NULL;
 
+		if (!dev) {
+			/* an mdev parent that is no PCI function: mdev mode only */
+			if (mode && strcasecmp(mode, "mdev")) {
+				pt__plan_error(a->p, "%s: is an mdev parent, not a PCI function: it has no VFs for mode = %s; set mode = mdev in group '%s'",
+					       pt_member_get_name(mb), mode, a->group);
+				return -EINVAL;
+			}
+			r = plan_vgpu_mdev(a, pt_member_get_mdev_parent(mb),
+					   pt_member_get_name(mb), profile);
+			continue;
+		}
 		/* MIG-backed and time-sliced vGPU are never mixed on one GPU */
 		r = pt__vgpu_mixing_problem(g, dev, &why);
 		if (r > 0) {
@@ -1094,8 +1163,8 @@ static int plan_vgpu(struct applier *a, struct pt_group *g)
 			r = plan_vgpu_vf_mdev(a, g, dev, profile);
 		else if (vf)
 			r = plan_vgpu_vf(a, dev, profile);
-		else if (profile)
-			r = plan_vgpu_mdev(a, dev, profile);
+		else if (profile || pt_pci_dev_get_mdev_parent(dev))
+			r = plan_vgpu_mdev(a, pt_pci_dev_get_mdev_parent(dev), dev->bdf, profile);
 		else
 			r = pt__plan_note(a->p, "%s: no profile set in group '%s'; nothing to check",
 				      dev->bdf, a->group);

@@ -1027,9 +1027,12 @@ static int units_vgpu(struct pt_ctx *ctx, struct pt_group *g, const struct held 
 			      "group '%s' sets no vGPU profile; run 'pt group set %s profile=TYPE'",
 			      pt_group_get_name(g), pt_group_get_name(g));
 	for (int i = 0; i < pt_group_get_num_members(g); i++) {
-		struct pt_pci_dev *dev = pt_member_get_pci_dev(pt_group_get_member(g, i));
-		struct pt_mdev_parent *par = pt_pci_dev_get_mdev_parent(dev);
-		bool vf = mode ? !strcasecmp(mode, "vf") : !par && pt_pci_dev_has_nvidia_vgpu(dev);
+		struct pt_member *mb = pt_group_get_member(g, i);
+		struct pt_pci_dev *dev = pt_member_get_pci_dev(mb);
+		/* dev is NULL for an mdev parent that is no PCI function (mtty) */
+		struct pt_mdev_parent *par = pt_member_get_mdev_parent(mb);
+		bool vf = dev && (mode ? !strcasecmp(mode, "vf") :
+				  !par && pt_pci_dev_has_nvidia_vgpu(dev));
 		struct pt__unit *u;
 		struct usrc *s;
 		int r;
@@ -1041,10 +1044,13 @@ static int units_vgpu(struct pt_ctx *ctx, struct pt_group *g, const struct held 
 			if (r < 0)
 				return r;
 			s->dev = dev;
-			snprintf(s->key, sizeof(s->key), "%s", pt_pci_dev_get_bdf(dev));
+			snprintf(s->key, sizeof(s->key), "%s", pt_member_get_name(mb));
 			u->key = s->key;
-			u->numa_node = pt_pci_dev_get_numa_node(dev);
-			vgpu_runs(dev, s->runs);
+			u->numa_node = dev ? pt_pci_dev_get_numa_node(dev) : PT_NO_NUMA_NODE;
+			if (dev)
+				vgpu_runs(dev, s->runs);
+			else
+				s->runs[0] = '\0';
 			if (!par) {
 				block(u, s, true, "offers no mdev types");
 				continue;
@@ -1066,7 +1072,7 @@ static int units_vgpu(struct pt_ctx *ctx, struct pt_group *g, const struct held 
 				      "are not reserved)", h->tenant_group);
 			u->capacity = pt_mdev_type_get_available_instances(found);
 			u->used = held_mdevs(ctx, pt_mdev_parent_get_name(par), except_vm);
-			if (pt_pci_dev_get_critical_reason(dev))
+			if (dev && pt_pci_dev_get_critical_reason(dev))
 				block(u, s, false, "host-critical (%s)",
 				      pt_pci_dev_get_critical_reason(dev));
 			if (u->capacity <= 0 && !u->blocked)
@@ -1649,6 +1655,62 @@ static int plan_owner(struct pt_attach *a, struct pt_plan *p, struct pt_lease_de
 	return r;
 }
 
+/* Is the PF a network controller (class 02)? Only its VFs get a MAC. */
+static bool pf_is_network(struct pt_ctx *ctx, const char *pfbdf)
+{
+	struct pt_pci_dev *pf = pfbdf ? pt_pci_dev_find(ctx, pfbdf) : NULL;
+
+	return pf && (pt_pci_dev_get_class(pf) >> 16) == 0x02;
+}
+
+/* The PF's interface, through which its VFs' MACs are set; NULL when none. */
+static const char *pf_ifname(struct pt_ctx *ctx, const char *pfbdf)
+{
+	struct pt_pci_dev *pf = pfbdf ? pt_pci_dev_find(ctx, pfbdf) : NULL;
+	struct pt_netdev *nd = pf ? pt_netdev_get_first(pf) : NULL;
+
+	return nd ? pt_netdev_get_name(nd) : NULL;
+}
+
+/*
+ * The VF's stable MAC, set over netlink on the PF's interface before the
+ * VM starts (the way libvirt sets a hostdev interface's MAC). On the
+ * running system the MAC it had is read now and recorded in the lease,
+ * so that stop sets it again.
+ */
+static int plan_mac(struct pt_attach *a, struct pt_plan *p, struct pt_lease_dev *d)
+{
+	const char *ifname = pf_ifname(a->ctx, d->pf);
+	unsigned char mac[6], before[6];
+	char desc[256], err[512], text[18];
+	bool have_before = false;
+	int r;
+
+	if (!d->mac || pt__vf_mac_parse(d->mac, mac) < 0)
+		return AERR(a, -EINVAL, "request '%s': bad MAC '%s'", d->request,
+			    d->mac ? d->mac : "");
+	if (!ifname)
+		return AERR(a, -ENODEV, "request '%s': PF %s has no network interface to set "
+			    "the MAC of VF %d through; bind the PF to its network driver",
+			    d->request, d->pf, d->vf_index);
+	if (pt_is_live(a->ctx)) {
+		r = pt__vf_plan_read_mac(p, ifname, d->vf_index, before, err, sizeof(err));
+		if (r < 0)
+			return AERR(a, r, "request '%s': %s", d->request, err);
+		pt__vf_mac_format(before, text);
+		free(d->mac_before);
+		d->mac_before = strdup(text);
+		if (!d->mac_before)
+			return AERR(a, -ENOMEM, "out of memory");
+		have_before = true;
+	}
+	snprintf(desc, sizeof(desc), "set the MAC of VF %d of %s (%s) to %s", d->vf_index,
+		 ifname, d->pf, d->mac);
+	r = pt__vf_plan_mac(p, d->pf, ifname, d->vf_index, mac, have_before ? before : NULL,
+			    desc);
+	return r < 0 ? AERR(a, r, "out of memory") : 0;
+}
+
 /* The steps that prepare a lease's devices. */
 static int plan_start(struct pt_attach *a, struct pt_plan *p, struct pt_lease *l)
 {
@@ -1679,6 +1741,9 @@ static int plan_start(struct pt_attach *a, struct pt_plan *p, struct pt_lease *l
 			}
 		} else if (d->mode && !strcmp(d->mode, "vf")) {
 			r = pt__nvvgpu_plan_set_type(p, d->functions[0], 0, d->vgpu_type);
+		} else if (d->type == PT_GROUP_SRIOV_NIC && pf_is_network(a->ctx, d->pf)) {
+			/* a MAC only for a NIC's VF: an NVMe VF has none */
+			r = plan_mac(a, p, d);
 		}
 		if (!r)
 			r = plan_owner(a, p, d);
@@ -1713,6 +1778,35 @@ static int plan_owner_back(struct pt_attach *a, struct pt_plan *p, struct pt_lea
 	return 0;
 }
 
+/*
+ * The VF's MAC from before start, where start recorded one (the running
+ * system) and the VF still has the MAC start set: another one is not ours.
+ */
+static int plan_mac_back(struct pt_attach *a, struct pt_plan *p, struct pt_lease_dev *d)
+{
+	const char *ifname = pf_ifname(a->ctx, d->pf);
+	unsigned char before[6], want[6], now[6];
+	char desc[256], err[512];
+	int r;
+
+	if (d->type != PT_GROUP_SRIOV_NIC || !d->mac_before || !d->mac || !ifname ||
+	    !pt_is_live(a->ctx) || pt__vf_mac_parse(d->mac_before, before) < 0 ||
+	    pt__vf_mac_parse(d->mac, want) < 0)
+		return 0;
+	r = pt__vf_plan_read_mac(p, ifname, d->vf_index, now, err, sizeof(err));
+	if (r < 0) {
+		/* the VF or its PF is gone: nothing to give back */
+		note(a, "request '%s': MAC not restored: %s", d->request, err);
+		return 0;
+	}
+	if (memcmp(now, want, 6))
+		return 0;
+	snprintf(desc, sizeof(desc), "set the MAC of VF %d of %s (%s) back to %s", d->vf_index,
+		 ifname, d->pf, d->mac_before);
+	r = pt__vf_plan_mac(p, d->pf, ifname, d->vf_index, before, NULL, desc);
+	return r < 0 ? AERR(a, r, "out of memory") : 0;
+}
+
 /* The steps that undo what start prepared; read from the host, so right from any point. */
 static int plan_stop(struct pt_attach *a, struct pt_plan *p, struct pt_lease *l)
 {
@@ -1723,6 +1817,9 @@ static int plan_stop(struct pt_attach *a, struct pt_plan *p, struct pt_lease *l)
 		struct pt_lease_dev *d = l->devs[i];
 
 		r = plan_owner_back(a, p, d);
+		if (r < 0)
+			break;
+		r = plan_mac_back(a, p, d);
 		if (r < 0)
 			break;
 		if (d->mdev_uuid) {

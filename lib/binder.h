@@ -403,4 +403,35 @@ int pt__vf_plan_settings(struct pt_plan *p, const char *pfbdf,
 			 const struct pt_vf_settings *before,
 			 const char *desc);
 
+/* ---- vfset.c: a VF's MAC (IFLA_VF_MAC) ---------------------------------- */
+
+/* "02:6c:4b:d2:69:a0" -> 6 bytes; 0 or -EINVAL (any other shape). */
+int pt__vf_mac_parse(const char *text, unsigned char mac[6]);
+void pt__vf_mac_format(const unsigned char mac[6], char out[18]);
+/*
+ * RTM_SETLINK (NLM_F_REQUEST|NLM_F_ACK) for PF ifindex with
+ * IFLA_VFINFO_LIST/IFLA_VF_INFO/IFLA_VF_MAC {vf, mac}, as `ip link set
+ * DEV vf N mac MAC` sends it. 0, -EINVAL, -ENOMEM.
+ */
+int pt__vf_build_set_mac(int ifindex, int vf, const unsigned char mac[6],
+			 struct nl_msg **out, char *err, size_t errlen);
+/* Send it, acked; err = "eth0 vf 2: cannot set mac ...: <reason>". */
+int pt__vf_nl_set_mac(struct pt_vf_nl *nl, const struct pt_vf_link *pf, int vf,
+		      const unsigned char mac[6], char *err, size_t errlen);
+/*
+ * The VF's MAC now, through the plan's socket (the running kernel only:
+ * -EOPNOTSUPP on a fixture tree). -ENODEV: no such VF, or not Ethernet.
+ */
+int pt__vf_plan_read_mac(struct pt_plan *p, const char *ifname, int vf,
+			 unsigned char out[6], char *err, size_t errlen);
+/*
+ * The VF's MAC as a step: set it through the plan's one socket, read it
+ * back (a driver that does not keep it fails the step). before (NULL:
+ * read when the step runs): the MAC undo sets again. Sent only to the
+ * running kernel: on a fixture tree the step is skipped with a note.
+ */
+int pt__vf_plan_mac(struct pt_plan *p, const char *pfbdf, const char *ifname,
+		    int vf, const unsigned char mac[6],
+		    const unsigned char *before, const char *desc);
+
 #endif /* PT_BINDER_H */

@@ -33,6 +33,7 @@ struct pt_rule {
 struct pt_member {
 	struct pt_pci_dev *pci;
 	struct pt_usb_dev *usb;
+	struct pt_mdev_parent *mdev;	/* vgpu: an mdev parent that is no PCI function */
 	struct pt_rule *rule;
 	int *vfs;
 	int n_vfs;
@@ -886,14 +887,15 @@ struct rule_index {
 };
 
 static int add_member(struct pt_group *g, struct pt_pci_dev *pci,
-		      struct pt_usb_dev *usb, struct rule_index *ri)
+		      struct pt_usb_dev *usb, struct pt_mdev_parent *mdev,
+		      struct rule_index *ri)
 {
 	struct pt_member *m = NULL;
 	bool per_vf = member_is_per_vf(g, pci);
 	int nvf = per_vf ? vf_count(g, pci) : 0;
 	bool *admit = nvf ? calloc(nvf, sizeof(*admit)) : NULL;
 	struct pt_dev_view v0 = {
-		.type = g->type, .pci = pci, .usb = usb, .vf_index = -1,
+		.type = g->type, .pci = pci, .usb = usb, .mdev = mdev, .vf_index = -1,
 	};
 	const size_t *cand;
 	struct pt_rule *r;
@@ -926,6 +928,7 @@ static int add_member(struct pt_group *g, struct pt_pci_dev *pci,
 			memset(m, 0, sizeof(*m));
 			m->pci = pci;
 			m->usb = usb;
+			m->mdev = mdev;
 			m->rule = r;
 		}
 		for (int i = 0; i < nvf; i++) {
@@ -983,14 +986,23 @@ static int members_compute(struct pt_group *g)
 		struct pt_usb_dev *u;
 
 		pt_usb_dev_foreach(ctx, u)
-			if (!pt_usb_dev_is_hub(u) && (r = add_member(g, NULL, u, &ri)) < 0)
+			if (!pt_usb_dev_is_hub(u) && (r = add_member(g, NULL, u, NULL, &ri)) < 0)
 				break;
 	} else {
 		struct pt_pci_dev *d;
 
 		pt_pci_dev_foreach(ctx, d)
 			if (pt_group_type_fits_pci_dev(g->type, d) &&
-			    (r = add_member(g, d, NULL, &ri)) < 0)
+			    (r = add_member(g, d, NULL, NULL, &ri)) < 0)
+				break;
+	}
+	if (g->type == PT_GROUP_VGPU && r >= 0) {
+		/* mdev parents that are no PCI function (the mtty sample), after the GPUs */
+		struct pt_mdev_parent *p;
+
+		pt_mdev_parent_foreach(ctx, p)
+			if (!pt_mdev_parent_get_pci_dev(p) &&
+			    (r = add_member(g, NULL, NULL, p, &ri)) < 0)
 				break;
 	}
 out:
@@ -1016,6 +1028,17 @@ PT_EXPORT struct pt_member *pt_group_get_member(struct pt_group *g, int idx)
 
 PT_EXPORT struct pt_pci_dev *pt_member_get_pci_dev(struct pt_member *m) { return m->pci; }
 PT_EXPORT struct pt_usb_dev *pt_member_get_usb_dev(struct pt_member *m) { return m->usb; }
+
+PT_EXPORT struct pt_mdev_parent *pt_member_get_mdev_parent(struct pt_member *m)
+{
+	return m->mdev ? m->mdev : m->pci ? pt_pci_dev_get_mdev_parent(m->pci) : NULL;
+}
+
+PT_EXPORT const char *pt_member_get_name(struct pt_member *m)
+{
+	return m->pci ? pt_pci_dev_get_bdf(m->pci) :
+	       m->usb ? pt_usb_dev_get_name(m->usb) : pt_mdev_parent_get_name(m->mdev);
+}
 PT_EXPORT struct pt_rule *pt_member_get_rule(struct pt_member *m) { return m->rule; }
 PT_EXPORT int pt_member_get_num_vfs(struct pt_member *m) { return m->n_vfs; }
 
@@ -1080,8 +1103,8 @@ static int conflicts_compute(struct pt_ctx *ctx)
 			struct pt_pci_dev *pf = m->pci;
 			bool per_vf = member_is_per_vf(g, pf);
 
-			if (m->usb) {
-				r = claim_add(&cl, &n, pt_usb_dev_get_name(m->usb), false, g, -1);
+			if (!pf) {
+				r = claim_add(&cl, &n, pt_member_get_name(m), false, g, -1);
 				continue;
 			}
 			/* one PF has one VF count: groups splitting it must agree */
@@ -1551,6 +1574,17 @@ PT_EXPORT int pt_txn_make_resource(struct pt_txn *t, const char *group,
 				 pt_usb_dev_get_vendor_id(u), pt_usb_dev_get_product_id(u),
 				 pt_usb_dev_get_name(u));
 		}
+	} else if (type == PT_GROUP_VGPU && !pt__bdf_is_valid(device) &&
+		   pt_mdev_parent_find(t->ctx, device) &&
+		   !pt_mdev_parent_get_pci_dev(pt_mdev_parent_find(t->ctx, device))) {
+		/* an mdev parent that is no PCI function (mtty): by its sysfs name */
+		char q[512];
+
+		if (quote_value(q, sizeof(q), device) < 0)
+			return txn_err(t, -EINVAL, "mdev parent name '%s' cannot be quoted in a rule",
+				       device);
+		snprintf(match, sizeof(match), "mdev_parent eq %s", q);
+		snprintf(name, sizeof(name), "mdev-%.59s", device);
 	} else {
 		struct pt_pci_dev *d;
 		const char *crit;

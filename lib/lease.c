@@ -53,6 +53,7 @@ static void dev_free(struct pt_lease_dev *d)
 		free(d->functions[i]);
 	free(d->functions);
 	free(d->mac);
+	free(d->mac_before);
 	free(d->pf);
 	free(d->mdev_uuid);
 	free(d->mdev_parent);
@@ -451,6 +452,8 @@ static char *render(const struct pt_lease *l)
 			bput(&b, "vgpu_type = %u\n", d->vgpu_type);
 		if (d->mac)
 			bput(&b, "mac = %s\n", d->mac);
+		if (d->mac_before)
+			bput(&b, "mac_before = %s\n", d->mac_before);
 		if (d->mdev_uuid)
 			bput(&b, "mdev_uuid = %s\nmdev_parent = %s\nmdev_type = %s\ncreated = %s\n",
 			     d->mdev_uuid, d->mdev_parent, d->mdev_type,
@@ -637,6 +640,16 @@ static int dev_from_section(struct pt_lease *l, struct pt_ini_section *s,
 			d->vgpu_type = (unsigned int)strtoul(v, NULL, 10);
 		else if (!strcmp(key, "mac"))
 			r = set_str(&d->mac, v);
+		else if (!strcmp(key, "mac_before")) {
+			unsigned char m[6];
+
+			if (pt__vf_mac_parse(v, m) < 0) {
+				seterr(err, errlen, "%s:%d: mac_before '%s' is not a MAC address",
+				       rel, s->kv[k].line, v);
+				return -EINVAL;
+			}
+			r = set_str(&d->mac_before, v);
+		}
 		else if (!strcmp(key, "mdev_uuid"))
 			r = set_str(&d->mdev_uuid, v);
 		else if (!strcmp(key, "mdev_parent"))

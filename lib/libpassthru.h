@@ -471,12 +471,17 @@ int pt_rule_test(struct pt_rule *r, struct pt_pci_dev *pci,
  * Members: the devices the group's rules match now on this host. PCI,
  * vGPU and SR-IOV NIC groups have PCI functions (for sriov-nic the PFs;
  * their VFs that the rules admit are listed per member); USB groups have
- * USB devices.
+ * USB devices. A vgpu group may also hold an mdev parent that is no PCI
+ * function (the kernel's mtty sample): its pci and usb devices are NULL.
  */
 int pt_group_get_num_members(struct pt_group *g);
 struct pt_member *pt_group_get_member(struct pt_group *g, int idx);
 struct pt_pci_dev *pt_member_get_pci_dev(struct pt_member *m);
 struct pt_usb_dev *pt_member_get_usb_dev(struct pt_member *m);
+/* vgpu: the mdev parent instances are made on (NULL: none, or per-VF vGPU). */
+struct pt_mdev_parent *pt_member_get_mdev_parent(struct pt_member *m);
+/* The member's name: a BDF, a USB device name (1-4), or an mdev parent's ("mtty"). */
+const char *pt_member_get_name(struct pt_member *m);
 /* The first rule that matched. */
 struct pt_rule *pt_member_get_rule(struct pt_member *m);
 /* sriov-nic / vgpu per-VF: the VF indices the rules admit (all by default). */

@@ -22,6 +22,7 @@ struct pt_dev_view {
 	enum pt_group_type type;
 	struct pt_pci_dev *pci;		/* pci, vgpu, sriov-nic groups */
 	struct pt_usb_dev *usb;		/* usb groups */
+	struct pt_mdev_parent *mdev;	/* vgpu: an mdev parent that is no PCI function */
 	int vf_index;			/* VF being considered, -1: the device itself */
 };
 
@@ -228,6 +229,7 @@ struct pt_lease_dev {
 	char **functions;
 	int n_functions;
 	char *mac, *pf;
+	char *mac_before;		/* the VF's MAC before start set mac (live only) */
 	int vf_index;
 	char *mdev_uuid, *mdev_parent, *mdev_type;
 	char *usb_name, *usb_port_path, *usb_serial;

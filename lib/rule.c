@@ -298,7 +298,29 @@ static int vgpu_vals(const struct pt_dev_view *v, struct vals *vs, enum vgpu_wha
 {
 	struct vgpu_vals vv = { .vs = vs, .what = what };
 
+	if (!v->pci) {
+		/* an mdev parent that is no PCI function (mtty): its types' ids and names */
+		struct pt_mdev_type *t;
+		int r = 0;
+
+		pt_mdev_type_foreach(v->mdev, t) {
+			const char *s = what == VG_ID ? pt_mdev_type_get_id(t) :
+					what == VG_NAME ? pt_mdev_type_get_name(t) : NULL;
+
+			if (s && (r = vals_add_unique(vs, s)) < 0)
+				break;
+		}
+		return r;
+	}
 	return pt__vgpu_foreach_offer(v->pci, vgpu_offer_val, &vv);
+}
+
+/* vgpu: the sysfs name of the mdev parent (a BDF, or "mtty" for a virtual one). */
+static int get_mdev_parent(const struct pt_dev_view *v, struct vals *vs)
+{
+	struct pt_mdev_parent *p = v->pci ? pt_pci_dev_get_mdev_parent(v->pci) : v->mdev;
+
+	return p ? vals_add_str(vs, pt_mdev_parent_get_name(p)) : 0;
 }
 
 static int get_type(const struct pt_dev_view *v, struct vals *vs)
@@ -441,6 +463,7 @@ enum kind { K_HEX4, K_HEX2, K_DEC, K_NUM, K_STR, K_BDF };
 
 #define F_VF		0x1	/* selects VFs; skipped when vf_index is -1 */
 #define F_VOLATILE	0x2	/* changes on re-plug or reboot */
+#define F_MDEV		0x4	/* has values for an mdev parent that is no PCI function */
 
 struct field {
 	const char *name;
@@ -470,8 +493,9 @@ static const struct field fields[] = {
 	{ "driver", K_STR, T_PCIS, 0, get_driver },
 	{ "iommu_group", K_DEC, T_PCIS, 0, get_iommu_group },
 	{ "numa_node", K_DEC, T_PCIS, 0, get_numa_node },
-	{ "type", K_STR, T_VGPU, 0, get_type },
-	{ "type_name", K_STR, T_VGPU, 0, get_type_name },
+	{ "type", K_STR, T_VGPU, F_MDEV, get_type },
+	{ "type_name", K_STR, T_VGPU, F_MDEV, get_type_name },
+	{ "mdev_parent", K_STR, T_VGPU, F_MDEV, get_mdev_parent },
 	{ "physical_function", K_BDF, T_VGPU, 0, get_pf_slot },
 	{ "virtual_function", K_DEC, T_VGPU, F_VF, get_vf_index },
 	{ "profile_board", K_STR, T_VGPU, 0, get_profile_board },
@@ -497,13 +521,21 @@ static const struct field fields[] = {
 	{ "interface_driver", K_STR, T_USB, 0, get_usb_interface_driver },
 };
 
+/* A field's values; a PCI field has none on an mdev parent that is no PCI function. */
+static int field_get(const struct field *f, const struct pt_dev_view *v, struct vals *vs)
+{
+	if (v->type != PT_GROUP_USB && !v->pci && !(f->flags & F_MDEV))
+		return 0;
+	return f->get(v, vs);
+}
+
 #define PCI_FIELDS "name", "vendor", "device", "vendor_id", "device_id",	\
 	"subsystem_vendor_id", "subsystem_device_id", "class", "class_id",	\
 	"slot", "physical_slot", "driver", "iommu_group", "numa_node"
 
 static const char *const pci_fields[] = { PCI_FIELDS, NULL };
 static const char *const vgpu_fields[] = {
-	PCI_FIELDS, "type", "type_name", "physical_function",
+	PCI_FIELDS, "type", "type_name", "mdev_parent", "physical_function",
 	"virtual_function", "profile_board", "profile_fb_gb", "profile_series",
 	"profile_slices", "profile_media", "mig", NULL
 };
@@ -1543,7 +1575,7 @@ static int get_values(const struct clause *c, const struct source *src,
 
 	vals_clear(vs);
 	if (src->view)
-		return c->f->get(src->view, vs);
+		return field_get(c->f, src->view, vs);
 	for (int i = 0; (s = src->value(c->f->name, i, src->data)); i++)
 		if ((r = add_text_value(c->f, s, vs)) < 0)
 			return r;
@@ -1587,7 +1619,7 @@ int pt__rule_match(struct pt_rule_expr *e, const struct pt_dev_view *v,
 
 	if (!e || !v || v->type != e->type)
 		return -EINVAL;
-	if (v->type == PT_GROUP_USB ? !v->usb : !v->pci)
+	if (v->type == PT_GROUP_USB ? !v->usb : !v->pci && !v->mdev)
 		return -EINVAL;
 	src.vf_index = v->vf_index;
 	return eval(e, &src, why, whylen);
@@ -1825,11 +1857,11 @@ int pt__rule_set_candidates(struct pt_rule_set *s, const struct pt_dev_view *v,
 	size_t n = 0;
 	int r;
 
-	if (!v || v->type != s->type || (v->type == PT_GROUP_USB ? !v->usb : !v->pci))
+	if (!v || v->type != s->type || (v->type == PT_GROUP_USB ? !v->usb : !v->pci && !v->mdev))
 		return -EINVAL;
 	for (size_t k = 0; k < s->n_keyf; k++) {
 		vals_clear(&s->vs);
-		r = s->keyf[k]->get(v, &s->vs);
+		r = field_get(s->keyf[k], v, &s->vs);
 		if (r < 0)
 			return r;
 		for (size_t i = 0; i < s->vs.n; i++) {

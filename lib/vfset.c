@@ -26,6 +26,7 @@
  * attributes are few; they are written and read here with libnl-3's nla_*.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <net/if.h>
@@ -477,6 +478,59 @@ nomem:
 	nlmsg_free(msg);
 	snprintf(err, errlen, "out of memory building the netlink request");
 	return -ENOMEM;
+}
+
+int pt__vf_build_set_mac(int ifindex, int vf, const unsigned char mac[6],
+			 struct nl_msg **out, char *err, size_t errlen)
+{
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
+	struct ifla_vf_mac v = { .vf = (uint32_t)vf };
+	struct nlattr *list, *info;
+	struct nl_msg *msg;
+
+	*out = NULL;
+	if (ifindex <= 0 || vf < 0 || vf == INT_MAX) {
+		snprintf(err, errlen, "invalid PF ifindex %d or VF index %d", ifindex, vf);
+		return -EINVAL;
+	}
+	/* the kernel takes the PF's address length from ifla_vf_mac.mac[32] */
+	memcpy(v.mac, mac, 6);
+	msg = nlmsg_alloc_simple(RTM_SETLINK, NLM_F_REQUEST | NLM_F_ACK);
+	if (!msg || nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
+	    !(list = nla_nest_start(msg, IFLA_VFINFO_LIST)) ||
+	    !(info = nla_nest_start(msg, IFLA_VF_INFO)) ||
+	    nla_put(msg, IFLA_VF_MAC, sizeof(v), &v) < 0) {
+		nlmsg_free(msg);
+		snprintf(err, errlen, "out of memory building the netlink request");
+		return -ENOMEM;
+	}
+	nla_nest_end(msg, info);
+	nla_nest_end(msg, list);
+	*out = msg;
+	return 0;
+}
+
+int pt__vf_mac_parse(const char *text, unsigned char mac[6])
+{
+	unsigned int b[6];
+	int n = -1;
+
+	if (!text || strlen(text) != 17 ||
+	    sscanf(text, "%2x:%2x:%2x:%2x:%2x:%2x%n", &b[0], &b[1], &b[2], &b[3], &b[4],
+		   &b[5], &n) != 6 || n != 17)
+		return -EINVAL;
+	for (int i = 0; i < 17; i++)
+		if (i % 3 == 2 ? text[i] != ':' : !isxdigit((unsigned char)text[i]))
+			return -EINVAL;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (unsigned char)b[i];
+	return 0;
+}
+
+void pt__vf_mac_format(const unsigned char mac[6], char out[18])
+{
+	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],
+		 mac[4], mac[5]);
 }
 
 int pt__vf_build_get(int ifindex, const char *name, struct nl_msg **out)
@@ -1199,6 +1253,30 @@ int pt__vf_nl_set(struct pt_vf_nl *nl, const struct pt_vf_link *pf, int vf,
 	return 0;
 }
 
+int pt__vf_nl_set_mac(struct pt_vf_nl *nl, const struct pt_vf_link *pf, int vf,
+		      const unsigned char mac[6], char *err, size_t errlen)
+{
+	char why[256], text[384], m[18];
+	struct nl_msg *msg;
+	int r;
+
+	pt__vf_mac_format(mac, m);
+	r = pt__vf_build_set_mac(pf->ifindex, vf, mac, &msg, why, sizeof(why));
+	if (r < 0) {
+		snprintf(err, errlen, "%s vf %d: cannot set mac %s: %s", pf->name, vf, m, why);
+		return r;
+	}
+	dbg(nl->ctx, "ip link set dev %s vf %d mac %s\n", pf->name, vf, m);
+	r = talk(nl, msg, false, NULL, why, sizeof(why));
+	nlmsg_free(msg);
+	if (r < 0) {
+		reason(text, sizeof(text), r, why);
+		snprintf(err, errlen, "%s vf %d: cannot set mac %s: %s", pf->name, vf, m, text);
+		dbg(nl->ctx, "%s\n", err);
+	}
+	return r;
+}
+
 /* ---- the plan step: one socket per plan ---------------------------------- */
 
 struct vfstep {
@@ -1333,4 +1411,138 @@ int pt__vf_plan_settings(struct pt_plan *p, const char *pfbdf,
 	snprintf(target, sizeof(target), "%s vf %d", ifname, vf);
 	return pt__plan_add(p, &vfstep_ops, v, pfbdf, target, args, "%s", desc) ?
 	       0 : -ENOMEM;
+}
+
+/* ---- the VF MAC as a step ---------------------------------------------------- */
+
+struct macstep {
+	char ifname[IF_NAMESIZE];
+	int vf;
+	unsigned char mac[6];
+	bool has_before;
+	unsigned char before[6];
+};
+
+/* The VF's MAC now, over the plan's socket. */
+static int mac_read(struct pt_plan *p, const char *ifname, int vf, unsigned char out[6],
+		    char *why, size_t wlen)
+{
+	const struct pt_vf_state *st;
+	struct pt_vf_link *link = NULL;
+	struct pt_vf_nl *nl;
+	int r;
+
+	r = pt__vf_plan_socket(p, &nl, why, wlen);
+	if (r < 0)
+		return r;
+	r = pt__vf_nl_get_link(nl, ifname, &link, why, wlen);
+	if (r < 0)
+		return r;
+	st = pt__vf_link_find(link, vf);
+	if (!st || st->mac_len != 6) {
+		snprintf(why, wlen, "%s vf %d: %s", ifname, vf,
+			 st ? "the PF's addresses are not 6 bytes (not Ethernet)" :
+			 "the PF reports no such VF");
+		pt__vf_link_free(link);
+		return -ENODEV;
+	}
+	memcpy(out, st->mac, 6);
+	pt__vf_link_free(link);
+	return 0;
+}
+
+int pt__vf_plan_read_mac(struct pt_plan *p, const char *ifname, int vf, unsigned char out[6],
+			 char *err, size_t errlen)
+{
+	return mac_read(p, ifname, vf, out, err, errlen);
+}
+
+/* Set mac on the VF and read it back: the driver must show it. */
+static int mac_set(struct pt_plan *p, const char *ifname, int vf, const unsigned char mac[6],
+		   char *why, size_t wlen)
+{
+	struct pt_vf_link *link = NULL;
+	unsigned char now[6];
+	struct pt_vf_nl *nl;
+	char a[18], b[18];
+	int r;
+
+	r = pt__vf_plan_socket(p, &nl, why, wlen);
+	if (r < 0)
+		return r;
+	r = pt__vf_nl_get_link(nl, ifname, &link, why, wlen);
+	if (r < 0)
+		return r;
+	r = pt__vf_nl_set_mac(nl, link, vf, mac, why, wlen);
+	pt__vf_link_free(link);
+	if (r < 0)
+		return r;
+	r = mac_read(p, ifname, vf, now, why, wlen);
+	if (r < 0)
+		return r;
+	if (memcmp(now, mac, 6)) {
+		pt__vf_mac_format(now, a);
+		pt__vf_mac_format(mac, b);
+		snprintf(why, wlen, "%s vf %d: read back mac %s after setting %s (the driver "
+			 "did not keep it)", ifname, vf, a, b);
+		return -EIO;
+	}
+	return 0;
+}
+
+static int macstep_run(struct pt_plan *p, struct pt_step *s, char *why, size_t wlen)
+{
+	struct macstep *m = pt__step_data(s);
+	int r;
+
+	if (!pt_is_live(pt__plan_get_ctx(p))) {
+		r = pt__plan_note(p, "%s: not sent: a VF MAC goes to the running kernel only, not to a fixture tree",
+				  pt_step_get_target(s));
+		return r < 0 ? r : PT__STEP_SKIPPED;
+	}
+	if (!m->has_before) {
+		r = mac_read(p, m->ifname, m->vf, m->before, why, wlen);
+		if (r < 0)
+			return r;
+		m->has_before = true;
+	}
+	return mac_set(p, m->ifname, m->vf, m->mac, why, wlen);
+}
+
+static int macstep_undo(struct pt_plan *p, struct pt_step *s, char *why, size_t wlen)
+{
+	struct macstep *m = pt__step_data(s);
+
+	if (!m->has_before || !pt_is_live(pt__plan_get_ctx(p)))
+		return 0;
+	return mac_set(p, m->ifname, m->vf, m->before, why, wlen);
+}
+
+static const struct pt__step_ops macstep_ops = {
+	.name = "vfset.mac", .kind = "netlink",
+	.run = macstep_run, .undo = macstep_undo,
+};
+
+int pt__vf_plan_mac(struct pt_plan *p, const char *pfbdf, const char *ifname, int vf,
+		    const unsigned char mac[6], const unsigned char *before, const char *desc)
+{
+	char target[IF_NAMESIZE + 32], value[32];
+	struct macstep *m;
+
+	if (!ifname || strlen(ifname) >= IF_NAMESIZE || !*ifname || vf < 0)
+		return -EINVAL;
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	snprintf(m->ifname, sizeof(m->ifname), "%s", ifname);
+	m->vf = vf;
+	memcpy(m->mac, mac, 6);
+	if (before) {
+		m->has_before = true;
+		memcpy(m->before, before, 6);
+	}
+	snprintf(target, sizeof(target), "%s vf %d", ifname, vf);
+	snprintf(value, sizeof(value), "mac ");
+	pt__vf_mac_format(mac, value + 4);
+	return pt__plan_add(p, &macstep_ops, m, pfbdf, target, value, "%s", desc) ? 0 : -ENOMEM;
 }

@@ -475,6 +475,7 @@ int pt__vgpu_profile_setting_check(struct pt_ctx *ctx, const char *value,
 {
 	struct pt_vgpu_profile p;
 	struct known k = { .value = value };
+	struct pt_mdev_parent *mp;
 	struct pt_pci_dev *d;
 	const char *near;
 	char *end;
@@ -493,6 +494,21 @@ int pt__vgpu_profile_setting_check(struct pt_ctx *ctx, const char *value,
 		if (k.found || k.c.r)
 			break;
 		pt__vgpu_foreach_offer(d, known_offer, &k);
+	}
+	/* and the types of mdev parents that are no PCI function (mtty) */
+	pt_mdev_parent_foreach(ctx, mp) {
+		struct pt_mdev_type *t;
+
+		if (pt_mdev_parent_get_pci_dev(mp))
+			continue;
+		pt_mdev_type_foreach(mp, t) {
+			struct pt_vgpu_offer o = {
+				.id = pt_mdev_type_get_id(t), .name = pt_mdev_type_get_name(t),
+			};
+
+			if (k.found || k.c.r || known_offer(&o, &k))
+				break;
+		}
 	}
 	if (k.found || k.c.r) {
 		free(k.c.v);

@@ -45,6 +45,11 @@ static void build_host(void)
 	tu_mdev_type_attr(sys, "devices/pci0000:00/0000:03:00.0", "nvidia-222", "name",
 			  "GRID T4-1B\n");
 
+	/* the mtty sample: an mdev parent that is no PCI function */
+	tu_symlink(sys, "class/mdev_bus/mtty", "../../devices/virtual/mtty/mtty");
+	tu_mdev_type(sys, "devices/virtual/mtty/mtty", "mtty-1", "Single port serial\n", "24\n");
+	tu_mdev_type(sys, "devices/virtual/mtty/mtty", "mtty-2", "Dual port serial\n", "12\n");
+
 	/* an A10 whose two VFs offer NVIDIA per-VF vGPU */
 	tu_pci_fn(sys, "0000:04:00.0", "0x10de\n", "0x2236\n", "0x030200\n");
 	tu_pci_subsys(sys, "0000:04:00.0", "0x10de\n", "0x1482\n");
@@ -215,7 +220,7 @@ static const char *members(struct pt_group *g)
 		struct pt_member *m = pt_group_get_member(g, i);
 
 		n += snprintf(membuf + n, sizeof(membuf) - n, "%s%s", n ? " " : "",
-			      pt_pci_dev_get_bdf(pt_member_get_pci_dev(m)));
+			      pt_member_get_name(m));
 		for (int v = 0; v < pt_member_get_num_vfs(m); v++)
 			n += snprintf(membuf + n, sizeof(membuf) - n, "%s%d",
 				      v ? "," : "[", pt_member_get_vf_index(m, v));
@@ -1148,6 +1153,39 @@ static void test_members_vgpu(void **state)
 	assert_string_equal(members(g), "0000:03:00.0");
 }
 
+/* An mdev parent that is no PCI function (mtty) is a vgpu member, after the GPUs. */
+static void test_members_mdev_virtual(void **state)
+{
+	struct pt_group *g;
+	struct pt_member *m;
+
+	(void)state;
+	g = load_ok("vg", "[group]\ntype = vgpu\n[rule \"m\"]\nmatch = mdev_parent eq mtty\n");
+	assert_string_equal(members(g), "mtty");
+	m = pt_group_get_member(g, 0);
+	assert_null(pt_member_get_pci_dev(m));
+	assert_null(pt_member_get_usb_dev(m));
+	assert_string_equal(pt_mdev_parent_get_name(pt_member_get_mdev_parent(m)), "mtty");
+	/* its types' ids and names are rule values; PCI fields are absent */
+	g = load_ok("vg", "[group]\ntype = vgpu\n[rule \"m\"]\n"
+		    "match = type_name eq \"Dual port serial\"\n");
+	assert_string_equal(members(g), "mtty");
+	g = load_ok("vg", "[group]\ntype = vgpu\n[rule \"m\"]\nmatch = type eq mtty-1\n");
+	assert_string_equal(members(g), "mtty");
+	g = load_ok("vg", "[group]\ntype = vgpu\n[rule \"m\"]\n"
+		    "match = mdev_parent eq mtty and vendor_id eq 10de\n");
+	assert_string_equal(members(g), "");
+	/* a PCI parent's mdev_parent is its BDF */
+	g = load_ok("vg", "[group]\ntype = vgpu\n[rule \"m\"]\n"
+		    "match = mdev_parent eq 0000:03:00.0\n");
+	assert_string_equal(members(g), "0000:03:00.0");
+	assert_string_equal(pt_mdev_parent_get_name(
+		pt_member_get_mdev_parent(pt_group_get_member(g, 0))), "0000:03:00.0");
+	/* a pci group never holds it */
+	g = load_ok("p", "[group]\ntype = pci\n[rule \"m\"]\nmatch = vendor_id ne ffff\n");
+	assert_null(strstr(members(g), "mtty"));
+}
+
 static void test_node_patterns(void **state)
 {
 	char host[HOST_NAME_MAX + 1], text[512], pat[HOST_NAME_MAX + 2];
@@ -1374,6 +1412,7 @@ int main(void)
 		cmocka_unit_test(test_members_pci),
 		cmocka_unit_test(test_members_sriov),
 		cmocka_unit_test(test_members_vgpu),
+		cmocka_unit_test(test_members_mdev_virtual),
 		cmocka_unit_test(test_node_patterns),
 		cmocka_unit_test(test_conflict_pci),
 		cmocka_unit_test(test_conflict_sriov),

@@ -208,7 +208,7 @@ static const char *parse_error(enum pt_group_type type, const char *expr)
 static void test_fields(void **state)
 {
 	static const char *const vgpu_extra[] = {
-		"type", "type_name", "physical_function", "virtual_function",
+		"type", "type_name", "mdev_parent", "physical_function", "virtual_function",
 		"profile_board", "profile_fb_gb", "profile_series", "profile_slices",
 		"profile_media", "mig", NULL
 	};
@@ -230,7 +230,7 @@ static void test_fields(void **state)
 	}
 	for (size_t i = 0; vgpu_extra[i]; i++)
 		assert_string_equal(pt_rule_fields(PT_GROUP_VGPU)[n + i], vgpu_extra[i]);
-	assert_null(pt_rule_fields(PT_GROUP_VGPU)[n + 10]);
+	assert_null(pt_rule_fields(PT_GROUP_VGPU)[n + 11]);
 	for (size_t i = 0; nic_extra[i]; i++)
 		assert_string_equal(pt_rule_fields(PT_GROUP_SRIOV_NIC)[n + i],
 				    nic_extra[i]);

@@ -1228,6 +1228,95 @@ static void test_drift_from_reply(void **state)
 	nlmsg_free(msg);
 }
 
+/* ---- the VF MAC (IFLA_VF_MAC) ---------------------------------------------- */
+
+static void test_mac_text(void **state)
+{
+	static const char *const bad[] = {
+		"", "02:6c:4b:d2:69", "02:6c:4b:d2:69:a0:", "02-6c-4b-d2-69-a0",
+		"02:6c:4b:d2:69:g0", " 2:6c:4b:d2:69:a0", "02:6c:4b:d2:69:+a", "026c4bd269a0ffff1",
+	};
+	unsigned char m[6];
+	char text[18];
+
+	(void)state;
+	assert_int_equal(pt__vf_mac_parse("02:6c:4b:d2:69:a0", m), 0);
+	assert_int_equal(m[0], 0x02);
+	assert_int_equal(m[5], 0xa0);
+	pt__vf_mac_format(m, text);
+	assert_string_equal(text, "02:6c:4b:d2:69:a0");
+	assert_int_equal(pt__vf_mac_parse("DE:AD:BE:EF:00:01", m), 0);
+	pt__vf_mac_format(m, text);
+	assert_string_equal(text, "de:ad:be:ef:00:01");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(pt__vf_mac_parse(bad[i], m), -EINVAL);
+	assert_int_equal(pt__vf_mac_parse(NULL, m), -EINVAL);
+}
+
+static void test_set_mac(void **state)
+{
+	static const unsigned char mac[6] = { 0x02, 0x6c, 0x4b, 0xd2, 0x69, 0xa0 };
+	struct nlattr *vt[IFLA_VF_MAX + 1];
+	struct ifla_vf_mac *v;
+	struct nl_msg *msg = NULL;
+	char err[256] = "";
+	int types[16];
+
+	(void)state;
+	/* as ip link set DEV vf 5 mac MAC: one IFLA_VF_MAC {vf, mac[32]} */
+	assert_int_equal(pt__vf_build_set_mac(9, 5, mac, &msg, err, sizeof(err)), 0);
+	assert_int_equal(open_set(msg, 9, vt, types), 1);
+	assert_int_equal(types[0], IFLA_VF_MAC);
+	v = attr_exact(vt[IFLA_VF_MAC], sizeof(*v));
+	assert_int_equal(v->vf, 5);
+	assert_memory_equal(v->mac, mac, 6);
+	for (size_t i = 6; i < sizeof(v->mac); i++)
+		assert_int_equal(v->mac[i], 0);
+	nlmsg_free(msg);
+
+	msg = (struct nl_msg *)&msg;
+	assert_int_equal(pt__vf_build_set_mac(0, 5, mac, &msg, err, sizeof(err)), -EINVAL);
+	assert_null(msg);
+	assert_string_equal(err, "invalid PF ifindex 0 or VF index 5");
+	assert_int_equal(pt__vf_build_set_mac(3, -1, mac, &msg, err, sizeof(err)), -EINVAL);
+}
+
+/* On a fixture tree the MAC step is planned, shown, and skipped with a note. */
+static void test_plan_mac_fixture(void **state)
+{
+	static const unsigned char mac[6] = { 0x02, 0, 0, 0, 0, 7 };
+	char *root = tu_mkdtemp();
+	struct pt_ctx *ctx;
+	struct pt_plan *p;
+	unsigned char got[6];
+	char err[512] = "";
+
+	(void)state;
+	assert_int_equal(pt_new(&ctx), 0);
+	assert_int_equal(pt_set_sysfs_root(ctx, root), 0);
+	assert_int_equal(pt__plan_new(ctx, "web", "start", "VM 'web'", 0, &p), 0);
+	assert_int_equal(pt__vf_plan_mac(p, "0000:04:00.0", "enp4s0f0", 2, mac, NULL,
+					 "set the MAC"), 0);
+	assert_int_equal(pt__vf_plan_mac(p, "0000:04:00.0", "", 2, mac, NULL, "x"), -EINVAL);
+	assert_int_equal(pt__vf_plan_mac(p, "0000:04:00.0", "enp4s0f0", -1, mac, NULL, "x"),
+			 -EINVAL);
+	assert_int_equal(pt_plan_get_num_steps(p), 1);
+	assert_string_equal(pt_step_get_kind(pt_plan_get_step(p, 0)), "netlink");
+	assert_string_equal(pt_step_get_target(pt_plan_get_step(p, 0)), "enp4s0f0 vf 2");
+	assert_string_equal(pt_step_get_value(pt_plan_get_step(p, 0)), "mac 02:00:00:00:00:07");
+	/* reading the MAC needs the running kernel */
+	assert_int_equal(pt__vf_plan_read_mac(p, "enp4s0f0", 2, got, err, sizeof(err)),
+			 -EOPNOTSUPP);
+	assert_int_equal(pt_plan_execute(p), 0);
+	assert_string_equal(pt_step_get_status(pt_plan_get_step(p, 0)), "skipped");
+	assert_int_equal(pt_plan_get_num_notes(p), 1);
+	assert_non_null(strstr(pt_plan_get_note(p, 0), "a VF MAC goes to the running kernel only"));
+	pt_plan_free(p);
+	pt_unref(ctx);
+	tu_rmtree(root);
+	free(root);
+}
+
 /* ---- the socket stays closed off the running system ---------------------- */
 
 static void test_not_live(void **state)
@@ -1276,6 +1365,9 @@ int main(void)
 		cmocka_unit_test(test_drift),
 		cmocka_unit_test(test_drift_from_reply),
 		cmocka_unit_test(test_not_live),
+		cmocka_unit_test(test_mac_text),
+		cmocka_unit_test(test_set_mac),
+		cmocka_unit_test(test_plan_mac_fixture),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
