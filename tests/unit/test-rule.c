@@ -687,6 +687,28 @@ static void test_errors(void **state)
 	PARSES(PCI, "driver regex []\\1]");
 	PARSES(PCI, "driver regex [[:digit:]\\1]");
 
+	/* what glibc's regcomp() expands: copies per repetition multiply */
+	PARSES(PCI, "driver regex \"[a-z]{255}\"");
+	PARSES(PCI, "driver regex \"^(vfio|nvidia)(-pci)?[0-9]+$\"");
+	PARSES(PCI, "driver regex \"(a{9}){100}\"");	/* (9 + the group) x 100 */
+	ERR_BEGINS(PCI, "driver regex \"(ab{10}){100}\"", "column 14: regex "
+		   "'(ab{10}){100}' compiles to more than 1000 nodes");
+	ERR_BEGINS(PCI, "name regex \"(.a)++++++++++++++++++++++++:2e\"",
+		   "column 12: regex");	/* like fuzz-rule's: 13 s in regcomp() */
+	ERR_BEGINS(PCI, "driver regex a++++++++++", "column 14: regex 'a++++++++++' "
+		   "compiles to more than 1000 nodes");
+	PARSES(PCI, "driver regex \"a{2}{,3}b\"");
+	ERR_BEGINS(PCI, "driver regex \"a{,3}{,300}{,300}\"", "column 14: regex "
+		   "'a{,3}{,300}{,300}' compiles to more than 1000 nodes");	/* regcomp() crashed */
+	ERR_BEGINS(PCI, "driver regex \"a{0,30}{0,30}\"", "column 14: regex "
+		   "'a{0,30}{0,30}' compiles to more than 1000 nodes");
+	ERR_BEGINS(PCI, "driver regex \"((((((((((((((((((((((((((((((((("
+		   "a)))))))))))))))))))))))))))))))))\"", "column 47: regex '"
+		   "(((((((((((((((((((((((((((((((((a)))))))))))))))))))))))))))))))))' "
+		   "nests parentheses more than 32 deep");
+	PARSES(PCI, "driver regex \"(((((((((((((((((((((((((((((((("
+		   "a))))))))))))))))))))))))))))))))\"");
+
 	/* operators */
 	ERR_IS(PCI, "driver equal x", "column 8: unknown operator 'equal' "
 	       "(did you mean 'eq'?); operators: eq ne lt le gt ge begins ends "
