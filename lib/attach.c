@@ -1784,14 +1784,18 @@ static int plan_owner_back(struct pt_attach *a, struct pt_plan *p, struct pt_lea
  */
 static int plan_mac_back(struct pt_attach *a, struct pt_plan *p, struct pt_lease_dev *d)
 {
-	const char *ifname = pf_ifname(a->ctx, d->pf);
 	unsigned char before[6], want[6], now[6];
 	char desc[256], err[512];
+	const char *ifname;
 	int r;
 
-	if (d->type != PT_GROUP_SRIOV_NIC || !d->mac_before || !d->mac || !ifname ||
+	/* only what start recorded, on the running system: no scan otherwise */
+	if (d->type != PT_GROUP_SRIOV_NIC || !d->mac_before || !d->mac ||
 	    !pt_is_live(a->ctx) || pt__vf_mac_parse(d->mac_before, before) < 0 ||
 	    pt__vf_mac_parse(d->mac, want) < 0)
+		return 0;
+	ifname = pf_ifname(a->ctx, d->pf);
+	if (!ifname)
 		return 0;
 	r = pt__vf_plan_read_mac(p, ifname, d->vf_index, now, err, sizeof(err));
 	if (r < 0) {
