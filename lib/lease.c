@@ -255,14 +255,13 @@ unsigned long long pt__pid_starttime(int pid)
 	if (n <= 0)
 		return 0;
 	buf[n] = '\0';
-	/* after "(comm)": state is field 3, starttime field 22 */
+	/* after "(comm) ": state is field 3, starttime field 22 (proc(5)) */
 	p = strrchr(buf, ')');
 	if (!p)
 		return 0;
-	p++;
-	for (int field = 2; p && field < 22; field++) {
+	p++;			/* the blank before field 3 */
+	for (int field = 3; p && field < 22; field++)
 		p = strchr(p + 1, ' ');
-	}
 	if (p)
 		start = strtoull(p + 1, NULL, 10);
 	return start;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "policy.h"
 #include "testutil.h"
@@ -260,6 +261,36 @@ static void test_stable_ids(void **state)
 	assert_memory_equal(m1, "02:", 3);	/* locally administered, unicast */
 }
 
+/* A lease names its process by pid and start time (proc(5) stat field 22,
+ * in clock ticks since boot); it once read field 23, the size of the
+ * process's memory, so a live VM whose memory grew looked gone to gc. */
+static void test_pid_starttime(void **state)
+{
+	unsigned long long want = 0, got;
+	char buf[1024], *p;
+	FILE *f;
+	void *grow;
+	int field;
+
+	(void)state;
+	f = fopen("/proc/self/stat", "r");
+	assert_non_null(f);
+	assert_non_null(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	p = strrchr(buf, ')') + 2;	/* field 3 */
+	for (field = 3; field < 22; field++)
+		p = strchr(p, ' ') + 1;
+	want = strtoull(p, NULL, 10);
+	got = pt__pid_starttime(getpid());
+	assert_int_equal(got, want);
+	grow = malloc(64 << 20);	/* vsize changes, the start time does not */
+	assert_non_null(grow);
+	assert_int_equal(pt__pid_starttime(getpid()), want);
+	assert_true(pt__lease_pid_alive(getpid(), want));
+	assert_false(pt__lease_pid_alive(getpid(), want + 1));
+	free(grow);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -272,6 +303,7 @@ int main(void)
 		cmocka_unit_test(test_vgpu_one_profile),
 		cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_stable_ids),
+		cmocka_unit_test(test_pid_starttime),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
