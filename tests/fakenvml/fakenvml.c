@@ -118,7 +118,7 @@ static int load(void)
 			sscanf(rest, "id=%u profile=%u start=%u busy=%d", &x->id, &x->profile,
 			       &x->start, &x->busy);
 		} else if (!strcmp(kind, "busy") && g) {
-			snprintf(g->busy, sizeof(g->busy), "%s", rest);
+			snprintf(g->busy, sizeof(g->busy), "%.*s", (int)sizeof(g->busy) - 1, rest);
 		} else if (!strcmp(kind, "fail") && nfails < MAXF) {
 			struct failure *x = &fails[nfails++];
 
