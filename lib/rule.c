@@ -996,9 +996,10 @@ static void re_item(struct re_frame *f, size_t nodes, bool empty)
  * too what makes regcomp() itself slow or crash: more than
  * REGEX_MAX_NODES (above), two duplication symbols in a row (undefined in
  * POSIX; ".????++++++++" took glibc 52 s), and a repetition of what can
- * match the empty string without bound ("((.?)+)?" 16 times in a row took 121 ms, 32
- * times more than ten minutes: glibc's epsilon closures grow
- * exponentially with them; "(x?)+" is "x*").
+ * match the empty string without bound ("((.?)+)?" 16 times in a row
+ * took 121 ms, 32 times more than five minutes, where it was stopped:
+ * glibc's epsilon closures grow exponentially with them; "(x?)+" is
+ * "x*").
  */
 static int check_regex_dialect(struct parser *ps, const struct token *t,
 			       const char *re)
