@@ -2308,6 +2308,8 @@ static int tenant_held(struct pt_attach *a, const char *tenant, struct held *h,
 					r = held_add(h, d->functions[f], l->vm);
 				if (!r && d->usb_name)
 					r = held_add(h, d->usb_name, l->vm);
+				if (!r && d->mdev_uuid)
+					r = held_add(h, d->mdev_uuid, l->vm);
 			}
 		/* the keys point into the lease: it lives until the start is done */
 		nk = realloc(*keep, (*n_keep + 1) * sizeof(*nk));
@@ -2394,6 +2396,8 @@ static int tenant_start(struct pt_attach *a, const char *name, int pid, bool dry
 				r = held_add(&h, d->functions[f], host[i]->vm);
 			if (!r && d->usb_name)
 				r = held_add(&h, d->usb_name, host[i]->vm);
+			if (!r && d->mdev_uuid)
+				r = held_add(&h, d->mdev_uuid, host[i]->vm);
 		}
 	if (!r)
 		r = held_build(ctx, name, &h);
@@ -2414,10 +2418,19 @@ static int tenant_start(struct pt_attach *a, const char *name, int pid, bool dry
 	for (int i = 0; i < l->n_devs && !r; i++) {
 		struct pt_lease_dev *d = l->devs[i];
 
-		if (d->mdev_uuid || (d->mode && !strcmp(d->mode, "vf")))
-			r = AERR(a, -EOPNOTSUPP, "tenant '%s': VM '%s' request '%s': a vGPU of group "
-				 "'%s' is made at VM start, which needs root; a tenant's VM takes "
-				 "devices the grant prepared", tn, name, d->request, d->group);
+		struct pt_mdev_parent *par = d->mdev_uuid ? pt_mdev_parent_find(ctx, d->mdev_parent) :
+					     NULL;
+		struct pt_pci_dev *vf = d->mode && !strcmp(d->mode, "vf") && d->n_functions ?
+					pt_pci_dev_find(ctx, d->functions[0]) : NULL;
+
+		/* only what the grant made: an instance that exists, a VF's type set */
+		if ((d->mdev_uuid && (!par || !mdev_present(par, d->mdev_uuid))) ||
+		    (d->mode && !strcmp(d->mode, "vf") &&
+		     (!vf || !d->vgpu_type || pt_pci_dev_get_current_vgpu_type(vf) != d->vgpu_type)))
+			r = AERR(a, -EOPNOTSUPP, "tenant '%s': VM '%s' request '%s': the vGPU of group "
+				 "'%s' would have to be made now, which needs root; a tenant's VM "
+				 "takes only devices the grant prepared", tn, name, d->request,
+				 d->group);
 		/* the VF keeps the MAC it has: setting one needs root */
 		free(d->mac);
 		d->mac = NULL;

@@ -1039,7 +1039,7 @@ static const char *tenant_lease_bad(struct pt_ctx *ctx, const char *tenant, cons
 		    strncmp(d->group, tenant, strlen(tenant)) || !pt__name_is_valid(colon + 1))
 			return "names a group that is not one of the tenant's";
 		/* a tenant's start changes nothing on the host: nothing to undo */
-		if (d->n_nodes || d->mac_before || d->created || d->vgpu_type)
+		if (d->n_nodes || d->mac_before || d->created)
 			return "records host changes, which a tenant's start never makes";
 		if (d->mdev_uuid && !uuid_is_valid(d->mdev_uuid))
 			return "names a bad mdev UUID";
