@@ -2293,8 +2293,12 @@ static int tenant_held(struct pt_attach *a, const char *tenant, struct held *h,
 	r = pt__tenant_leases_load(ctx, tenant, dfd, false, &ls, &n, &w, &nw, a->error,
 				   sizeof(a->error));
 	close(dfd);
-	if (!r)
-		r = warn_add(a, w, nw);
+	{
+		int e = warn_add(a, w, nw);	/* frees w */
+
+		if (!r)
+			r = e;
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct pt_lease *l = ls[i];
 
@@ -2629,10 +2633,12 @@ static int tenant_free_leases(struct pt_attach *a, const char *tn, const char *v
 		}
 	}
 	r = pt__tenant_leases_load(ctx, tn, dfd, strict, &ls, &n, &w, &nw, err, sizeof(err));
-	if (r < 0)
+	if (r < 0) {
 		AERR(a, r, "%s", err);
-	else
+		warn_add(a, w, nw);		/* frees w */
+	} else {
 		r = warn_add(a, w, nw);
+	}
 	if (!r && vm) {
 		size_t i = 0;
 
