@@ -112,6 +112,8 @@ exec 3>&-
 wait $qpid
 run vm-other as acme "pt attach add t2 nic"
 expect vm-host-group-refused 7 "$(cat vm-other.rc)"
+run vm-b-group as acme "pt attach add t2 globex:nic"
+expect vm-other-tenant-group-refused 7 "$(cat vm-b-group.rc)"
 run vm-globex as globex "pt attach --tenant acme list"
 expect vm-other-tenant-refused 7 "$(cat vm-globex.rc)"
 run vm-revoke-busy pt tenant revoke acme nic
