@@ -1965,26 +1965,21 @@ static bool narrow_keep(struct pt_pci_dev *d, void *data)
 	return false;
 }
 
-/* 1: the PCI model holds only what the start needs (narrow_end() drops it); 0: whole. */
-static int narrow_begin(struct pt_ctx *ctx, struct pt_vm *vm)
+int pt__attach_narrow(struct pt_ctx *ctx, struct pt_group *const *groups, size_t n)
 {
 	struct narrow nw = { 0 };
-	struct pt_request *rq;
-	size_t n = 0;
 	int r = 0;
 
 	if (ctx->pci_scanned)
 		return 0;
-	for (rq = vm->requests; rq; rq = rq->next)
-		n++;
-	nw.sets = calloc(n, sizeof(*nw.sets));
-	nw.types = calloc(n, sizeof(*nw.types));
+	nw.sets = calloc(n + 1, sizeof(*nw.sets));
+	nw.types = calloc(n + 1, sizeof(*nw.types));
 	if (!nw.sets || !nw.types) {
 		r = -ENOMEM;
 		goto out;
 	}
-	for (rq = vm->requests; rq; rq = rq->next) {
-		struct pt_group *g = pt__tenant_group_resolve(ctx, rq->group, NULL);
+	for (size_t i = 0; i < n; i++) {
+		struct pt_group *g = groups[i];
 		struct pt_rule_set *set;
 
 		/* no group: allocate() refuses it; a usb group reads no PCI function */
@@ -2000,7 +1995,8 @@ static int narrow_begin(struct pt_ctx *ctx, struct pt_vm *vm)
 		nw.sets[nw.n_sets++] = set;
 		if (!pt__rule_set_keys_within(set, narrow_fields)) {
 			dbg(ctx, "group '%s': a rule without an equality clause on %s: "
-			    "scanning every PCI function\n", pt_group_get_name(g), "ids, slot or driver");
+			    "scanning every PCI function\n", pt_group_get_name(g),
+			    "ids, slot or driver");
 			r = 0;
 			goto out;
 		}
@@ -2017,8 +2013,30 @@ out:
 	return r;
 }
 
-/* Drop the narrowed model and what points into it: the next use scans all. */
-static void narrow_end(struct pt_ctx *ctx)
+/* The groups a VM's requests name, narrowed for (pt__attach_narrow). */
+static int narrow_begin(struct pt_ctx *ctx, struct pt_vm *vm)
+{
+	struct pt_group **groups;
+	struct pt_request *rq;
+	size_t n = 0;
+	int r;
+
+	if (ctx->pci_scanned)
+		return 0;
+	for (rq = vm->requests; rq; rq = rq->next)
+		n++;
+	groups = calloc(n + 1, sizeof(*groups));
+	if (!groups)
+		return -ENOMEM;
+	n = 0;
+	for (rq = vm->requests; rq; rq = rq->next)
+		groups[n++] = pt__tenant_group_resolve(ctx, rq->group, NULL);
+	r = pt__attach_narrow(ctx, groups, n);
+	free(groups);
+	return r;
+}
+
+void pt__attach_narrow_end(struct pt_ctx *ctx)
 {
 	pt__groups_forget_members(ctx);
 	pt__iommu_free(ctx);
@@ -2098,7 +2116,7 @@ static int do_start(struct pt_ctx *ctx, const char *name, int pid, unsigned int 
 out:
 	held_free(&h);
 	if (narrowed)
-		narrow_end(ctx);
+		pt__attach_narrow_end(ctx);
 	if (lockfd >= 0)
 		close(lockfd);
 	if (r == 0) {

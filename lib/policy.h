@@ -298,6 +298,17 @@ void pt__vms_free(struct pt_ctx *ctx);
  * with why ("1 of 2 free: ..."), -EOPNOTSUPP with why for vgpu groups
  * of mode mdev (instances are made at VM start, not reservable).
  */
+/*
+ * attach.c: a start's narrowed PCI scan (pt__pci_scan_narrow) for the
+ * members of groups: 1 when the model now holds only the functions those
+ * members can be and what relates to them (pt__attach_narrow_end() drops
+ * it, and every group's members, before anything else enumerates the
+ * host); 0 when the model is whole (scanned already, or a rule of a group
+ * has no equality clause on slot, ids, class_id or driver: then nothing is
+ * scanned here); -errno.
+ */
+int pt__attach_narrow(struct pt_ctx *ctx, struct pt_group *const *groups, size_t n);
+void pt__attach_narrow_end(struct pt_ctx *ctx);
 int pt__attach_pick_units(struct pt_ctx *ctx, struct pt_group *g, int count, char ***units,
 			  int *n, char *why, size_t whylen);
 
