@@ -304,6 +304,7 @@ static void every_rule(const char *profile)
 	/* every one of these rules is indexable: each start was narrowed */
 	assert_int_equal(narrowed, tried);
 	tu_rmtree(t.root);
+	free(t.root);
 }
 
 static void test_workstation(void **state)
@@ -350,9 +351,11 @@ static void test_scenarios(void **state)
 	/* a rule on no indexable field: the start scans every function */
 	assert_int_equal(compare(&t, whole, 2), 0);
 	tu_rmtree(t.root);
+	free(t.root);
 	tree_make(&t, "vgpu");
 	assert_int_equal(compare(&t, vg, 3), 1);
 	tu_rmtree(t.root);
+	free(t.root);
 }
 
 int main(void)
