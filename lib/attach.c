@@ -2237,6 +2237,135 @@ static int load_state(struct pt_attach *a, struct pt_vm **vmp, const char *vm)
 	return 0;
 }
 
+/*
+ * ---- what a start reads of the host: a narrowed PCI scan ----------------------
+ *
+ * A start needs the members of the groups its VM asks for, and what units
+ * and plans relate to them (VFs, PFs, IOMMU groups). When every rule of those
+ * groups is filed under an equality clause on a field a function's uevent
+ * and name give, a function none of whose values is filed can be no member:
+ * the scan reads only uevent (and the IOMMU group) of each function and the
+ * rest of the candidates alone (pt__pci_scan_narrow). Members are then
+ * computed over the candidates exactly as over the whole host, in BDF
+ * order, so the allocator sees the same units. Any other rule, or a model
+ * already scanned, leaves the scan as it is.
+ */
+static const char *const narrow_fields[] = {
+	"slot", "vendor_id", "device_id", "subsystem_vendor_id", "subsystem_device_id",
+	"class_id", "driver", NULL,
+};
+
+struct narrow {
+	struct pt_rule_set **sets;
+	enum pt_group_type *types;
+	size_t n_sets;
+	char **mdev;			/* class/mdev_bus names, sorted */
+	size_t n_mdev;
+};
+
+static int cmp_name(const void *key, const void *elem)
+{
+	return strcmp(key, *(char *const *)elem);
+}
+
+static bool narrow_keep(struct pt_pci_dev *d, void *data)
+{
+	struct narrow *nw = data;
+
+	/* an mdev parent left out would pass for one that is no PCI function */
+	if (nw->n_mdev && bsearch(pt_pci_dev_get_bdf(d), nw->mdev, nw->n_mdev,
+				  sizeof(*nw->mdev), cmp_name))
+		return true;
+	for (size_t i = 0; i < nw->n_sets; i++) {
+		struct pt_dev_view v = { .type = nw->types[i], .pci = d, .vf_index = -1 };
+		const size_t *cand;
+
+		/* an error keeps the function: reading it whole is never wrong */
+		if (pt__rule_set_candidates(nw->sets[i], &v, &cand) != 0)
+			return true;
+	}
+	return false;
+}
+
+int pt__attach_narrow(struct pt_ctx *ctx, struct pt_group *const *groups, size_t n)
+{
+	struct narrow nw = { 0 };
+	int r = 0;
+
+	if (ctx->pci_scanned)
+		return 0;
+	nw.sets = calloc(n + 1, sizeof(*nw.sets));
+	nw.types = calloc(n + 1, sizeof(*nw.types));
+	if (!nw.sets || !nw.types) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct pt_group *g = groups[i];
+		struct pt_rule_set *set;
+
+		/* no group: allocate() refuses it; a usb group reads no PCI function */
+		if (!g || pt_group_get_type(g) == PT_GROUP_USB)
+			continue;
+		if (pt_group_get_type(g) == PT_GROUP_VGPU && !nw.mdev &&
+		    (r = pt__mdev_bus_names(ctx, &nw.mdev, &nw.n_mdev)) < 0)
+			goto out;
+		r = pt__group_rule_set(g, &set);
+		if (r < 0)
+			goto out;
+		nw.types[nw.n_sets] = pt_group_get_type(g);
+		nw.sets[nw.n_sets++] = set;
+		if (!pt__rule_set_keys_within(set, narrow_fields)) {
+			dbg(ctx, "group '%s': a rule without an equality clause on %s: "
+			    "scanning every PCI function\n", pt_group_get_name(g),
+			    "ids, slot or driver");
+			r = 0;
+			goto out;
+		}
+	}
+	r = pt__pci_scan_narrow(ctx, narrow_keep, &nw);
+out:
+	for (size_t i = 0; i < nw.n_sets; i++)
+		pt__rule_set_free(nw.sets[i]);
+	free(nw.sets);
+	free(nw.types);
+	for (size_t i = 0; i < nw.n_mdev; i++)
+		free(nw.mdev[i]);
+	free(nw.mdev);
+	return r;
+}
+
+/* The groups a VM's requests name, narrowed for (pt__attach_narrow). */
+static int narrow_begin(struct pt_ctx *ctx, struct pt_vm *vm)
+{
+	struct pt_group **groups;
+	struct pt_request *rq;
+	size_t n = 0;
+	int r;
+
+	if (ctx->pci_scanned)
+		return 0;
+	for (rq = vm->requests; rq; rq = rq->next)
+		n++;
+	groups = calloc(n + 1, sizeof(*groups));
+	if (!groups)
+		return -ENOMEM;
+	n = 0;
+	for (rq = vm->requests; rq; rq = rq->next)
+		groups[n++] = pt__tenant_group_resolve(ctx, rq->group, NULL);
+	r = pt__attach_narrow(ctx, groups, n);
+	free(groups);
+	return r;
+}
+
+void pt__attach_narrow_end(struct pt_ctx *ctx)
+{
+	pt__groups_forget_members(ctx);
+	pt__iommu_free(ctx);
+	pt__pci_free(ctx);
+	ctx->critical_scanned = false;
+}
+
 static bool lease_alive(struct pt_lease *l)
 {
 	return pt__lease_pid_alive(l->pid, l->starttime);
@@ -2484,6 +2613,7 @@ static int do_start(struct pt_ctx *ctx, const char *name, int pid, unsigned int 
 	int tlocks[8] = { -1, -1, -1, -1, -1, -1, -1, -1 }, n_tlocks = 0;
 	const char *e;
 	int r, lockfd = -1;
+	bool narrowed = false;
 
 	*out = a;
 	if (!a)
@@ -2524,6 +2654,10 @@ static int do_start(struct pt_ctx *ctx, const char *name, int pid, unsigned int 
 		if (r < 0)
 			goto out;
 	}
+	r = narrow_begin(ctx, vm);
+	narrowed = r > 0;
+	if (r < 0)
+		goto out;
 	r = held_build(ctx, name, &h);
 	/* a request of a tenant group: what the tenant's own VMs hold of it */
 	for (rq = vm->requests; rq && !r; rq = rq->next) {
@@ -2556,6 +2690,8 @@ out:
 	while (n_tls)
 		pt__lease_free(tls[--n_tls]);
 	free(tls);
+	if (narrowed)
+		pt__attach_narrow_end(ctx);
 	if (lockfd >= 0)
 		close(lockfd);
 	if (r == 0) {

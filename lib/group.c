@@ -953,33 +953,60 @@ static int add_member(struct pt_group *g, struct pt_pci_dev *pci,
 	return 0;
 }
 
+/* The rules of g that apply on this node, indexed (ri->rules: by set index). */
+static int rule_index_build(struct pt_group *g, struct rule_index *ri)
+{
+	struct pt_rule_expr **exprs = NULL;
+	struct pt_rule *rule;
+	size_t n = 0;
+	int r;
+
+	pt_rule_foreach(g, rule)
+		n++;
+	ri->rules = n ? calloc(n, sizeof(*ri->rules)) : NULL;
+	exprs = n ? calloc(n, sizeof(*exprs)) : NULL;
+	if (n && (!ri->rules || !exprs)) {
+		free(exprs);
+		return -ENOMEM;
+	}
+	n = 0;
+	pt_rule_foreach(g, rule)
+		if (pt_rule_applies_here(rule) && rule->expr) {
+			ri->rules[n] = rule;
+			exprs[n++] = rule->expr;
+		}
+	r = pt__rule_set_new(g->type, exprs, n, &ri->set);
+	free(exprs);
+	return r;
+}
+
+int pt__group_rule_set(struct pt_group *g, struct pt_rule_set **out)
+{
+	struct rule_index ri = { 0 };
+	int r = rule_index_build(g, &ri);
+
+	free(ri.rules);
+	*out = r < 0 ? NULL : ri.set;
+	return r;
+}
+
+void pt__groups_forget_members(struct pt_ctx *ctx)
+{
+	conflicts_free(ctx);
+	for (size_t i = 0; i < ctx->n_cgroups; i++)
+		members_free(ctx->cgroups[i]);
+}
+
 static int members_compute(struct pt_group *g)
 {
 	struct pt_ctx *ctx = g->ctx;
 	struct rule_index ri = { 0 };
-	struct pt_rule_expr **exprs = NULL;
-	struct pt_rule *rule;
-	size_t n = 0;
 	int r = 0;
 
 	if (g->members_done)
 		return 0;
 	g->members_done = true;
-	pt_rule_foreach(g, rule)
-		n++;
-	ri.rules = n ? calloc(n, sizeof(*ri.rules)) : NULL;
-	exprs = n ? calloc(n, sizeof(*exprs)) : NULL;
-	if (n && (!ri.rules || !exprs)) {
-		r = -ENOMEM;
-		goto out;
-	}
-	n = 0;
-	pt_rule_foreach(g, rule)
-		if (pt_rule_applies_here(rule) && rule->expr) {
-			ri.rules[n] = rule;
-			exprs[n++] = rule->expr;
-		}
-	r = pt__rule_set_new(g->type, exprs, n, &ri.set);
+	r = rule_index_build(g, &ri);
 	if (r < 0)
 		goto out;
 	if (g->type == PT_GROUP_USB) {
@@ -1008,7 +1035,6 @@ static int members_compute(struct pt_group *g)
 out:
 	pt__rule_set_free(ri.set);
 	free(ri.rules);
-	free(exprs);
 	if (r < 0)
 		members_free(g);
 	return r;

@@ -230,6 +230,17 @@ static char *link_to_rel(const char *target)
 	return p ? strdup(p) : NULL;
 }
 
+int pt__mdev_bus_names(struct pt_ctx *ctx, char ***names, size_t *n)
+{
+	int fd = pt__sysfs_open_dir(ctx, "class/mdev_bus");
+
+	*names = NULL;
+	*n = 0;
+	if (fd < 0)
+		return fd == -ENOENT ? 0 : fd;
+	return list_dir(fd, names, n);
+}
+
 int pt__mdev_scan(struct pt_ctx *ctx)
 {
 	struct pt_mdev_parent **tail = &ctx->mdev_parents;

@@ -251,9 +251,26 @@ struct vf_link {
 	char bdf[PT_BDF_LEN];
 };
 
+/* A function a narrowed scan left out, with its IOMMU group (-1: none). */
+struct narrow_drop {
+	char bdf[PT_BDF_LEN];
+	int group;
+};
+
 struct scan_state {
 	struct vf_link *links;
 	size_t n_links, cap_links;
+	/* a narrowed scan (pt__pci_scan_narrow); keep NULL: the full scan */
+	bool (*keep)(struct pt_pci_dev *d, void *data);
+	void *keep_data;
+	char (*need)[PT_BDF_LEN];	/* kept whatever keep says, sorted */
+	size_t n_need, cap_need;
+	struct narrow_drop *drop;	/* left out, in BDF order */
+	size_t n_drop, cap_drop;
+	int *groups;			/* IOMMU groups of kept functions */
+	size_t n_groups, cap_groups;
+	char (*more)[PT_BDF_LEN];	/* what the next pass must keep too */
+	size_t n_more, cap_more;
 };
 
 /*
@@ -420,26 +437,12 @@ static int fill_sriov(struct pt_ctx *ctx, struct pt_pci_dev *d, int fd,
 	return 0;
 }
 
-/*
- * Everything pt knows about one function, read relative to its directory
- * fd: 0, 1 when it cannot be listed (a problem was recorded), -errno.
- */
-static int fill_dev(struct pt_ctx *ctx, struct pt_pci_dev *d, int fd,
-		    struct scan_state *st)
+/* The iommu_group link's number into d->iommu_group (absent: left as is). */
+static void fill_iommu_group(struct pt_ctx *ctx, struct pt_pci_dev *d, int fd)
 {
 	char buf[PATH_MAX];
 	ssize_t n;
-	long v;
-	int r;
 
-	r = fill_ident(ctx, d, fd);
-	if (r)
-		return r;
-	if (read_num(ctx, d, fd, "revision", 0, 0xff, &v) > 0)
-		d->revision = v;
-	if (read_num(ctx, d, fd, "numa_node", -1, MAX_NUMA_NODE, &v) > 0 && v >= 0)
-		d->numa_node = v;
-	read_str(ctx, d, fd, "driver_override", &d->driver_override);
 	n = pt__sysfs_readlink_base(fd, "iommu_group", buf, sizeof(buf));
 	if (n > 0) {
 		char *end, path[PATH_MAX];
@@ -458,6 +461,26 @@ static int fill_dev(struct pt_ctx *ctx, struct pt_pci_dev *d, int fd,
 	} else if (n != -ENOENT) {
 		problem_errno(ctx, d->bdf, "iommu_group", (int)n, "read as absent");
 	}
+}
+
+/* What fill_dev() reads after the identity (a narrowed scan: and the IOMMU group). */
+static int fill_rest(struct pt_ctx *ctx, struct pt_pci_dev *d, int fd,
+		     struct scan_state *st, bool iommu_done)
+{
+	long v;
+
+	if (iommu_done) {
+		/* a narrowed scan: what no policy decision reads waits for a reader */
+		d->lazy = true;
+	} else if (read_num(ctx, d, fd, "revision", 0, 0xff, &v) > 0) {
+		d->revision = v;
+	}
+	if (read_num(ctx, d, fd, "numa_node", -1, MAX_NUMA_NODE, &v) > 0 && v >= 0)
+		d->numa_node = v;
+	if (!iommu_done) {
+		read_str(ctx, d, fd, "driver_override", &d->driver_override);
+		fill_iommu_group(ctx, d, fd);
+	}
 	d->bridge = class_is_bridge(d->class);
 	if ((d->class >> 16) == 0x03 &&
 	    read_num(ctx, d, fd, "boot_vga", 0, 1, &v) > 0)
@@ -468,6 +491,18 @@ static int fill_dev(struct pt_ctx *ctx, struct pt_pci_dev *d, int fd,
 	if (d->bridge || d->physfn)
 		return 0;
 	return fill_sriov(ctx, d, fd, st);
+}
+
+/*
+ * Everything pt knows about one function, read relative to its directory
+ * fd: 0, 1 when it cannot be listed (a problem was recorded), -errno.
+ */
+static int fill_dev(struct pt_ctx *ctx, struct pt_pci_dev *d, int fd,
+		    struct scan_state *st)
+{
+	int r = fill_ident(ctx, d, fd);
+
+	return r ? r : fill_rest(ctx, d, fd, st, false);
 }
 
 static int cmp_key(const void *key, const void *elem)
@@ -543,8 +578,36 @@ static int cmp_link(const void *a, const void *b)
 	return strcmp(((const struct vf_link *)a)->bdf, ((const struct vf_link *)b)->bdf);
 }
 
-/* class/net/NAME links into the device tree: attach each to its function. */
-static int fill_netdevs(struct pt_ctx *ctx)
+/* State, address and MTU of a netdev; netdir: class/net (-1: open it). */
+static void netdev_fill(struct pt_netdev *nd, int netdir)
+{
+	struct pt_ctx *ctx = nd->dev->ctx;
+	int nfd, own = -1;
+
+	nd->lazy = false;
+	if (pt_is_live(ctx))
+		pt__netlink_fill_link(ctx, nd);
+	if (nd->operstate)
+		return;
+	/* a captured tree, or netlink unavailable */
+	if (netdir < 0 && (netdir = own = pt__sysfs_open_dir(ctx, "class/net")) < 0)
+		return;
+	nfd = pt__sysfs_openat_dir(netdir, nd->name);
+	if (nfd >= 0) {
+		read_str_attr(nfd, "operstate", &nd->operstate);
+		read_str_attr(nfd, "address", &nd->address);
+		nd->mtu = read_int_attr(nfd, "mtu", -1);
+		close(nfd);
+	}
+	if (own >= 0)
+		close(own);
+}
+
+/*
+ * class/net/NAME links into the device tree: attach each to its function
+ * (lazy: their state is read on first use).
+ */
+static int fill_netdevs(struct pt_ctx *ctx, bool lazy)
 {
 	int fd = pt__sysfs_open_dir(ctx, "class/net");
 	struct dirent *e;
@@ -561,7 +624,6 @@ static int fill_netdevs(struct pt_ctx *ctx)
 		char target[PATH_MAX], bdf[PT_BDF_LEN];
 		struct pt_pci_dev *d;
 		struct pt_netdev *nd, **tail;
-		int nfd;
 
 		if (e->d_name[0] == '.')
 			continue;
@@ -580,18 +642,9 @@ static int fill_netdevs(struct pt_ctx *ctx)
 		}
 		nd->dev = d;
 		nd->mtu = -1;
-		if (pt_is_live(ctx))
-			pt__netlink_fill_link(ctx, nd);
-		if (!nd->operstate) {
-			/* a captured tree, or netlink unavailable */
-			nfd = pt__sysfs_openat_dir(dirfd(dir), e->d_name);
-			if (nfd >= 0) {
-				read_str_attr(nfd, "operstate", &nd->operstate);
-				read_str_attr(nfd, "address", &nd->address);
-				nd->mtu = read_int_attr(nfd, "mtu", -1);
-				close(nfd);
-			}
-		}
+		nd->lazy = lazy;
+		if (!lazy)
+			netdev_fill(nd, dirfd(dir));
 		/* keep each function's netdevs sorted by name */
 		for (tail = &d->netdevs; *tail && strcmp((*tail)->name, nd->name) < 0;
 		     tail = &(*tail)->next)
@@ -783,6 +836,122 @@ static struct pt_pci_dev *new_dev(struct pt_ctx *ctx, const char *bdf)
 	return d;
 }
 
+/* ---- a narrowed scan (pt__pci_scan_narrow) ------------------------------- */
+
+static int push_bdf(char (**v)[PT_BDF_LEN], size_t *n, size_t *cap, const char *bdf)
+{
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		char (*nv)[PT_BDF_LEN] = realloc(*v, ncap * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		*v = nv;
+		*cap = ncap;
+	}
+	memcpy((*v)[(*n)++], bdf, PT_BDF_LEN);
+	return 0;
+}
+
+static int cmp_bdf(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+static bool group_kept(const struct scan_state *st, int group)
+{
+	for (size_t i = 0; group >= 0 && i < st->n_groups; i++)
+		if (st->groups[i] == group)
+			return true;
+	return false;
+}
+
+/*
+ * The identity and the IOMMU group of a function; the rest only when it is
+ * kept: a VF of a kept PF, asked for by an earlier pass, in the IOMMU group
+ * of a kept function, or accepted by keep(). 0 kept, 1 left out, -errno.
+ */
+static int narrow_fill(struct pt_ctx *ctx, struct pt_pci_dev *d, int fd,
+		       struct scan_state *st)
+{
+	int r = fill_ident(ctx, d, fd);
+
+	if (r)
+		return r;
+	fill_iommu_group(ctx, d, fd);
+	if (d->physfn ||
+	    (st->n_need && bsearch(d->bdf, st->need, st->n_need, sizeof(*st->need), cmp_bdf)) ||
+	    group_kept(st, d->iommu_group) || st->keep(d, st->keep_data))
+		return fill_rest(ctx, d, fd, st, true);
+	if (st->n_drop == st->cap_drop) {
+		size_t ncap = st->cap_drop ? st->cap_drop * 2 : 256;
+		struct narrow_drop *nd = realloc(st->drop, ncap * sizeof(*nd));
+
+		if (!nd)
+			return -ENOMEM;
+		st->drop = nd;
+		st->cap_drop = ncap;
+	}
+	memcpy(st->drop[st->n_drop].bdf, d->bdf, PT_BDF_LEN);
+	st->drop[st->n_drop++].group = d->iommu_group;
+	return 1;
+}
+
+/*
+ * A function kept: its IOMMU group keeps the functions that follow in it,
+ * and a VF whose PF was not kept (its physfn link) asks for the PF.
+ */
+static int narrow_kept(struct scan_state *st, struct pt_pci_dev *d, int fd)
+{
+	char pf[PATH_MAX];
+
+	if (d->iommu_group >= 0 && !group_kept(st, d->iommu_group)) {
+		if (st->n_groups == st->cap_groups) {
+			size_t ncap = st->cap_groups ? st->cap_groups * 2 : 16;
+			int *ng = realloc(st->groups, ncap * sizeof(*ng));
+
+			if (!ng)
+				return -ENOMEM;
+			st->groups = ng;
+			st->cap_groups = ncap;
+		}
+		st->groups[st->n_groups++] = d->iommu_group;
+	}
+	if (!d->physfn && !d->bridge &&
+	    pt__sysfs_readlink_base(fd, "physfn", pf, sizeof(pf)) > 0 && pt__bdf_is_valid(pf))
+		return push_bdf(&st->more, &st->n_more, &st->cap_more, pf);
+	return 0;
+}
+
+/*
+ * After a pass: what the full scan would relate to the kept functions but
+ * this pass left out (a PF, a VF named by a kept PF's link, a function of a
+ * kept IOMMU group seen before the group was known), merged into need.
+ * The number of functions added, or -ENOMEM.
+ */
+static int narrow_more(struct pt_ctx *ctx, struct scan_state *st)
+{
+	size_t added = 0;
+	int r = 0;
+
+	for (size_t i = 0; !r && i < st->n_drop; i++)
+		if (group_kept(st, st->drop[i].group))
+			r = push_bdf(&st->more, &st->n_more, &st->cap_more, st->drop[i].bdf);
+	for (size_t i = 0; !r && i < st->n_links; i++)
+		r = push_bdf(&st->more, &st->n_more, &st->cap_more, st->links[i].bdf);
+	for (size_t i = 0; !r && i < st->n_more; i++) {
+		if (find(ctx, st->more[i]) ||
+		    (st->n_need && bsearch(st->more[i], st->need, st->n_need,
+					   sizeof(*st->need), cmp_bdf)))
+			continue;
+		r = push_bdf(&st->need, &st->n_need, &st->cap_need, st->more[i]);
+		if (!r)
+			qsort(st->need, st->n_need, sizeof(*st->need), cmp_bdf);
+		added++;
+	}
+	return r < 0 ? r : (int)added;
+}
+
 /*
  * Walk bus/pci/devices in BDF order. A function whose directory or ids
  * cannot be read is left out with a problem recorded; the walk itself
@@ -852,7 +1021,9 @@ static int scan_all(struct pt_ctx *ctx, struct scan_state *st)
 			k++;
 		if (k < st->n_links && !strcmp(st->links[k].bdf, d->bdf))
 			d->physfn = st->links[k].pf;
-		r = fill_dev(ctx, d, fd, st);
+		r = st->keep ? narrow_fill(ctx, d, fd, st) : fill_dev(ctx, d, fd, st);
+		if (r == 0 && st->keep)
+			r = narrow_kept(st, d, fd);
 		close(fd);
 		if (r != 0) {
 			free_dev(d);
@@ -874,31 +1045,23 @@ static int scan_all(struct pt_ctx *ctx, struct scan_state *st)
 	return r;
 }
 
-int pt__pci_scan(struct pt_ctx *ctx)
+/* After the walk: VF links, slots, netdevs; a failure drops the devices. */
+static int scan_finish(struct pt_ctx *ctx, struct scan_state *st, int r)
 {
-	struct scan_state st = { 0 };
-	int r;
-
-	if (ctx->pci_scanned)
-		return ctx->pci_scan_rc;
-	ctx->pci_scanned = true;
-
-	r = scan_all(ctx, &st);
 	if (r == 0 && ctx->pci_scan_rc < 0)
 		r = ctx->pci_scan_rc;	/* a problem could not be recorded */
-	for (size_t i = 0; r == 0 && i < st.n_links; i++) {
-		struct pt_pci_dev *vf = find(ctx, st.links[i].bdf);
+	for (size_t i = 0; r == 0 && i < st->n_links; i++) {
+		struct pt_pci_dev *vf = find(ctx, st->links[i].bdf);
 
-		if (!vf || (vf->physfn && vf->physfn != st.links[i].pf))
+		if (!vf || (vf->physfn && vf->physfn != st->links[i].pf))
 			continue;
-		vf->physfn = st.links[i].pf;
-		vf->vf_index = st.links[i].index;
-		st.links[i].pf->virtfn[st.links[i].index] = vf;
+		vf->physfn = st->links[i].pf;
+		vf->vf_index = st->links[i].index;
+		st->links[i].pf->virtfn[st->links[i].index] = vf;
 	}
-	free(st.links);
 	if (r == 0) {
 		fill_slots(ctx);
-		r = fill_netdevs(ctx);
+		r = fill_netdevs(ctx, st->keep != NULL);
 	}
 	if (r < 0) {
 		char **problems = ctx->pci_problems;
@@ -915,6 +1078,62 @@ int pt__pci_scan(struct pt_ctx *ctx)
 		ctx->pci_scanned = true;
 		ctx->pci_scan_rc = r;
 	}
+	return r;
+}
+
+int pt__pci_scan(struct pt_ctx *ctx)
+{
+	struct scan_state st = { 0 };
+	int r;
+
+	if (ctx->pci_scanned)
+		return ctx->pci_scan_rc;
+	ctx->pci_scanned = true;
+
+	r = scan_finish(ctx, &st, scan_all(ctx, &st));
+	free(st.links);
+	return r;
+}
+
+#define NARROW_PASSES	4
+
+int pt__pci_scan_narrow(struct pt_ctx *ctx, bool (*keep)(struct pt_pci_dev *d, void *data),
+			void *data)
+{
+	struct scan_state st = { .keep = keep, .keep_data = data };
+	int r = 1, pass;
+
+	if (ctx->pci_scanned)
+		return 0;
+	for (pass = 0; pass < NARROW_PASSES && r > 0; pass++) {
+		if (pass) {
+			/* the related functions the last pass missed: again with them */
+			pt__pci_free(ctx);
+			st.n_links = st.n_drop = st.n_groups = st.n_more = 0;
+		}
+		ctx->pci_scanned = true;
+		r = scan_all(ctx, &st);
+		if (r == 0 && ctx->pci_scan_rc < 0)
+			r = ctx->pci_scan_rc;
+		if (r == 0)
+			r = narrow_more(ctx, &st);
+	}
+	if (r > 0) {
+		/* still growing: no narrowing is worth this */
+		dbg(ctx, "narrowed PCI scan: %zu functions after %d passes; scanning all\n",
+		    st.n_need, pass);
+		pt__pci_free(ctx);
+		r = pt__pci_scan(ctx);
+	} else {
+		dbg(ctx, "narrowed PCI scan: %zu functions kept in %d passes\n", ctx->n_pci, pass);
+		r = scan_finish(ctx, &st, r);
+		r = r < 0 ? r : 1;
+	}
+	free(st.links);
+	free(st.need);
+	free(st.drop);
+	free(st.groups);
+	free(st.more);
 	return r;
 }
 
@@ -977,7 +1196,30 @@ PT_EXPORT uint16_t pt_pci_dev_get_device_id(struct pt_pci_dev *dev) { return dev
 PT_EXPORT uint16_t pt_pci_dev_get_subsystem_vendor_id(struct pt_pci_dev *dev) { return dev->subsys_vendor_id; }
 PT_EXPORT uint16_t pt_pci_dev_get_subsystem_device_id(struct pt_pci_dev *dev) { return dev->subsys_device_id; }
 PT_EXPORT uint32_t pt_pci_dev_get_class(struct pt_pci_dev *dev) { return dev->class; }
-PT_EXPORT uint8_t pt_pci_dev_get_revision(struct pt_pci_dev *dev) { return dev->revision; }
+/* What a narrowed scan left to the first reader (fill_rest). */
+static void fill_lazy(struct pt_pci_dev *d)
+{
+	int fd;
+	long v;
+
+	d->lazy = false;
+	fd = pt__sysfs_open_pci_dev(d->ctx, d->bdf);
+	if (fd < 0) {
+		problem_errno(d->ctx, d->bdf, NULL, fd, "revision and driver_override read as absent");
+		return;
+	}
+	if (read_num(d->ctx, d, fd, "revision", 0, 0xff, &v) > 0)
+		d->revision = v;
+	read_str(d->ctx, d, fd, "driver_override", &d->driver_override);
+	close(fd);
+}
+
+PT_EXPORT uint8_t pt_pci_dev_get_revision(struct pt_pci_dev *dev)
+{
+	if (dev->lazy)
+		fill_lazy(dev);
+	return dev->revision;
+}
 PT_EXPORT const char *pt_pci_dev_get_vendor_name(struct pt_pci_dev *dev)
 {
 	fill_names(dev);
@@ -1027,7 +1269,12 @@ PT_EXPORT const char *pt_pci_dev_get_display_name(struct pt_pci_dev *dev)
 }
 
 PT_EXPORT const char *pt_pci_dev_get_driver(struct pt_pci_dev *dev) { return dev->driver; }
-PT_EXPORT const char *pt_pci_dev_get_driver_override(struct pt_pci_dev *dev) { return dev->driver_override; }
+PT_EXPORT const char *pt_pci_dev_get_driver_override(struct pt_pci_dev *dev)
+{
+	if (dev->lazy)
+		fill_lazy(dev);
+	return dev->driver_override;
+}
 PT_EXPORT int pt_pci_dev_get_iommu_group(struct pt_pci_dev *dev) { return dev->iommu_group; }
 PT_EXPORT int pt_pci_dev_get_numa_node(struct pt_pci_dev *dev) { return dev->numa_node; }
 PT_EXPORT const char *pt_pci_dev_get_physical_slot(struct pt_pci_dev *dev) { return dev->physical_slot; }
@@ -1055,9 +1302,26 @@ PT_EXPORT const char *pt_pci_dev_get_critical_reason(struct pt_pci_dev *dev)
 PT_EXPORT struct pt_netdev *pt_netdev_get_first(struct pt_pci_dev *dev) { return dev->netdevs; }
 PT_EXPORT struct pt_netdev *pt_netdev_get_next(struct pt_netdev *nd) { return nd->next; }
 PT_EXPORT const char *pt_netdev_get_name(struct pt_netdev *nd) { return nd->name; }
-PT_EXPORT const char *pt_netdev_get_address(struct pt_netdev *nd) { return nd->address; }
-PT_EXPORT const char *pt_netdev_get_operstate(struct pt_netdev *nd) { return nd->operstate; }
-PT_EXPORT int pt_netdev_get_mtu(struct pt_netdev *nd) { return nd->mtu; }
+PT_EXPORT const char *pt_netdev_get_address(struct pt_netdev *nd)
+{
+	if (nd->lazy)
+		netdev_fill(nd, -1);
+	return nd->address;
+}
+
+PT_EXPORT const char *pt_netdev_get_operstate(struct pt_netdev *nd)
+{
+	if (nd->lazy)
+		netdev_fill(nd, -1);
+	return nd->operstate;
+}
+
+PT_EXPORT int pt_netdev_get_mtu(struct pt_netdev *nd)
+{
+	if (nd->lazy)
+		netdev_fill(nd, -1);
+	return nd->mtu;
+}
 
 /* ---- lspci's -s and -d selectors ---------------------------------------- */
 
@@ -1129,7 +1393,7 @@ PT_EXPORT bool pt_pci_filter_match(struct pt_pci_filter *f, struct pt_pci_dev *d
 	p->device_id = dev->device_id;
 	p->device_class = dev->class >> 8;
 	p->prog_if = dev->class & 0xff;
-	p->rev_id = dev->revision;
+	p->rev_id = pt_pci_dev_get_revision(dev);
 	p->known_fields = PCI_FILL_IDENT | PCI_FILL_CLASS | PCI_FILL_CLASS_EXT;
 	m = pci_filter_match(&f->f, p);
 	pci_free_dev(p);

@@ -82,6 +82,12 @@ int pt__rule_set_candidates(struct pt_rule_set *s, const struct pt_dev_view *v,
 			    const size_t **idx);
 /* How many rules are filed under a clause (the rest are tried on every device). */
 size_t pt__rule_set_get_num_indexed(struct pt_rule_set *s);
+/*
+ * Is every rule of s filed under one of fields (NULL-terminated names)?
+ * Then a device none of whose values of those fields is filed matches no
+ * rule of s (attach narrows its scan by that).
+ */
+bool pt__rule_set_keys_within(struct pt_rule_set *s, const char *const *fields);
 
 /* ---- record.c: applied.d/<group>.ini, what an apply changed -------------- */
 
@@ -354,6 +360,17 @@ bool pt__conf_has_vm(struct pt_ctx *ctx, const char *vm);
  * with why ("1 of 2 free: ..."), -EOPNOTSUPP with why for vgpu groups
  * of mode mdev (instances are made at VM start, not reservable).
  */
+/*
+ * attach.c: a start's narrowed PCI scan (pt__pci_scan_narrow) for the
+ * members of groups: 1 when the model now holds only the functions those
+ * members can be and what relates to them (pt__attach_narrow_end() drops
+ * it, and every group's members, before anything else enumerates the
+ * host); 0 when the model is whole (scanned already, or a rule of a group
+ * has no equality clause on slot, ids, class_id or driver: then nothing is
+ * scanned here); -errno.
+ */
+int pt__attach_narrow(struct pt_ctx *ctx, struct pt_group *const *groups, size_t n);
+void pt__attach_narrow_end(struct pt_ctx *ctx);
 int pt__attach_pick_units(struct pt_ctx *ctx, struct pt_group *g, int count, char ***units,
 			  int *n, char *why, size_t whylen);
 
@@ -376,5 +393,9 @@ struct pt_group *pt__tenant_group_resolve(struct pt_ctx *ctx, const char *name,
 					  const char **host);
 /* "GROUP" or "TENANT:GROUP" with valid names. */
 bool pt__group_ref_is_valid(const char *name);
+/* group.c: the index members are computed with (pt__rule_set_free() it). */
+int pt__group_rule_set(struct pt_group *g, struct pt_rule_set **out);
+/* group.c: drop every group's members and the conflicts (the model changes). */
+void pt__groups_forget_members(struct pt_ctx *ctx);
 
 #endif /* PT_POLICY_H */

@@ -274,6 +274,7 @@ struct pt_netdev {
 	char *address;
 	char *operstate;
 	int mtu;
+	bool lazy;			/* the three above not read yet */
 };
 
 struct pt_mdev_type {
@@ -334,6 +335,7 @@ struct pt_pci_dev {
 	int numa_node;
 	bool bridge;
 	bool boot_vga;
+	bool lazy;			/* revision, driver_override not read yet */
 
 	int sriov_totalvfs, sriov_numvfs;
 	struct pt_pci_dev *physfn;
@@ -355,11 +357,25 @@ struct pt_pci_dev {
 
 int pt__pci_scan(struct pt_ctx *ctx);
 void pt__pci_free(struct pt_ctx *ctx);
+/*
+ * A scan of only the functions keep() accepts (it sees the identity, the
+ * driver and the IOMMU group; every other function costs one uevent read
+ * and one readlink) and of what the full scan relates to them: the VFs of a
+ * kept PF, the PF of a kept VF, every function of a kept function's IOMMU
+ * group, found again in further passes where the order hid them. Each kept
+ * function is read as pt__pci_scan() reads it. 1: the model holds only
+ * those (drop it with pt__pci_free() before anything enumerates the host);
+ * 0: it was complete already, or scanned whole; -errno as pt__pci_scan().
+ */
+int pt__pci_scan_narrow(struct pt_ctx *ctx, bool (*keep)(struct pt_pci_dev *d, void *data),
+			void *data);
 
 /* ---- mdev.c ------------------------------------------------------------- */
 
 /* Find mdev parents (class/mdev_bus); link PCI parents to their function. */
 int pt__mdev_scan(struct pt_ctx *ctx);
+/* The device names under class/mdev_bus, sorted: 0, or -errno (names freed). */
+int pt__mdev_bus_names(struct pt_ctx *ctx, char ***names, size_t *n);
 void pt__mdev_free(struct pt_ctx *ctx);
 /* Read a parent's types and instances (once). */
 int pt__mdev_parent_fill(struct pt_mdev_parent *p);

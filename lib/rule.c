@@ -1893,3 +1893,18 @@ size_t pt__rule_set_get_num_indexed(struct pt_rule_set *s)
 {
 	return s->n_rules - s->n_always;
 }
+
+bool pt__rule_set_keys_within(struct pt_rule_set *s, const char *const *fields)
+{
+	if (s->n_always)
+		return false;
+	for (size_t k = 0; k < s->n_keyf; k++) {
+		size_t i;
+
+		for (i = 0; fields[i] && strcmp(fields[i], s->keyf[k]->name); i++)
+			;
+		if (!fields[i])
+			return false;
+	}
+	return true;
+}

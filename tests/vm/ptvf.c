@@ -6,12 +6,56 @@
  * the driver did not keep, one line each. For tests/vm: netdevsim's VFs
  * have no PCI function, so no group can hold them; this reaches the same
  * library code from the guest's shell.
+ *
+ * ptvf IFNAME VF mac=MAC: the VF's MAC the way pt attach start sets it
+ * (and stop sets the old one again): the MAC before, read through the
+ * plan's socket and printed ("before MAC"), then the MAC step (set, read
+ * back; its undo holds the MAC before).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "policy.h"
+
+static int mac_main(const char *ifname, int vf, const char *text)
+{
+	unsigned char mac[6], before[6];
+	char err[512] = "", btext[18];
+	struct pt_plan *p = NULL;
+	struct pt_ctx *ctx;
+	int r;
+
+	if (pt__vf_mac_parse(text, mac) < 0) {
+		fprintf(stderr, "ptvf: mac=%s: not a MAC\n", text);
+		return 2;
+	}
+	r = pt_new(&ctx);
+	if (r < 0) {
+		fprintf(stderr, "ptvf: pt_new: %s\n", strerror(-r));
+		return 1;
+	}
+	r = pt__plan_new(ctx, ifname, "vf-mac", ifname, 0, &p);
+	if (r >= 0)
+		r = pt__vf_plan_read_mac(p, ifname, vf, before, err, sizeof(err));
+	if (r >= 0) {
+		pt__vf_mac_format(before, btext);
+		printf("before %s\n", btext);
+		r = pt__vf_plan_mac(p, "", ifname, vf, mac, before, "ptvf mac");
+		if (r < 0)
+			snprintf(err, sizeof(err), "%s vf %d: %s", ifname, vf, strerror(-r));
+	}
+	if (r >= 0) {
+		r = pt_plan_execute(p);
+		if (r < 0)
+			snprintf(err, sizeof(err), "%s", pt_plan_get_error(p));
+	}
+	if (r < 0)
+		fprintf(stderr, "ptvf: %s\n", err);
+	pt_plan_free(p);
+	pt_unref(ctx);
+	return r < 0 ? 1 : 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -28,6 +72,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	vf = atoi(argv[2]);
+	if (!strncmp(argv[3], "mac=", 4))
+		return mac_main(argv[1], vf, argv[3] + 4);
 	pt__vf_settings_init(&want);
 	for (int i = 3; i < argc; i++) {
 		char *eq = strchr(argv[i], '=');

@@ -9,27 +9,10 @@
 export PT_CONF_DIR=/tmp/pt-apply-conf
 rm -rf "$PT_CONF_DIR"
 
-find_dev() {	# vendor device -> BDF of the first such function
-	for d in /sys/bus/pci/devices/*; do
-		if [ "$(cat "$d/vendor")" = "$1" ] && [ "$(cat "$d/device")" = "$2" ]; then
-			echo "${d##*/}"
-			return
-		fi
-	done
-}
-
-drv() {
-	l=$(readlink "/sys/bus/pci/devices/$1/driver" 2>/dev/null) && echo "${l##*/}" || echo none
-}
-
-# What apply and release may change, for every function: driver and
-# driver_override; SR-IOV counts and autoprobe; the /dev/vfio nodes.
+# What apply and release may change: every PCI function (lib.sh) and the
+# /dev/vfio nodes.
 snapshot() {
-	for d in /sys/bus/pci/devices/*; do
-		echo "${d##*/} driver=$(drv "${d##*/}") override=$(cat "$d/driver_override")"
-		[ -e "$d/sriov_numvfs" ] &&
-			echo "${d##*/} numvfs=$(cat "$d/sriov_numvfs") autoprobe=$(cat "$d/sriov_drivers_autoprobe")"
-	done
+	pci_snapshot
 	echo "dev/vfio: $(ls /dev/vfio | grep -v '^vfio$' | tr '\n' ' ')"
 }
 

@@ -47,6 +47,18 @@ for n, items in want.items():
         continue
     for name, get, exp in items:
         t.expect(f"vf{n}-{name}", exp, get(v))
+# the MAC step pt attach start runs, then stop's (the MAC before, again)
+before = (t.command("mac-set") or "").strip()
+t.check(before.startswith("before "), "mac-before-read", before, f"ptvf printed {before!r}")
+for name, want in (("mac-set", "02:1d:48:55:31:ba"), ("mac-back", before[7:])):
+    raw = t.read(name + ".json")
+    if not t.check(raw is not None, f"{name}-ip-json", "read", f"no {name}.json"):
+        continue
+    got = {v["vf"]: v for v in json.loads(raw)[0].get("vfinfo_list", [])}.get(1, {})
+    t.expect(f"{name}-vf1", want, got.get("address"))
+t.command("mac-back")
+t.check(before[7:] != "02:1d:48:55:31:ba", "mac-changed", "the MAC set differs from the one before",
+        f"netdevsim's VF 1 had {before[7:]} already")
 t.command("bad", want_rc=1)
 err = t.read("bad.err") or ""
 t.check("vf 9" in err or "VF 9" in err or "9" in err, "bad-vf-error", err.strip(), f"stderr {err!r}")

@@ -2,7 +2,8 @@
 # Per-VF settings through the library's netlink path (ptvf calls
 # the VF-settings step of the plan engine, as pt group apply does) on netdevsim's VFs,
 # read back independently with iproute2's `ip -j link show`
-# (65-vf-settings.py compares).
+# (65-vf-settings.py compares); and a VF's MAC set and set back as
+# pt attach start and stop do.
 . /pt-vm/lib.sh
 
 modprobe netdevsim || not_ok netdevsim-load "modprobe netdevsim failed"
@@ -24,5 +25,11 @@ run vf2 ptvf "$nd" 2 spoofchk=no trust=yes query_rss=yes
 run vf3 ptvf "$nd" 3 vlan=42 link_state=enable spoofchk=yes trust=no max_tx_rate=1000
 run bad ptvf "$nd" 9 trust=yes
 /usr/sbin/ip -j link show "$nd" >after.json
+# the VF MAC as pt attach start sets it (and stop sets the old one again)
+run mac-set ptvf "$nd" 1 mac=02:1d:48:55:31:ba
+/usr/sbin/ip -j link show "$nd" >mac-set.json
+old=$(sed -n 's/^before //p' mac-set.out)
+run mac-back ptvf "$nd" 1 "mac=${old:-none}"
+/usr/sbin/ip -j link show "$nd" >mac-back.json
 echo 8 >/sys/bus/netdevsim/del_device
 done_checks

@@ -9,16 +9,8 @@
 export PT_CONF_DIR=/tmp/pt-inuse-conf
 rm -rf "$PT_CONF_DIR"
 
-drv() {
-	l=$(readlink "/sys/bus/pci/devices/$1/driver" 2>/dev/null) && echo "${l##*/}" || echo none
-}
-
 snapshot() {
-	for d in /sys/bus/pci/devices/*; do
-		echo "${d##*/} driver=$(drv "${d##*/}") override=$(cat "$d/driver_override")"
-		[ -e "$d/sriov_numvfs" ] &&
-			echo "${d##*/} numvfs=$(cat "$d/sriov_numvfs") autoprobe=$(cat "$d/sriov_drivers_autoprobe")"
-	done
+	pci_snapshot
 	echo "mdevs: $(ls /sys/bus/mdev/devices 2>/dev/null | tr '\n' ' ')"
 	echo "dev/vfio: $(ls /dev/vfio | grep -v '^vfio$' | tr '\n' ' ')"
 }

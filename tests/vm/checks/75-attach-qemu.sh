@@ -12,18 +12,10 @@
 export PT_CONF_DIR=/tmp/pt-qemu-conf PT_RUN_DIR=/tmp/pt-qemu-run
 rm -rf "$PT_CONF_DIR" "$PT_RUN_DIR"
 
-drv() {
-	l=$(readlink "$1/driver" 2>/dev/null) && echo "${l##*/}" || echo none
-}
-
 # What apply/start/stop/release may change: PCI drivers, overrides and
 # SR-IOV counts; USB interface drivers; mdev instances; /dev/vfio; leases.
 snapshot() {
-	for d in /sys/bus/pci/devices/*; do
-		echo "${d##*/} driver=$(drv "$d") override=$(cat "$d/driver_override")"
-		[ -e "$d/sriov_numvfs" ] &&
-			echo "${d##*/} numvfs=$(cat "$d/sriov_numvfs") autoprobe=$(cat "$d/sriov_drivers_autoprobe")"
-	done
+	pci_snapshot
 	for d in /sys/bus/usb/devices/*:*; do
 		echo "usb ${d##*/} driver=$(drv "$d")"
 	done
@@ -31,15 +23,6 @@ snapshot() {
 	echo "dev/vfio: $(ls /dev/vfio | grep -v '^vfio$' | tr '\n' ' ')"
 	for f in /dev/vfio/* /dev/bus/usb/*/*; do echo "$f $(stat -c '%u:%g %a' "$f")"; done
 	echo "leases: $(ls "$PT_RUN_DIR/leases" 2>/dev/null | tr '\n' ' ')"
-}
-
-find_dev() {	# vendor device -> BDF of the first such function
-	for d in /sys/bus/pci/devices/*; do
-		if [ "$(cat "$d/vendor")" = "$1" ] && [ "$(cat "$d/device")" = "$2" ]; then
-			echo "${d##*/}"
-			return
-		fi
-	done
 }
 
 nic=$(find_dev 0x8086 0x10d3)

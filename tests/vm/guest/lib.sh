@@ -40,3 +40,37 @@ run() {
 done_checks() {
 	return $PT_FAILED
 }
+
+# Shared by the checks that change the host (60-apply, 70-in-use,
+# 75-attach-qemu) and compare it before and after.
+
+# find_dev VENDOR DEVICE: the BDF of the first PCI function with those ids
+# (as sysfs writes them: 0x8086 0x10d3); nothing when there is none.
+find_dev() {
+	for _d in /sys/bus/pci/devices/*; do
+		if [ "$(cat "$_d/vendor")" = "$1" ] && [ "$(cat "$_d/device")" = "$2" ]; then
+			echo "${_d##*/}"
+			return
+		fi
+	done
+}
+
+# drv DEV: the driver bound to DEV, a PCI function's BDF or a sysfs device
+# path; "none" when unbound.
+drv() {
+	case $1 in
+	*/*) _p=$1 ;;
+	*) _p=/sys/bus/pci/devices/$1 ;;
+	esac
+	_l=$(readlink "$_p/driver" 2>/dev/null) && echo "${_l##*/}" || echo none
+}
+
+# pci_snapshot: what apply, release, start and stop may change on every
+# PCI function: driver and driver_override; SR-IOV counts and autoprobe.
+pci_snapshot() {
+	for _d in /sys/bus/pci/devices/*; do
+		echo "${_d##*/} driver=$(drv "$_d") override=$(cat "$_d/driver_override")"
+		[ -e "$_d/sriov_numvfs" ] &&
+			echo "${_d##*/} numvfs=$(cat "$_d/sriov_numvfs") autoprobe=$(cat "$_d/sriov_drivers_autoprobe")"
+	done
+}
