@@ -1570,6 +1570,58 @@ fail:
 	return r;
 }
 
+int pt__store_open_file(struct pt_ctx *ctx, const char *relpath,
+			struct pt_store **out, char *err, size_t errlen)
+{
+	const char *name = relpath_file(relpath);
+	int d = relpath_dir(relpath), gfd, r;
+	struct pt_store *st;
+
+	if (!name)
+		return -EINVAL;
+	st = calloc(1, sizeof(*st));
+	if (!st) {
+		seterr(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	st->ctx = ctx;
+	st->lockfd = -1;
+	st->dirfd = open(ctx->conf_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (st->dirfd < 0) {
+		r = -errno;
+		if (r == -ENOENT) {
+			*out = st;	/* no state yet: zero files */
+			return 0;
+		}
+		path_err(ctx, err, errlen, NULL, -r);
+		goto fail;
+	}
+	r = check_trust(st, st->dirfd, NULL, 022, err, errlen);
+	if (r < 0)
+		goto fail;
+	gfd = open_store_dir(st, store_dirs[d], err, errlen);
+	if (gfd == -ENOENT) {
+		*out = st;
+		return 0;
+	}
+	if (gfd < 0) {
+		r = gfd;
+		goto fail;
+	}
+	/* as read_dir() does for this one name */
+	r = read_file(st, store_dirs[d], gfd, name, err, errlen);
+	if (r < 0 && r != -ENOMEM && ctx->conf_keep_going)
+		r = store_skip(st, store_dirs[d], name, err);
+	close(gfd);
+	if (r < 0)
+		goto fail;
+	*out = st;
+	return 0;
+fail:
+	pt__store_close(st);
+	return r;
+}
+
 struct pt_ini_file *pt__store_find(struct pt_store *st, const char *relpath)
 {
 	if (!st || !relpath)
