@@ -67,6 +67,7 @@
 #include <fcntl.h>
 #include <ini.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,9 +101,85 @@ enum line_kind {
 	L_CONT,
 };
 
+/*
+ * Where a file's parsed views live: its lines, sections, keys and values
+ * are carved out of a few large blocks and freed with them, so that a
+ * store of a thousand files is not a hundred thousand malloc() and free()
+ * calls. An edit parses into a new arena and drops the old one.
+ */
+struct arena {
+	struct arena *next;
+	size_t used, cap;
+	max_align_t data[];
+};
+
+static void arena_free(struct arena *a)
+{
+	while (a) {
+		struct arena *n = a->next;
+
+		free(a);
+		a = n;
+	}
+}
+
+/* n bytes, aligned for any type, from *a (a new block when full); NULL: ENOMEM. */
+static void *arena_alloc(struct arena **a, size_t n)
+{
+	size_t al = sizeof(max_align_t), need = (n + al - 1) / al * al;
+	struct arena *b = *a;
+	void *p;
+
+	if (!b || b->cap - b->used < need) {
+		size_t cap = b ? b->cap * 2 : 1024;
+
+		if (cap < need)
+			cap = need;
+		b = malloc(sizeof(*b) + cap);
+		if (!b)
+			return NULL;
+		b->next = *a;
+		b->used = 0;
+		b->cap = cap;
+		*a = b;
+	}
+	p = (char *)b->data + b->used;
+	b->used += need;
+	return p;
+}
+
+static char *arena_strndup(struct arena **a, const char *s, size_t n)
+{
+	char *d = arena_alloc(a, n + 1);
+
+	if (d) {
+		memcpy(d, s, n);
+		d[n] = '\0';
+	}
+	return d;
+}
+
+/*
+ * Room for one more item in an array of n items (each size bytes) kept
+ * in an arena: its capacity is the power of two (at least 4) at or above
+ * n, so it moves when n reaches it. NULL: ENOMEM (the array unchanged).
+ */
+static void *arena_grow(struct arena **a, void *arr, size_t n, size_t size)
+{
+	void *na;
+
+	if (n && (n < 4 || (n & (n - 1))))
+		return arr;		/* room left */
+	na = arena_alloc(a, (n < 4 ? 4 : 2 * n) * size);
+	if (na && n)
+		memcpy(na, arr, n * size);
+	return na;
+}
+
 /* A pt_ini_file with what only this file needs. */
 struct ini_file {
 	struct pt_ini_file pub;
+	struct arena *arena;		/* lines, sections, kinds */
 	unsigned char *kinds;		/* enum line_kind per line */
 	bool on_disk;			/* the store read it from disk */
 	mode_t disk_mode;		/* as read: its mode and group */
@@ -199,6 +276,7 @@ static enum line_kind classify(const char *line, bool first, bool prev_key,
 }
 
 struct pstate {
+	struct arena **arena;
 	const char *relpath;
 	char **lines;
 	size_t n_lines;
@@ -231,19 +309,6 @@ static void perr(struct pstate *ps, int err_no, const char *fmt, ...)
 	seterr(ps->err, ps->errlen, "%s:%zu: %s", ps->relpath, ps->next, msg);
 }
 
-static void free_sections(struct pt_ini_section *secs, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		for (size_t k = 0; k < secs[i].n_kv; k++) {
-			free(secs[i].kv[k].key);
-			free(secs[i].kv[k].value);
-		}
-		free(secs[i].kv);
-		free(secs[i].name);
-	}
-	free(secs);
-}
-
 static void add_section(struct pstate *ps, const char *name, size_t len)
 {
 	struct pt_ini_section *n;
@@ -257,13 +322,13 @@ static void add_section(struct pstate *ps, const char *name, size_t len)
 			return;
 		}
 	}
-	n = realloc(ps->secs, (ps->n_secs + 1) * sizeof(*n));
+	n = arena_grow(ps->arena, ps->secs, ps->n_secs, sizeof(*n));
 	if (!n)
 		goto nomem;
 	ps->secs = n;
 	n = &ps->secs[ps->n_secs];
 	memset(n, 0, sizeof(*n));
-	n->name = strndup(name, len);
+	n->name = arena_strndup(ps->arena, name, len);
 	if (!n->name)
 		goto nomem;
 	n->line = (int)ps->next;
@@ -343,19 +408,16 @@ static int on_key(void *user, const char *section, const char *name,
 				return 0;
 			}
 		}
-		kv = realloc(sec->kv, (sec->n_kv + 1) * sizeof(*kv));
+		kv = arena_grow(ps->arena, sec->kv, sec->n_kv, sizeof(*kv));
 		if (!kv)
 			goto nomem;
 		sec->kv = kv;
 		kv = &sec->kv[sec->n_kv];
-		kv->key = strdup(name);
-		kv->value = strdup(value);
+		kv->key = arena_strndup(ps->arena, name, strlen(name));
+		kv->value = arena_strndup(ps->arena, value, strlen(value));
 		kv->line = (int)ps->next;
-		if (!kv->key || !kv->value) {
-			free(kv->key);
-			free(kv->value);
+		if (!kv->key || !kv->value)
 			goto nomem;
-		}
 		sec->n_kv++;
 		return 1;
 	}
@@ -373,9 +435,10 @@ static int on_key(void *user, const char *section, const char *name,
 			}
 		}
 		n = strlen(kv->value);
-		v = realloc(kv->value, n + 1 + strlen(value) + 1);
+		v = arena_alloc(ps->arena, n + 1 + strlen(value) + 1);
 		if (!v)
 			goto nomem;
+		memcpy(v, kv->value, n);
 		kv->value = v;
 		if (n)
 			v[n++] = ' ';
@@ -392,20 +455,22 @@ nomem:
 }
 
 /*
- * Parse lines into sections. 0, or -errno with "<relpath>:<line>: <what>"
- * in err. *kinds gets the class of each line.
+ * Parse lines into sections, allocated in *arena. 0, or -errno with
+ * "<relpath>:<line>: <what>" in err. *kinds gets the class of each line.
  */
-static int parse_lines(const char *relpath, char **lines, size_t n_lines,
-		       struct pt_ini_section **secs, size_t *n_secs,
+static int parse_lines(struct arena **arena, const char *relpath, char **lines,
+		       size_t n_lines, struct pt_ini_section **secs, size_t *n_secs,
 		       unsigned char **kinds, char *err, size_t errlen)
 {
 	struct pstate ps = {
-		.relpath = relpath, .lines = lines, .n_lines = n_lines,
-		.cur = -1, .err = err, .errlen = errlen,
+		.arena = arena, .relpath = relpath, .lines = lines,
+		.n_lines = n_lines, .cur = -1, .err = err, .errlen = errlen,
 	};
 	int r;
 
-	ps.kinds = calloc(n_lines ? n_lines : 1, 1);
+	ps.kinds = arena_alloc(arena, n_lines ? n_lines : 1);
+	if (ps.kinds)
+		memset(ps.kinds, 0, n_lines ? n_lines : 1);
 	if (!ps.kinds) {
 		seterr(err, errlen, "%s: out of memory", relpath);
 		return -ENOMEM;
@@ -425,11 +490,8 @@ static int parse_lines(const char *relpath, char **lines, size_t n_lines,
 		ps.err_line = r;
 		ps.err_no = EINVAL;
 	}
-	if (ps.err_line) {
-		free_sections(ps.secs, ps.n_secs);
-		free(ps.kinds);
-		return -ps.err_no;
-	}
+	if (ps.err_line)
+		return -ps.err_no;	/* the caller drops the arena */
 	*secs = ps.secs;
 	*n_secs = ps.n_secs;
 	*kinds = ps.kinds;
@@ -441,6 +503,35 @@ static void free_lines(char **lines, size_t n)
 	for (size_t i = 0; i < n; i++)
 		free(lines[i]);
 	free(lines);
+}
+
+/*
+ * Split text at '\n' (a final newline ends the last line) into lines
+ * that live in *arena.
+ */
+static int split_lines_in(struct arena **arena, const char *text,
+			  char ***out, size_t *n_out)
+{
+	size_t len = strlen(text), n = 0, max = 1;
+	char **lines, *p, *e;
+
+	for (const char *q = text; (q = strchr(q, '\n')); q++)
+		max++;
+	lines = arena_alloc(arena, max * sizeof(*lines));
+	p = lines ? arena_strndup(arena, text, len) : NULL;
+	if (!p)
+		return -ENOMEM;
+	while (*p) {
+		e = strchr(p, '\n');
+		lines[n++] = p;
+		if (!e)
+			break;
+		*e = '\0';
+		p = e + 1;
+	}
+	*out = lines;
+	*n_out = n;
+	return 0;
 }
 
 /* Split text at '\n' (a final newline ends the last line). */
@@ -486,9 +577,9 @@ int pt__ini_parse(const char *relpath, const char *text,
 	f->pub.relpath = strdup(relpath);
 	f->pub.orig = strdup(text);
 	if (!f->pub.relpath || !f->pub.orig ||
-	    split_lines(text, &f->pub.lines, &f->pub.n_lines) < 0)
+	    split_lines_in(&f->arena, text, &f->pub.lines, &f->pub.n_lines) < 0)
 		goto nomem;
-	r = parse_lines(relpath, f->pub.lines, f->pub.n_lines,
+	r = parse_lines(&f->arena, relpath, f->pub.lines, f->pub.n_lines,
 			&f->pub.sections, &f->pub.n_sections, &f->kinds,
 			err, errlen);
 	if (r < 0) {
@@ -508,9 +599,7 @@ void pt__ini_free(struct pt_ini_file *f)
 {
 	if (!f)
 		return;
-	free_sections(f->sections, f->n_sections);
-	free_lines(f->lines, f->n_lines);
-	free(priv(f)->kinds);
+	arena_free(priv(f)->arena);
 	free(f->relpath);
 	free(f->orig);
 	free(f);
@@ -573,27 +662,28 @@ static int edit_lines(struct pt_ini_file *f, size_t from, size_t to,
 		  const char *ckey, const char *cval)
 {
 	size_t n = f->n_lines - (to - from) + n_add, j = 0;
+	struct arena *arena = NULL;
 	struct pt_ini_section *secs;
 	unsigned char *kinds;
 	size_t n_secs;
 	char **lines;
 	int r;
 
-	lines = calloc(n ? n : 1, sizeof(*lines));
+	lines = arena_alloc(&arena, (n ? n : 1) * sizeof(*lines));
 	if (!lines)
-		return -ENOMEM;
+		goto nomem;
 	for (size_t i = 0; i < from; i++)
-		if (!(lines[j++] = strdup(f->lines[i])))
+		if (!(lines[j++] = arena_strndup(&arena, f->lines[i], strlen(f->lines[i]))))
 			goto nomem;
 	for (size_t i = 0; i < n_add; i++)
-		if (!(lines[j++] = strdup(add[i])))
+		if (!(lines[j++] = arena_strndup(&arena, add[i], strlen(add[i]))))
 			goto nomem;
 	for (size_t i = to; i < f->n_lines; i++)
-		if (!(lines[j++] = strdup(f->lines[i])))
+		if (!(lines[j++] = arena_strndup(&arena, f->lines[i], strlen(f->lines[i]))))
 			goto nomem;
-	r = parse_lines(f->relpath, lines, n, &secs, &n_secs, &kinds, NULL, 0);
+	r = parse_lines(&arena, f->relpath, lines, n, &secs, &n_secs, &kinds, NULL, 0);
 	if (r < 0) {
-		free_lines(lines, n);
+		arena_free(arena);
 		return r == -ENOMEM ? r : -EINVAL;
 	}
 	if (csec) {
@@ -603,15 +693,12 @@ static int edit_lines(struct pt_ini_file *f, size_t from, size_t to,
 		const char *v = pt__ini_get(&check, csec, ckey);
 
 		if (!v || strcmp(v, cval)) {
-			free_sections(secs, n_secs);
-			free(kinds);
-			free_lines(lines, n);
+			arena_free(arena);
 			return -EINVAL;
 		}
 	}
-	free_lines(f->lines, f->n_lines);
-	free_sections(f->sections, f->n_sections);
-	free(priv(f)->kinds);
+	arena_free(priv(f)->arena);
+	priv(f)->arena = arena;
 	f->lines = lines;
 	f->n_lines = n;
 	f->sections = secs;
@@ -620,7 +707,7 @@ static int edit_lines(struct pt_ini_file *f, size_t from, size_t to,
 	f->dirty = true;
 	return 0;
 nomem:
-	free_lines(lines, j);
+	arena_free(arena);
 	return -ENOMEM;
 }
 

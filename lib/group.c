@@ -292,12 +292,10 @@ static int settings_cross_check(struct pt_group *g, char *err, size_t elen)
 
 /* ---- loading ------------------------------------------------------------ */
 
+/* A rule is one block: the struct, then its name, match and node. */
 static void rule_free(struct pt_rule *r)
 {
 	pt__rule_free(r->expr);
-	free(r->name);
-	free(r->match);
-	free(r->node);
 	free(r);
 }
 
@@ -366,14 +364,22 @@ void pt__conf_free(struct pt_ctx *ctx)
 	ctx->conf_rc = 0;
 }
 
-/* `rule "NAME"` -> NAME (malloc'd), or NULL when the header is not one. */
-static char *rule_section_name(const char *section)
+/*
+ * `rule "NAME"` -> NAME in buf (PT_NAME_MAX + 2 bytes: a longer name is
+ * cut there, and invalid anyway), or NULL when the header is not one.
+ */
+static char *rule_section_name(const char *section, char *buf)
 {
 	size_t len = strlen(section);
 
 	if (strncmp(section, "rule \"", 6) || len < 8 || section[len - 1] != '"')
 		return NULL;
-	return strndup(section + 6, len - 7);
+	len -= 7;
+	if (len > PT_NAME_MAX + 1)
+		len = PT_NAME_MAX + 1;
+	memcpy(buf, section + 6, len);
+	buf[len] = '\0';
+	return buf;
 }
 
 static int add_setting(struct pt_group *g, const char *key, const char *value)
@@ -444,7 +450,11 @@ static int group_from_file(struct pt_ctx *ctx, struct pt_ini_file *f,
 
 	for (size_t i = 0; i < f->n_sections; i++) {
 		struct pt_ini_section *s = &f->sections[i];
-		char *rname;
+		char rbuf[PT_NAME_MAX + 2], *rname;
+		const char *match = NULL, *node = NULL;
+		struct pt_rule_expr *expr = NULL;
+		struct pt_rule *rule;
+		size_t ln, lm, lo;
 
 		if (!strcmp(s->name, "group")) {
 			/* the type decides which settings are valid: read it first */
@@ -484,7 +494,7 @@ static int group_from_file(struct pt_ctx *ctx, struct pt_ini_file *f,
 				FERR("%s:%d: %s", f->relpath, gs->line, msg);
 			continue;
 		}
-		rname = rule_section_name(s->name);
+		rname = rule_section_name(s->name, rbuf);
 		if (!rname && !strncmp(s->name, "rule ", 5))
 			FERR("%s:%d: [%s]: quote the rule name: [rule \"%s\"]", f->relpath,
 			     s->line, s->name, s->name + 5 + strspn(s->name + 5, " "));
@@ -497,43 +507,34 @@ static int group_from_file(struct pt_ctx *ctx, struct pt_ini_file *f,
 			     near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
 		}
 		if (!pt__name_is_valid(rname)) {
-			free(rname);
 			FERR("%s:%d: bad rule name in [%s]; use letters, digits, '-', '_' "
 			     "and '.', not starting with '.', at most %d characters",
 			     f->relpath, s->line, s->name, PT_NAME_MAX);
 		}
-		struct pt_rule *rule = calloc(1, sizeof(*rule));
-
-		if (!rule) {
-			free(rname);
-			r = -ENOMEM;
-			goto fail;
-		}
-		rule->group = g;
-		rule->name = rname;
-		*tail = rule;
-		tail = &rule->next;
 		for (size_t k = 0; k < s->n_kv; k++) {
 			struct pt_ini_kv *kv = &s->kv[k];
 
 			if (!strcmp(kv->key, "match")) {
-				r = pt__rule_parse(kv->value, g->type, &rule->expr, msg, sizeof(msg));
+				r = pt__rule_parse(kv->value, g->type, &expr, msg, sizeof(msg));
 				if (r < 0)
 					FERR("%s:%d: rule \"%s\": match: %s", f->relpath,
 					     kv->line, rname, msg);
-				rule->match = strdup(kv->value);
+				match = kv->value;
 			} else if (!strcmp(kv->key, "node")) {
-				if (!*kv->value)
+				if (!*kv->value) {
+					pt__rule_free(expr);
 					FERR("%s:%d: rule \"%s\": empty node; give a host name "
 					     "or a pattern like node1*, or drop the key",
 					     f->relpath, kv->line, rname);
-				rule->node = strdup(kv->value);
+				}
+				node = kv->value;
 			} else if (!strcmp(kv->key, "description")) {
 				continue;
 			} else {
 				const char *near = pt__closest(kv->key,
 					(const char *const[]){ "match", "node", "description", NULL });
 
+				pt__rule_free(expr);
 				if (near)
 					FERR("%s:%d: unknown key '%s' (did you mean '%s'?)",
 					     f->relpath, kv->line, kv->key, near);
@@ -541,9 +542,25 @@ static int group_from_file(struct pt_ctx *ctx, struct pt_ini_file *f,
 				     "description)", f->relpath, kv->line, kv->key);
 			}
 		}
-		if (!rule->expr)
+		if (!expr)
 			FERR("%s:%d: rule \"%s\" has no match; add match = FIELD OP VALUE",
 			     f->relpath, s->line, rname);
+		ln = strlen(rname) + 1;
+		lm = strlen(match) + 1;
+		lo = node ? strlen(node) + 1 : 0;
+		rule = calloc(1, sizeof(*rule) + ln + lm + lo);
+		if (!rule) {
+			pt__rule_free(expr);
+			r = -ENOMEM;
+			goto fail;
+		}
+		rule->group = g;
+		rule->expr = expr;
+		rule->name = memcpy((char *)(rule + 1), rname, ln);
+		rule->match = memcpy(rule->name + ln, match, lm);
+		rule->node = node ? memcpy(rule->match + lm, node, lo) : NULL;
+		*tail = rule;
+		tail = &rule->next;
 	}
 	*out = g;
 	return 0;
