@@ -110,8 +110,10 @@ enum line_kind {
 struct arena {
 	struct arena *next;
 	size_t used, cap;
-	max_align_t data[];
+	void *data[];		/* what is kept here: pointers, size_t, int, char */
 };
+
+#define ARENA_ALIGN	sizeof(void *)
 
 static void arena_free(struct arena *a)
 {
@@ -123,10 +125,24 @@ static void arena_free(struct arena *a)
 	}
 }
 
-/* n bytes, aligned for any type, from *a (a new block when full); NULL: ENOMEM. */
+/* A first block of cap bytes, sized to what a parse will need. */
+static int arena_init(struct arena **a, size_t cap)
+{
+	struct arena *b = malloc(sizeof(*b) + cap);
+
+	if (!b)
+		return -ENOMEM;
+	b->next = *a;
+	b->used = 0;
+	b->cap = cap;
+	*a = b;
+	return 0;
+}
+
+/* n bytes, aligned for a pointer, from *a (a new block when full); NULL: ENOMEM. */
 static void *arena_alloc(struct arena **a, size_t n)
 {
-	size_t al = sizeof(max_align_t), need = (n + al - 1) / al * al;
+	size_t need = (n + ARENA_ALIGN - 1) / ARENA_ALIGN * ARENA_ALIGN;
 	struct arena *b = *a;
 	void *p;
 
@@ -161,16 +177,16 @@ static char *arena_strndup(struct arena **a, const char *s, size_t n)
 
 /*
  * Room for one more item in an array of n items (each size bytes) kept
- * in an arena: its capacity is the power of two (at least 4) at or above
- * n, so it moves when n reaches it. NULL: ENOMEM (the array unchanged).
+ * in an arena: its capacity is the power of two at or above n, so it
+ * moves when n reaches it. NULL: ENOMEM (the array unchanged).
  */
 static void *arena_grow(struct arena **a, void *arr, size_t n, size_t size)
 {
 	void *na;
 
-	if (n && (n < 4 || (n & (n - 1))))
+	if (n & (n - 1))
 		return arr;		/* room left */
-	na = arena_alloc(a, (n < 4 ? 4 : 2 * n) * size);
+	na = arena_alloc(a, (n ? 2 * n : 1) * size);
 	if (na && n)
 		memcpy(na, arr, n * size);
 	return na;
@@ -517,6 +533,12 @@ static int split_lines_in(struct arena **arena, const char *text,
 
 	for (const char *q = text; (q = strchr(q, '\n')); q++)
 		max++;
+	/*
+	 * One block for the whole parse, as a rule: the text, the lines, and
+	 * about as much again for sections, keys and values.
+	 */
+	if (!*arena && arena_init(arena, 2 * len + max * (sizeof(*lines) + 1) + 512) < 0)
+		return -ENOMEM;
 	lines = arena_alloc(arena, max * sizeof(*lines));
 	p = lines ? arena_strndup(arena, text, len) : NULL;
 	if (!p)
@@ -1145,15 +1167,17 @@ static bool trust_exempt(const char *rel)
  * dir itself) must be owned by root and not writable by group or others;
  * the lock not readable by them either. 0 or -EINVAL with err set.
  */
-static int check_trust(struct pt_store *st, int fd, const char *rel,
-		       mode_t forbidden, char *err, size_t errlen)
+static int check_trust_stat(struct pt_store *st, int fd, const struct stat *known,
+			    const char *rel, mode_t forbidden, char *err, size_t errlen)
 {
 	const char *dir = st->ctx->conf_dir;
 	struct stat sb;
 
-	if (geteuid() != 0 || (rel && trust_exempt(rel)))
+	if (st->euid != 0 || (rel && trust_exempt(rel)))
 		return 0;
-	if (fstat(fd, &sb) < 0) {
+	if (known) {
+		sb = *known;
+	} else if (fstat(fd, &sb) < 0) {
 		path_err(st->ctx, err, errlen, rel, errno);
 		return -errno;
 	}
@@ -1173,6 +1197,12 @@ static int check_trust(struct pt_store *st, int fd, const char *rel,
 		return -EINVAL;
 	}
 	return 0;
+}
+
+static int check_trust(struct pt_store *st, int fd, const char *rel,
+		       mode_t forbidden, char *err, size_t errlen)
+{
+	return check_trust_stat(st, fd, NULL, rel, forbidden, err, errlen);
 }
 
 /*
@@ -1249,14 +1279,16 @@ static int read_file(struct pt_store *st, const char *dir, int gfd,
 		r = -EINVAL;
 		goto out;
 	}
-	r = check_trust(st, fd, rel, 022, err, errlen);
+	r = check_trust_stat(st, fd, &sb, rel, 022, err, errlen);
 	if (r < 0)
 		goto out;
 	for (;;) {
 		if (len + 1 >= cap) {
 			char *nb;
 
-			cap = cap ? cap * 2 : 4096;
+			/* the size fstat gave, and room to see the end */
+			cap = cap ? cap * 2 : sb.st_size > 0 && sb.st_size < FILE_MAX ?
+			      (size_t)sb.st_size + 1 : 4096;
 			nb = realloc(buf, cap + 1);
 			if (!nb) {
 				r = -ENOMEM;
@@ -1281,6 +1313,12 @@ static int read_file(struct pt_store *st, const char *dir, int gfd,
 			r = -EFBIG;
 			goto out;
 		}
+		/*
+		 * A short read that ends where fstat put the end: that is the
+		 * end (saves a read per file; state files change by rename).
+		 */
+		if (len == (size_t)sb.st_size && len < cap)
+			break;
 	}
 	buf[len] = '\0';
 	if (memchr(buf, '\0', len)) {
@@ -1612,6 +1650,7 @@ int pt__store_open(struct pt_ctx *ctx, bool write, struct pt_store **out,
 		return -ENOMEM;
 	}
 	st->ctx = ctx;
+	st->euid = geteuid();
 	st->dirfd = -1;
 	st->lockfd = -1;
 	/* modes are the documented ones whatever the caller's umask */
@@ -1672,6 +1711,7 @@ int pt__store_open_file(struct pt_ctx *ctx, const char *relpath,
 		return -ENOMEM;
 	}
 	st->ctx = ctx;
+	st->euid = geteuid();
 	st->lockfd = -1;
 	st->dirfd = open(ctx->conf_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (st->dirfd < 0) {
@@ -1709,23 +1749,33 @@ fail:
 	return r;
 }
 
-struct pt_ini_file *pt__store_find(struct pt_store *st, const char *relpath)
+/* The file at relpath, deleted or not (st->files is sorted by relpath). */
+static struct pt_ini_file *find_any(struct pt_store *st, const char *relpath)
 {
-	if (!st || !relpath)
-		return NULL;
-	for (size_t i = 0; i < st->n_files; i++)
-		if (!st->files[i]->deleted &&
-		    !strcmp(st->files[i]->relpath, relpath))
-			return st->files[i];
+	size_t lo = 0, hi = st->n_files;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(st->files[mid]->relpath, relpath);
+
+		if (!c)
+			return st->files[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return NULL;
 }
 
-static struct pt_ini_file *find_any(struct pt_store *st, const char *relpath)
+struct pt_ini_file *pt__store_find(struct pt_store *st, const char *relpath)
 {
-	for (size_t i = 0; i < st->n_files; i++)
-		if (!strcmp(st->files[i]->relpath, relpath))
-			return st->files[i];
-	return NULL;
+	struct pt_ini_file *f;
+
+	if (!st || !relpath)
+		return NULL;
+	f = find_any(st, relpath);
+	return f && !f->deleted ? f : NULL;
 }
 
 int pt__store_new_file(struct pt_store *st, const char *relpath,

@@ -495,6 +495,7 @@ struct pt_store {
 	struct pt_ctx *ctx;
 	int dirfd;			/* conf dir, O_PATH */
 	int lockfd;			/* -1 when read-only */
+	uid_t euid;			/* geteuid() at open: the trust checks apply to root */
 	struct pt_ini_file **files;
 	size_t n_files;
 	/* ctx->conf_keep_going: the files that could not be read, skipped */

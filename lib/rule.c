@@ -626,8 +626,7 @@ struct clause {
 	char *text;		/* the value, in the form the kind compares (in src's block) */
 	double num;		/* numeric value (HEX, DEC, NUM; STR when is_num) */
 	bool is_num;
-	bool has_re;
-	regex_t re;
+	regex_t *re;		/* regex only: most clauses have none */
 };
 
 struct pt_rule_expr {
@@ -642,8 +641,10 @@ void pt__rule_free(struct pt_rule_expr *e)
 		return;
 	for (size_t i = 0; i < e->n; i++) {
 		free(e->c[i].src);
-		if (e->c[i].has_re)
-			regfree(&e->c[i].re);
+		if (e->c[i].re) {
+			regfree(e->c[i].re);
+			free(e->c[i].re);
+		}
 	}
 	free(e);
 }
@@ -1150,6 +1151,7 @@ static int parse_value(struct parser *ps, struct clause *c, struct token *t)
 {
 	const struct field *f = c->f;
 	char bdf[PT_BDF_LEN];
+	regex_t *re;
 	unsigned long h;
 	long d;
 	int r;
@@ -1159,16 +1161,20 @@ static int parse_value(struct parser *ps, struct clause *c, struct token *t)
 		r = check_regex_dialect(ps, t, c->text);
 		if (r < 0)
 			return r;
-		r = regcomp(&c->re, c->text, REG_EXTENDED | REG_NOSUB);
+		re = malloc(sizeof(*re));
+		if (!re)
+			return -ENOMEM;
+		r = regcomp(re, c->text, REG_EXTENDED | REG_NOSUB);
 		if (r) {
 			char msg[256];
 
-			regerror(r, &c->re, msg, sizeof(msg));
+			regerror(r, re, msg, sizeof(msg));
+			free(re);
 			return perr(ps, t->start, "bad regex '%s': %s; write a POSIX "
 				    "extended regular expression (regex(7))",
 				    c->text, msg);
 		}
-		c->has_re = true;
+		c->re = re;
 		return 0;
 	}
 
@@ -1525,7 +1531,7 @@ static bool test_one(const struct clause *c, enum op op, const struct val *v)
 	case OP_ICONTAINS:
 		return strcasestr(v->text, c->text) != NULL;
 	case OP_REGEX:
-		return regexec(&c->re, v->text, 0, NULL, 0) == 0;
+		return regexec(c->re, v->text, 0, NULL, 0) == 0;
 	}
 	return false;
 }
