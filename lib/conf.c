@@ -67,6 +67,7 @@
 #include <fcntl.h>
 #include <ini.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,9 +101,101 @@ enum line_kind {
 	L_CONT,
 };
 
+/*
+ * Where a file's parsed views live: its lines, sections, keys and values
+ * are carved out of a few large blocks and freed with them, so that a
+ * store of a thousand files is not a hundred thousand malloc() and free()
+ * calls. An edit parses into a new arena and drops the old one.
+ */
+struct arena {
+	struct arena *next;
+	size_t used, cap;
+	void *data[];		/* what is kept here: pointers, size_t, int, char */
+};
+
+#define ARENA_ALIGN	sizeof(void *)
+
+static void arena_free(struct arena *a)
+{
+	while (a) {
+		struct arena *n = a->next;
+
+		free(a);
+		a = n;
+	}
+}
+
+/* A first block of cap bytes, sized to what a parse will need. */
+static int arena_init(struct arena **a, size_t cap)
+{
+	struct arena *b = malloc(sizeof(*b) + cap);
+
+	if (!b)
+		return -ENOMEM;
+	b->next = *a;
+	b->used = 0;
+	b->cap = cap;
+	*a = b;
+	return 0;
+}
+
+/* n bytes, aligned for a pointer, from *a (a new block when full); NULL: ENOMEM. */
+static void *arena_alloc(struct arena **a, size_t n)
+{
+	size_t need = (n + ARENA_ALIGN - 1) / ARENA_ALIGN * ARENA_ALIGN;
+	struct arena *b = *a;
+	void *p;
+
+	if (!b || b->cap - b->used < need) {
+		size_t cap = b ? b->cap * 2 : 1024;
+
+		if (cap < need)
+			cap = need;
+		b = malloc(sizeof(*b) + cap);
+		if (!b)
+			return NULL;
+		b->next = *a;
+		b->used = 0;
+		b->cap = cap;
+		*a = b;
+	}
+	p = (char *)b->data + b->used;
+	b->used += need;
+	return p;
+}
+
+static char *arena_strndup(struct arena **a, const char *s, size_t n)
+{
+	char *d = arena_alloc(a, n + 1);
+
+	if (d) {
+		memcpy(d, s, n);
+		d[n] = '\0';
+	}
+	return d;
+}
+
+/*
+ * Room for one more item in an array of n items (each size bytes) kept
+ * in an arena: its capacity is the power of two at or above n, so it
+ * moves when n reaches it. NULL: ENOMEM (the array unchanged).
+ */
+static void *arena_grow(struct arena **a, void *arr, size_t n, size_t size)
+{
+	void *na;
+
+	if (n & (n - 1))
+		return arr;		/* room left */
+	na = arena_alloc(a, (n ? 2 * n : 1) * size);
+	if (na && n)
+		memcpy(na, arr, n * size);
+	return na;
+}
+
 /* A pt_ini_file with what only this file needs. */
 struct ini_file {
 	struct pt_ini_file pub;
+	struct arena *arena;		/* lines, sections, kinds */
 	unsigned char *kinds;		/* enum line_kind per line */
 	bool on_disk;			/* the store read it from disk */
 	mode_t disk_mode;		/* as read: its mode and group */
@@ -199,6 +292,7 @@ static enum line_kind classify(const char *line, bool first, bool prev_key,
 }
 
 struct pstate {
+	struct arena **arena;
 	const char *relpath;
 	char **lines;
 	size_t n_lines;
@@ -231,19 +325,6 @@ static void perr(struct pstate *ps, int err_no, const char *fmt, ...)
 	seterr(ps->err, ps->errlen, "%s:%zu: %s", ps->relpath, ps->next, msg);
 }
 
-static void free_sections(struct pt_ini_section *secs, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		for (size_t k = 0; k < secs[i].n_kv; k++) {
-			free(secs[i].kv[k].key);
-			free(secs[i].kv[k].value);
-		}
-		free(secs[i].kv);
-		free(secs[i].name);
-	}
-	free(secs);
-}
-
 static void add_section(struct pstate *ps, const char *name, size_t len)
 {
 	struct pt_ini_section *n;
@@ -257,13 +338,13 @@ static void add_section(struct pstate *ps, const char *name, size_t len)
 			return;
 		}
 	}
-	n = realloc(ps->secs, (ps->n_secs + 1) * sizeof(*n));
+	n = arena_grow(ps->arena, ps->secs, ps->n_secs, sizeof(*n));
 	if (!n)
 		goto nomem;
 	ps->secs = n;
 	n = &ps->secs[ps->n_secs];
 	memset(n, 0, sizeof(*n));
-	n->name = strndup(name, len);
+	n->name = arena_strndup(ps->arena, name, len);
 	if (!n->name)
 		goto nomem;
 	n->line = (int)ps->next;
@@ -343,19 +424,16 @@ static int on_key(void *user, const char *section, const char *name,
 				return 0;
 			}
 		}
-		kv = realloc(sec->kv, (sec->n_kv + 1) * sizeof(*kv));
+		kv = arena_grow(ps->arena, sec->kv, sec->n_kv, sizeof(*kv));
 		if (!kv)
 			goto nomem;
 		sec->kv = kv;
 		kv = &sec->kv[sec->n_kv];
-		kv->key = strdup(name);
-		kv->value = strdup(value);
+		kv->key = arena_strndup(ps->arena, name, strlen(name));
+		kv->value = arena_strndup(ps->arena, value, strlen(value));
 		kv->line = (int)ps->next;
-		if (!kv->key || !kv->value) {
-			free(kv->key);
-			free(kv->value);
+		if (!kv->key || !kv->value)
 			goto nomem;
-		}
 		sec->n_kv++;
 		return 1;
 	}
@@ -373,9 +451,10 @@ static int on_key(void *user, const char *section, const char *name,
 			}
 		}
 		n = strlen(kv->value);
-		v = realloc(kv->value, n + 1 + strlen(value) + 1);
+		v = arena_alloc(ps->arena, n + 1 + strlen(value) + 1);
 		if (!v)
 			goto nomem;
+		memcpy(v, kv->value, n);
 		kv->value = v;
 		if (n)
 			v[n++] = ' ';
@@ -392,20 +471,22 @@ nomem:
 }
 
 /*
- * Parse lines into sections. 0, or -errno with "<relpath>:<line>: <what>"
- * in err. *kinds gets the class of each line.
+ * Parse lines into sections, allocated in *arena. 0, or -errno with
+ * "<relpath>:<line>: <what>" in err. *kinds gets the class of each line.
  */
-static int parse_lines(const char *relpath, char **lines, size_t n_lines,
-		       struct pt_ini_section **secs, size_t *n_secs,
+static int parse_lines(struct arena **arena, const char *relpath, char **lines,
+		       size_t n_lines, struct pt_ini_section **secs, size_t *n_secs,
 		       unsigned char **kinds, char *err, size_t errlen)
 {
 	struct pstate ps = {
-		.relpath = relpath, .lines = lines, .n_lines = n_lines,
-		.cur = -1, .err = err, .errlen = errlen,
+		.arena = arena, .relpath = relpath, .lines = lines,
+		.n_lines = n_lines, .cur = -1, .err = err, .errlen = errlen,
 	};
 	int r;
 
-	ps.kinds = calloc(n_lines ? n_lines : 1, 1);
+	ps.kinds = arena_alloc(arena, n_lines ? n_lines : 1);
+	if (ps.kinds)
+		memset(ps.kinds, 0, n_lines ? n_lines : 1);
 	if (!ps.kinds) {
 		seterr(err, errlen, "%s: out of memory", relpath);
 		return -ENOMEM;
@@ -425,11 +506,8 @@ static int parse_lines(const char *relpath, char **lines, size_t n_lines,
 		ps.err_line = r;
 		ps.err_no = EINVAL;
 	}
-	if (ps.err_line) {
-		free_sections(ps.secs, ps.n_secs);
-		free(ps.kinds);
-		return -ps.err_no;
-	}
+	if (ps.err_line)
+		return -ps.err_no;	/* the caller drops the arena */
 	*secs = ps.secs;
 	*n_secs = ps.n_secs;
 	*kinds = ps.kinds;
@@ -441,6 +519,41 @@ static void free_lines(char **lines, size_t n)
 	for (size_t i = 0; i < n; i++)
 		free(lines[i]);
 	free(lines);
+}
+
+/*
+ * Split text at '\n' (a final newline ends the last line) into lines
+ * that live in *arena.
+ */
+static int split_lines_in(struct arena **arena, const char *text,
+			  char ***out, size_t *n_out)
+{
+	size_t len = strlen(text), n = 0, max = 1;
+	char **lines, *p, *e;
+
+	for (const char *q = text; (q = strchr(q, '\n')); q++)
+		max++;
+	/*
+	 * One block for the whole parse, as a rule: the text, the lines, and
+	 * about as much again for sections, keys and values.
+	 */
+	if (!*arena && arena_init(arena, 2 * len + max * (sizeof(*lines) + 1) + 512) < 0)
+		return -ENOMEM;
+	lines = arena_alloc(arena, max * sizeof(*lines));
+	p = lines ? arena_strndup(arena, text, len) : NULL;
+	if (!p)
+		return -ENOMEM;
+	while (*p) {
+		e = strchr(p, '\n');
+		lines[n++] = p;
+		if (!e)
+			break;
+		*e = '\0';
+		p = e + 1;
+	}
+	*out = lines;
+	*n_out = n;
+	return 0;
 }
 
 /* Split text at '\n' (a final newline ends the last line). */
@@ -486,9 +599,9 @@ int pt__ini_parse(const char *relpath, const char *text,
 	f->pub.relpath = strdup(relpath);
 	f->pub.orig = strdup(text);
 	if (!f->pub.relpath || !f->pub.orig ||
-	    split_lines(text, &f->pub.lines, &f->pub.n_lines) < 0)
+	    split_lines_in(&f->arena, text, &f->pub.lines, &f->pub.n_lines) < 0)
 		goto nomem;
-	r = parse_lines(relpath, f->pub.lines, f->pub.n_lines,
+	r = parse_lines(&f->arena, relpath, f->pub.lines, f->pub.n_lines,
 			&f->pub.sections, &f->pub.n_sections, &f->kinds,
 			err, errlen);
 	if (r < 0) {
@@ -508,9 +621,7 @@ void pt__ini_free(struct pt_ini_file *f)
 {
 	if (!f)
 		return;
-	free_sections(f->sections, f->n_sections);
-	free_lines(f->lines, f->n_lines);
-	free(priv(f)->kinds);
+	arena_free(priv(f)->arena);
 	free(f->relpath);
 	free(f->orig);
 	free(f);
@@ -573,27 +684,28 @@ static int edit_lines(struct pt_ini_file *f, size_t from, size_t to,
 		  const char *ckey, const char *cval)
 {
 	size_t n = f->n_lines - (to - from) + n_add, j = 0;
+	struct arena *arena = NULL;
 	struct pt_ini_section *secs;
 	unsigned char *kinds;
 	size_t n_secs;
 	char **lines;
 	int r;
 
-	lines = calloc(n ? n : 1, sizeof(*lines));
+	lines = arena_alloc(&arena, (n ? n : 1) * sizeof(*lines));
 	if (!lines)
-		return -ENOMEM;
+		goto nomem;
 	for (size_t i = 0; i < from; i++)
-		if (!(lines[j++] = strdup(f->lines[i])))
+		if (!(lines[j++] = arena_strndup(&arena, f->lines[i], strlen(f->lines[i]))))
 			goto nomem;
 	for (size_t i = 0; i < n_add; i++)
-		if (!(lines[j++] = strdup(add[i])))
+		if (!(lines[j++] = arena_strndup(&arena, add[i], strlen(add[i]))))
 			goto nomem;
 	for (size_t i = to; i < f->n_lines; i++)
-		if (!(lines[j++] = strdup(f->lines[i])))
+		if (!(lines[j++] = arena_strndup(&arena, f->lines[i], strlen(f->lines[i]))))
 			goto nomem;
-	r = parse_lines(f->relpath, lines, n, &secs, &n_secs, &kinds, NULL, 0);
+	r = parse_lines(&arena, f->relpath, lines, n, &secs, &n_secs, &kinds, NULL, 0);
 	if (r < 0) {
-		free_lines(lines, n);
+		arena_free(arena);
 		return r == -ENOMEM ? r : -EINVAL;
 	}
 	if (csec) {
@@ -603,15 +715,12 @@ static int edit_lines(struct pt_ini_file *f, size_t from, size_t to,
 		const char *v = pt__ini_get(&check, csec, ckey);
 
 		if (!v || strcmp(v, cval)) {
-			free_sections(secs, n_secs);
-			free(kinds);
-			free_lines(lines, n);
+			arena_free(arena);
 			return -EINVAL;
 		}
 	}
-	free_lines(f->lines, f->n_lines);
-	free_sections(f->sections, f->n_sections);
-	free(priv(f)->kinds);
+	arena_free(priv(f)->arena);
+	priv(f)->arena = arena;
 	f->lines = lines;
 	f->n_lines = n;
 	f->sections = secs;
@@ -620,7 +729,7 @@ static int edit_lines(struct pt_ini_file *f, size_t from, size_t to,
 	f->dirty = true;
 	return 0;
 nomem:
-	free_lines(lines, j);
+	arena_free(arena);
 	return -ENOMEM;
 }
 
@@ -1062,15 +1171,17 @@ static bool trust_exempt(const char *rel)
  * dir itself) must be owned by root and not writable by group or others;
  * the lock not readable by them either. 0 or -EINVAL with err set.
  */
-static int check_trust(struct pt_store *st, int fd, const char *rel,
-		       mode_t forbidden, char *err, size_t errlen)
+static int check_trust_stat(struct pt_store *st, int fd, const struct stat *known,
+			    const char *rel, mode_t forbidden, char *err, size_t errlen)
 {
 	const char *dir = st->ctx->conf_dir;
 	struct stat sb;
 
-	if (geteuid() != 0 || (rel && trust_exempt(rel)))
+	if (st->euid != 0 || (rel && trust_exempt(rel)))
 		return 0;
-	if (fstat(fd, &sb) < 0) {
+	if (known) {
+		sb = *known;
+	} else if (fstat(fd, &sb) < 0) {
 		path_err(st->ctx, err, errlen, rel, errno);
 		return -errno;
 	}
@@ -1090,6 +1201,12 @@ static int check_trust(struct pt_store *st, int fd, const char *rel,
 		return -EINVAL;
 	}
 	return 0;
+}
+
+static int check_trust(struct pt_store *st, int fd, const char *rel,
+		       mode_t forbidden, char *err, size_t errlen)
+{
+	return check_trust_stat(st, fd, NULL, rel, forbidden, err, errlen);
 }
 
 /*
@@ -1166,14 +1283,16 @@ static int read_file(struct pt_store *st, const char *dir, int gfd,
 		r = -EINVAL;
 		goto out;
 	}
-	r = check_trust(st, fd, rel, 022, err, errlen);
+	r = check_trust_stat(st, fd, &sb, rel, 022, err, errlen);
 	if (r < 0)
 		goto out;
 	for (;;) {
 		if (len + 1 >= cap) {
 			char *nb;
 
-			cap = cap ? cap * 2 : 4096;
+			/* the size fstat gave, and room to see the end */
+			cap = cap ? cap * 2 : sb.st_size > 0 && sb.st_size < FILE_MAX ?
+			      (size_t)sb.st_size + 1 : 4096;
 			nb = realloc(buf, cap + 1);
 			if (!nb) {
 				r = -ENOMEM;
@@ -1198,6 +1317,12 @@ static int read_file(struct pt_store *st, const char *dir, int gfd,
 			r = -EFBIG;
 			goto out;
 		}
+		/*
+		 * A short read that ends where fstat put the end: that is the
+		 * end (saves a read per file; state files change by rename).
+		 */
+		if (len == (size_t)sb.st_size && len < cap)
+			break;
 	}
 	buf[len] = '\0';
 	if (memchr(buf, '\0', len)) {
@@ -1559,6 +1684,7 @@ int pt__store_open(struct pt_ctx *ctx, bool write, struct pt_store **out,
 		return -ENOMEM;
 	}
 	st->ctx = ctx;
+	st->euid = geteuid();
 	st->dirfd = -1;
 	st->lockfd = -1;
 	/* modes are the documented ones whatever the caller's umask */
@@ -1604,23 +1730,86 @@ fail:
 	return r;
 }
 
-struct pt_ini_file *pt__store_find(struct pt_store *st, const char *relpath)
+int pt__store_open_file(struct pt_ctx *ctx, const char *relpath,
+			struct pt_store **out, char *err, size_t errlen)
 {
-	if (!st || !relpath)
-		return NULL;
-	for (size_t i = 0; i < st->n_files; i++)
-		if (!st->files[i]->deleted &&
-		    !strcmp(st->files[i]->relpath, relpath))
-			return st->files[i];
+	const char *name = relpath_file(relpath);
+	int d = relpath_dir(relpath), gfd, r;
+	struct pt_store *st;
+
+	if (!name)
+		return -EINVAL;
+	st = calloc(1, sizeof(*st));
+	if (!st) {
+		seterr(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	st->ctx = ctx;
+	st->euid = geteuid();
+	st->lockfd = -1;
+	st->dirfd = open(ctx->conf_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (st->dirfd < 0) {
+		r = -errno;
+		if (r == -ENOENT) {
+			*out = st;	/* no state yet: zero files */
+			return 0;
+		}
+		path_err(ctx, err, errlen, NULL, -r);
+		goto fail;
+	}
+	r = check_trust(st, st->dirfd, NULL, 022, err, errlen);
+	if (r < 0)
+		goto fail;
+	gfd = open_store_dir(st, store_dirs[d], err, errlen);
+	if (gfd == -ENOENT) {
+		*out = st;
+		return 0;
+	}
+	if (gfd < 0) {
+		r = gfd;
+		goto fail;
+	}
+	/* as read_dir() does for this one name */
+	r = read_file(st, store_dirs[d], gfd, name, err, errlen);
+	if (r < 0 && r != -ENOMEM && ctx->conf_keep_going)
+		r = store_skip(st, store_dirs[d], name, err);
+	close(gfd);
+	if (r < 0)
+		goto fail;
+	*out = st;
+	return 0;
+fail:
+	pt__store_close(st);
+	return r;
+}
+
+/* The file at relpath, deleted or not (st->files is sorted by relpath). */
+static struct pt_ini_file *find_any(struct pt_store *st, const char *relpath)
+{
+	size_t lo = 0, hi = st->n_files;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(st->files[mid]->relpath, relpath);
+
+		if (!c)
+			return st->files[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return NULL;
 }
 
-static struct pt_ini_file *find_any(struct pt_store *st, const char *relpath)
+struct pt_ini_file *pt__store_find(struct pt_store *st, const char *relpath)
 {
-	for (size_t i = 0; i < st->n_files; i++)
-		if (!strcmp(st->files[i]->relpath, relpath))
-			return st->files[i];
-	return NULL;
+	struct pt_ini_file *f;
+
+	if (!st || !relpath)
+		return NULL;
+	f = find_any(st, relpath);
+	return f && !f->deleted ? f : NULL;
 }
 
 int pt__store_new_file(struct pt_store *st, const char *relpath,

@@ -65,6 +65,14 @@ struct pt_txn {
 	struct pt_ctx *ctx;
 	struct pt_store *st;
 	unsigned int flags;
+	/*
+	 * Every group as pt_txn_begin() read and validated it: a commit
+	 * validates again only the files the transaction changed and hands
+	 * these, less the changed ones, to the context as its loaded state.
+	 */
+	struct pt_group **gs;
+	size_t n_gs;
+	bool begun;			/* pt_txn_begin() succeeded */
 	char error[512];
 };
 
@@ -284,12 +292,10 @@ static int settings_cross_check(struct pt_group *g, char *err, size_t elen)
 
 /* ---- loading ------------------------------------------------------------ */
 
+/* A rule is one block: the struct, then its name, match and node. */
 static void rule_free(struct pt_rule *r)
 {
 	pt__rule_free(r->expr);
-	free(r->name);
-	free(r->match);
-	free(r->node);
 	free(r);
 }
 
@@ -358,14 +364,22 @@ void pt__conf_free(struct pt_ctx *ctx)
 	ctx->conf_rc = 0;
 }
 
-/* `rule "NAME"` -> NAME (malloc'd), or NULL when the header is not one. */
-static char *rule_section_name(const char *section)
+/*
+ * `rule "NAME"` -> NAME in buf (PT_NAME_MAX + 2 bytes: a longer name is
+ * cut there, and invalid anyway), or NULL when the header is not one.
+ */
+static char *rule_section_name(const char *section, char *buf)
 {
 	size_t len = strlen(section);
 
 	if (strncmp(section, "rule \"", 6) || len < 8 || section[len - 1] != '"')
 		return NULL;
-	return strndup(section + 6, len - 7);
+	len -= 7;
+	if (len > PT_NAME_MAX + 1)
+		len = PT_NAME_MAX + 1;
+	memcpy(buf, section + 6, len);
+	buf[len] = '\0';
+	return buf;
 }
 
 static int add_setting(struct pt_group *g, const char *key, const char *value)
@@ -436,7 +450,11 @@ static int group_from_file(struct pt_ctx *ctx, struct pt_ini_file *f,
 
 	for (size_t i = 0; i < f->n_sections; i++) {
 		struct pt_ini_section *s = &f->sections[i];
-		char *rname;
+		char rbuf[PT_NAME_MAX + 2], *rname;
+		const char *match = NULL, *node = NULL;
+		struct pt_rule_expr *expr = NULL;
+		struct pt_rule *rule;
+		size_t ln, lm, lo;
 
 		if (!strcmp(s->name, "group")) {
 			/* the type decides which settings are valid: read it first */
@@ -476,7 +494,7 @@ static int group_from_file(struct pt_ctx *ctx, struct pt_ini_file *f,
 				FERR("%s:%d: %s", f->relpath, gs->line, msg);
 			continue;
 		}
-		rname = rule_section_name(s->name);
+		rname = rule_section_name(s->name, rbuf);
 		if (!rname && !strncmp(s->name, "rule ", 5))
 			FERR("%s:%d: [%s]: quote the rule name: [rule \"%s\"]", f->relpath,
 			     s->line, s->name, s->name + 5 + strspn(s->name + 5, " "));
@@ -489,43 +507,34 @@ static int group_from_file(struct pt_ctx *ctx, struct pt_ini_file *f,
 			     near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
 		}
 		if (!pt__name_is_valid(rname)) {
-			free(rname);
 			FERR("%s:%d: bad rule name in [%s]; use letters, digits, '-', '_' "
 			     "and '.', not starting with '.', at most %d characters",
 			     f->relpath, s->line, s->name, PT_NAME_MAX);
 		}
-		struct pt_rule *rule = calloc(1, sizeof(*rule));
-
-		if (!rule) {
-			free(rname);
-			r = -ENOMEM;
-			goto fail;
-		}
-		rule->group = g;
-		rule->name = rname;
-		*tail = rule;
-		tail = &rule->next;
 		for (size_t k = 0; k < s->n_kv; k++) {
 			struct pt_ini_kv *kv = &s->kv[k];
 
 			if (!strcmp(kv->key, "match")) {
-				r = pt__rule_parse(kv->value, g->type, &rule->expr, msg, sizeof(msg));
+				r = pt__rule_parse(kv->value, g->type, &expr, msg, sizeof(msg));
 				if (r < 0)
 					FERR("%s:%d: rule \"%s\": match: %s", f->relpath,
 					     kv->line, rname, msg);
-				rule->match = strdup(kv->value);
+				match = kv->value;
 			} else if (!strcmp(kv->key, "node")) {
-				if (!*kv->value)
+				if (!*kv->value) {
+					pt__rule_free(expr);
 					FERR("%s:%d: rule \"%s\": empty node; give a host name "
 					     "or a pattern like node1*, or drop the key",
 					     f->relpath, kv->line, rname);
-				rule->node = strdup(kv->value);
+				}
+				node = kv->value;
 			} else if (!strcmp(kv->key, "description")) {
 				continue;
 			} else {
 				const char *near = pt__closest(kv->key,
 					(const char *const[]){ "match", "node", "description", NULL });
 
+				pt__rule_free(expr);
 				if (near)
 					FERR("%s:%d: unknown key '%s' (did you mean '%s'?)",
 					     f->relpath, kv->line, kv->key, near);
@@ -533,9 +542,25 @@ static int group_from_file(struct pt_ctx *ctx, struct pt_ini_file *f,
 				     "description)", f->relpath, kv->line, kv->key);
 			}
 		}
-		if (!rule->expr)
+		if (!expr)
 			FERR("%s:%d: rule \"%s\" has no match; add match = FIELD OP VALUE",
 			     f->relpath, s->line, rname);
+		ln = strlen(rname) + 1;
+		lm = strlen(match) + 1;
+		lo = node ? strlen(node) + 1 : 0;
+		rule = calloc(1, sizeof(*rule) + ln + lm + lo);
+		if (!rule) {
+			pt__rule_free(expr);
+			r = -ENOMEM;
+			goto fail;
+		}
+		rule->group = g;
+		rule->expr = expr;
+		rule->name = memcpy((char *)(rule + 1), rname, ln);
+		rule->match = memcpy(rule->name + ln, match, lm);
+		rule->node = node ? memcpy(rule->match + lm, node, lo) : NULL;
+		*tail = rule;
+		tail = &rule->next;
 	}
 	*out = g;
 	return 0;
@@ -1274,9 +1299,9 @@ PT_EXPORT int pt_txn_begin(struct pt_ctx *ctx, unsigned int flags, struct pt_txn
 		pt_txn_free(t);
 		return r;
 	}
-	while (n)
-		group_free(gs[--n]);
-	free(gs);
+	t->gs = gs;
+	t->n_gs = n;
+	t->begun = true;
 	*out = t;
 	return 0;
 }
@@ -1688,57 +1713,156 @@ PT_EXPORT char *pt_txn_get_diff(struct pt_txn *t)
 	return pt__store_diff(t->st);
 }
 
-PT_EXPORT int pt_txn_check(struct pt_txn *t)
+/*
+ * Validate what the transaction changed: the store was valid when it
+ * began (pt_txn_begin() refuses otherwise) and only dirty files differ
+ * from what it read, so only those are built again. The groups of the
+ * changed files (deleted ones excluded) go to *out.
+ */
+static int txn_validate(struct pt_txn *t, struct pt_group ***out, size_t *n_out)
 {
-	struct pt_group **gs = NULL;
+	struct pt_store *st = t->st;
+	struct pt_group **gs = NULL, **ng, *g;
 	size_t n = 0;
 	char err[1024] = "";
-	int r;
+	int r = 0;
 
-	r = groups_from_store(t->ctx, t->st, false, &gs, &n, err, sizeof(err));
-	if (r < 0) {
-		/*
-		 * The store was valid when the transaction began, so an error in
-		 * a changed file comes from this command line, not from a line
-		 * of the file: name the group instead.
-		 */
-		for (size_t i = 0; i < t->st->n_files; i++) {
-			struct pt_ini_file *f = t->st->files[i];
-			size_t len = strlen(f->relpath);
-			const char *msg, *base;
+	for (size_t i = 0; i < st->n_files; i++) {
+		struct pt_ini_file *f = st->files[i];
+		const char *msg, *base;
+		size_t len;
 
-			if (!f->dirty || strncmp(err, f->relpath, len) || err[len] != ':')
-				continue;
-			msg = strchr(err + len + 1, ':');
-			base = strrchr(f->relpath, '/');
-			base = base ? base + 1 : f->relpath;
-			return txn_err(t, r, "group '%.*s': %s", (int)strlen(base) - 4, base,
-				       msg ? msg + 2 : err);
+		if (!f->dirty || f->deleted || strncmp(f->relpath, "groups.d/", 9))
+			continue;
+		r = group_from_file(t->ctx, f, &g, err, sizeof(err));
+		if (r == 0) {
+			ng = realloc(gs, (n + 1) * sizeof(*gs));
+			if (!ng) {
+				group_free(g);
+				r = -ENOMEM;
+				break;
+			}
+			gs = ng;
+			gs[n++] = g;
+			continue;
 		}
-		return txn_err(t, r, "%s", err);
+		if (r == -ENOMEM) {
+			txn_err(t, r, "%s", strerror(-r));
+			break;
+		}
+		/*
+		 * An error in a changed file comes from this command line,
+		 * not from a line of the file: name the group instead.
+		 */
+		len = strlen(f->relpath);
+		if (strncmp(err, f->relpath, len) || err[len] != ':') {
+			txn_err(t, r, "%s", err);
+			break;
+		}
+		msg = strchr(err + len + 1, ':');
+		base = strrchr(f->relpath, '/');
+		base = base ? base + 1 : f->relpath;
+		txn_err(t, r, "group '%.*s': %s", (int)strlen(base) - 4, base,
+			msg ? msg + 2 : err);
+		break;
 	}
-	while (n)
-		group_free(gs[--n]);
-	free(gs);
+	if (r < 0 || !out) {
+		while (n)
+			group_free(gs[--n]);
+		free(gs);
+		return r;
+	}
+	*out = gs;
+	*n_out = n;
 	return 0;
+}
+
+PT_EXPORT int pt_txn_check(struct pt_txn *t)
+{
+	return txn_validate(t, NULL, NULL);
+}
+
+/*
+ * After a commit: the context's groups become the transaction's, those
+ * read at begin from files it did not change plus the changed ones just
+ * validated - what a fresh pt_conf_load() would read back, without
+ * reading and parsing every file once more.
+ */
+static void txn_install(struct pt_txn *t, bool *keep, struct pt_group **changed,
+			size_t n_changed)
+{
+	struct pt_ctx *ctx = t->ctx;
+	struct pt_group **gs;
+	size_t n = 0;
+
+	pt__conf_free(ctx);
+	gs = malloc((t->n_gs + n_changed + 1) * sizeof(*gs));
+	if (!gs || pt__ctx_register_free(ctx, pt__conf_free) < 0) {
+		/* the context reads the files again when asked */
+		free(gs);
+		while (n_changed)
+			group_free(changed[--n_changed]);
+		return;
+	}
+	for (size_t i = 0; i < t->n_gs; i++) {
+		if (keep[i])
+			gs[n++] = t->gs[i];
+		else
+			group_free(t->gs[i]);
+	}
+	for (size_t i = 0; i < n_changed; i++)
+		gs[n++] = changed[i];
+	free(t->gs);
+	t->gs = NULL;
+	t->n_gs = 0;
+	if (n)
+		qsort(gs, n, sizeof(*gs), cmp_group);
+	for (size_t i = 0; i < n; i++)
+		gs[i]->index = i;
+	ctx->cgroups = gs;
+	ctx->n_cgroups = n;
+	ctx->conf_loaded = true;
+	ctx->conf_rc = 0;
 }
 
 PT_EXPORT int pt_txn_commit(struct pt_txn *t)
 {
+	struct pt_group **changed = NULL;
+	size_t n_changed = 0;
+	bool *keep;
 	int r;
 
 	if (t->flags & PT_TXN_DRY_RUN)
 		return txn_err(t, -EROFS, "a dry run writes nothing");
 	/* whole-file validation (cross-key checks) before anything is written */
-	r = pt_txn_check(t);
+	r = txn_validate(t, &changed, &n_changed);
 	if (r < 0)
 		return r;
+	/* the groups read at begin whose files stay as they were */
+	keep = calloc(t->n_gs + 1, sizeof(*keep));
+	if (!keep) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < t->n_gs; i++) {
+		struct pt_ini_file *f = pt__store_find(t->st, t->gs[i]->file);
+
+		keep[i] = f && !f->dirty;
+	}
 	r = pt__store_commit(t->st);
-	if (r < 0)
-		return txn_err(t, r, "writing %s failed: %s; nothing was changed",
-			       t->ctx->conf_dir, strerror(-r));
-	pt__conf_free(t->ctx);
-	return 0;
+	if (r < 0) {
+		txn_err(t, r, "writing %s failed: %s; nothing was changed",
+			t->ctx->conf_dir, strerror(-r));
+		goto out;
+	}
+	txn_install(t, keep, changed, n_changed);	/* takes the groups */
+	n_changed = 0;
+out:
+	while (n_changed)
+		group_free(changed[--n_changed]);
+	free(changed);
+	free(keep);
+	return r;
 }
 
 PT_EXPORT void pt_txn_free(struct pt_txn *t)
@@ -1747,5 +1871,22 @@ PT_EXPORT void pt_txn_free(struct pt_txn *t)
 		return;
 	if (t->st)
 		pt__store_close(t->st);
+	/*
+	 * A dry run wrote nothing: what it read at begin is the state, and
+	 * the context takes it rather than reading every file again.
+	 */
+	if ((t->flags & PT_TXN_DRY_RUN) && t->begun && !t->ctx->conf_loaded) {
+		bool *keep = malloc((t->n_gs + 1) * sizeof(*keep));
+
+		if (keep) {
+			for (size_t i = 0; i < t->n_gs; i++)
+				keep[i] = true;
+			txn_install(t, keep, NULL, 0);
+			free(keep);
+		}
+	}
+	while (t->n_gs)
+		group_free(t->gs[--t->n_gs]);
+	free(t->gs);
 	free(t);
 }

@@ -522,7 +522,8 @@ int pt_group_get_vgpu_problem(struct pt_group *g, struct pt_pci_dev *gpu, char *
  * atomically (temp file, fsync, rename, fsync of the directory). Hand
  * edits and comments outside the changed lines are kept.
  * pt_txn_free() releases the lock, discarding uncommitted changes. After a
- * commit the context reloads the state on next use.
+ * commit the context holds the committed state, as a fresh load would
+ * read it back (groups obtained before are gone).
  * Errors: -EINVAL (bad name, value, rule; message in pt_txn_get_error()),
  * -EEXIST, -ENOENT, -EBUSY (group in use), -EACCES, -EIO.
  */

@@ -514,6 +514,7 @@ struct pt_store {
 	struct pt_ctx *ctx;
 	int dirfd;			/* conf dir, O_PATH */
 	int lockfd;			/* -1 when read-only */
+	uid_t euid;			/* geteuid() at open: the trust checks apply to root */
 	struct pt_ini_file **files;
 	size_t n_files;
 	/* ctx->conf_keep_going: the files that could not be read, skipped */
@@ -534,6 +535,14 @@ struct pt_store {
 
 int pt__store_open(struct pt_ctx *ctx, bool write, struct pt_store **out,
 		   char *err, size_t errlen);
+/*
+ * A read-only store holding one file, relpath ("applied.d/gpu.ini"), or
+ * none when it does not exist: the same checks as pt__store_open() for
+ * the conf dir, relpath's directory and the file, without reading every
+ * other file (a record looked up per group stays linear in the groups).
+ */
+int pt__store_open_file(struct pt_ctx *ctx, const char *relpath,
+			struct pt_store **out, char *err, size_t errlen);
 struct pt_ini_file *pt__store_find(struct pt_store *st, const char *relpath);
 /* Why relpath was skipped as invalid (keep-going loads), or NULL. */
 const char *pt__store_bad(struct pt_store *st, const char *relpath);

@@ -543,7 +543,8 @@ PT_EXPORT int pt_applied_check(struct pt_ctx *ctx, const char *group,
 	*devices = *drift = NULL;
 	if (pt__store_applied_relpath(group, relpath, sizeof(relpath)) < 0)
 		return -ENOENT;
-	r = pt__store_open(ctx, false, &st, err, sizeof(err));
+	/* this group's record alone: a listing asks once per group */
+	r = pt__store_open_file(ctx, relpath, &st, err, sizeof(err));
 	if (r < 0)
 		return r;
 	f = pt__store_find(st, relpath);

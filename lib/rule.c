@@ -576,7 +576,7 @@ static const struct field *field_lookup(const char *name, enum pt_group_type typ
 {
 	*other_types = 0;
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-		if (strcmp(fields[i].name, name))
+		if (fields[i].name[0] != name[0] || strcmp(fields[i].name, name))
 			continue;
 		if (fields[i].types & (1u << type))
 			return &fields[i];
@@ -623,17 +623,16 @@ struct clause {
 	const struct field *f;
 	enum op op;
 	char *src;		/* "device_id eq 20b0", as written */
-	char *text;		/* the value, in the form the kind compares */
+	char *text;		/* the value, in the form the kind compares (in src's block) */
 	double num;		/* numeric value (HEX, DEC, NUM; STR when is_num) */
 	bool is_num;
-	bool has_re;
-	regex_t re;
+	regex_t *re;		/* regex only: most clauses have none */
 };
 
 struct pt_rule_expr {
 	enum pt_group_type type;
-	struct clause *c;
-	size_t n;
+	struct clause *c;	/* in the same block, after the expression */
+	size_t n, cap;
 };
 
 void pt__rule_free(struct pt_rule_expr *e)
@@ -642,11 +641,11 @@ void pt__rule_free(struct pt_rule_expr *e)
 		return;
 	for (size_t i = 0; i < e->n; i++) {
 		free(e->c[i].src);
-		free(e->c[i].text);
-		if (e->c[i].has_re)
-			regfree(&e->c[i].re);
+		if (e->c[i].re) {
+			regfree(e->c[i].re);
+			free(e->c[i].re);
+		}
 	}
-	free(e->c);
 	free(e);
 }
 
@@ -654,9 +653,18 @@ void pt__rule_free(struct pt_rule_expr *e)
 
 struct token {
 	const char *start, *end;	/* source span, quotes included */
-	char *text;			/* unescaped */
+	char *text;			/* unescaped: buf, or malloc'd when longer */
 	bool quoted;
+	char buf[32];			/* a field, an operator, "and", an id */
 };
+
+static void token_free(struct token *t)
+{
+	if (t->text != t->buf)
+		free(t->text);
+	t->text = NULL;
+}
+
 
 struct parser {
 	const char *src;
@@ -735,9 +743,14 @@ static int next_token(struct parser *ps, struct token *t)
 				return perr(ps, q, "quote inside a bare word; "
 					    "quote the whole value (\"...\")");
 		}
-		t->text = strndup(p, q - p);
-		if (!t->text)
+		/* most words are short: no allocation for them */
+		if ((size_t)(q - p) < sizeof(t->buf)) {
+			memcpy(t->buf, p, q - p);
+			t->buf[q - p] = '\0';
+			t->text = t->buf;
+		} else if (!(t->text = strndup(p, q - p))) {
 			return -ENOMEM;
+		}
 		t->quoted = false;
 	}
 	t->end = q;
@@ -766,7 +779,6 @@ static int hex_width(enum kind k)
 static int parse_hex(const char *s, enum kind k, unsigned long *out)
 {
 	unsigned long max = k == K_HEX2 ? 0xff : 0xffff;
-	char *end;
 
 	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
 		s += 2;
@@ -775,10 +787,15 @@ static int parse_hex(const char *s, enum kind k, unsigned long *out)
 	for (const char *p = s; *p; p++)
 		if (!isxdigit((unsigned char)*p))
 			return -EINVAL;
-	errno = 0;
-	*out = strtoul(s, &end, 16);
-	if (errno || *out > max)
-		return -ERANGE;
+	/* as strtoul(s, 16) then a range check, without the locale */
+	*out = 0;
+	for (const char *p = s; *p; p++) {
+		unsigned int d = *p <= '9' ? *p - '0' : (*p | 0x20) - 'a' + 10;
+
+		*out = *out * 16 + d;
+		if (*out > max)
+			return -ERANGE;
+	}
 	return 0;
 }
 
@@ -1134,27 +1151,30 @@ static int parse_value(struct parser *ps, struct clause *c, struct token *t)
 {
 	const struct field *f = c->f;
 	char bdf[PT_BDF_LEN];
+	regex_t *re;
 	unsigned long h;
 	long d;
 	int r;
 
-	c->text = t->text;
-	t->text = NULL;
 
 	if (c->op == OP_REGEX) {
 		r = check_regex_dialect(ps, t, c->text);
 		if (r < 0)
 			return r;
-		r = regcomp(&c->re, c->text, REG_EXTENDED | REG_NOSUB);
+		re = malloc(sizeof(*re));
+		if (!re)
+			return -ENOMEM;
+		r = regcomp(re, c->text, REG_EXTENDED | REG_NOSUB);
 		if (r) {
 			char msg[256];
 
-			regerror(r, &c->re, msg, sizeof(msg));
+			regerror(r, re, msg, sizeof(msg));
+			free(re);
 			return perr(ps, t->start, "bad regex '%s': %s; write a POSIX "
 				    "extended regular expression (regex(7))",
 				    c->text, msg);
 		}
-		c->has_re = true;
+		c->re = re;
 		return 0;
 	}
 
@@ -1195,9 +1215,8 @@ static int parse_value(struct parser *ps, struct clause *c, struct token *t)
 				return perr(ps, t->start, "'%s' is not a PCI address; "
 					    "write it like 0000:03:00.0 or 03:00.0",
 					    c->text);
-			free(c->text);
-			c->text = strdup(bdf);
-			return c->text ? 0 : -ENOMEM;
+			strcpy(c->text, bdf);	/* room for it: parse_clause() */
+			return 0;
 		}
 		return 0;
 	}
@@ -1357,16 +1376,30 @@ static int parse_clause(struct parser *ps, struct clause *c, bool after_and)
 			 f.text, o.text, r ? " (\"and\" if you mean the word)" : "");
 		goto out;
 	}
-	c->src = strndup(f.start, v.end - f.start);
-	if (!c->src) {
-		r = -ENOMEM;
-		goto out;
+	/*
+	 * One block: the source text, then the value with room for the
+	 * canonical PCI address that "03:00.0" becomes.
+	 */
+	{
+		size_t ls = v.end - f.start, lt = strlen(v.text) + 1;
+
+		if (lt < PT_BDF_LEN)
+			lt = PT_BDF_LEN;
+		c->src = malloc(ls + 1 + lt);
+		if (!c->src) {
+			r = -ENOMEM;
+			goto out;
+		}
+		memcpy(c->src, f.start, ls);
+		c->src[ls] = '\0';
+		c->text = c->src + ls + 1;
+		strcpy(c->text, v.text);
 	}
 	r = parse_value(ps, c, &v);
 out:
-	free(f.text);
-	free(o.text);
-	free(v.text);
+	token_free(&f);
+	token_free(&o);
+	token_free(&v);
 	return r;
 }
 
@@ -1376,6 +1409,7 @@ int pt__rule_parse(const char *text, enum pt_group_type type,
 	struct parser ps = { .src = text, .p = text, .err = err,
 			     .errlen = errlen, .type = type };
 	struct pt_rule_expr *e;
+	size_t cap = 1;
 	int r;
 
 	*out = NULL;
@@ -1383,19 +1417,22 @@ int pt__rule_parse(const char *text, enum pt_group_type type,
 		err[0] = '\0';
 	if (!text || !pt_rule_fields(type))
 		return -EINVAL;
-	e = calloc(1, sizeof(*e));
+	/* the clauses in the same block: at most one more than the "and"s */
+	for (const char *a = text; (a = strstr(a, "and")); a += 3)
+		cap++;
+	e = calloc(1, sizeof(*e) + cap * sizeof(*e->c));
 	if (!e)
 		return -ENOMEM;
 	e->type = type;
+	e->c = (struct clause *)(e + 1);
+	e->cap = cap;
 	for (;;) {
-		struct clause *nc = realloc(e->c, (e->n + 1) * sizeof(*nc));
 		struct token t = { 0 };
 
-		if (!nc) {
-			r = -ENOMEM;
+		if (e->n == e->cap) {
+			r = -EINVAL;	/* cannot happen: each clause after the first follows an "and" */
 			goto fail;
 		}
-		e->c = nc;
 		memset(&e->c[e->n], 0, sizeof(e->c[e->n]));
 		e->n++;
 		r = parse_clause(&ps, &e->c[e->n - 1], e->n > 1);
@@ -1407,14 +1444,14 @@ int pt__rule_parse(const char *text, enum pt_group_type type,
 		if (r == 0)
 			break;
 		if (!t.quoted && !strcmp(t.text, "and")) {
-			free(t.text);
+			token_free(&t);
 			continue;
 		}
 		r = perr(&ps, t.start, "unexpected '%s' after '%s'; join clauses "
 			 "with 'and'%s", t.text, e->c[e->n - 1].src,
 			 !t.quoted && !strcasecmp(t.text, "and") ?
 			 " (lower case)" : "");
-		free(t.text);
+		token_free(&t);
 		goto fail;
 	}
 	*out = e;
@@ -1494,7 +1531,7 @@ static bool test_one(const struct clause *c, enum op op, const struct val *v)
 	case OP_ICONTAINS:
 		return strcasestr(v->text, c->text) != NULL;
 	case OP_REGEX:
-		return regexec(&c->re, v->text, 0, NULL, 0) == 0;
+		return regexec(c->re, v->text, 0, NULL, 0) == 0;
 	}
 	return false;
 }
