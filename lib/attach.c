@@ -1585,6 +1585,10 @@ static int allocate(struct pt_attach *a, struct pt_vm *vm, struct pt_request *rq
 		if (!n_members)
 			AERR(a, r, "VM '%s' request '%s': group '%s' has no members on this host; "
 			     "see 'pt group show %s'", vm->name, rq->name, rq->group, rq->group);
+		else if (!n_applied && strchr(rq->group, ':'))
+			/* the why names the replay its tenant's grant waits for */
+			AERR(a, r, "VM '%s' request '%s': tenant group '%s' is not in place on "
+			     "this host (%s)", vm->name, rq->name, rq->group, why);
 		else if (!n_applied)
 			AERR(a, r, "VM '%s' request '%s': group '%s' is not applied on this host "
 			     "(%s); run 'pt group apply %s'", vm->name, rq->name, rq->group,

@@ -90,7 +90,8 @@ struct pt_tenant_txn {
 	char **notes;
 	int n_notes;
 	char *touched;			/* the tenant a grant or revoke changed */
-	const char *action;		/* "grant", "revoke" */
+	const char *action;		/* "grant", "revoke", "apply" */
+	bool replay;			/* apply: from the host as it is, to the file */
 	char **steps;			/* the host changes made (or, dry, planned) */
 	int n_steps;
 	char error[1024];
@@ -1180,6 +1181,25 @@ out:
 	return r == -ENOMEM ? txn_err(t, r, "out of memory") : r;
 }
 
+PT_EXPORT int pt_tenant_txn_apply(struct pt_tenant_txn *t, const char *name)
+{
+	struct pt_ini_file *f;
+	int r;
+
+	r = txn_tenant(t, name, &f);
+	if (r < 0)
+		return r;
+	/* no VM start takes or frees a unit while its instances are made again */
+	r = lock_leases(t);
+	if (r < 0)
+		return r;
+	r = txn_touch(t, name, "apply");
+	if (r < 0)
+		return r;
+	t->replay = true;
+	return 0;
+}
+
 /* ---- thick provisioning ------------------------------------------------------------ */
 
 struct node {
@@ -1682,6 +1702,9 @@ static int prov_plan(struct pt_tenant_txn *t, const char *tname, const char *adm
 			snprintf(rel, sizeof(rel), "udev/rules.d/70-passthru-tenant-%s.rules", tname);
 		if ((!a && !b) || (a && b && !strcmp(a, b)))
 			continue;
+		/* a replay writes only what differs from the host's file */
+		if (t->replay && pt__hostfile_holds(etc, rel, b) == 1)
+			continue;
 		snprintf(desc, sizeof(desc), "%s %s%s%s", b ? "write" : "remove", etc,
 			 strcmp(etc, "/") ? "/" : "", rel);
 		r = pt__hostfile_plan_write(p, etc, rel, b, desc);
@@ -1734,7 +1757,7 @@ static int provision(struct pt_tenant_txn *t, bool dry, bool reverse)
 		return txn_err(t, -ENOENT, "tenant '%s': no Unix group '%s' on this host to give "
 			       "the devices to; create it (groupadd %s)", t->touched,
 			       admins ? admins : "", admins ? admins : "GROUP");
-	tb = tenant_before(t, f);
+	tb = t->replay ? NULL : tenant_before(t, f);
 	{
 		char err[256];
 
@@ -1812,7 +1835,7 @@ PT_EXPORT int pt_tenant_txn_commit(struct pt_tenant_txn *t)
 	}
 	/* the host first: a plan that fails is rolled back, and nothing is written */
 	r = provision(t, false, false);
-	if (r < 0)
+	if (r < 0 || t->replay)
 		return r;
 	r = pt__store_commit(t->st);
 	if (r < 0) {
