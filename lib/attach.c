@@ -1062,9 +1062,8 @@ static int units_tenant_mdev(struct pt_ctx *ctx, const struct held *h,
 			block(u, s, false, "leased to VM '%s'", who);
 			s->leased = true;
 		} else if (!s->tmdev) {
-			block(u, s, true, "instance %s is missing on %s; its tenant's grant is to be "
-			      "replayed ('pt tenant apply %s')", s->key, pt_mdev_parent_get_name(par),
-			      tname);
+			block(u, s, true, "missing on %s (a reboot?): run 'pt tenant apply %s'",
+			      pt_mdev_parent_get_name(par), tname);
 		}
 	}
 	return 0;
@@ -1167,8 +1166,8 @@ static int units_vgpu(struct pt_ctx *ctx, struct pt_group *g, const struct held 
 				else if (h->tenant_group && !u->blocked) {
 					/* a tenant's VF: its type was written at grant */
 					if (!pt_pci_dev_get_current_vgpu_type(v))
-						block(u, s, true, "has no vGPU type set; its tenant's "
-						      "grant is to be replayed ('pt tenant apply')");
+						block(u, s, true, "has no vGPU type set (a reboot?): "
+						      "run 'pt tenant apply'");
 				} else if (pt_pci_dev_get_current_vgpu_type(v))
 					block(u, s, false, "has vGPU type %u set",
 					      pt_pci_dev_get_current_vgpu_type(v));
@@ -1819,9 +1818,8 @@ static int plan_start(struct pt_attach *a, struct pt_plan *p, struct pt_lease *l
 
 			if (d->mdev_uuid && (!par || !mdev_present(par, d->mdev_uuid)))
 				return AERR(a, -ENODEV, "request '%s': the instance %s of tenant group "
-					    "'%s' is gone from %s; its grant is to be replayed ('pt "
-					    "tenant apply')", d->request, d->mdev_uuid, d->group,
-					    d->mdev_parent);
+					    "'%s' is gone from %s (a reboot?): run 'pt tenant apply'",
+					    d->request, d->mdev_uuid, d->group, d->mdev_parent);
 		} else if (d->mdev_uuid) {
 			struct pt_mdev_parent *par = pt_mdev_parent_find(ctx, d->mdev_parent);
 			struct pt_mdev_type *t, *found = NULL;
