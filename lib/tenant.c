@@ -300,8 +300,9 @@ static int units_parse(struct pt_grant *g, const char *rel, int line, const char
 
 		if (!unit_is_valid(tok)) {
 			r = seterr(err, errlen, -EINVAL,
-				   "%s:%d: unit '%.100s' is not PCI functions (DDDD:BB:DD.F joined by '+') "
-				   "or a USB key; restore the line pt wrote (see the file's history)", rel, line, tok);
+				   "%s:%d: unit '%.100s' is not PCI functions (DDDD:BB:DD.F joined by '+'), "
+				   "a USB key or an mdev instance (UUID@PARENT); restore the line pt wrote "
+				   "(see the file's history)", rel, line, tok);
 			break;
 		}
 		for (int i = 0; i < g->n_units && !r; i++)
@@ -429,8 +430,9 @@ static int tenant_from_file(struct pt_ctx *ctx, struct pt_ini_file *f, struct pt
 			r = seterr(err, errlen, -EINVAL, "%s:%d: grant '%s' has no type", rel,
 				   s->line, gname);
 		if (!r && g->type == PT_GROUP_VGPU && g->n_units && !g->profile)
-			r = seterr(err, errlen, -EINVAL, "%s:%d: vgpu grant '%s' names no profile",
-				   rel, s->line, gname);
+			r = seterr(err, errlen, -EINVAL, "%s:%d: vgpu grant '%s' names no profile "
+				   "(the vGPU type its units are made of); restore the 'profile =' line "
+				   "pt wrote", rel, s->line, gname);
 		for (int u = 0; !r && u < g->n_units; u++)
 			if (strchr(g->units[u], '@') && g->type != PT_GROUP_VGPU)
 				r = seterr(err, errlen, -EINVAL, "%s:%d: unit '%s' is an mdev instance, "
