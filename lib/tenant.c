@@ -13,10 +13,16 @@
  *   type = pci                   the host group's type at grant time
  *   units = 0000:03:00.0+0000:03:00.1 0000:04:00.0+0000:04:00.1
  *
+ *   [grant "t4"]
+ *   type = vgpu
+ *   profile = nvidia-232         vgpu: the group's profile at grant time
+ *   units = 6cc8890a-ab3a-547e-a8f9-1e9d19d72450@0000:02:00.0
+ *
  * A unit is what the allocator hands out (alloc.c, attach.c): the PCI
  * functions of one IOMMU group joined by '+', a VF, a USB device's stable
- * key. Units are listed in the order they were granted; revoke --count N
- * gives back the last N.
+ * key, or an mdev instance the grant made, "UUID@PARENT" (its UUID stable:
+ * from "TENANT:GROUP" and the unit's slot). Units are listed in the order
+ * they were granted; revoke --count N gives back the last N.
  *
  * The tenant's own group of a grant is named "TENANT:GROUP". ':' is not a
  * group-name character (sysfs.c's pt__name_is_valid), so no host group
@@ -32,6 +38,14 @@
  * (plan.c), run while the store is locked and before the tenant file is
  * committed (a plan that fails is rolled back and nothing is written; a
  * commit that fails runs the reverse plan):
+ *   - mdev units are made (mdev binder) with their UUIDs, on the parents
+ *     the allocator picked; per-VF vGPU units get the profile's type in
+ *     current_vgpu_type (nvvgpu binder); sriov-nic VFs of a NIC get a MAC
+ *     from the tenant group and the slot (vfset binder, live only); revoke
+ *     removes the instances, writes type 0 and a zero MAC. A tenant VM
+ *     uses them as they are (attach.c's thick()), and a reboot's losses
+ *     are made again by pt tenant apply (a plan from nothing to the file,
+ *     leaving out what is in place);
  *   - the device node of each granted unit (/dev/vfio/<IOMMU group>,
  *     /dev/bus/usb/BBB/DDD) is given to root:<admins> mode 0660 (devnode
  *     binder); revoked, it goes back to the kernel's and udev's defaults,
@@ -1557,12 +1571,14 @@ static int inst_plan(struct pt_tenant_txn *t, struct pt_plan *p, const char *tna
 				       "gone; load its driver, or revoke the unit", tname, in->parent,
 				       in->uuid);
 		if (m) {
+			/* there already: its node only, where it is not the group's yet */
+			struct pt__devnode_owner o;
 			char grp[16], rel[32];
 
 			snprintf(grp, sizeof(grp), "%d", pt_mdev_get_iommu_group(m));
 			if (pt_mdev_get_iommu_group(m) < 0 ||
 			    pt__dev_vfio_group_rel(grp, rel, sizeof(rel)) < 0 ||
-			    node_is_given(ctx, rel, gid) || pt__devnode_read(ctx, rel, &(struct pt__devnode_owner){ 0 }) < 0)
+			    pt__devnode_read(ctx, rel, &o) < 0 || node_is_given(ctx, rel, gid))
 				continue;
 			snprintf(desc, sizeof(desc), "give %s/%s to root:%s mode 0660", root, rel,
 				 admins);
