@@ -1719,6 +1719,25 @@ static int plan_owner(struct pt_attach *a, struct pt_plan *p, struct pt_lease_de
 
 	if (a->uid == (uid_t)-1 && a->gid == (gid_t)-1)
 		return 0;
+	if (d->mdev_uuid && thick(d)) {
+		/* a tenant's instance stays after stop: its node is given back then */
+		struct pt_mdev_parent *par = pt_mdev_parent_find(a->ctx, d->mdev_parent);
+		char grp[16], rel[32], hint[PT_NAME_MAX + 96];
+		struct pt_mdev *m;
+		int g = -1;
+
+		if (par)
+			pt_mdev_foreach(par, m)
+				if (!strcmp(pt_mdev_get_uuid(m), d->mdev_uuid))
+					g = pt_mdev_get_iommu_group(m);
+		snprintf(grp, sizeof(grp), "%d", g);
+		if (g < 0 || pt__dev_vfio_group_rel(grp, rel, sizeof(rel)) < 0)
+			return AERR(a, -ENODEV, "request '%s': mdev %s: in no IOMMU group", d->request,
+				    d->mdev_uuid);
+		snprintf(hint, sizeof(hint), "is the instance's vfio driver loaded? see 'pt group "
+			 "show %s'", d->group);
+		return plan_node(a, p, d, rel, false, hint);
+	}
 	if (d->mdev_uuid) {
 		char desc[PATH_MAX + 160];
 
