@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pt.h"
 
@@ -20,6 +21,7 @@
 #define OPT_PID		0x192
 #define OPT_FORMAT	0x193
 #define OPT_LIST_VMS	0x194
+#define OPT_TENANT	0x195
 
 /* first guest slot for multifunction devices (below it: QEMU's own) */
 #define GUEST_SLOT_BASE	0x10
@@ -29,6 +31,7 @@ static const struct option longopts[] = {
 	{ "name", required_argument, NULL, OPT_NAME },
 	{ "pid", required_argument, NULL, OPT_PID },
 	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "tenant", required_argument, NULL, OPT_TENANT },
 	{ "dry-run", no_argument, NULL, 'n' },
 	{ "list-vms", no_argument, NULL, OPT_LIST_VMS },
 	{ "list-groups", no_argument, NULL, PT_OPT_LIST_GROUPS },
@@ -47,16 +50,22 @@ static void usage(FILE *f)
 		"       pt attach stop VM [-n]\n"
 		"       pt attach gc [-n]\n"
 		"       pt attach check VM [--json]\n"
+		"       pt attach --tenant TENANT VERB ...\n"
 		"\n"
 		"A VM requests devices from resource groups (vms.d/VM.ini); start leases\n"
 		"free devices to it, prepares them (mdev instances) and prints what QEMU or\n"
 		"libvirt needs; stop gives them back; gc frees the leases of VMs whose\n"
 		"process is gone; check says whether the VM could start now.\n"
+		"With --tenant (for a tenant's admin who is not root: the tenant of its\n"
+		"Unix group), the verbs act on the tenant's own VMs (tenants.d/TENANT.d),\n"
+		"which draw from the tenant's groups only; start then changes nothing on\n"
+		"the host (the grant prepared the devices) and needs no root.\n"
 		"\n"
 		"      --count N      add: how many devices of the group (default 1)\n"
 		"      --name NAME    add: the request's name (default: the group's)\n"
 		"      --pid PID      start: the QEMU process; gc frees the lease once it is gone\n"
 		"      --format FMT   start, show: qemu (arguments), libvirt (device XML) or json\n"
+		"      --tenant NAME  act on the VMs of tenant NAME (default for a tenant's admin)\n"
 		"  -n, --dry-run      print the change (vms.d diff, or the allocation), change nothing\n"
 		"  -j, --json         print JSON (list, show, start, stop, gc, check)\n"
 		"  -q, --quiet        no notes on stderr\n"
@@ -82,6 +91,7 @@ struct args {
 	enum fmt format;
 	bool format_set;
 	bool list_vms;
+	const char *tenant;
 };
 
 static int attach_opt(int c, const char *arg, void *data)
@@ -127,6 +137,9 @@ static int attach_opt(int c, const char *arg, void *data)
 	case OPT_LIST_VMS:
 		a->list_vms = true;
 		return 0;
+	case OPT_TENANT:
+		a->tenant = arg;
+		return 0;
 	}
 	return -1;
 }
@@ -139,6 +152,11 @@ static int attach_exit(struct pt_ctx *ctx, int r)
 		/* invalid state files, or a bad name on the command line */
 		return pt_vm_load(ctx, NULL) < 0 || pt_conf_load(ctx) < 0 ||
 		       pt_tenant_load(ctx, NULL) < 0 ? PT_EXIT_CONFIG : PT_EXIT_USAGE;
+	case EPERM:
+		/* refused for safety: a link or FIFO where a tenant's file belongs */
+		return PT_EXIT_REFUSED;
+	case EOPNOTSUPP:
+		return PT_EXIT_UNSUPPORTED;
 	default:
 		return util_exit_from_errno(r, UTIL_PLAN);
 	}
@@ -160,11 +178,19 @@ static int load_vms(struct pt_ctx *ctx)
 
 	if (r < 0) {
 		fprintf(stderr, "passthru: %s\n", e ? e : strerror(-r));
-		return r == -ENOMEM ? PT_EXIT_FAILURE :
-		       r == -EACCES ? PT_EXIT_PERM : PT_EXIT_CONFIG;
+		return r == -ENOMEM ? PT_EXIT_FAILURE : r == -EACCES ? PT_EXIT_PERM :
+		       r == -EPERM ? PT_EXIT_REFUSED : r == -ENOENT ? PT_EXIT_NOTFOUND :
+		       PT_EXIT_CONFIG;
 	}
 	r = pt_conf_load(ctx);
 	return r < 0 ? util_conf_fail(ctx, r) : 0;
+}
+
+/* What root's gc and a tenant's commands left alone in tenants' directories. */
+static void print_warnings(const struct args *a, struct pt_attach *at)
+{
+	for (int i = 0; !a->o.quiet && i < pt_attach_get_num_warnings(at); i++)
+		util_err(CMD, "%s", pt_attach_get_warning(at, i));
 }
 
 static void print_notes(const struct args *a, struct pt_attach *at)
@@ -353,8 +379,10 @@ static char *libvirt_xml(struct pt_lease *l)
 			continue;
 		}
 		if (pt_lease_dev_get_type(d) == PT_GROUP_SRIOV_NIC) {
-			xml_add(&b, "<interface type='hostdev' managed='no'>\n  <mac address='%s'/>\n"
-				"  <source>\n    ", pt_lease_dev_get_mac(d));
+			xml_add(&b, "<interface type='hostdev' managed='no'>\n");
+			if (pt_lease_dev_get_mac(d))
+				xml_add(&b, "  <mac address='%s'/>\n", pt_lease_dev_get_mac(d));
+			xml_add(&b, "  <source>\n    ");
 			xml_pci_address(&b, " type='pci'", pt_lease_dev_get_function(d, 0));
 			xml_add(&b, "\n  </source>\n</interface>\n");
 			continue;
@@ -468,40 +496,38 @@ static void print_lease(const struct args *a, struct pt_lease *l)
 static int vm_txn_start(struct pt_ctx *ctx, const struct args *a, struct pt_vm_txn **t)
 {
 	int r = pt_vm_txn_begin(ctx, a->o.dry_run ? PT_TXN_DRY_RUN : 0, t);
-	const char *e;
+	const char *e = NULL;
 
 	if (r == 0)
 		return 0;
-	if (pt_vm_load(ctx, &e) < 0 && e) {
+	/* a tenant's directory: planted files are refused for safety, its lock held */
+	if ((r == -EPERM || r == -EBUSY) && pt_vm_load(ctx, &e) < 0 && e) {
 		fprintf(stderr, "passthru: %s\n", e);
-		return r == -EACCES || r == -EPERM || r == -EROFS ? PT_EXIT_PERM : PT_EXIT_CONFIG;
+		return PT_EXIT_REFUSED;
 	}
-	util_err(CMD, "%s: %s%s", pt_get_conf_dir(ctx), strerror(-r),
-	       r == -EACCES || r == -EROFS ? "; run as root or point -O conf.dir= at a "
-	       "writable directory" : "");
-	return r == -EACCES || r == -EPERM || r == -EROFS ? PT_EXIT_PERM : PT_EXIT_CONFIG;
+	return util_store_begin_fail(CMD, ctx, r, pt_vm_load);
 }
+
+static const char *txn_error(void *t) { return pt_vm_txn_get_error(t); }
+static char *txn_diff(void *t) { return pt_vm_txn_get_diff(t); }
+static int txn_commit(void *t) { return pt_vm_txn_commit(t); }
+
+static int txn_exit(struct pt_ctx *ctx, int r)
+{
+	(void)ctx;
+	return r == -EPERM ? PT_EXIT_REFUSED : util_exit_from_errno(r, UTIL_EDIT);
+}
+
+static const struct util_store_ops vm_store = {
+	.error = txn_error,
+	.diff = txn_diff,
+	.commit = txn_commit,
+	.exit_of = txn_exit,
+};
 
 static int vm_txn_finish(struct pt_ctx *ctx, const struct args *a, struct pt_vm_txn *t, int r)
 {
-	if (r < 0) {
-		util_err(CMD, "%s", pt_vm_txn_get_error(t));
-		return util_exit_from_errno(r, UTIL_EDIT);
-	}
-	if (a->o.dry_run) {
-		char *diff = pt_vm_txn_get_diff(t);
-
-		if (diff)
-			fputs(diff, stdout);
-		free(diff);
-		return PT_EXIT_OK;
-	}
-	r = pt_vm_txn_commit(t);
-	if (r < 0) {
-		util_err(CMD, "%s", pt_vm_txn_get_error(t));
-		return util_exit_from_errno(r, UTIL_EDIT);
-	}
-	return PT_EXIT_OK;
+	return util_store_finish(CMD, ctx, &a->o, &vm_store, t, r);
 }
 
 static int do_add(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
@@ -559,7 +585,7 @@ static int lease_status(struct pt_ctx *ctx)
 
 	if (r < 0) {
 		util_err(CMD, "%s", e ? e : strerror(-r));
-		return util_exit_from_errno(r, UTIL_LOAD);
+		return r == -EPERM ? PT_EXIT_REFUSED : util_exit_from_errno(r, UTIL_LOAD);
 	}
 	return 0;
 }
@@ -728,6 +754,7 @@ static int do_start(struct args *a, int argc, char **argv, struct pt_ctx *ctx, b
 		util_err(CMD, "%s", strerror(-r));
 		return PT_EXIT_FAILURE;
 	}
+	print_warnings(a, at);
 	if (r < 0) {
 		util_err(CMD, "%s", pt_attach_get_error(at) ? pt_attach_get_error(at) : strerror(-r));
 		status = attach_exit(ctx, r);
@@ -792,6 +819,7 @@ static int do_gc(struct args *a, int argc, struct pt_ctx *ctx)
 		return PT_EXIT_FAILURE;
 	}
 	print_notes(a, at);
+	print_warnings(a, at);
 	if (a->o.json) {
 		struct json_object *arr = json_object_new_array();
 
@@ -822,6 +850,65 @@ static int list_vms(struct pt_ctx *ctx)
 	return PT_EXIT_OK;
 }
 
+/*
+ * Whose VMs: --tenant's; for a user who is not root and is an admin of
+ * exactly one tenant, that tenant's; else the host's (root's to change).
+ */
+static int choose_tenant(struct args *a, struct pt_ctx *ctx)
+{
+	const char *name = a->tenant, *other = NULL;
+	struct pt_tenant *t;
+	char buf[256];
+	int n = 0, r;
+
+	if (!name && geteuid() != 0) {
+		pt_tenant_foreach(ctx, t) {
+			if (n++)
+				other = pt_tenant_get_name(t);
+			else
+				name = pt_tenant_get_name(t);
+		}
+		if (n > 1) {
+			util_err(CMD, "this user is an admin of tenants '%s' and '%s'%s; say whose "
+				 "VMs with --tenant TENANT", name, other, n > 2 ? " and more" : "");
+			return PT_EXIT_USAGE;
+		}
+	}
+	if (!name)
+		return 0;
+	/* setting it drops what was loaded (the name above among it) */
+	snprintf(buf, sizeof(buf), "%s", name);
+	name = buf;
+	r = pt_set_tenant(ctx, name);
+	if (r == -EINVAL) {
+		util_err(CMD, "--tenant %s: not a valid tenant name; use letters, digits, '-', "
+			 "'_' and '.', not starting with '.', at most 64 characters", name);
+		return PT_EXIT_USAGE;
+	}
+	if (r < 0) {
+		util_err(CMD, "%s", strerror(-r));
+		return PT_EXIT_FAILURE;
+	}
+	t = pt_tenant_find(ctx, name);
+	if (!t && errno == EACCES) {
+		util_err(CMD, "tenant '%s': permission denied: its VMs are its admins' (members "
+			 "of its Unix group) and root's", name);
+		return PT_EXIT_PERM;
+	}
+	if (!t) {
+		if (pt_tenant_load(ctx, NULL) < 0) {
+			const char *e = NULL;
+
+			pt_tenant_load(ctx, &e);
+			fprintf(stderr, "passthru: %s\n", e ? e : "tenants.d is invalid");
+			return PT_EXIT_CONFIG;
+		}
+		util_err(CMD, "no tenant '%s'; see 'pt tenant list'", name);
+		return PT_EXIT_NOTFOUND;
+	}
+	return 0;
+}
+
 int cmd_attach(int argc, char **argv, struct pt_ctx *ctx)
 {
 	struct args a = { 0 };
@@ -833,6 +920,10 @@ int cmd_attach(int argc, char **argv, struct pt_ctx *ctx)
 			       attach_opt, &a, &verb, &pos, &n);
 	if (r >= 0)
 		return r;
+	if (a.list_vms && (r = choose_tenant(&a, ctx))) {
+		free(pos);
+		return r;
+	}
 	if (a.list_vms || a.o.list_groups || !verb) {
 		free(pos);
 		if (a.list_vms)
@@ -841,6 +932,11 @@ int cmd_attach(int argc, char **argv, struct pt_ctx *ctx)
 			return util_list_groups(ctx);
 		usage(stderr);
 		return PT_EXIT_USAGE;
+	}
+	r = choose_tenant(&a, ctx);
+	if (r) {
+		free(pos);
+		return r;
 	}
 	if ((a.count || a.name) && strcmp(verb, "add")) {
 		util_err(CMD, "--%s applies to 'add' only", a.count ? "count" : "name");

@@ -257,6 +257,9 @@ static int do_grant(struct args *a, int argc, char **argv, struct pt_ctx *ctx, b
 	else
 		r = pt_tenant_txn_grant(t, argv[0], argv[1], a->count);
 	r = txn_finish(ctx, a, t, r);
+	/* files of the tenant's directory revoke left out: planted, or not its own */
+	for (int i = 0; !a->o.quiet && i < pt_tenant_txn_get_num_warnings(t); i++)
+		util_err(CMD, "%s", pt_tenant_txn_get_warning(t, i));
 	n = pt_tenant_txn_get_num_units(t);
 	if (!r && a->o.json)
 		print_change(argv[0], argv[1], revoke ? "revoke" : "grant", a->o.dry_run, t);

@@ -522,6 +522,12 @@ _pt_value_attach__count() { :; }
 _pt_value_attach__name() { :; }
 _pt_value_attach__pid() { :; }
 
+# --tenant: the tenants this user can see (root: all; an admin: its own).
+_pt_value_attach__tenant()
+{
+	_pt_add "$(_pt_tenants)" "$1" ""
+}
+
 _pt_args_attach()
 {
 	local -a _pt_pos

@@ -21,6 +21,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
@@ -28,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "policy.h"
@@ -61,11 +63,18 @@ struct pt_vm_txn {
 	struct pt_store *st;
 	unsigned int flags;
 	char error[512];
+	/* a tenant's VMs (pt_set_tenant): its directory, lock and files */
+	const char *tenant;
+	int dfd, lockfd;
+	struct pt_ini_file **files;
+	size_t n_files;
 };
 
 struct pt_attach {
 	struct pt_ctx *ctx;
 	char error[1024];
+	char **warns;			/* tenants' files left out, one line each */
+	int n_warns;
 	struct pt_lease *lease;
 	char **notes;
 	int n_notes;
@@ -235,7 +244,7 @@ static int vm_from_file(struct pt_ctx *ctx, struct pt_ini_file *f, struct pt_vm 
 			char *err, size_t errlen)
 {
 	const char *rel = f->relpath;
-	const char *base = rel + strlen(VMS_PREFIX);
+	const char *base = strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel;
 	struct pt_vm *vm = calloc(1, sizeof(*vm));
 	struct pt_request **tail;
 	int r = 0;
@@ -391,6 +400,118 @@ static int vms_from_store(struct pt_ctx *ctx, struct pt_store *st, struct pt_vm 
 	return 0;
 }
 
+/*
+ * A tenant's VM file as its admins may write it: the requests name the
+ * tenant's own groups, and nothing asks for a host change (a user or
+ * group to give the nodes to: the grant gave them to the admins).
+ */
+static int tenant_vm_check(struct pt_ctx *ctx, struct pt_ini_file *f, struct pt_vm *vm,
+			   char *err, size_t errlen)
+{
+	const char *tn = ctx->tenant;
+
+	if (vm->user || vm->group)
+		return seterr(err, errlen, -EACCES, "tenant '%s': %s:%d: %s: a tenant's VM runs as "
+			      "its admins, whose devices the grant gave to their group; remove "
+			      "the line", tn, f->relpath, vm->user ? vm->user_line : vm->group_line,
+			      vm->user ? "user" : "group");
+	for (struct pt_request *rq = vm->requests; rq; rq = rq->next) {
+		const char *colon = strchr(rq->group, ':');
+
+		if (!colon)
+			return seterr(err, errlen, -EACCES, "tenant '%s': %s: request '%s' names host "
+				      "group '%s'; a tenant's VMs draw from its own groups only "
+				      "('%s:GROUP')", tn, f->relpath, rq->name, rq->group, tn);
+		if ((size_t)(colon - rq->group) != strlen(tn) || strncmp(rq->group, tn, strlen(tn)))
+			return seterr(err, errlen, -EACCES, "tenant '%s': %s: request '%s' names group "
+				      "'%s' of tenant '%.*s'; a tenant's VMs draw from its own groups "
+				      "only", tn, f->relpath, rq->name, rq->group,
+				      (int)(colon - rq->group), rq->group);
+	}
+	return 0;
+}
+
+/* Read and parse one VM file of the tenant's directory (untrusted). */
+static int tenant_vm_file(struct pt_ctx *ctx, int dfd, const char *stem, struct pt_ini_file **out,
+			  char *err, size_t errlen)
+{
+	char file[PT_NAME_MAX + 8], rel[2 * PT_NAME_MAX + 32], *text;
+	int r;
+
+	snprintf(file, sizeof(file), "%s.ini", stem);
+	snprintf(rel, sizeof(rel), "tenants.d/%s.d/%s", ctx->tenant, file);
+	r = pt__tdir_read(dfd, file, &text);
+	if (r == -ENOMEM)
+		return seterr(err, errlen, r, "out of memory");
+	if (r < 0)
+		return seterr(err, errlen, r == -ENOENT ? r : -EPERM, "tenant '%s': %s/%s %s; "
+			      "refusing it: remove it", ctx->tenant, pt_get_conf_dir(ctx), rel,
+			      pt__tdir_read_error(r));
+	r = pt__ini_parse(rel, text, out, err, errlen);
+	free(text);
+	return r;
+}
+
+/* The tenant's VMs (ctx->tenant) from its directory; files kept in *files when asked. */
+static int tenant_vms_load(struct pt_ctx *ctx, int dfd, struct pt_vm ***out, size_t *n_out,
+			   struct pt_ini_file ***files, size_t *n_files, char *err, size_t errlen)
+{
+	struct pt_vm **vms = NULL;
+	char **names = NULL;
+	size_t n = 0, nn = 0, nf = 0;
+	int r = pt__tdir_list(dfd, ".ini", &names, &nn);
+
+	if (files)
+		*files = calloc(nn + 1, sizeof(**files));
+	if (r < 0 || (files && !*files))
+		r = seterr(err, errlen, r < 0 ? r : -ENOMEM, "tenant '%s': %s", ctx->tenant,
+			   strerror(r < 0 ? -r : ENOMEM));
+	for (size_t i = 0; i < nn && !r; i++) {
+		struct pt_ini_file *f = NULL;
+		struct pt_vm *vm = NULL, **nv;
+
+		r = tenant_vm_file(ctx, dfd, names[i], &f, err, errlen);
+		if (r == -ENOENT) {
+			r = 0;		/* removed meanwhile */
+			continue;
+		}
+		if (!r)
+			r = vm_from_file(ctx, f, &vm, err, errlen);
+		if (!r)
+			r = tenant_vm_check(ctx, f, vm, err, errlen);
+		if (files && f)
+			(*files)[nf++] = f;
+		else
+			pt__ini_free(f);
+		if (r < 0) {
+			vm_free(vm);
+			break;
+		}
+		nv = realloc(vms, (n + 1) * sizeof(*nv));
+		if (!nv) {
+			vm_free(vm);
+			r = -ENOMEM;
+			break;
+		}
+		vms = nv;
+		vms[n++] = vm;
+	}
+	for (size_t i = 0; i < nn; i++)
+		free(names[i]);
+	free(names);
+	if (files)
+		*n_files = nf;
+	if (r < 0 || !out) {
+		while (n)
+			vm_free(vms[--n]);
+		free(vms);
+		return r;
+	}
+	*out = vms;
+	*n_out = n;
+	return 0;
+}
+
 PT_EXPORT int pt_vm_load(struct pt_ctx *ctx, const char **error)
 {
 	char err[512] = "";
@@ -401,8 +522,14 @@ PT_EXPORT int pt_vm_load(struct pt_ctx *ctx, const char **error)
 		ctx->vms_loaded = true;
 		if (pt__ctx_register_free(ctx, pt__vms_free) < 0)
 			return -ENOMEM;
-		r = pt__store_open(ctx, false, &st, err, sizeof(err));
-		if (r == 0) {
+		if (ctx->tenant) {
+			int dfd = pt__tdir_open(ctx, ctx->tenant, err, sizeof(err));
+
+			r = dfd < 0 ? dfd : tenant_vms_load(ctx, dfd, &ctx->vms, &ctx->n_vms, NULL,
+							    NULL, err, sizeof(err));
+			if (dfd >= 0)
+				close(dfd);
+		} else if ((r = pt__store_open(ctx, false, &st, err, sizeof(err))) == 0) {
 			r = vms_from_store(ctx, st, &ctx->vms, &ctx->n_vms, err, sizeof(err));
 			pt__store_close(st);
 		}
@@ -512,9 +639,24 @@ PT_EXPORT int pt_vm_txn_begin(struct pt_ctx *ctx, unsigned int flags, struct pt_
 		return -ENOMEM;
 	t->ctx = ctx;
 	t->flags = flags;
-	r = pt__store_open(ctx, !(flags & PT_TXN_DRY_RUN), &t->st, t->error, sizeof(t->error));
+	t->dfd = t->lockfd = -1;
+	if (ctx->tenant) {
+		/* the tenant's own directory, under its lock (the admins' own pt holds it) */
+		t->tenant = ctx->tenant;
+		r = t->dfd = pt__tdir_open(ctx, ctx->tenant, t->error, sizeof(t->error));
+		if (r >= 0 && !(flags & PT_TXN_DRY_RUN))
+			r = t->lockfd = pt__tdir_lock(ctx, ctx->tenant, t->dfd,
+						      pt_get_lock_timeout(ctx), t->error,
+						      sizeof(t->error));
+		if (r >= 0)
+			r = tenant_vms_load(ctx, t->dfd, NULL, NULL, &t->files, &t->n_files,
+					    t->error, sizeof(t->error));
+	} else {
+		r = pt__store_open(ctx, !(flags & PT_TXN_DRY_RUN), &t->st, t->error,
+				   sizeof(t->error));
+	}
 	/* refuse to edit while a VM file is invalid: the admin fixes it first */
-	if (r == 0)
+	if (r == 0 && !t->tenant)
 		r = vms_from_store(ctx, t->st, &vms, &n, t->error, sizeof(t->error));
 	while (n)
 		vm_free(vms[--n]);
@@ -526,7 +668,7 @@ PT_EXPORT int pt_vm_txn_begin(struct pt_ctx *ctx, unsigned int flags, struct pt_
 		ctx->vms_rc = r;
 		ctx->vms_error = strdup(t->error);
 		pt_vm_txn_free(t);
-		return r;
+		return r == -EWOULDBLOCK ? -EBUSY : r;
 	}
 	*out = t;
 	return 0;
@@ -537,6 +679,81 @@ PT_EXPORT const char *pt_vm_txn_get_error(struct pt_vm_txn *t) { return t->error
 static const char *name_rules(void)
 {
 	return "use letters, digits, '-', '_' and '.', not starting with '.', at most 64 characters";
+}
+
+/* The VM file of the transaction: the store's, or the tenant's directory's. */
+static struct pt_ini_file *txn_file(struct pt_vm_txn *t, const char *vm)
+{
+	char rel[2 * PT_NAME_MAX + 32];
+
+	if (!t->tenant) {
+		snprintf(rel, sizeof(rel), VMS_PREFIX "%s.ini", vm);
+		return pt__store_find(t->st, rel);
+	}
+	snprintf(rel, sizeof(rel), "tenants.d/%s.d/%s.ini", t->tenant, vm);
+	for (size_t i = 0; i < t->n_files; i++)
+		if (!t->files[i]->deleted && !strcmp(t->files[i]->relpath, rel))
+			return t->files[i];
+	return NULL;
+}
+
+static int txn_new_file(struct pt_vm_txn *t, const char *vm, struct pt_ini_file **out)
+{
+	char rel[2 * PT_NAME_MAX + 32], err[256];
+	struct pt_ini_file **n;
+	int r;
+
+	if (!t->tenant) {
+		snprintf(rel, sizeof(rel), VMS_PREFIX "%s.ini", vm);
+		return pt__store_new_file(t->st, rel, out);
+	}
+	snprintf(rel, sizeof(rel), "tenants.d/%s.d/%s.ini", t->tenant, vm);
+	/* one that was removed in this transaction comes back */
+	for (size_t i = 0; i < t->n_files; i++)
+		if (!strcmp(t->files[i]->relpath, rel)) {
+			t->files[i]->deleted = false;
+			*out = t->files[i];
+			return 0;
+		}
+	n = realloc(t->files, (t->n_files + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	t->files = n;
+	r = pt__ini_parse(rel, "", out, err, sizeof(err));
+	if (r < 0)
+		return r;
+	t->files[t->n_files++] = *out;
+	return 0;
+}
+
+/*
+ * A tenant's request: its own group ("TENANT:GROUP" of this tenant), one
+ * the tenant holds units of. Anything else is not the tenant's to draw.
+ */
+static int tenant_group_check(struct pt_vm_txn *t, const char *group)
+{
+	const char *colon = strchr(group, ':');
+	struct pt_tenant *tn;
+
+	if (!colon)
+		return txn_err(t, -EACCES, "tenant '%s': '%s' is a host group; a tenant's VMs draw "
+			       "from its own groups only: see 'pt tenant show %s'", t->tenant, group,
+			       t->tenant);
+	if ((size_t)(colon - group) != strlen(t->tenant) ||
+	    strncmp(group, t->tenant, strlen(t->tenant)))
+		return txn_err(t, -EACCES, "tenant '%s': group '%s' belongs to tenant '%.*s'; a "
+			       "tenant's VMs draw from its own groups only", t->tenant, group,
+			       (int)(colon - group), group);
+	tn = pt_tenant_find(t->ctx, t->tenant);
+	if (!tn)
+		return txn_err(t, errno == EACCES ? -EACCES : -ENOENT, "tenant '%s': %s",
+			       t->tenant, errno == EACCES ? "its file is not readable by this user: "
+			       "run as one of its admins" : "no such tenant; see 'pt tenant list'");
+	if (!pt_grant_find(tn, colon + 1))
+		return txn_err(t, -ENOENT, "no tenant group '%s': tenant '%s' holds no units of "
+			       "group '%s'; see 'pt tenant show %s'", group, t->tenant, colon + 1,
+			       t->tenant);
+	return 0;
 }
 
 PT_EXPORT int pt_vm_txn_request_add(struct pt_vm_txn *t, const char *vm, const char *group,
@@ -562,7 +779,11 @@ PT_EXPORT int pt_vm_txn_request_add(struct pt_vm_txn *t, const char *vm, const c
 	if (count < 1 || count > MAX_COUNT)
 		return txn_err(t, -EINVAL, "count %d: give a number from 1 to %d", count,
 			       MAX_COUNT);
-	if (strchr(group, ':')) {
+	if (t->tenant) {
+		r = tenant_group_check(t, group);
+		if (r < 0)
+			return r;
+	} else if (strchr(group, ':')) {
 		/* a tenant group: the tenant's grant of a host group */
 		char gsec[PT_NAME_MAX + 16];
 		const char *colon = strchr(group, ':');
@@ -582,13 +803,13 @@ PT_EXPORT int pt_vm_txn_request_add(struct pt_vm_txn *t, const char *vm, const c
 	}
 	snprintf(rel, sizeof(rel), VMS_PREFIX "%s.ini", vm);
 	snprintf(section, sizeof(section), "request \"%s\"", name);
-	f = pt__store_find(t->st, rel);
+	f = txn_file(t, vm);
 	if (f && pt__ini_find_section(f, section))
 		return txn_err(t, -EEXIST, "VM '%s' has a request '%s' already (group %s); "
 			       "give another --name or remove it first", vm, name,
 			       pt__ini_get(f, section, "group"));
 	if (!f) {
-		r = pt__store_new_file(t->st, rel, &f);
+		r = txn_new_file(t, vm, &f);
 		if (r < 0)
 			return txn_err(t, r, "%s: %s", rel, strerror(-r));
 	}
@@ -616,7 +837,7 @@ PT_EXPORT int pt_vm_txn_request_remove(struct pt_vm_txn *t, const char *vm, cons
 			       name ? name : "", name_rules());
 	snprintf(rel, sizeof(rel), VMS_PREFIX "%s.ini", vm);
 	snprintf(section, sizeof(section), "request \"%s\"", name);
-	f = pt__store_find(t->st, rel);
+	f = txn_file(t, vm);
 	if (!f)
 		return txn_err(t, -ENOENT, "no VM '%s'; see 'pt attach list'", vm);
 	if (!pt__ini_find_section(f, section))
@@ -626,14 +847,78 @@ PT_EXPORT int pt_vm_txn_request_remove(struct pt_vm_txn *t, const char *vm, cons
 	if (r < 0)
 		return txn_err(t, r, "%s: cannot remove request '%s': %s", rel, name, strerror(-r));
 	f->dirty = true;
-	if (f->n_sections == 0)
+	if (f->n_sections == 0 && t->tenant)
+		f->deleted = true;
+	else if (f->n_sections == 0)
 		r = pt__store_delete_file(t->st, rel);
 	return r < 0 ? txn_err(t, r, "%s: %s", rel, strerror(-r)) : 0;
 }
 
+/* A tenant file's new text (NULL: removed), and whether it changes. */
+static bool tenant_file_change(struct pt_ini_file *f, char **text)
+{
+	bool existed = f->orig && *f->orig;
+
+	*text = NULL;
+	if (f->deleted)
+		return existed;
+	if (!f->dirty)
+		return false;
+	*text = pt__ini_render(f);
+	return !*text || !existed || strcmp(*text, f->orig);
+}
+
 PT_EXPORT char *pt_vm_txn_get_diff(struct pt_vm_txn *t)
 {
-	return pt__store_diff(t->st);
+	char *all = NULL;
+
+	if (!t->tenant)
+		return pt__store_diff(t->st);
+	all = strdup("");
+	for (size_t i = 0; all && i < t->n_files; i++) {
+		struct pt_ini_file *f = t->files[i];
+		char *text, *d, *n;
+
+		if (!tenant_file_change(f, &text)) {
+			free(text);
+			continue;
+		}
+		d = pt__text_diff(f->relpath, f->orig && *f->orig ? f->orig : NULL,
+				  f->deleted ? NULL : text ? text : "");
+		free(text);
+		if (!d || asprintf(&n, "%s%s", all, d) < 0)
+			n = NULL;
+		free(d);
+		free(all);
+		all = n;
+	}
+	return all;
+}
+
+/* Write the tenant's changed files into its directory (each atomic). */
+static int tenant_commit(struct pt_vm_txn *t)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < t->n_files && !r; i++) {
+		struct pt_ini_file *f = t->files[i];
+		const char *file = strrchr(f->relpath, '/') + 1;
+		char *text;
+
+		if (!tenant_file_change(f, &text)) {
+			free(text);
+			continue;
+		}
+		if (f->deleted)
+			r = pt__tdir_unlink(t->dfd, file);
+		else
+			r = text ? pt__tdir_write(t->dfd, file, text) : -ENOMEM;
+		if (r < 0)
+			txn_err(t, r, "tenant '%s': %s/%s: cannot write: %s", t->tenant,
+				pt_get_conf_dir(t->ctx), f->relpath, strerror(-r));
+		free(text);
+	}
+	return r;
 }
 
 PT_EXPORT int pt_vm_txn_commit(struct pt_vm_txn *t)
@@ -642,6 +927,11 @@ PT_EXPORT int pt_vm_txn_commit(struct pt_vm_txn *t)
 
 	if (t->flags & PT_TXN_DRY_RUN)
 		return txn_err(t, -EPERM, "a dry run commits nothing");
+	if (t->tenant) {
+		r = tenant_commit(t);
+		pt__vms_free(t->ctx);
+		return r;
+	}
 	r = pt__store_commit(t->st);
 	if (r < 0)
 		return txn_err(t, r, "%s: cannot write: %s", pt_get_conf_dir(t->ctx), strerror(-r));
@@ -655,6 +945,13 @@ PT_EXPORT void pt_vm_txn_free(struct pt_vm_txn *t)
 	if (!t)
 		return;
 	pt__store_close(t->st);
+	for (size_t i = 0; i < t->n_files; i++)
+		pt__ini_free(t->files[i]);
+	free(t->files);
+	if (t->lockfd >= 0)
+		close(t->lockfd);
+	if (t->dfd >= 0)
+		close(t->dfd);
 	free(t);
 }
 
@@ -2011,6 +2308,25 @@ static int run_plan(struct pt_attach *a, struct pt_lease *l, bool stop, bool dry
 	return r;
 }
 
+/* Is vm one of the host's VMs (vms.d/<vm>.ini below the conf dir)? */
+bool pt__conf_has_vm(struct pt_ctx *ctx, const char *vm)
+{
+	char rel[PT_NAME_MAX + 16];
+	struct stat sb;
+	int cfd = open(pt_get_conf_dir(ctx), O_PATH | O_DIRECTORY | O_CLOEXEC);
+	bool has;
+
+	if (cfd < 0 || !pt__name_is_valid(vm)) {
+		if (cfd >= 0)
+			close(cfd);
+		return false;
+	}
+	snprintf(rel, sizeof(rel), VMS_PREFIX "%s.ini", vm);
+	has = fstatat(cfd, rel, &sb, AT_SYMLINK_NOFOLLOW) == 0;
+	close(cfd);
+	return has;
+}
+
 static int load_state(struct pt_attach *a, struct pt_vm **vmp, const char *vm)
 {
 	struct pt_ctx *ctx = a->ctx;
@@ -2019,7 +2335,9 @@ static int load_state(struct pt_attach *a, struct pt_vm **vmp, const char *vm)
 
 	r = pt_vm_load(ctx, &e);
 	if (r < 0)
-		return AERR(a, r == -ENOMEM ? r : -EINVAL, "%s", e ? e : strerror(-r));
+		/* a tenant's file not its own to use, or planted: kept apart from invalid */
+		return AERR(a, r == -ENOMEM || r == -EACCES || r == -EPERM || r == -ENOENT ? r :
+			    -EINVAL, "%s", e ? e : strerror(-r));
 	r = pt_conf_load(ctx);
 	if (r < 0)
 		return AERR(a, r == -ENOMEM ? r : -EINVAL, "%s",
@@ -2027,6 +2345,10 @@ static int load_state(struct pt_attach *a, struct pt_vm **vmp, const char *vm)
 	if (!vmp)
 		return 0;
 	*vmp = pt_vm_find(ctx, vm);
+	if (!*vmp && ctx->tenant && pt__conf_has_vm(ctx, vm))
+		return AERR(a, -EACCES, "tenant '%s': VM '%s' is one of the host's, which are "
+			    "root's; a tenant's admins act on its own VMs (see 'pt attach list')",
+			    ctx->tenant, vm);
 	if (!*vmp)
 		return AERR(a, -ENOENT, "no VM '%s'; give it a device with 'pt attach add %s GROUP'",
 			    vm, vm);
@@ -2041,6 +2363,234 @@ static bool lease_alive(struct pt_lease *l)
 	return pt__lease_pid_alive(l->pid, l->starttime);
 }
 
+static int warn_add(struct pt_attach *a, char **w, int n)
+{
+	int r = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (!r && pt__strv_add(&a->warns, &a->n_warns, "%s", w[i]) < 0)
+			r = -ENOMEM;
+		free(w[i]);
+	}
+	free(w);
+	return r;
+}
+
+/* A tenant's lease that holds nothing any more (as gc frees it). */
+static bool lease_gone(struct pt_lease *l)
+{
+	return (l->pid || !strcmp(l->state, "starting")) && !lease_alive(l);
+}
+
+/*
+ * The units a tenant's own VMs hold, for a start that draws from its
+ * groups: read under the tenant's lock (a bounded wait; the fd goes to
+ * *locks) as untrusted input; a lease of a process that is gone holds
+ * nothing. For root's start of a host VM naming a tenant group.
+ */
+static int tenant_held(struct pt_attach *a, const char *tenant, struct held *h,
+		       struct pt_lease ***keep, size_t *n_keep, int *lockfd, bool dry)
+{
+	struct pt_ctx *ctx = a->ctx;
+	struct pt_lease **ls = NULL, **nk;
+	char **w = NULL;
+	size_t n = 0;
+	int dfd, r, nw = 0;
+
+	dfd = pt__tdir_open(ctx, tenant, a->error, sizeof(a->error));
+	if (dfd == -ENOENT)
+		return 0;
+	if (dfd < 0)
+		return dfd;
+	if (!dry) {
+		r = pt__tdir_lock(ctx, tenant, dfd, pt_get_lock_timeout(ctx), a->error,
+				  sizeof(a->error));
+		if (r < 0) {
+			close(dfd);
+			return r == -EWOULDBLOCK ? -EBUSY : r;
+		}
+		*lockfd = r;
+	}
+	r = pt__tenant_leases_load(ctx, tenant, dfd, false, &ls, &n, &w, &nw, a->error,
+				   sizeof(a->error));
+	close(dfd);
+	{
+		int e = warn_add(a, w, nw);	/* frees w */
+
+		if (!r)
+			r = e;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct pt_lease *l = ls[i];
+
+		if (!r && l->foreign && !lease_gone(l))
+			r = pt__strv_add(&a->warns, &a->n_warns, "%s; ignored", l->foreign);
+		if (!r && !lease_gone(l) && !l->foreign)
+			for (int k = 0; k < l->n_devs && !r; k++) {
+				struct pt_lease_dev *d = l->devs[k];
+
+				for (int f = 0; f < d->n_functions && !r; f++)
+					r = held_add(h, d->functions[f], l->vm);
+				if (!r && d->usb_name)
+					r = held_add(h, d->usb_name, l->vm);
+				if (!r && d->mdev_uuid)
+					r = held_add(h, d->mdev_uuid, l->vm);
+			}
+		/* the keys point into the lease: it lives until the start is done */
+		nk = realloc(*keep, (*n_keep + 1) * sizeof(*nk));
+		if (!nk) {
+			pt__lease_free(l);
+			r = -ENOMEM;
+			continue;
+		}
+		*keep = nk;
+		nk[(*n_keep)++] = l;
+	}
+	free(ls);
+	return r;
+}
+
+/*
+ * Start (check) a tenant's VM: bookkeeping only. Everything that needs
+ * root was done by the grant (vfio-pci, the nodes given to the admins'
+ * group, the udev rules), so this allocates from the tenant's groups
+ * under the tenant's lock, seeing the host's leases and the tenant's, and
+ * writes the lease into the tenant's directory; it changes nothing on the
+ * host. A device that would need a host change is refused.
+ */
+static int tenant_start(struct pt_attach *a, const char *name, int pid, bool dry)
+{
+	struct pt_ctx *ctx = a->ctx;
+	const char *tn = ctx->tenant, *e;
+	struct pt_lease **host = NULL, *l = NULL, *old;
+	size_t n_host = 0;
+	struct held h = { 0 };
+	struct pt_request *rq;
+	struct pt_vm *vm = NULL;
+	int dfd, lockfd = -1, r;
+	char *saved;
+
+	dfd = pt__tdir_open(ctx, tn, a->error, sizeof(a->error));
+	if (dfd < 0)
+		return dfd;
+	if (!dry) {
+		r = lockfd = pt__tdir_lock(ctx, tn, dfd, pt_get_lock_timeout(ctx), a->error,
+					   sizeof(a->error));
+		if (r < 0) {
+			r = r == -EWOULDBLOCK ? -EBUSY : r;
+			goto out;
+		}
+	}
+	/* the grants, VMs and leases as they are under the lock */
+	pt__tenants_free(ctx);
+	pt__vms_free(ctx);
+	r = load_state(a, &vm, name);
+	if (r < 0)
+		goto out;
+	/* the host's leases (root's, trusted), then the tenant's own (untrusted) */
+	saved = ctx->tenant;
+	ctx->tenant = NULL;
+	r = pt_lease_load(ctx, &e);
+	if (!r) {
+		host = ctx->leases;
+		n_host = ctx->n_leases;
+		ctx->leases = NULL;
+		ctx->n_leases = 0;
+	}
+	ctx->tenant = saved;
+	if (r < 0) {
+		AERR(a, r, "%s", e ? e : strerror(-r));
+		goto out;
+	}
+	r = pt_lease_load(ctx, &e);
+	if (r < 0) {
+		AERR(a, r, "%s", e ? e : strerror(-r));
+		goto out;
+	}
+	old = pt_lease_find(ctx, name);
+	if (old && (strcmp(old->state, "starting") || lease_alive(old))) {
+		r = AERR(a, -EBUSY, "tenant '%s': VM '%s' is started already (%s, pid %d); stop it "
+			 "first with 'pt attach stop %s'", tn, name, old->state, old->pid, name);
+		goto out;
+	}
+	for (size_t i = 0; i < n_host && !r; i++)
+		for (int k = 0; k < host[i]->n_devs && !r; k++) {
+			struct pt_lease_dev *d = host[i]->devs[k];
+
+			for (int f = 0; f < d->n_functions && !r; f++)
+				r = held_add(&h, d->functions[f], host[i]->vm);
+			if (!r && d->usb_name)
+				r = held_add(&h, d->usb_name, host[i]->vm);
+			if (!r && d->mdev_uuid)
+				r = held_add(&h, d->mdev_uuid, host[i]->vm);
+		}
+	if (!r)
+		r = held_build(ctx, name, &h);
+	l = pt__lease_new(ctx, name);
+	if (!r && (!l || !(l->tenant = strdup(tn))))
+		r = -ENOMEM;
+	for (rq = vm->requests; rq && !r; rq = rq->next)
+		r = allocate(a, vm, rq, &h, l);
+	if (r < 0)
+		goto out;
+	{
+		char who[2 * PT_NAME_MAX + 2];
+
+		snprintf(who, sizeof(who), "%s/%s", tn, name);
+		pt__stable_uuid("tenant", who, l->uuid);
+	}
+	pt__boot_id(ctx, l->boot_id);
+	for (int i = 0; i < l->n_devs && !r; i++) {
+		struct pt_lease_dev *d = l->devs[i];
+
+		struct pt_mdev_parent *par = d->mdev_uuid ? pt_mdev_parent_find(ctx, d->mdev_parent) :
+					     NULL;
+		struct pt_pci_dev *vf = d->mode && !strcmp(d->mode, "vf") && d->n_functions ?
+					pt_pci_dev_find(ctx, d->functions[0]) : NULL;
+
+		/* only what the grant made: an instance that exists, a VF's type set */
+		if ((d->mdev_uuid && (!par || !mdev_present(par, d->mdev_uuid))) ||
+		    (d->mode && !strcmp(d->mode, "vf") &&
+		     (!vf || !d->vgpu_type || pt_pci_dev_get_current_vgpu_type(vf) != d->vgpu_type)))
+			r = AERR(a, -EOPNOTSUPP, "tenant '%s': VM '%s' request '%s': the vGPU of group "
+				 "'%s' would have to be made now, which needs root; a tenant's VM "
+				 "takes only devices the grant prepared", tn, name, d->request,
+				 d->group);
+		/* the VF keeps the MAC it has: setting one needs root */
+		free(d->mac);
+		d->mac = NULL;
+	}
+	if (r < 0)
+		goto out;
+	free(l->state);
+	l->state = strdup("running");
+	l->pid = pid;
+	l->starttime = pid ? pt__pid_starttime(pid) : 0;
+	if (!l->state)
+		r = -ENOMEM;
+	if (!r && !dry)
+		r = pt__tenant_lease_write(l, dfd, a->error, sizeof(a->error));
+	if (!r && dry)
+		note(a, "would write %s/tenants.d/%s.d/%s.lease", pt_get_conf_dir(ctx), tn, name);
+out:
+	held_free(&h);
+	while (n_host)
+		pt__lease_free(host[--n_host]);
+	free(host);
+	if (lockfd >= 0)
+		close(lockfd);
+	close(dfd);
+	if (r == 0) {
+		a->lease = l;
+		pt_lease_load(ctx, NULL);
+	} else {
+		pt__lease_free(l);
+	}
+	if (r == -ENOMEM)
+		AERR(a, r, "out of memory");
+	return r;
+}
+
 static int do_start(struct pt_ctx *ctx, const char *name, int pid, unsigned int flags,
 		    bool check, struct pt_attach **out)
 {
@@ -2050,6 +2600,9 @@ static int do_start(struct pt_ctx *ctx, const char *name, int pid, unsigned int 
 	struct pt_lease *l = NULL, *old;
 	struct pt_request *rq;
 	struct pt_vm *vm = NULL;
+	struct pt_lease **tls = NULL;
+	size_t n_tls = 0;
+	int tlocks[8] = { -1, -1, -1, -1, -1, -1, -1, -1 }, n_tlocks = 0;
 	const char *e;
 	int r, lockfd = -1;
 
@@ -2061,6 +2614,8 @@ static int do_start(struct pt_ctx *ctx, const char *name, int pid, unsigned int 
 			    name_rules());
 	if (pid < 0)
 		return AERR(a, -EINVAL, "pid %d: give a process id", pid);
+	if (ctx->tenant)
+		return tenant_start(a, name, pid, dry);
 	r = load_state(a, &vm, name);
 	if (r < 0)
 		return r;
@@ -2091,6 +2646,20 @@ static int do_start(struct pt_ctx *ctx, const char *name, int pid, unsigned int 
 			goto out;
 	}
 	r = held_build(ctx, name, &h);
+	/* a request of a tenant group: what the tenant's own VMs hold of it */
+	for (rq = vm->requests; rq && !r; rq = rq->next) {
+		const char *colon = strchr(rq->group, ':');
+		char tn[PT_NAME_MAX + 1];
+		bool seen = false;
+
+		if (!colon || (size_t)(colon - rq->group) > PT_NAME_MAX)
+			continue;
+		snprintf(tn, sizeof(tn), "%.*s", (int)(colon - rq->group), rq->group);
+		for (struct pt_request *p = vm->requests; p != rq; p = p->next)
+			seen |= !strncmp(p->group, rq->group, colon - rq->group + 1);
+		if (!seen && n_tlocks < 8)
+			r = tenant_held(a, tn, &h, &tls, &n_tls, &tlocks[n_tlocks++], dry);
+	}
 	l = pt__lease_new(ctx, name);
 	if (!r && !l)
 		r = -ENOMEM;
@@ -2102,6 +2671,12 @@ static int do_start(struct pt_ctx *ctx, const char *name, int pid, unsigned int 
 	r = run_plan(a, l, false, dry, pid);
 out:
 	held_free(&h);
+	for (int i = 0; i < n_tlocks; i++)
+		if (tlocks[i] >= 0)
+			close(tlocks[i]);
+	while (n_tls)
+		pt__lease_free(tls[--n_tls]);
+	free(tls);
 	if (lockfd >= 0)
 		close(lockfd);
 	if (r == 0) {
@@ -2144,6 +2719,96 @@ static int free_lease(struct pt_attach *a, struct pt_lease *l, bool dry)
 	return run_plan(a, l, true, dry, 0);
 }
 
+/*
+ * Free a tenant's leases: vm's (stop), or every one whose process is gone
+ * (gc, vm NULL). A tenant's lease holds no host change, so freeing it is
+ * removing the file, under the tenant's lock: root never waits for a lock
+ * the tenant holds (gc skips the tenant with a warning), and the files
+ * are read as untrusted input (strictly by the tenant's own commands; by
+ * root's gc, a file that cannot be taken is left, with a warning).
+ */
+static int tenant_free_leases(struct pt_attach *a, const char *tn, const char *vm, bool dry,
+			      bool strict)
+{
+	struct pt_ctx *ctx = a->ctx;
+	struct pt_lease **ls = NULL;
+	size_t n = 0;
+	char **w = NULL, err[1024];
+	int dfd, lockfd = -1, r, nw = 0;
+
+	dfd = pt__tdir_open(ctx, tn, err, sizeof(err));
+	if (dfd == -ENOENT && !strict)
+		return 0;
+	if (dfd < 0)
+		return strict ? AERR(a, dfd, "%s", err) :
+		       pt__strv_add(&a->warns, &a->n_warns, "%s; skipped", err);
+	if (!dry) {
+		lockfd = pt__tdir_lock(ctx, tn, dfd, strict ? pt_get_lock_timeout(ctx) : -1, err,
+				       sizeof(err));
+		if (lockfd < 0) {
+			close(dfd);
+			if (strict)
+				return AERR(a, lockfd == -EWOULDBLOCK ? -EBUSY : lockfd, "%s", err);
+			return pt__strv_add(&a->warns, &a->n_warns, "%s; its leases were not "
+					    "looked at", err);
+		}
+	}
+	r = pt__tenant_leases_load(ctx, tn, dfd, strict, &ls, &n, &w, &nw, err, sizeof(err));
+	if (r < 0) {
+		AERR(a, r, "%s", err);
+		warn_add(a, w, nw);		/* frees w */
+	} else {
+		r = warn_add(a, w, nw);
+	}
+	if (!r && vm) {
+		size_t i = 0;
+
+		while (i < n && strcmp(ls[i]->vm, vm))
+			i++;
+		if (i == n) {
+			r = AERR(a, -ENOENT, "tenant '%s': VM '%s' holds no devices (no lease); "
+				 "nothing to stop", tn, vm);
+		} else {
+			char file[PT_NAME_MAX + 8];
+
+			snprintf(file, sizeof(file), "%s.lease", vm);
+			r = dry ? 0 : pt__tdir_unlink(dfd, file);
+			if (r < 0)
+				AERR(a, r, "tenant '%s': %s/tenants.d/%s.d/%s: cannot remove: %s", tn,
+				     pt_get_conf_dir(ctx), tn, file, strerror(-r));
+			else
+				a->lease = ls[i], ls[i] = NULL;
+		}
+	}
+	for (size_t i = 0; !vm && !r && i < n; i++) {
+		char file[PT_NAME_MAX + 8];
+
+		if (!lease_gone(ls[i])) {
+			if (ls[i]->foreign && !strict)
+				r = pt__strv_add(&a->warns, &a->n_warns, "%s; ignored",
+						 ls[i]->foreign);
+			continue;
+		}
+		snprintf(file, sizeof(file), "%s.lease", ls[i]->vm);
+		r = dry ? 0 : pt__tdir_unlink(dfd, file);
+		if (r < 0) {
+			AERR(a, r, "tenant '%s': %s/tenants.d/%s.d/%s: cannot remove: %s", tn,
+			     pt_get_conf_dir(ctx), tn, file, strerror(-r));
+			break;
+		}
+		/* freed by root's gc: "TENANT:VM" (a host VM's name has no ':') */
+		r = pt__strv_add(&a->freed, &a->n_freed, "%s%s%s", ctx->tenant ? "" : tn,
+				 ctx->tenant ? "" : ":", ls[i]->vm);
+	}
+	while (n)
+		pt__lease_free(ls[--n]);
+	free(ls);
+	if (lockfd >= 0)
+		close(lockfd);
+	close(dfd);
+	return r;
+}
+
 PT_EXPORT int pt_attach_stop(struct pt_ctx *ctx, const char *name, unsigned int flags,
 			     struct pt_attach **out)
 {
@@ -2159,6 +2824,11 @@ PT_EXPORT int pt_attach_stop(struct pt_ctx *ctx, const char *name, unsigned int 
 	if (!pt__name_is_valid(name))
 		return AERR(a, -EINVAL, "'%s' is not a valid VM name; %s", name ? name : "",
 			    name_rules());
+	if (ctx->tenant) {
+		r = tenant_free_leases(a, ctx->tenant, name, dry, true);
+		pt_lease_load(ctx, NULL);
+		return r;
+	}
 	if (!dry) {
 		lockfd = pt__lease_lock(ctx, a->error, sizeof(a->error));
 		if (lockfd < 0)
@@ -2194,6 +2864,11 @@ PT_EXPORT int pt_attach_gc(struct pt_ctx *ctx, unsigned int flags, struct pt_att
 	*out = a;
 	if (!a)
 		return -ENOMEM;
+	if (ctx->tenant) {
+		r = tenant_free_leases(a, ctx->tenant, NULL, dry, true);
+		pt_lease_load(ctx, NULL);
+		return r;
+	}
 	if (!dry) {
 		lockfd = pt__lease_lock(ctx, a->error, sizeof(a->error));
 		if (lockfd < 0)
@@ -2224,6 +2899,14 @@ PT_EXPORT int pt_attach_gc(struct pt_ctx *ctx, unsigned int flags, struct pt_att
 		a->freed = n;
 		a->n_freed++;
 	}
+	/* then every tenant's VMs whose process is gone, never waiting on a tenant */
+	if (!r) {
+		struct pt_tenant *tn;
+
+		pt_tenant_foreach(ctx, tn)
+			if (!r)
+				r = tenant_free_leases(a, pt_tenant_get_name(tn), NULL, dry, false);
+	}
 	if (!dry)
 		pt_lease_load(ctx, NULL);
 out:
@@ -2242,6 +2925,11 @@ PT_EXPORT int pt_attach_get_num_freed(struct pt_attach *a) { return a->n_freed; 
 PT_EXPORT const char *pt_attach_get_freed(struct pt_attach *a, int idx)
 {
 	return idx >= 0 && idx < a->n_freed ? a->freed[idx] : NULL;
+}
+PT_EXPORT int pt_attach_get_num_warnings(struct pt_attach *a) { return a->n_warns; }
+PT_EXPORT const char *pt_attach_get_warning(struct pt_attach *a, int idx)
+{
+	return idx >= 0 && idx < a->n_warns ? a->warns[idx] : NULL;
 }
 PT_EXPORT int pt_attach_get_num_notes(struct pt_attach *a) { return a->n_notes; }
 PT_EXPORT const char *pt_attach_get_note(struct pt_attach *a, int idx)
@@ -2268,6 +2956,9 @@ PT_EXPORT void pt_attach_free(struct pt_attach *a)
 	for (int i = 0; i < a->n_freed; i++)
 		free(a->freed[i]);
 	free(a->freed);
+	for (int i = 0; i < a->n_warns; i++)
+		free(a->warns[i]);
+	free(a->warns);
 	free(a);
 }
 

@@ -1042,10 +1042,14 @@ static int cmp_str(const void *a, const void *b)
 /* ---- trust -------------------------------------------------------------- */
 
 /*
- * The seam for tenant directories (a later issue): a relpath below the
- * conf dir that a tenant's owner may write. Their files are untrusted
- * input, parsed with the same limits but never refused for their owner or
- * mode. None today: every other path must be root's alone.
+ * The seam for tenant directories: a relpath below the conf dir that a
+ * tenant's admins may write. The store reads none: each tenant's own
+ * directory, tenants.d/<tenant>.d/ (2770 root:<admins>), holds its VMs'
+ * requests and leases and is read by tenantdir.c as untrusted input
+ * (O_NOFOLLOW|O_NONBLOCK relative to its fd, regular files with one link,
+ * size-limited, parsed strictly, every unit checked against the grants).
+ * The store skips those directories (their names do not end in .ini), so
+ * every path it reads must be root's alone.
  */
 static bool trust_exempt(const char *rel)
 {
@@ -1301,6 +1305,13 @@ static int read_dir(struct pt_store *st, const char *dir, bool clean,
 	gfd = open_store_dir(st, dir, err, errlen);
 	if (gfd == -ENOENT)
 		return 0;
+	if (gfd == -EACCES && geteuid() != 0 && !strcmp(dir, TENANTS_DIR)) {
+		/* 0711: a user who is not root lists no tenant (tenant.c asks by name) */
+		st->tenants_unlisted = true;
+		if (err && errlen)
+			err[0] = '\0';
+		return 0;
+	}
 	if (gfd < 0)
 		return gfd;
 	d = fdopendir(gfd);
@@ -1370,6 +1381,29 @@ out:
 		free(names[i]);
 	free(names);
 	closedir(d);
+	return r;
+}
+
+int pt__store_read_tenant(struct pt_store *st, const char *name, char *err, size_t errlen)
+{
+	char file[PT_NAME_MAX + 8], rel[sizeof(TENANTS_DIR) + PT_NAME_MAX + 8];
+	int gfd, r;
+
+	if (!pt__name_is_valid(name))
+		return -EINVAL;
+	snprintf(file, sizeof(file), "%s.ini", name);
+	snprintf(rel, sizeof(rel), TENANTS_DIR "/%s", file);
+	if (st->dirfd < 0 || pt__store_find(st, rel))
+		return 0;		/* no state yet; or read already */
+	for (size_t i = 0; i < st->n_unreadable; i++)
+		if (!strcmp(st->unreadable[i], rel))
+			return 0;
+	/* search permission is enough to open a file whose name is known */
+	gfd = openat(st->dirfd, TENANTS_DIR, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (gfd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	r = read_file(st, TENANTS_DIR, gfd, file, err, errlen);
+	close(gfd);
 	return r;
 }
 
@@ -1860,6 +1894,33 @@ static bool needs_write(struct pt_ini_file *f, char **text)
 	return !priv(f)->on_disk || strcmp(*text, f->orig);
 }
 
+/* One file's diff into b: from (NULL: it is new) to to (NULL: it goes). */
+static void diff_one(struct buf *b, const char *relpath, const char *from_text,
+		     const char *to_text)
+{
+	struct side old = { 0 }, new = { 0 };
+	char from[300], to[300];
+
+	if ((from_text && split_lines(from_text, &old.lines, &old.n) < 0) ||
+	    (to_text && split_lines(to_text, &new.lines, &new.n) < 0)) {
+		b->oom = true;
+	} else {
+		size_t ol = from_text ? strlen(from_text) : 0;
+
+		old.no_eol = old.n && from_text[ol - 1] != '\n';
+		snprintf(from, sizeof(from), "%s%s", from_text ? "a/" : "",
+			 from_text ? relpath : "/dev/null");
+		snprintf(to, sizeof(to), "%s%s", to_text ? "b/" : "",
+			 to_text ? relpath : "/dev/null");
+		if (!old.n && !new.n)	/* an empty file appears/goes */
+			bprintf(b, "--- %s\n+++ %s\n", from, to);
+		else
+			diff_text(b, from, to, &old, &new);
+	}
+	free_lines(old.lines, old.n);
+	free_lines(new.lines, new.n);
+}
+
 char *pt__store_diff(struct pt_store *st)
 {
 	struct buf b = { 0 };
@@ -1867,36 +1928,34 @@ char *pt__store_diff(struct pt_store *st)
 	bprintf(&b, "%s", "");
 	for (size_t i = 0; st && i < st->n_files && !b.oom; i++) {
 		struct pt_ini_file *f = st->files[i];
-		struct side old = { 0 }, new = { 0 };
-		char from[300], to[300], *text = NULL;
+		char *text = NULL;
 		bool del = f->deleted && priv(f)->on_disk;
 
 		if (!del && !needs_write(f, &text)) {
 			free(text);
 			continue;
 		}
-		if ((priv(f)->on_disk &&
-		     split_lines(f->orig, &old.lines, &old.n) < 0) ||
-		    (!del && (!text || split_lines(text, &new.lines, &new.n) < 0))) {
+		if (!del && !text)
 			b.oom = true;
-		} else {
-			size_t ol = strlen(f->orig);
-
-			old.no_eol = old.n && f->orig[ol - 1] != '\n';
-			snprintf(from, sizeof(from), "%s%s",
-				 priv(f)->on_disk ? "a/" : "",
-				 priv(f)->on_disk ? f->relpath : "/dev/null");
-			snprintf(to, sizeof(to), "%s%s", del ? "" : "b/",
-				 del ? "/dev/null" : f->relpath);
-			if (!old.n && !new.n)	/* an empty file appears/goes */
-				bprintf(&b, "--- %s\n+++ %s\n", from, to);
-			else
-				diff_text(&b, from, to, &old, &new);
-		}
-		free_lines(old.lines, old.n);
-		free_lines(new.lines, new.n);
+		else
+			diff_one(&b, f->relpath, priv(f)->on_disk ? f->orig : NULL,
+				 del ? NULL : text);
 		free(text);
 	}
+	if (b.oom) {
+		free(b.s);
+		return NULL;
+	}
+	return b.s;
+}
+
+char *pt__text_diff(const char *relpath, const char *from, const char *to)
+{
+	struct buf b = { 0 };
+
+	bprintf(&b, "%s", "");
+	if (!from || !to || strcmp(from, to))
+		diff_one(&b, relpath, from, to);
 	if (b.oom) {
 		free(b.s);
 		return NULL;
@@ -2006,6 +2065,12 @@ static int open_dir_for_write(struct pt_store *st, const char *dir,
 		}
 		*created = r > 0;
 		fd = open_store_dir(st, dir, NULL, 0);
+	}
+	/* tenants.d: other users reach the files they may read, and list none */
+	if (fd >= 0 && !strcmp(dir, TENANTS_DIR) && geteuid() == 0 && fchmod(fd, 0711) < 0) {
+		close(fd);
+		fd = -errno;
+		goto fail;
 	}
 	if (fd >= 0)
 		return fd;

@@ -98,6 +98,7 @@ int pt__ctx_clone(struct pt_ctx *ctx, struct pt_ctx **out)
 	    (r = pt_set_proc_root(n, ctx->proc_root)) < 0 ||
 	    (ctx->modules_dir && (r = pt_set_modules_dir(n, ctx->modules_dir)) < 0) ||
 	    (ctx->run_dir && (r = pt_set_run_dir(n, ctx->run_dir)) < 0) ||
+	    (ctx->tenant && (r = pt_set_tenant(n, ctx->tenant)) < 0) ||
 	    (ctx->nvml_library && (r = pt_set_nvml_library(n, ctx->nvml_library)) < 0)) {
 		pt_unref(n);
 		return r;
@@ -207,6 +208,25 @@ PT_EXPORT const char *pt_get_run_dir(struct pt_ctx *ctx)
 	return ctx->run_dir;
 }
 
+PT_EXPORT int pt_set_tenant(struct pt_ctx *ctx, const char *tenant)
+{
+	char *n = NULL;
+
+	if (tenant && !pt__name_is_valid(tenant))
+		return -EINVAL;
+	if (tenant && !(n = strdup(tenant)))
+		return -ENOMEM;
+	free(ctx->tenant);
+	ctx->tenant = n;
+	pt__ctx_flush(ctx);
+	return 0;
+}
+
+PT_EXPORT const char *pt_get_tenant(struct pt_ctx *ctx)
+{
+	return ctx->tenant;
+}
+
 PT_EXPORT bool pt_is_live(struct pt_ctx *ctx)
 {
 	return !strcmp(ctx->sysfs_root, "/sys") &&
@@ -280,6 +300,7 @@ PT_EXPORT struct pt_ctx *pt_unref(struct pt_ctx *ctx)
 	free(ctx->proc_root);
 	free(ctx->modules_dir);
 	free(ctx->run_dir);
+	free(ctx->tenant);
 	free(ctx->nvml_library);
 	free(ctx->frees);
 	free(ctx);

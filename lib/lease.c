@@ -24,6 +24,7 @@
 #include "policy.h"
 
 #define LEASE_DIR	"leases"
+#define TENANTS_D	"tenants.d/"
 #define LOCK_FILE	".lock"
 
 static void seterr(char *err, size_t errlen, const char *fmt, ...)
@@ -157,6 +158,8 @@ void pt__lease_free(struct pt_lease *l)
 	free(l->vm);
 	free(l->state);
 	free(l->blocker);
+	free(l->tenant);
+	free(l->foreign);
 	free(l);
 }
 
@@ -432,6 +435,10 @@ static char *render(const struct pt_lease *l)
 	if (l->starttime)
 		bput(&b, "starttime = %llu\n", l->starttime);
 	bput(&b, "uuid = %s\n", l->uuid);
+	if (l->tenant)
+		bput(&b, "tenant = %s\n", l->tenant);
+	if (l->boot_id[0])
+		bput(&b, "boot_id = %s\n", l->boot_id);
 	for (int i = 0; i < l->n_devs; i++) {
 		const struct pt_lease_dev *d = l->devs[i];
 
@@ -738,6 +745,10 @@ static int lease_parse(struct pt_ctx *ctx, const char *rel, const char *text,
 		l->starttime = strtoull(v, NULL, 10);
 	if ((v = pt__ini_get(f, "lease", "uuid")) && strlen(v) == 36)
 		memcpy(l->uuid, v, 37);
+	if ((v = pt__ini_get(f, "lease", "tenant")) && (r = set_str(&l->tenant, v)) < 0)
+		goto out;
+	if ((v = pt__ini_get(f, "lease", "boot_id")) && strlen(v) == 36)
+		memcpy(l->boot_id, v, 37);
 	for (size_t i = 0; i < f->n_sections && !r; i++)
 		if (!strncmp(f->sections[i].name, "device ", 7))
 			r = dev_from_section(l, &f->sections[i], err, errlen, rel);
@@ -809,6 +820,16 @@ PT_EXPORT int pt_lease_load(struct pt_ctx *ctx, const char **error)
 	ctx->leases_loaded = true;
 	if (pt__ctx_register_free(ctx, pt__leases_free) < 0)
 		return -ENOMEM;
+	if (ctx->tenant) {
+		/* the tenant's own leases: its commands refuse what they cannot take */
+		dfd = pt__tdir_open(ctx, ctx->tenant, err, sizeof(err));
+		r = dfd < 0 ? dfd : pt__tenant_leases_load(ctx, ctx->tenant, dfd, true,
+							   &ctx->leases, &ctx->n_leases, NULL,
+							   NULL, err, sizeof(err));
+		if (dfd >= 0)
+			close(dfd);
+		goto out;
+	}
 	dfd = open_run_dir(ctx, false, err, sizeof(err));
 	if (dfd == -ENOENT)
 		return 0;
@@ -952,3 +973,203 @@ PT_EXPORT uint16_t pt_lease_dev_get_usb_product_id(struct pt_lease_dev *d) { ret
 PT_EXPORT const char *pt_lease_dev_get_usb_serial(struct pt_lease_dev *d) { return d->usb_serial; }
 PT_EXPORT bool pt_lease_dev_get_guest_reset(struct pt_lease_dev *d) { return d->guest_reset; }
 PT_EXPORT bool pt_lease_dev_get_guest_resets_all(struct pt_lease_dev *d) { return d->guest_resets_all; }
+
+/* ---- a tenant's leases (tenantdir.c) ------------------------------------------ */
+
+int pt__strv_add(char ***v, int *n, const char *fmt, ...)
+{
+	va_list ap;
+	char *s, **nv;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return -ENOMEM;
+	nv = realloc(*v, (*n + 1) * sizeof(*nv));
+	if (!nv) {
+		free(s);
+		return -ENOMEM;
+	}
+	*v = nv;
+	nv[(*n)++] = s;
+	return 0;
+}
+
+void pt__boot_id(struct pt_ctx *ctx, char out[37])
+{
+	int fd = pt__proc_open(ctx, "sys/kernel/random/boot_id");
+	ssize_t n = fd >= 0 ? read(fd, out, 36) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	out[n == 36 ? 36 : 0] = '\0';
+}
+
+static bool uuid_is_valid(const char *u)
+{
+	uuid_t b;
+
+	return u && strlen(u) == 36 && uuid_parse(u, b) == 0;
+}
+
+/*
+ * Why a tenant's lease may not be taken, or NULL: a strict check of what
+ * its own pt writes, and of every unit against the tenant's grants.
+ */
+static const char *tenant_lease_bad(struct pt_ctx *ctx, const char *tenant, const char *stem,
+				    struct pt_lease *l, char *buf, size_t len)
+{
+	if (strcmp(l->vm, stem))
+		return "names another VM than its file";
+	if (!l->tenant || strcmp(l->tenant, tenant))
+		return "names another tenant";
+	if (strcmp(l->state, "starting") && strcmp(l->state, "running"))
+		return "has an unknown state";
+	if (l->pid < 0 || l->n_devs > 64 * 16)
+		return "has a bad pid or too many devices";
+	for (int i = 0; i < l->n_devs; i++) {
+		struct pt_lease_dev *d = l->devs[i];
+		const char *colon = d->group ? strchr(d->group, ':') : NULL;
+		char why[160];
+
+		if (!d->name || !pt__name_is_valid(d->request) || !colon ||
+		    (size_t)(colon - d->group) != strlen(tenant) ||
+		    strncmp(d->group, tenant, strlen(tenant)) || !pt__name_is_valid(colon + 1))
+			return "names a group that is not one of the tenant's";
+		/* a tenant's start changes nothing on the host: nothing to undo */
+		if (d->n_nodes || d->mac_before || d->created)
+			return "records host changes, which a tenant's start never makes";
+		if (d->mdev_uuid && !uuid_is_valid(d->mdev_uuid))
+			return "names a bad mdev UUID";
+		for (int k = 0; k < d->n_functions; k++) {
+			if (!pt__bdf_is_valid(d->functions[k]))
+				return "names a bad PCI address";
+			if (pt__tenant_block(ctx, d->functions[k], d->group, why, sizeof(why))) {
+				snprintf(buf, len, "names %s, which is %.120s", d->functions[k], why);
+				return buf;
+			}
+		}
+		if (d->usb_name && pt__tenant_block(ctx, d->usb_name, d->group, why, sizeof(why))) {
+			snprintf(buf, len, "names %.96s, which is %.120s", d->usb_name, why);
+			return buf;
+		}
+	}
+	return NULL;
+}
+
+int pt__tenant_leases_load(struct pt_ctx *ctx, const char *tenant, int dfd, bool strict,
+			   struct pt_lease ***out, size_t *n_out, char ***warn, int *n_warn,
+			   char *err, size_t errlen)
+{
+	char **names = NULL, boot[37], dname[PT_NAME_MAX + 8];
+	struct pt_lease **ls = NULL;
+	size_t n = 0, nn = 0;
+	int r;
+
+	*out = NULL;
+	*n_out = 0;
+	pt__boot_id(ctx, boot);
+	pt__tdir_name(tenant, dname, sizeof(dname));
+	r = pt__tdir_list(dfd, ".lease", &names, &nn);
+	if (r < 0) {
+		seterr(err, errlen, "tenant '%s': " TENANTS_D "%s: %s", tenant, dname, strerror(-r));
+		return r;
+	}
+	for (size_t i = 0; i < nn && r >= 0; i++) {
+		char file[PT_NAME_MAX + 8], rel[2 * PT_NAME_MAX + 32], why[256], lerr[256];
+		const char *bad = NULL;
+		struct pt_lease *l = NULL, **nl;
+		char *text = NULL;
+		int e;
+
+		snprintf(file, sizeof(file), "%s.lease", names[i]);
+		snprintf(rel, sizeof(rel), TENANTS_D "%s/%s", dname, file);
+		e = pt__tdir_read(dfd, file, &text);
+		if (e == -ENOENT)
+			continue;		/* stopped meanwhile */
+		if (e == -ENOMEM) {
+			r = e;
+			break;
+		}
+		if (e < 0)
+			bad = pt__tdir_read_error(e);
+		else if (lease_parse(ctx, rel, text, &l, lerr, sizeof(lerr)) < 0)
+			bad = strncmp(lerr, rel, strlen(rel)) ? lerr : lerr + strlen(rel) + 1;
+		else
+			bad = tenant_lease_bad(ctx, tenant, names[i], l, why, sizeof(why));
+		free(text);
+		/* units not the tenant's: kept (gc frees it), acted on by nobody */
+		if (bad && bad == why) {
+			char *f = NULL;
+
+			if (asprintf(&f, "tenant '%s': %s/%s %s", tenant, pt_get_conf_dir(ctx), rel,
+				     why) < 0 || !(l->foreign = f)) {
+				pt__lease_free(l);
+				r = -ENOMEM;
+				break;
+			}
+			bad = NULL;
+		}
+		if (!bad && l->boot_id[0] && boot[0] && strcmp(l->boot_id, boot)) {
+			/* made before this boot: it holds nothing now */
+			pt__lease_free(l);
+			continue;
+		}
+		if (bad) {
+			pt__lease_free(l);
+			if (strict) {
+				seterr(err, errlen, "tenant '%s': %s/%s %s; refusing it: remove it",
+				       tenant, pt_get_conf_dir(ctx), rel, bad);
+				r = -EPERM;
+				break;
+			}
+			if (warn && pt__strv_add(warn, n_warn, "tenant '%s': %s/%s %s; ignored",
+						 tenant, pt_get_conf_dir(ctx), rel, bad) < 0)
+				r = -ENOMEM;
+			continue;
+		}
+		nl = realloc(ls, (n + 1) * sizeof(*nl));
+		if (!nl) {
+			pt__lease_free(l);
+			r = -ENOMEM;
+			break;
+		}
+		ls = nl;
+		ls[n++] = l;
+	}
+	for (size_t i = 0; i < nn; i++)
+		free(names[i]);
+	free(names);
+	if (r < 0) {
+		if (r == -ENOMEM)
+			seterr(err, errlen, "out of memory");
+		while (n)
+			pt__lease_free(ls[--n]);
+		free(ls);
+		return r;
+	}
+	if (n)
+		qsort(ls, n, sizeof(*ls), cmp_lease);
+	*out = ls;
+	*n_out = n;
+	return 0;
+}
+
+int pt__tenant_lease_write(struct pt_lease *l, int dfd, char *err, size_t errlen)
+{
+	char file[PT_NAME_MAX + 8], *text;
+	int r;
+
+	snprintf(file, sizeof(file), "%s.lease", l->vm);
+	text = render(l);
+	if (!text)
+		return -ENOMEM;
+	r = pt__tdir_write(dfd, file, text);
+	free(text);
+	if (r < 0)
+		seterr(err, errlen, "tenant '%s': %s/" TENANTS_D "%s.d/%s: cannot write the lease: %s",
+		       l->tenant, pt_get_conf_dir(l->ctx), l->tenant, file, strerror(-r));
+	return r;
+}

@@ -685,6 +685,15 @@ int pt_mdev_remove(struct pt_mdev_parent *parent, const char *uuid);
 int pt_set_run_dir(struct pt_ctx *ctx, const char *dir);
 const char *pt_get_run_dir(struct pt_ctx *ctx);
 /*
+ * Act on a tenant's VMs (NULL: the host's): pt_vm_*, pt_lease_* and
+ * pt_attach_* then read and write the tenant's own directory,
+ * <conf>/tenants.d/<tenant>.d/, which its admins may write (see
+ * pt-tenant(8)); its requests draw only from the tenant's groups and
+ * start changes nothing on the host. 0, -EINVAL (a bad name), -ENOMEM.
+ */
+int pt_set_tenant(struct pt_ctx *ctx, const char *tenant);
+const char *pt_get_tenant(struct pt_ctx *ctx);
+/*
  * NVIDIA's NVML, loaded at run time for MIG and heterogeneous vGPU:
  * an absolute path of the library to dlopen instead of
  * libnvidia-ml.so.1 (tests load a fake one). 0 or -EINVAL.
@@ -833,6 +842,12 @@ struct pt_lease *pt_attach_get_lease(struct pt_attach *a);
 int pt_attach_get_num_freed(struct pt_attach *a);
 const char *pt_attach_get_freed(struct pt_attach *a, int idx);
 /* What was done or would be, for the admin: "create mdev ... on ...". */
+/*
+ * Files of tenants' directories that root's gc left alone (a planted
+ * link or FIFO, a lease naming units not granted), one line each.
+ */
+int pt_attach_get_num_warnings(struct pt_attach *a);
+const char *pt_attach_get_warning(struct pt_attach *a, int idx);
 int pt_attach_get_num_notes(struct pt_attach *a);
 const char *pt_attach_get_note(struct pt_attach *a, int idx);
 void pt_attach_free(struct pt_attach *a);
@@ -927,6 +942,9 @@ const char *pt_tenant_txn_get_unit(struct pt_tenant_txn *t, int idx);
  * pt_tenant_txn_commit() those made; in a PT_TXN_DRY_RUN transaction those
  * the commit would make.
  */
+/* revoke: files of the tenant's directory left out (plants), one line each */
+int pt_tenant_txn_get_num_warnings(struct pt_tenant_txn *t);
+const char *pt_tenant_txn_get_warning(struct pt_tenant_txn *t, int idx);
 int pt_tenant_txn_get_num_steps(struct pt_tenant_txn *t);
 const char *pt_tenant_txn_get_step(struct pt_tenant_txn *t, int idx);
 char *pt_tenant_txn_get_diff(struct pt_tenant_txn *t);

@@ -259,6 +259,14 @@ struct pt_lease {
 	char *blocker;
 	struct pt_lease_dev **devs;
 	int n_devs;
+	/*
+	 * A tenant's VM (tenantdir.c): the lease is <tenant>.d/<vm>.lease,
+	 * written by the tenant's admins, and records the boot it was made
+	 * in (a lease of an earlier boot holds nothing).
+	 */
+	char *tenant;
+	char boot_id[37];
+	char *foreign;			/* why it names units not the tenant's, or NULL */
 };
 
 void pt__leases_free(struct pt_ctx *ctx);
@@ -281,9 +289,63 @@ void pt__stable_uuid(const char *a, const char *b, char out[37]);
 /* A locally administered unicast MAC from VM and request names. */
 void pt__stable_mac(const char *vm, const char *request, int idx, char out[18]);
 
+/*
+ * A tenant's leases, read from its directory (dfd) as untrusted input:
+ * strictly parsed, the lease of an earlier boot left out, every unit
+ * checked against the tenant's grants (one naming another: l->foreign
+ * says why; root acts on none of its units). strict: the first file that
+ * cannot be taken is an error (-EPERM, message in err); else it is left
+ * out with a one-line warning added to *warn (n_warn), naming the tenant
+ * and the file.
+ */
+int pt__tenant_leases_load(struct pt_ctx *ctx, const char *tenant, int dfd, bool strict,
+			   struct pt_lease ***out, size_t *n, char ***warn, int *n_warn,
+			   char *err, size_t errlen);
+/* Write a tenant's lease (l->tenant) into its directory dfd. */
+int pt__tenant_lease_write(struct pt_lease *l, int dfd, char *err, size_t errlen);
+/* This boot's id (proc root's sys/kernel/random/boot_id), "" when unknown. */
+void pt__boot_id(struct pt_ctx *ctx, char out[37]);
+int pt__strv_add(char ***v, int *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* ---- tenantdir.c: a tenant's own directory, <conf>/tenants.d/<t>.d --------- */
+
+void pt__tdir_name(const char *tenant, char *buf, size_t len);
+/* Open it (O_NOFOLLOW, root's): an fd or -errno with err set. */
+int pt__tdir_open(struct pt_ctx *ctx, const char *tenant, char *err, size_t errlen);
+/* Root: make it (2770 root:gid) with its lock; remove it and its files. */
+int pt__tdir_create(struct pt_ctx *ctx, const char *tenant, gid_t gid, char *err,
+		    size_t errlen);
+int pt__tdir_remove(struct pt_ctx *ctx, const char *tenant, char *err, size_t errlen);
+/*
+ * flock its .lock (O_NOFOLLOW, a regular file with one link): wait at
+ * most wait_s seconds (< 0: do not wait; -EWOULDBLOCK). An fd or -errno.
+ */
+int pt__tdir_lock(struct pt_ctx *ctx, const char *tenant, int dfd, int wait_s, char *err,
+		  size_t errlen);
+/*
+ * Read an untrusted file of the directory: -ELOOP (a link), -EBADF (not
+ * a regular file), -EMLINK (hard-linked), -EFBIG, -EILSEQ (a NUL byte).
+ */
+int pt__tdir_read(int dfd, const char *name, char **text);
+const char *pt__tdir_read_error(int r);
+/* Replace name atomically (temp, fsync, rename: a planted link is replaced). */
+int pt__tdir_write(int dfd, const char *name, const char *text);
+int pt__tdir_unlink(int dfd, const char *name);
+/* The stems of the names that end in suffix and are valid names, sorted. */
+int pt__tdir_list(int dfd, const char *suffix, char ***names, size_t *n);
+/* tenants.d/.admins/<admins>: the tenants of a Unix group (root writes). */
+int pt__tdir_index_write(struct pt_ctx *ctx, const char *admins, const char *const *tenants,
+			 size_t n);
+/* The tenants of the caller's groups, from the index. */
+int pt__tdir_index_read(struct pt_ctx *ctx, char ***names, size_t *n);
+/* Is the caller in Unix group gid (effective or supplementary)? */
+bool pt__in_group(gid_t gid);
+
 /* ---- attach.c ------------------------------------------------------------- */
 
 void pt__vms_free(struct pt_ctx *ctx);
+/* Is vm one of the host's VMs (vms.d/<vm>.ini exists)? */
+bool pt__conf_has_vm(struct pt_ctx *ctx, const char *vm);
 /*
  * For tenant.c's grant: pick count units of host group g as a VM start
  * would (leases, reservations, host-critical and not-applied units

@@ -117,6 +117,8 @@ struct pt_ctx {
 	int lock_timeout;		/* seconds a writer waits for .lock */
 	/* attach.c (vms.d) and lease.c (the run dir) */
 	char *run_dir;
+	/* pt_set_tenant(): the VMs and leases are this tenant's (tenantdir.c) */
+	char *tenant;
 	bool vms_loaded;
 	int vms_rc;
 	char *vms_error;
@@ -136,6 +138,7 @@ struct pt_ctx {
 	size_t n_tenants;
 	char **tenants_unreadable;	/* not root: other tenants' names */
 	size_t n_tenants_unreadable;
+	char *tenant_probe;		/* not root: a tenant asked for by name */
 };
 
 /* Drop everything scanned and loaded (roots changed). */
@@ -509,6 +512,8 @@ struct pt_store {
 	 */
 	char **unreadable;
 	size_t n_unreadable;
+	/* Not root: tenants.d (0711) could not be listed; read by name only */
+	bool tenants_unlisted;
 };
 
 int pt__store_open(struct pt_ctx *ctx, bool write, struct pt_store **out,
@@ -525,6 +530,14 @@ int pt__store_delete_file(struct pt_store *st, const char *relpath);
 int pt__store_applied_relpath(const char *group, char *buf, size_t len);
 /* Unified diff ("--- a/x", "+++ b/x", "@@ ... @@" hunks) of dirty files. */
 char *pt__store_diff(struct pt_store *st);
+/* The same of one text: from NULL (a new file) or to NULL (removed). */
+char *pt__text_diff(const char *relpath, const char *from, const char *to);
+/*
+ * Read tenants.d/<name>.ini into the store by name (a user who is not
+ * root and cannot list tenants.d): 0 also when missing or unreadable
+ * (then listed in unreadable), else -errno with err set.
+ */
+int pt__store_read_tenant(struct pt_store *st, const char *name, char *err, size_t errlen);
 /*
  * Write every dirty file atomically: <dir>/.<name>.XXXXXX created
  * O_EXCL|O_NOFOLLOW mode 0644 (fchmod, owner root when running as root),

@@ -104,6 +104,9 @@ struct pt_tenant_txn {
 	char **notes;
 	int n_notes;
 	char *touched;			/* the tenant a grant or revoke changed */
+	int tlockfd;			/* revoke: the tenant's lock (tenantdir.c) */
+	char **warns;			/* tenants' files left out (plants), one line each */
+	int n_warns;
 	const char *action;		/* "grant", "revoke", "apply" */
 	bool replay;			/* apply: from the host as it is, to the file */
 	char **steps;			/* the host changes made (or, dry, planned) */
@@ -271,6 +274,8 @@ void pt__tenants_free(struct pt_ctx *ctx)
 	ctx->n_tenants = 0;
 	ctx->tenants_loaded = false;
 	ctx->tenants_rc = 0;
+	free(ctx->tenant_probe);
+	ctx->tenant_probe = NULL;
 }
 
 static const char *const tenant_keys[] = { "admins", "node", "description", NULL };
@@ -542,6 +547,28 @@ static int keep_unreadable(struct pt_ctx *ctx, struct pt_store *st)
 	return 0;
 }
 
+/*
+ * Not root, and tenants.d (0711) lists nothing: the tenants of the
+ * caller's Unix groups (tenants.d/.admins), and the one it acts for.
+ */
+static int read_by_name(struct pt_ctx *ctx, struct pt_store *st, char *err, size_t errlen)
+{
+	char **names = NULL;
+	size_t n = 0;
+	int r = pt__tdir_index_read(ctx, &names, &n);
+
+	for (size_t i = 0; i < n && r >= 0; i++)
+		r = pt__store_read_tenant(st, names[i], err, errlen);
+	if (r >= 0 && ctx->tenant_probe)
+		r = pt__store_read_tenant(st, ctx->tenant_probe, err, errlen);
+	if (r >= 0 && ctx->tenant && (!ctx->tenant_probe || strcmp(ctx->tenant, ctx->tenant_probe)))
+		r = pt__store_read_tenant(st, ctx->tenant, err, errlen);
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return r < 0 ? r : 0;
+}
+
 PT_EXPORT int pt_tenant_load(struct pt_ctx *ctx, const char **error)
 {
 	char err[512] = "";
@@ -554,6 +581,8 @@ PT_EXPORT int pt_tenant_load(struct pt_ctx *ctx, const char **error)
 			return r;
 		ctx->tenants_loaded = true;
 		r = pt__store_open(ctx, false, &st, err, sizeof(err));
+		if (r == 0 && st->tenants_unlisted)
+			r = read_by_name(ctx, st, err, sizeof(err));
 		if (r == 0) {
 			r = tenants_from_store(ctx, st, &ctx->tenants, &ctx->n_tenants, err,
 					       sizeof(err));
@@ -590,12 +619,34 @@ PT_EXPORT struct pt_tenant *pt_tenant_get_next(struct pt_tenant *t)
  * NULL with errno EACCES: the tenant's file is there, and this user (not
  * root, not of the tenant's group) may not read it; else ENOENT.
  */
-PT_EXPORT struct pt_tenant *pt_tenant_find(struct pt_ctx *ctx, const char *name)
+static struct pt_tenant *tenant_lookup(struct pt_ctx *ctx, const char *name)
 {
 	pt_tenant_load(ctx, NULL);
 	for (size_t i = 0; name && i < ctx->n_tenants; i++)
 		if (!strcmp(ctx->tenants[i]->name, name))
 			return ctx->tenants[i];
+	return NULL;
+}
+
+PT_EXPORT struct pt_tenant *pt_tenant_find(struct pt_ctx *ctx, const char *name)
+{
+	struct pt_tenant *t = tenant_lookup(ctx, name);
+
+	if (t)
+		return t;
+	/* not root: a tenant the index does not name is read by its name */
+	if (geteuid() != 0 && pt__name_is_valid(name) &&
+	    (!ctx->tenant_probe || strcmp(ctx->tenant_probe, name)) &&
+	    ctx->tenants_rc == 0) {
+		char *p = strdup(name);
+
+		if (p) {
+			pt__tenants_free(ctx);
+			ctx->tenant_probe = p;
+			if ((t = tenant_lookup(ctx, name)))
+				return t;
+		}
+	}
 	errno = ENOENT;
 	for (size_t i = 0; name && i < ctx->n_tenants_unreadable; i++)
 		if (!strcmp(ctx->tenants_unreadable[i], name))
@@ -803,6 +854,7 @@ PT_EXPORT int pt_tenant_txn_begin(struct pt_ctx *ctx, unsigned int flags,
 	t->ctx = ctx;
 	t->flags = flags;
 	t->leasefd = -1;
+	t->tlockfd = -1;
 	r = pt__store_open(ctx, !(flags & PT_TXN_DRY_RUN), &t->st, t->error, sizeof(t->error));
 	/* refuse to edit while a tenant file is invalid: the admin fixes it first */
 	if (r == 0)
@@ -1115,6 +1167,83 @@ out:
 	return r == -ENOMEM ? txn_err(t, r, "out of memory") : r;
 }
 
+/*
+ * Revoke: refused while one of the tenant's own VMs holds a unit given
+ * back. Its leases are the tenant's files, read as untrusted input under
+ * its lock (a bounded wait: the tenant cannot hold root up); a lease
+ * whose process is gone holds nothing (as gc frees it), one that cannot
+ * be taken (a planted link, a FIFO, units not granted) is left out with
+ * a warning.
+ */
+static int tenant_vms_hold(struct pt_tenant_txn *t, const char *name, const char *group,
+			   struct pt_grant *gr, int keep)
+{
+	struct pt_ctx *ctx = t->ctx;
+	struct pt_lease **ls = NULL;
+	size_t n = 0;
+	char err[512];
+	int dfd, r;
+
+	dfd = pt__tdir_open(ctx, name, err, sizeof(err));
+	if (dfd == -ENOENT)
+		return 0;
+	if (dfd < 0)
+		return txn_err(t, dfd == -EPERM ? -EPERM : dfd, "%s", err);
+	if (!(t->flags & PT_TXN_DRY_RUN) && t->tlockfd < 0) {
+		r = pt__tdir_lock(ctx, name, dfd, pt_get_lock_timeout(ctx), err, sizeof(err));
+		if (r < 0) {
+			close(dfd);
+			return txn_err(t, r == -EWOULDBLOCK ? -EBUSY : r, "%s", err);
+		}
+		t->tlockfd = r;
+	}
+	r = pt__tenant_leases_load(ctx, name, dfd, false, &ls, &n, &t->warns, &t->n_warns, err,
+				   sizeof(err));
+	close(dfd);
+	if (r < 0)
+		return txn_err(t, r, "%s", err);
+	for (size_t i = 0; i < n && !r; i++) {
+		struct pt_lease *l = ls[i];
+
+		/* gone: as gc would free it (a running lease without a pid is not) */
+		if ((l->pid || !strcmp(l->state, "starting")) &&
+		    !pt__lease_pid_alive(l->pid, l->starttime))
+			continue;
+		if (l->foreign) {
+			/* not the tenant's units: they hold none of its own */
+			if (pt__strv_add(&t->warns, &t->n_warns, "%s; ignored", l->foreign) < 0)
+				r = txn_err(t, -ENOMEM, "out of memory");
+			continue;
+		}
+		for (int k = 0; k < l->n_devs && !r; k++) {
+			struct pt_lease_dev *d = l->devs[k];
+
+			for (int u = keep; u < gr->n_units && !r; u++) {
+				bool held = (d->usb_name && unit_holds(gr->units[u], d->usb_name)) ||
+					    (d->mdev_uuid && unit_holds(gr->units[u], d->mdev_uuid));
+
+				for (int fn = 0; fn < d->n_functions && !held; fn++)
+					held = unit_holds(gr->units[u], d->functions[fn]);
+				if (held)
+					r = txn_err(t, -EBUSY, "tenant '%s': unit %s of group '%s' is "
+						    "leased to the tenant's VM '%s'; the tenant stops it "
+						    "first ('pt attach --tenant %s stop %s')", name,
+						    gr->units[u], group, l->vm, name, l->vm);
+			}
+		}
+	}
+	while (n)
+		pt__lease_free(ls[--n]);
+	free(ls);
+	return r;
+}
+
+PT_EXPORT int pt_tenant_txn_get_num_warnings(struct pt_tenant_txn *t) { return t->n_warns; }
+PT_EXPORT const char *pt_tenant_txn_get_warning(struct pt_tenant_txn *t, int idx)
+{
+	return idx >= 0 && idx < t->n_warns ? t->warns[idx] : NULL;
+}
+
 PT_EXPORT int pt_tenant_txn_revoke(struct pt_tenant_txn *t, const char *name, const char *group,
 				   int count)
 {
@@ -1181,6 +1310,9 @@ PT_EXPORT int pt_tenant_txn_revoke(struct pt_tenant_txn *t, const char *name, co
 				}
 			}
 		}
+	r = tenant_vms_hold(t, name, group, gr, keep);
+	if (r < 0)
+		goto out;
 	for (int u = keep; u < gr->n_units; u++)
 		txn_note(t, "%s", gr->units[u]);
 	snprintf(section, sizeof(section), "grant \"%s\"", group);
@@ -1832,6 +1964,79 @@ PT_EXPORT char *pt_tenant_txn_get_diff(struct pt_tenant_txn *t)
 	return pt__store_diff(t->st);
 }
 
+/*
+ * After a commit: each tenant's own directory (made, or put right: 2770
+ * root:<admins>; removed with the tenant) and the index of the tenants
+ * of each Unix group (tenants.d/.admins), by which a user who is not root
+ * finds its tenants in the unlistable tenants.d.
+ */
+static int tenant_dirs(struct pt_tenant_txn *t)
+{
+	const char **groups = NULL, **names = NULL;
+	size_t n_groups = 0, n_names;
+	char err[512];
+	int r = 0;
+
+	for (size_t i = 0; i < t->st->n_files && !r; i++) {
+		struct pt_ini_file *f = t->st->files[i];
+		const char *admins = pt__ini_get(f, "tenant", "admins");
+		char name[PT_NAME_MAX + 1];
+		bool seen = false;
+		struct group *gr;
+		size_t len;
+
+		if (strncmp(f->relpath, TENANTS_PREFIX, strlen(TENANTS_PREFIX)))
+			continue;
+		len = strlen(f->relpath + strlen(TENANTS_PREFIX)) - 4;
+		snprintf(name, sizeof(name), "%.*s", (int)len, f->relpath + strlen(TENANTS_PREFIX));
+		gr = admins ? getgrnam(admins) : NULL;
+		if (f->deleted)
+			r = pt__tdir_remove(t->ctx, name, err, sizeof(err));
+		else if (gr)
+			r = pt__tdir_create(t->ctx, name, gr->gr_gid, err, sizeof(err));
+		for (size_t k = 0; k < n_groups && admins; k++)
+			seen |= !strcmp(groups[k], admins);
+		if (!r && admins && !seen) {
+			const char **ng = realloc(groups, (n_groups + 1) * sizeof(*ng));
+
+			if (!ng)
+				r = -ENOMEM;
+			else
+				(groups = ng)[n_groups++] = admins;
+		}
+	}
+	names = calloc(t->st->n_files + 1, sizeof(*names));
+	if (!names && !r)
+		r = -ENOMEM;
+	for (size_t k = 0; k < n_groups && !r; k++) {
+		n_names = 0;
+		for (size_t i = 0; i < t->st->n_files; i++) {
+			struct pt_ini_file *f = t->st->files[i];
+			const char *admins = pt__ini_get(f, "tenant", "admins");
+
+			if (!f->deleted && admins && !strcmp(admins, groups[k]) &&
+			    !strncmp(f->relpath, TENANTS_PREFIX, strlen(TENANTS_PREFIX)))
+				names[n_names++] = strndup(f->relpath + strlen(TENANTS_PREFIX),
+							  strlen(f->relpath) -
+							  strlen(TENANTS_PREFIX) - 4);
+		}
+		for (size_t i = 0; i < n_names && !r; i++)
+			if (!names[i])
+				r = -ENOMEM;
+		if (!r && (r = pt__tdir_index_write(t->ctx, groups[k], names, n_names)) < 0)
+			snprintf(err, sizeof(err), "%s/tenants.d/.admins/%s: cannot write: %s",
+				 pt_get_conf_dir(t->ctx), groups[k], strerror(-r));
+		for (size_t i = 0; i < n_names; i++)
+			free((char *)names[i]);
+	}
+	free(names);
+	free(groups);
+	if (r == -ENOMEM)
+		return txn_err(t, r, "out of memory");
+	return r < 0 ? txn_err(t, r, "%s; the tenant files are written: run 'pt tenant "
+			       "list' as root after fixing it", err) : 0;
+}
+
 PT_EXPORT int pt_tenant_txn_commit(struct pt_tenant_txn *t)
 {
 	int r;
@@ -1865,7 +2070,7 @@ PT_EXPORT int pt_tenant_txn_commit(struct pt_tenant_txn *t)
 		return r;
 	}
 	pt__tenants_free(t->ctx);
-	return 0;
+	return tenant_dirs(t);
 }
 
 PT_EXPORT void pt_tenant_txn_free(struct pt_tenant_txn *t)
@@ -1875,6 +2080,11 @@ PT_EXPORT void pt_tenant_txn_free(struct pt_tenant_txn *t)
 	pt__store_close(t->st);
 	if (t->leasefd >= 0)
 		close(t->leasefd);
+	if (t->tlockfd >= 0)
+		close(t->tlockfd);
+	for (int i = 0; i < t->n_warns; i++)
+		free(t->warns[i]);
+	free(t->warns);
 	for (int i = 0; i < t->n_notes; i++)
 		free(t->notes[i]);
 	free(t->notes);

@@ -2,7 +2,10 @@
 # pt tenant on the real kernel: a grant of a PCI unit (the e1000e, its own
 # IOMMU group, on vfio-pci) gives /dev/vfio/N to root:<admins> 0660, so a
 # tenant admin who is not root opens it and an admin of another tenant
-# does not; the udev rules and limits.d snippet are written beside the conf
+# does not; the admin starts the tenant's VM (pt attach start as itself)
+# and a real QEMU run as that user with the printed arguments holds the
+# e1000e (QMP query-pci); a host group and another tenant's VMs are
+# refused (7), revoke while the VM holds the unit too (6); the udev rules and limits.d snippet are written beside the conf
 # dir; each tenant file is 0640 root:<admins>, read by its own admins only.
 # revoke gives the node back (root:root 0600: the admin's open fails) and
 # removes the host files. The guest is left as it was (users, groups, the
@@ -74,6 +77,49 @@ if grep -q '^@acmeops hard memlock unlimited$' "$limits" 2>/dev/null; then
 else
 	not_ok limits "$limits: $(cat "$limits" 2>&1)"
 fi
+
+# the tenant's admin runs its own VM, without root: pt attach start as the
+# user, then a real QEMU as that user with exactly the printed arguments
+# (-S, QMP): query-pci holds the e1000e (8086:10d3 = 32902:4307)
+run vm-add as acme "pt attach add t1 acme:nic"
+expect vm-add-rc 0 "$(cat vm-add.rc)"
+run vm-start as acme "pt attach start t1 --format qemu"
+expect vm-start-rc 0 "$(cat vm-start.rc)"
+expect vm-start-args "-device vfio-pci,host=$nic,id=nic" "$(cat vm-start.out)"
+rm -f qin
+mkfifo qin
+q="qemu-system-x86_64 -machine q35 -accel tcg,tb-size=32 -m 64 -nodefaults -display none"
+q="$q -S -L /usr/share/seabios -qmp stdio $(tr '\n' ' ' <vm-start.out)"
+(ulimit -l 524288 && exec su -s /bin/sh acme -c "exec $q") <qin >qmp.out 2>qemu.err &
+qpid=$!
+exec 3>qin
+echo '{"execute":"qmp_capabilities"}' >&3
+echo '{"execute":"query-pci"}' >&3
+i=0
+while [ "$(grep -c '"return"' qmp.out)" -lt 2 ] && kill -0 $qpid 2>/dev/null && [ $i -lt 120 ]; do
+	sleep 1
+	i=$((i + 1))
+done
+pci=$(grep '"return"' qmp.out | sed -n 2p)
+if echo "$pci" | grep -q '"qdev_id": "nic"' && echo "$pci" | grep -q '"vendor": 32902' &&
+	echo "$pci" | grep -q '"device": 4307'; then
+	ok qemu-as-tenant-query-pci "QEMU as acme (uid $(grep '^Uid:' /proc/$qpid/status 2>/dev/null | cut -f2)) holds nic, 8086:10d3, after ${i}s"
+else
+	not_ok qemu-as-tenant-query-pci "query-pci: $(echo "$pci" | cut -c1-300); $(tail -n3 qemu.err)"
+fi
+echo '{"execute":"quit"}' >&3
+exec 3>&-
+wait $qpid
+run vm-other as acme "pt attach add t2 nic"
+expect vm-host-group-refused 7 "$(cat vm-other.rc)"
+run vm-b-group as acme "pt attach add t2 globex:nic"
+expect vm-other-tenant-group-refused 7 "$(cat vm-b-group.rc)"
+run vm-globex as globex "pt attach --tenant acme list"
+expect vm-other-tenant-refused 7 "$(cat vm-globex.rc)"
+run vm-revoke-busy pt tenant revoke acme nic
+expect revoke-while-in-use 6 "$(cat vm-revoke-busy.rc)"
+run vm-stop as acme "pt attach stop t1"
+expect vm-stop-rc 0 "$(cat vm-stop.rc)"
 
 # the tenant's own state, and no other tenant's
 run show-own as acme "pt tenant show acme"
