@@ -16,11 +16,13 @@
 #define OPT_NODE		0x1a1
 #define OPT_COUNT		0x1a2
 #define OPT_LIST_TENANTS	0x1a3
+#define OPT_ALL			0x1a4
 
 static const struct option longopts[] = {
 	{ "admins", required_argument, NULL, OPT_ADMINS },
 	{ "node", required_argument, NULL, OPT_NODE },
 	{ "count", required_argument, NULL, OPT_COUNT },
+	{ "all", no_argument, NULL, OPT_ALL },
 	{ "dry-run", no_argument, NULL, 'n' },
 	{ "list-tenants", no_argument, NULL, OPT_LIST_TENANTS },
 	{ "list-groups", no_argument, NULL, PT_OPT_LIST_GROUPS },
@@ -37,19 +39,23 @@ static void usage(FILE *f)
 		"       pt tenant show NAME [--json]\n"
 		"       pt tenant grant NAME GROUP --count N [-n] [--json]\n"
 		"       pt tenant revoke NAME GROUP [--count N] [-n] [--json]\n"
+		"       pt tenant apply NAME... | --all [-n] [--json]\n"
 		"\n"
 		"A tenant is a Unix group of admins who are not root (tenants.d/NAME.ini).\n"
 		"grant reserves N units of a host group for it, picked as the allocator\n"
 		"picks for a VM; they form the tenant's group NAME:GROUP, which VM requests\n"
 		"may name and nothing else draws from. revoke gives units back (the last\n"
 		"granted first; all without --count), refused while a VM holds one.\n"
-		"grant also gives the units' device nodes to the Unix group (0660) and\n"
-		"writes udev rules and a limits.d snippet beside the conf dir; revoke\n"
-		"gives them back. Tenant files are readable by root and their group only.\n"
+		"grant also makes the vGPU instances (mdev, stable UUIDs) or writes the VFs'\n"
+		"vGPU types, sets VF MACs, gives the units' device nodes to the Unix group\n"
+		"(0660) and writes udev rules and a limits.d snippet beside the conf dir;\n"
+		"revoke undoes it. apply (at boot: --all) makes again what a reboot lost.\n"
+		"Tenant files are readable by root and their group only.\n"
 		"\n"
 		"      --admins GROUP  create: the Unix group of the tenant's admins\n"
 		"      --node PATTERN  create: the nodes (fnmatch pattern) it may get units on\n"
 		"      --count N       grant: how many units (1-64); revoke: how many to give back\n"
+		"      --all           apply: every tenant\n"
 		"  -n, --dry-run       print the change (the tenants.d diff), change nothing\n"
 		"  -j, --json          print JSON (a change: tenant, group, action, units)\n"
 		"  -q, --quiet         no result lines\n"
@@ -70,6 +76,7 @@ struct args {
 	const char *node;
 	int count;
 	bool list_tenants;
+	bool all;
 };
 
 static int tenant_opt(int c, const char *arg, void *data)
@@ -95,6 +102,9 @@ static int tenant_opt(int c, const char *arg, void *data)
 		return 0;
 	case OPT_LIST_TENANTS:
 		a->list_tenants = true;
+		return 0;
+	case OPT_ALL:
+		a->all = true;
 		return 0;
 	}
 	return -1;
@@ -164,18 +174,24 @@ static int txn_finish(struct pt_ctx *ctx, const struct args *a, struct pt_tenant
 }
 
 /* The JSON document of a change: {"tenant", "group", "action", "dry_run", "units", "steps"}. */
-static void print_change(const char *tenant, const char *group, const char *action, bool dry,
-			 struct pt_tenant_txn *t)
+static struct json_object *change_json(const char *tenant, const char *group, const char *action,
+				       bool dry, struct pt_tenant_txn *t)
 {
 	struct json_object *units = json_object_new_array();
 	struct json_object *steps = json_object_new_array();
-	struct json_object *o;
 
 	for (int i = 0; t && i < pt_tenant_txn_get_num_units(t); i++)
 		json_object_array_add(units, json_object_new_string(pt_tenant_txn_get_unit(t, i)));
 	for (int i = 0; t && i < pt_tenant_txn_get_num_steps(t); i++)
 		json_object_array_add(steps, json_object_new_string(pt_tenant_txn_get_step(t, i)));
-	o = json_tenant_change(tenant, group, action, dry, units, steps);
+	return json_tenant_change(tenant, group, action, dry, units, steps);
+}
+
+static void print_change(const char *tenant, const char *group, const char *action, bool dry,
+			 struct pt_tenant_txn *t)
+{
+	struct json_object *o = change_json(tenant, group, action, dry, t);
+
 	util_json_print(o);
 	json_object_put(o);
 }
@@ -258,6 +274,101 @@ static int do_grant(struct args *a, int argc, char **argv, struct pt_ctx *ctx, b
 			       pt_tenant_txn_get_step(t, i));
 	}
 	pt_tenant_txn_free(t);
+	return r;
+}
+
+/* One tenant's apply; its change goes into arr (--json) or to stdout. */
+static int apply_one(struct args *a, struct pt_ctx *ctx, const char *name, struct json_object *arr)
+{
+	struct pt_tenant_txn *t;
+	int r, n;
+
+	if ((r = txn_start(ctx, a, &t)))
+		return r;
+	r = pt_tenant_txn_apply(t, name);
+	r = txn_finish(ctx, a, t, r);
+	n = r ? 0 : pt_tenant_txn_get_num_steps(t);
+	if (!r && arr)
+		json_object_array_add(arr, change_json(name, NULL, "apply", a->o.dry_run, t));
+	else if (!r && !a->o.quiet && !n)
+		printf("%s: nothing to change\n", name);
+	else if (!r && !a->o.quiet)
+		for (int i = 0; i < n; i++)
+			printf("%s: %s%s\n", name, a->o.dry_run ? "would " : "",
+			       pt_tenant_txn_get_step(t, i));
+	pt_tenant_txn_free(t);
+	return r;
+}
+
+/*
+ * apply NAME... or --all: each tenant on its own (its own lock and plan),
+ * going on after one fails ("applied 1 of 2 tenants").
+ */
+static int do_apply(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
+{
+	struct json_object *arr = a->o.json ? json_object_new_array() : NULL;
+	char **names = NULL;
+	int r, rc = 0, n = 0, ok = 0;
+
+	if (a->all && argc) {
+		util_err(CMD, "apply takes NAME... or --all, not both");
+		r = PT_EXIT_USAGE;
+		goto out;
+	}
+	if (!a->all && !argc) {
+		util_err(CMD, "apply needs NAME... or --all");
+		r = PT_EXIT_USAGE;
+		goto out;
+	}
+	if (a->all) {
+		struct pt_tenant *tn;
+
+		if ((r = load_tenants(ctx)))
+			goto out;
+		pt_tenant_foreach(ctx, tn)
+			n++;
+		names = calloc(n + 1, sizeof(*names));
+		if (!names) {
+			r = PT_EXIT_FAILURE;
+			goto out;
+		}
+		n = 0;
+		/* the transactions reload the tenants: keep the names */
+		pt_tenant_foreach(ctx, tn)
+			if (!(names[n++] = strdup(pt_tenant_get_name(tn)))) {
+				r = PT_EXIT_FAILURE;
+				goto out;
+			}
+	} else {
+		names = calloc(argc + 1, sizeof(*names));
+		if (!names) {
+			r = PT_EXIT_FAILURE;
+			goto out;
+		}
+		for (n = 0; n < argc; n++)
+			if (!(names[n] = strdup(argv[n]))) {
+				r = PT_EXIT_FAILURE;
+				goto out;
+			}
+	}
+	for (int i = 0; i < n; i++) {
+		r = apply_one(a, ctx, names[i], arr);
+		if (r && !rc)
+			rc = r;
+		ok += !r;
+	}
+	if (ok < n && n > 1)
+		util_err(CMD, "applied %d of %d tenants", ok, n);
+	r = rc;
+out:
+	if (arr) {
+		if (!r || ok)
+			util_json_print(arr);
+		json_object_put(arr);
+	}
+	for (int i = 0; names && i < n; i++)
+		free(names[i]);
+	free(names);
 	return r;
 }
 
@@ -392,12 +503,15 @@ int cmd_tenant(int argc, char **argv, struct pt_ctx *ctx)
 	if ((a.admins || a.node) && strcmp(verb, "create")) {
 		util_err(CMD, "--%s applies to 'create' only", a.admins ? "admins" : "node");
 		r = PT_EXIT_USAGE;
+	} else if (a.all && strcmp(verb, "apply")) {
+		util_err(CMD, "--all applies to 'apply' only");
+		r = PT_EXIT_USAGE;
 	} else if (a.count && strcmp(verb, "grant") && strcmp(verb, "revoke")) {
 		util_err(CMD, "--count applies to 'grant' and 'revoke' only");
 		r = PT_EXIT_USAGE;
 	} else if (a.o.dry_run && (!strcmp(verb, "list") || !strcmp(verb, "show"))) {
-		util_err(CMD, "--dry-run applies to create, delete, grant and revoke; '%s' changes "
-		       "nothing", verb);
+		util_err(CMD, "--dry-run applies to create, delete, grant, revoke and apply; '%s' "
+		       "changes nothing", verb);
 		r = PT_EXIT_USAGE;
 	} else if (!strcmp(verb, "create")) {
 		r = do_create(&a, n, pos, ctx);
@@ -411,9 +525,11 @@ int cmd_tenant(int argc, char **argv, struct pt_ctx *ctx)
 		r = do_grant(&a, n, pos, ctx, false);
 	} else if (!strcmp(verb, "revoke")) {
 		r = do_grant(&a, n, pos, ctx, true);
+	} else if (!strcmp(verb, "apply")) {
+		r = do_apply(&a, n, pos, ctx);
 	} else {
-		util_err(CMD, "'%s' is not a pt tenant verb; use create, delete, list, show, grant "
-		       "or revoke", verb);
+		util_err(CMD, "'%s' is not a pt tenant verb; use create, delete, list, show, grant, "
+		       "revoke or apply", verb);
 		r = PT_EXIT_USAGE;
 	}
 	free(pos);

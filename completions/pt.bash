@@ -581,7 +581,10 @@ _pt_args_tenant()
 	_pt_positionals
 	case ${#_pt_pos[@]}:${_pt_pos[0]-} in
 	0:*)
-		_pt_add "create delete list show grant revoke" "$1" ""
+		_pt_add "create delete list show grant revoke apply" "$1" ""
+		;;
+	*:apply)
+		_pt_add "$(_pt_tenants)" "$1" ""
 		;;
 	1:delete | 1:show | 1:grant | 1:revoke)
 		_pt_add "$(_pt_tenants)" "$1" ""

@@ -704,6 +704,11 @@ static int refuse_foreign_mdevs(struct applier *a, struct pt_mdev_parent *par)
 			       pt_mdev_parent_get_name(par), lerr ? lerr : "unknown error");
 		return -EIO;
 	}
+	if (pt_tenant_load(a->ctx, &lerr) < 0) {
+		pt__plan_error(a->p, "%s: has mdev instances, and the tenant grants that would say which are passthru's cannot be read: %s",
+			       pt_mdev_parent_get_name(par), lerr ? lerr : "unknown error");
+		return -EIO;
+	}
 	pt_mdev_foreach(par, m) {
 		struct pt_lease *l;
 		bool leased = false;
@@ -714,7 +719,8 @@ static int refuse_foreign_mdevs(struct applier *a, struct pt_mdev_parent *par)
 
 				leased = u && !strcmp(u, pt_mdev_get_uuid(m));
 			}
-		if (leased)
+		/* a tenant's instance, made by its grant (tenant.c), is passthru's too */
+		if (leased || pt__tenant_holds_mdev(a->ctx, pt_mdev_get_uuid(m)))
 			continue;
 		n++;
 		if (pt__append_reason(&uuids, pt_mdev_get_uuid(m)) < 0) {

@@ -1036,6 +1036,9 @@ static int held_build(struct pt_ctx *ctx, const char *except_vm, struct held *h)
 				r = held_add(h, d->functions[f], l->vm);
 			if (!r && d->usb_name)
 				r = held_add(h, d->usb_name, l->vm);
+			/* a tenant's mdev instance is held by its UUID */
+			if (!r && d->mdev_uuid)
+				r = held_add(h, d->mdev_uuid, l->vm);
 		}
 	}
 	return r;
@@ -1053,6 +1056,8 @@ struct usrc {
 	struct pt_pci_dev **fns;	/* pci: the IOMMU group's endpoints */
 	int n_fns;
 	struct pt_mdev_type *mtype;	/* vgpu mdev */
+	struct pt_mdev *tmdev;		/* vgpu mdev: a tenant's instance (key: its UUID) */
+	struct pt_mdev_parent *tparent;
 	struct pt_usb_dev *usb;
 	char key[96];
 	char why[160];
@@ -1313,6 +1318,54 @@ static void vgpu_req(struct pt_group *g, struct pt__alloc_req *req,
 }
 /* ---- end vgpu ---- */
 
+/*
+ * The instances a tenant's grant made on parent par (tenant.c, "UUID@PARENT"
+ * units): one unit each, free unless a VM's lease holds it; missing from
+ * the host (a reboot not replayed yet): not applied.
+ */
+static int units_tenant_mdev(struct pt_ctx *ctx, const struct held *h,
+			     struct pt_mdev_parent *par, struct units *us)
+{
+	const char *colon = strchr(h->tenant_group, ':');
+	char tname[PT_NAME_MAX + 1];
+	struct pt_tenant *tn;
+	struct pt_grant *gr;
+
+	snprintf(tname, sizeof(tname), "%.*s", (int)(colon - h->tenant_group), h->tenant_group);
+	tn = pt_tenant_find(ctx, tname);
+	gr = tn ? pt_grant_find(tn, colon + 1) : NULL;
+	for (int i = 0; gr && i < pt_grant_get_num_units(gr); i++) {
+		const char *unit = pt_grant_get_unit(gr, i), *at = strchr(unit, '@');
+		struct pt_pci_dev *dev = pt_mdev_parent_get_pci_dev(par);
+		const char *who;
+		struct pt__unit *u;
+		struct usrc *s;
+		struct pt_mdev *m;
+		int r;
+
+		if (!at || strcmp(at + 1, pt_mdev_parent_get_name(par)))
+			continue;
+		r = unit_add(us, &u, &s);
+		if (r < 0)
+			return r;
+		snprintf(s->key, sizeof(s->key), "%.*s", (int)(at - unit), unit);
+		u->key = s->key;
+		u->numa_node = dev ? pt_pci_dev_get_numa_node(dev) : PT_NO_NUMA_NODE;
+		s->tparent = par;
+		pt_mdev_foreach(par, m)
+			if (!strcmp(pt_mdev_get_uuid(m), s->key))
+				s->tmdev = m;
+		if ((who = held_by(h, s->key))) {
+			block(u, s, false, "leased to VM '%s'", who);
+			s->leased = true;
+		} else if (!s->tmdev) {
+			block(u, s, true, "missing on %s (a reboot?): run 'pt tenant apply %s'",
+			      pt_mdev_parent_get_name(par), tname);
+		}
+	}
+	return 0;
+}
+
 static int units_vgpu(struct pt_ctx *ctx, struct pt_group *g, const struct held *h,
 		      const char *except_vm, struct units *us, char *err, size_t errlen)
 {
@@ -1363,10 +1416,15 @@ static int units_vgpu(struct pt_ctx *ctx, struct pt_group *g, const struct held 
 				block(u, s, true, "offers no vGPU type '%s'", profile);
 				continue;
 			}
+			if (h->tenant_group) {
+				/* the tenant's instances on this parent, made at grant */
+				us->n--;
+				r = units_tenant_mdev(ctx, h, par, us);
+				if (r < 0)
+					return r;
+				continue;
+			}
 			s->mtype = found;
-			if (h->tenant_group)
-				block(u, s, false, "not granted to tenant group '%s' (mdev instances "
-				      "are not reserved)", h->tenant_group);
 			u->capacity = pt_mdev_type_get_available_instances(found);
 			u->used = held_mdevs(ctx, pt_mdev_parent_get_name(par), except_vm);
 			if (dev && pt_pci_dev_get_critical_reason(dev))
@@ -1402,7 +1460,12 @@ static int units_vgpu(struct pt_ctx *ctx, struct pt_group *g, const struct held 
 				drv = pt_pci_dev_get_driver(v);
 				if (!drv || strcmp(drv, "nvidia"))
 					block(u, s, true, "is on %s, not nvidia", drv ? drv : "no driver");
-				else if (pt_pci_dev_get_current_vgpu_type(v))
+				else if (h->tenant_group && !u->blocked) {
+					/* a tenant's VF: its type was written at grant */
+					if (!pt_pci_dev_get_current_vgpu_type(v))
+						block(u, s, true, "has no vGPU type set (a reboot?): "
+						      "run 'pt tenant apply'");
+				} else if (pt_pci_dev_get_current_vgpu_type(v))
 					block(u, s, false, "has vGPU type %u set",
 					      pt_pci_dev_get_current_vgpu_type(v));
 				else if (pt__nvvgpu_vf_offers(ctx, pt_pci_dev_get_bdf(v), profile) <= 0)
@@ -1704,14 +1767,25 @@ static int lease_fill(struct pt_lease *l, struct pt_lease_dev *d, struct pt_requ
 		d->n_functions = 1;
 		d->pf = strdup(pt_pci_dev_get_bdf(pt_pci_dev_get_physfn(s->dev)));
 		d->vf_index = pt_pci_dev_get_vf_index(s->dev);
-		pt__stable_mac(l->vm, rq->name, k, mac);
+		/* a tenant's VF has the MAC its grant set; a host VM's gets its own */
+		if (!strchr(rq->group, ':') ||
+		    pt__tenant_vf_mac(l->ctx, rq->group, s->key, mac) < 0)
+			pt__stable_mac(l->vm, rq->name, k, mac);
 		d->mac = strdup(mac);
 		if (!d->pf || !d->mac)
 			return -ENOMEM;
 		break;
 	}
 	case PT_GROUP_VGPU:
-		if (s->mtype) {
+		if (s->tmdev) {
+			/* the tenant's instance: made at grant, kept at stop */
+			d->mode = strdup("mdev");
+			d->mdev_uuid = strdup(s->key);
+			d->mdev_parent = strdup(pt_mdev_parent_get_name(s->tparent));
+			d->mdev_type = strdup(pt_mdev_get_type_id(s->tmdev) ? pt_mdev_get_type_id(s->tmdev) : "");
+			if (!d->mode || !d->mdev_uuid || !d->mdev_parent || !d->mdev_type)
+				return -ENOMEM;
+		} else if (s->mtype) {
 			char uuid[37];
 
 			d->mode = strdup("mdev");
@@ -1723,7 +1797,9 @@ static int lease_fill(struct pt_lease *l, struct pt_lease_dev *d, struct pt_requ
 				return -ENOMEM;
 		} else {
 			d->mode = strdup("vf");
-			d->vgpu_type = vf_type_id(s->dev, pt_group_get_setting(g, "profile"));
+			/* a tenant's VF has its type from the grant */
+			d->vgpu_type = strchr(rq->group, ':') ? pt_pci_dev_get_current_vgpu_type(s->dev) :
+				       vf_type_id(s->dev, pt_group_get_setting(g, "profile"));
 			d->functions = calloc(1, sizeof(*d->functions));
 			if (!d->mode || !d->functions || !(d->functions[0] = strdup(s->key)))
 				return -ENOMEM;
@@ -1805,6 +1881,10 @@ static int allocate(struct pt_attach *a, struct pt_vm *vm, struct pt_request *rq
 		if (!n_members)
 			AERR(a, r, "VM '%s' request '%s': group '%s' has no members on this host; "
 			     "see 'pt group show %s'", vm->name, rq->name, rq->group, rq->group);
+		else if (!n_applied && strchr(rq->group, ':'))
+			/* the why names the replay its tenant's grant waits for */
+			AERR(a, r, "VM '%s' request '%s': tenant group '%s' is not in place on "
+			     "this host (%s)", vm->name, rq->name, rq->group, why);
 		else if (!n_applied)
 			AERR(a, r, "VM '%s' request '%s': group '%s' is not applied on this host "
 			     "(%s); run 'pt group apply %s'", vm->name, rq->name, rq->group,
@@ -1833,6 +1913,8 @@ static int allocate(struct pt_attach *a, struct pt_vm *vm, struct pt_request *rq
 			r = held_add(h, d->functions[f], vm->name);
 		if (!r && d->usb_name)
 			r = held_add(h, d->usb_name, vm->name);
+		if (!r && d->mdev_uuid)
+			r = held_add(h, d->mdev_uuid, vm->name);
 		if (r < 0)
 			goto out;
 	}
@@ -1918,6 +2000,15 @@ static bool mdev_present(struct pt_mdev_parent *p, const char *uuid)
 	return false;
 }
 
+/*
+ * A device of a tenant group ("TENANT:GROUP"): thick, its instance, vGPU
+ * type and MAC made by the grant and kept until revoke (tenant.c).
+ */
+static bool thick(const struct pt_lease_dev *d)
+{
+	return d->group && strchr(d->group, ':');
+}
+
 /* The steps that give a prepared device's nodes to the VM's owner. */
 static int plan_owner(struct pt_attach *a, struct pt_plan *p, struct pt_lease_dev *d)
 {
@@ -1925,6 +2016,25 @@ static int plan_owner(struct pt_attach *a, struct pt_plan *p, struct pt_lease_de
 
 	if (a->uid == (uid_t)-1 && a->gid == (gid_t)-1)
 		return 0;
+	if (d->mdev_uuid && thick(d)) {
+		/* a tenant's instance stays after stop: its node is given back then */
+		struct pt_mdev_parent *par = pt_mdev_parent_find(a->ctx, d->mdev_parent);
+		char grp[16], rel[32], hint[PT_NAME_MAX + 96];
+		struct pt_mdev *m;
+		int g = -1;
+
+		if (par)
+			pt_mdev_foreach(par, m)
+				if (!strcmp(pt_mdev_get_uuid(m), d->mdev_uuid))
+					g = pt_mdev_get_iommu_group(m);
+		snprintf(grp, sizeof(grp), "%d", g);
+		if (g < 0 || pt__dev_vfio_group_rel(grp, rel, sizeof(rel)) < 0)
+			return AERR(a, -ENODEV, "request '%s': mdev %s: in no IOMMU group", d->request,
+				    d->mdev_uuid);
+		snprintf(hint, sizeof(hint), "is the instance's vfio driver loaded? see 'pt group "
+			 "show %s'", d->group);
+		return plan_node(a, p, d, rel, false, hint);
+	}
 	if (d->mdev_uuid) {
 		char desc[PATH_MAX + 160];
 
@@ -2017,7 +2127,16 @@ static int plan_start(struct pt_attach *a, struct pt_plan *p, struct pt_lease *l
 	for (int i = 0; i < l->n_devs && !r; i++) {
 		struct pt_lease_dev *d = l->devs[i];
 
-		if (d->mdev_uuid) {
+		if (thick(d)) {
+			/* a tenant's: instance, vGPU type and MAC were made at grant */
+			struct pt_mdev_parent *par = d->mdev_uuid ?
+						     pt_mdev_parent_find(ctx, d->mdev_parent) : NULL;
+
+			if (d->mdev_uuid && (!par || !mdev_present(par, d->mdev_uuid)))
+				return AERR(a, -ENODEV, "request '%s': the instance %s of tenant group "
+					    "'%s' is gone from %s (a reboot?): run 'pt tenant apply'",
+					    d->request, d->mdev_uuid, d->group, d->mdev_parent);
+		} else if (d->mdev_uuid) {
 			struct pt_mdev_parent *par = pt_mdev_parent_find(ctx, d->mdev_parent);
 			struct pt_mdev_type *t, *found = NULL;
 
@@ -2123,7 +2242,9 @@ static int plan_stop(struct pt_attach *a, struct pt_plan *p, struct pt_lease *l)
 		r = plan_mac_back(a, p, d);
 		if (r < 0)
 			break;
-		if (d->mdev_uuid) {
+		if (thick(d)) {
+			/* a tenant's instance or VF type stays: its grant made it */
+		} else if (d->mdev_uuid) {
 			struct pt_mdev_parent *par = pt_mdev_parent_find(ctx, d->mdev_parent);
 
 			if (par && mdev_present(par, d->mdev_uuid))
@@ -3002,15 +3123,8 @@ int pt__attach_pick_units(struct pt_ctx *ctx, struct pt_group *g, int count, cha
 		r = units_build(ctx, g, &h, NULL, &us, why, whylen);
 	if (r < 0)
 		goto out;
-	for (size_t i = 0; i < us.n; i++) {
+	for (size_t i = 0; i < us.n; i++)
 		n_applied += !us.s[i].not_applied;
-		if (us.s[i].mtype) {
-			r = seterr(why, whylen, -EOPNOTSUPP, "group '%s' is a vgpu group of mode mdev, "
-				   "whose instances are made when a VM starts: such units cannot be "
-				   "reserved for a tenant", pt_group_get_name(g));
-			goto out;
-		}
-	}
 	picked = calloc(count, sizeof(*picked));
 	scratch = calloc(us.n + 1, sizeof(*scratch));
 	out = calloc(count + 1, sizeof(*out));
@@ -3039,6 +3153,10 @@ int pt__attach_pick_units(struct pt_ctx *ctx, struct pt_group *g, int count, cha
 					strcat(out[k], "+");
 				strcat(out[k], pt_pci_dev_get_bdf(s->fns[f]));
 			}
+		} else if (s->mtype) {
+			/* an instance to make on this parent: tenant.c names it */
+			if (asprintf(&out[k], "@%s", s->key) < 0)
+				out[k] = NULL;
 		} else {
 			out[k] = strdup(s->key);
 		}

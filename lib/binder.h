@@ -222,6 +222,11 @@ int pt__devnode_plan_set_mdev(struct pt_plan *p, const char *uuid, uid_t uid,
  * is followed through a link. Undo puts back what the step found. 0,
  * -EINVAL, -ENOMEM.
  */
+/*
+ * Does base/rel hold text now (text NULL: is it absent)? 1, 0, or -errno
+ * (-ELOOP: a link on the way). Not followed through a link.
+ */
+int pt__hostfile_holds(const char *base, const char *rel, const char *text);
 int pt__hostfile_plan_write(struct pt_plan *p, const char *base,
 			    const char *rel, const char *text,
 			    const char *desc);

@@ -267,6 +267,22 @@ static bool rel_ok(const char *rel)
 	}
 }
 
+int pt__hostfile_holds(const char *base, const char *rel, const char *text)
+{
+	struct hostfile h = { .base = (char *)base, .rel = (char *)rel };
+	char *now = NULL;
+	int r;
+
+	if (!base || base[0] != '/' || !rel || !rel_ok(rel))
+		return -EINVAL;
+	r = read_now(&h, &now);
+	if (r < 0)
+		return r;
+	r = text ? now && !strcmp(now, text) : !now;
+	free(now);
+	return r;
+}
+
 int pt__hostfile_plan_write(struct pt_plan *p, const char *base, const char *rel,
 			    const char *text, const char *desc)
 {

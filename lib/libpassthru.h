@@ -908,8 +908,10 @@ const char *pt_grant_get_unit(struct pt_grant *g, int idx);
  * picked by the allocator's rules (placement, BDF order) among those no
  * VM holds and no tenant has, under the run dir's lease lock (held until
  * the transaction is freed); -EBUSY naming what is free, -EXDEV when the
- * tenant's node pattern does not match this node, -EOPNOTSUPP for vgpu
- * groups of mode mdev. revoke: the last count units (0: all); -EBUSY
+ * tenant's node pattern does not match this node. A grant of a vgpu
+ * group of mode mdev reserves instances that its commit makes (with
+ * stable UUIDs), of mode vf VFs whose vGPU type the commit writes; a
+ * grant of sriov-nic VFs sets their MACs. revoke: the last count units (0: all); -EBUSY
  * while a VM's lease holds one. Errors: pt_tenant_txn_get_error().
  */
 struct pt_tenant_txn;
@@ -922,12 +924,22 @@ int pt_tenant_txn_grant(struct pt_tenant_txn *t, const char *name, const char *g
 			int count);
 int pt_tenant_txn_revoke(struct pt_tenant_txn *t, const char *name, const char *group,
 			 int count);
+/*
+ * Bring the host in line with the tenant's grants as its file holds them
+ * (at boot: pt tenant apply --all): make the mdev instances that are
+ * missing with their UUIDs, write the vGPU types of its VFs and their
+ * MACs, give its device nodes to its group, write its udev rules and
+ * limits.d snippet where they differ. Nothing already in place is
+ * changed; the file is not. -ENOENT: no such tenant.
+ */
+int pt_tenant_txn_apply(struct pt_tenant_txn *t, const char *name);
 /* The units the last grant reserved or revoke gave back, in that order. */
 int pt_tenant_txn_get_num_units(struct pt_tenant_txn *t);
 const char *pt_tenant_txn_get_unit(struct pt_tenant_txn *t, int idx);
 /*
- * The host changes of a grant or revoke (device nodes given to the tenant's
- * group or back, its udev rules and limits.d files), one line each: after
+ * The host changes of a grant, revoke or apply (mdev instances made or
+ * removed, vGPU types and VF MACs written, device nodes given to the
+ * tenant's group or back, its udev rules and limits.d files), one line each: after
  * pt_tenant_txn_commit() those made; in a PT_TXN_DRY_RUN transaction those
  * the commit would make.
  */

@@ -356,9 +356,10 @@ bool pt__conf_has_vm(struct pt_ctx *ctx, const char *vm);
  * For tenant.c's grant: pick count units of host group g as a VM start
  * would (leases, reservations, host-critical and not-applied units
  * excluded; the group's placement). *units gets count malloc'd strings:
- * a pci unit's functions joined by '+', a VF's BDF, a USB key. -EBUSY
- * with why ("1 of 2 free: ..."), -EOPNOTSUPP with why for vgpu groups
- * of mode mdev (instances are made at VM start, not reservable).
+ * a pci unit's functions joined by '+', a VF's BDF, a USB key, or for an
+ * mdev instance to make "@PARENT" (the parent chosen; a parent is picked
+ * as often as instances of it are wanted). -EBUSY with why ("1 of 2
+ * free: ...").
  */
 /*
  * attach.c: a start's narrowed PCI scan (pt__pci_scan_narrow) for the
@@ -391,6 +392,17 @@ const char *pt__tenant_block(struct pt_ctx *ctx, const char *key, const char *fo
  */
 struct pt_group *pt__tenant_group_resolve(struct pt_ctx *ctx, const char *name,
 					  const char **host);
+/*
+ * The tenant an mdev instance was made for by its grant (the instances of
+ * vgpu grants of mode mdev), or NULL (also when tenants.d is unreadable).
+ */
+const char *pt__tenant_holds_mdev(struct pt_ctx *ctx, const char *uuid);
+/*
+ * The MAC the grant of tenant group "TENANT:GROUP" gave VF vfbdf (its
+ * stable MAC from the tenant group and the unit's slot): 0, or -ENOENT.
+ */
+int pt__tenant_vf_mac(struct pt_ctx *ctx, const char *tenant_group, const char *vfbdf,
+		      char out[18]);
 /* "GROUP" or "TENANT:GROUP" with valid names. */
 bool pt__group_ref_is_valid(const char *name);
 /* group.c: the index members are computed with (pt__rule_set_free() it). */

@@ -13,10 +13,16 @@
  *   type = pci                   the host group's type at grant time
  *   units = 0000:03:00.0+0000:03:00.1 0000:04:00.0+0000:04:00.1
  *
+ *   [grant "t4"]
+ *   type = vgpu
+ *   profile = nvidia-232         vgpu: the group's profile at grant time
+ *   units = 6cc8890a-ab3a-547e-a8f9-1e9d19d72450@0000:02:00.0
+ *
  * A unit is what the allocator hands out (alloc.c, attach.c): the PCI
  * functions of one IOMMU group joined by '+', a VF, a USB device's stable
- * key. Units are listed in the order they were granted; revoke --count N
- * gives back the last N.
+ * key, or an mdev instance the grant made, "UUID@PARENT" (its UUID stable:
+ * from "TENANT:GROUP" and the unit's slot). Units are listed in the order
+ * they were granted; revoke --count N gives back the last N.
  *
  * The tenant's own group of a grant is named "TENANT:GROUP". ':' is not a
  * group-name character (sysfs.c's pt__name_is_valid), so no host group
@@ -32,6 +38,14 @@
  * (plan.c), run while the store is locked and before the tenant file is
  * committed (a plan that fails is rolled back and nothing is written; a
  * commit that fails runs the reverse plan):
+ *   - mdev units are made (mdev binder) with their UUIDs, on the parents
+ *     the allocator picked; per-VF vGPU units get the profile's type in
+ *     current_vgpu_type (nvvgpu binder); sriov-nic VFs of a NIC get a MAC
+ *     from the tenant group and the slot (vfset binder, live only); revoke
+ *     removes the instances, writes type 0 and a zero MAC. A tenant VM
+ *     uses them as they are (attach.c's thick()), and a reboot's losses
+ *     are made again by pt tenant apply (a plan from nothing to the file,
+ *     leaving out what is in place);
  *   - the device node of each granted unit (/dev/vfio/<IOMMU group>,
  *     /dev/bus/usb/BBB/DDD) is given to root:<admins> mode 0660 (devnode
  *     binder); revoked, it goes back to the kernel's and udev's defaults,
@@ -68,7 +82,8 @@ struct pt_grant {
 	char *group;			/* host group */
 	char *qualified;		/* "tenant:group" */
 	enum pt_group_type type;
-	char **units;			/* "fn+fn", VF BDF, "usb:..." */
+	char *profile;			/* vgpu: the profile granted (group's, at grant) */
+	char **units;			/* "fn+fn", VF BDF, "usb:...", "UUID@PARENT" */
 	int n_units;
 };
 
@@ -92,7 +107,8 @@ struct pt_tenant_txn {
 	int tlockfd;			/* revoke: the tenant's lock (tenantdir.c) */
 	char **warns;			/* tenants' files left out (plants), one line each */
 	int n_warns;
-	const char *action;		/* "grant", "revoke" */
+	const char *action;		/* "grant", "revoke", "apply" */
+	bool replay;			/* apply: from the host as it is, to the file */
 	char **steps;			/* the host changes made (or, dry, planned) */
 	int n_steps;
 	char error[1024];
@@ -131,15 +147,62 @@ static bool usb_key_is_valid(const char *k)
 	return true;
 }
 
-/* One unit: BDFs joined by '+' (at most 8), or one USB key. */
+/* A vGPU profile as a group names it: an mdev type's id or name, an NVIDIA profile. */
+static bool profile_is_valid(const char *v)
+{
+	size_t len = strlen(v);
+
+	if (!len || len > 64 || v[0] == ' ' || v[len - 1] == ' ')
+		return false;
+	for (const char *p = v; *p; p++)
+		if (!(*p >= '0' && *p <= '9') && !(*p >= 'a' && *p <= 'z') &&
+		    !(*p >= 'A' && *p <= 'Z') && !strchr(" -_.:", *p))
+			return false;
+	return true;
+}
+
+/* A UUID as the kernel prints it: 8-4-4-4-12 lower-case hex digits. */
+static bool uuid_is_valid(const char *s)
+{
+	for (int i = 0; i < 36; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+
+		if (dash ? s[i] != '-' : !((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	}
+	return s[36] == '\0' || s[36] == '@';
+}
+
+/*
+ * An mdev instance of a vgpu grant: "UUID@PARENT", the parent a PCI
+ * function's BDF or a device name (mtty). Split into uuid and parent;
+ * false when u is no such unit.
+ */
+static bool mdev_unit_split(const char *u, char uuid[37], char *parent, size_t plen)
+{
+	const char *at = strchr(u, '@');
+
+	if (!at || at - u != 36 || !uuid_is_valid(u) || strlen(at + 1) >= plen ||
+	    !(pt__bdf_is_valid(at + 1) || pt__name_is_valid(at + 1)))
+		return false;
+	memcpy(uuid, u, 36);
+	uuid[36] = '\0';
+	strcpy(parent, at + 1);
+	return true;
+}
+
+/* One unit: BDFs joined by '+' (at most 8), one USB key, or one mdev instance. */
 static bool unit_is_valid(const char *u)
 {
 	char buf[PT_BDF_LEN * 8 + 8];
 	char *save = NULL, *tok;
+	char uuid[37], parent[PT_NAME_MAX + 1];
 	int n = 0;
 
 	if (!strncmp(u, "usb:", 4))
 		return usb_key_is_valid(u);
+	if (strchr(u, '@'))
+		return mdev_unit_split(u, uuid, parent, sizeof(parent));
 	if (strlen(u) >= sizeof(buf))
 		return false;
 	strcpy(buf, u);
@@ -151,10 +214,13 @@ static bool unit_is_valid(const char *u)
 	return n > 0;
 }
 
-/* Does unit u hold key (a BDF or a USB key)? */
+/* Does unit u hold key (a BDF, a USB key, an mdev instance's UUID)? */
 static bool unit_holds(const char *u, const char *key)
 {
 	size_t kl = strlen(key);
+
+	if (strchr(u, '@'))
+		return kl == 36 && !strncmp(u, key, 36) && u[36] == '@';
 
 	for (const char *p = u; (p = strstr(p, key)); p++)
 		if ((p == u || p[-1] == '+') && (p[kl] == '\0' || p[kl] == '+'))
@@ -171,6 +237,7 @@ static void grant_free(struct pt_grant *g)
 	free(g->units);
 	free(g->group);
 	free(g->qualified);
+	free(g->profile);
 	free(g);
 }
 
@@ -212,7 +279,7 @@ void pt__tenants_free(struct pt_ctx *ctx)
 }
 
 static const char *const tenant_keys[] = { "admins", "node", "description", NULL };
-static const char *const grant_keys[] = { "type", "units", "description", NULL };
+static const char *const grant_keys[] = { "type", "units", "profile", "description", NULL };
 
 static char *grant_section_name(const char *section)
 {
@@ -252,8 +319,9 @@ static int units_parse(struct pt_grant *g, const char *rel, int line, const char
 
 		if (!unit_is_valid(tok)) {
 			r = seterr(err, errlen, -EINVAL,
-				   "%s:%d: unit '%.100s' is not PCI functions (DDDD:BB:DD.F joined by '+') "
-				   "or a USB key; restore the line pt wrote (see the file's history)", rel, line, tok);
+				   "%s:%d: unit '%.100s' is not PCI functions (DDDD:BB:DD.F joined by '+'), "
+				   "a USB key or an mdev instance (UUID@PARENT); restore the line pt wrote "
+				   "(see the file's history)", rel, line, tok);
 			break;
 		}
 		for (int i = 0; i < g->n_units && !r; i++)
@@ -366,6 +434,13 @@ static int tenant_from_file(struct pt_ctx *ctx, struct pt_ini_file *f, struct pt
 					g->type = (enum pt_group_type)ty;
 			} else if (!strcmp(kv->key, "units")) {
 				r = units_parse(g, rel, kv->line, kv->value, err, errlen);
+			} else if (!strcmp(kv->key, "profile")) {
+				if (!profile_is_valid(kv->value))
+					r = seterr(err, errlen, -EINVAL,
+						   "%s:%d: profile '%.64s' is not a vGPU profile",
+						   rel, kv->line, kv->value);
+				else if (!(g->profile = strdup(kv->value)))
+					r = -ENOMEM;
 			} else if (strcmp(kv->key, "description")) {
 				r = unknown_key(rel, kv->line, kv->key, grant_keys, err, errlen);
 			}
@@ -373,6 +448,15 @@ static int tenant_from_file(struct pt_ctx *ctx, struct pt_ini_file *f, struct pt
 		if (!r && (int)g->type < 0)
 			r = seterr(err, errlen, -EINVAL, "%s:%d: grant '%s' has no type", rel,
 				   s->line, gname);
+		if (!r && g->type == PT_GROUP_VGPU && g->n_units && !g->profile)
+			r = seterr(err, errlen, -EINVAL, "%s:%d: vgpu grant '%s' names no profile "
+				   "(the vGPU type its units are made of); restore the 'profile =' line "
+				   "pt wrote", rel, s->line, gname);
+		for (int u = 0; !r && u < g->n_units; u++)
+			if (strchr(g->units[u], '@') && g->type != PT_GROUP_VGPU)
+				r = seterr(err, errlen, -EINVAL, "%s:%d: unit '%s' is an mdev instance, "
+					   "in a grant of type %s", rel, s->line, g->units[u],
+					   pt_group_type_name(g->type));
 	}
 	if (!r && !seen_tenant)
 		r = seterr(err, errlen, -EINVAL, "%s: no [tenant] section", rel);
@@ -665,6 +749,30 @@ struct pt_group *pt__tenant_group_resolve(struct pt_ctx *ctx, const char *name,
 	return pt_group_find(ctx, g->group);
 }
 
+const char *pt__tenant_holds_mdev(struct pt_ctx *ctx, const char *uuid)
+{
+	int lerr;
+	struct pt_grant *g = uuid && strlen(uuid) == 36 ? reserved_by(ctx, uuid, &lerr) : NULL;
+
+	return g ? g->tenant->name : NULL;
+}
+
+int pt__tenant_vf_mac(struct pt_ctx *ctx, const char *tenant_group, const char *vfbdf,
+		      char out[18])
+{
+	int lerr;
+	struct pt_grant *g = reserved_by(ctx, vfbdf, &lerr);
+
+	if (!g || strcmp(g->qualified, tenant_group) || g->type != PT_GROUP_SRIOV_NIC)
+		return -ENOENT;
+	for (int i = 0; i < g->n_units; i++)
+		if (!strcmp(g->units[i], vfbdf)) {
+			pt__stable_mac(g->qualified, "grant", i, out);
+			return 0;
+		}
+	return -ENOENT;
+}
+
 bool pt__group_ref_is_valid(const char *name)
 {
 	const char *colon = name ? strchr(name, ':') : NULL;
@@ -919,6 +1027,7 @@ PT_EXPORT int pt_tenant_txn_grant(struct pt_tenant_txn *t, const char *name, con
 	size_t nts = 0;
 	struct pt_tenant *cur = NULL;
 	struct pt_grant *gr;
+	const char *profile = NULL;
 
 	r = txn_tenant(t, name, &f);
 	if (r < 0)
@@ -949,11 +1058,22 @@ PT_EXPORT int pt_tenant_txn_grant(struct pt_tenant_txn *t, const char *name, con
 	snprintf(section, sizeof(section), "grant \"%s\"", group);
 	{
 		const char *ty = pt__ini_get(f, section, "type");
+		const char *had = pt__ini_get(f, section, "profile");
 
 		if (ty && pt_group_type_parse(ty) != (int)pt_group_get_type(g))
 			return txn_err(t, -EBUSY, "tenant '%s' holds %s units of group '%s', which is "
 				       "%s now; revoke them first", name, ty, group,
 				       pt_group_type_name(pt_group_get_type(g)));
+		profile = pt_group_get_type(g) == PT_GROUP_VGPU ?
+			  pt_group_get_setting(g, "profile") : NULL;
+		if (pt_group_get_type(g) == PT_GROUP_VGPU && (!profile || !profile_is_valid(profile)))
+			return txn_err(t, -EINVAL, "tenant '%s': group '%s' sets no vGPU profile a "
+				       "tenant file can hold; run 'pt group set %s profile=TYPE'",
+				       name, group, group);
+		if (had && profile && strcmp(had, profile))
+			return txn_err(t, -EBUSY, "tenant '%s' holds vGPUs of profile '%s' of group "
+				       "'%s', whose profile is '%s' now; revoke them first", name, had,
+				       group, profile);
 	}
 	r = lock_leases(t);
 	if (r < 0)
@@ -988,6 +1108,26 @@ PT_EXPORT int pt_tenant_txn_grant(struct pt_tenant_txn *t, const char *name, con
 				why[0] ? why : strerror(-r));
 		goto out;
 	}
+	for (size_t i = 0; i < nts; i++)
+		if (!strcmp(ts[i]->name, name))
+			cur = ts[i];
+	gr = cur ? pt_grant_find(cur, group) : NULL;
+	/* an mdev instance to make: its stable UUID from the tenant group and its slot */
+	for (int i = 0; i < n; i++) {
+		char idx[16], uuid[37], qual[2 * PT_NAME_MAX + 2], *u;
+
+		if (picked[i][0] != '@')
+			continue;
+		snprintf(qual, sizeof(qual), "%s:%s", name, group);
+		snprintf(idx, sizeof(idx), "%d", (gr ? gr->n_units : 0) + i);
+		pt__stable_uuid(qual, idx, uuid);
+		if (asprintf(&u, "%s%s", uuid, picked[i]) < 0) {
+			r = txn_err(t, -ENOMEM, "out of memory");
+			goto out;
+		}
+		free(picked[i]);
+		picked[i] = u;
+	}
 	for (int i = 0; i < n; i++)
 		if (!unit_is_valid(picked[i])) {
 			r = txn_err(t, -EINVAL, "tenant '%s': unit '%.100s' of group '%s' has characters "
@@ -995,10 +1135,6 @@ PT_EXPORT int pt_tenant_txn_grant(struct pt_tenant_txn *t, const char *name, con
 				    "the group's rules to other devices", name, picked[i], group);
 			goto out;
 		}
-	for (size_t i = 0; i < nts; i++)
-		if (!strcmp(ts[i]->name, name))
-			cur = ts[i];
-	gr = cur ? pt_grant_find(cur, group) : NULL;
 	all = calloc((gr ? gr->n_units : 0) + n + 1, sizeof(*all));
 	if (!all) {
 		r = -ENOMEM;
@@ -1011,6 +1147,8 @@ PT_EXPORT int pt_tenant_txn_grant(struct pt_tenant_txn *t, const char *name, con
 		txn_note(t, "%s", picked[i]);
 	}
 	r = pt__ini_set(f, section, "type", pt_group_type_name(pt_group_get_type(g)));
+	if (!r && profile)
+		r = pt__ini_set(f, section, "profile", profile);
 	if (!r)
 		r = set_units(f, section, all, n_all);
 	if (!r)
@@ -1081,7 +1219,8 @@ static int tenant_vms_hold(struct pt_tenant_txn *t, const char *name, const char
 			struct pt_lease_dev *d = l->devs[k];
 
 			for (int u = keep; u < gr->n_units && !r; u++) {
-				bool held = d->usb_name && unit_holds(gr->units[u], d->usb_name);
+				bool held = (d->usb_name && unit_holds(gr->units[u], d->usb_name)) ||
+					    (d->mdev_uuid && unit_holds(gr->units[u], d->mdev_uuid));
 
 				for (int fn = 0; fn < d->n_functions && !held; fn++)
 					held = unit_holds(gr->units[u], d->functions[fn]);
@@ -1158,7 +1297,8 @@ PT_EXPORT int pt_tenant_txn_revoke(struct pt_tenant_txn *t, const char *name, co
 			struct pt_lease_dev *d = l->devs[k];
 
 			for (int u = keep; u < gr->n_units; u++) {
-				bool held = d->usb_name && unit_holds(gr->units[u], d->usb_name);
+				bool held = (d->usb_name && unit_holds(gr->units[u], d->usb_name)) ||
+					    (d->mdev_uuid && unit_holds(gr->units[u], d->mdev_uuid));
 
 				for (int fn = 0; fn < d->n_functions && !held; fn++)
 					held = unit_holds(gr->units[u], d->functions[fn]);
@@ -1189,6 +1329,25 @@ out:
 	return r == -ENOMEM ? txn_err(t, r, "out of memory") : r;
 }
 
+PT_EXPORT int pt_tenant_txn_apply(struct pt_tenant_txn *t, const char *name)
+{
+	struct pt_ini_file *f;
+	int r;
+
+	r = txn_tenant(t, name, &f);
+	if (r < 0)
+		return r;
+	/* no VM start takes or frees a unit while its instances are made again */
+	r = lock_leases(t);
+	if (r < 0)
+		return r;
+	r = txn_touch(t, name, "apply");
+	if (r < 0)
+		return r;
+	t->replay = true;
+	return 0;
+}
+
 /* ---- thick provisioning ------------------------------------------------------------ */
 
 struct node {
@@ -1196,10 +1355,21 @@ struct node {
 	bool usb;
 };
 
-/* One tenant's host side: its nodes, its udev rules and limits text. */
+/* An mdev instance of a grant, a VF given a vGPU type, a VF given a MAC. */
+struct inst {
+	char uuid[37];
+	char parent[PT_NAME_MAX + 1];	/* mdev: its parent */
+	char bdf[PT_BDF_LEN + 1];	/* vf, mac: the VF */
+	char profile[68];		/* mdev, vf: the grant's profile */
+	char mac[18];			/* mac */
+};
+
+/* One tenant's host side: its nodes, instances, VFs, udev rules and limits text. */
 struct prov {
 	struct node *nodes;
 	int n_nodes;
+	struct inst *mdevs, *vftypes, *macs;
+	int n_mdevs, n_vftypes, n_macs;
 	char *rules;			/* NULL: no file */
 	char *limits;
 };
@@ -1207,9 +1377,33 @@ struct prov {
 static void prov_free(struct prov *pv)
 {
 	free(pv->nodes);
+	free(pv->mdevs);
+	free(pv->vftypes);
+	free(pv->macs);
 	free(pv->rules);
 	free(pv->limits);
 	memset(pv, 0, sizeof(*pv));
+}
+
+static struct inst *inst_add(struct inst **a, int *n)
+{
+	struct inst *na = realloc(*a, (*n + 1) * sizeof(*na));
+
+	if (!na)
+		return NULL;
+	*a = na;
+	memset(&na[*n], 0, sizeof(*na));
+	return &na[(*n)++];
+}
+
+/* Is the same instance (uuid, VF, VF and MAC) in the list? */
+static bool inst_in(const struct inst *a, int n, const struct inst *x)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(a[i].uuid, x->uuid) && !strcmp(a[i].bdf, x->bdf) &&
+		    !strcmp(a[i].mac, x->mac))
+			return true;
+	return false;
 }
 
 static int prov_add_node(struct prov *pv, const char *rel, bool usb)
@@ -1300,7 +1494,21 @@ static int prov_build(struct pt_ctx *ctx, struct pt_tenant *tn, struct prov *pv)
 					     tn->name, admins);
 			if (r)
 				break;
-			if (!strncmp(u, "usb:", 4)) {
+			if (strchr(u, '@')) {
+				struct inst *in = inst_add(&pv->mdevs, &pv->n_mdevs);
+
+				if (!in) {
+					r = -ENOMEM;
+					break;
+				}
+				mdev_unit_split(u, in->uuid, in->parent, sizeof(in->parent));
+				snprintf(in->profile, sizeof(in->profile), "%s", g->profile ? g->profile : "");
+				/* the instance's own IOMMU group, whatever its number */
+				r = sbuf_add(&pv->rules, "SUBSYSTEM==\"vfio\", KERNEL==\"[0-9]*\", "
+					     "TEST==\"/sys/kernel/iommu_groups/$kernel/devices/%s\", "
+					     "OWNER=\"root\", GROUP=\"%s\", MODE=\"0660\"\n", in->uuid,
+					     admins);
+			} else if (!strncmp(u, "usb:", 4)) {
 				struct pt_usb_dev *d = usb_of_key(ctx, u);
 				char vid[5], pid[5];
 				const char *serial;
@@ -1331,6 +1539,28 @@ static int prov_build(struct pt_ctx *ctx, struct pt_tenant *tn, struct prov *pv)
 					     "OWNER=\"root\", GROUP=\"%s\", MODE=\"0660\"\n", bdf, admins);
 				d = pt_pci_dev_find(ctx, bdf);
 				grp = d ? pt_pci_dev_get_iommu_group(d) : -1;
+				if (!r && g->type == PT_GROUP_VGPU) {
+					/* a VF of NVIDIA per-VF vGPU: its type is written at grant */
+					struct inst *in = inst_add(&pv->vftypes, &pv->n_vftypes);
+
+					if (!in)
+						r = -ENOMEM;
+					else {
+						snprintf(in->bdf, sizeof(in->bdf), "%s", bdf);
+						snprintf(in->profile, sizeof(in->profile), "%s",
+							 g->profile ? g->profile : "");
+					}
+				} else if (!r && g->type == PT_GROUP_SRIOV_NIC) {
+					/* a VF: its MAC from the tenant group and the unit's slot */
+					struct inst *in = inst_add(&pv->macs, &pv->n_macs);
+
+					if (!in)
+						r = -ENOMEM;
+					else {
+						snprintf(in->bdf, sizeof(in->bdf), "%s", bdf);
+						pt__stable_mac(g->qualified, "grant", i, in->mac);
+					}
+				}
 				snprintf(num, sizeof(num), "%d", grp);
 				if (!r && grp >= 0 && pt__dev_vfio_group_rel(num, rel, sizeof(rel)) == 0)
 					r = prov_add_node(pv, rel, false);
@@ -1382,6 +1612,176 @@ static struct pt_tenant *tenant_before(struct pt_tenant_txn *t, struct pt_ini_fi
 	return tn;
 }
 
+static struct pt_mdev *mdev_of(struct pt_mdev_parent *par, const char *uuid)
+{
+	struct pt_mdev *m;
+
+	pt_mdev_foreach(par, m)
+		if (!strcmp(pt_mdev_get_uuid(m), uuid))
+			return m;
+	return NULL;
+}
+
+/* The parent's mdev type of a profile (its id, name, or the same NVIDIA profile). */
+static struct pt_mdev_type *mdev_type_of(struct pt_mdev_parent *par, const char *profile)
+{
+	struct pt_mdev_type *t;
+
+	pt_mdev_type_foreach(par, t)
+		if (pt__vgpu_type_matches(profile, pt_mdev_type_get_id(t), pt_mdev_type_get_name(t)))
+			return t;
+	return NULL;
+}
+
+/* The id of the vGPU type a VF offers under a profile (name or id); 0: none. */
+static unsigned int vf_type_of(struct pt_pci_dev *vf, const char *profile)
+{
+	struct pt_vgpu_type *t;
+	char *end;
+	unsigned long id = strtoul(profile, &end, 10);
+	bool numeric = *profile && !*end;
+
+	pt_vgpu_type_foreach(vf, t)
+		if ((numeric && pt_vgpu_type_get_id(t) == id) ||
+		    pt__vgpu_type_matches(profile, NULL, pt_vgpu_type_get_name(t)))
+			return pt_vgpu_type_get_id(t);
+	return 0;
+}
+
+/* Is dev_root/rel root:gid 0660 already? */
+static bool node_is_given(struct pt_ctx *ctx, const char *rel, gid_t gid)
+{
+	struct pt__devnode_owner o;
+
+	return pt__devnode_read(ctx, rel, &o) == 0 && o.uid == 0 && o.gid == gid &&
+	       o.mode == 0660;
+}
+
+/* The PF interface a tenant VF's MAC is set through; NULL: the VF is no NIC's. */
+static const char *vf_ifname(struct pt_ctx *ctx, const char *vfbdf, struct pt_pci_dev **pfp,
+			     bool *nic)
+{
+	struct pt_pci_dev *vf = pt_pci_dev_find(ctx, vfbdf);
+	struct pt_pci_dev *pf = vf ? pt_pci_dev_get_physfn(vf) : NULL;
+	struct pt_netdev *nd = pf ? pt_netdev_get_first(pf) : NULL;
+
+	*pfp = pf;
+	*nic = pf && (pt_pci_dev_get_class(pf) >> 16) == 0x02;
+	return nd ? pt_netdev_get_name(nd) : NULL;
+}
+
+/*
+ * The steps that make (give == true) or take back the instances, vGPU
+ * types and MACs of list a that list b does not hold, as the host is now:
+ * an instance there already is not made again (its node is given where
+ * it is not yet), one gone is not removed.
+ */
+static int inst_plan(struct pt_tenant_txn *t, struct pt_plan *p, const char *tname,
+		     const char *admins, gid_t gid, const struct prov *a, const struct prov *b,
+		     bool give)
+{
+	struct pt_ctx *ctx = t->ctx;
+	const char *root = pt_get_dev_root(ctx);
+	char desc[PATH_MAX + 160];
+	int r = 0;
+
+	for (int i = 0; !r && i < a->n_mdevs; i++) {
+		const struct inst *in = &a->mdevs[i];
+		struct pt_mdev_parent *par = pt_mdev_parent_find(ctx, in->parent);
+		struct pt_mdev *m = par ? mdev_of(par, in->uuid) : NULL;
+		struct pt_mdev_type *ty;
+
+		if (inst_in(b->mdevs, b->n_mdevs, in))
+			continue;
+		if (!give) {
+			if (m)
+				r = pt__mdev_plan_remove(p, par, in->uuid);
+			continue;
+		}
+		if (!par)
+			return txn_err(t, -ENODEV, "tenant '%s': mdev parent %s of instance %s is "
+				       "gone; load its driver, or revoke the unit", tname, in->parent,
+				       in->uuid);
+		if (m) {
+			/* there already: its node only, where it is not the group's yet */
+			struct pt__devnode_owner o;
+			char grp[16], rel[32];
+
+			snprintf(grp, sizeof(grp), "%d", pt_mdev_get_iommu_group(m));
+			if (pt_mdev_get_iommu_group(m) < 0 ||
+			    pt__dev_vfio_group_rel(grp, rel, sizeof(rel)) < 0 ||
+			    pt__devnode_read(ctx, rel, &o) < 0 || node_is_given(ctx, rel, gid))
+				continue;
+			snprintf(desc, sizeof(desc), "give %s/%s to root:%s mode 0660", root, rel,
+				 admins);
+			r = pt__devnode_plan_set(p, rel, 0, gid, 0660, 0, NULL, desc);
+			continue;
+		}
+		ty = mdev_type_of(par, in->profile);
+		if (!ty)
+			return txn_err(t, -ENODEV, "tenant '%s': mdev parent %s offers no type of "
+				       "profile '%s' now for instance %s; see 'pt scan vgpu'", tname,
+				       in->parent, in->profile, in->uuid);
+		r = pt__mdev_plan_create(p, ty, in->uuid, NULL);
+		snprintf(desc, sizeof(desc), "give %s/vfio/<IOMMU group of mdev %s> to root:%s "
+			 "mode 0660", root, in->uuid, admins);
+		if (!r)
+			r = pt__devnode_plan_set_mdev(p, in->uuid, 0, gid, 0660, 0, desc);
+	}
+	for (int i = 0; !r && i < a->n_vftypes; i++) {
+		const struct inst *in = &a->vftypes[i];
+		struct pt_pci_dev *vf = pt_pci_dev_find(ctx, in->bdf);
+		unsigned int cur = vf ? pt_pci_dev_get_current_vgpu_type(vf) : 0, want;
+
+		if (inst_in(b->vftypes, b->n_vftypes, in))
+			continue;
+		if (!give) {
+			if (cur)
+				r = pt__nvvgpu_plan_set_type(p, in->bdf, cur, 0);
+			continue;
+		}
+		if (!vf)
+			return txn_err(t, -ENODEV, "tenant '%s': VF %s is gone; enable its GPU's VFs "
+				       "with 'pt group apply', or revoke the unit", tname, in->bdf);
+		if (cur)
+			continue;	/* set at grant (a type no VM set: a grant's) */
+		want = vf_type_of(vf, in->profile);
+		if (!want)
+			return txn_err(t, -EBUSY, "tenant '%s': VF %s does not offer vGPU type '%s' "
+				       "now; see 'pt scan vgpu'", tname, in->bdf, in->profile);
+		r = pt__nvvgpu_plan_set_type(p, in->bdf, 0, want);
+	}
+	for (int i = 0; !r && i < a->n_macs; i++) {
+		const struct inst *in = &a->macs[i];
+		struct pt_pci_dev *pf;
+		unsigned char mac[6] = { 0 };
+		const char *ifname;
+		bool nic;
+
+		if (inst_in(b->macs, b->n_macs, in))
+			continue;
+		ifname = vf_ifname(ctx, in->bdf, &pf, &nic);
+		if (!nic)
+			continue;	/* an NVMe VF has no MAC */
+		if (!ifname) {
+			if (!give)
+				continue;
+			return txn_err(t, -ENODEV, "tenant '%s': PF %s of VF %s has no network "
+				       "interface to set the VF's MAC through; bind the PF to its "
+				       "network driver", tname, pt_pci_dev_get_bdf(pf), in->bdf);
+		}
+		if (give && pt__vf_mac_parse(in->mac, mac) < 0)
+			return txn_err(t, -EINVAL, "tenant '%s': bad MAC %s", tname, in->mac);
+		snprintf(desc, sizeof(desc), "set the MAC of VF %d of %s (%s) to %s",
+			 pt_pci_dev_get_vf_index(pt_pci_dev_find(ctx, in->bdf)), ifname,
+			 pt_pci_dev_get_bdf(pf), give ? in->mac : "00:00:00:00:00:00");
+		r = pt__vf_plan_mac(p, pt_pci_dev_get_bdf(pf), ifname,
+				    pt_pci_dev_get_vf_index(pt_pci_dev_find(ctx, in->bdf)), mac, NULL,
+				    desc);
+	}
+	return r < 0 ? txn_err(t, r, "out of memory") : 0;
+}
+
 /*
  * A plan taking the host from one tenant's state (from) to another (to).
  * Nodes that do not exist now are left to udev (they get the rule when they
@@ -1401,12 +1801,23 @@ static int prov_plan(struct pt_tenant_txn *t, const char *tname, const char *adm
 		return txn_err(t, r, "%s: cannot tell its parent directory: %s",
 			       pt_get_conf_dir(t->ctx), strerror(-r));
 	r = pt__plan_new(t->ctx, tname, t->action, subject, dry ? PT_PLAN_DRY_RUN : 0, &p);
+	if (r < 0) {
+		pt_plan_free(p);
+		return txn_err(t, r, "out of memory");
+	}
+	/* instances and vGPU types first: the node of an instance is there after it */
+	r = inst_plan(t, p, tname, admins, gid, to, from, true);
+	if (r < 0) {
+		pt_plan_free(p);
+		return r;
+	}
 	for (int i = 0; !r && i < to->n_nodes; i++) {
 		struct pt__devnode_owner o;
 		char desc[256];
 
 		if (prov_has_node(from, to->nodes[i].rel) ||
-		    pt__devnode_read(t->ctx, to->nodes[i].rel, &o) < 0)
+		    pt__devnode_read(t->ctx, to->nodes[i].rel, &o) < 0 ||
+		    node_is_given(t->ctx, to->nodes[i].rel, gid))
 			continue;
 		snprintf(desc, sizeof(desc), "give %s/%s to root:%s mode 0660",
 			 pt_get_dev_root(t->ctx), to->nodes[i].rel, admins);
@@ -1424,6 +1835,13 @@ static int prov_plan(struct pt_tenant_txn *t, const char *tname, const char *adm
 			 pt_get_dev_root(t->ctx), from->nodes[i].rel, (unsigned int)mode);
 		r = pt__devnode_plan_set(p, from->nodes[i].rel, 0, 0, mode, 0, NULL, desc);
 	}
+	if (!r) {
+		r = inst_plan(t, p, tname, admins, gid, from, to, false);
+		if (r < 0) {
+			pt_plan_free(p);
+			return r;
+		}
+	}
 	for (int k = 0; k < 2 && !r; k++) {
 		const char *a = k ? from->limits : from->rules, *b = k ? to->limits : to->rules;
 		char desc[PATH_MAX + sizeof(rel) + 16];
@@ -1433,6 +1851,9 @@ static int prov_plan(struct pt_tenant_txn *t, const char *tname, const char *adm
 		else
 			snprintf(rel, sizeof(rel), "udev/rules.d/70-passthru-tenant-%s.rules", tname);
 		if ((!a && !b) || (a && b && !strcmp(a, b)))
+			continue;
+		/* a replay writes only what differs from the host's file */
+		if (t->replay && pt__hostfile_holds(etc, rel, b) == 1)
 			continue;
 		snprintf(desc, sizeof(desc), "%s %s%s%s", b ? "write" : "remove", etc,
 			 strcmp(etc, "/") ? "/" : "", rel);
@@ -1486,7 +1907,7 @@ static int provision(struct pt_tenant_txn *t, bool dry, bool reverse)
 		return txn_err(t, -ENOENT, "tenant '%s': no Unix group '%s' on this host to give "
 			       "the devices to; create it (groupadd %s)", t->touched,
 			       admins ? admins : "", admins ? admins : "GROUP");
-	tb = tenant_before(t, f);
+	tb = t->replay ? NULL : tenant_before(t, f);
 	{
 		char err[256];
 
@@ -1637,7 +2058,7 @@ PT_EXPORT int pt_tenant_txn_commit(struct pt_tenant_txn *t)
 	}
 	/* the host first: a plan that fails is rolled back, and nothing is written */
 	r = provision(t, false, false);
-	if (r < 0)
+	if (r < 0 || t->replay)
 		return r;
 	r = pt__store_commit(t->st);
 	if (r < 0) {

@@ -13,7 +13,9 @@ the golden files; review the diff by hand.
 
 Thick provisioning shows in the transcript: a device node below
 @ROOT@/dev whose owner or mode changed ("dev/vfio/26  root:root 0600 ->
-root:users 0660"), and the host files pt writes beside the conf dir
+root:users 0660") or that appeared with another owner than the kernel's
+root:root 0600 (an mdev instance's node given at once: "dev/vfio/138
+(new) root:users 0660"), and the host files pt writes beside the conf dir
 (@ETC@/udev/rules.d, @ETC@/security/limits.d; @ETC@ is the conf dir's
 parent), each new or changed one with its text.
 
@@ -53,6 +55,8 @@ def _init_with_tenant(self, args, profile, workdir):
 runner.Runner.__init__ = _init_with_tenant
 
 HOST_DIRS = ("udev/rules.d", "security/limits.d")
+# the owner and mode tests/fakekernel gives a node it makes (the kernel's)
+DEFAULT_OWNER = "root:root 0600"
 
 
 def owners(root):
@@ -104,6 +108,10 @@ def render_with_owners(before, after):
     for rel in sorted(set(bo) & set(ao)):
         if bo[rel] != ao[rel]:
             out.append(f"  {rel}  {bo[rel]} -> {ao[rel]}")
+    # a node that appeared (an mdev instance's) and was given away at once
+    for rel in sorted(set(ao) - set(bo)):
+        if before is not None and hasattr(before, "owners") and ao[rel] != DEFAULT_OWNER:
+            out.append(f"  {rel}  (new) {ao[rel]}")
     return out
 
 
