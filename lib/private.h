@@ -565,6 +565,14 @@ struct pt__nvml_hetero {		/* nvmlVgpuHeterogeneousMode_v1_t */
 };
 #define PT__NVML_HETERO_V1	0x1000008u	/* sizeof | 1 << 24 */
 
+struct pt__nvml_placements {		/* nvmlVgpuPlacementList_v1_t */
+	unsigned int version, placement_size, count;
+	unsigned int *placement_ids;
+};
+#define PT__NVML_PLACEMENTS_V1	((unsigned int)(sizeof(struct pt__nvml_placements) | 1u << 24))
+/* nvmlDeviceVgpuCapability_t: NVML's "Heterogeneous Time-Slice Sizes" */
+#define PT__NVML_VGPU_CAP_HETEROGENEOUS_TIMESLICE_SIZES	2
+
 enum {					/* nvmlReturn_t values passthru tells apart */
 	PT__NVML_SUCCESS = 0,
 	PT__NVML_ERROR_INVALID_ARGUMENT = 2,
@@ -594,6 +602,9 @@ struct pt__nvml {
 	int (*get_gi_by_id)(pt__nvml_dev_t, unsigned int, pt__nvml_gi_t *);
 	int (*gi_get_info)(pt__nvml_gi_t, struct pt__nvml_gi_info *);
 	int (*get_hetero)(pt__nvml_dev_t, struct pt__nvml_hetero *);
+	int (*get_vgpu_cap)(pt__nvml_dev_t, unsigned int, unsigned int *);
+	int (*get_creatable_placements)(pt__nvml_dev_t, unsigned int,
+					struct pt__nvml_placements *);
 	/* writes: nvmig.c only */
 	int (*w_set_mig_mode)(pt__nvml_dev_t, unsigned int, int *);
 	int (*w_create_gi)(pt__nvml_dev_t, unsigned int, pt__nvml_gi_t *);
@@ -632,6 +643,16 @@ int pt__nvml_gi_all(struct pt__nvml *n, pt__nvml_dev_t dev, unsigned int *ids,
 		    unsigned int max);
 /* Heterogeneous time-slice mode: 0/1, -EOPNOTSUPP not supported, -errno. */
 int pt__nvml_hetero_mode(struct pt__nvml *n, pt__nvml_dev_t dev);
+/* The "Heterogeneous Time-Slice Sizes" vGPU capability: 0/1 or -errno. */
+int pt__nvml_hetero_capable(struct pt__nvml *n, pt__nvml_dev_t dev);
+/* How many placements NVML offers for one more vGPU of type_id now, or -errno. */
+int pt__nvml_placements(struct pt__nvml *n, pt__nvml_dev_t dev, unsigned int type_id);
+/*
+ * GPU instances of the GI profile of a MIG-backed vGPU profile (slices,
+ * fb_gb, media) that exist now, or -errno (-ENOENT: no such GI profile).
+ */
+int pt__nvml_gi_count(struct pt__nvml *n, pt__nvml_dev_t dev, int slices, int fb_gb,
+		      bool media);
 
 /* ---- vgpu-profile.c: NVIDIA vGPU profile names --------------------------- */
 
