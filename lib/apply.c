@@ -1041,6 +1041,9 @@ static int plan_hetero_gpu(struct applier *a, struct pt__nvml *n, pt__nvml_dev_t
 	struct pt_rec_gpu *rg = pt__record_gpu_find(&a->rec, gpu->bdf);
 	int h = pt__nvml_hetero_mode(n, dev);
 
+	/* NVML's vGPU capability "Heterogeneous Time-Slice Sizes" decides */
+	if (h >= 0 && pt__nvml_hetero_capable(n, dev) == 0)
+		h = -EOPNOTSUPP;
 	if (h == -EOPNOTSUPP) {
 		pt__plan_error(a->p, "%s: does not support heterogeneous vGPU (NVML: no \"Heterogeneous Time-Slice Sizes\"), which group '%s' asks for; set heterogeneous = no in '%s', or update the GPU's vGPU software to 17.2 or later",
 			       gpu->bdf, a->group, a->group);

@@ -43,6 +43,7 @@ static const struct sym syms[] = {
 	S(get_hetero, "nvmlDeviceGetVgpuHeterogeneousMode"),
 	S(get_vgpu_cap, "nvmlDeviceGetVgpuCapabilities"),
 	S(get_creatable_placements, "nvmlDeviceGetVgpuTypeCreatablePlacements"),
+	S(get_compute_procs, "nvmlDeviceGetComputeRunningProcesses_v3"),
 	S(w_set_mig_mode, "nvmlDeviceSetMigMode"),
 	S(w_create_gi, "nvmlDeviceCreateGpuInstance"),
 	S(w_destroy_gi, "nvmlGpuInstanceDestroy"),
@@ -310,4 +311,25 @@ int pt__nvml_gi_count(struct pt__nvml *n, pt__nvml_dev_t dev, int slices, int fb
 	int r = pt__nvml_gi_profile(n, dev, slices, fb_gb, media, &pi);
 
 	return r < 0 ? r : gi_ids(n, dev, pi.id, ids, 64);
+}
+
+int pt__nvml_processes(struct pt_ctx *ctx, struct pt__nvml *n, pt__nvml_dev_t dev,
+		       char *who, size_t wlen)
+{
+	struct pt__nvml_process p[16];
+	unsigned int count = 16;
+	size_t off = 0;
+	int rc = n->get_compute_procs(dev, &count, p);
+
+	who[0] = '\0';
+	if (rc != PT__NVML_SUCCESS)
+		return pt__nvml_errno(rc);
+	for (unsigned int i = 0; i < count && i < 16 && off < wlen; i++) {
+		char pid[16], one[96];
+
+		snprintf(pid, sizeof(pid), "%u", p[i].pid);
+		pt__proc_who(ctx, pid, one, sizeof(one));
+		off += (size_t)snprintf(who + off, wlen - off, "%s%s", i ? ", " : "", one);
+	}
+	return (int)count;
 }

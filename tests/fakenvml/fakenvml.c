@@ -863,3 +863,28 @@ int nvmlDeviceGetVgpuTypeCreatablePlacements(void *d, unsigned int type, struct 
 	pl->size = t->fb;
 	return SUCCESS;
 }
+
+/* nvmlProcessInfo_t: the busy line's "pid N" is the one process */
+struct process { unsigned int pid; unsigned long long mem; unsigned int gi, ci; };
+
+int nvmlDeviceGetComputeRunningProcesses_v3(void *d, unsigned int *count, struct process *p)
+{
+	struct gpu *g = ready(d);
+	unsigned int pid;
+
+	if (!g || !count)
+		return ERR_INVALID_ARGUMENT;
+	if (!g->busy[0] || sscanf(g->busy, "pid %u", &pid) != 1) {
+		*count = 0;
+		return SUCCESS;
+	}
+	if (*count < 1 || !p) {
+		*count = 1;
+		return 7;	/* NVML_ERROR_INSUFFICIENT_SIZE */
+	}
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	p->gi = p->ci = 0xffffffffu;
+	*count = 1;
+	return SUCCESS;
+}
