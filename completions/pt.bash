@@ -59,14 +59,23 @@ _pt_dirs()
 	_pt_nospace
 }
 
-# -O / --option: KEY= first, then a directory after the '=' (absolute:
-# pt takes no other).
+# -O / --option: KEY= first, then the value after the '=': an absolute
+# directory for the roots, a file for nvml.library, nothing to offer for
+# the number of lock.timeout.
 _pt_value_option()
 {
-	local keys="sysfs.root= proc.root= dev.root= conf.dir= modules.dir="
-	local dir=${1#*=}
+	local keys="sysfs.root= proc.root= dev.root= conf.dir= modules.dir= run.dir= nvml.library= lock.timeout="
+	local dir=${1#*=} f
 
-	if [[ $1 == *=* ]]; then
+	if [[ $1 == lock.timeout=* ]]; then
+		return
+	elif [[ $1 == nvml.library=* ]]; then
+		while IFS= read -r f; do
+			[[ -d $f ]] && f+=/
+			COMPREPLY+=("nvml.library=$f")
+		done < <(compgen -f -- "$dir")
+		_pt_nospace
+	elif [[ $1 == *=* ]]; then
 		[[ $dir == /* ]] || dir=/$dir
 		_pt_dirs "$dir" "${1%%=*}="
 	else
@@ -513,19 +522,6 @@ _pt_value_attach__count() { :; }
 _pt_value_attach__name() { :; }
 _pt_value_attach__pid() { :; }
 
-# pt attach also takes run.dir (the leases).
-_pt_value_attach__option()
-{
-	local keys="sysfs.root= proc.root= dev.root= conf.dir= modules.dir= run.dir="
-
-	if [[ $1 == *=* ]]; then
-		_pt_value_option "$1"
-	else
-		_pt_add "$keys" "$1" ""
-		_pt_nospace
-	fi
-}
-
 _pt_args_attach()
 {
 	local -a _pt_pos
@@ -571,12 +567,6 @@ _pt_value_tenant__admins()
 # A host name pattern and a number the admin chooses: they take a value.
 _pt_value_tenant__node() { :; }
 _pt_value_tenant__count() { :; }
-
-# pt tenant also takes run.dir (the leases grant and revoke read).
-_pt_value_tenant__option()
-{
-	_pt_value_attach__option "$@"
-}
 
 _pt_args_tenant()
 {

@@ -98,7 +98,7 @@ def option_entries(options_section):
         if m:
             entries.append([m.group(1), m.group(2), bool(m.group(3).strip()), []])
             continue
-        m = re.match(r"^\t\*([A-Za-z0-9_.-]+)\*$", line)
+        m = re.match(r"^\t\*([A-Za-z0-9_.-]+)\*(?:=_[a-z]+_)?$", line)
         if m and entries:
             entries[-1][3].append(m.group(1))
     return entries
@@ -479,11 +479,21 @@ def check_values(env):
         if sorted(got["pt scan --option="]) != sorted(got["pt scan -O "] or []):
             problems.append("bash: 'pt scan --option=<TAB>' offers %s, not %s"
                             % (got["pt scan --option="], got["pt scan -O "]))
+        # the value each key takes: a directory, a file, a number
+        lib = os.path.join(tmp, "libnvidia-ml.so.1")
+        open(lib, "w").close()
+        value = {"nvml.library": lib, "lock.timeout": "5"}
         for k in keys:
-            r = env.pt(*(base + ["-O", "%s=%s" % (k, empty)]))
+            r = env.pt(*(base + ["-O", "%s=%s" % (k, value.get(k, empty))]))
             if r.returncode == 2:
-                problems.append("pt scan -O %s=DIR: completed, but the binary refuses "
-                                "it: %s" % (k, r.stderr.strip()))
+                problems.append("pt scan -O %s=%s: completed, but the binary refuses "
+                                "it: %s" % (k, value.get(k, "DIR"), r.stderr.strip()))
+        for line, want in (("pt scan -O lock.timeout=", []),
+                           ("pt scan -O nvml.library=%s/libnv" % tmp,
+                            [lib])):
+            c = bash_complete(env, [line])[line]
+            if sorted(c or []) != want:
+                problems.append("bash: '%s<TAB>' offers %s, not %s" % (line, c, want))
         r = env.pt(*(base + ["-O", "no.such.key=" + empty]))
         if r.returncode != 2:
             problems.append("pt scan -O no.such.key=DIR exits %d, not 2" % r.returncode)
@@ -1217,8 +1227,11 @@ def cmd_zsh(env, zsh_file):
         if buf != "pt scan --type=":
             problems.append("zsh: 'pt scan --ty<TAB>' gives %r" % buf)
         hits, buf = zsh_complete(env, compdir, "pt scan -O ")
-        want = ["conf.dir=", "dev.root=", "modules.dir=", "proc.root=", "sysfs.root="]
-        if sorted(set(hits or [])) != want:
+        want = []
+        for e in option_entries(sections(read(env.man("pt.8"))).get("OPTIONS", "")):
+            if e[1] == "--option":
+                want = sorted(k + "=" for k in e[3])
+        if not want or sorted(set(hits or [])) != want:
             problems.append("zsh: 'pt scan -O <TAB>' offers %s, not %s" % (hits, want))
         for cmd in cmds:
             want = usage_verbs(env, cmd)
