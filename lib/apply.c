@@ -907,6 +907,63 @@ static bool gi_in(const unsigned int *ids, int n, unsigned int id)
 	return false;
 }
 
+/*
+ * A GPU's MIG and heterogeneous modes are the GPU's, shared by every group
+ * on it: the group that turned one on records the mode before; a group
+ * applied later on the same GPU takes that record over too, so the mode
+ * goes back only when the last of them is released. Which other applied
+ * group records a mode of bdf (mig: MIG, else heterogeneous): its name in
+ * who and the mode before, or -1.
+ */
+static int other_gpu_mode(struct applier *a, const char *bdf, bool mig, char *who,
+			  size_t wlen)
+{
+	int before = -1;
+
+	for (size_t i = 0; i < a->store->n_files && before < 0; i++) {
+		struct pt_ini_file *f = a->store->files[i];
+		const char *rel = f->relpath;
+		size_t len = strlen(rel);
+		struct pt_record rec = { 0 };
+		struct pt_rec_gpu *rg;
+		char err[256];
+
+		if (strncmp(rel, "applied.d/", 10) || len <= 14 || strcmp(rel + len - 4, ".ini") ||
+		    !strcmp(rel, a->relpath))
+			continue;
+		if (pt__record_load(a->ctx, f, &rec, err, sizeof(err)) == 0 &&
+		    (rg = pt__record_gpu_find(&rec, bdf)) != NULL) {
+			before = mig ? rg->mig_mode : rg->hetero_mode;
+			if (before >= 0)
+				snprintf(who, wlen, "%.*s", (int)(len - 14), rel + 10);
+		}
+		pt__record_free(&rec);
+	}
+	return before;
+}
+
+/* How many vGPUs run on the GPU at bdf now (none known: 0). */
+static int count_running(struct pt_pci_dev *f, const char *id, const char *name,
+			 struct pt_vgpu_profile *prof, void *data)
+{
+	(void)f;
+	(void)id;
+	(void)name;
+	(void)prof;
+	(*(int *)data)++;
+	return 0;
+}
+
+static int gpu_running(struct applier *a, const char *bdf)
+{
+	struct pt_pci_dev *gpu = pt_pci_dev_find(a->ctx, bdf);
+	int n = 0;
+
+	if (gpu)
+		pt__vgpu_foreach_running(gpu, count_running, &n);
+	return n;
+}
+
 /* MIG mode on and the GPU instances of prof on one GPU. */
 static int plan_mig_gpu(struct applier *a, struct pt__nvml *n, pt__nvml_dev_t dev,
 			struct pt_pci_dev *gpu, const struct pt_vgpu_profile *prof)
@@ -939,6 +996,11 @@ static int plan_mig_gpu(struct applier *a, struct pt__nvml *n, pt__nvml_dev_t de
 		if (r < 0)
 			return r;
 	} else {
+		char who[PT_NAME_MAX + 1];
+
+		/* MIG mode another group turned on: the last one released turns it off */
+		if (rg->mig_mode < 0)
+			rg->mig_mode = other_gpu_mode(a, gpu->bdf, true, who, sizeof(who));
 		/* instances of an earlier apply that a reboot or reset took are made again */
 		nall = pt__nvml_gi_all(n, dev, all, 64);
 		if (nall < 0) {
@@ -985,6 +1047,9 @@ static int plan_hetero_gpu(struct applier *a, struct pt__nvml *n, pt__nvml_dev_t
 	struct pt_rec_gpu *rg = pt__record_gpu_find(&a->rec, gpu->bdf);
 	int h = pt__nvml_hetero_mode(n, dev);
 
+	/* NVML's vGPU capability "Heterogeneous Time-Slice Sizes" decides */
+	if (h >= 0 && pt__nvml_hetero_capable(n, dev) == 0)
+		h = -EOPNOTSUPP;
 	if (h == -EOPNOTSUPP) {
 		pt__plan_error(a->p, "%s: does not support heterogeneous vGPU (NVML: no \"Heterogeneous Time-Slice Sizes\"), which group '%s' asks for; set heterogeneous = no in '%s', or update the GPU's vGPU software to 17.2 or later",
 			       gpu->bdf, a->group, a->group);
@@ -995,8 +1060,20 @@ static int plan_hetero_gpu(struct applier *a, struct pt__nvml *n, pt__nvml_dev_t
 			       gpu->bdf, strerror(-h));
 		return h;
 	}
-	if (h == 1 && !rg)
-		return pt__plan_note(a->p, "%s: heterogeneous vGPU mode is on", gpu->bdf);
+	if (h == 1 && (!rg || rg->hetero_mode < 0)) {
+		char who[PT_NAME_MAX + 1];
+		int before = other_gpu_mode(a, gpu->bdf, false, who, sizeof(who));
+
+		if (before < 0)
+			return pt__plan_note(a->p, "%s: heterogeneous vGPU mode is on", gpu->bdf);
+		/* shared: whichever of the groups is released last turns it off */
+		if (!rg && !(rg = pt__record_gpu_add(&a->rec, gpu->bdf)))
+			return -ENOMEM;
+		rg->keep = true;
+		rg->hetero_mode = before;
+		return pt__plan_note(a->p, "%s: heterogeneous vGPU mode is on (group '%s' turned it on; it goes off when the last group that uses it is released)",
+				     gpu->bdf, who);
+	}
 	if (!rg && !(rg = pt__record_gpu_add(&a->rec, gpu->bdf)))
 		return -ENOMEM;
 	rg->keep = true;
@@ -1115,15 +1192,32 @@ static int plan_restore_gpus(struct applier *a, bool stale_only)
 								"%s%u", off ? ", " : "", all[k]);
 			}
 		if (!r && rg->mig_mode == 0 && cur) {
-			if (left)
+			char who[PT_NAME_MAX + 1];
+
+			if (other_gpu_mode(a, rg->bdf, true, who, sizeof(who)) >= 0)
+				r = pt__plan_note(a->p, "%s: MIG mode stays on: group '%s' uses it too",
+						  rg->bdf, who);
+			else if (left)
 				r = pt__plan_note(a->p, "%s: MIG mode stays on: GPU instance%s %s, not made by group '%s', remain%s",
 						  rg->bdf, left > 1 ? "s" : "", others, a->group,
 						  left > 1 ? "" : "s");
 			else
 				r = pt__nvmig_plan_mode(a->p, rg->bdf, 1, 0);
 		}
-		if (!r && rg->hetero_mode == 0 && pt__nvml_hetero_mode(n, dev) == 1)
-			r = pt__nvmig_plan_hetero(a->p, rg->bdf, 1, 0);
+		if (!r && rg->hetero_mode == 0 && pt__nvml_hetero_mode(n, dev) == 1) {
+			char who[PT_NAME_MAX + 1];
+			int running = gpu_running(a, rg->bdf);
+
+			if (other_gpu_mode(a, rg->bdf, false, who, sizeof(who)) >= 0)
+				r = pt__plan_note(a->p, "%s: heterogeneous vGPU mode stays on: group '%s' uses it too",
+						  rg->bdf, who);
+			else if (running)
+				r = pt__plan_note(a->p, "%s: heterogeneous vGPU mode stays on: %d vGPU%s run%s on it; turn it off with NVIDIA's tools once they stop",
+						  rg->bdf, running, running > 1 ? "s" : "",
+						  running > 1 ? "" : "s");
+			else
+				r = pt__nvmig_plan_hetero(a->p, rg->bdf, 1, 0);
+		}
 	}
 	return r;
 }

@@ -1303,6 +1303,30 @@ static void vgpu_runs(struct pt_pci_dev *dev, char out[48])
 	pt__vgpu_foreach_running(gpu ? gpu : dev, runs_ts, out);
 }
 
+/*
+ * Every free VF lists what one more vGPU may be; the GPU's own count
+ * (max instances, free GPU instances, heterogeneous placements: see
+ * pt_pci_dev_get_vgpu_capacity) may be fewer: the VFs past it, in BDF
+ * order, wait.
+ */
+static void vgpu_cap_units(struct units *us, int pool, struct pt_pci_dev *gpu,
+			   const char *profile)
+{
+	int cap = pt_pci_dev_get_vgpu_capacity(gpu, profile), seen = 0;
+
+	if (cap < 0)
+		return;
+	for (size_t i = (size_t)pool; i < us->n; i++) {
+		struct pt__unit *u = &us->u[i];
+
+		if (u->pool != pool || u->blocked || u->capacity <= 0 || u->used)
+			continue;
+		if (seen++ >= cap)
+			block(u, &us->s[i], false, "its GPU has room for %d more %s now, "
+			      "offered on the VFs before it", cap, profile);
+	}
+}
+
 /* The request's profile (canonical) and heterogeneous setting. */
 static void vgpu_req(struct pt_group *g, struct pt__alloc_req *req,
 		     struct pt_vgpu_profile *prof)
@@ -1366,6 +1390,50 @@ static int units_tenant_mdev(struct pt_ctx *ctx, const struct held *h,
 	return 0;
 }
 
+/* One mdev parent as a unit: a GPU, a VF of one, or no PCI function (mtty). */
+static int unit_mdev(struct pt_ctx *ctx, const struct held *h, const char *except_vm,
+		     struct units *us, struct pt_pci_dev *dev, struct pt_mdev_parent *par,
+		     const char *key, const char *profile, struct pt_pci_dev *gpu)
+{
+	struct pt_mdev_type *t, *found = NULL;
+	struct pt__unit *u;
+	struct usrc *s;
+	int r = unit_add(us, &u, &s);
+
+	if (r < 0)
+		return r;
+	s->dev = dev;
+	snprintf(s->key, sizeof(s->key), "%s", key);
+	u->key = s->key;
+	u->numa_node = dev ? pt_pci_dev_get_numa_node(dev) : PT_NO_NUMA_NODE;
+	if (gpu)
+		vgpu_runs(gpu, s->runs);
+	else
+		s->runs[0] = '\0';
+	if (!par)
+		return block(u, s, true, "offers no mdev types");
+	pt_mdev_type_foreach(par, t) {
+		if (pt__vgpu_type_matches(profile, pt_mdev_type_get_id(t),
+					  pt_mdev_type_get_name(t)))
+			found = t;
+	}
+	if (!found)
+		return block(u, s, true, "offers no vGPU type '%s'", profile);
+	if (h->tenant_group) {
+		/* the tenant's instances on this parent, made at grant */
+		us->n--;
+		return units_tenant_mdev(ctx, h, par, us);
+	}
+	s->mtype = found;
+	u->capacity = pt_mdev_type_get_available_instances(found);
+	u->used = held_mdevs(ctx, pt_mdev_parent_get_name(par), except_vm);
+	if (dev && pt_pci_dev_get_critical_reason(dev))
+		block(u, s, false, "host-critical (%s)", pt_pci_dev_get_critical_reason(dev));
+	if (u->capacity <= 0 && !u->blocked)
+		block(u, s, false, "no instance of %s can be created now", profile);
+	return 0;
+}
+
 static int units_vgpu(struct pt_ctx *ctx, struct pt_group *g, const struct held *h,
 		      const char *except_vm, struct units *us, char *err, size_t errlen)
 {
@@ -1382,62 +1450,54 @@ static int units_vgpu(struct pt_ctx *ctx, struct pt_group *g, const struct held 
 		/* dev is NULL for an mdev parent that is no PCI function (mtty) */
 		struct pt_mdev_parent *par = pt_member_get_mdev_parent(mb);
 		bool vf = dev && (mode ? !strcasecmp(mode, "vf") :
-				  !par && pt_pci_dev_has_nvidia_vgpu(dev));
+				  !par && (pt_pci_dev_has_nvidia_vgpu(dev) ||
+					   pt__vgpu_vfs_have_nvidia(dev)));
 		struct pt__unit *u;
 		struct usrc *s;
 		int r;
 
-		if (!vf) {
-			struct pt_mdev_type *t, *found = NULL;
+		if (!vf && dev && !par && pt__vgpu_vfs_have_mdev(dev)) {
+			/* Ampere/Hopper on mdev: the member's VFs are the parents */
+			int pool = -1, nmv = pt_member_get_num_vfs(mb);
+			int n = nmv > 0 ? nmv : pt_pci_dev_get_sriov_numvfs(dev);
 
-			r = unit_add(us, &u, &s);
-			if (r < 0)
-				return r;
-			s->dev = dev;
-			snprintf(s->key, sizeof(s->key), "%s", pt_member_get_name(mb));
-			u->key = s->key;
-			u->numa_node = dev ? pt_pci_dev_get_numa_node(dev) : PT_NO_NUMA_NODE;
-			if (dev)
-				vgpu_runs(dev, s->runs);
-			else
-				s->runs[0] = '\0';
-			if (!par) {
-				block(u, s, true, "offers no mdev types");
-				continue;
-			}
-			pt_mdev_type_foreach(par, t) {
-				const char *name = pt_mdev_type_get_name(t);
+			for (int j = 0; j < n; j++) {
+				int k = nmv > 0 ? pt_member_get_vf_index(mb, j) : j;
+				struct pt_pci_dev *v = pt_pci_dev_get_virtfn(dev, k);
 
-				if (!strcmp(pt_mdev_type_get_id(t), profile) ||
-				    (name && !strcmp(name, profile)))
-					found = t;
-			}
-			if (!found) {
-				block(u, s, true, "offers no vGPU type '%s'", profile);
-				continue;
-			}
-			if (h->tenant_group) {
-				/* the tenant's instances on this parent, made at grant */
-				us->n--;
-				r = units_tenant_mdev(ctx, h, par, us);
+				if (!v || !pt_pci_dev_get_mdev_parent(v))
+					continue;
+				size_t first = us->n;
+
+				r = unit_mdev(ctx, h, except_vm, us, v, pt_pci_dev_get_mdev_parent(v),
+					      pt_pci_dev_get_bdf(v), profile, dev);
 				if (r < 0)
 					return r;
-				continue;
+				/* none, one, or a tenant's instances on this VF */
+				for (size_t x = first; x < us->n; x++) {
+					if (pool < 0)
+						pool = (int)x;
+					us->u[x].pool = pool;
+				}
 			}
-			s->mtype = found;
-			u->capacity = pt_mdev_type_get_available_instances(found);
-			u->used = held_mdevs(ctx, pt_mdev_parent_get_name(par), except_vm);
-			if (dev && pt_pci_dev_get_critical_reason(dev))
-				block(u, s, false, "host-critical (%s)",
-				      pt_pci_dev_get_critical_reason(dev));
-			if (u->capacity <= 0 && !u->blocked)
-				block(u, s, false, "no instance of %s can be created now", profile);
+			if (pool >= 0)
+				vgpu_cap_units(us, pool, dev, profile);
+			continue;
+		}
+		if (!vf) {
+			r = unit_mdev(ctx, h, except_vm, us, dev, par, pt_member_get_name(mb),
+				      profile, dev);
+			if (r < 0)
+				return r;
 			continue;
 		}
 		{
-			int pool = -1;
+			int pool = -1, nmv = pt_member_get_num_vfs(mb);
+			int n = nmv > 0 ? nmv : pt_pci_dev_get_sriov_numvfs(dev);
 
-			for (int k = 0; k < pt_pci_dev_get_sriov_numvfs(dev); k++) {
+			/* the member's VFs (two groups may split a GPU's VFs) */
+			for (int j = 0; j < n; j++) {
+				int k = nmv > 0 ? pt_member_get_vf_index(mb, j) : j;
 				struct pt_pci_dev *v = pt_pci_dev_get_virtfn(dev, k);
 				const char *drv;
 
@@ -1471,6 +1531,8 @@ static int units_vgpu(struct pt_ctx *ctx, struct pt_group *g, const struct held 
 				else if (pt__nvvgpu_vf_offers(ctx, pt_pci_dev_get_bdf(v), profile) <= 0)
 					block(u, s, false, "does not offer vGPU type '%s' now", profile);
 			}
+			if (pool >= 0)
+				vgpu_cap_units(us, pool, dev, profile);
 			if (pool < 0) {
 				r = unit_add(us, &u, &s);
 				if (r < 0)

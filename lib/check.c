@@ -878,10 +878,62 @@ static bool nvidia_gpu_on_host_driver(struct pt_pci_dev *d)
 	       (pt_pci_dev_get_class(d) >> 16) == 0x03 && drv && !strcmp(drv, "nvidia");
 }
 
-static void check_vgpu_gpu(struct host *h, struct pt_pci_dev *d, bool manager)
+/* MIG and heterogeneous facts NVML states of one GPU. */
+static void check_vgpu_nvml(struct host *h, struct pt_pci_dev *d, struct pt__nvml *n,
+			    pt__nvml_dev_t dev, const struct pt__vgpu_summary *sm)
+{
+	const char *bdf = pt_pci_dev_get_bdf(d);
+	unsigned int ids[64];
+	char fix[256];
+	int cur = 0, pend = 0, r, cap, mode;
+
+	r = pt__nvml_mig_mode(n, dev, &cur, &pend);
+	if (r == -EOPNOTSUPP) {
+		add(h, "vgpu-mig", PT_CHECK_OK, NULL, "%s: no MIG (NVML): time-sliced vGPU only",
+		    bdf);
+	} else if (r < 0) {
+		snprintf(fix, sizeof(fix), "check the GPU with 'nvidia-smi -q -i %s'", bdf);
+		add(h, "vgpu-mig", PT_CHECK_WARN, fix, "%s: NVML cannot read its MIG mode: %s",
+		    bdf, strerror(-r));
+	} else if (cur != pend) {
+		snprintf(fix, sizeof(fix), "stop what uses the GPU and reset it ('nvidia-smi -r -i "
+			 "%s'), or set the mode back ('nvidia-smi -i %s -mig %d')", bdf, bdf, cur);
+		add(h, "vgpu-mig", PT_CHECK_WARN, fix, "%s: MIG-capable, MIG mode %s, %s pending "
+		    "a GPU reset (NVML)", bdf, cur ? "on" : "off", pend ? "on" : "off");
+	} else if (cur) {
+		int gis = pt__nvml_gi_all(n, dev, ids, 64);
+
+		add(h, "vgpu-mig", PT_CHECK_OK, NULL, "%s: MIG mode on (NVML): %d GPU instance%s, "
+		    "%d MIG-backed vGPU%s running; no time-sliced vGPU while it is on", bdf,
+		    gis < 0 ? 0 : gis, gis == 1 ? "" : "s", sm->running_mig,
+		    sm->running_mig == 1 ? "" : "s");
+	} else {
+		add(h, "vgpu-mig", PT_CHECK_OK, NULL, "%s: MIG-capable, MIG mode off (NVML): a "
+		    "group with a MIG-backed profile turns it on", bdf);
+	}
+	if (cur)
+		return;		/* heterogeneous sizes are for time-sliced vGPU */
+	cap = pt__nvml_hetero_capable(n, dev);
+	mode = pt__nvml_hetero_mode(n, dev);
+	if (cap > 0)
+		add(h, "vgpu-heterogeneous", PT_CHECK_OK, NULL, "%s: supports heterogeneous "
+		    "time-slice sizes (NVML capability \"Heterogeneous Time-Slice Sizes\"); "
+		    "heterogeneous mode %s", bdf, mode == 1 ? "on" : mode == 0 ? "off" :
+		    "unreadable");
+	else
+		add(h, "vgpu-heterogeneous", PT_CHECK_WARN, "for heterogeneous = yes, update the "
+		    "host driver to NVIDIA vGPU 17.2 or later (GPUs without the capability never "
+		    "mix sizes: keep heterogeneous = no on them)", "%s: NVML does not list the "
+		    "\"Heterogeneous Time-Slice Sizes\" capability%s: one time-sliced size at a "
+		    "time", bdf, cap < 0 ? " (it cannot be read)" : "");
+}
+
+static void check_vgpu_gpu(struct host *h, struct pt_pci_dev *d, bool manager,
+			   struct pt__nvml *n)
 {
 	const char *bdf = pt_pci_dev_get_bdf(d);
 	struct pt__vgpu_summary sm;
+	pt__nvml_dev_t dev;
 	char fix[256];
 
 	pt__vgpu_summarize(d, &sm);
@@ -908,34 +960,41 @@ static void check_vgpu_gpu(struct host *h, struct pt_pci_dev *d, bool manager)
 		add(h, "vgpu-interface", PT_CHECK_OK, NULL, "%s: vGPU through %s%s", bdf,
 		    sm.iface, strcmp(sm.iface, "per-VF VFIO") ? " (nvidia_vgpu_vfio loaded)" :
 		    " (NVIDIA's vendor-specific VFIO framework)");
+	if (n && pt__nvml_device(n, bdf, &dev) == 0) {
+		check_vgpu_nvml(h, d, n, dev, &sm);
+		return;
+	}
+	/* without NVML: what the driver's files show */
 	if (sm.mig_now || sm.running_mig)
 		add(h, "vgpu-mig", PT_CHECK_OK, NULL, "%s: MIG mode on: %d MIG-backed vGPU%s "
 		    "run%s, MIG-backed types are %screatable; no time-sliced vGPU while it is "
-		    "on", bdf, sm.running_mig, sm.running_mig == 1 ? "" : "s",
+		    "on (from sysfs)", bdf, sm.running_mig, sm.running_mig == 1 ? "" : "s",
 		    sm.running_mig == 1 ? "s" : "", sm.mig_now ? "" : "no more ");
 	else if (sm.mig_listed)
 		add(h, "vgpu-mig", PT_CHECK_OK, NULL, "%s: MIG-capable, MIG mode off: its "
-		    "MIG-backed types have no available instances", bdf);
+		    "MIG-backed types have no available instances (from sysfs)", bdf);
 	else if (sm.ts_listed)
 		add(h, "vgpu-mig", PT_CHECK_OK, NULL, "%s: offers time-sliced types only (MIG "
-		    "mode off, or no MIG; 'nvidia-smi -i %s -q -d MIG' tells which)", bdf, bdf);
+		    "mode off, or no MIG; from sysfs: 'nvidia-smi -i %s -q -d MIG' tells which)",
+		    bdf, bdf);
 	if (!strcmp(sm.iface, "per-VF VFIO") && !sm.mig_now && !sm.running_mig) {
 		if (sm.placement)
 			add(h, "vgpu-heterogeneous", PT_CHECK_OK, NULL, "%s: the driver places "
 			    "time-sliced vGPUs (nvidia/placement_id), as heterogeneous "
-			    "(mixed-size) vGPU needs", bdf);
+			    "(mixed-size) vGPU needs (from sysfs)", bdf);
 		else
 			add(h, "vgpu-heterogeneous", PT_CHECK_WARN, "for heterogeneous = yes, "
 			    "install NVIDIA vGPU 17.2 or later on a GPU whose NVML capabilities "
 			    "list \"Heterogeneous Time-Slice Sizes\"", "%s: its VFs show no "
-			    "nvidia/placement_id: no heterogeneous (mixed-size) time-sliced vGPU",
-			    bdf);
+			    "nvidia/placement_id: no heterogeneous (mixed-size) time-sliced vGPU "
+			    "(from sysfs)", bdf);
 	}
 }
 
 static void check_vgpu(struct host *h)
 {
-	char ver[64] = "", path[256];
+	char ver[64] = "", path[256], why[320];
+	struct pt__nvml *n;
 	struct pt_pci_dev *d;
 	bool any = false, manager;
 	int fd;
@@ -957,9 +1016,21 @@ static void check_vgpu(struct host *h)
 		    "(the vGPU manager) and reboot", "NVIDIA GPUs are on the nvidia driver, "
 		    "but /sys/module/nvidia/version states no version");
 	manager = module_state(h, "nvidia_vgpu_vfio", path, sizeof(path)) == MOD_LOADED;
+	if (pt__nvml_open(h->ctx, &n, why, sizeof(why)) == 0) {
+		const char *lib = strrchr(pt_get_nvml_library(h->ctx), '/');
+
+		add(h, "vgpu-nvml", PT_CHECK_OK, NULL, "NVML loaded (%s): MIG and heterogeneous "
+		    "facts below are NVML's", lib ? lib + 1 : pt_get_nvml_library(h->ctx));
+	} else {
+		n = NULL;
+		add(h, "vgpu-nvml", PT_CHECK_WARN, "install the NVIDIA vGPU host driver's NVML "
+		    "(libnvidia-ml.so.1), or point -O nvml.library= at it; MIG-backed and "
+		    "heterogeneous groups need it", "%s; MIG and heterogeneous facts below "
+		    "come from sysfs", why);
+	}
 	pt_pci_dev_foreach(h->ctx, d)
 		if (nvidia_gpu_on_host_driver(d))
-			check_vgpu_gpu(h, d, manager);
+			check_vgpu_gpu(h, d, manager, n);
 }
 
 int pt__check_run(struct pt_ctx *ctx)

@@ -59,6 +59,7 @@ static int set_mode(struct pt_plan *p, const char *bdf, int mode, char *why, siz
 	struct pt__nvml *n;
 	pt__nvml_dev_t dev;
 	int act = PT__NVML_SUCCESS, rc, r, cur, pend;
+	char procs[160];
 
 	r = dev_of(p, bdf, &n, &dev, why, wlen);
 	if (r < 0)
@@ -71,9 +72,12 @@ static int set_mode(struct pt_plan *p, const char *bdf, int mode, char *why, siz
 	/* pending a GPU reset: put the pending mode back, change nothing */
 	if (pt__nvml_mig_mode(n, dev, &cur, &pend) == 0 && pend != cur)
 		n->w_set_mig_mode(dev, (unsigned int)cur, &rc);
-	snprintf(why, wlen, "MIG mode %s needs a reset of the GPU, which is busy (%s); stop "
-		 "the processes and VMs that use it, reset it (nvidia-smi -r -i %s), then "
-		 "apply again", mode ? "on" : "off", pt__nvml_strerror(n, act), bdf);
+	if (pt__nvml_processes(pt__plan_get_ctx(p), n, dev, procs, sizeof(procs)) <= 0)
+		procs[0] = '\0';
+	snprintf(why, wlen, "MIG mode %s needs a reset of the GPU, which is busy (%s%s); stop "
+		 "the processes and VMs that use it, reset it (nvidia-smi -r -i %s), then apply "
+		 "again", mode ? "on" : "off", procs[0] ? "in use by " : "",
+		 procs[0] ? procs : pt__nvml_strerror(n, act), bdf);
 	return -EBUSY;
 }
 

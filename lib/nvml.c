@@ -41,6 +41,9 @@ static const struct sym syms[] = {
 	S(get_gi_by_id, "nvmlDeviceGetGpuInstanceById"),
 	S(gi_get_info, "nvmlGpuInstanceGetInfo"),
 	S(get_hetero, "nvmlDeviceGetVgpuHeterogeneousMode"),
+	S(get_vgpu_cap, "nvmlDeviceGetVgpuCapabilities"),
+	S(get_creatable_placements, "nvmlDeviceGetVgpuTypeCreatablePlacements"),
+	S(get_compute_procs, "nvmlDeviceGetComputeRunningProcesses_v3"),
 	S(w_set_mig_mode, "nvmlDeviceSetMigMode"),
 	S(w_create_gi, "nvmlDeviceCreateGpuInstance"),
 	S(w_destroy_gi, "nvmlGpuInstanceDestroy"),
@@ -279,4 +282,54 @@ int pt__nvml_hetero_mode(struct pt__nvml *n, pt__nvml_dev_t dev)
 	int rc = n->get_hetero(dev, &h);
 
 	return rc == PT__NVML_SUCCESS ? !!h.mode : pt__nvml_errno(rc);
+}
+
+int pt__nvml_hetero_capable(struct pt__nvml *n, pt__nvml_dev_t dev)
+{
+	unsigned int v = 0;
+	int rc = n->get_vgpu_cap(dev, PT__NVML_VGPU_CAP_HETEROGENEOUS_TIMESLICE_SIZES, &v);
+
+	return rc == PT__NVML_SUCCESS ? !!v : pt__nvml_errno(rc);
+}
+
+int pt__nvml_placements(struct pt__nvml *n, pt__nvml_dev_t dev, unsigned int type_id)
+{
+	unsigned int ids[64];
+	struct pt__nvml_placements pl = {
+		.version = PT__NVML_PLACEMENTS_V1, .count = 64, .placement_ids = ids,
+	};
+	int rc = n->get_creatable_placements(dev, type_id, &pl);
+
+	return rc == PT__NVML_SUCCESS ? (int)pl.count : pt__nvml_errno(rc);
+}
+
+int pt__nvml_gi_count(struct pt__nvml *n, pt__nvml_dev_t dev, int slices, int fb_gb,
+		      bool media)
+{
+	struct pt__nvml_gi_profile_info pi;
+	unsigned int ids[64];
+	int r = pt__nvml_gi_profile(n, dev, slices, fb_gb, media, &pi);
+
+	return r < 0 ? r : gi_ids(n, dev, pi.id, ids, 64);
+}
+
+int pt__nvml_processes(struct pt_ctx *ctx, struct pt__nvml *n, pt__nvml_dev_t dev,
+		       char *who, size_t wlen)
+{
+	struct pt__nvml_process p[16];
+	unsigned int count = 16;
+	size_t off = 0;
+	int rc = n->get_compute_procs(dev, &count, p);
+
+	who[0] = '\0';
+	if (rc != PT__NVML_SUCCESS)
+		return pt__nvml_errno(rc);
+	for (unsigned int i = 0; i < count && i < 16 && off < wlen; i++) {
+		char pid[16], one[96];
+
+		snprintf(pid, sizeof(pid), "%u", p[i].pid);
+		pt__proc_who(ctx, pid, one, sizeof(one));
+		off += (size_t)snprintf(who + off, wlen - off, "%s%s", i ? ", " : "", one);
+	}
+	return (int)count;
 }

@@ -506,7 +506,7 @@ static int root_path(const char *root, const char *rel, char *path, size_t len)
 }
 
 /* "pid N (comm)", the name's control characters as '?'. */
-static void proc_who(struct pt_ctx *ctx, const char *pid, char *who, size_t wlen)
+void pt__proc_who(struct pt_ctx *ctx, const char *pid, char *who, size_t wlen)
 {
 	char rel[NAME_MAX + 8], comm[64] = "";
 	ssize_t n = -1;
@@ -568,7 +568,7 @@ int pt__proc_dev_holder(struct pt_ctx *ctx, const char *devrel, char *who,
 		}
 		closedir(fdd);
 		if (found)
-			proc_who(ctx, de->d_name, who, wlen);
+			pt__proc_who(ctx, de->d_name, who, wlen);
 	}
 	closedir(d);
 	return found;

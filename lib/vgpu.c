@@ -202,6 +202,8 @@ int pt__vgpu_foreach_running(struct pt_pci_dev *gpu, pt__vgpu_running_fn fn, voi
 
 struct cap {
 	const char *want;
+	char id[32];		/* the type's id where listed */
+	struct pt_vgpu_profile prof;	/* parsed: .name[0] set */
 	int listed;		/* sources that list the type */
 	int more;		/* instances that can be created now */
 	bool unknown;		/* an mdev type without available_instances */
@@ -216,6 +218,10 @@ static int cap_offer(const struct pt_vgpu_offer *o, void *data)
 	if (!pt__vgpu_type_matches(c->want, o->id, o->name))
 		return 0;
 	c->listed++;
+	if (!c->id[0] && o->id)
+		snprintf(c->id, sizeof(c->id), "%s", o->id);
+	if (o->profile && !c->prof.name[0])
+		c->prof = *o->profile;
 	if (o->profile && o->profile->max_instances >= 0 && c->max < 0)
 		c->max = o->profile->max_instances;
 	if (o->available < 0)
@@ -237,6 +243,39 @@ static int cap_running(struct pt_pci_dev *f, const char *id, const char *name,
 }
 
 /*
+ * What NVML knows caps the count of VFs that offer a type: a MIG-backed
+ * type takes a GPU instance of its profile that no vGPU holds; in
+ * heterogeneous mode a time-sliced one takes a free placement (NVML's
+ * creatable placements). Without NVML the driver's files stand alone.
+ */
+static int nvml_cap(struct pt_pci_dev *gpu, struct cap *c)
+{
+	struct pt__nvml *n;
+	pt__nvml_dev_t dev;
+	const char *id = c->id;
+	int k;
+
+	if (!c->prof.name[0] || pt__nvml_open(gpu->ctx, &n, NULL, 0) < 0 ||
+	    pt__nvml_device(n, pt_pci_dev_get_bdf(gpu), &dev) < 0)
+		return c->more;
+	if (c->prof.slices > 0) {
+		k = pt__nvml_gi_count(n, dev, c->prof.slices, c->prof.fb_gb,
+				      !strcmp(c->prof.media, "ME") || !strcmp(c->prof.media, "MEALL"));
+		k = k < 0 ? c->more : k - c->running;
+	} else if (pt__nvml_hetero_mode(n, dev) == 1) {
+		/* the per-VF id, or the N of an mdev type nvidia-N */
+		if (strchr(id, '-'))
+			id = strchr(id, '-') + 1;
+		k = *id ? pt__nvml_placements(n, dev, (unsigned int)strtoul(id, NULL, 10)) : -1;
+		if (k < 0)
+			k = c->more;
+	} else {
+		k = c->more;
+	}
+	return k < 0 ? 0 : k < c->more ? k : c->more;
+}
+
+/*
  * Where every VF states "1 available" for itself (mdev on VFs) or lists
  * the type (per-VF VFIO), the sum counts the VFs free for it: the GPU's
  * own limit, max_instance where the driver states it, caps it.
@@ -252,11 +291,11 @@ PT_EXPORT int pt_pci_dev_get_vgpu_capacity(struct pt_pci_dev *gpu, const char *p
 		return -ENOENT;
 	if (c.unknown && !c.more)
 		return -ENODATA;
-	if (c.max >= 0) {
-		pt__vgpu_foreach_running(gpu, cap_running, &c);
-		if (c.more > c.max - c.running)
-			c.more = c.max > c.running ? c.max - c.running : 0;
-	}
+	pt__vgpu_foreach_running(gpu, cap_running, &c);
+	if (c.max >= 0 && c.more > c.max - c.running)
+		c.more = c.max > c.running ? c.max - c.running : 0;
+	if (c.more > 0)
+		c.more = nvml_cap(gpu, &c);
 	return c.more;
 }
 
@@ -384,6 +423,7 @@ PT_EXPORT int pt_group_get_vgpu_problem(struct pt_group *g, struct pt_pci_dev *g
 {
 	const char *profile = pt_group_get_setting(g, "profile");
 	struct names offered = { 0 };
+	struct pt_vgpu_profile want;
 	bool runs_want;
 	/* another group's profile of the other kind: a conflict (pt_conflict_get_reason) */
 	int r = mixing_problem(g, gpu, why, &runs_want, false);
@@ -402,7 +442,14 @@ PT_EXPORT int pt_group_get_vgpu_problem(struct pt_group *g, struct pt_pci_dev *g
 		free(offered.list);
 		return offered.r;
 	}
-	r = asprintf(why, "%s offers no vGPU type '%s' now (it offers: %s); set the profile "
+	if (pt__vgpu_profile_parse(profile, &want, NULL) == 0 && want.slices > 0)
+		r = asprintf(why, "%s offers no vGPU type '%s' now: MIG-backed, it needs MIG "
+			     "mode and a free GPU instance of %d slices (it offers: %s); run 'pt "
+			     "group apply %s', which makes them where the GPU has room",
+			     pt_pci_dev_get_bdf(gpu), profile, want.slices,
+			     offered.list ? offered.list : "none", pt_group_get_name(g));
+	else
+		r = asprintf(why, "%s offers no vGPU type '%s' now (it offers: %s); set the profile "
 		     "of group '%s' to one of them (see 'pt scan -t vgpu')",
 		     pt_pci_dev_get_bdf(gpu), profile, offered.list ? offered.list : "none",
 		     pt_group_get_name(g));

@@ -159,6 +159,8 @@ def roots(tree_dir):
 
 def clean_env():
     env = {k: v for k, v in os.environ.items() if not k.startswith("PT_")}
+    # the same on a host with NVIDIA's driver: no NVML (tests/apply loads the fake)
+    env["PT_NVML_LIBRARY"] = "/nonexistent/libnvidia-ml.so.1"
     env["LC_ALL"] = "C"
     env.pop("LANG", None)
     env.pop("LANGUAGE", None)

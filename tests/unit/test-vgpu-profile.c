@@ -198,9 +198,14 @@ static void test_capacity(void **state)
 	struct pt_pci_dev *a100 = dev("0000:41:00.0"), *h100 = dev("0000:42:00.0");
 
 	(void)state;
-	/* mdev on VFs: 15 free VFs, capped by max_instance less what runs */
+	/*
+	 * mdev on VFs: 15 free VFs, capped by max_instance less what runs
+	 * (without NVML: it would cap by the free GPU instances too); a type
+	 * no free GPU instance carries is available nowhere
+	 */
 	assert_int_equal(pt_pci_dev_get_vgpu_capacity(a100, "A100-1-5C"), 7);
-	assert_int_equal(pt_pci_dev_get_vgpu_capacity(a100, "NVIDIA A100-2-10C"), 2);
+	assert_int_equal(pt_pci_dev_get_vgpu_capacity(a100, "A100-3-20C"), 2);
+	assert_int_equal(pt_pci_dev_get_vgpu_capacity(a100, "NVIDIA A100-2-10C"), 0);
 	assert_int_equal(pt_pci_dev_get_vgpu_capacity(a100, "A100-7-40C"), 0);
 	assert_int_equal(pt_pci_dev_get_vgpu_capacity(a100, "A100-40C"), 0);
 	assert_int_equal(pt_pci_dev_get_vgpu_capacity(a100, "L40S-4Q"), -ENOENT);
