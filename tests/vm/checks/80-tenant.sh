@@ -5,7 +5,9 @@
 # does not; the admin starts the tenant's VM (pt attach start as itself)
 # and a real QEMU run as that user with the printed arguments holds the
 # e1000e (QMP query-pci); a host group and another tenant's VMs are
-# refused (7), revoke while the VM holds the unit too (6); the udev rules and limits.d snippet are written beside the conf
+# refused (7), revoke while the VM holds the unit too (6); a link and a
+# FIFO the admin plants in its directory are refused (6), and root's gc
+# and revoke skip them without following or blocking; the udev rules and limits.d snippet are written beside the conf
 # dir; each tenant file is 0640 root:<admins>, read by its own admins only.
 # revoke gives the node back (root:root 0600: the admin's open fails) and
 # removes the host files. The guest is left as it was (users, groups, the
@@ -118,6 +120,26 @@ run vm-globex as globex "pt attach --tenant acme list"
 expect vm-other-tenant-refused 7 "$(cat vm-globex.rc)"
 run vm-revoke-busy pt tenant revoke acme nic
 expect revoke-while-in-use 6 "$(cat vm-revoke-busy.rc)"
+# plants: the tenant's admin links a root-only file and makes a FIFO in
+# its own directory; its commands refuse them (6), root's gc and revoke
+# name and skip them without following or blocking (timeout 20: a FIFO
+# opened for reading would hang), and the file behind the link is untouched
+tdir=$PT_CONF_DIR/tenants.d/acme.d
+shadow=$(sha256sum /etc/shadow)
+as acme "ln -s /etc/shadow $tdir/x.lease && mkfifo $tdir/y.lease"
+run plant-list as acme "timeout 20 pt attach list"
+expect plant-tenant-refused 6 "$(cat plant-list.rc)"
+run plant-gc timeout 20 pt attach gc
+expect plant-gc-rc 0 "$(cat plant-gc.rc)"
+if grep -q 'acme.d/x.lease' plant-gc.err && grep -q 'acme.d/y.lease' plant-gc.err; then
+	ok plant-gc-named "$(tr '\n' ' ' <plant-gc.err | cut -c1-200)"
+else
+	not_ok plant-gc-named "$(cat plant-gc.err)"
+fi
+run plant-revoke timeout 20 pt tenant revoke acme nic
+expect plant-revoke-refused 6 "$(cat plant-revoke.rc)"
+expect plant-not-followed "$shadow" "$(sha256sum /etc/shadow)"
+rm -f "$tdir/x.lease" "$tdir/y.lease"
 run vm-stop as acme "pt attach stop t1"
 expect vm-stop-rc 0 "$(cat vm-stop.rc)"
 
