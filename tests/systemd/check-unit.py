@@ -18,7 +18,14 @@ Checks:
     directory it applies nothing and exits 0; with one invalid group file
     beside a valid group it applies the valid one, names the invalid file
     on stderr and exits 5 (one bad file must not strand the host at boot);
-  - systemd-analyze verify accepts it, with ExecStart pointed into the
+  - passthru-tenants.service, installed beside it: the same kinds of keys,
+    ExecStart=<bindir>/pt-tenant apply --all, Wants= and After=
+    passthru.service (the groups are applied first; Wants, not Requires:
+    one invalid group file must not strand the tenants' devices), before
+    libvirtd and virtqemud, Documentation=man:pt-tenant(8); the installed
+    pt-tenant link runs its command line: with no tenants it exits 0,
+    prints nothing and writes nothing;
+  - systemd-analyze verify accepts both, with ExecStart pointed into the
     DESTDIR and MANPATH at the installed man pages (skipped when
     systemd-analyze is not installed: the key checks still run).
 
@@ -66,6 +73,63 @@ def parse_unit(text):
 
 def words(unit, sec, key):
     return [w for v in unit.get(sec, {}).get(key, []) for w in v.split()]
+
+
+def check_tenants_unit(text, prog, dest, a, tmp):
+    """Problems of the installed passthru-tenants.service (text), whose
+    ExecStart must be prog apply --all."""
+    problems = []
+    if re.search(r"@[A-Za-z_]+@", text):
+        problems.append("an @variable@ is left in passthru-tenants.service")
+    try:
+        unit = parse_unit(text)
+    except ValueError as e:
+        return ["passthru-tenants.service: %s" % e]
+    for sec, keys in unit.items():
+        for k in keys:
+            if k not in KNOWN.get(sec, ()):
+                problems.append("passthru-tenants.service: [%s] %s= is not a key "
+                                "this unit is meant to have" % (sec, k))
+    want = {("Service", "Type"): ["oneshot"],
+            ("Service", "RemainAfterExit"): ["yes"],
+            ("Install", "WantedBy"): ["multi-user.target"]}
+    for (sec, k), v in want.items():
+        if unit.get(sec, {}).get(k) != v:
+            problems.append("passthru-tenants.service: [%s] %s= is %s, not %s"
+                            % (sec, k, unit.get(sec, {}).get(k), v))
+    exec_start = unit.get("Service", {}).get("ExecStart", [])
+    argv = shlex.split(exec_start[0]) if len(exec_start) == 1 else []
+    if argv != [prog, "apply", "--all"]:
+        problems.append("passthru-tenants.service: ExecStart= is %s, not '%s apply "
+                        "--all'" % (exec_start, prog))
+    for k, w in (("Wants", "passthru.service"), ("After", "passthru.service"),
+                 ("Before", "libvirtd.service"), ("Before", "virtqemud.service"),
+                 ("Documentation", "man:pt-tenant(8)")):
+        if w not in words(unit, "Unit", k):
+            problems.append("passthru-tenants.service: not %s=%s" % (k, w))
+    if "passthru.service" in words(unit, "Unit", "Requires"):
+        problems.append("passthru-tenants.service: Requires=passthru.service: one "
+                        "invalid group file would leave the tenants' devices unmade")
+    link = dest + prog
+    if not os.path.islink(link) or os.readlink(link) != "pt":
+        problems.append("%s is not the installed link to pt" % prog)
+    elif argv:
+        conf = os.path.join(tmp, "tconf")
+        empty = os.path.join(tmp, "tempty")
+        os.makedirs(conf)
+        os.makedirs(empty)
+        e = {k: v for k, v in os.environ.items() if not k.startswith("PT_")}
+        e["LD_LIBRARY_PATH"] = dest + a.libdir
+        r = subprocess.run([link] + argv[1:] + [
+            "-O", "conf.dir=" + conf, "-O", "sysfs.root=" + empty,
+            "-O", "proc.root=" + empty, "-O", "run.dir=" + empty],
+            capture_output=True, text=True, env=e, timeout=60,
+            stdin=subprocess.DEVNULL)
+        if r.returncode != 0 or r.stdout or r.stderr or os.listdir(conf):
+            problems.append("the installed '%s' with no tenants: exit %d, stdout %r, "
+                            "stderr %r, wrote %s" % (" ".join(argv), r.returncode,
+                                                    r.stdout, r.stderr, os.listdir(conf)))
+    return problems
 
 
 def main():
@@ -176,6 +240,16 @@ def main():
                                 "a valid group: exit %d, stdout %r, stderr %r"
                                 % (" ".join(argv), r.returncode, r.stdout, r.stderr))
 
+        # passthru-tenants.service: pt-tenant apply --all after the groups
+        tinstalled = dest + os.path.join(unit_dir, "passthru-tenants.service")
+        ttext, tprog = "", os.path.join(a.bindir, "pt-tenant")
+        if not os.path.isfile(tinstalled):
+            problems.append("cmake --install put no passthru-tenants.service in %s"
+                            % unit_dir)
+        else:
+            ttext = open(tinstalled, encoding="utf-8").read()
+            problems += check_tenants_unit(ttext, tprog, dest, a, tmp)
+
         sa = shutil.which("systemd-analyze")
         if not sa:
             print("note: systemd-analyze is not installed; verify is skipped")
@@ -185,17 +259,22 @@ def main():
             vunit = os.path.join(vdir, "passthru.service")
             with open(vunit, "w") as f:
                 f.write(text.replace("ExecStart=" + prog, "ExecStart=" + link))
+            vunits = [vunit]
+            if ttext:
+                vunits.append(os.path.join(vdir, "passthru-tenants.service"))
+                with open(vunits[1], "w") as f:
+                    f.write(ttext.replace("ExecStart=" + tprog, "ExecStart=" + dest + tprog))
             mandir = dest + a.mandir
             check_man = os.path.isfile(os.path.join(mandir, "man8", "pt-group.8"))
             if not check_man:
                 print("note: no man pages installed (scdoc missing); "
                       "verify --man=no")
             e = dict(os.environ, MANPATH=mandir, SYSTEMD_LOG_COLOR="0")
-            r = subprocess.run([sa, "verify", "--man=%s" % ("yes" if check_man else "no"),
-                                vunit], capture_output=True, text=True, env=e,
+            r = subprocess.run([sa, "verify", "--man=%s" % ("yes" if check_man else "no")]
+                               + vunits, capture_output=True, text=True, env=e,
                                timeout=120, stdin=subprocess.DEVNULL)
             out = (r.stdout + r.stderr).strip()
-            if r.returncode != 0 or "passthru.service" in out:
+            if r.returncode != 0 or "passthru" in out:
                 problems.append("systemd-analyze verify: exit %d: %s"
                                 % (r.returncode, out))
     finally:
