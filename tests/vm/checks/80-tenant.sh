@@ -10,7 +10,8 @@
 # and revoke skip them without following or blocking; the udev rules and limits.d snippet are written beside the conf
 # dir; each tenant file is 0640 root:<admins>, read by its own admins only.
 # revoke gives the node back (root:root 0600: the admin's open fails) and
-# removes the host files. The guest is left as it was (users, groups, the
+# removes the host files. A USB unit (the usb-serial by serial): its usbfs
+# node goes to root:<admins> 0660 at grant and back to root:root 0664. The guest is left as it was (users, groups, the
 # NIC on e1000e).
 . /pt-vm/lib.sh
 top=/tmp/pt-tenant
@@ -164,6 +165,38 @@ if [ -e "$rules" ] || [ -e "$limits" ]; then
 	not_ok host-files-removed "$(ls "$top/etc/udev/rules.d" "$top/etc/security/limits.d" 2>&1)"
 else
 	ok host-files-removed
+fi
+
+# a USB unit, the usb-serial by its serial: its usbfs node goes to
+# root:acmeops 0660 at grant (the admin opens it, globex's does not), the
+# udev rule names the serial, and revoke gives it back to root:root 0664
+usb=
+for d in /sys/bus/usb/devices/*; do
+	[ "$(cat "$d/serial" 2>/dev/null)" = PTVM-SERIAL-1 ] && usb=$d && break
+done
+if [ -z "$usb" ]; then
+	not_ok usb-device "no USB device with serial PTVM-SERIAL-1 (machine.conf)"
+else
+	unode=$(printf '/dev/bus/usb/%03d/%03d' "$(cat "$usb/busnum")" "$(cat "$usb/devnum")")
+	pt group create serial -t usb
+	pt rule add serial ftdi 'serial eq PTVM-SERIAL-1'
+	run usb-apply pt group apply serial -q
+	run usb-grant pt tenant grant acme serial --count 1
+	expect usb-grant-rc 0 "$(cat usb-grant.rc)"
+	expect usb-node-granted "0:2001 660" "$(owner "$unode")"
+	expect usb-admin-opens opened "$(try_open acme "$unode")"
+	expect usb-other-tenant-refused "Permission denied" "$(try_open globex "$unode")"
+	if grep -q 'PTVM-SERIAL-1.*GROUP="acmeops", MODE="0660"' "$rules" 2>/dev/null; then
+		ok usb-udev-rule "$rules names the serial"
+	else
+		not_ok usb-udev-rule "$rules: $(cat "$rules" 2>&1)"
+	fi
+	run usb-revoke pt tenant revoke acme serial
+	expect usb-revoke-rc 0 "$(cat usb-revoke.rc)"
+	expect usb-node-revoked "0:0 664" "$(owner "$unode")"
+	expect usb-admin-refused-after-revoke "Permission denied" "$(try_open acme "$unode")"
+	run usb-release pt group release serial -q
+	pt group delete serial
 fi
 
 pt tenant delete acme
