@@ -156,7 +156,7 @@ static void write_groups(const struct tree *t, const char *const *groups, size_t
 	static size_t n_made;
 
 	for (size_t i = 0; i < n_made; i++) {
-		char path[600];
+		char path[1024];
 
 		snprintf(path, sizeof(path), "%s/groups.d/%s.ini", t->conf, made[i]);
 		unlink(path);
