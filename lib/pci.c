@@ -1005,7 +1005,7 @@ static int scan_all(struct pt_ctx *ctx, struct scan_state *st)
 			    names[i]);
 			continue;
 		}
-		fd = pt__sysfs_openat_dir(dfd, names[i]);
+		fd = pt__sysfs_open_pci_dev(ctx, names[i]);
 		if (fd < 0) {
 			problem_errno(ctx, names[i], NULL, fd, "function left out");
 			continue;
