@@ -2044,7 +2044,13 @@ static void on_numvfs(struct ev *e, struct dev *pf)
 	if (n == 0) {
 		pathf(show, sizeof(show), "0\n");
 		ev_show(e, show);
-		for (int i = 0; i < old; i++) {
+		/*
+		 * The kernel's write returns once every VF is gone. Here the
+		 * removal runs after the write, so VF 0 goes last: until it is
+		 * gone virtfn0 is there, and a reader that counts virtfnN links
+		 * from 0 never takes a half-removed set for none.
+		 */
+		for (int i = old - 1; i >= 0; i--) {
 			char link[PATH_MAX], vb[32];
 			struct dev *vf;
 
