@@ -75,6 +75,41 @@ def words(unit, sec, key):
     return [w for v in unit.get(sec, {}).get(key, []) for w in v.split()]
 
 
+def key_problems(unit, label=""):
+    """Keys outside KNOWN, and the oneshot keys both units must have."""
+    problems = []
+    for sec, keys in unit.items():
+        if sec not in KNOWN:
+            problems.append("%sunknown section [%s]" % (label, sec))
+            continue
+        for k in keys:
+            if k not in KNOWN[sec]:
+                problems.append("%s[%s] %s= is not a key this unit is meant to "
+                                "have%s" % (label, sec, k, " (releasing at stop takes "
+                                "devices from running guests)"
+                                if k.startswith("ExecStop") else ""))
+    want = {("Service", "Type"): ["oneshot"],
+            ("Service", "RemainAfterExit"): ["yes"],
+            ("Install", "WantedBy"): ["multi-user.target"]}
+    for (sec, k), v in want.items():
+        if unit.get(sec, {}).get(k) != v:
+            problems.append("%s[%s] %s= is %s, not %s"
+                            % (label, sec, k, unit.get(sec, {}).get(k), v))
+    return problems
+
+
+def run_installed(link, args, dest, a, roots):
+    """The installed link run with args and -O KEY=DIR for each of roots,
+    with no PT_ variable and the installed library."""
+    e = {k: v for k, v in os.environ.items() if not k.startswith("PT_")}
+    e["LD_LIBRARY_PATH"] = dest + a.libdir
+    opts = []
+    for k, v in roots:
+        opts += ["-O", "%s=%s" % (k, v)]
+    return subprocess.run([link] + args + opts, capture_output=True, text=True,
+                          env=e, timeout=60, stdin=subprocess.DEVNULL)
+
+
 def check_tenants_unit(text, prog, dest, a, tmp):
     """Problems of the installed passthru-tenants.service (text), whose
     ExecStart must be prog apply --all."""
@@ -85,18 +120,7 @@ def check_tenants_unit(text, prog, dest, a, tmp):
         unit = parse_unit(text)
     except ValueError as e:
         return ["passthru-tenants.service: %s" % e]
-    for sec, keys in unit.items():
-        for k in keys:
-            if k not in KNOWN.get(sec, ()):
-                problems.append("passthru-tenants.service: [%s] %s= is not a key "
-                                "this unit is meant to have" % (sec, k))
-    want = {("Service", "Type"): ["oneshot"],
-            ("Service", "RemainAfterExit"): ["yes"],
-            ("Install", "WantedBy"): ["multi-user.target"]}
-    for (sec, k), v in want.items():
-        if unit.get(sec, {}).get(k) != v:
-            problems.append("passthru-tenants.service: [%s] %s= is %s, not %s"
-                            % (sec, k, unit.get(sec, {}).get(k), v))
+    problems += key_problems(unit, "passthru-tenants.service: ")
     exec_start = unit.get("Service", {}).get("ExecStart", [])
     argv = shlex.split(exec_start[0]) if len(exec_start) == 1 else []
     if argv != [prog, "apply", "--all"]:
@@ -118,13 +142,9 @@ def check_tenants_unit(text, prog, dest, a, tmp):
         empty = os.path.join(tmp, "tempty")
         os.makedirs(conf)
         os.makedirs(empty)
-        e = {k: v for k, v in os.environ.items() if not k.startswith("PT_")}
-        e["LD_LIBRARY_PATH"] = dest + a.libdir
-        r = subprocess.run([link] + argv[1:] + [
-            "-O", "conf.dir=" + conf, "-O", "sysfs.root=" + empty,
-            "-O", "proc.root=" + empty, "-O", "run.dir=" + empty],
-            capture_output=True, text=True, env=e, timeout=60,
-            stdin=subprocess.DEVNULL)
+        r = run_installed(link, argv[1:], dest, a, (
+            ("conf.dir", conf), ("sysfs.root", empty), ("proc.root", empty),
+            ("run.dir", empty)))
         if r.returncode != 0 or r.stdout or r.stderr or os.listdir(conf):
             problems.append("the installed '%s' with no tenants: exit %d, stdout %r, "
                             "stderr %r, wrote %s" % (" ".join(argv), r.returncode,
@@ -163,23 +183,7 @@ def main():
             print("FAIL: %s: %s" % (installed, e))
             return 1
 
-        for sec, keys in unit.items():
-            if sec not in KNOWN:
-                problems.append("unknown section [%s]" % sec)
-                continue
-            for k in keys:
-                if k not in KNOWN[sec]:
-                    problems.append("[%s] %s= is not a key this unit is meant to "
-                                    "have%s" % (sec, k, " (releasing at stop takes "
-                                    "devices from running guests)"
-                                    if k.startswith("ExecStop") else ""))
-        want = {("Service", "Type"): ["oneshot"],
-                ("Service", "RemainAfterExit"): ["yes"],
-                ("Install", "WantedBy"): ["multi-user.target"]}
-        for (sec, k), v in want.items():
-            if unit.get(sec, {}).get(k) != v:
-                problems.append("[%s] %s= is %s, not %s"
-                                % (sec, k, unit.get(sec, {}).get(k), v))
+        problems += key_problems(unit)
         exec_start = unit.get("Service", {}).get("ExecStart", [])
         argv = shlex.split(exec_start[0]) if len(exec_start) == 1 else []
         prog = os.path.join(a.bindir, "pt-group")
@@ -209,12 +213,8 @@ def main():
             empty = os.path.join(tmp, "empty")
             os.makedirs(conf)
             os.makedirs(empty)
-            e = {k: v for k, v in os.environ.items() if not k.startswith("PT_")}
-            e["LD_LIBRARY_PATH"] = dest + a.libdir
-            r = subprocess.run([link] + argv[1:] + [
-                "-O", "conf.dir=" + conf, "-O", "sysfs.root=" + empty,
-                "-O", "proc.root=" + empty], capture_output=True, text=True,
-                env=e, timeout=60, stdin=subprocess.DEVNULL)
+            roots = (("sysfs.root", empty), ("proc.root", empty))
+            r = run_installed(link, argv[1:], dest, a, (("conf.dir", conf),) + roots)
             if r.returncode != 0 or r.stdout or "no groups" not in r.stderr:
                 problems.append("the installed '%s' on an empty conf dir: exit %d, "
                                 "stdout %r, stderr %r" % (" ".join(argv), r.returncode,
@@ -230,10 +230,7 @@ def main():
                 f.write("[group]\ntype = usb\n")
             with open(os.path.join(bad, "groups.d", "broken.ini"), "w") as f:
                 f.write("[group]\ntype = usb\nbogus = 1\n")
-            r = subprocess.run([link] + argv[1:] + [
-                "-O", "conf.dir=" + bad, "-O", "sysfs.root=" + empty,
-                "-O", "proc.root=" + empty], capture_output=True, text=True,
-                env=e, timeout=60, stdin=subprocess.DEVNULL)
+            r = run_installed(link, argv[1:], dest, a, (("conf.dir", bad),) + roots)
             if (r.returncode != 5 or "good: nothing to change" not in r.stdout or
                     "groups.d/broken.ini:3: unknown key 'bogus'" not in r.stderr):
                 problems.append("the installed '%s' with groups.d/broken.ini beside "
