@@ -18,27 +18,7 @@ top=/tmp/pt-tenant
 export PT_CONF_DIR=$top/etc/passthru PT_RUN_DIR=$top/run
 rm -rf "$top"
 mkdir -p "$top/etc"
-cp /etc/passwd passwd.orig
-cp /etc/group group.orig
-echo "acmeops:x:2001:" >>/etc/group
-echo "globexops:x:2002:" >>/etc/group
-echo "acme:x:2001:2001::/tmp:/bin/sh" >>/etc/passwd
-echo "globex:x:2002:2002::/tmp:/bin/sh" >>/etc/passwd
-
-# USER CMD: run CMD as USER (not root), with this environment
-as() {
-	su -p -s /bin/sh "$1" -c "$2"
-}
-
-# PATH: "uid:gid mode", as the kernel shows it
-owner() {
-	stat -c '%u:%g %a' "$1" 2>&1
-}
-
-# USER NODE: "opened", or why not
-try_open() {
-	as "$1" "exec 3<>$2 && echo opened" 2>&1 | sed 's/.*: //'
-}
+tenant_users_add
 
 nic=
 for d in /sys/bus/pci/devices/*; do
@@ -203,7 +183,6 @@ pt tenant delete acme
 pt tenant delete globex
 run release pt group release nic -q
 pt group delete nic
-cp passwd.orig /etc/passwd
-cp group.orig /etc/group
+tenant_users_remove
 rm -rf "$top"
 done_checks

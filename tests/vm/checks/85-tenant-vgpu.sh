@@ -13,24 +13,7 @@ top=/tmp/pt-tenant-vgpu
 export PT_CONF_DIR=$top/etc/passthru PT_RUN_DIR=$top/run
 rm -rf "$top"
 mkdir -p "$top/etc"
-cp /etc/passwd passwd.orig
-cp /etc/group group.orig
-echo "acmeops:x:2001:" >>/etc/group
-echo "globexops:x:2002:" >>/etc/group
-echo "acme:x:2001:2001::/tmp:/bin/sh" >>/etc/passwd
-echo "globex:x:2002:2002::/tmp:/bin/sh" >>/etc/passwd
-
-as() {
-	su -p -s /bin/sh "$1" -c "$2"
-}
-
-owner() {
-	stat -c '%u:%g %a' "$1" 2>&1
-}
-
-try_open() {
-	as "$1" "exec 3<>$2 && echo opened" 2>&1 | sed 's/.*: //'
-}
+tenant_users_add
 
 loaded=
 if [ ! -d /sys/module/mtty ]; then
@@ -111,7 +94,6 @@ pt tenant delete acme
 pt tenant delete globex
 pt group delete tty
 [ -n "$loaded" ] && rmmod mtty
-cp passwd.orig /etc/passwd
-cp group.orig /etc/group
+tenant_users_remove
 rm -rf "$top"
 done_checks

@@ -74,3 +74,35 @@ pci_snapshot() {
 			echo "${_d##*/} numvfs=$(cat "$_d/sriov_numvfs") autoprobe=$(cat "$_d/sriov_drivers_autoprobe")"
 	done
 }
+
+# The tenant checks' Unix users: groups acmeops (2001) and globexops (2002)
+# with one admin each, acme and globex; tenant_users_remove puts
+# /etc/passwd and /etc/group back as they were.
+tenant_users_add() {
+	cp /etc/passwd passwd.orig
+	cp /etc/group group.orig
+	echo "acmeops:x:2001:" >>/etc/group
+	echo "globexops:x:2002:" >>/etc/group
+	echo "acme:x:2001:2001::/tmp:/bin/sh" >>/etc/passwd
+	echo "globex:x:2002:2002::/tmp:/bin/sh" >>/etc/passwd
+}
+
+tenant_users_remove() {
+	cp passwd.orig /etc/passwd
+	cp group.orig /etc/group
+}
+
+# USER CMD: run CMD as USER (not root), with this environment
+as() {
+	su -p -s /bin/sh "$1" -c "$2"
+}
+
+# PATH: "uid:gid mode", as the kernel shows it
+owner() {
+	stat -c '%u:%g %a' "$1" 2>&1
+}
+
+# USER NODE: "opened", or why not
+try_open() {
+	as "$1" "exec 3<>$2 && echo opened" 2>&1 | sed 's/.*: //'
+}
