@@ -6,6 +6,7 @@ import argparse
 import configparser
 import json
 import os
+import stat
 import re
 import shutil
 import subprocess
@@ -14,6 +15,24 @@ import tempfile
 
 # A writer's temp file in groups.d: ".<group>.ini.XXXXXX".
 TEMP_RE = re.compile(r"^\.[A-Za-z0-9_.-]+\.ini\.[A-Za-z0-9]{6}$")
+
+
+def tree(path):
+    """{relpath: (mode, uid, gid, bytes or link target)} of everything below path."""
+    out = {}
+    for dirpath, dirs, files in os.walk(path):
+        for name in dirs + files:
+            p = os.path.join(dirpath, name)
+            st = os.lstat(p)
+            if stat.S_ISLNK(st.st_mode):
+                data = os.readlink(p)
+            elif stat.S_ISREG(st.st_mode):
+                with open(p, "rb") as f:
+                    data = f.read()
+            else:
+                data = None
+            out[os.path.relpath(p, path)] = (st.st_mode, st.st_uid, st.st_gid, data)
+    return out
 
 
 def fail(msg):

@@ -37,23 +37,6 @@ import statelib  # noqa: E402
 NOBODY = 65534
 
 
-def tree(path):
-    """{relpath: (mode, uid, gid, bytes or link target)} below path."""
-    out = {}
-    for dirpath, dirs, files in os.walk(path):
-        for name in dirs + files:
-            p = os.path.join(dirpath, name)
-            st = os.lstat(p)
-            if stat.S_ISLNK(st.st_mode):
-                data = os.readlink(p)
-            elif stat.S_ISREG(st.st_mode):
-                with open(p, "rb") as f:
-                    data = f.read()
-            else:
-                data = None
-            out[os.path.relpath(p, path)] = (st.st_mode, st.st_uid, st.st_gid, data)
-    return out
-
 
 def main():
     ap = statelib.argparse.ArgumentParser(description=__doc__)
@@ -100,13 +83,13 @@ def main():
             return p
 
         def refused(want, *argv, user=True, name="acme"):
-            before = tree(top)
+            before = statelib.tree(top)
             p = pt(*argv, user=user, want=want)
             err = p.stderr.strip()
             if not err or "\n" in err or f"tenant '{name}'" not in err:
                 statelib.fail(f"pt {' '.join(argv)}: want one line naming tenant '{name}', "
                               f"got {p.stderr!r}")
-            if tree(top) != before:
+            if statelib.tree(top) != before:
                 statelib.fail(f"pt {' '.join(argv)} changed the state")
             print(f"ok: pt {' '.join(argv)}: exit {want}: {err}")
 
@@ -135,14 +118,14 @@ def main():
         print("ok: acme's admin lists acme only")
 
         # the tenant's own VM, started without root
-        sys_before = tree(root)
+        sys_before = statelib.tree(root)
         pt("attach", "add", "web", "acme:vfs", user=True)
         p = pt("attach", "start", "web", "--format", "qemu", user=True)
         if p.stdout != "-device vfio-pci,host=0000:04:02.2,id=vfs\n":
             statelib.fail(f"attach start web as acme's admin printed {p.stdout!r}")
         if not os.path.isfile(os.path.join(acme, "web.lease")):
             statelib.fail("no acme.d/web.lease after the tenant's start")
-        if tree(root) != sys_before:
+        if statelib.tree(root) != sys_before:
             statelib.fail("the tenant's start changed the fixture tree")
         print(f"ok: acme's admin starts web: {p.stdout.strip()}")
         p = pt("attach", "list", user=True)
@@ -167,7 +150,7 @@ def main():
         with open(secret, "w") as f:
             f.write("[lease]\nvm = x\n")
         os.chmod(secret, 0o600)
-        secret_before = tree(top)["secret"]
+        secret_before = statelib.tree(top)["secret"]
         for kind, name in (("symlink", "x.lease"), ("fifo", "y.lease"), ("symlink", "z.ini")):
             plant = os.path.join(acme, name)
             if kind == "symlink":
@@ -188,7 +171,7 @@ def main():
                 print(f"ok: root's revoke with a planted {kind}: exit 6: "
                       f"{' / '.join(p.stderr.strip().splitlines())}")
             os.unlink(plant)
-        if tree(top)["secret"] != secret_before:
+        if statelib.tree(top)["secret"] != secret_before:
             statelib.fail("the file behind the planted link changed")
         print("ok: nothing followed the planted links")
 

@@ -33,23 +33,6 @@ import statelib  # noqa: E402
 NOBODY = 65534
 
 
-def tree(path):
-    """{relpath: (mode, uid, gid, bytes or link target)} of everything below path."""
-    out = {}
-    for dirpath, dirs, files in os.walk(path):
-        for name in dirs + files:
-            p = os.path.join(dirpath, name)
-            st = os.lstat(p)
-            if stat.S_ISLNK(st.st_mode):
-                data = os.readlink(p)
-            elif stat.S_ISREG(st.st_mode):
-                with open(p, "rb") as f:
-                    data = f.read()
-            else:
-                data = None
-            out[os.path.relpath(p, path)] = (st.st_mode, st.st_uid, st.st_gid, data)
-    return out
-
 
 def main():
     a = statelib.args(__doc__)
@@ -84,7 +67,7 @@ def main():
                 statelib.fail(f"tenants.d/{name}.ini: mode {stat.S_IMODE(st.st_mode):o} "
                               f"{st.st_uid}:{st.st_gid}, want 640 0:{gid}")
         print("ok: tenant files are 0640 root:<tenant group>")
-        before = tree(s.root)
+        before = statelib.tree(s.root)
 
         as_tenant = ["setpriv", f"--reuid={NOBODY}", f"--regid={users}",
                      f"--groups={users}", "--"]
@@ -111,7 +94,7 @@ def main():
             if not p.stderr.strip() or "\n" in p.stderr.strip():
                 statelib.fail(f"{what} as uid {NOBODY}: want one line on stderr, got "
                               f"{p.stderr!r}")
-            now = tree(s.root)
+            now = statelib.tree(s.root)
             if now != before:
                 diff = sorted(k for k in set(now) | set(before) if now.get(k) != before.get(k))
                 statelib.fail(f"{what} as uid {NOBODY} changed {diff}")
@@ -141,7 +124,7 @@ def main():
             statelib.fail(f"cat tenants.d/globex.ini as acme's admin: exit {p.returncode}: "
                           f"{p.stdout}{p.stderr}")
         print("ok: acme's admin cannot open tenants.d/globex.ini")
-        if tree(s.root) != before:
+        if statelib.tree(s.root) != before:
             statelib.fail("a read as the tenant admin changed the state")
         # a file an older pt left 0644 is put right by the next tenant change
         os.chmod(os.path.join(td, "globex.ini"), 0o644)
@@ -152,7 +135,7 @@ def main():
             statelib.fail(f"tenants.d/globex.ini left {stat.S_IMODE(st.st_mode):o} by the "
                           "next tenant change")
         print("ok: a 0644 tenant file is 0640 again after the next tenant change")
-        before = tree(s.root)
+        before = statelib.tree(s.root)
 
         # planted by whoever could write there: root never follows or blocks
         secret = os.path.join(s.root, "secret")
@@ -174,7 +157,7 @@ def main():
                                   f"want 5 naming it: {p.stderr.strip()}")
                 print(f"ok: {what} with a planted {kind}: exit 5: {p.stderr.strip()}")
             os.unlink(plant)
-        if tree(s.root) != dict(before, secret=tree(s.root)["secret"]):
+        if statelib.tree(s.root) != dict(before, secret=statelib.tree(s.root)["secret"]):
             statelib.fail("a root-run command changed the state while a plant was there")
     finally:
         s.close()
