@@ -105,22 +105,12 @@ static int note(struct pt_attach *a, const char *fmt, ...)
 static int note(struct pt_attach *a, const char *fmt, ...)
 {
 	va_list ap;
-	char *s, **n;
 	int r;
 
 	va_start(ap, fmt);
-	r = vasprintf(&s, fmt, ap);
+	r = pt__strv_vadd(&a->notes, &a->n_notes, fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		return -ENOMEM;
-	n = realloc(a->notes, (a->n_notes + 1) * sizeof(*n));
-	if (!n) {
-		free(s);
-		return -ENOMEM;
-	}
-	a->notes = n;
-	a->notes[a->n_notes++] = s;
-	return 0;
+	return r;
 }
 
 static int parse_bool(const char *v)

@@ -2,6 +2,7 @@
 /* The library context: roots, logging, and ownership of scanned objects. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,33 @@
 char *pt__strdup(const char *s)
 {
 	return s ? strdup(s) : NULL;
+}
+
+int pt__strv_vadd(char ***v, int *n, const char *fmt, va_list ap)
+{
+	char *s, **nv;
+
+	if (vasprintf(&s, fmt, ap) < 0)
+		return -ENOMEM;
+	nv = realloc(*v, (*n + 1) * sizeof(*nv));
+	if (!nv) {
+		free(s);
+		return -ENOMEM;
+	}
+	*v = nv;
+	nv[(*n)++] = s;
+	return 0;
+}
+
+int pt__strv_add(char ***v, int *n, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = pt__strv_vadd(v, n, fmt, ap);
+	va_end(ap);
+	return r;
 }
 
 int pt__append_reason(char **dst, const char *reason)

@@ -976,27 +976,6 @@ PT_EXPORT bool pt_lease_dev_get_guest_resets_all(struct pt_lease_dev *d) { retur
 
 /* ---- a tenant's leases (tenantdir.c) ------------------------------------------ */
 
-int pt__strv_add(char ***v, int *n, const char *fmt, ...)
-{
-	va_list ap;
-	char *s, **nv;
-	int r;
-
-	va_start(ap, fmt);
-	r = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (r < 0)
-		return -ENOMEM;
-	nv = realloc(*v, (*n + 1) * sizeof(*nv));
-	if (!nv) {
-		free(s);
-		return -ENOMEM;
-	}
-	*v = nv;
-	nv[(*n)++] = s;
-	return 0;
-}
-
 void pt__boot_id(struct pt_ctx *ctx, char out[37])
 {
 	int fd = pt__proc_open(ctx, "sys/kernel/random/boot_id");

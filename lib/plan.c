@@ -171,24 +171,15 @@ bool pt__plan_has_error(struct pt_plan *p)
 
 int pt__plan_note(struct pt_plan *p, const char *fmt, ...)
 {
-	char **n;
 	va_list ap;
-	char *s;
 	int r;
 
 	va_start(ap, fmt);
-	r = vasprintf(&s, fmt, ap);
+	r = pt__strv_vadd(&p->notes, &p->n_notes, fmt, ap);
 	va_end(ap);
 	if (r < 0)
-		return -ENOMEM;
-	n = realloc(p->notes, (p->n_notes + 1) * sizeof(*n));
-	if (!n) {
-		free(s);
-		return -ENOMEM;
-	}
-	p->notes = n;
-	p->notes[p->n_notes++] = s;
-	dbg(p->ctx, "%s: note: %s\n", p->name, s);
+		return r;
+	dbg(p->ctx, "%s: note: %s\n", p->name, p->notes[p->n_notes - 1]);
 	return 0;
 }
 

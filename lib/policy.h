@@ -311,7 +311,6 @@ int pt__tenant_leases_load(struct pt_ctx *ctx, const char *tenant, int dfd, bool
 int pt__tenant_lease_write(struct pt_lease *l, int dfd, char *err, size_t errlen);
 /* This boot's id (proc root's sys/kernel/random/boot_id), "" when unknown. */
 void pt__boot_id(struct pt_ctx *ctx, char out[37]);
-int pt__strv_add(char ***v, int *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* ---- tenantdir.c: a tenant's own directory, <conf>/tenants.d/<t>.d --------- */
 

@@ -3,6 +3,7 @@
 #ifndef PT_PRIVATE_H
 #define PT_PRIVATE_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -154,6 +155,10 @@ int pt__ctx_clone(struct pt_ctx *ctx, struct pt_ctx **out);
 
 /* Duplicate a string; NULL in, NULL out. */
 char *pt__strdup(const char *s);
+/* Append a formatted string to a heap array of n strings: 0 or -ENOMEM. */
+int pt__strv_add(char ***v, int *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int pt__strv_vadd(char ***v, int *n, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 /* Append "; reason" (or set) to a heap string; -ENOMEM. */
 int pt__append_reason(char **dst, const char *reason);
 

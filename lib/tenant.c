@@ -801,29 +801,6 @@ static int txn_err(struct pt_tenant_txn *t, int r, const char *fmt, ...)
 	return r;
 }
 
-static int txn_note(struct pt_tenant_txn *t, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static int txn_note(struct pt_tenant_txn *t, const char *fmt, ...)
-{
-	va_list ap;
-	char *s, **n;
-	int r;
-
-	va_start(ap, fmt);
-	r = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (r < 0)
-		return -ENOMEM;
-	n = realloc(t->notes, (t->n_notes + 1) * sizeof(*n));
-	if (!n) {
-		free(s);
-		return -ENOMEM;
-	}
-	t->notes = n;
-	t->notes[t->n_notes++] = s;
-	return 0;
-}
-
 /* The tenant whose host side the commit provisions. */
 static int txn_touch(struct pt_tenant_txn *t, const char *name, const char *action)
 {
@@ -1144,7 +1121,7 @@ PT_EXPORT int pt_tenant_txn_grant(struct pt_tenant_txn *t, const char *name, con
 		all[n_all++] = gr->units[i];
 	for (int i = 0; i < n; i++) {
 		all[n_all++] = picked[i];
-		txn_note(t, "%s", picked[i]);
+		pt__strv_add(&t->notes, &t->n_notes, "%s", picked[i]);
 	}
 	r = pt__ini_set(f, section, "type", pt_group_type_name(pt_group_get_type(g)));
 	if (!r && profile)
@@ -1314,7 +1291,7 @@ PT_EXPORT int pt_tenant_txn_revoke(struct pt_tenant_txn *t, const char *name, co
 	if (r < 0)
 		goto out;
 	for (int u = keep; u < gr->n_units; u++)
-		txn_note(t, "%s", gr->units[u]);
+		pt__strv_add(&t->notes, &t->n_notes, "%s", gr->units[u]);
 	snprintf(section, sizeof(section), "grant \"%s\"", group);
 	r = set_units(f, section, gr->units, keep);
 	if (!r)
