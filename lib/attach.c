@@ -88,18 +88,6 @@ struct pt_attach {
 
 /* ---- small helpers ---------------------------------------------------------- */
 
-static int seterr(char *buf, size_t len, int r, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int seterr(char *buf, size_t len, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
-	return r;
-}
-
 static int note(struct pt_attach *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 static int note(struct pt_attach *a, const char *fmt, ...)
@@ -204,10 +192,11 @@ static int unknown_key(const char *rel, int line, const char *key,
 		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
 			 i ? ", " : "", known[i]);
 	if (close)
-		return seterr(err, errlen, -EINVAL, "%s:%d: unknown key '%s' (did you mean '%s'?)",
-			      rel, line, key, close);
-	return seterr(err, errlen, -EINVAL, "%s:%d: unknown key '%s'; known: %s",
-		      rel, line, key, list);
+		return pt__seterr(err, errlen, -EINVAL,
+				  "%s:%d: unknown key '%s' (did you mean '%s'?)", rel, line, key,
+				  close);
+	return pt__seterr(err, errlen, -EINVAL, "%s:%d: unknown key '%s'; known: %s",
+			  rel, line, key, list);
 }
 
 /*
@@ -261,18 +250,18 @@ static int vm_from_file(struct pt_ctx *ctx, struct pt_ini_file *f, struct pt_vm 
 
 				if (!strcmp(kv->key, "numa_node")) {
 					if (parse_int(kv->value, 0, 1023, &n) < 0)
-						r = seterr(err, errlen, -EINVAL,
-							   "%s:%d: numa_node '%s' is not a node number (0-1023)",
-							   rel, kv->line, kv->value);
+						r = pt__seterr(err, errlen, -EINVAL,
+							       "%s:%d: numa_node '%s' is not a node number (0-1023)",
+							       rel, kv->line, kv->value);
 					else
 						vm->numa_node = (int)n;
 				} else if (!strcmp(kv->key, "numa_strict")) {
 					int b = parse_bool(kv->value);
 
 					if (b < 0)
-						r = seterr(err, errlen, -EINVAL,
-							   "%s:%d: numa_strict '%s' is not yes or no",
-							   rel, kv->line, kv->value);
+						r = pt__seterr(err, errlen, -EINVAL,
+							       "%s:%d: numa_strict '%s' is not yes or no",
+							       rel, kv->line, kv->value);
 					else
 						vm->numa_strict = b;
 				} else if (!strcmp(kv->key, "user") || !strcmp(kv->key, "group")) {
@@ -280,10 +269,10 @@ static int vm_from_file(struct pt_ctx *ctx, struct pt_ini_file *f, struct pt_vm 
 					char **dst = u ? &vm->user : &vm->group;
 
 					if (!owner_name_is_valid(kv->value))
-						r = seterr(err, errlen, -EINVAL,
-							   "%s:%d: %s '%s' is not a %s name or +ID",
-							   rel, kv->line, kv->key, kv->value,
-							   u ? "user" : "group");
+						r = pt__seterr(err, errlen, -EINVAL,
+							       "%s:%d: %s '%s' is not a %s name or +ID",
+							       rel, kv->line, kv->key, kv->value,
+							       u ? "user" : "group");
 					else if (!(free(*dst), *dst = strdup(kv->value)))
 						r = -ENOMEM;
 					else if (u)
@@ -299,9 +288,9 @@ static int vm_from_file(struct pt_ctx *ctx, struct pt_ini_file *f, struct pt_vm 
 		rname = request_section_name(s->name);
 		if (!rname || !pt__name_is_valid(rname)) {
 			free(rname);
-			r = seterr(err, errlen, -EINVAL,
-				   "%s:%d: unknown section [%s]; use [vm] or [request \"NAME\"]",
-				   rel, s->line, s->name);
+			r = pt__seterr(err, errlen, -EINVAL,
+				       "%s:%d: unknown section [%s]; use [vm] or [request \"NAME\"]",
+				       rel, s->line, s->name);
 			break;
 		}
 		{
@@ -323,16 +312,16 @@ static int vm_from_file(struct pt_ctx *ctx, struct pt_ini_file *f, struct pt_vm 
 
 				if (!strcmp(kv->key, "group")) {
 					if (!pt__group_ref_is_valid(kv->value))
-						r = seterr(err, errlen, -EINVAL,
-							   "%s:%d: group '%s' is not a valid group name",
-							   rel, kv->line, kv->value);
+						r = pt__seterr(err, errlen, -EINVAL,
+							       "%s:%d: group '%s' is not a valid group name",
+							       rel, kv->line, kv->value);
 					else if (!(rq->group = strdup(kv->value)))
 						r = -ENOMEM;
 				} else if (!strcmp(kv->key, "count")) {
 					if (parse_int(kv->value, 1, MAX_COUNT, &n) < 0)
-						r = seterr(err, errlen, -EINVAL,
-							   "%s:%d: count '%s' is not a number from 1 to %d",
-							   rel, kv->line, kv->value, MAX_COUNT);
+						r = pt__seterr(err, errlen, -EINVAL,
+							       "%s:%d: count '%s' is not a number from 1 to %d",
+							       rel, kv->line, kv->value, MAX_COUNT);
 					else
 						rq->count = (int)n;
 				} else if (strcmp(kv->key, "description")) {
@@ -340,14 +329,14 @@ static int vm_from_file(struct pt_ctx *ctx, struct pt_ini_file *f, struct pt_vm 
 				}
 			}
 			if (!r && !rq->group)
-				r = seterr(err, errlen, -EINVAL,
-					   "%s:%d: request '%s' names no group; add group = GROUP",
-					   rel, s->line, rq->name);
+				r = pt__seterr(err, errlen, -EINVAL,
+					       "%s:%d: request '%s' names no group; add group = GROUP",
+					       rel, s->line, rq->name);
 		}
 	}
 	if (r < 0) {
 		vm_free(vm);
-		return r == -ENOMEM ? seterr(err, errlen, r, "out of memory") : r;
+		return r == -ENOMEM ? pt__seterr(err, errlen, r, "out of memory") : r;
 	}
 	*out = vm;
 	return 0;
@@ -401,22 +390,26 @@ static int tenant_vm_check(struct pt_ctx *ctx, struct pt_ini_file *f, struct pt_
 	const char *tn = ctx->tenant;
 
 	if (vm->user || vm->group)
-		return seterr(err, errlen, -EACCES, "tenant '%s': %s:%d: %s: a tenant's VM runs as "
-			      "its admins, whose devices the grant gave to their group; remove "
-			      "the line", tn, f->relpath, vm->user ? vm->user_line : vm->group_line,
-			      vm->user ? "user" : "group");
+		return pt__seterr(err, errlen, -EACCES,
+				  "tenant '%s': %s:%d: %s: a tenant's VM runs as "
+				  "its admins, whose devices the grant gave to their group; remove "
+				  "the line", tn, f->relpath,
+				  vm->user ? vm->user_line : vm->group_line, vm->user ? "user" :
+				  "group");
 	for (struct pt_request *rq = vm->requests; rq; rq = rq->next) {
 		const char *colon = strchr(rq->group, ':');
 
 		if (!colon)
-			return seterr(err, errlen, -EACCES, "tenant '%s': %s: request '%s' names host "
-				      "group '%s'; a tenant's VMs draw from its own groups only "
-				      "('%s:GROUP')", tn, f->relpath, rq->name, rq->group, tn);
+			return pt__seterr(err, errlen, -EACCES,
+					  "tenant '%s': %s: request '%s' names host "
+					  "group '%s'; a tenant's VMs draw from its own groups only "
+					  "('%s:GROUP')", tn, f->relpath, rq->name, rq->group, tn);
 		if ((size_t)(colon - rq->group) != strlen(tn) || strncmp(rq->group, tn, strlen(tn)))
-			return seterr(err, errlen, -EACCES, "tenant '%s': %s: request '%s' names group "
-				      "'%s' of tenant '%.*s'; a tenant's VMs draw from its own groups "
-				      "only", tn, f->relpath, rq->name, rq->group,
-				      (int)(colon - rq->group), rq->group);
+			return pt__seterr(err, errlen, -EACCES,
+					  "tenant '%s': %s: request '%s' names group "
+					  "'%s' of tenant '%.*s'; a tenant's VMs draw from its own groups "
+					  "only", tn, f->relpath, rq->name, rq->group,
+					  (int)(colon - rq->group), rq->group);
 	}
 	return 0;
 }
@@ -432,11 +425,11 @@ static int tenant_vm_file(struct pt_ctx *ctx, int dfd, const char *stem, struct 
 	snprintf(rel, sizeof(rel), "tenants.d/%s.d/%s", ctx->tenant, file);
 	r = pt__tdir_read(dfd, file, &text);
 	if (r == -ENOMEM)
-		return seterr(err, errlen, r, "out of memory");
+		return pt__seterr(err, errlen, r, "out of memory");
 	if (r < 0)
-		return seterr(err, errlen, r == -ENOENT ? r : -EPERM, "tenant '%s': %s/%s %s; "
-			      "refusing it: remove it", ctx->tenant, pt_get_conf_dir(ctx), rel,
-			      pt__tdir_read_error(r));
+		return pt__seterr(err, errlen, r == -ENOENT ? r : -EPERM, "tenant '%s': %s/%s %s; "
+				  "refusing it: remove it", ctx->tenant, pt_get_conf_dir(ctx), rel,
+				  pt__tdir_read_error(r));
 	r = pt__ini_parse(rel, text, out, err, errlen);
 	free(text);
 	return r;
@@ -454,8 +447,8 @@ static int tenant_vms_load(struct pt_ctx *ctx, int dfd, struct pt_vm ***out, siz
 	if (files)
 		*files = calloc(nn + 1, sizeof(**files));
 	if (r < 0 || (files && !*files))
-		r = seterr(err, errlen, r < 0 ? r : -ENOMEM, "tenant '%s': %s", ctx->tenant,
-			   strerror(r < 0 ? -r : ENOMEM));
+		r = pt__seterr(err, errlen, r < 0 ? r : -ENOMEM, "tenant '%s': %s", ctx->tenant,
+			       strerror(r < 0 ? -r : ENOMEM));
 	for (size_t i = 0; i < nn && !r; i++) {
 		struct pt_ini_file *f = NULL;
 		struct pt_vm *vm = NULL, **nv;
@@ -1431,9 +1424,9 @@ static int units_vgpu(struct pt_ctx *ctx, struct pt_group *g, const struct held 
 	const char *mode = pt_group_get_setting(g, "mode");
 
 	if (!profile)
-		return seterr(err, errlen, -EBUSY,
-			      "group '%s' sets no vGPU profile; run 'pt group set %s profile=TYPE'",
-			      pt_group_get_name(g), pt_group_get_name(g));
+		return pt__seterr(err, errlen, -EBUSY,
+				  "group '%s' sets no vGPU profile; run 'pt group set %s profile=TYPE'",
+				  pt_group_get_name(g), pt_group_get_name(g));
 	for (int i = 0; i < pt_group_get_num_members(g); i++) {
 		struct pt_member *mb = pt_group_get_member(g, i);
 		struct pt_pci_dev *dev = pt_member_get_pci_dev(mb);
@@ -1647,7 +1640,7 @@ static struct pt_attach *attach_new(struct pt_ctx *ctx)
 	return a;
 }
 
-#define AERR(a, r, ...) seterr((a)->error, sizeof((a)->error), (r), __VA_ARGS__)
+#define AERR(a, r, ...) pt__seterr((a)->error, sizeof((a)->error), (r), __VA_ARGS__)
 
 /*
  * The VM's user and group as ids, looked up now (NSS): start gives the
@@ -3186,10 +3179,11 @@ int pt__attach_pick_units(struct pt_ctx *ctx, struct pt_group *g, int count, cha
 	}
 	r = pt__alloc_pick(us.u, us.n, &req, picked, scratch, why, whylen);
 	if (r == -EBUSY && !us.n)
-		seterr(why, whylen, r, "it has no members on this host");
+		pt__seterr(why, whylen, r, "it has no members on this host");
 	else if (r == -EBUSY && !n_applied)
-		seterr(why, whylen, r, "it is not applied on this host: run 'pt group apply %s'",
-		       pt_group_get_name(g));
+		pt__seterr(why, whylen, r,
+			   "it is not applied on this host: run 'pt group apply %s'",
+			   pt_group_get_name(g));
 	if (r < 0)
 		goto out;
 	for (int k = 0; k < count; k++) {

@@ -16,6 +16,18 @@ char *pt__strdup(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
+int pt__seterr(char *err, size_t errlen, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return r;
+}
+
 int pt__strv_vadd(char ***v, int *n, const char *fmt, va_list ap)
 {
 	char *s, **nv;

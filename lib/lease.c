@@ -27,19 +27,6 @@
 #define TENANTS_D	"tenants.d/"
 #define LOCK_FILE	".lock"
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* ---- objects ------------------------------------------------------------ */
 
 static void dev_free(struct pt_lease_dev *d)
@@ -304,9 +291,9 @@ static int open_run_dir(struct pt_ctx *ctx, bool create, char *err, size_t errle
 	if (create) {
 		r = mkdir_mode(AT_FDCWD, ctx->run_dir, 0755);
 		if (r < 0) {
-			seterr(err, errlen, "%s: cannot create: %s%s", ctx->run_dir,
-			       strerror(-r), r == -EACCES || r == -EROFS ?
-			       "; run as root or use -O run.dir=DIR" : "");
+			pt__seterr(err, errlen, r, "%s: cannot create: %s%s", ctx->run_dir,
+				   strerror(-r), r == -EACCES || r == -EROFS ?
+				   "; run as root or use -O run.dir=DIR" : "");
 			return r;
 		}
 	}
@@ -314,14 +301,14 @@ static int open_run_dir(struct pt_ctx *ctx, bool create, char *err, size_t errle
 	if (fd < 0) {
 		r = -errno;
 		if (r != -ENOENT || create)
-			seterr(err, errlen, "%s: %s", ctx->run_dir, strerror(-r));
+			pt__seterr(err, errlen, r, "%s: %s", ctx->run_dir, strerror(-r));
 		return r;
 	}
 	if (create) {
 		r = mkdir_mode(fd, LEASE_DIR, 0755);
 		if (r < 0) {
-			seterr(err, errlen, "%s/" LEASE_DIR ": cannot create: %s",
-			       ctx->run_dir, strerror(-r));
+			pt__seterr(err, errlen, r, "%s/" LEASE_DIR ": cannot create: %s",
+				   ctx->run_dir, strerror(-r));
 			close(fd);
 			return r;
 		}
@@ -367,15 +354,15 @@ int pt__lease_lock(struct pt_ctx *ctx, char *err, size_t errlen)
 	r = -errno;
 	close(dfd);
 	if (fd < 0) {
-		seterr(err, errlen, "%s/" LOCK_FILE ": %s%s", ctx->run_dir, strerror(-r),
-		       r == -EACCES ? "; run as root or use -O run.dir=DIR" : "");
+		pt__seterr(err, errlen, r, "%s/" LOCK_FILE ": %s%s", ctx->run_dir, strerror(-r),
+			   r == -EACCES ? "; run as root or use -O run.dir=DIR" : "");
 		return r;
 	}
 	while ((r = flock(fd, LOCK_EX)) < 0 && errno == EINTR)
 		;
 	if (r < 0) {
 		r = -errno;
-		seterr(err, errlen, "%s/" LOCK_FILE ": %s", ctx->run_dir, strerror(-r));
+		pt__seterr(err, errlen, r, "%s/" LOCK_FILE ": %s", ctx->run_dir, strerror(-r));
 		close(fd);
 		return r;
 	}
@@ -512,7 +499,7 @@ int pt__lease_write(struct pt_lease *l, char *err, size_t errlen)
 	close(dfd);
 	if (ldfd < 0) {
 		r = -errno;
-		seterr(err, errlen, "%s/" LEASE_DIR ": %s", ctx->run_dir, strerror(-r));
+		pt__seterr(err, errlen, r, "%s/" LEASE_DIR ": %s", ctx->run_dir, strerror(-r));
 		free(text);
 		return r;
 	}
@@ -547,8 +534,8 @@ int pt__lease_write(struct pt_lease *l, char *err, size_t errlen)
 		r = -errno;
 out:
 	if (r)
-		seterr(err, errlen, "%s/" LEASE_DIR "/%s: cannot write the lease: %s",
-		       ctx->run_dir, final, strerror(-r));
+		pt__seterr(err, errlen, r, "%s/" LEASE_DIR "/%s: cannot write the lease: %s",
+			   ctx->run_dir, final, strerror(-r));
 	close(ldfd);
 	free(text);
 	return r;
@@ -566,7 +553,8 @@ int pt__lease_remove(struct pt_ctx *ctx, const char *vm, char *err, size_t errle
 	snprintf(rel, sizeof(rel), LEASE_DIR "/%s.ini", vm);
 	if (unlinkat(dfd, rel, 0) < 0 && errno != ENOENT) {
 		r = -errno;
-		seterr(err, errlen, "%s/%s: cannot remove: %s", ctx->run_dir, rel, strerror(-r));
+		pt__seterr(err, errlen, r, "%s/%s: cannot remove: %s", ctx->run_dir, rel,
+			   strerror(-r));
 	} else {
 		int ldfd = openat(dfd, LEASE_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
@@ -598,8 +586,8 @@ static int dev_from_section(struct pt_lease *l, struct pt_ini_section *s,
 	if (!d)
 		return -ENOMEM;
 	if (!q || strlen(q) < 3) {
-		seterr(err, errlen, "%s:%d: bad section [%s]", rel, s->line, s->name);
-		return -EINVAL;
+		return pt__seterr(err, errlen, -EINVAL, "%s:%d: bad section [%s]", rel, s->line,
+				  s->name);
 	}
 	d->name = strndup(q + 1, strlen(q + 1) - 1);
 	for (size_t k = 0; k < s->n_kv && !r; k++) {
@@ -613,8 +601,8 @@ static int dev_from_section(struct pt_lease *l, struct pt_ini_section *s,
 			int t = pt_group_type_parse(v);
 
 			if (t < 0) {
-				seterr(err, errlen, "%s:%d: unknown type '%s'", rel, s->kv[k].line, v);
-				return -EINVAL;
+				return pt__seterr(err, errlen, -EINVAL, "%s:%d: unknown type '%s'",
+						  rel, s->kv[k].line, v);
 			}
 			d->type = (enum pt_group_type)t;
 		} else if (!strcmp(key, "mode"))
@@ -650,9 +638,9 @@ static int dev_from_section(struct pt_lease *l, struct pt_ini_section *s,
 			unsigned char m[6];
 
 			if (pt__vf_mac_parse(v, m) < 0) {
-				seterr(err, errlen, "%s:%d: mac_before '%s' is not a MAC address",
-				       rel, s->kv[k].line, v);
-				return -EINVAL;
+				return pt__seterr(err, errlen, -EINVAL,
+						  "%s:%d: mac_before '%s' is not a MAC address",
+						  rel, s->kv[k].line, v);
 			}
 			r = set_str(&d->mac_before, v);
 		}
@@ -685,19 +673,19 @@ static int dev_from_section(struct pt_lease *l, struct pt_ini_section *s,
 		else if (!strcmp(key, "devnodes")) {
 			r = parse_nodes(d, v);
 			if (r == -EINVAL) {
-				seterr(err, errlen, "%s:%d: devnodes '%s' is not a list of "
-				       "NODE:UID:GID:MODE (vfio/N, bus/usb/BBB/DDD)", rel,
-				       s->kv[k].line, v);
+				pt__seterr(err, errlen, r, "%s:%d: devnodes '%s' is not a list of "
+					   "NODE:UID:GID:MODE (vfio/N, bus/usb/BBB/DDD)", rel,
+					   s->kv[k].line, v);
 				return r;
 			}
 		} else {
-			seterr(err, errlen, "%s:%d: unknown key '%s'", rel, s->kv[k].line, key);
-			return -EINVAL;
+			return pt__seterr(err, errlen, -EINVAL, "%s:%d: unknown key '%s'", rel,
+					  s->kv[k].line, key);
 		}
 	}
 	if (!r && (!d->name || !d->request || !d->group)) {
-		seterr(err, errlen, "%s:%d: [%s] lacks request or group", rel, s->line, s->name);
-		return -EINVAL;
+		return pt__seterr(err, errlen, -EINVAL, "%s:%d: [%s] lacks request or group", rel,
+				  s->line, s->name);
 	}
 	return r;
 }
@@ -728,7 +716,7 @@ static int lease_parse(struct pt_ctx *ctx, const char *rel, const char *text,
 		return r;
 	vm = pt__ini_get(f, "lease", "vm");
 	if (!vm || !pt__name_is_valid(vm)) {
-		seterr(err, errlen, "%s: no valid [lease] vm", rel);
+		pt__seterr(err, errlen, -EINVAL, "%s: no valid [lease] vm", rel);
 		r = -EINVAL;
 		goto out;
 	}
@@ -843,7 +831,7 @@ PT_EXPORT int pt_lease_load(struct pt_ctx *ctx, const char **error)
 		if (errno == ENOENT)
 			return 0;
 		r = -errno;
-		seterr(err, sizeof(err), "%s/" LEASE_DIR ": %s", ctx->run_dir, strerror(-r));
+		pt__seterr(err, sizeof(err), r, "%s/" LEASE_DIR ": %s", ctx->run_dir, strerror(-r));
 		goto out;
 	}
 	d = fdopendir(ldfd);
@@ -866,7 +854,7 @@ PT_EXPORT int pt_lease_load(struct pt_ctx *ctx, const char **error)
 			continue;
 		}
 		if (r < 0) {
-			seterr(err, sizeof(err), "%s: %s", rel, strerror(-r));
+			pt__seterr(err, sizeof(err), r, "%s: %s", rel, strerror(-r));
 			break;
 		}
 		r = lease_parse(ctx, rel, text, &l, err, sizeof(err));
@@ -889,7 +877,7 @@ out:
 	ctx->leases_rc = r;
 	if (r < 0) {
 		if (!err[0])
-			seterr(err, sizeof(err), "%s: %s", ctx->run_dir, strerror(-r));
+			pt__seterr(err, sizeof(err), r, "%s: %s", ctx->run_dir, strerror(-r));
 		ctx->leases_error = strdup(err);
 		for (size_t i = 0; i < ctx->n_leases; i++)
 			pt__lease_free(ctx->leases[i]);
@@ -1053,7 +1041,8 @@ int pt__tenant_leases_load(struct pt_ctx *ctx, const char *tenant, int dfd, bool
 	pt__tdir_name(tenant, dname, sizeof(dname));
 	r = pt__tdir_list(dfd, ".lease", &names, &nn);
 	if (r < 0) {
-		seterr(err, errlen, "tenant '%s': " TENANTS_D "%s: %s", tenant, dname, strerror(-r));
+		pt__seterr(err, errlen, r, "tenant '%s': " TENANTS_D "%s: %s", tenant, dname,
+			   strerror(-r));
 		return r;
 	}
 	for (size_t i = 0; i < nn && r >= 0; i++) {
@@ -1099,8 +1088,9 @@ int pt__tenant_leases_load(struct pt_ctx *ctx, const char *tenant, int dfd, bool
 		if (bad) {
 			pt__lease_free(l);
 			if (strict) {
-				seterr(err, errlen, "tenant '%s': %s/%s %s; refusing it: remove it",
-				       tenant, pt_get_conf_dir(ctx), rel, bad);
+				pt__seterr(err, errlen, -EPERM,
+					   "tenant '%s': %s/%s %s; refusing it: remove it", tenant,
+					   pt_get_conf_dir(ctx), rel, bad);
 				r = -EPERM;
 				break;
 			}
@@ -1123,7 +1113,7 @@ int pt__tenant_leases_load(struct pt_ctx *ctx, const char *tenant, int dfd, bool
 	free(names);
 	if (r < 0) {
 		if (r == -ENOMEM)
-			seterr(err, errlen, "out of memory");
+			pt__seterr(err, errlen, r, "out of memory");
 		while (n)
 			pt__lease_free(ls[--n]);
 		free(ls);
@@ -1148,7 +1138,8 @@ int pt__tenant_lease_write(struct pt_lease *l, int dfd, char *err, size_t errlen
 	r = pt__tdir_write(dfd, file, text);
 	free(text);
 	if (r < 0)
-		seterr(err, errlen, "tenant '%s': %s/" TENANTS_D "%s.d/%s: cannot write the lease: %s",
-		       l->tenant, pt_get_conf_dir(l->ctx), l->tenant, file, strerror(-r));
+		pt__seterr(err, errlen, r, "tenant '%s': %s/" TENANTS_D
+			   "%s.d/%s: cannot write the lease: %s", l->tenant,
+			   pt_get_conf_dir(l->ctx), l->tenant, file, strerror(-r));
 	return r;
 }

@@ -155,6 +155,9 @@ int pt__ctx_clone(struct pt_ctx *ctx, struct pt_ctx **out);
 
 /* Duplicate a string; NULL in, NULL out. */
 char *pt__strdup(const char *s);
+/* Format a one-line error into err (errlen bytes; none: left out); returns r. */
+int pt__seterr(char *err, size_t errlen, int r, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 /* Append a formatted string to a heap array of n strings: 0 or -ENOMEM. */
 int pt__strv_add(char ***v, int *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int pt__strv_vadd(char ***v, int *n, const char *fmt, va_list ap)

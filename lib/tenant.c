@@ -116,18 +116,6 @@ struct pt_tenant_txn {
 
 /* ---- small helpers ------------------------------------------------------- */
 
-static int seterr(char *buf, size_t len, int r, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int seterr(char *buf, size_t len, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
-	return r;
-}
-
 static const char *name_rules(void)
 {
 	return "use letters, digits, '-', '_' and '.', not starting with '.', at most 64 characters";
@@ -300,10 +288,11 @@ static int unknown_key(const char *rel, int line, const char *key,
 		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
 			 i ? ", " : "", known[i]);
 	if (close)
-		return seterr(err, errlen, -EINVAL, "%s:%d: unknown key '%s' (did you mean '%s'?)",
-			      rel, line, key, close);
-	return seterr(err, errlen, -EINVAL, "%s:%d: unknown key '%s'; known: %s",
-		      rel, line, key, list);
+		return pt__seterr(err, errlen, -EINVAL,
+				  "%s:%d: unknown key '%s' (did you mean '%s'?)", rel, line, key,
+				  close);
+	return pt__seterr(err, errlen, -EINVAL, "%s:%d: unknown key '%s'; known: %s",
+			  rel, line, key, list);
 }
 
 static int units_parse(struct pt_grant *g, const char *rel, int line, const char *v,
@@ -318,21 +307,21 @@ static int units_parse(struct pt_grant *g, const char *rel, int line, const char
 		char **n;
 
 		if (!unit_is_valid(tok)) {
-			r = seterr(err, errlen, -EINVAL,
-				   "%s:%d: unit '%.100s' is not PCI functions (DDDD:BB:DD.F joined by '+'), "
-				   "a USB key or an mdev instance (UUID@PARENT); restore the line pt wrote "
-				   "(see the file's history)", rel, line, tok);
+			r = pt__seterr(err, errlen, -EINVAL,
+				       "%s:%d: unit '%.100s' is not PCI functions (DDDD:BB:DD.F joined by '+'), "
+				       "a USB key or an mdev instance (UUID@PARENT); restore the line pt wrote "
+				       "(see the file's history)", rel, line, tok);
 			break;
 		}
 		for (int i = 0; i < g->n_units && !r; i++)
 			if (!strcmp(g->units[i], tok))
-				r = seterr(err, errlen, -EINVAL, "%s:%d: unit '%s' is listed twice",
-					   rel, line, tok);
+				r = pt__seterr(err, errlen, -EINVAL,
+					       "%s:%d: unit '%s' is listed twice", rel, line, tok);
 		if (r)
 			break;
 		if (g->n_units >= MAX_UNITS) {
-			r = seterr(err, errlen, -EINVAL, "%s:%d: more than %d units", rel, line,
-				   MAX_UNITS);
+			r = pt__seterr(err, errlen, -EINVAL, "%s:%d: more than %d units", rel, line,
+				       MAX_UNITS);
 			break;
 		}
 		n = realloc(g->units, (g->n_units + 1) * sizeof(*n));
@@ -381,17 +370,17 @@ static int tenant_from_file(struct pt_ctx *ctx, struct pt_ini_file *f, struct pt
 
 				if (!strcmp(kv->key, "admins")) {
 					if (!pt__name_is_valid(kv->value))
-						r = seterr(err, errlen, -EINVAL,
-							   "%s:%d: admins '%s' is not a Unix group name",
-							   rel, kv->line, kv->value);
+						r = pt__seterr(err, errlen, -EINVAL,
+							       "%s:%d: admins '%s' is not a Unix group name",
+							       rel, kv->line, kv->value);
 					else if (!(t->admins = strdup(kv->value)))
 						r = -ENOMEM;
 				} else if (!strcmp(kv->key, "node")) {
 					if (!*kv->value || strlen(kv->value) > 255 ||
 					    strchr(kv->value, '/'))
-						r = seterr(err, errlen, -EINVAL,
-							   "%s:%d: node '%s' is not a host name pattern",
-							   rel, kv->line, kv->value);
+						r = pt__seterr(err, errlen, -EINVAL,
+							       "%s:%d: node '%s' is not a host name pattern",
+							       rel, kv->line, kv->value);
 					else if (!(t->node = strdup(kv->value)))
 						r = -ENOMEM;
 				} else if (strcmp(kv->key, "description")) {
@@ -403,9 +392,9 @@ static int tenant_from_file(struct pt_ctx *ctx, struct pt_ini_file *f, struct pt
 		gname = grant_section_name(s->name);
 		if (!gname || !pt__name_is_valid(gname)) {
 			free(gname);
-			r = seterr(err, errlen, -EINVAL,
-				   "%s:%d: unknown section [%s]; use [tenant] or [grant \"GROUP\"]",
-				   rel, s->line, s->name);
+			r = pt__seterr(err, errlen, -EINVAL,
+				       "%s:%d: unknown section [%s]; use [tenant] or [grant \"GROUP\"]",
+				       rel, s->line, s->name);
 			break;
 		}
 		g = calloc(1, sizeof(*g));
@@ -427,18 +416,18 @@ static int tenant_from_file(struct pt_ctx *ctx, struct pt_ini_file *f, struct pt
 				int ty = pt_group_type_parse(kv->value);
 
 				if (ty < 0)
-					r = seterr(err, errlen, -EINVAL,
-						   "%s:%d: type '%s' is not pci, vgpu, sriov-nic or usb",
-						   rel, kv->line, kv->value);
+					r = pt__seterr(err, errlen, -EINVAL,
+						       "%s:%d: type '%s' is not pci, vgpu, sriov-nic or usb",
+						       rel, kv->line, kv->value);
 				else
 					g->type = (enum pt_group_type)ty;
 			} else if (!strcmp(kv->key, "units")) {
 				r = units_parse(g, rel, kv->line, kv->value, err, errlen);
 			} else if (!strcmp(kv->key, "profile")) {
 				if (!profile_is_valid(kv->value))
-					r = seterr(err, errlen, -EINVAL,
-						   "%s:%d: profile '%.64s' is not a vGPU profile",
-						   rel, kv->line, kv->value);
+					r = pt__seterr(err, errlen, -EINVAL,
+						       "%s:%d: profile '%.64s' is not a vGPU profile",
+						       rel, kv->line, kv->value);
 				else if (!(g->profile = strdup(kv->value)))
 					r = -ENOMEM;
 			} else if (strcmp(kv->key, "description")) {
@@ -446,26 +435,28 @@ static int tenant_from_file(struct pt_ctx *ctx, struct pt_ini_file *f, struct pt
 			}
 		}
 		if (!r && (int)g->type < 0)
-			r = seterr(err, errlen, -EINVAL, "%s:%d: grant '%s' has no type", rel,
-				   s->line, gname);
+			r = pt__seterr(err, errlen, -EINVAL, "%s:%d: grant '%s' has no type", rel,
+				       s->line, gname);
 		if (!r && g->type == PT_GROUP_VGPU && g->n_units && !g->profile)
-			r = seterr(err, errlen, -EINVAL, "%s:%d: vgpu grant '%s' names no profile "
-				   "(the vGPU type its units are made of); restore the 'profile =' line "
-				   "pt wrote", rel, s->line, gname);
+			r = pt__seterr(err, errlen, -EINVAL,
+				       "%s:%d: vgpu grant '%s' names no profile "
+				       "(the vGPU type its units are made of); restore the 'profile =' line "
+				       "pt wrote", rel, s->line, gname);
 		for (int u = 0; !r && u < g->n_units; u++)
 			if (strchr(g->units[u], '@') && g->type != PT_GROUP_VGPU)
-				r = seterr(err, errlen, -EINVAL, "%s:%d: unit '%s' is an mdev instance, "
-					   "in a grant of type %s", rel, s->line, g->units[u],
-					   pt_group_type_name(g->type));
+				r = pt__seterr(err, errlen, -EINVAL,
+					       "%s:%d: unit '%s' is an mdev instance, "
+					       "in a grant of type %s", rel, s->line, g->units[u],
+					       pt_group_type_name(g->type));
 	}
 	if (!r && !seen_tenant)
-		r = seterr(err, errlen, -EINVAL, "%s: no [tenant] section", rel);
+		r = pt__seterr(err, errlen, -EINVAL, "%s: no [tenant] section", rel);
 	if (!r && !t->admins)
-		r = seterr(err, errlen, -EINVAL, "%s: [tenant] names no admins; add admins = UNIXGROUP",
-			   rel);
+		r = pt__seterr(err, errlen, -EINVAL,
+			       "%s: [tenant] names no admins; add admins = UNIXGROUP", rel);
 	if (r < 0) {
 		tenant_free(t);
-		return r == -ENOMEM ? seterr(err, errlen, r, "out of memory") : r;
+		return r == -ENOMEM ? pt__seterr(err, errlen, r, "out of memory") : r;
 	}
 	*out = t;
 	return 0;
@@ -514,10 +505,10 @@ static int tenants_from_store(struct pt_ctx *ctx, struct pt_store *st, struct pt
 								continue;
 							if (strcmp(ga->units[ua], gb->units[ub]))
 								continue;
-							r = seterr(err, errlen, -EINVAL,
-								   "%s: unit '%s' is also granted in %s; "
-								   "a unit belongs to one tenant: fix by hand",
-								   ts[a]->file, ga->units[ua], ts[b]->file);
+							r = pt__seterr(err, errlen, -EINVAL,
+								       "%s: unit '%s' is also granted in %s; "
+								       "a unit belongs to one tenant: fix by hand",
+								       ts[a]->file, ga->units[ua], ts[b]->file);
 						}
 	if (r < 0) {
 		tenants_free_array(ts, n);

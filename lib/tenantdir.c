@@ -34,7 +34,6 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,20 +49,6 @@
 #define INDEX_DIR	".admins"
 #define TDIR_LOCK	".lock"
 #define TDIR_FILE_MAX	(64 * 1024)
-
-static int seterr(char *err, size_t errlen, int r, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int seterr(char *err, size_t errlen, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return r;
-}
 
 /* <conf>/tenants.d as an O_PATH fd (never through a link), or -errno. */
 static int open_tenants_dir(struct pt_ctx *ctx)
@@ -90,36 +75,37 @@ int pt__tdir_open(struct pt_ctx *ctx, const char *tenant, char *err, size_t errl
 	int tfd, fd, e;
 
 	if (!pt__name_is_valid(tenant))
-		return seterr(err, errlen, -EINVAL, "'%s' is not a valid tenant name",
-			      tenant ? tenant : "");
+		return pt__seterr(err, errlen, -EINVAL, "'%s' is not a valid tenant name",
+				  tenant ? tenant : "");
 	tfd = open_tenants_dir(ctx);
 	if (tfd < 0)
-		return seterr(err, errlen, tfd, "%s/" TENANTS_DIR ": %s", pt_get_conf_dir(ctx),
-			      strerror(-tfd));
+		return pt__seterr(err, errlen, tfd, "%s/" TENANTS_DIR ": %s", pt_get_conf_dir(ctx),
+				  strerror(-tfd));
 	pt__tdir_name(tenant, name, sizeof(name));
 	fd = openat(tfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	e = errno;
 	close(tfd);
 	if (fd < 0) {
 		if (e == ENOENT)
-			return seterr(err, errlen, -ENOENT, "tenant '%s' has no directory %s/"
-				      TENANTS_DIR "/%s; root makes it with 'pt tenant grant' or "
-				      "'pt tenant create'", tenant, pt_get_conf_dir(ctx), name);
+			return pt__seterr(err, errlen, -ENOENT, "tenant '%s' has no directory %s/"
+					  TENANTS_DIR "/%s; root makes it with 'pt tenant grant' or "
+					  "'pt tenant create'", tenant, pt_get_conf_dir(ctx), name);
 		if (e == EACCES)
-			return seterr(err, errlen, -EACCES, "tenant '%s': permission denied: its "
-				      "VMs are its admins' (members of its Unix group) and root's",
-				      tenant);
-		return seterr(err, errlen, e == ENOTDIR ? -ELOOP : -e, "tenant '%s': %s/"
-			      TENANTS_DIR "/%s: %s", tenant, pt_get_conf_dir(ctx), name,
-			      e == ENOTDIR ? "not a directory (or a link to one)" : strerror(e));
+			return pt__seterr(err, errlen, -EACCES,
+					  "tenant '%s': permission denied: its "
+					  "VMs are its admins' (members of its Unix group) and root's",
+					  tenant);
+		return pt__seterr(err, errlen, e == ENOTDIR ? -ELOOP : -e, "tenant '%s': %s/"
+				  TENANTS_DIR "/%s: %s", tenant, pt_get_conf_dir(ctx), name,
+				  e == ENOTDIR ? "not a directory (or a link to one)" : strerror(e));
 	}
 	/* made by root: a directory someone else owns is not the tenant's */
 	if (fstat(fd, &sb) < 0 || sb.st_uid != 0 || (sb.st_mode & 0002)) {
 		close(fd);
-		return seterr(err, errlen, -EPERM, "tenant '%s': %s/" TENANTS_DIR "/%s is not "
-			      "root's (owner %u, mode %04o); remove it and run 'pt tenant grant' "
-			      "again", tenant, pt_get_conf_dir(ctx), name,
-			      (unsigned int)sb.st_uid, (unsigned int)(sb.st_mode & 07777));
+		return pt__seterr(err, errlen, -EPERM, "tenant '%s': %s/" TENANTS_DIR "/%s is not "
+				  "root's (owner %u, mode %04o); remove it and run 'pt tenant grant' "
+				  "again", tenant, pt_get_conf_dir(ctx), name,
+				  (unsigned int)sb.st_uid, (unsigned int)(sb.st_mode & 07777));
 	}
 	return fd;
 }
@@ -150,30 +136,30 @@ int pt__tdir_create(struct pt_ctx *ctx, const char *tenant, gid_t gid, char *err
 	pt__tdir_name(tenant, name, sizeof(name));
 	tfd = open_tenants_dir(ctx);
 	if (tfd < 0)
-		return seterr(err, errlen, tfd, "%s/" TENANTS_DIR ": %s", pt_get_conf_dir(ctx),
-			      strerror(-tfd));
+		return pt__seterr(err, errlen, tfd, "%s/" TENANTS_DIR ": %s", pt_get_conf_dir(ctx),
+				  strerror(-tfd));
 	if (mkdirat(tfd, name, 0700) < 0 && errno != EEXIST) {
 		r = -errno;
 		close(tfd);
-		return seterr(err, errlen, r, "%s/" TENANTS_DIR "/%s: cannot create: %s",
-			      pt_get_conf_dir(ctx), name, strerror(-r));
+		return pt__seterr(err, errlen, r, "%s/" TENANTS_DIR "/%s: cannot create: %s",
+				  pt_get_conf_dir(ctx), name, strerror(-r));
 	}
 	fd = openat(tfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	r = fd < 0 ? -errno : 0;
 	close(tfd);
 	if (r < 0)
-		return seterr(err, errlen, r == -ENOTDIR ? -ELOOP : r, "%s/" TENANTS_DIR
-			      "/%s: %s", pt_get_conf_dir(ctx), name,
-			      r == -ENOTDIR ? "not a directory (or a link to one); remove it" :
-			      strerror(-r));
+		return pt__seterr(err, errlen, r == -ENOTDIR ? -ELOOP : r, "%s/" TENANTS_DIR
+				  "/%s: %s", pt_get_conf_dir(ctx), name,
+				  r == -ENOTDIR ? "not a directory (or a link to one); remove it" :
+				  strerror(-r));
 	/* owner and group first, then the mode: never open to the wrong group */
 	if ((geteuid() == 0 && fchown(fd, 0, gid) < 0) || fchmod(fd, 02770) < 0)
 		r = -errno;
 	if (!r)
 		r = make_lock(fd, gid);
 	close(fd);
-	return r < 0 ? seterr(err, errlen, r, "%s/" TENANTS_DIR "/%s: %s", pt_get_conf_dir(ctx),
-			      name, strerror(-r)) : 0;
+	return r < 0 ? pt__seterr(err, errlen, r, "%s/" TENANTS_DIR "/%s: %s", pt_get_conf_dir(ctx),
+				  name, strerror(-r)) : 0;
 }
 
 int pt__tdir_remove(struct pt_ctx *ctx, const char *tenant, char *err, size_t errlen)
@@ -186,14 +172,14 @@ int pt__tdir_remove(struct pt_ctx *ctx, const char *tenant, char *err, size_t er
 	pt__tdir_name(tenant, name, sizeof(name));
 	tfd = open_tenants_dir(ctx);
 	if (tfd < 0)
-		return tfd == -ENOENT ? 0 : seterr(err, errlen, tfd, "%s/" TENANTS_DIR ": %s",
-						   pt_get_conf_dir(ctx), strerror(-tfd));
+		return tfd == -ENOENT ? 0 : pt__seterr(err, errlen, tfd, "%s/" TENANTS_DIR ": %s",
+						       pt_get_conf_dir(ctx), strerror(-tfd));
 	fd = openat(tfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		r = errno == ENOENT ? 0 : -errno;
 		close(tfd);
-		return r < 0 ? seterr(err, errlen, r, "%s/" TENANTS_DIR "/%s: %s",
-				      pt_get_conf_dir(ctx), name, strerror(-r)) : 0;
+		return r < 0 ? pt__seterr(err, errlen, r, "%s/" TENANTS_DIR "/%s: %s",
+					  pt_get_conf_dir(ctx), name, strerror(-r)) : 0;
 	}
 	d = fdopendir(fd);
 	if (!d) {
@@ -205,13 +191,13 @@ int pt__tdir_remove(struct pt_ctx *ctx, const char *tenant, char *err, size_t er
 	while (!r && (de = readdir(d)))
 		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
 		    unlinkat(dirfd(d), de->d_name, 0) < 0)
-			r = seterr(err, errlen, errno == EISDIR ? -ENOTEMPTY : -errno,
-				   "%s/" TENANTS_DIR "/%s/%s: cannot remove: %s; remove it by hand",
-				   pt_get_conf_dir(ctx), name, de->d_name, strerror(errno));
+			r = pt__seterr(err, errlen, errno == EISDIR ? -ENOTEMPTY : -errno,
+				       "%s/" TENANTS_DIR "/%s/%s: cannot remove: %s; remove it by hand",
+				       pt_get_conf_dir(ctx), name, de->d_name, strerror(errno));
 	closedir(d);
 	if (!r && unlinkat(tfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
-		r = seterr(err, errlen, -errno, "%s/" TENANTS_DIR "/%s: cannot remove: %s",
-			   pt_get_conf_dir(ctx), name, strerror(errno));
+		r = pt__seterr(err, errlen, -errno, "%s/" TENANTS_DIR "/%s: cannot remove: %s",
+			       pt_get_conf_dir(ctx), name, strerror(errno));
 	close(tfd);
 	return r;
 }
@@ -232,16 +218,16 @@ int pt__tdir_lock(struct pt_ctx *ctx, const char *tenant, int dfd, int wait_s, c
 			fchmod(fd, 0660);
 	}
 	if (fd < 0)
-		return seterr(err, errlen, errno == ELOOP ? -EPERM : -errno,
-			      "tenant '%s': %s/" TENANTS_DIR "/%s.d/" TDIR_LOCK ": %s", tenant,
-			      pt_get_conf_dir(ctx), tenant,
-			      errno == ELOOP ? "is a symbolic link; refusing to follow it: "
-			      "remove it" : strerror(errno));
+		return pt__seterr(err, errlen, errno == ELOOP ? -EPERM : -errno,
+				  "tenant '%s': %s/" TENANTS_DIR "/%s.d/" TDIR_LOCK ": %s", tenant,
+				  pt_get_conf_dir(ctx), tenant,
+				  errno == ELOOP ? "is a symbolic link; refusing to follow it: "
+				  "remove it" : strerror(errno));
 	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) || sb.st_nlink != 1) {
 		close(fd);
-		return seterr(err, errlen, -EPERM, "tenant '%s': %s/" TENANTS_DIR "/%s.d/"
-			      TDIR_LOCK ": not a regular file with one link; refusing it: "
-			      "remove it", tenant, pt_get_conf_dir(ctx), tenant);
+		return pt__seterr(err, errlen, -EPERM, "tenant '%s': %s/" TENANTS_DIR "/%s.d/"
+				  TDIR_LOCK ": not a regular file with one link; refusing it: "
+				  "remove it", tenant, pt_get_conf_dir(ctx), tenant);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	end.tv_sec += wait_s;
@@ -259,12 +245,12 @@ int pt__tdir_lock(struct pt_ctx *ctx, const char *tenant, int dfd, int wait_s, c
 	}
 	close(fd);
 	if (r == -EWOULDBLOCK)
-		return seterr(err, errlen, -EWOULDBLOCK, "tenant '%s': %s/" TENANTS_DIR "/%s.d/"
-			      TDIR_LOCK " is held by another process%s%d s; try again when the "
-			      "tenant's pt command is done (or stop the process holding it)",
-			      tenant, pt_get_conf_dir(ctx), tenant,
-			      wait_s > 0 ? "; gave up after " : "", wait_s > 0 ? wait_s : 0);
-	return seterr(err, errlen, r, "tenant '%s': lock: %s", tenant, strerror(-r));
+		return pt__seterr(err, errlen, -EWOULDBLOCK, "tenant '%s': %s/" TENANTS_DIR "/%s.d/"
+				  TDIR_LOCK " is held by another process%s%d s; try again when the "
+				  "tenant's pt command is done (or stop the process holding it)",
+				  tenant, pt_get_conf_dir(ctx), tenant,
+				  wait_s > 0 ? "; gave up after " : "", wait_s > 0 ? wait_s : 0);
+	return pt__seterr(err, errlen, r, "tenant '%s': lock: %s", tenant, strerror(-r));
 }
 
 int pt__tdir_read(int dfd, const char *name, char **text)
