@@ -182,8 +182,8 @@ static char *request_section_name(const char *section)
 	return strndup(section + 9, len - 10);
 }
 
-static int unknown_key(const char *rel, int line, const char *key,
-		       const char *const *known, char *err, size_t errlen)
+int pt__unknown_key(const char *rel, int line, const char *key,
+		    const char *const *known, char *err, size_t errlen)
 {
 	const char *close = pt__closest(key, known);
 	char list[256] = "";
@@ -280,7 +280,7 @@ static int vm_from_file(struct pt_ctx *ctx, struct pt_ini_file *f, struct pt_vm 
 					else
 						vm->group_line = kv->line;
 				} else if (strcmp(kv->key, "description")) {
-					r = unknown_key(rel, kv->line, kv->key, vm_keys, err, errlen);
+					r = pt__unknown_key(rel, kv->line, kv->key, vm_keys, err, errlen);
 				}
 			}
 			continue;
@@ -325,7 +325,7 @@ static int vm_from_file(struct pt_ctx *ctx, struct pt_ini_file *f, struct pt_vm 
 					else
 						rq->count = (int)n;
 				} else if (strcmp(kv->key, "description")) {
-					r = unknown_key(rel, kv->line, kv->key, request_keys, err, errlen);
+					r = pt__unknown_key(rel, kv->line, kv->key, request_keys, err, errlen);
 				}
 			}
 			if (!r && !rq->group)
@@ -659,11 +659,6 @@ PT_EXPORT int pt_vm_txn_begin(struct pt_ctx *ctx, unsigned int flags, struct pt_
 
 PT_EXPORT const char *pt_vm_txn_get_error(struct pt_vm_txn *t) { return t->error; }
 
-static const char *name_rules(void)
-{
-	return "use letters, digits, '-', '_' and '.', not starting with '.', at most 64 characters";
-}
-
 /* The VM file of the transaction: the store's, or the tenant's directory's. */
 static struct pt_ini_file *txn_file(struct pt_vm_txn *t, const char *vm)
 {
@@ -748,17 +743,17 @@ PT_EXPORT int pt_vm_txn_request_add(struct pt_vm_txn *t, const char *vm, const c
 
 	if (!pt__name_is_valid(vm))
 		return txn_err(t, -EINVAL, "'%s' is not a valid VM name; %s", vm ? vm : "",
-			       name_rules());
+			       PT_NAME_RULES);
 	if (!pt__group_ref_is_valid(group))
 		return txn_err(t, -EINVAL, "'%s' is not a valid group name; %s",
-			       group ? group : "", name_rules());
+			       group ? group : "", PT_NAME_RULES);
 	if (!name && strchr(group, ':'))
 		name = strchr(group, ':') + 1;
 	if (!name)
 		name = group;
 	if (!pt__name_is_valid(name))
 		return txn_err(t, -EINVAL, "'%s' is not a valid request name; %s", name,
-			       name_rules());
+			       PT_NAME_RULES);
 	if (count < 1 || count > MAX_COUNT)
 		return txn_err(t, -EINVAL, "count %d: give a number from 1 to %d", count,
 			       MAX_COUNT);
@@ -814,10 +809,10 @@ PT_EXPORT int pt_vm_txn_request_remove(struct pt_vm_txn *t, const char *vm, cons
 
 	if (!pt__name_is_valid(vm))
 		return txn_err(t, -EINVAL, "'%s' is not a valid VM name; %s", vm ? vm : "",
-			       name_rules());
+			       PT_NAME_RULES);
 	if (!pt__name_is_valid(name))
 		return txn_err(t, -EINVAL, "'%s' is not a valid request name; %s",
-			       name ? name : "", name_rules());
+			       name ? name : "", PT_NAME_RULES);
 	snprintf(rel, sizeof(rel), VMS_PREFIX "%s.ini", vm);
 	snprintf(section, sizeof(section), "request \"%s\"", name);
 	f = txn_file(t, vm);
@@ -2786,7 +2781,7 @@ static int do_start(struct pt_ctx *ctx, const char *name, int pid, unsigned int 
 		return -ENOMEM;
 	if (!pt__name_is_valid(name))
 		return AERR(a, -EINVAL, "'%s' is not a valid VM name; %s", name ? name : "",
-			    name_rules());
+			    PT_NAME_RULES);
 	if (pid < 0)
 		return AERR(a, -EINVAL, "pid %d: give a process id", pid);
 	if (ctx->tenant)
@@ -3004,7 +2999,7 @@ PT_EXPORT int pt_attach_stop(struct pt_ctx *ctx, const char *name, unsigned int 
 		return -ENOMEM;
 	if (!pt__name_is_valid(name))
 		return AERR(a, -EINVAL, "'%s' is not a valid VM name; %s", name ? name : "",
-			    name_rules());
+			    PT_NAME_RULES);
 	if (ctx->tenant) {
 		r = tenant_free_leases(a, ctx->tenant, name, dry, true);
 		pt_lease_load(ctx, NULL);

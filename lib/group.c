@@ -1259,12 +1259,6 @@ static void group_file(const char *group, char *buf, size_t len)
 	snprintf(buf, len, "groups.d/%s.ini", group);
 }
 
-static const char *name_rules(void)
-{
-	return "use letters, digits, '-', '_' and '.', not starting with '.', "
-	       "at most 64 characters";
-}
-
 PT_EXPORT int pt_txn_begin(struct pt_ctx *ctx, unsigned int flags, struct pt_txn **out)
 {
 	struct pt_txn *t = calloc(1, sizeof(*t));
@@ -1325,7 +1319,7 @@ static int txn_group(struct pt_txn *t, const char *group,
 		*type = PT_GROUP_PCI;
 	if (!pt__name_is_valid(group))
 		return txn_err(t, -EINVAL, "'%s' is not a valid group name; %s", group,
-			       name_rules());
+			       PT_NAME_RULES);
 	group_file(group, rel, sizeof(rel));
 	f = pt__store_find(t->st, rel);
 	if (!f || f->deleted)
@@ -1346,7 +1340,7 @@ PT_EXPORT int pt_txn_group_create(struct pt_txn *t, const char *name,
 
 	if (!pt__name_is_valid(name))
 		return txn_err(t, -EINVAL, "'%s' is not a valid group name; %s", name,
-			       name_rules());
+			       PT_NAME_RULES);
 	if (!pt_group_type_name(type))
 		return txn_err(t, -EINVAL, "invalid group type; use pci, vgpu, sriov-nic or usb");
 	group_file(name, rel, sizeof(rel));
@@ -1469,7 +1463,7 @@ PT_EXPORT int pt_txn_rule_add(struct pt_txn *t, const char *group, const char *r
 		return r;
 	if (!pt__name_is_valid(rule))
 		return txn_err(t, -EINVAL, "'%s' is not a valid rule name; %s", rule,
-			       name_rules());
+			       PT_NAME_RULES);
 	rule_section(rule, sec, sizeof(sec));
 	if (pt__ini_find_section(f, sec))
 		return txn_err(t, -EEXIST, "group '%s' has a rule '%s' already; remove it "

@@ -10,6 +10,10 @@
 
 #include "binder.h"
 
+/* What a name of a group, VM or tenant may be (pt__name_is_valid), for errors. */
+#define PT_NAME_RULES \
+	"use letters, digits, '-', '_' and '.', not starting with '.', at most 64 characters"
+
 /* ---- group.c: resource groups, membership, transactions ------------------ */
 
 /* Drop loaded groups (state changed on disk, or roots changed). */
@@ -349,6 +353,12 @@ bool pt__in_group(gid_t gid);
 /* ---- attach.c ------------------------------------------------------------- */
 
 void pt__vms_free(struct pt_ctx *ctx);
+/*
+ * An unknown key at rel:line of a vms.d or tenants.d file: the error (the
+ * known key it is closest to, or the list of known keys) in err; -EINVAL.
+ */
+int pt__unknown_key(const char *rel, int line, const char *key, const char *const *known,
+		    char *err, size_t errlen);
 /* Is vm one of the host's VMs (vms.d/<vm>.ini exists)? */
 bool pt__conf_has_vm(struct pt_ctx *ctx, const char *vm);
 /*

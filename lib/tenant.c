@@ -116,11 +116,6 @@ struct pt_tenant_txn {
 
 /* ---- small helpers ------------------------------------------------------- */
 
-static const char *name_rules(void)
-{
-	return "use letters, digits, '-', '_' and '.', not starting with '.', at most 64 characters";
-}
-
 /* A USB unit key as attach.c makes it: "usb:VVVV:PPPP:SERIAL" or "usb:B-PORT". */
 static bool usb_key_is_valid(const char *k)
 {
@@ -278,23 +273,6 @@ static char *grant_section_name(const char *section)
 	return strndup(section + 7, len - 8);
 }
 
-static int unknown_key(const char *rel, int line, const char *key,
-		       const char *const *known, char *err, size_t errlen)
-{
-	const char *close = pt__closest(key, known);
-	char list[256] = "";
-
-	for (int i = 0; known[i]; i++)
-		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
-			 i ? ", " : "", known[i]);
-	if (close)
-		return pt__seterr(err, errlen, -EINVAL,
-				  "%s:%d: unknown key '%s' (did you mean '%s'?)", rel, line, key,
-				  close);
-	return pt__seterr(err, errlen, -EINVAL, "%s:%d: unknown key '%s'; known: %s",
-			  rel, line, key, list);
-}
-
 static int units_parse(struct pt_grant *g, const char *rel, int line, const char *v,
 		       char *err, size_t errlen)
 {
@@ -384,7 +362,7 @@ static int tenant_from_file(struct pt_ctx *ctx, struct pt_ini_file *f, struct pt
 					else if (!(t->node = strdup(kv->value)))
 						r = -ENOMEM;
 				} else if (strcmp(kv->key, "description")) {
-					r = unknown_key(rel, kv->line, kv->key, tenant_keys, err, errlen);
+					r = pt__unknown_key(rel, kv->line, kv->key, tenant_keys, err, errlen);
 				}
 			}
 			continue;
@@ -431,7 +409,7 @@ static int tenant_from_file(struct pt_ctx *ctx, struct pt_ini_file *f, struct pt
 				else if (!(g->profile = strdup(kv->value)))
 					r = -ENOMEM;
 			} else if (strcmp(kv->key, "description")) {
-				r = unknown_key(rel, kv->line, kv->key, grant_keys, err, errlen);
+				r = pt__unknown_key(rel, kv->line, kv->key, grant_keys, err, errlen);
 			}
 		}
 		if (!r && (int)g->type < 0)
@@ -864,7 +842,7 @@ PT_EXPORT int pt_tenant_txn_create(struct pt_tenant_txn *t, const char *name,
 
 	if (!pt__name_is_valid(name))
 		return txn_err(t, -EINVAL, "'%s' is not a valid tenant name; %s", name ? name : "",
-			       name_rules());
+			       PT_NAME_RULES);
 	if (!pt__name_is_valid(admins))
 		return txn_err(t, -EINVAL, "tenant '%s': admins '%s' is not a Unix group name",
 			       name, admins ? admins : "");
@@ -897,7 +875,7 @@ PT_EXPORT int pt_tenant_txn_delete(struct pt_tenant_txn *t, const char *name)
 
 	if (!pt__name_is_valid(name))
 		return txn_err(t, -EINVAL, "'%s' is not a valid tenant name; %s", name ? name : "",
-			       name_rules());
+			       PT_NAME_RULES);
 	tenant_rel(name, rel, sizeof(rel));
 	f = pt__store_find(t->st, rel);
 	if (!f)
@@ -948,7 +926,7 @@ static int txn_tenant(struct pt_tenant_txn *t, const char *name, struct pt_ini_f
 
 	if (!pt__name_is_valid(name))
 		return txn_err(t, -EINVAL, "'%s' is not a valid tenant name; %s", name ? name : "",
-			       name_rules());
+			       PT_NAME_RULES);
 	tenant_rel(name, rel, sizeof(rel));
 	*f = pt__store_find(t->st, rel);
 	if (!*f)
@@ -1002,7 +980,7 @@ PT_EXPORT int pt_tenant_txn_grant(struct pt_tenant_txn *t, const char *name, con
 		return r;
 	if (!pt__name_is_valid(group))
 		return txn_err(t, -EINVAL, "'%s' is not a valid group name; %s", group ? group : "",
-			       name_rules());
+			       PT_NAME_RULES);
 	if (count < 1 || count > 64)
 		return txn_err(t, -EINVAL, "count %d: give a number from 1 to 64", count);
 	r = pt_conf_load(ctx);
@@ -1230,7 +1208,7 @@ PT_EXPORT int pt_tenant_txn_revoke(struct pt_tenant_txn *t, const char *name, co
 		return r;
 	if (!pt__name_is_valid(group))
 		return txn_err(t, -EINVAL, "'%s' is not a valid group name; %s", group ? group : "",
-			       name_rules());
+			       PT_NAME_RULES);
 	if (count < 0 || count > 64)
 		return txn_err(t, -EINVAL, "count %d: give a number from 1 to 64", count);
 	r = txn_validate(t, &ts, &nts);
