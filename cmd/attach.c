@@ -102,13 +102,7 @@ static int attach_opt(int c, const char *arg, void *data)
 
 	switch (c) {
 	case OPT_COUNT:
-		v = strtol(arg, &end, 10);
-		if (*end || end == arg || v < 1 || v > 64) {
-			util_err(CMD, "--count %s: give a number from 1 to 64", arg);
-			return -1;
-		}
-		a->count = (int)v;
-		return 0;
+		return util_parse_count(CMD, arg, &a->count);
 	case OPT_NAME:
 		a->name = arg;
 		return 0;
@@ -160,15 +154,6 @@ static int attach_exit(struct pt_ctx *ctx, int r)
 	default:
 		return util_exit_from_errno(r, UTIL_PLAN);
 	}
-}
-
-static int need_args(int argc, int lo, int hi, const char *what)
-{
-	if (argc < lo || argc > hi) {
-		util_err(CMD, "%s; see 'pt attach --help'", what);
-		return PT_EXIT_USAGE;
-	}
-	return 0;
 }
 
 static int load_vms(struct pt_ctx *ctx)
@@ -535,7 +520,7 @@ static int do_add(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 	struct pt_vm_txn *t;
 	int r;
 
-	if ((r = need_args(argc, 2, 2, "add needs VM GROUP")))
+	if ((r = util_need_args(CMD, argc, 2, 2, "add needs VM GROUP")))
 		return r;
 	if ((r = vm_txn_start(ctx, a, &t)))
 		return r;
@@ -553,7 +538,7 @@ static int do_remove(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 	struct pt_vm_txn *t;
 	int r;
 
-	if ((r = need_args(argc, 2, 2, "remove needs VM NAME")))
+	if ((r = util_need_args(CMD, argc, 2, 2, "remove needs VM NAME")))
 		return r;
 	if ((r = vm_txn_start(ctx, a, &t)))
 		return r;
@@ -618,7 +603,7 @@ static int do_list(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 	struct pt_vm *vm;
 	int r, shown = 0;
 
-	if ((r = need_args(argc, 0, 1, "list takes at most one VM")))
+	if ((r = util_need_args(CMD, argc, 0, 1, "list takes at most one VM")))
 		return r;
 	if ((r = load_vms(ctx)) || (r = lease_status(ctx)))
 		return r;
@@ -652,14 +637,7 @@ static int do_list(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 				     l ? pt_lease_get_state(l) : "stopped" });
 		}
 	}
-	if (arr) {
-		util_json_print(arr);
-		json_object_put(arr);
-	} else {
-		if (util_table_rows(t))
-			util_table_print(t, stdout);
-		util_table_free(t);
-	}
+	util_list_print(arr, t);
 	if (!shown) {
 		if (!a->o.quiet)
 			util_err(CMD, "no VMs in %s/vms.d; add one with 'pt attach add VM GROUP'",
@@ -679,7 +657,7 @@ static int do_show(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 	struct util_table *t;
 	int status;
 
-	if ((status = need_args(argc, 1, 1, "show needs one VM")))
+	if ((status = util_need_args(CMD, argc, 1, 1, "show needs one VM")))
 		return status;
 	vm = find_vm(ctx, argv[0], &status);
 	if (!vm)
@@ -741,7 +719,8 @@ static int do_start(struct args *a, int argc, char **argv, struct pt_ctx *ctx, b
 	struct pt_attach *at;
 	int r, status = PT_EXIT_OK;
 
-	if ((r = need_args(argc, 1, 1, check ? "check needs one VM" : "start needs one VM")))
+	if ((r = util_need_args(CMD, argc, 1, 1,
+				check ? "check needs one VM" : "start needs one VM")))
 		return r;
 	if ((r = load_vms(ctx)))
 		return r;
@@ -779,7 +758,7 @@ static int do_stop(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 	struct pt_attach *at;
 	int r, status = PT_EXIT_OK;
 
-	if ((r = need_args(argc, 1, 1, "stop needs one VM")))
+	if ((r = util_need_args(CMD, argc, 1, 1, "stop needs one VM")))
 		return r;
 	r = pt_attach_stop(ctx, argv[0], a->o.dry_run ? PT_ATTACH_DRY_RUN : 0, &at);
 	if (!at) {
@@ -811,7 +790,7 @@ static int do_gc(struct args *a, int argc, struct pt_ctx *ctx)
 	struct pt_attach *at;
 	int r, status = PT_EXIT_OK;
 
-	if ((r = need_args(argc, 0, 0, "gc takes no arguments")))
+	if ((r = util_need_args(CMD, argc, 0, 0, "gc takes no arguments")))
 		return r;
 	r = pt_attach_gc(ctx, a->o.dry_run ? PT_ATTACH_DRY_RUN : 0, &at);
 	if (!at) {

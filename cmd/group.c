@@ -4,6 +4,7 @@
  * make-resource, check; apply and release put them on the host.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,15 +189,6 @@ struct args {
 	const char *list_settings;
 };
 
-static int need_args(int argc, int n, const char *what)
-{
-	if (argc < n) {
-		util_err(CMD, "%s; see 'pt group --help'", what);
-		return PT_EXIT_USAGE;
-	}
-	return 0;
-}
-
 /* KEY=VALUE from the command line. */
 static int split_kv(const char *arg, char *key, size_t klen, const char **value)
 {
@@ -217,7 +209,7 @@ static int do_create(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 	struct pt_txn *txn;
 	int r, type, status = 0;
 
-	if ((r = need_args(argc, 1, "create needs a group NAME")))
+	if ((r = util_need_args(CMD, argc, 1, INT_MAX, "create needs a group NAME")))
 		return r;
 	if (!a->type) {
 		util_err(CMD, "create %s: --type is required; use --type pci, vgpu, sriov-nic "
@@ -257,7 +249,8 @@ static int do_set(struct args *a, int argc, char **argv, struct pt_ctx *ctx, boo
 	struct pt_txn *txn;
 	int r = 0, status = 0;
 
-	if ((r = need_args(argc, 2, unset ? "unset needs NAME KEY..." : "set needs NAME KEY=VALUE...")))
+	if ((r = util_need_args(CMD, argc, 2, INT_MAX,
+				unset ? "unset needs NAME KEY..." : "set needs NAME KEY=VALUE...")))
 		return r;
 	txn = util_txn_start(CMD, ctx, &a->o, &status);
 	if (!txn)
@@ -287,7 +280,7 @@ static int do_delete(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 	struct pt_txn *txn;
 	int r, status = 0;
 
-	if ((r = need_args(argc, 1, "delete needs a group NAME")))
+	if ((r = util_need_args(CMD, argc, 1, INT_MAX, "delete needs a group NAME")))
 		return r;
 	txn = util_txn_start(CMD, ctx, &a->o, &status);
 	if (!txn)
@@ -305,7 +298,7 @@ static int do_make_resource(struct args *a, int argc, char **argv, struct pt_ctx
 	int r, status = 0, added = 0, first_fail = 0;
 	bool no_group = false;
 
-	if ((r = need_args(argc, 2, "make-resource needs GROUP DEVICE...")))
+	if ((r = util_need_args(CMD, argc, 2, INT_MAX, "make-resource needs GROUP DEVICE...")))
 		return r;
 	txn = util_txn_start(CMD, ctx, &a->o, &status);
 	if (!txn)
@@ -429,9 +422,7 @@ static int do_list(struct args *a, struct pt_ctx *ctx)
 		util_table_add(t, (const char *const[]){ pt_group_get_name(g),
 			     pt_group_type_name(pt_group_get_type(g)), nr, nm, notes });
 	}
-	if (util_table_rows(t))
-		util_table_print(t, stdout);
-	util_table_free(t);
+	util_list_print(NULL, t);
 out:
 	if (!pt_group_get_first(ctx)) {
 		if (!a->o.quiet)
@@ -581,7 +572,7 @@ static int do_show(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 	struct util_applied ap = { 0 };
 	int status = 0, total = 0, leased = 0, free_now = 0, cap;
 
-	if ((status = need_args(argc, 1, "show needs a group NAME")))
+	if ((status = util_need_args(CMD, argc, 1, INT_MAX, "show needs a group NAME")))
 		return status;
 	g = util_find_group(CMD, ctx, argv[0], &status);
 	if (!g)

@@ -103,6 +103,8 @@ void util_table_add(struct util_table *t, const char *const *cells);
 void util_table_print(struct util_table *t, FILE *f);
 int util_table_rows(struct util_table *t);
 void util_table_free(struct util_table *t);
+/* A list command's output: the JSON array arr, else t's rows (none: nothing); frees both. */
+void util_list_print(struct json_object *arr, struct util_table *t);
 
 /* ---- json.c: one builder per object --------------------------------------- */
 struct json_object *json_pci_dev(struct pt_pci_dev *d);
@@ -234,6 +236,14 @@ int util_parse_verb_args(int argc, char **argv, const char *shortopts,
 		       struct pt_ctx *ctx, const char *cmd, void (*usage_fn)(FILE *),
 		       int (*opt_fn)(int c, const char *arg, void *data), void *data,
 		       const char **verb, char ***pos, int *n);
+
+/*
+ * A verb given too few (lo) or too many (hi) positional arguments: what
+ * it needs, and where to look, on stderr. 0, or the exit status.
+ */
+int util_need_args(const char *cmd, int argc, int lo, int hi, const char *what);
+/* "--count N" of a command whose count is 1 to 64: 0, or -1 with why on stderr. */
+int util_parse_count(const char *cmd, const char *arg, int *count);
 
 /* ---- commands ------------------------------------------------------------- */
 int cmd_scan(int argc, char **argv, struct pt_ctx *ctx);

@@ -250,14 +250,7 @@ static int do_list(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 					     pt_rule_get_match(r) });
 		}
 	}
-	if (arr) {
-		util_json_print(arr);
-		json_object_put(arr);
-	} else {
-		if (util_table_rows(t))
-			util_table_print(t, stdout);
-		util_table_free(t);
-	}
+	util_list_print(arr, t);
 	if (!n) {
 		if (!a->o.quiet)
 			util_err(CMD, "no rules%s%s", only ? " in group " : "",
@@ -458,14 +451,7 @@ static int do_test(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 		json_object_put(arr);
 		return PT_EXIT_NOTFOUND;
 	}
-	if (arr) {
-		util_json_print(arr);
-		json_object_put(arr);
-	} else if (t) {
-		if (util_table_rows(t))
-			util_table_print(t, stdout);
-		util_table_free(t);
-	}
+	util_list_print(arr, t);
 	if (!hits) {
 		if (!a->o.quiet && !a->explain)
 			util_err(CMD, "no device on this host matches %s%s%s", only ? "rule " : "group ",

@@ -165,6 +165,28 @@ int util_parse_verb_args(int argc, char **argv, const char *shortopts,
 	return -1;
 }
 
+int util_need_args(const char *cmd, int argc, int lo, int hi, const char *what)
+{
+	if (argc < lo || argc > hi) {
+		util_err(cmd, "%s; see 'pt %s --help'", what, cmd);
+		return PT_EXIT_USAGE;
+	}
+	return 0;
+}
+
+int util_parse_count(const char *cmd, const char *arg, int *count)
+{
+	char *end;
+	long v = strtol(arg, &end, 10);
+
+	if (*end || end == arg || v < 1 || v > 64) {
+		util_err(cmd, "--count %s: give a number from 1 to 64", arg);
+		return -1;
+	}
+	*count = (int)v;
+	return 0;
+}
+
 int util_list_groups(struct pt_ctx *ctx)
 {
 	struct pt_group *g;

@@ -343,6 +343,17 @@ void util_table_print(struct util_table *t, FILE *f)
 	}
 }
 
+void util_list_print(struct json_object *arr, struct util_table *t)
+{
+	if (arr) {
+		util_json_print(arr);
+		json_object_put(arr);
+	} else if (t && util_table_rows(t)) {
+		util_table_print(t, stdout);
+	}
+	util_table_free(t);
+}
+
 void util_table_free(struct util_table *t)
 {
 	if (!t)

@@ -82,8 +82,6 @@ struct args {
 static int tenant_opt(int c, const char *arg, void *data)
 {
 	struct args *a = data;
-	char *end;
-	long v;
 
 	switch (c) {
 	case OPT_ADMINS:
@@ -93,13 +91,7 @@ static int tenant_opt(int c, const char *arg, void *data)
 		a->node = arg;
 		return 0;
 	case OPT_COUNT:
-		v = strtol(arg, &end, 10);
-		if (*end || end == arg || v < 1 || v > 64) {
-			util_err(CMD, "--count %s: give a number from 1 to 64", arg);
-			return -1;
-		}
-		a->count = (int)v;
-		return 0;
+		return util_parse_count(CMD, arg, &a->count);
 	case OPT_LIST_TENANTS:
 		a->list_tenants = true;
 		return 0;
@@ -108,15 +100,6 @@ static int tenant_opt(int c, const char *arg, void *data)
 		return 0;
 	}
 	return -1;
-}
-
-static int need_args(int argc, int lo, int hi, const char *what)
-{
-	if (argc < lo || argc > hi) {
-		util_err(CMD, "%s; see 'pt tenant --help'", what);
-		return PT_EXIT_USAGE;
-	}
-	return 0;
 }
 
 /* The errno of a refused or failed operation as an exit status (pt(8)). */
@@ -201,7 +184,7 @@ static int do_create(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 	struct pt_tenant_txn *t;
 	int r;
 
-	if ((r = need_args(argc, 1, 1, "create needs NAME")))
+	if ((r = util_need_args(CMD, argc, 1, 1, "create needs NAME")))
 		return r;
 	if (!a->admins) {
 		util_err(CMD, "create needs --admins UNIXGROUP: the group of the tenant's admins");
@@ -224,7 +207,7 @@ static int do_delete(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 	struct pt_tenant_txn *t;
 	int r;
 
-	if ((r = need_args(argc, 1, 1, "delete needs NAME")))
+	if ((r = util_need_args(CMD, argc, 1, 1, "delete needs NAME")))
 		return r;
 	if ((r = txn_start(ctx, a, &t)))
 		return r;
@@ -243,8 +226,8 @@ static int do_grant(struct args *a, int argc, char **argv, struct pt_ctx *ctx, b
 	struct pt_tenant_txn *t;
 	int r, n;
 
-	if ((r = need_args(argc, 2, 2, revoke ? "revoke needs NAME GROUP" :
-			   "grant needs NAME GROUP --count N")))
+	if ((r = util_need_args(CMD, argc, 2, 2, revoke ? "revoke needs NAME GROUP" :
+				"grant needs NAME GROUP --count N")))
 		return r;
 	if (!revoke && !a->count) {
 		util_err(CMD, "grant needs --count N: how many units of group '%s'", argv[1]);
@@ -380,7 +363,7 @@ static int do_list(struct args *a, int argc, struct pt_ctx *ctx)
 	struct pt_tenant *tn;
 	int r, shown = 0;
 
-	if ((r = need_args(argc, 0, 0, "list takes no arguments")) ||
+	if ((r = util_need_args(CMD, argc, 0, 0, "list takes no arguments")) ||
 	    (r = load_tenants(ctx))) {
 		json_object_put(arr);
 		util_table_free(t);
@@ -406,14 +389,7 @@ static int do_list(struct args *a, int argc, struct pt_ctx *ctx)
 			     pt_tenant_get_admins(tn),
 			     pt_tenant_get_node(tn) ? pt_tenant_get_node(tn) : "*", ng, nu });
 	}
-	if (arr) {
-		util_json_print(arr);
-		json_object_put(arr);
-	} else {
-		if (util_table_rows(t))
-			util_table_print(t, stdout);
-		util_table_free(t);
-	}
+	util_list_print(arr, t);
 	if (!shown) {
 		if (!a->o.quiet)
 			util_err(CMD, "no tenants in %s/tenants.d; create one with 'pt tenant create "
@@ -431,7 +407,8 @@ static int do_show(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 	struct util_table *t;
 	int r;
 
-	if ((r = need_args(argc, 1, 1, "show needs one tenant")) || (r = load_tenants(ctx)))
+	if ((r = util_need_args(CMD, argc, 1, 1, "show needs one tenant")) ||
+	    (r = load_tenants(ctx)))
 		return r;
 	tn = pt_tenant_find(ctx, argv[0]);
 	if (!tn && errno == EACCES) {
