@@ -18,9 +18,12 @@
 
 #include "binder.h"
 
+struct mig_switch;
+
 struct mig {
 	char bdf[PT_BDF_LEN];
 	int from, to;			/* mode, or hetero mode */
+	const struct mig_switch *sw;	/* mode, hetero */
 	/* create */
 	int slices, fb_gb;
 	bool media;
@@ -81,61 +84,12 @@ static int set_mode(struct pt_plan *p, const char *bdf, int mode, char *why, siz
 	return -EBUSY;
 }
 
-static int mode_run(struct pt_plan *p, struct pt_step *s, char *why, size_t wlen)
+/* The MIG mode now (pending a reset: still the old one), or -errno. */
+static int get_mode(struct pt__nvml *n, pt__nvml_dev_t dev)
 {
-	struct mig *m = pt__step_data(s);
+	int cur, pend, r = pt__nvml_mig_mode(n, dev, &cur, &pend);
 
-	return set_mode(p, m->bdf, m->to, why, wlen);
-}
-
-static int mode_verify(struct pt_plan *p, struct pt_step *s, char *why, size_t wlen)
-{
-	struct mig *m = pt__step_data(s);
-	struct pt__nvml *n;
-	pt__nvml_dev_t dev;
-	int r, cur, pend;
-
-	r = dev_of(p, m->bdf, &n, &dev, why, wlen);
-	if (r < 0)
-		return r;
-	r = pt__nvml_mig_mode(n, dev, &cur, &pend);
-	if (r < 0) {
-		snprintf(why, wlen, "MIG mode cannot be read: %s", strerror(-r));
-		return r;
-	}
-	if (cur != m->to) {
-		snprintf(why, wlen, "MIG mode is %s", cur ? "on" : "off");
-		return 0;
-	}
-	return 1;
-}
-
-static int mode_undo(struct pt_plan *p, struct pt_step *s, char *why, size_t wlen)
-{
-	struct mig *m = pt__step_data(s);
-
-	if (mode_verify(p, s, why, wlen) <= 0)
-		return 0;	/* never took effect */
-	return set_mode(p, m->bdf, m->from, why, wlen);
-}
-
-static const struct pt__step_ops mode_ops = {
-	.name = "nvmig.mode", .kind = "nvml",
-	.run = mode_run, .verify = mode_verify, .undo = mode_undo,
-};
-
-int pt__nvmig_plan_mode(struct pt_plan *p, const char *bdf, int from, int to)
-{
-	struct mig *m = calloc(1, sizeof(*m));
-
-	if (!m)
-		return -ENOMEM;
-	snprintf(m->bdf, sizeof(m->bdf), "%s", bdf);
-	m->from = from;
-	m->to = to;
-	return pt__plan_add(p, &mode_ops, m, bdf, bdf, to ? "mig_mode 1" : "mig_mode 0",
-			    to ? "put %s in MIG mode" : "take %s out of MIG mode (it was off)",
-			    bdf) ? 0 : -ENOMEM;
+	return r < 0 ? r : cur;
 }
 
 /* ---- GPU instances ----------------------------------------------------------- */
@@ -367,14 +321,33 @@ static int set_hetero(struct pt_plan *p, const char *bdf, int mode, char *why, s
 	       fail(n, rc, why, wlen, "setting the heterogeneous vGPU mode");
 }
 
-static int hetero_run(struct pt_plan *p, struct pt_step *s, char *why, size_t wlen)
+/* ---- the two switches (MIG mode, heterogeneous mode): one step shape ----------- */
+
+struct mig_switch {
+	int (*set)(struct pt_plan *p, const char *bdf, int mode, char *why, size_t wlen);
+	int (*get)(struct pt__nvml *n, pt__nvml_dev_t dev);
+	const char *read_what;		/* "... cannot be read" */
+	const char *is_what;		/* "... is on" */
+};
+
+static const struct mig_switch mig_mode = {
+	.set = set_mode, .get = get_mode,
+	.read_what = "MIG mode", .is_what = "MIG mode",
+};
+
+static const struct mig_switch hetero_mode = {
+	.set = set_hetero, .get = pt__nvml_hetero_mode,
+	.read_what = "the heterogeneous mode", .is_what = "heterogeneous mode",
+};
+
+static int switch_run(struct pt_plan *p, struct pt_step *s, char *why, size_t wlen)
 {
 	struct mig *m = pt__step_data(s);
 
-	return set_hetero(p, m->bdf, m->to, why, wlen);
+	return m->sw->set(p, m->bdf, m->to, why, wlen);
 }
 
-static int hetero_verify(struct pt_plan *p, struct pt_step *s, char *why, size_t wlen)
+static int switch_verify(struct pt_plan *p, struct pt_step *s, char *why, size_t wlen)
 {
 	struct mig *m = pt__step_data(s);
 	struct pt__nvml *n;
@@ -383,41 +356,67 @@ static int hetero_verify(struct pt_plan *p, struct pt_step *s, char *why, size_t
 
 	if (r < 0)
 		return r;
-	r = pt__nvml_hetero_mode(n, dev);
+	r = m->sw->get(n, dev);
 	if (r < 0) {
-		snprintf(why, wlen, "the heterogeneous mode cannot be read: %s", strerror(-r));
+		snprintf(why, wlen, "%s cannot be read: %s", m->sw->read_what, strerror(-r));
 		return r;
 	}
 	if (r != m->to) {
-		snprintf(why, wlen, "heterogeneous mode is %s", r ? "on" : "off");
+		snprintf(why, wlen, "%s is %s", m->sw->is_what, r ? "on" : "off");
 		return 0;
 	}
 	return 1;
 }
 
-static int hetero_undo(struct pt_plan *p, struct pt_step *s, char *why, size_t wlen)
+static int switch_undo(struct pt_plan *p, struct pt_step *s, char *why, size_t wlen)
 {
 	struct mig *m = pt__step_data(s);
 
-	if (hetero_verify(p, s, why, wlen) <= 0)
-		return 0;
-	return set_hetero(p, m->bdf, m->from, why, wlen);
+	if (switch_verify(p, s, why, wlen) <= 0)
+		return 0;	/* never took effect */
+	return m->sw->set(p, m->bdf, m->from, why, wlen);
 }
+
+static const struct pt__step_ops mode_ops = {
+	.name = "nvmig.mode", .kind = "nvml",
+	.run = switch_run, .verify = switch_verify, .undo = switch_undo,
+};
 
 static const struct pt__step_ops hetero_ops = {
 	.name = "nvmig.hetero", .kind = "nvml",
-	.run = hetero_run, .verify = hetero_verify, .undo = hetero_undo,
+	.run = switch_run, .verify = switch_verify, .undo = switch_undo,
 };
 
-int pt__nvmig_plan_hetero(struct pt_plan *p, const char *bdf, int from, int to)
+static struct mig *switch_new(const struct mig_switch *sw, const char *bdf, int from, int to)
 {
 	struct mig *m = calloc(1, sizeof(*m));
 
 	if (!m)
-		return -ENOMEM;
+		return NULL;
 	snprintf(m->bdf, sizeof(m->bdf), "%s", bdf);
+	m->sw = sw;
 	m->from = from;
 	m->to = to;
+	return m;
+}
+
+int pt__nvmig_plan_mode(struct pt_plan *p, const char *bdf, int from, int to)
+{
+	struct mig *m = switch_new(&mig_mode, bdf, from, to);
+
+	if (!m)
+		return -ENOMEM;
+	return pt__plan_add(p, &mode_ops, m, bdf, bdf, to ? "mig_mode 1" : "mig_mode 0",
+			    to ? "put %s in MIG mode" : "take %s out of MIG mode (it was off)",
+			    bdf) ? 0 : -ENOMEM;
+}
+
+int pt__nvmig_plan_hetero(struct pt_plan *p, const char *bdf, int from, int to)
+{
+	struct mig *m = switch_new(&hetero_mode, bdf, from, to);
+
+	if (!m)
+		return -ENOMEM;
 	return pt__plan_add(p, &hetero_ops, m, bdf, bdf,
 			    to ? "vgpu_heterogeneous_mode 1" : "vgpu_heterogeneous_mode 0",
 			    to ? "turn the heterogeneous (mixed-size) vGPU mode of %s on" :
