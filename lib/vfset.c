@@ -1312,6 +1312,15 @@ int pt__vf_plan_socket(struct pt_plan *p, struct pt_vf_nl **out, char *err,
 	return 0;
 }
 
+/* The plan's netlink socket and the PF's link as the kernel reports it now. */
+static int plan_link(struct pt_plan *p, const char *ifname, struct pt_vf_nl **nl,
+		     struct pt_vf_link **link, char *why, size_t wlen)
+{
+	int r = pt__vf_plan_socket(p, nl, why, wlen);
+
+	return r < 0 ? r : pt__vf_nl_get_link(*nl, ifname, link, why, wlen);
+}
+
 /* Set parts of want, read back; notes what the driver did not keep. */
 static int vf_set(struct pt_plan *p, const char *ifname, int vf,
 		  const struct pt_vf_settings *want, unsigned int parts,
@@ -1322,10 +1331,7 @@ static int vf_set(struct pt_plan *p, const char *ifname, int vf,
 	char **lines = NULL;
 	int r;
 
-	r = pt__vf_plan_socket(p, &nl, why, wlen);
-	if (r < 0)
-		return r;
-	r = pt__vf_nl_get_link(nl, ifname, &link, why, wlen);
+	r = plan_link(p, ifname, &nl, &link, why, wlen);
 	if (r < 0)
 		return r;
 	r = pt__vf_nl_set(nl, link, vf, want, parts, why, wlen);
@@ -1432,10 +1438,7 @@ static int mac_read(struct pt_plan *p, const char *ifname, int vf, unsigned char
 	struct pt_vf_nl *nl;
 	int r;
 
-	r = pt__vf_plan_socket(p, &nl, why, wlen);
-	if (r < 0)
-		return r;
-	r = pt__vf_nl_get_link(nl, ifname, &link, why, wlen);
+	r = plan_link(p, ifname, &nl, &link, why, wlen);
 	if (r < 0)
 		return r;
 	st = pt__vf_link_find(link, vf);
@@ -1467,10 +1470,7 @@ static int mac_set(struct pt_plan *p, const char *ifname, int vf, const unsigned
 	char a[18], b[18];
 	int r;
 
-	r = pt__vf_plan_socket(p, &nl, why, wlen);
-	if (r < 0)
-		return r;
-	r = pt__vf_nl_get_link(nl, ifname, &link, why, wlen);
+	r = plan_link(p, ifname, &nl, &link, why, wlen);
 	if (r < 0)
 		return r;
 	r = pt__vf_nl_set_mac(nl, link, vf, mac, why, wlen);
