@@ -351,21 +351,18 @@ static int vms_from_store(struct pt_ctx *ctx, struct pt_store *st, struct pt_vm 
 
 	for (size_t i = 0; i < st->n_files && !r; i++) {
 		struct pt_ini_file *f = st->files[i];
-		struct pt_vm *vm = NULL, **nv;
+		struct pt_vm *vm = NULL;
 
 		if (f->deleted || strncmp(f->relpath, VMS_PREFIX, strlen(VMS_PREFIX)))
 			continue;
 		r = vm_from_file(ctx, f, &vm, err, errlen);
 		if (r < 0)
 			break;
-		nv = realloc(vms, (n + 1) * sizeof(*nv));
-		if (!nv) {
+		if (pt__array_add(vms, n, vm) < 0) {
 			vm_free(vm);
 			r = -ENOMEM;
 			break;
 		}
-		vms = nv;
-		vms[n++] = vm;
 	}
 	if (r < 0) {
 		while (n)
@@ -451,7 +448,7 @@ static int tenant_vms_load(struct pt_ctx *ctx, int dfd, struct pt_vm ***out, siz
 			       strerror(r < 0 ? -r : ENOMEM));
 	for (size_t i = 0; i < nn && !r; i++) {
 		struct pt_ini_file *f = NULL;
-		struct pt_vm *vm = NULL, **nv;
+		struct pt_vm *vm = NULL;
 
 		r = tenant_vm_file(ctx, dfd, names[i], &f, err, errlen);
 		if (r == -ENOENT) {
@@ -470,18 +467,13 @@ static int tenant_vms_load(struct pt_ctx *ctx, int dfd, struct pt_vm ***out, siz
 			vm_free(vm);
 			break;
 		}
-		nv = realloc(vms, (n + 1) * sizeof(*nv));
-		if (!nv) {
+		if (pt__array_add(vms, n, vm) < 0) {
 			vm_free(vm);
 			r = -ENOMEM;
 			break;
 		}
-		vms = nv;
-		vms[n++] = vm;
 	}
-	for (size_t i = 0; i < nn; i++)
-		free(names[i]);
-	free(names);
+	pt__strv_free(names, nn);
 	if (files)
 		*n_files = nf;
 	if (r < 0 || !out) {

@@ -55,6 +55,13 @@ int pt__strv_add(char ***v, int *n, const char *fmt, ...)
 	return r;
 }
 
+void pt__strv_free(char **v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
 int pt__append_reason(char **dst, const char *reason)
 {
 	char *n;

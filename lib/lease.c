@@ -843,7 +843,7 @@ PT_EXPORT int pt_lease_load(struct pt_ctx *ctx, const char **error)
 	while (!r && (de = readdir(d))) {
 		size_t len = strlen(de->d_name);
 		char rel[PT_NAME_MAX + 300], *text = NULL;
-		struct pt_lease *l = NULL, **n;
+		struct pt_lease *l = NULL;
 
 		if (de->d_name[0] == '.' || len < 5 || strcmp(de->d_name + len - 4, ".ini"))
 			continue;
@@ -861,14 +861,11 @@ PT_EXPORT int pt_lease_load(struct pt_ctx *ctx, const char **error)
 		free(text);
 		if (r < 0)
 			break;
-		n = realloc(ctx->leases, (ctx->n_leases + 1) * sizeof(*n));
-		if (!n) {
+		if (pt__array_add(ctx->leases, ctx->n_leases, l) < 0) {
 			pt__lease_free(l);
 			r = -ENOMEM;
 			break;
 		}
-		ctx->leases = n;
-		ctx->leases[ctx->n_leases++] = l;
 	}
 	closedir(d);
 	if (!r && ctx->n_leases)
@@ -1048,7 +1045,7 @@ int pt__tenant_leases_load(struct pt_ctx *ctx, const char *tenant, int dfd, bool
 	for (size_t i = 0; i < nn && r >= 0; i++) {
 		char file[PT_NAME_MAX + 8], rel[2 * PT_NAME_MAX + 32], why[256], lerr[256];
 		const char *bad = NULL;
-		struct pt_lease *l = NULL, **nl;
+		struct pt_lease *l = NULL;
 		char *text = NULL;
 		int e;
 
@@ -1099,18 +1096,13 @@ int pt__tenant_leases_load(struct pt_ctx *ctx, const char *tenant, int dfd, bool
 				r = -ENOMEM;
 			continue;
 		}
-		nl = realloc(ls, (n + 1) * sizeof(*nl));
-		if (!nl) {
+		if (pt__array_add(ls, n, l) < 0) {
 			pt__lease_free(l);
 			r = -ENOMEM;
 			break;
 		}
-		ls = nl;
-		ls[n++] = l;
 	}
-	for (size_t i = 0; i < nn; i++)
-		free(names[i]);
-	free(names);
+	pt__strv_free(names, nn);
 	if (r < 0) {
 		if (r == -ENOMEM)
 			pt__seterr(err, errlen, r, "out of memory");

@@ -121,9 +121,7 @@ static int list_dir(int fd, char ***out, size_t *n_out)
 
 static void free_list(char **names, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	pt__strv_free(names, n);
 }
 
 /* An instance's own iommu_group link: bus/mdev/devices/<uuid>/iommu_group. */

@@ -162,6 +162,21 @@ int pt__seterr(char *err, size_t errlen, int r, const char *fmt, ...)
 int pt__strv_add(char ***v, int *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int pt__strv_vadd(char ***v, int *n, const char *fmt, va_list ap)
 	__attribute__((format(printf, 3, 0)));
+/* Free a heap array of n heap strings (NULL: nothing). */
+void pt__strv_free(char **v, size_t n);
+/*
+ * Append item to the heap array arr of n elements (both lvalues, n
+ * counted up): 0, or -ENOMEM with arr and n as they were.
+ */
+#define pt__array_add(arr, n, item) __extension__ ({				\
+	__typeof__(arr) na__ = realloc((arr), ((n) + 1) * sizeof(*na__));	\
+									\
+	if (na__) {							\
+		na__[(n)++] = (item);					\
+		(arr) = na__;						\
+	}								\
+	na__ ? 0 : -ENOMEM;						\
+})
 /* Append "; reason" (or set) to a heap string; -ENOMEM. */
 int pt__append_reason(char **dst, const char *reason);
 

@@ -456,21 +456,18 @@ static int tenants_from_store(struct pt_ctx *ctx, struct pt_store *st, struct pt
 
 	for (size_t i = 0; i < st->n_files && !r; i++) {
 		struct pt_ini_file *f = st->files[i];
-		struct pt_tenant *t = NULL, **nt;
+		struct pt_tenant *t = NULL;
 
 		if (f->deleted || strncmp(f->relpath, TENANTS_PREFIX, strlen(TENANTS_PREFIX)))
 			continue;
 		r = tenant_from_file(ctx, f, &t, err, errlen);
 		if (r < 0)
 			break;
-		nt = realloc(ts, (n + 1) * sizeof(*nt));
-		if (!nt) {
+		if (pt__array_add(ts, n, t) < 0) {
 			tenant_free(t);
 			r = -ENOMEM;
 			break;
 		}
-		ts = nt;
-		ts[n++] = t;
 	}
 	/* a unit is reserved for one tenant only: a hand edit may say otherwise */
 	for (size_t a = 0; a < n && !r; a++)
@@ -532,9 +529,7 @@ static int read_by_name(struct pt_ctx *ctx, struct pt_store *st, char *err, size
 		r = pt__store_read_tenant(st, ctx->tenant_probe, err, errlen);
 	if (r >= 0 && ctx->tenant && (!ctx->tenant_probe || strcmp(ctx->tenant, ctx->tenant_probe)))
 		r = pt__store_read_tenant(st, ctx->tenant, err, errlen);
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	pt__strv_free(names, n);
 	return r < 0 ? r : 0;
 }
 
@@ -1106,9 +1101,7 @@ PT_EXPORT int pt_tenant_txn_grant(struct pt_tenant_txn *t, const char *name, con
 	f->dirty = true;
 out:
 	free(all);
-	for (int i = 0; i < n; i++)
-		free(picked[i]);
-	free(picked);
+	pt__strv_free(picked, n);
 	pt__tenants_free(ctx);
 	return r == -ENOMEM ? txn_err(t, r, "out of memory") : r;
 }
