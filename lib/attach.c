@@ -1629,48 +1629,56 @@ static struct pt_attach *attach_new(struct pt_ctx *ctx)
 
 #define AERR(a, r, ...) pt__seterr((a)->error, sizeof((a)->error), (r), __VA_ARGS__)
 
+/* The VM's user (group: its group) as an id, from NSS or "+ID". */
+static int owner_id(struct pt_attach *a, struct pt_vm *vm, bool group, id_t *id)
+{
+	const char *what = group ? "group" : "user";
+	const char *name = group ? vm->group : vm->user;
+	int line = group ? vm->group_line : vm->user_line;
+	struct passwd pw, *pwr = NULL;
+	struct group gr, *grr = NULL;
+	char buf[4096];
+	int r;
+
+	if (name[0] == '+') {
+		unsigned long v = strtoul(name + 1, NULL, 10);
+
+		if (v >= (id_t)-1)
+			return AERR(a, -EINVAL, "VM '%s': %s '%s' (%s:%d) is out of range",
+				    vm->name, what, name, vm->file, line);
+		*id = (id_t)v;
+		return 0;
+	}
+	if (group)
+		r = getgrnam_r(name, &gr, buf, sizeof(buf), &grr);
+	else
+		r = getpwnam_r(name, &pw, buf, sizeof(buf), &pwr);
+	if (!grr && !pwr)
+		return AERR(a, r ? -r : -ENOENT, "VM '%s': %s '%s' (%s:%d) %s; create it, "
+			    "or name the %s QEMU runs as", vm->name, what, name, vm->file, line,
+			    r ? strerror(r) : "does not exist on this host", what);
+	*id = grr ? grr->gr_gid : pwr->pw_uid;
+	return 0;
+}
+
 /*
  * The VM's user and group as ids, looked up now (NSS): start gives the
  * VM's device nodes to them. "+ID" is taken as it is.
  */
 static int resolve_owner(struct pt_attach *a, struct pt_vm *vm)
 {
-	char buf[4096];
+	id_t id;
 	int r;
 
-	if (vm->user && vm->user[0] == '+') {
-		unsigned long v = strtoul(vm->user + 1, NULL, 10);
-
-		if (v >= (uid_t)-1)
-			return AERR(a, -EINVAL, "VM '%s': user '%s' (%s:%d) is out of range",
-				    vm->name, vm->user, vm->file, vm->user_line);
-		a->uid = (uid_t)v;
-	} else if (vm->user) {
-		struct passwd pw, *res = NULL;
-
-		r = getpwnam_r(vm->user, &pw, buf, sizeof(buf), &res);
-		if (!res)
-			return AERR(a, r ? -r : -ENOENT, "VM '%s': user '%s' (%s:%d) %s; create it, "
-				    "or name the user QEMU runs as", vm->name, vm->user, vm->file,
-				    vm->user_line, r ? strerror(r) : "does not exist on this host");
-		a->uid = pw.pw_uid;
+	if (vm->user) {
+		if ((r = owner_id(a, vm, false, &id)) < 0)
+			return r;
+		a->uid = (uid_t)id;
 	}
-	if (vm->group && vm->group[0] == '+') {
-		unsigned long v = strtoul(vm->group + 1, NULL, 10);
-
-		if (v >= (gid_t)-1)
-			return AERR(a, -EINVAL, "VM '%s': group '%s' (%s:%d) is out of range",
-				    vm->name, vm->group, vm->file, vm->group_line);
-		a->gid = (gid_t)v;
-	} else if (vm->group) {
-		struct group gr, *res = NULL;
-
-		r = getgrnam_r(vm->group, &gr, buf, sizeof(buf), &res);
-		if (!res)
-			return AERR(a, r ? -r : -ENOENT, "VM '%s': group '%s' (%s:%d) %s; create it, "
-				    "or name the group QEMU runs as", vm->name, vm->group, vm->file,
-				    vm->group_line, r ? strerror(r) : "does not exist on this host");
-		a->gid = gr.gr_gid;
+	if (vm->group) {
+		if ((r = owner_id(a, vm, true, &id)) < 0)
+			return r;
+		a->gid = (gid_t)id;
 	}
 	if (vm->user && vm->group)
 		snprintf(a->owner, sizeof(a->owner), "%s:%s", vm->user, vm->group);
