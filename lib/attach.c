@@ -2985,13 +2985,29 @@ static int tenant_free_leases(struct pt_attach *a, const char *tn, const char *v
 	return r;
 }
 
+/* stop and gc: the run dir's lock (not dry; *lockfd), then the leases. */
+static int lock_load(struct pt_attach *a, bool dry, int *lockfd)
+{
+	const char *e;
+	int r;
+
+	if (!dry) {
+		*lockfd = pt__lease_lock(a->ctx, a->error, sizeof(a->error));
+		if (*lockfd < 0)
+			return *lockfd;
+	}
+	r = pt_lease_load(a->ctx, &e);
+	if (r < 0)
+		AERR(a, r, "%s", e);
+	return r;
+}
+
 PT_EXPORT int pt_attach_stop(struct pt_ctx *ctx, const char *name, unsigned int flags,
 			     struct pt_attach **out)
 {
 	struct pt_attach *a = attach_new(ctx);
 	bool dry = flags & PT_ATTACH_DRY_RUN;
 	struct pt_lease *l;
-	const char *e;
 	int r, lockfd = -1;
 
 	*out = a;
@@ -3005,16 +3021,9 @@ PT_EXPORT int pt_attach_stop(struct pt_ctx *ctx, const char *name, unsigned int 
 		pt_lease_load(ctx, NULL);
 		return r;
 	}
-	if (!dry) {
-		lockfd = pt__lease_lock(ctx, a->error, sizeof(a->error));
-		if (lockfd < 0)
-			return lockfd;
-	}
-	r = pt_lease_load(ctx, &e);
-	if (r < 0) {
-		AERR(a, r, "%s", e);
+	r = lock_load(a, dry, &lockfd);
+	if (r < 0)
 		goto out;
-	}
 	l = pt_lease_find(ctx, name);
 	if (!l) {
 		r = AERR(a, -ENOENT, "VM '%s' holds no devices (no lease in %s); nothing to stop",
@@ -3034,7 +3043,6 @@ PT_EXPORT int pt_attach_gc(struct pt_ctx *ctx, unsigned int flags, struct pt_att
 {
 	struct pt_attach *a = attach_new(ctx);
 	bool dry = flags & PT_ATTACH_DRY_RUN;
-	const char *e;
 	int r, lockfd = -1;
 
 	*out = a;
@@ -3045,19 +3053,11 @@ PT_EXPORT int pt_attach_gc(struct pt_ctx *ctx, unsigned int flags, struct pt_att
 		pt_lease_load(ctx, NULL);
 		return r;
 	}
-	if (!dry) {
-		lockfd = pt__lease_lock(ctx, a->error, sizeof(a->error));
-		if (lockfd < 0)
-			return lockfd;
-	}
-	r = pt_lease_load(ctx, &e);
-	if (r < 0) {
-		AERR(a, r, "%s", e);
+	r = lock_load(a, dry, &lockfd);
+	if (r < 0)
 		goto out;
-	}
 	for (size_t i = 0; i < ctx->n_leases && !r; i++) {
 		struct pt_lease *l = ctx->leases[i];
-		char **n;
 
 		/* a running lease without a pid is freed by stop only */
 		if ((!l->pid && strcmp(l->state, "starting")) || lease_alive(l))
@@ -3065,15 +3065,10 @@ PT_EXPORT int pt_attach_gc(struct pt_ctx *ctx, unsigned int flags, struct pt_att
 		r = free_lease(a, l, dry);
 		if (r < 0)
 			break;
-		n = realloc(a->freed, (a->n_freed + 1) * sizeof(*n));
-		if (!n || !(n[a->n_freed] = strdup(l->vm))) {
-			if (n)
-				a->freed = n;
+		if (pt__strv_add(&a->freed, &a->n_freed, "%s", l->vm) < 0) {
 			r = -ENOMEM;
 			break;
 		}
-		a->freed = n;
-		a->n_freed++;
 	}
 	/* then every tenant's VMs whose process is gone, never waiting on a tenant */
 	if (!r) {
