@@ -930,6 +930,22 @@ static int txn_tenant(struct pt_tenant_txn *t, const char *name, struct pt_ini_f
 	return 0;
 }
 
+/* grant and revoke: the tenant's file, a valid group name, a count from min to 64. */
+static int txn_tenant_group(struct pt_tenant_txn *t, const char *name, const char *group,
+			    int count, int min, struct pt_ini_file **f)
+{
+	int r = txn_tenant(t, name, f);
+
+	if (r < 0)
+		return r;
+	if (!pt__name_is_valid(group))
+		return txn_err(t, -EINVAL, "'%s' is not a valid group name; %s", group ? group : "",
+			       PT_NAME_RULES);
+	if (count < min || count > 64)
+		return txn_err(t, -EINVAL, "count %d: give a number from 1 to 64", count);
+	return 0;
+}
+
 /* Rewrite the units line of a grant section (removing the section when empty). */
 static int set_units(struct pt_ini_file *f, const char *section, char *const *units, int n)
 {
@@ -954,6 +970,23 @@ static int set_units(struct pt_ini_file *f, const char *section, char *const *un
 	return r;
 }
 
+/*
+ * grant and revoke: a grant's units in the tenant's file, and the tenant
+ * the commit provisions. 0, or -errno with the file named.
+ */
+static int write_units(struct pt_tenant_txn *t, struct pt_ini_file *f, const char *section,
+		       char *const *units, int n, const char *name, const char *action)
+{
+	int r = set_units(f, section, units, n);
+
+	if (!r)
+		r = txn_touch(t, name, action);
+	if (r < 0)
+		return txn_err(t, r, "%s: %s", f->relpath, strerror(-r));
+	f->dirty = true;
+	return 0;
+}
+
 PT_EXPORT int pt_tenant_txn_grant(struct pt_tenant_txn *t, const char *name, const char *group,
 				  int count)
 {
@@ -970,14 +1003,9 @@ PT_EXPORT int pt_tenant_txn_grant(struct pt_tenant_txn *t, const char *name, con
 	struct pt_grant *gr;
 	const char *profile = NULL;
 
-	r = txn_tenant(t, name, &f);
+	r = txn_tenant_group(t, name, group, count, 1, &f);
 	if (r < 0)
 		return r;
-	if (!pt__name_is_valid(group))
-		return txn_err(t, -EINVAL, "'%s' is not a valid group name; %s", group ? group : "",
-			       PT_NAME_RULES);
-	if (count < 1 || count > 64)
-		return txn_err(t, -EINVAL, "count %d: give a number from 1 to 64", count);
 	r = pt_conf_load(ctx);
 	if (r < 0)
 		return txn_err(t, r == -ENOMEM ? r : -EINVAL, "%s",
@@ -1090,15 +1118,10 @@ PT_EXPORT int pt_tenant_txn_grant(struct pt_tenant_txn *t, const char *name, con
 	r = pt__ini_set(f, section, "type", pt_group_type_name(pt_group_get_type(g)));
 	if (!r && profile)
 		r = pt__ini_set(f, section, "profile", profile);
-	if (!r)
-		r = set_units(f, section, all, n_all);
-	if (!r)
-		r = txn_touch(t, name, "grant");
-	if (r < 0) {
+	if (r < 0)
 		txn_err(t, r, "%s: %s", f->relpath, strerror(-r));
-		goto out;
-	}
-	f->dirty = true;
+	else
+		r = write_units(t, f, section, all, n_all, name, "grant");
 out:
 	free(all);
 	pt__strv_free(picked, n);
@@ -1196,14 +1219,9 @@ PT_EXPORT int pt_tenant_txn_revoke(struct pt_tenant_txn *t, const char *name, co
 	const char *e;
 	int r, keep;
 
-	r = txn_tenant(t, name, &f);
+	r = txn_tenant_group(t, name, group, count, 0, &f);
 	if (r < 0)
 		return r;
-	if (!pt__name_is_valid(group))
-		return txn_err(t, -EINVAL, "'%s' is not a valid group name; %s", group ? group : "",
-			       PT_NAME_RULES);
-	if (count < 0 || count > 64)
-		return txn_err(t, -EINVAL, "count %d: give a number from 1 to 64", count);
 	r = txn_validate(t, &ts, &nts);
 	if (r < 0)
 		return r;
@@ -1255,14 +1273,7 @@ PT_EXPORT int pt_tenant_txn_revoke(struct pt_tenant_txn *t, const char *name, co
 	for (int u = keep; u < gr->n_units; u++)
 		pt__strv_add(&t->notes, &t->n_notes, "%s", gr->units[u]);
 	snprintf(section, sizeof(section), "grant \"%s\"", group);
-	r = set_units(f, section, gr->units, keep);
-	if (!r)
-		r = txn_touch(t, name, "revoke");
-	if (r < 0) {
-		txn_err(t, r, "%s: %s", f->relpath, strerror(-r));
-		goto out;
-	}
-	f->dirty = true;
+	r = write_units(t, f, section, gr->units, keep, name, "revoke");
 out:
 	tenants_free_array(ts, nts);
 	return r == -ENOMEM ? txn_err(t, r, "out of memory") : r;
