@@ -1234,21 +1234,6 @@ static int units_sriov(struct pt_ctx *ctx, struct pt_group *g, const struct held
 	return 0;
 }
 
-/* The id of the vGPU type a VF offers under this profile (name or id); 0: none. */
-static unsigned int vf_type_id(struct pt_pci_dev *vf, const char *profile)
-{
-	struct pt_vgpu_type *t;
-	char *end;
-	unsigned long id = strtoul(profile, &end, 10);
-	bool numeric = *profile && !*end;
-
-	pt_vgpu_type_foreach(vf, t)
-		if ((numeric && pt_vgpu_type_get_id(t) == id) ||
-		    pt__vgpu_type_matches(profile, NULL, pt_vgpu_type_get_name(t)))
-			return pt_vgpu_type_get_id(t);
-	return 0;
-}
-
 /* ---- vgpu: one time-sliced profile per GPU (the allocator's rule, #13) ---- */
 
 /* The first time-sliced profile an instance on the GPU runs, into out ("" none). */
@@ -1839,7 +1824,7 @@ static int lease_fill(struct pt_lease *l, struct pt_lease_dev *d, struct pt_requ
 			d->mode = strdup("vf");
 			/* a tenant's VF has its type from the grant */
 			d->vgpu_type = strchr(rq->group, ':') ? pt_pci_dev_get_current_vgpu_type(s->dev) :
-				       vf_type_id(s->dev, pt_group_get_setting(g, "profile"));
+				       pt__vgpu_vf_type_id(s->dev, pt_group_get_setting(g, "profile"));
 			d->functions = calloc(1, sizeof(*d->functions));
 			if (!d->mode || !d->functions || !(d->functions[0] = strdup(s->key)))
 				return -ENOMEM;

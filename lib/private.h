@@ -774,6 +774,8 @@ int pt__vgpu_foreach_offer(struct pt_pci_dev *gpu, pt__vgpu_offer_fn fn, void *d
 int pt__vgpu_foreach_running(struct pt_pci_dev *gpu, pt__vgpu_running_fn fn,
 			     void *data);
 bool pt__vgpu_vfs_have_mdev(struct pt_pci_dev *gpu);
+/* The id of the vGPU type a VF offers under a profile (name or id); 0: none. */
+unsigned int pt__vgpu_vf_type_id(struct pt_pci_dev *vf, const char *profile);
 bool pt__vgpu_vfs_have_nvidia(struct pt_pci_dev *gpu);
 /*
  * The never-mixed rule for a vgpu group's GPU: another group with the other

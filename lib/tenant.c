@@ -1583,21 +1583,6 @@ static struct pt_mdev_type *mdev_type_of(struct pt_mdev_parent *par, const char 
 	return NULL;
 }
 
-/* The id of the vGPU type a VF offers under a profile (name or id); 0: none. */
-static unsigned int vf_type_of(struct pt_pci_dev *vf, const char *profile)
-{
-	struct pt_vgpu_type *t;
-	char *end;
-	unsigned long id = strtoul(profile, &end, 10);
-	bool numeric = *profile && !*end;
-
-	pt_vgpu_type_foreach(vf, t)
-		if ((numeric && pt_vgpu_type_get_id(t) == id) ||
-		    pt__vgpu_type_matches(profile, NULL, pt_vgpu_type_get_name(t)))
-			return pt_vgpu_type_get_id(t);
-	return 0;
-}
-
 /* Is dev_root/rel root:gid 0660 already? */
 static bool node_is_given(struct pt_ctx *ctx, const char *rel, gid_t gid)
 {
@@ -1695,7 +1680,7 @@ static int inst_plan(struct pt_tenant_txn *t, struct pt_plan *p, const char *tna
 				       "with 'pt group apply', or revoke the unit", tname, in->bdf);
 		if (cur)
 			continue;	/* set at grant (a type no VM set: a grant's) */
-		want = vf_type_of(vf, in->profile);
+		want = pt__vgpu_vf_type_id(vf, in->profile);
 		if (!want)
 			return txn_err(t, -EBUSY, "tenant '%s': VF %s does not offer vGPU type '%s' "
 				       "now; see 'pt scan vgpu'", tname, in->bdf, in->profile);

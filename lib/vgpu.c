@@ -627,3 +627,17 @@ void pt__vgpu_summarize(struct pt_pci_dev *gpu, struct pt__vgpu_summary *sm)
 		close(fd);
 	}
 }
+
+unsigned int pt__vgpu_vf_type_id(struct pt_pci_dev *vf, const char *profile)
+{
+	struct pt_vgpu_type *t;
+	char *end;
+	unsigned long id = strtoul(profile, &end, 10);
+	bool numeric = *profile && !*end;
+
+	pt_vgpu_type_foreach(vf, t)
+		if ((numeric && pt_vgpu_type_get_id(t) == id) ||
+		    pt__vgpu_type_matches(profile, NULL, pt_vgpu_type_get_name(t)))
+			return pt_vgpu_type_get_id(t);
+	return 0;
+}
