@@ -990,6 +990,25 @@ static void usb_key(struct pt_usb_dev *u, char *buf, size_t len)
 			 pt_usb_dev_get_port_path(u));
 }
 
+/* Every key lease l's devices hold: functions, USB key, mdev instance (by its UUID). */
+static int held_lease(struct held *h, struct pt_lease *l)
+{
+	int r = 0;
+
+	for (int k = 0; k < l->n_devs && !r; k++) {
+		struct pt_lease_dev *d = l->devs[k];
+
+		for (int f = 0; f < d->n_functions && !r; f++)
+			r = held_add(h, d->functions[f], l->vm);
+		if (!r && d->usb_name)
+			r = held_add(h, d->usb_name, l->vm);
+		/* a tenant's mdev instance is held by its UUID */
+		if (!r && d->mdev_uuid)
+			r = held_add(h, d->mdev_uuid, l->vm);
+	}
+	return r;
+}
+
 static int held_build(struct pt_ctx *ctx, const char *except_vm, struct held *h)
 {
 	int r = 0;
@@ -999,17 +1018,7 @@ static int held_build(struct pt_ctx *ctx, const char *except_vm, struct held *h)
 
 		if (except_vm && !strcmp(l->vm, except_vm))
 			continue;
-		for (int k = 0; k < l->n_devs && !r; k++) {
-			struct pt_lease_dev *d = l->devs[k];
-
-			for (int f = 0; f < d->n_functions && !r; f++)
-				r = held_add(h, d->functions[f], l->vm);
-			if (!r && d->usb_name)
-				r = held_add(h, d->usb_name, l->vm);
-			/* a tenant's mdev instance is held by its UUID */
-			if (!r && d->mdev_uuid)
-				r = held_add(h, d->mdev_uuid, l->vm);
-		}
+		r = held_lease(h, l);
 	}
 	return r;
 }
@@ -2546,7 +2555,7 @@ static int tenant_held(struct pt_attach *a, const char *tenant, struct held *h,
 		       struct pt_lease ***keep, size_t *n_keep, int *lockfd, bool dry)
 {
 	struct pt_ctx *ctx = a->ctx;
-	struct pt_lease **ls = NULL, **nk;
+	struct pt_lease **ls = NULL;
 	char **w = NULL;
 	size_t n = 0;
 	int dfd, r, nw = 0;
@@ -2580,25 +2589,12 @@ static int tenant_held(struct pt_attach *a, const char *tenant, struct held *h,
 		if (!r && l->foreign && !lease_gone(l))
 			r = pt__strv_add(&a->warns, &a->n_warns, "%s; ignored", l->foreign);
 		if (!r && !lease_gone(l) && !l->foreign)
-			for (int k = 0; k < l->n_devs && !r; k++) {
-				struct pt_lease_dev *d = l->devs[k];
-
-				for (int f = 0; f < d->n_functions && !r; f++)
-					r = held_add(h, d->functions[f], l->vm);
-				if (!r && d->usb_name)
-					r = held_add(h, d->usb_name, l->vm);
-				if (!r && d->mdev_uuid)
-					r = held_add(h, d->mdev_uuid, l->vm);
-			}
+			r = held_lease(h, l);
 		/* the keys point into the lease: it lives until the start is done */
-		nk = realloc(*keep, (*n_keep + 1) * sizeof(*nk));
-		if (!nk) {
+		if (pt__array_add(*keep, *n_keep, l) < 0) {
 			pt__lease_free(l);
 			r = -ENOMEM;
-			continue;
 		}
-		*keep = nk;
-		nk[(*n_keep)++] = l;
 	}
 	free(ls);
 	return r;
