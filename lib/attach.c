@@ -101,20 +101,6 @@ static int note(struct pt_attach *a, const char *fmt, ...)
 	return r;
 }
 
-static int parse_bool(const char *v)
-{
-	static const char *const yes[] = { "yes", "true", "on", "1", NULL };
-	static const char *const no[] = { "no", "false", "off", "0", NULL };
-
-	for (int i = 0; yes[i]; i++)
-		if (!strcasecmp(v, yes[i]))
-			return 1;
-	for (int i = 0; no[i]; i++)
-		if (!strcasecmp(v, no[i]))
-			return 0;
-	return -EINVAL;
-}
-
 static int parse_int(const char *v, long min, long max, long *out)
 {
 	char *end;
@@ -256,7 +242,7 @@ static int vm_from_file(struct pt_ctx *ctx, struct pt_ini_file *f, struct pt_vm 
 					else
 						vm->numa_node = (int)n;
 				} else if (!strcmp(kv->key, "numa_strict")) {
-					int b = parse_bool(kv->value);
+					int b = pt__parse_bool(kv->value);
 
 					if (b < 0)
 						r = pt__seterr(err, errlen, -EINVAL,
@@ -560,7 +546,7 @@ static bool group_migratable(struct pt_group *g)
 	if (!g || pt_group_get_type(g) != PT_GROUP_VGPU)
 		return false;
 	v = pt_group_get_setting(g, "live_migration");
-	return v && parse_bool(v) == 1;
+	return v && pt__parse_bool(v) == 1;
 }
 
 PT_EXPORT const char *pt_vm_get_migration_blocker(struct pt_vm *vm)
@@ -1757,7 +1743,7 @@ static enum pt__placement group_placement(struct pt_group *g)
 static bool group_bool(struct pt_group *g, const char *key, bool dflt)
 {
 	const char *v = pt_group_get_setting(g, key);
-	int b = v ? parse_bool(v) : -1;
+	int b = v ? pt__parse_bool(v) : -1;
 
 	return b < 0 ? dflt : b;
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -14,6 +15,20 @@
 char *pt__strdup(const char *s)
 {
 	return s ? strdup(s) : NULL;
+}
+
+int pt__parse_bool(const char *v)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+
+	for (size_t i = 0; i < 4; i++) {
+		if (!strcasecmp(v, yes[i]))
+			return 1;
+		if (!strcasecmp(v, no[i]))
+			return 0;
+	}
+	return -EINVAL;
 }
 
 int pt__seterr(char *err, size_t errlen, int r, const char *fmt, ...)

@@ -181,20 +181,6 @@ static void join_list(char *buf, size_t len, const char *const *list)
 		n += snprintf(buf + n, len - n, "%s%s", n ? ", " : "", *list);
 }
 
-static int parse_bool(const char *v)
-{
-	static const char *const yes[] = { "yes", "true", "on", "1" };
-	static const char *const no[] = { "no", "false", "off", "0" };
-
-	for (size_t i = 0; i < 4; i++) {
-		if (!strcasecmp(v, yes[i]))
-			return 1;
-		if (!strcasecmp(v, no[i]))
-			return 0;
-	}
-	return -1;
-}
-
 /*
  * Check one [group] key for a type; canon receives the value as it is
  * stored (booleans as yes/no, enums in their canonical spelling).
@@ -230,7 +216,7 @@ static int setting_check(enum pt_group_type type, const char *key,
 		snprintf(canon, clen, "%s", value);
 		return 0;
 	case S_BOOL: {
-		int b = parse_bool(value);
+		int b = pt__parse_bool(value);
 
 		if (b < 0) {
 			snprintf(err, elen, "%s = %s: not a boolean; use yes or no", key, value);

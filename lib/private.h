@@ -155,6 +155,8 @@ int pt__ctx_clone(struct pt_ctx *ctx, struct pt_ctx **out);
 
 /* Duplicate a string; NULL in, NULL out. */
 char *pt__strdup(const char *s);
+/* A boolean as the state files spell it (yes/true/on/1, no/false/off/0): 1, 0 or -EINVAL. */
+int pt__parse_bool(const char *v);
 /* Format a one-line error into err (errlen bytes; none: left out); returns r. */
 int pt__seterr(char *err, size_t errlen, int r, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

@@ -122,21 +122,6 @@ const char *pt__vf_link_state_name(int state)
 	return NULL;
 }
 
-/* The spellings lib/group.c accepts for a boolean. */
-static int parse_bool(const char *v)
-{
-	static const char *const yes[] = { "yes", "true", "on", "1" };
-	static const char *const no[] = { "no", "false", "off", "0" };
-
-	for (size_t i = 0; i < 4; i++) {
-		if (!strcasecmp(v, yes[i]))
-			return 1;
-		if (!strcasecmp(v, no[i]))
-			return 0;
-	}
-	return -1;
-}
-
 int pt__vf_settings_set(struct pt_vf_settings *s, const char *key,
 			const char *value, char *err, size_t errlen)
 {
@@ -167,7 +152,7 @@ int pt__vf_settings_set(struct pt_vf_settings *s, const char *key,
 		return 0;
 	}
 	case K_BOOL: {
-		int b = parse_bool(value);
+		int b = pt__parse_bool(value);
 
 		if (b < 0) {
 			snprintf(err, errlen, "%s = %s: not a boolean; use yes or no",
