@@ -429,8 +429,11 @@ static int group_from_file(struct pt_ctx *ctx, struct pt_ini_file *f,
 	char msg[512];
 	int r;
 
-	if (!g)
+	/* a transaction's file is kept without its views (pt__ini_drop_views) */
+	if (!g || pt__ini_views(f) < 0) {
+		free(g);
 		return -ENOMEM;
+	}
 	g->ctx = ctx;
 	tail = &g->rules;
 	base = strrchr(f->relpath, '/');
