@@ -101,8 +101,11 @@ int main(int argc, char **argv)
 		struct pt_ctx *ctx = ctx_new(argv[1]);
 		struct pt_group *g;
 
-		if (!ctx)
+		if (!ctx) {
+			fprintf(stderr, "bench-conf: %s: not a usable conf dir (an absolute path)\n",
+				argv[1]);
 			return 1;
+		}
 		t0 = now_ms();
 		if (pt_conf_load(ctx) < 0) {
 			fprintf(stderr, "bench-conf: %s\n", pt_conf_get_error(ctx));
