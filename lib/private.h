@@ -62,6 +62,7 @@ struct pt_ctx {
 	int sysfs_fd;		/* O_PATH directory fd of sysfs_root, or -1 */
 	char *nvml_library;	/* NULL: libnvidia-ml.so.1 (nvml.c) */
 	struct pt__nvml *nvml;	/* loaded on first use (nvml.c) */
+	struct pt__kmod *kmod;	/* libkmod, loaded on first use (module.c) */
 
 	/* pci.c */
 	struct pci_access *pacc;
