@@ -78,8 +78,9 @@ struct pt_ctx {
 
 	/* iommu.c */
 	bool iommu_scanned;
-	struct pt_iommu_group **groups;	/* sorted by number */
+	struct pt_iommu_group *groups;	/* sorted by number, one block */
 	size_t n_groups;
+	struct pt_pci_dev **group_devs;	/* the groups' members, then blockers */
 
 	/* mdev.c */
 	bool mdev_scanned;
