@@ -538,7 +538,7 @@ static int scan_json(struct scan_args *a, struct pt_ctx *ctx)
 	json_stream_array(&js, "pci");
 	pt_pci_dev_foreach(ctx, d)
 		if (pci_selected(a, d))
-			json_stream_item(&js, json_pci_dev(d));
+			json_pci_dev(&js, d);
 	json_stream_array_end(&js);
 	json_stream_array(&js, "mdev_parents");
 	pt_mdev_parent_foreach(ctx, p) {
@@ -557,7 +557,7 @@ static int scan_json(struct scan_args *a, struct pt_ctx *ctx)
 	json_stream_array(&js, "iommu_groups");
 	pt_iommu_group_foreach(ctx, g)
 		if (group_selected(a, g))
-			json_stream_item(&js, json_iommu_group(g));
+			json_iommu_group(&js, g);
 	json_stream_array_end(&js);
 	json_stream_end(&js);
 	return js.total;
