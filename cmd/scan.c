@@ -532,8 +532,14 @@ static int scan_json(struct scan_args *a, struct pt_ctx *ctx)
 	struct pt_pci_dev *d;
 	struct pt_usb_dev *u;
 
-	/* one write(2) per 64 KiB, not per 4 KiB */
-	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	/*
+	 * One write(2) per 64 KiB, not per 8 KiB: glibc takes the size only
+	 * with a buffer (given NULL it allocates BUFSIZ). Static: stdout is
+	 * flushed at exit.
+	 */
+	static char outbuf[1 << 16];
+
+	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 	json_stream_begin(&js);
 	json_stream_array(&js, "pci");
 	pt_pci_dev_foreach(ctx, d)
