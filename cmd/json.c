@@ -805,13 +805,39 @@ static void jw_next(struct jw *w)
 	w->had = true;
 }
 
-/* keys are this file's own snake_case literals: nothing to escape */
+/*
+ * ",\n", the indent and "key": in one copy (160,000 keys at 4,999
+ * functions). Keys are this file's own snake_case literals: nothing to
+ * escape.
+ */
 static void jw_key(struct jw *w, const char *key)
 {
-	jw_next(w);
-	jo_putc('"');
-	jo_puts(key);
-	jo_write("\": ", 3);
+	size_t ind = 2 * (size_t)(w->level + 1), klen = strlen(key);
+	size_t need = 2 + ind + 1 + klen + 3;
+	char *p;
+
+	if (ind > sizeof(js_spaces) - 3 || need > sizeof(jo.b)) {
+		jw_next(w);
+		jo_putc('"');
+		jo_write(key, klen);
+		jo_write("\": ", 3);
+		return;
+	}
+	if (jo.n + need > sizeof(jo.b))
+		jo_flush();
+	p = jo.b + jo.n;
+	if (w->had) {
+		*p++ = ',';
+		*p++ = '\n';
+	}
+	memcpy(p, js_spaces + 2, ind);
+	p += ind;
+	*p++ = '"';
+	memcpy(p, key, klen);
+	p += klen;
+	memcpy(p, "\": ", 3);
+	jo.n = (size_t)(p + 3 - jo.b);
+	w->had = true;
 }
 
 /* A member of w, as add() would put it into an object. */
