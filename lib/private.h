@@ -60,6 +60,7 @@ struct pt_ctx {
 	char *proc_root;
 	char *modules_dir;
 	int sysfs_fd;		/* O_PATH directory fd of sysfs_root, or -1 */
+	bool sysfs_trusted;	/* sysfs_fd is the live /sys or a sysfs mount */
 	char *nvml_library;	/* NULL: libnvidia-ml.so.1 (nvml.c) */
 	struct pt__nvml *nvml;	/* loaded on first use (nvml.c) */
 	struct pt__kmod *kmod;	/* libkmod, loaded on first use (module.c) */
@@ -173,6 +174,8 @@ bool pt__bdf_is_valid(const char *bdf);
 int pt__sysfs_open_dir(struct pt_ctx *ctx, const char *rel);
 /* Open bus/pci/devices/<bdf> (bdf validated). */
 int pt__sysfs_open_pci_dev(struct pt_ctx *ctx, const char *bdf);
+/* Open class/net/<name>, the netdev's directory (name: one component). */
+int pt__sysfs_open_netdev(struct pt_ctx *ctx, const char *name);
 /* Open a directory relative to dirfd (name validated); fd or -errno. */
 int pt__sysfs_openat_dir(int dirfd, const char *name);
 
