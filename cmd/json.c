@@ -37,85 +37,6 @@ static void add(struct json_object *o, const char *key, struct json_object *v)
 	json_object_object_add(o, key, v);
 }
 
-struct json_object *json_pci_dev(struct pt_pci_dev *d)
-{
-	struct json_object *o = json_object_new_object(), *a;
-	struct pt_pci_dev *pf = pt_pci_dev_get_physfn(d);
-	struct pt_netdev *nd;
-	uint32_t cls = pt_pci_dev_get_class(d);
-
-	add(o, "slot", json_object_new_string(pt_pci_dev_get_bdf(d)));
-	add(o, "vendor_id", json_hex(pt_pci_dev_get_vendor_id(d), 4));
-	add(o, "device_id", json_hex(pt_pci_dev_get_device_id(d), 4));
-	add(o, "subsystem_vendor_id", json_hex(pt_pci_dev_get_subsystem_vendor_id(d), 4));
-	add(o, "subsystem_device_id", json_hex(pt_pci_dev_get_subsystem_device_id(d), 4));
-	add(o, "class_id", json_hex(cls >> 8, 4));
-	add(o, "prog_if", json_hex(cls & 0xff, 2));
-	add(o, "revision", json_hex(pt_pci_dev_get_revision(d), 2));
-	add(o, "vendor_name", str_or_null(pt_pci_dev_get_vendor_name(d)));
-	add(o, "device_name", str_or_null(pt_pci_dev_get_device_name(d)));
-	add(o, "subsystem_vendor_name", str_or_null(pt_pci_dev_get_subsystem_vendor_name(d)));
-	add(o, "subsystem_device_name", str_or_null(pt_pci_dev_get_subsystem_device_name(d)));
-	add(o, "class_name", str_or_null(pt_pci_dev_get_class_name(d)));
-	add(o, "driver", str_or_null(pt_pci_dev_get_driver(d)));
-	add(o, "driver_override", str_or_null(pt_pci_dev_get_driver_override(d)));
-	add(o, "iommu_group", int_or_null(pt_pci_dev_get_iommu_group(d), PT_NO_IOMMU_GROUP));
-	add(o, "numa_node", int_or_null(pt_pci_dev_get_numa_node(d), PT_NO_NUMA_NODE));
-	add(o, "physical_slot", str_or_null(pt_pci_dev_get_physical_slot(d)));
-	add(o, "bridge", json_object_new_boolean(pt_pci_dev_is_bridge(d)));
-	add(o, "boot_vga", json_object_new_boolean(pt_pci_dev_is_boot_vga(d)));
-	add(o, "critical", str_or_null(pt_pci_dev_get_critical_reason(d)));
-	add(o, "candidate", json_object_new_boolean(!pt_pci_dev_is_bridge(d) &&
-						    !pt_pci_dev_get_critical_reason(d)));
-	add(o, "sriov_total_vfs", json_object_new_int(pt_pci_dev_get_sriov_totalvfs(d)));
-	add(o, "sriov_num_vfs", json_object_new_int(pt_pci_dev_get_sriov_numvfs(d)));
-	a = json_object_new_array();
-	for (int i = 0; i < pt_pci_dev_get_sriov_numvfs(d); i++) {
-		struct pt_pci_dev *vf = pt_pci_dev_get_virtfn(d, i);
-
-		if (vf)
-			json_object_array_add(a, json_object_new_string(pt_pci_dev_get_bdf(vf)));
-	}
-	add(o, "vfs", a);
-	add(o, "physfn", pf ? json_object_new_string(pt_pci_dev_get_bdf(pf)) : NULL);
-	add(o, "vf_index", int_or_null(pt_pci_dev_get_vf_index(d), -1));
-
-	a = json_object_new_array();
-	pt_netdev_foreach(d, nd) {
-		struct json_object *n = json_object_new_object();
-
-		add(n, "name", json_object_new_string(pt_netdev_get_name(nd)));
-		add(n, "address", str_or_null(pt_netdev_get_address(nd)));
-		add(n, "operstate", str_or_null(pt_netdev_get_operstate(nd)));
-		add(n, "mtu", int_or_null(pt_netdev_get_mtu(nd), -1));
-		json_object_array_add(a, n);
-	}
-	add(o, "netdevs", a);
-
-	add(o, "mdev_parent", json_object_new_boolean(pt_pci_dev_get_mdev_parent(d) != NULL));
-	if (pt_pci_dev_has_nvidia_vgpu(d)) {
-		struct json_object *v = json_object_new_object(), *ta;
-		struct pt_vgpu_type *t;
-		unsigned int cur = pt_pci_dev_get_current_vgpu_type(d);
-
-		add(v, "current_vgpu_type", cur ? json_object_new_int64(cur) : NULL);
-		ta = json_object_new_array();
-		pt_vgpu_type_foreach(d, t) {
-			struct json_object *to = json_object_new_object();
-
-			add(to, "id", json_object_new_int64(pt_vgpu_type_get_id(t)));
-			add(to, "name", json_object_new_string(pt_vgpu_type_get_name(t)));
-			add(to, "profile", json_vgpu_profile(pt_vgpu_type_get_profile(t)));
-			json_object_array_add(ta, to);
-		}
-		add(v, "creatable_vgpu_types", ta);
-		add(o, "nvidia_vgpu", v);
-	} else {
-		add(o, "nvidia_vgpu", NULL);
-	}
-	return o;
-}
-
 struct json_object *json_mdev_parent(struct pt_mdev_parent *p)
 {
 	struct json_object *o = json_object_new_object(), *a;
@@ -181,30 +102,6 @@ struct json_object *json_usb_dev(struct pt_usb_dev *u)
 	}
 	add(o, "interface_drivers", a);
 	add(o, "controller", hc ? json_object_new_string(pt_pci_dev_get_bdf(hc)) : NULL);
-	return o;
-}
-
-struct json_object *json_iommu_group(struct pt_iommu_group *g)
-{
-	struct json_object *o = json_object_new_object(), *a;
-
-	add(o, "group", json_object_new_int(pt_iommu_group_get_number(g)));
-	add(o, "viable", json_object_new_boolean(pt_iommu_group_is_viable(g)));
-	a = json_object_new_array();
-	for (int i = 0; i < pt_iommu_group_get_num_members(g); i++)
-		json_object_array_add(a, json_object_new_string(
-			pt_pci_dev_get_bdf(pt_iommu_group_get_member(g, i))));
-	add(o, "members", a);
-	a = json_object_new_array();
-	for (int i = 0; i < pt_iommu_group_get_num_blockers(g); i++) {
-		struct pt_pci_dev *b = pt_iommu_group_get_blocker(g, i);
-		struct json_object *bo = json_object_new_object();
-
-		add(bo, "slot", json_object_new_string(pt_pci_dev_get_bdf(b)));
-		add(bo, "driver", str_or_null(pt_pci_dev_get_driver(b)));
-		json_object_array_add(a, bo);
-	}
-	add(o, "blockers", a);
 	return o;
 }
 
@@ -679,31 +576,21 @@ void util_json_print(struct json_object *doc)
 /* ---- streaming a large document (pt scan --json) --------------------------- */
 
 /*
- * pt scan --json is streamed: each object is built, printed and freed in
- * turn, so memory stays flat with thousands of functions. The layout is
- * exactly json-c's pretty printing of the whole document.
+ * pt scan --json is streamed: each item is printed as it comes, so memory
+ * stays flat with thousands of functions. The layout is exactly json-c's
+ * pretty printing (JSON_C_TO_STRING_PRETTY | _SPACED | _NOSLASHESCAPE) of
+ * the whole document, byte for byte, written straight to stdout at the
+ * item's depth.
+ *
+ * PCI functions and IOMMU groups, thousands of each, are written key by
+ * key (json_pci_dev, json_iommu_group) without building a json-c object:
+ * building and freeing a 31-key object per function was 216 M of 557 M
+ * instructions at 4,999 functions (json-c's linkhash grows twice for each),
+ * walking it another 127 M (bench/README.md). The other items are objects
+ * from their builders, walked by js_value(). Either way a string is
+ * escaped by json-c (js_string).
  */
-void json_stream_begin(struct json_stream *js)
-{
-	fputs("{", stdout);
-	js->first_key = true;
-	js->total = 0;
-}
 
-void json_stream_array(struct json_stream *js, const char *key)
-{
-	printf("%s\n  \"%s\": [", js->first_key ? "" : ",", key);
-	js->first_key = false;
-	js->in_array = 0;
-}
-
-/*
- * json-c's own pretty printer (JSON_C_TO_STRING_PRETTY | _SPACED |
- * _NOSLASHESCAPE), byte for byte, written straight to stdout at the
- * item's depth: printing through a printbuf, then re-indenting it line by
- * line, was a third of a 5,000-function scan (bench/README.md). Scalars
- * other than strings, integers and booleans go through json-c itself.
- */
 /* The item being printed, flushed to stdout once per item (or when full). */
 static struct {
 	char b[1 << 15];
@@ -723,10 +610,8 @@ static inline void jo_putc(char c)
 	jo.b[jo.n++] = c;
 }
 
-static void jo_puts(const char *s)
+static void jo_write(const char *s, size_t len)
 {
-	size_t len = strlen(s);
-
 	if (jo.n + len > sizeof(jo.b)) {
 		jo_flush();
 		if (len > sizeof(jo.b)) {
@@ -738,39 +623,82 @@ static void jo_puts(const char *s)
 	jo.n += len;
 }
 
+static void jo_puts(const char *s)
+{
+	jo_write(s, strlen(s));
+}
+
+/* ",\n" and the spaces of the deepest indent written in one piece */
+static const char js_spaces[] = ",\n                                ";
+
 static void js_indent(int level)
 {
-	for (int i = 0; i < level; i++) {
-		jo_putc(' ');
-		jo_putc(' ');
+	for (size_t n = 2 * (size_t)level; n; ) {
+		size_t k = n < sizeof(js_spaces) - 3 ? n : sizeof(js_spaces) - 3;
+
+		jo_write(js_spaces + 2, k);
+		n -= k;
 	}
 }
 
+#define JS_FLAGS (JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | \
+		  JSON_C_TO_STRING_NOSLASHESCAPE)
+
+/* One string object, reused: json-c escapes every string printed here. */
+static struct json_object *js_scratch;
+
+/*
+ * A string as json-c prints it. json-c escapes only control characters,
+ * '"' and '\\' ('/' not, with NOSLASHESCAPE), so a string without them
+ * prints as itself between quotes; any other goes through json-c.
+ */
 static void js_string(const char *s)
 {
-	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
 
-	jo_putc('"');
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '\b': jo_puts("\\b"); break;
-		case '\n': jo_puts("\\n"); break;
-		case '\r': jo_puts("\\r"); break;
-		case '\t': jo_puts("\\t"); break;
-		case '\f': jo_puts("\\f"); break;
-		case '"': jo_puts("\\\""); break;
-		case '\\': jo_puts("\\\\"); break;
-		default:
-			if (*p < ' ') {
-				jo_puts("\\u00");
-				jo_putc(hex[*p >> 4]);
-				jo_putc(hex[*p & 0xf]);
-			} else {
-				jo_putc((char)*p);
-			}
-		}
+	while (*p >= 0x20 && *p != '"' && *p != '\\')
+		p++;
+	if (!*p) {
+		jo_putc('"');
+		jo_write(s, (size_t)(p - (const unsigned char *)s));
+		jo_putc('"');
+		return;
 	}
-	jo_putc('"');
+	if (!js_scratch)
+		js_scratch = json_object_new_string("");
+	if (!js_scratch || json_object_set_string(js_scratch, s) != 1)
+		abort();
+	jo_puts(json_object_to_json_string_ext(js_scratch, JS_FLAGS));
+}
+
+static void js_int(int64_t v)
+{
+	char num[24], *p = num + sizeof(num);
+	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*--p = '-';
+	jo_write(p, (size_t)(num + sizeof(num) - p));
+}
+
+/* json_hex()'s text: "%0*x" between quotes */
+static void js_hex(unsigned int v, int width)
+{
+	static const char hex[] = "0123456789abcdef";
+	char num[16], *p = num + sizeof(num);
+
+	*--p = '"';
+	do {
+		*--p = hex[v & 0xf];
+		v >>= 4;
+		width--;
+	} while (v || width > 0);
+	*--p = '"';
+	jo_write(p, (size_t)(num + sizeof(num) - p));
 }
 
 static void js_value(struct json_object *o, int level)
@@ -784,13 +712,9 @@ static void js_value(struct json_object *o, int level)
 	case json_type_boolean:
 		jo_puts(json_object_get_boolean(o) ? "true" : "false");
 		return;
-	case json_type_int: {
-		char num[24];
-
-		snprintf(num, sizeof(num), "%" PRId64, json_object_get_int64(o));
-		jo_puts(num);
+	case json_type_int:
+		js_int(json_object_get_int64(o));
 		return;
-	}
 	case json_type_string:
 		js_string(json_object_get_string(o));
 		return;
@@ -833,10 +757,171 @@ static void js_value(struct json_object *o, int level)
 		jo_putc(']');
 		return;
 	default:
-		jo_puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-						       JSON_C_TO_STRING_SPACED |
-						       JSON_C_TO_STRING_NOSLASHESCAPE));
+		jo_puts(json_object_to_json_string_ext(o, JS_FLAGS));
 	}
+}
+
+/*
+ * An object or array written as it goes, laid out as js_value() lays out
+ * one: "{" newline, members one level deeper, each after ",\n" but the
+ * first, then a newline (when there was a member) and the closing bracket
+ * at the object's own depth.
+ */
+struct jw {
+	int level;
+	bool had;
+};
+
+static void jw_open(struct jw *w, int level, char c)
+{
+	jo_putc(c);
+	jo_putc('\n');
+	w->level = level;
+	w->had = false;
+}
+
+static void jw_close(struct jw *w, char c)
+{
+	if (w->had)
+		jo_putc('\n');
+	js_indent(w->level);
+	jo_putc(c);
+}
+
+/* Before an array's next item: ",\n" after the first, the indent. */
+static void jw_next(struct jw *w)
+{
+	size_t n = 2 * (size_t)(w->level + 1);
+
+	if (n > sizeof(js_spaces) - 3) {
+		if (w->had)
+			jo_write(",\n", 2);
+		js_indent(w->level + 1);
+	} else if (w->had) {
+		jo_write(js_spaces, n + 2);
+	} else {
+		jo_write(js_spaces + 2, n);
+	}
+	w->had = true;
+}
+
+/*
+ * ",\n", the indent and "key": in one copy (160,000 keys at 4,999
+ * functions). Keys are this file's own snake_case literals: nothing to
+ * escape.
+ */
+static void jw_key(struct jw *w, const char *key)
+{
+	size_t ind = 2 * (size_t)(w->level + 1), klen = strlen(key);
+	size_t need = 2 + ind + 1 + klen + 3;
+	char *p;
+
+	if (ind > sizeof(js_spaces) - 3 || need > sizeof(jo.b)) {
+		jw_next(w);
+		jo_putc('"');
+		jo_write(key, klen);
+		jo_write("\": ", 3);
+		return;
+	}
+	if (jo.n + need > sizeof(jo.b))
+		jo_flush();
+	p = jo.b + jo.n;
+	if (w->had) {
+		*p++ = ',';
+		*p++ = '\n';
+	}
+	memcpy(p, js_spaces + 2, ind);
+	p += ind;
+	*p++ = '"';
+	memcpy(p, key, klen);
+	p += klen;
+	memcpy(p, "\": ", 3);
+	jo.n = (size_t)(p + 3 - jo.b);
+	w->had = true;
+}
+
+/* A member of w, as add() would put it into an object. */
+static void put_str(struct jw *w, const char *key, const char *s)
+{
+	jw_key(w, key);
+	if (s)
+		js_string(s);
+	else
+		jo_write("null", 4);
+}
+
+static void put_hex(struct jw *w, const char *key, unsigned int v, int width)
+{
+	jw_key(w, key);
+	js_hex(v, width);
+}
+
+static void put_int(struct jw *w, const char *key, int64_t v)
+{
+	jw_key(w, key);
+	js_int(v);
+}
+
+/* null when v is none */
+static void put_int_or_null(struct jw *w, const char *key, int v, int none)
+{
+	jw_key(w, key);
+	if (v == none)
+		jo_write("null", 4);
+	else
+		js_int(v);
+}
+
+static void put_bool(struct jw *w, const char *key, bool b)
+{
+	jw_key(w, key);
+	jo_puts(b ? "true" : "false");
+}
+
+/* A json-c value (NULL: null), freed. */
+static void put_json(struct jw *w, const char *key, struct json_object *v)
+{
+	jw_key(w, key);
+	if (v)
+		js_value(v, w->level + 1);
+	else
+		jo_write("null", 4);
+	json_object_put(v);
+}
+
+/* An array member: fill it with jw_next() and values, then jw_close(a, ']'). */
+static void put_array(struct jw *w, const char *key, struct jw *a)
+{
+	jw_key(w, key);
+	jw_open(a, w->level + 1, '[');
+}
+
+void json_stream_begin(struct json_stream *js)
+{
+	fputs("{", stdout);
+	js->first_key = true;
+	js->total = 0;
+}
+
+void json_stream_array(struct json_stream *js, const char *key)
+{
+	printf("%s\n  \"%s\": [", js->first_key ? "" : ",", key);
+	js->first_key = false;
+	js->in_array = 0;
+}
+
+/* The next item of the open array: an object streamed into o. */
+static void item_begin(struct json_stream *js, struct jw *o)
+{
+	jo_puts(js->in_array++ ? ",\n    " : "\n    ");
+	jw_open(o, 2, '{');
+}
+
+static void item_end(struct json_stream *js, struct jw *o)
+{
+	jw_close(o, '}');
+	jo_flush();
+	js->total++;
 }
 
 void json_stream_item(struct json_stream *js, struct json_object *o)
@@ -846,6 +931,119 @@ void json_stream_item(struct json_stream *js, struct json_object *o)
 	jo_flush();
 	json_object_put(o);
 	js->total++;
+}
+
+void json_pci_dev(struct json_stream *js, struct pt_pci_dev *d)
+{
+	struct pt_pci_dev *pf = pt_pci_dev_get_physfn(d);
+	uint32_t cls = pt_pci_dev_get_class(d);
+	struct pt_netdev *nd;
+	struct jw o, a;
+
+	item_begin(js, &o);
+	put_str(&o, "slot", pt_pci_dev_get_bdf(d));
+	put_hex(&o, "vendor_id", pt_pci_dev_get_vendor_id(d), 4);
+	put_hex(&o, "device_id", pt_pci_dev_get_device_id(d), 4);
+	put_hex(&o, "subsystem_vendor_id", pt_pci_dev_get_subsystem_vendor_id(d), 4);
+	put_hex(&o, "subsystem_device_id", pt_pci_dev_get_subsystem_device_id(d), 4);
+	put_hex(&o, "class_id", cls >> 8, 4);
+	put_hex(&o, "prog_if", cls & 0xff, 2);
+	put_hex(&o, "revision", pt_pci_dev_get_revision(d), 2);
+	put_str(&o, "vendor_name", pt_pci_dev_get_vendor_name(d));
+	put_str(&o, "device_name", pt_pci_dev_get_device_name(d));
+	put_str(&o, "subsystem_vendor_name", pt_pci_dev_get_subsystem_vendor_name(d));
+	put_str(&o, "subsystem_device_name", pt_pci_dev_get_subsystem_device_name(d));
+	put_str(&o, "class_name", pt_pci_dev_get_class_name(d));
+	put_str(&o, "driver", pt_pci_dev_get_driver(d));
+	put_str(&o, "driver_override", pt_pci_dev_get_driver_override(d));
+	put_int_or_null(&o, "iommu_group", pt_pci_dev_get_iommu_group(d), PT_NO_IOMMU_GROUP);
+	put_int_or_null(&o, "numa_node", pt_pci_dev_get_numa_node(d), PT_NO_NUMA_NODE);
+	put_str(&o, "physical_slot", pt_pci_dev_get_physical_slot(d));
+	put_bool(&o, "bridge", pt_pci_dev_is_bridge(d));
+	put_bool(&o, "boot_vga", pt_pci_dev_is_boot_vga(d));
+	put_str(&o, "critical", pt_pci_dev_get_critical_reason(d));
+	put_bool(&o, "candidate", !pt_pci_dev_is_bridge(d) &&
+				  !pt_pci_dev_get_critical_reason(d));
+	put_int(&o, "sriov_total_vfs", pt_pci_dev_get_sriov_totalvfs(d));
+	put_int(&o, "sriov_num_vfs", pt_pci_dev_get_sriov_numvfs(d));
+	put_array(&o, "vfs", &a);
+	for (int i = 0; i < pt_pci_dev_get_sriov_numvfs(d); i++) {
+		struct pt_pci_dev *vf = pt_pci_dev_get_virtfn(d, i);
+
+		if (vf) {
+			jw_next(&a);
+			js_string(pt_pci_dev_get_bdf(vf));
+		}
+	}
+	jw_close(&a, ']');
+	put_str(&o, "physfn", pf ? pt_pci_dev_get_bdf(pf) : NULL);
+	put_int_or_null(&o, "vf_index", pt_pci_dev_get_vf_index(d), -1);
+
+	put_array(&o, "netdevs", &a);
+	pt_netdev_foreach(d, nd) {
+		struct jw n;
+
+		jw_next(&a);
+		jw_open(&n, a.level + 1, '{');
+		put_str(&n, "name", pt_netdev_get_name(nd));
+		put_str(&n, "address", pt_netdev_get_address(nd));
+		put_str(&n, "operstate", pt_netdev_get_operstate(nd));
+		put_int_or_null(&n, "mtu", pt_netdev_get_mtu(nd), -1);
+		jw_close(&n, '}');
+	}
+	jw_close(&a, ']');
+
+	put_bool(&o, "mdev_parent", pt_pci_dev_get_mdev_parent(d) != NULL);
+	if (pt_pci_dev_has_nvidia_vgpu(d)) {
+		/* a few GPUs: built as an object */
+		struct json_object *v = json_object_new_object(), *ta;
+		struct pt_vgpu_type *t;
+		unsigned int cur = pt_pci_dev_get_current_vgpu_type(d);
+
+		add(v, "current_vgpu_type", cur ? json_object_new_int64(cur) : NULL);
+		ta = json_object_new_array();
+		pt_vgpu_type_foreach(d, t) {
+			struct json_object *to = json_object_new_object();
+
+			add(to, "id", json_object_new_int64(pt_vgpu_type_get_id(t)));
+			add(to, "name", json_object_new_string(pt_vgpu_type_get_name(t)));
+			add(to, "profile", json_vgpu_profile(pt_vgpu_type_get_profile(t)));
+			json_object_array_add(ta, to);
+		}
+		add(v, "creatable_vgpu_types", ta);
+		put_json(&o, "nvidia_vgpu", v);
+	} else {
+		put_json(&o, "nvidia_vgpu", NULL);
+	}
+	item_end(js, &o);
+}
+
+void json_iommu_group(struct json_stream *js, struct pt_iommu_group *g)
+{
+	struct jw o, a;
+
+	item_begin(js, &o);
+	put_int(&o, "group", pt_iommu_group_get_number(g));
+	put_bool(&o, "viable", pt_iommu_group_is_viable(g));
+	put_array(&o, "members", &a);
+	for (int i = 0; i < pt_iommu_group_get_num_members(g); i++) {
+		jw_next(&a);
+		js_string(pt_pci_dev_get_bdf(pt_iommu_group_get_member(g, i)));
+	}
+	jw_close(&a, ']');
+	put_array(&o, "blockers", &a);
+	for (int i = 0; i < pt_iommu_group_get_num_blockers(g); i++) {
+		struct pt_pci_dev *b = pt_iommu_group_get_blocker(g, i);
+		struct jw bo;
+
+		jw_next(&a);
+		jw_open(&bo, a.level + 1, '{');
+		put_str(&bo, "slot", pt_pci_dev_get_bdf(b));
+		put_str(&bo, "driver", pt_pci_dev_get_driver(b));
+		jw_close(&bo, '}');
+	}
+	jw_close(&a, ']');
+	item_end(js, &o);
 }
 
 void json_stream_array_end(struct json_stream *js)
@@ -858,4 +1056,6 @@ void json_stream_end(struct json_stream *js)
 {
 	(void)js;
 	fputs("\n}\n", stdout);
+	json_object_put(js_scratch);
+	js_scratch = NULL;
 }

@@ -107,12 +107,10 @@ void util_table_free(struct util_table *t);
 void util_list_print(struct json_object *arr, struct util_table *t);
 
 /* ---- json.c: one builder per object --------------------------------------- */
-struct json_object *json_pci_dev(struct pt_pci_dev *d);
 struct json_object *json_mdev_parent(struct pt_mdev_parent *p);
 struct json_object *json_vgpu_profile(struct pt_vgpu_profile *p);
 void json_group_check_vgpu(struct json_object *o, struct json_object *problems);
 struct json_object *json_usb_dev(struct pt_usb_dev *u);
-struct json_object *json_iommu_group(struct pt_iommu_group *g);
 struct json_object *json_check(struct pt_check *c);
 /* A step of a plan, numbered from 1 (apply and release). */
 struct json_object *json_step(struct pt_step *s, int index);
@@ -151,6 +149,9 @@ struct json_stream {
 void json_stream_begin(struct json_stream *js);
 void json_stream_array(struct json_stream *js, const char *key);
 void json_stream_item(struct json_stream *js, struct json_object *o);
+/* The next item, written key by key: a PCI function, an IOMMU group. */
+void json_pci_dev(struct json_stream *js, struct pt_pci_dev *d);
+void json_iommu_group(struct json_stream *js, struct pt_iommu_group *g);
 void json_stream_array_end(struct json_stream *js);
 void json_stream_end(struct json_stream *js);
 /* What applied.d says of a group, and what of it no longer holds. */

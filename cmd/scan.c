@@ -532,13 +532,19 @@ static int scan_json(struct scan_args *a, struct pt_ctx *ctx)
 	struct pt_pci_dev *d;
 	struct pt_usb_dev *u;
 
-	/* one write(2) per 64 KiB, not per 4 KiB */
-	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	/*
+	 * One write(2) per 64 KiB, not per 8 KiB: glibc takes the size only
+	 * with a buffer (given NULL it allocates BUFSIZ). Static: stdout is
+	 * flushed at exit.
+	 */
+	static char outbuf[1 << 16];
+
+	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 	json_stream_begin(&js);
 	json_stream_array(&js, "pci");
 	pt_pci_dev_foreach(ctx, d)
 		if (pci_selected(a, d))
-			json_stream_item(&js, json_pci_dev(d));
+			json_pci_dev(&js, d);
 	json_stream_array_end(&js);
 	json_stream_array(&js, "mdev_parents");
 	pt_mdev_parent_foreach(ctx, p) {
@@ -557,7 +563,7 @@ static int scan_json(struct scan_args *a, struct pt_ctx *ctx)
 	json_stream_array(&js, "iommu_groups");
 	pt_iommu_group_foreach(ctx, g)
 		if (group_selected(a, g))
-			json_stream_item(&js, json_iommu_group(g));
+			json_iommu_group(&js, g);
 	json_stream_array_end(&js);
 	json_stream_end(&js);
 	return js.total;

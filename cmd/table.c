@@ -192,37 +192,122 @@ static int write_all(int fd, const char *s, size_t len)
 	return 0;
 }
 
+/* Printable ASCII, newline and tab: shown as they are outside table cells. */
+static inline bool esc_plain(unsigned char c)
+{
+	return (c >= 0x20 && c < 0x7f) || c == '\n' || c == '\t';
+}
+
+/*
+ * How many bytes at p are plain, eight at a time where none of the eight
+ * is a control character other than newline, or above 0x7e (a tab is
+ * looked at byte by byte).
+ */
+static size_t plain_span(const unsigned char *p, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101ULL, highs = 0x80 * ones,
+		       lows = 0x7f * ones;
+	size_t i = 0;
+
+	for (;;) {
+		size_t stop;
+
+		for (; i + 8 <= n; i += 8) {
+			uint64_t x, z, nl;
+
+			memcpy(&x, p + i, 8);
+			/* 0x80 in each newline byte, then newlines as 0x2a */
+			z = x ^ ('\n' * ones);
+			nl = ~(((z & lows) + lows) | z | lows);
+			z = x | (nl >> 2);
+			/* a byte < 0x20; a byte >= 0x7f (+1 sets its high bit) */
+			if (((z - 0x20 * ones) & ~z & highs) ||
+			    (((x + ones) | x) & highs))
+				break;
+		}
+		stop = i + 8 < n ? i + 8 : n;
+		for (; i < stop; i++)
+			if (!esc_plain(p[i]))
+				return i;
+		if (i == n)
+			return n;
+	}
+}
+
+/*
+ * Runs of plain ASCII (all of a JSON document but its non-ASCII
+ * characters) are copied, or written straight from buf when long; only
+ * the other characters go through esc_char(): decoding every byte was 40 %
+ * of the instructions of a 5,000-function `pt scan --json`.
+ */
 static ssize_t esc_flush(struct esc_stream *e, const char *buf, size_t size,
 			 bool final)
 {
 	enum esc_mode mode = e->is_stdout && json_output ? ESC_JSON : ESC_TEXT;
-	unsigned char in[4096 + 4];
-	char out[sizeof(in) * 6];
-	size_t done = 0;
+	const unsigned char *in = (const unsigned char *)buf;
+	unsigned char seq[8];
+	char out[1 << 14];
+	size_t olen = 0, done = 0, w = 0;
 
-	while (done < size || (final && e->npend)) {
-		size_t n = e->npend, olen = 0, w = 0, i = 0, chunk;
+	/* first an incomplete sequence the last write left, with what follows */
+	while (e->npend) {
+		size_t n = e->npend, take = size - done, used;
 
-		memcpy(in, e->pend, n);
-		chunk = size - done < 4096 ? size - done : 4096;
-		memcpy(in + n, buf + done, chunk);
-		done += chunk;
-		n += chunk;
-		e->npend = 0;
-		while (i < n) {
-			size_t used = esc_char(in + i, n - i, final && done == size,
-					       mode, out, &olen, &w);
-
-			if (!used) {
-				memcpy(e->pend, in + i, n - i);
-				e->npend = n - i;
-				break;
-			}
-			i += used;
+		if (take > sizeof(seq) - n)
+			take = sizeof(seq) - n;
+		memcpy(seq, e->pend, n);
+		memcpy(seq + n, in + done, take);
+		used = esc_char(seq, n + take, final && done + take == size, mode,
+				out, &olen, &w);
+		if (!used) {
+			/* still incomplete: all of buf is in seq, fewer than 4 bytes */
+			memcpy(e->pend, seq, n + take);
+			e->npend = n + take;
+			return write_all(e->fd, out, olen) < 0 ? -1 : (ssize_t)size;
 		}
-		if (write_all(e->fd, out, olen) < 0)
-			return -1;
+		if (used >= n) {
+			done += used - n;
+			e->npend = 0;
+		} else {
+			/* a bad byte shown alone: the rest is looked at again */
+			memmove(e->pend, e->pend + used, n - used);
+			e->npend = n - used;
+		}
 	}
+	while (done < size) {
+		size_t used;
+
+		if (olen > sizeof(out) - 32) {
+			if (write_all(e->fd, out, olen) < 0)
+				return -1;
+			olen = 0;
+		}
+		if (esc_plain(in[done])) {
+			size_t end = done + plain_span(in + done, size - done);
+
+			if (end - done > sizeof(out) - olen) {
+				if (write_all(e->fd, out, olen) < 0 ||
+				    write_all(e->fd, buf + done, end - done) < 0)
+					return -1;
+				olen = 0;
+			} else {
+				memcpy(out + olen, in + done, end - done);
+				olen += end - done;
+			}
+			done = end;
+			continue;
+		}
+		used = esc_char(in + done, size - done, final, mode, out, &olen, &w);
+		if (!used) {
+			/* an incomplete sequence at the end: kept for the next write */
+			memcpy(e->pend, in + done, size - done);
+			e->npend = size - done;
+			break;
+		}
+		done += used;
+	}
+	if (write_all(e->fd, out, olen) < 0)
+		return -1;
 	return (ssize_t)size;
 }
 

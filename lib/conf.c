@@ -197,6 +197,7 @@ struct ini_file {
 	struct pt_ini_file pub;
 	struct arena *arena;		/* lines, sections, kinds */
 	unsigned char *kinds;		/* enum line_kind per line */
+	bool dropped;			/* views dropped: parse orig again */
 	bool on_disk;			/* the store read it from disk */
 	mode_t disk_mode;		/* as read: its mode and group */
 	gid_t disk_gid;
@@ -627,10 +628,49 @@ void pt__ini_free(struct pt_ini_file *f)
 	free(f);
 }
 
+void pt__ini_drop_views(struct pt_ini_file *f)
+{
+	if (!f || f->dirty || priv(f)->dropped)
+		return;
+	arena_free(priv(f)->arena);
+	priv(f)->arena = NULL;
+	priv(f)->kinds = NULL;
+	f->lines = NULL;
+	f->n_lines = 0;
+	f->sections = NULL;
+	f->n_sections = 0;
+	priv(f)->dropped = true;
+}
+
+int pt__ini_views(struct pt_ini_file *f)
+{
+	struct ini_file *p = priv(f);
+	int r;
+
+	if (!f || !p->dropped)
+		return 0;
+	/* it parsed when read: only memory can fail now */
+	r = split_lines_in(&p->arena, f->orig, &f->lines, &f->n_lines);
+	if (r == 0)
+		r = parse_lines(&p->arena, f->relpath, f->lines, f->n_lines,
+				&f->sections, &f->n_sections, &p->kinds, NULL, 0);
+	if (r < 0) {
+		arena_free(p->arena);
+		p->arena = NULL;
+		f->lines = NULL;
+		f->n_lines = 0;
+		f->sections = NULL;
+		f->n_sections = 0;
+		return r == -ENOMEM ? r : -EIO;
+	}
+	p->dropped = false;
+	return 0;
+}
+
 struct pt_ini_section *pt__ini_find_section(struct pt_ini_file *f,
 					    const char *section)
 {
-	if (!f || !section)
+	if (!f || !section || pt__ini_views(f) < 0)
 		return NULL;
 	for (size_t i = 0; i < f->n_sections; i++)
 		if (!strcmp(f->sections[i].name, section))
@@ -683,14 +723,17 @@ static int edit_lines(struct pt_ini_file *f, size_t from, size_t to,
 		  char *const *add, size_t n_add, const char *csec,
 		  const char *ckey, const char *cval)
 {
-	size_t n = f->n_lines - (to - from) + n_add, j = 0;
+	size_t n, j = 0;
 	struct arena *arena = NULL;
 	struct pt_ini_section *secs;
 	unsigned char *kinds;
 	size_t n_secs;
 	char **lines;
-	int r;
+	int r = pt__ini_views(f);
 
+	if (r < 0)
+		return r;
+	n = f->n_lines - (to - from) + n_add;
 	lines = arena_alloc(&arena, (n ? n : 1) * sizeof(*lines));
 	if (!lines)
 		goto nomem;
@@ -709,10 +752,10 @@ static int edit_lines(struct pt_ini_file *f, size_t from, size_t to,
 		return r == -ENOMEM ? r : -EINVAL;
 	}
 	if (csec) {
-		struct pt_ini_file check = {
-			.sections = secs, .n_sections = n_secs,
+		struct ini_file check = {
+			.pub = { .sections = secs, .n_sections = n_secs },
 		};
-		const char *v = pt__ini_get(&check, csec, ckey);
+		const char *v = pt__ini_get(&check.pub, csec, ckey);
 
 		if (!v || strcmp(v, cval)) {
 			arena_free(arena);
@@ -847,6 +890,9 @@ int pt__ini_set(struct pt_ini_file *f, const char *section, const char *key,
 	if (!f || !section_is_writable(section) || !key_is_writable(key) ||
 	    !value || !value_is_writable(value))
 		return -EINVAL;
+	r = pt__ini_views(f);
+	if (r < 0)
+		return r;
 	r = kv_lines(key, value, &add, &n_add);
 	if (r < 0)
 		return r;
@@ -951,6 +997,8 @@ char *pt__ini_render(struct pt_ini_file *f)
 	size_t len = 1, off = 0;
 	char *s;
 
+	if (pt__ini_views(f) < 0)
+		return NULL;
 	for (size_t i = 0; i < f->n_lines; i++)
 		len += strlen(f->lines[i]) + 1;
 	s = malloc(len);
@@ -1128,13 +1176,18 @@ static void path_err(struct pt_ctx *ctx, char *err, size_t errlen,
 
 static int store_add(struct pt_store *st, struct pt_ini_file *f)
 {
-	struct pt_ini_file **n;
+	struct pt_ini_file **n = st->files;
 	size_t i;
 
-	n = realloc(st->files, (st->n_files + 1) * sizeof(*n));
-	if (!n)
-		return -ENOMEM;
-	st->files = n;
+	if (st->n_files == st->cap_files) {
+		size_t cap = st->cap_files ? 2 * st->cap_files : 16;
+
+		n = realloc(st->files, cap * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		st->files = n;
+		st->cap_files = cap;
+	}
 	/* Keep the files sorted by path. */
 	for (i = st->n_files; i > 0 && strcmp(n[i - 1]->relpath, f->relpath) > 0; i--)
 		n[i] = n[i - 1];
@@ -1337,9 +1390,12 @@ static int read_file(struct pt_store *st, const char *dir, int gfd,
 	priv(f)->on_disk = true;
 	priv(f)->disk_mode = sb.st_mode & 07777;
 	priv(f)->disk_gid = sb.st_gid;
-	r = store_add(st, f);
-	if (r < 0)
-		pt__ini_free(f);
+	r = st->on_file ? st->on_file(st, f, st->on_file_data, err, errlen) : 0;
+	if (r == 0 && (r = store_add(st, f)) == 0)
+		goto out;
+	pt__ini_free(f);
+	if (r > 0)
+		r = 0;		/* taken by on_file, not kept */
 	goto out;
 fail_errno:
 	path_err(st->ctx, err, errlen, rel, -r);
@@ -1674,6 +1730,14 @@ fail:
 int pt__store_open(struct pt_ctx *ctx, bool write, struct pt_store **out,
 		   char *err, size_t errlen)
 {
+	return pt__store_open_each(ctx, write, NULL, NULL, out, err, errlen);
+}
+
+int pt__store_open_each(struct pt_ctx *ctx, bool write,
+			int (*on_file)(struct pt_store *st, struct pt_ini_file *f,
+				       void *data, char *err, size_t errlen),
+			void *data, struct pt_store **out, char *err, size_t errlen)
+{
 	const char *dir = ctx->conf_dir;
 	struct pt_store *st;
 	int r;
@@ -1684,6 +1748,8 @@ int pt__store_open(struct pt_ctx *ctx, bool write, struct pt_store **out,
 		return -ENOMEM;
 	}
 	st->ctx = ctx;
+	st->on_file = on_file;
+	st->on_file_data = data;
 	st->euid = geteuid();
 	st->dirfd = -1;
 	st->lockfd = -1;

@@ -285,6 +285,15 @@ static void rule_free(struct pt_rule *r)
 	free(r);
 }
 
+/* see rule_expr() */
+static void rules_drop_exprs(struct pt_group *g)
+{
+	for (struct pt_rule *r = g->rules; r; r = r->next) {
+		pt__rule_free(r->expr);
+		r->expr = NULL;
+	}
+}
+
 static void members_free(struct pt_group *g)
 {
 	for (int i = 0; i < g->n_members; i++)
@@ -406,8 +415,11 @@ static int group_from_file(struct pt_ctx *ctx, struct pt_ini_file *f,
 	char msg[512];
 	int r;
 
-	if (!g)
+	/* a transaction's file is kept without its views (pt__ini_drop_views) */
+	if (!g || pt__ini_views(f) < 0) {
+		free(g);
 		return -ENOMEM;
+	}
 	g->ctx = ctx;
 	tail = &g->rules;
 	base = strrchr(f->relpath, '/');
@@ -581,62 +593,110 @@ static int conf_problem_add(struct pt_ctx *ctx, const char *why)
 }
 
 /*
- * Build all groups of a store into an array; on error nothing is kept.
- * keep_going skips each invalid group file and lists it in
- * ctx->conf_problems instead.
+ * The groups built while a store is read (pt__store_open_each): each
+ * group file is validated and built as soon as it is parsed, so that one
+ * file's parsed views live at a time, not a thousand.
  */
-static int groups_from_store(struct pt_ctx *ctx, struct pt_store *st,
-			     bool keep_going, struct pt_group ***out, size_t *n_out,
-			     char *err, size_t elen)
+struct build {
+	struct pt_ctx *ctx;
+	bool keep_going;	/* skip each invalid group, listed in ctx->conf_problems */
+	bool txn;		/* keep the files' text, the groups without expressions */
+	struct pt_group **gs;
+	size_t n, cap;
+	int r;			/* the first invalid group (not keep_going): its error */
+	char err[1024];
+};
+
+static int build_group(struct pt_store *st, struct pt_ini_file *f, void *data,
+		       char *err, size_t elen)
 {
-	struct pt_group **gs = NULL;
-	size_t n = 0;
-	int r = 0;
+	struct build *b = data;
+	struct pt_group *g;
+	int r;
 
-	for (size_t i = 0; i < st->n_files; i++) {
-		struct pt_ini_file *f = st->files[i];
-		struct pt_group *g, **ng;
-
-		/* applied.d/ holds records of pt-group apply, not groups */
-		if (f->deleted || strncmp(f->relpath, "groups.d/", 9))
-			continue;
-		r = group_from_file(ctx, f, &g, err, elen);
-		if (r < 0 && r != -ENOMEM && keep_going) {
-			/* an invalid group matches nothing: skipped, reported */
-			r = conf_problem_add(ctx, err);
-			if (r < 0)
-				break;
-			continue;
-		}
-		if (r < 0)
-			break;
-		ng = realloc(gs, (n + 1) * sizeof(*gs));
-		if (!ng) {
-			group_free(g);
-			r = -ENOMEM;
-			break;
-		}
-		gs = ng;
-		gs[n++] = g;
+	(void)st;
+	/* applied.d/ holds records of pt-group apply, not groups */
+	if (strncmp(f->relpath, "groups.d/", 9))
+		return 0;
+	/* after an invalid group, the store's own checks go on, as before */
+	if (b->r < 0)
+		goto done;
+	r = group_from_file(b->ctx, f, &g, b->err, sizeof(b->err));
+	if (r == -ENOMEM)
+		goto nomem;
+	if (r < 0 && b->keep_going) {
+		/* an invalid group matches nothing: skipped, reported */
+		if (conf_problem_add(b->ctx, b->err) < 0)
+			goto nomem;
+		goto done;
 	}
 	if (r < 0) {
-		while (n)
-			group_free(gs[--n]);
-		free(gs);
+		b->r = r;
+		goto done;
+	}
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? 2 * b->cap : 16;
+		struct pt_group **ng = realloc(b->gs, cap * sizeof(*ng));
+
+		if (!ng) {
+			group_free(g);
+			goto nomem;
+		}
+		b->gs = ng;
+		b->cap = cap;
+	}
+	if (b->txn)
+		rules_drop_exprs(g);
+	b->gs[b->n++] = g;
+done:
+	if (!b->txn)
+		return 1;	/* a load keeps the groups, not the files */
+	pt__ini_drop_views(f);
+	return 0;
+nomem:
+	snprintf(err, elen, "out of memory");
+	return -ENOMEM;
+}
+
+/*
+ * Open the store and build all its groups into an array; on error
+ * nothing is kept and err says why: a file the store refuses first, then
+ * the first invalid group by path. keep_going skips each invalid group
+ * file and lists it in ctx->conf_problems instead. A transaction (txn)
+ * keeps every file, a load (!txn) none.
+ */
+static int groups_open(struct pt_ctx *ctx, bool write, bool txn, bool keep_going,
+		       struct pt_store **st, struct pt_group ***out, size_t *n_out,
+		       char *err, size_t elen)
+{
+	struct build b = { .ctx = ctx, .keep_going = keep_going, .txn = txn };
+	int r;
+
+	r = pt__store_open_each(ctx, write, build_group, &b, st, err, elen);
+	if (r == 0 && b.r < 0) {
+		snprintf(err, elen, "%s", b.err);
+		r = b.r;
+		pt__store_close(*st);
+		*st = NULL;
+	}
+	if (r < 0) {
+		while (b.n)
+			group_free(b.gs[--b.n]);
+		free(b.gs);
 		return r;
 	}
-	if (n)
-		qsort(gs, n, sizeof(*gs), cmp_group);
-	for (size_t i = 0; i < n; i++)
-		gs[i]->index = i;
-	*out = gs;
-	*n_out = n;
+	if (b.n)
+		qsort(b.gs, b.n, sizeof(*b.gs), cmp_group);
+	for (size_t i = 0; i < b.n; i++)
+		b.gs[i]->index = i;
+	*out = b.gs;
+	*n_out = b.n;
 	return 0;
 }
 
 PT_EXPORT int pt_conf_load(struct pt_ctx *ctx)
 {
-	struct pt_store *st;
+	struct pt_store *st = NULL;
 	char err[1024] = "";
 	int r;
 
@@ -646,14 +706,12 @@ PT_EXPORT int pt_conf_load(struct pt_ctx *ctx)
 	if (r < 0)
 		return r;
 	ctx->conf_loaded = true;
-	r = pt__store_open(ctx, false, &st, err, sizeof(err));
+	r = groups_open(ctx, false, false, ctx->conf_keep_going, &st, &ctx->cgroups,
+			&ctx->n_cgroups, err, sizeof(err));
 	if (r == 0) {
 		/* the files the store skipped */
 		for (size_t i = 0; i < st->n_bad && r == 0; i++)
 			r = conf_problem_add(ctx, st->bad[i].error);
-		if (r == 0)
-			r = groups_from_store(ctx, st, ctx->conf_keep_going, &ctx->cgroups,
-					      &ctx->n_cgroups, err, sizeof(err));
 		pt__store_close(st);
 		/* in path order, whichever stage refused the file */
 		if (ctx->n_conf_problems)
@@ -804,9 +862,24 @@ PT_EXPORT int pt_rule_check(enum pt_group_type type, const char *match,
 	return 0;
 }
 
+/*
+ * A rule's expression. A transaction keeps its groups without them (they
+ * were parsed to validate the file, and a command that edits one group
+ * matches none); they are parsed again from the match on first use.
+ * NULL: out of memory.
+ */
+static struct pt_rule_expr *rule_expr(struct pt_rule *r)
+{
+	if (!r->expr)
+		pt__rule_parse(r->match, r->group->type, &r->expr, NULL, 0);
+	return r->expr;
+}
+
 PT_EXPORT const char *pt_rule_get_volatile_field(struct pt_rule *r)
 {
-	return pt__rule_volatile_field(r->expr);
+	struct pt_rule_expr *e = rule_expr(r);
+
+	return e ? pt__rule_volatile_field(e) : NULL;
 }
 
 PT_EXPORT int pt_rule_test(struct pt_rule *r, struct pt_pci_dev *pci,
@@ -820,6 +893,8 @@ PT_EXPORT int pt_rule_test(struct pt_rule *r, struct pt_pci_dev *pci,
 
 	if ((r->group->type == PT_GROUP_USB) != (usb != NULL) || (pci && usb))
 		return -EINVAL;
+	if (!rule_expr(r))
+		return -ENOMEM;
 	m = pt__rule_match(r->expr, &v, buf, sizeof(buf));
 	if (why)
 		*why = m == 0 && buf[0] ? strdup(buf) : NULL;
@@ -981,11 +1056,16 @@ static int rule_index_build(struct pt_group *g, struct rule_index *ri)
 		return -ENOMEM;
 	}
 	n = 0;
-	pt_rule_foreach(g, rule)
-		if (pt_rule_applies_here(rule) && rule->expr) {
-			ri->rules[n] = rule;
-			exprs[n++] = rule->expr;
+	pt_rule_foreach(g, rule) {
+		if (!pt_rule_applies_here(rule))
+			continue;
+		if (!rule_expr(rule)) {
+			free(exprs);
+			return -ENOMEM;
 		}
+		ri->rules[n] = rule;
+		exprs[n++] = rule->expr;
+	}
 	r = pt__rule_set_new(g->type, exprs, n, &ri->set);
 	free(exprs);
 	return r;
@@ -1265,9 +1345,8 @@ PT_EXPORT int pt_txn_begin(struct pt_ctx *ctx, unsigned int flags, struct pt_txn
 	 */
 	keep_going = ctx->conf_keep_going;
 	ctx->conf_keep_going = false;
-	r = pt__store_open(ctx, !(flags & PT_TXN_DRY_RUN), &t->st, err, sizeof(err));
-	if (r == 0)
-		r = groups_from_store(ctx, t->st, false, &gs, &n, err, sizeof(err));
+	r = groups_open(ctx, !(flags & PT_TXN_DRY_RUN), true, false, &t->st, &gs, &n,
+			err, sizeof(err));
 	ctx->conf_keep_going = keep_going;
 	if (r < 0) {
 		/* the same message readers get, so the command reports it */

@@ -578,11 +578,11 @@ static int cmp_link(const void *a, const void *b)
 	return strcmp(((const struct vf_link *)a)->bdf, ((const struct vf_link *)b)->bdf);
 }
 
-/* State, address and MTU of a netdev; netdir: class/net (-1: open it). */
-static void netdev_fill(struct pt_netdev *nd, int netdir)
+/* State, address and MTU of a netdev. */
+static void netdev_fill(struct pt_netdev *nd)
 {
 	struct pt_ctx *ctx = nd->dev->ctx;
-	int nfd, own = -1;
+	int nfd;
 
 	nd->lazy = false;
 	if (pt_is_live(ctx))
@@ -590,17 +590,13 @@ static void netdev_fill(struct pt_netdev *nd, int netdir)
 	if (nd->operstate)
 		return;
 	/* a captured tree, or netlink unavailable */
-	if (netdir < 0 && (netdir = own = pt__sysfs_open_dir(ctx, "class/net")) < 0)
-		return;
-	nfd = pt__sysfs_openat_dir(netdir, nd->name);
+	nfd = pt__sysfs_open_netdev(ctx, nd->name);
 	if (nfd >= 0) {
 		read_str_attr(nfd, "operstate", &nd->operstate);
 		read_str_attr(nfd, "address", &nd->address);
 		nd->mtu = read_int_attr(nfd, "mtu", -1);
 		close(nfd);
 	}
-	if (own >= 0)
-		close(own);
 }
 
 /*
@@ -644,7 +640,7 @@ static int fill_netdevs(struct pt_ctx *ctx, bool lazy)
 		nd->mtu = -1;
 		nd->lazy = lazy;
 		if (!lazy)
-			netdev_fill(nd, dirfd(dir));
+			netdev_fill(nd);
 		/* keep each function's netdevs sorted by name */
 		for (tail = &d->netdevs; *tail && strcmp((*tail)->name, nd->name) < 0;
 		     tail = &(*tail)->next)
@@ -1305,21 +1301,21 @@ PT_EXPORT const char *pt_netdev_get_name(struct pt_netdev *nd) { return nd->name
 PT_EXPORT const char *pt_netdev_get_address(struct pt_netdev *nd)
 {
 	if (nd->lazy)
-		netdev_fill(nd, -1);
+		netdev_fill(nd);
 	return nd->address;
 }
 
 PT_EXPORT const char *pt_netdev_get_operstate(struct pt_netdev *nd)
 {
 	if (nd->lazy)
-		netdev_fill(nd, -1);
+		netdev_fill(nd);
 	return nd->operstate;
 }
 
 PT_EXPORT int pt_netdev_get_mtu(struct pt_netdev *nd)
 {
 	if (nd->lazy)
-		netdev_fill(nd, -1);
+		netdev_fill(nd);
 	return nd->mtu;
 }
 

@@ -61,8 +61,10 @@ struct pt_ctx {
 	char *proc_root;
 	char *modules_dir;
 	int sysfs_fd;		/* O_PATH directory fd of sysfs_root, or -1 */
+	bool sysfs_trusted;	/* sysfs_fd is the live /sys or a sysfs mount */
 	char *nvml_library;	/* NULL: libnvidia-ml.so.1 (nvml.c) */
 	struct pt__nvml *nvml;	/* loaded on first use (nvml.c) */
+	struct pt__kmod *kmod;	/* libkmod, loaded on first use (module.c) */
 
 	/* pci.c */
 	struct pci_access *pacc;
@@ -78,8 +80,9 @@ struct pt_ctx {
 
 	/* iommu.c */
 	bool iommu_scanned;
-	struct pt_iommu_group **groups;	/* sorted by number */
+	struct pt_iommu_group *groups;	/* sorted by number, one block */
 	size_t n_groups;
+	struct pt_pci_dev **group_devs;	/* the groups' members, then blockers */
 
 	/* mdev.c */
 	bool mdev_scanned;
@@ -196,6 +199,8 @@ bool pt__bdf_is_valid(const char *bdf);
 int pt__sysfs_open_dir(struct pt_ctx *ctx, const char *rel);
 /* Open bus/pci/devices/<bdf> (bdf validated). */
 int pt__sysfs_open_pci_dev(struct pt_ctx *ctx, const char *bdf);
+/* Open class/net/<name>, the netdev's directory (name: one component). */
+int pt__sysfs_open_netdev(struct pt_ctx *ctx, const char *name);
 /* Open a directory relative to dirfd (name validated); fd or -errno. */
 int pt__sysfs_openat_dir(int dirfd, const char *name);
 
@@ -521,6 +526,16 @@ int pt__ini_unset(struct pt_ini_file *f, const char *section, const char *key);
 int pt__ini_remove_section(struct pt_ini_file *f, const char *section);
 /* The file's text as it would be written. malloc'd. */
 char *pt__ini_render(struct pt_ini_file *f);
+/*
+ * A store of many files need not hold every file's parsed views (lines,
+ * sections, keys: several times the text): drop frees them from a file
+ * that is not dirty and keeps its text (orig); pt__ini_views() parses
+ * the text again, and every pt__ini_* call above does so first. Code
+ * that reads f->sections or f->lines itself calls pt__ini_views() on a
+ * file that may have been dropped. 0, or -ENOMEM.
+ */
+void pt__ini_drop_views(struct pt_ini_file *f);
+int pt__ini_views(struct pt_ini_file *f);
 
 /* The closest candidate by edit distance (<= 2, or a third of the length). */
 const char *pt__closest(const char *word, const char *const *candidates);
@@ -539,11 +554,19 @@ const char *pt__closest(const char *word, const char *const *candidates);
  */
 struct pt_store {
 	struct pt_ctx *ctx;
+	/*
+	 * pt__store_open_each(): called with each file just read and parsed,
+	 * before the next is read; < 0 stops the open with that error (err
+	 * set by it), 1 drops the file (not kept in the store), 0 keeps it.
+	 */
+	int (*on_file)(struct pt_store *st, struct pt_ini_file *f, void *data,
+		       char *err, size_t errlen);
+	void *on_file_data;
 	int dirfd;			/* conf dir, O_PATH */
 	int lockfd;			/* -1 when read-only */
 	uid_t euid;			/* geteuid() at open: the trust checks apply to root */
 	struct pt_ini_file **files;
-	size_t n_files;
+	size_t n_files, cap_files;
 	/* ctx->conf_keep_going: the files that could not be read, skipped */
 	struct pt_store_bad {
 		char *relpath;
@@ -562,6 +585,14 @@ struct pt_store {
 
 int pt__store_open(struct pt_ctx *ctx, bool write, struct pt_store **out,
 		   char *err, size_t errlen);
+/*
+ * The same, handing each file to on_file as it is read (see struct
+ * pt_store): one file's views at a time instead of every file's.
+ */
+int pt__store_open_each(struct pt_ctx *ctx, bool write,
+			int (*on_file)(struct pt_store *st, struct pt_ini_file *f,
+				       void *data, char *err, size_t errlen),
+			void *data, struct pt_store **out, char *err, size_t errlen);
 /*
  * A read-only store holding one file, relpath ("applied.d/gpu.ini"), or
  * none when it does not exist: the same checks as pt__store_open() for

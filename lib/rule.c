@@ -633,6 +633,7 @@ struct pt_rule_expr {
 	enum pt_group_type type;
 	struct clause *c;	/* in the same block, after the expression */
 	size_t n, cap;
+	/* then the clauses' texts (src and value), in the same block */
 };
 
 void pt__rule_free(struct pt_rule_expr *e)
@@ -640,7 +641,6 @@ void pt__rule_free(struct pt_rule_expr *e)
 	if (!e)
 		return;
 	for (size_t i = 0; i < e->n; i++) {
-		free(e->c[i].src);
 		if (e->c[i].re) {
 			regfree(e->c[i].re);
 			free(e->c[i].re);
@@ -672,6 +672,8 @@ struct parser {
 	char *err;
 	size_t errlen;
 	enum pt_group_type type;
+	char *pool;		/* room for the clauses' texts, in the expression's block */
+	size_t pool_left;
 };
 
 static int col(struct parser *ps, const char *at)
@@ -1377,19 +1379,21 @@ static int parse_clause(struct parser *ps, struct clause *c, bool after_and)
 		goto out;
 	}
 	/*
-	 * One block: the source text, then the value with room for the
-	 * canonical PCI address that "03:00.0" becomes.
+	 * From the expression's block: the source text, then the value with
+	 * room for the canonical PCI address that "03:00.0" becomes.
 	 */
 	{
 		size_t ls = v.end - f.start, lt = strlen(v.text) + 1;
 
 		if (lt < PT_BDF_LEN)
 			lt = PT_BDF_LEN;
-		c->src = malloc(ls + 1 + lt);
-		if (!c->src) {
-			r = -ENOMEM;
+		if (ls + 1 + lt > ps->pool_left) {
+			r = -EINVAL;	/* cannot happen: pt__rule_parse() sized the pool */
 			goto out;
 		}
+		c->src = ps->pool;
+		ps->pool += ls + 1 + lt;
+		ps->pool_left -= ls + 1 + lt;
 		memcpy(c->src, f.start, ls);
 		c->src[ls] = '\0';
 		c->text = c->src + ls + 1;
@@ -1409,7 +1413,7 @@ int pt__rule_parse(const char *text, enum pt_group_type type,
 	struct parser ps = { .src = text, .p = text, .err = err,
 			     .errlen = errlen, .type = type };
 	struct pt_rule_expr *e;
-	size_t cap = 1;
+	size_t cap = 1, len, pool;
 	int r;
 
 	*out = NULL;
@@ -1420,12 +1424,21 @@ int pt__rule_parse(const char *text, enum pt_group_type type,
 	/* the clauses in the same block: at most one more than the "and"s */
 	for (const char *a = text; (a = strstr(a, "and")); a += 3)
 		cap++;
-	e = calloc(1, sizeof(*e) + cap * sizeof(*e->c));
+	/*
+	 * Each clause's texts: its source (a span of text) and its value
+	 * (unescaped, no longer than its span, with room for a full PCI
+	 * address): at most twice the text and PT_BDF_LEN + 2 a clause.
+	 */
+	len = strlen(text);
+	pool = 2 * len + cap * (PT_BDF_LEN + 2);
+	e = calloc(1, sizeof(*e) + cap * sizeof(*e->c) + pool);
 	if (!e)
 		return -ENOMEM;
 	e->type = type;
 	e->c = (struct clause *)(e + 1);
 	e->cap = cap;
+	ps.pool = (char *)(e->c + cap);
+	ps.pool_left = pool;
 	for (;;) {
 		struct token t = { 0 };
 

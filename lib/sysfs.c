@@ -265,7 +265,9 @@ static int root_fd(struct pt_ctx *ctx)
 			dbg(ctx, "%s: %s\n", ctx->sysfs_root, strerror(e));
 			return -e;
 		}
-		if (!is_live(ctx) && !on_sysfs(fd)) {
+		/* known once: pt__sysfs_open_dir() runs for every function */
+		ctx->sysfs_trusted = is_live(ctx) || on_sysfs(fd);
+		if (!ctx->sysfs_trusted) {
 			int t = sys_openat2(fd, ".", O_PATH | O_DIRECTORY,
 					    RESOLVE_IN_ROOT);
 
@@ -292,7 +294,7 @@ int pt__sysfs_open_dir(struct pt_ctx *ctx, const char *rel)
 		return rfd;
 	if (!rel_is_valid(rel))
 		return -EINVAL;
-	if (is_live(ctx) || on_sysfs(rfd)) {
+	if (ctx->sysfs_trusted) {
 		fd = openat(rfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	} else {
 		fd = sys_openat2(rfd, rel, O_RDONLY | O_DIRECTORY,
@@ -308,6 +310,22 @@ int pt__sysfs_open_pci_dev(struct pt_ctx *ctx, const char *bdf)
 	if (!pt__bdf_is_valid(bdf))
 		return -EINVAL;
 	snprintf(rel, sizeof(rel), "bus/pci/devices/%s", bdf);
+	return pt__sysfs_open_dir(ctx, rel);
+}
+
+/*
+ * class/net/NAME is a link into the device tree (.../0000:03:00.2/net/NAME):
+ * followed from the root in one lookup (RESOLVE_IN_ROOT on a captured
+ * tree), not from a class/net fd, where it leaves the directory and would
+ * be redone from the root.
+ */
+int pt__sysfs_open_netdev(struct pt_ctx *ctx, const char *name)
+{
+	char rel[NAME_MAX + 16];
+
+	if (!component_is_valid(name, strlen(name)))
+		return -EINVAL;
+	snprintf(rel, sizeof(rel), "class/net/%s", name);
 	return pt__sysfs_open_dir(ctx, rel);
 }
 

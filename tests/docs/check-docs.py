@@ -874,7 +874,7 @@ def source_keys(env):
         m = re.search(r"\n[^\n]*\b%s\([^)]*\)\n\{(.*?)\n\}\n" % fn, json_c, re.S)
         if not m:
             raise SystemExit("cmd/json.c: no function %s" % fn)
-        keys |= set(re.findall(r'\badd\(\w+, "(\w+)"', m.group(1)))
+        keys |= set(re.findall(r'\b(?:add|put_\w+)\(&?\w+, "(\w+)"', m.group(1)))
     keys |= set(re.findall(r'json_object_object_add\(doc, "(\w+)"', scan_c))
     keys |= set(re.findall(r'json_stream_array\(&js, "(\w+)"', scan_c))
     return keys

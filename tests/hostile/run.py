@@ -161,6 +161,15 @@ def symlink_out_of_root(s):
     s.symlink("../../../../../../../../../../secret", s.dev(NIC, "driver_override"))
     s.write(s.dev(DISK, "uevent"), "")
     s.symlink(secret, s.dev(DISK, "uevent"))
+    # netdevs whose class/net links leave the root (their state is read
+    # through the link): an absolute one and a ../ one, each naming the
+    # NIC's BDF so that it is listed under the NIC
+    for name, relative in (("evil0", False), ("evil1", True)):
+        d = os.path.join(s.tmp, "outside", NIC, "net", name)
+        for attr in ("operstate", "address", "mtu"):
+            s.write(os.path.join(d, attr), SECRET + "\n")
+        s.symlink(os.path.relpath(d, s.path("class/net")) if relative else d,
+                  s.path("class/net/" + name))
     s.pt("scan")
     s.pt("scan", "--json")
 
