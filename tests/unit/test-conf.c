@@ -570,38 +570,16 @@ static void test_inih_errors_kept(void **state)
 
 /* ---- the store ---------------------------------------------------------- */
 
-struct fx {
-	char *root;
-	char conf[300];
-	struct pt_ctx *ctx;
-	char err[1024];
-};
-
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
+	struct tu_host *f = tu_host_new(TU_CONF);
 
-	f->root = tu_mkdtemp();
-	snprintf(f->conf, sizeof(f->conf), "%s/etc-passthru", f->root);
-	assert_int_equal(pt_new(&f->ctx), 0);
-	pt_set_log_priority(f->ctx, 0);
-	assert_int_equal(pt_set_conf_dir(f->ctx, f->conf), 0);
+	tu_host_ctx(f);
 	*state = f;
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	pt_unref(f->ctx);
-	tu_rmtree(f->root);
-	free(f->root);
-	free(f);
-	return 0;
-}
-
-static struct pt_store *open_ok(struct fx *f, bool write)
+static struct pt_store *open_ok(struct tu_host *f, bool write)
 {
 	struct pt_store *st = NULL;
 	int r = pt__store_open(f->ctx, write, &st, f->err, sizeof(f->err));
@@ -612,7 +590,7 @@ static struct pt_store *open_ok(struct fx *f, bool write)
 	return st;
 }
 
-static char *slurp(struct fx *f, const char *rel)
+static char *slurp(struct tu_host *f, const char *rel)
 {
 	char path[600], *buf = calloc(1, 65536);
 	FILE *fp;
@@ -628,7 +606,7 @@ static char *slurp(struct fx *f, const char *rel)
 	return buf;
 }
 
-static bool exists(struct fx *f, const char *rel)
+static bool exists(struct tu_host *f, const char *rel)
 {
 	char path[600];
 	struct stat sb;
@@ -639,7 +617,7 @@ static bool exists(struct fx *f, const char *rel)
 
 static void test_store_missing_dir(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_store *st = open_ok(f, false);
 	struct pt_ini_file *n;
 
@@ -662,7 +640,7 @@ static void test_store_missing_dir(void **state)
 
 static void test_store_new_commit_reopen(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_store *st;
 	struct pt_ini_file *n;
 	mode_t old = umask(077);
@@ -736,7 +714,7 @@ static void test_store_new_commit_reopen(void **state)
 
 static void test_store_delete(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_store *st;
 	struct pt_ini_file *n;
 	char *d;
@@ -782,7 +760,7 @@ static void test_store_delete(void **state)
 
 static void test_store_diff(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_store *st;
 	struct pt_ini_file *n;
 	char *d;
@@ -844,7 +822,7 @@ static void test_store_diff(void **state)
 /* Hunks three lines of context apart merge; further apart they split. */
 static void test_store_diff_hunks(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_store *st;
 	struct pt_ini_file *n;
 	char *d;
@@ -880,7 +858,7 @@ static void test_store_diff_hunks(void **state)
 
 static void test_store_stale_temp(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_store *st;
 
 	tu_write(f->root, "etc-passthru/groups.d/gpu.ini", "[group]\ntype = pci\n");
@@ -905,7 +883,7 @@ static void test_store_stale_temp(void **state)
 
 static void test_store_symlink(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_store *st = NULL;
 
 	tu_write(f->root, "elsewhere.ini", "[group]\ntype = pci\n");
@@ -933,7 +911,7 @@ static void test_store_symlink(void **state)
 
 static void test_store_invalid(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_store *st = NULL;
 	char path[600];
 	int fd;
@@ -966,7 +944,7 @@ static void test_store_invalid(void **state)
 /* Unreadable state: -EACCES and a message with the fix (run unprivileged). */
 static void test_store_permission(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	int status;
 	pid_t pid;
 
@@ -1003,7 +981,7 @@ static void test_store_permission(void **state)
 /* The lock is created 0600 whatever the umask, and says who holds it. */
 static void test_lock_mode_and_holder(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	char *text;
 	struct pt_store *st;
 	struct stat sb;
@@ -1029,7 +1007,7 @@ static void test_lock_mode_and_holder(void **state)
 /* An existing lock is never chmod'ed: a 0640 one stays 0640 (non-root). */
 static void test_lock_not_chmoded(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_store *st;
 	struct stat sb;
 	char path[600];
@@ -1048,7 +1026,7 @@ static void test_lock_not_chmoded(void **state)
 /* A hard-linked lock could be any file: refused, and left alone. */
 static void test_lock_hard_link(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_store *st = NULL;
 	char path[600], other[600];
 	struct stat sb;
@@ -1071,7 +1049,7 @@ static void test_lock_hard_link(void **state)
 /* A held lock: wait the timeout, then -ETIMEDOUT naming the holder. */
 static void test_lock_timeout(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_store *st = NULL, *held;
 	struct timespec t0, t1;
 	char want[64];
@@ -1103,7 +1081,7 @@ static void test_lock_timeout(void **state)
 /* As root, state others may write or own is refused with the fix. */
 static void test_trust(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_store *st = NULL;
 	char path[600];
 
@@ -1152,7 +1130,7 @@ static void test_trust(void **state)
  */
 static void test_mkdir_no_follow(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_store *st;
 	char path[600], victim[600];
 	struct stat sb;
@@ -1218,7 +1196,7 @@ static void test_applied_relpath(void **state)
 
 static void test_store_applied_round_trip(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_store *st;
 	struct pt_ini_file *n;
 	mode_t old = umask(077);
@@ -1308,7 +1286,7 @@ static void test_store_applied_round_trip(void **state)
 
 static void test_store_applied_missing(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_store *st;
 	struct pt_ini_file *n;
 
@@ -1344,7 +1322,7 @@ static void test_store_applied_missing(void **state)
 
 static void test_store_applied_invalid(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_store *st = NULL;
 	struct pt_ini_file *n;
 	char *big;
@@ -1427,7 +1405,7 @@ static void test_store_applied_invalid(void **state)
 
 static void test_store_applied_symlink(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_store *st = NULL;
 
 	tu_write(f->root, "elsewhere.ini", applied_rec);
@@ -1478,7 +1456,7 @@ static void test_store_applied_symlink(void **state)
 
 static void test_store_applied_stale_temp(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_store *st;
 
 	tu_write(f->root, "etc-passthru/applied.d/gpu.ini", applied_rec);
@@ -1508,7 +1486,7 @@ static void test_store_applied_stale_temp(void **state)
 /* One commit writes and removes files in both directories. */
 static void test_store_applied_commit_both(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_store *st;
 	struct pt_ini_file *n;
 	char *s;
@@ -1584,28 +1562,28 @@ int main(void)
 		cmocka_unit_test(test_closest),
 		cmocka_unit_test(test_model_agrees_with_inih),
 		cmocka_unit_test(test_inih_errors_kept),
-		cmocka_unit_test_setup_teardown(test_store_missing_dir, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_store_new_commit_reopen, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_store_delete, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_store_diff, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_store_diff_hunks, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_store_stale_temp, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_store_symlink, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_store_invalid, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_store_permission, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_missing_dir, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_store_new_commit_reopen, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_store_delete, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_store_diff, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_store_diff_hunks, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_store_stale_temp, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_store_symlink, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_store_invalid, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_store_permission, setup, tu_host_teardown),
 		cmocka_unit_test(test_applied_relpath),
-		cmocka_unit_test_setup_teardown(test_store_applied_round_trip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_store_applied_missing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_store_applied_invalid, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_store_applied_symlink, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_store_applied_stale_temp, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_store_applied_commit_both, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lock_mode_and_holder, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lock_not_chmoded, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lock_hard_link, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lock_timeout, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_trust, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_mkdir_no_follow, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_applied_round_trip, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_store_applied_missing, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_store_applied_invalid, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_store_applied_symlink, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_store_applied_stale_temp, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_store_applied_commit_both, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_lock_mode_and_holder, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_lock_not_chmoded, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_lock_hard_link, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_lock_timeout, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_trust, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_mkdir_no_follow, setup, tu_host_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,51 +12,14 @@
 #include "private.h"
 #include "testutil.h"
 
-struct fx {
-	char *root;
-	char sys[256], proc[256], dev[256];
-	struct pt_ctx *ctx;
-};
-
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-
-	f->root = tu_mkdtemp();
-	snprintf(f->sys, sizeof(f->sys), "%s/sys", f->root);
-	snprintf(f->proc, sizeof(f->proc), "%s/proc", f->root);
-	snprintf(f->dev, sizeof(f->dev), "%s/dev", f->root);
-	tu_mkdir(f->root, "sys/bus/pci/devices");
-	tu_mkdir(f->root, "proc");
-	tu_mkdir(f->root, "dev");
-	*state = f;
+	*state = tu_host_new(TU_SYS | TU_PROC | TU_DEV);
 	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	pt_unref(f->ctx);
-	tu_rmtree(f->root);
-	free(f->root);
-	free(f);
-	return 0;
-}
-
-/* Point a context at the fixture (after the tree is complete). */
-static struct pt_ctx *ctx_of(struct fx *f)
-{
-	assert_int_equal(pt_new(&f->ctx), 0);
-	pt_set_log_priority(f->ctx, 0);
-	assert_int_equal(pt_set_sysfs_root(f->ctx, f->sys), 0);
-	assert_int_equal(pt_set_proc_root(f->ctx, f->proc), 0);
-	assert_int_equal(pt_set_dev_root(f->ctx, f->dev), 0);
-	return f->ctx;
 }
 
 /* rel -> devices/<path> */
-static void link_dev(struct fx *f, const char *rel, const char *path)
+static void link_dev(struct tu_host *f, const char *rel, const char *path)
 {
 	char target[512];
 
@@ -65,7 +28,7 @@ static void link_dev(struct fx *f, const char *rel, const char *path)
 }
 
 /* A PCI function at devices/<path> (its last component is the BDF). */
-static void pci(struct fx *f, const char *path, unsigned int class)
+static void pci(struct tu_host *f, const char *path, unsigned int class)
 {
 	char val[16];
 
@@ -74,7 +37,7 @@ static void pci(struct fx *f, const char *path, unsigned int class)
 }
 
 /* A block device at devices/<path> numbered "MAJ:MIN"; partition if part > 0. */
-static void blk(struct fx *f, const char *path, const char *devnum, int part)
+static void blk(struct tu_host *f, const char *path, const char *devnum, int part)
 {
 	char rel[512], val[16];
 
@@ -93,7 +56,7 @@ static void blk(struct fx *f, const char *path, const char *devnum, int part)
 }
 
 /* slaves/<name> of the block device at devices/<upper> -> devices/<lower> */
-static void slave(struct fx *f, const char *upper, const char *lower)
+static void slave(struct tu_host *f, const char *upper, const char *lower)
 {
 	char rel[512], target[512] = "";
 	int depth = 2;	/* from devices/<upper>/slaves/ back to devices/.. */
@@ -108,7 +71,7 @@ static void slave(struct fx *f, const char *upper, const char *lower)
 }
 
 /* devices/virtual/net/<upper>/<linkname> -> the interface at devices/<lower> */
-static void net_lower(struct fx *f, const char *upper, const char *linkname,
+static void net_lower(struct tu_host *f, const char *upper, const char *linkname,
 		      const char *lower)
 {
 	char rel[512], target[512];
@@ -118,7 +81,7 @@ static void net_lower(struct fx *f, const char *upper, const char *linkname,
 	tu_symlink(f->sys, rel, target);
 }
 
-static void mountinfo(struct fx *f, const char *text)
+static void mountinfo(struct tu_host *f, const char *text)
 {
 	tu_write(f->proc, "self/mountinfo", text);
 }
@@ -145,7 +108,7 @@ static const char *reason(struct pt_ctx *ctx, const char *bdf)
 #define AHCI	"pci0000:00/0000:00:17.0"
 #define HBA	"pci0000:00/0000:00:1c.0/0000:02:00.0"
 
-static void root_port_and_nvme(struct fx *f)
+static void root_port_and_nvme(struct tu_host *f)
 {
 	pci(f, "pci0000:00/0000:00:00.0", 0x060000);
 	pci(f, RP, 0x060400);
@@ -155,7 +118,7 @@ static void root_port_and_nvme(struct fx *f)
 	blk(f, NVME "/nvme/nvme0/nvme0n1/nvme0n1p2", "259:2", 2);
 }
 
-static void two_sata(struct fx *f)
+static void two_sata(struct tu_host *f)
 {
 	pci(f, AHCI, 0x010601);
 	pci(f, "pci0000:00/0000:00:1c.0", 0x060400);
@@ -171,7 +134,7 @@ static void two_sata(struct fx *f)
 
 static void test_nvme_partition(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_ctx *ctx;
 
 	root_port_and_nvme(f);
@@ -179,7 +142,7 @@ static void test_nvme_partition(void **state)
 		  "21 26 0:20 / /proc rw,relatime shared:12 - proc proc rw\n"
 		  "26 1 259:2 / / rw,relatime shared:1 - ext4 /dev/nvme0n1p2 rw\n"
 		  "27 26 0:6 / /dev rw - devtmpfs udev rw\n");
-	ctx = ctx_of(f);
+	ctx = tu_host_ctx(f);
 	assert_reason(ctx, "0000:3b:00.0", "root filesystem on /dev/nvme0n1p2");
 	assert_reason(ctx, "0000:00:1d.0", "root port");
 	assert_reason(ctx, "0000:00:00.0", "host bridge");
@@ -187,7 +150,7 @@ static void test_nvme_partition(void **state)
 
 static void test_lvm_md_two_disks(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_ctx *ctx;
 
 	two_sata(f);
@@ -201,7 +164,7 @@ static void test_lvm_md_two_disks(void **state)
 	tu_write(f->sys, "devices/virtual/block/dm-0/dm/name", "vg-root\n");
 	slave(f, "virtual/block/dm-0", "virtual/block/md0");
 	mountinfo(f, "26 1 253:0 / / rw,relatime - ext4 /dev/mapper/vg-root rw\n");
-	ctx = ctx_of(f);
+	ctx = tu_host_ctx(f);
 	assert_reason(ctx, "0000:00:17.0", "root filesystem on /dev/mapper/vg-root");
 	assert_reason(ctx, "0000:02:00.0", "root filesystem on /dev/mapper/vg-root");
 	assert_reason(ctx, "0000:00:1c.0", "root port");
@@ -210,7 +173,7 @@ static void test_lvm_md_two_disks(void **state)
 
 static void test_swap(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_ctx *ctx;
 
 	two_sata(f);
@@ -223,7 +186,7 @@ static void test_swap(void **state)
 		 "/dev/sda1                               partition\t8388604\t\t0\t\t-2\n"
 		 "/dev/sda10                              partition\t8388604\t\t0\t\t-3\n"
 		 "/srv/my\\040data/swap                   file\t\t1048572\t\t0\t\t-4\n");
-	ctx = ctx_of(f);
+	ctx = tu_host_ctx(f);
 	/* whole items are compared: sda1 is not taken for a copy of sda10 */
 	assert_reason(ctx, "0000:00:17.0", "swap on /dev/sda1; swap on /dev/sda10");
 	assert_reason(ctx, "0000:02:00.0", "swap file /srv/my data/swap on /dev/sdb1");
@@ -232,7 +195,7 @@ static void test_swap(void **state)
 
 static void test_boot_separate_controller(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_ctx *ctx;
 
 	root_port_and_nvme(f);
@@ -244,7 +207,7 @@ static void test_boot_separate_controller(void **state)
 		  "32 26 8:2 / /boot rw shared:3 - ext4 /dev/sda2 rw\n"
 		  /* no /dev link to follow: only MAJ:MIN finds this one */
 		  "33 32 259:1 / /boot/efi rw - vfat /dev/disk/by-uuid/7A3B-1C2D rw\n");
-	ctx = ctx_of(f);
+	ctx = tu_host_ctx(f);
 	assert_reason(ctx, "0000:3b:00.0",
 		      "root filesystem on /dev/nvme0n1p2; "
 		      "/boot/efi on /dev/disk/by-uuid/7A3B-1C2D");
@@ -254,7 +217,7 @@ static void test_boot_separate_controller(void **state)
 
 static void test_btrfs_anonymous_dev(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_ctx *ctx;
 
 	root_port_and_nvme(f);
@@ -268,7 +231,7 @@ static void test_btrfs_anonymous_dev(void **state)
 	tu_symlink(f->sys, "fs/btrfs/0f3c8e52-1111-4a0b-9c4c-3a3b2b1c0d0e/devices/sdb2",
 		   "../../../../devices/" HBA "/host1/target1:0:0/1:0:0:0/block/sdb/sdb2");
 	tu_mkdir(f->sys, "fs/btrfs/features");
-	ctx = ctx_of(f);
+	ctx = tu_host_ctx(f);
 	assert_reason(ctx, "0000:00:17.0", "root filesystem on /dev/sda2");
 	assert_reason(ctx, "0000:02:00.0", "root filesystem on /dev/sda2");
 	assert_not_critical(ctx, "0000:3b:00.0");
@@ -276,7 +239,7 @@ static void test_btrfs_anonymous_dev(void **state)
 
 static void test_btrfs_on_luks_dev_links(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_ctx *ctx;
 
 	root_port_and_nvme(f);
@@ -287,13 +250,13 @@ static void test_btrfs_on_luks_dev_links(void **state)
 	tu_symlink(f->dev, "mapper/root", "../disk/by-label/root");
 	tu_symlink(f->dev, "disk/by-label/root", "../../dm-1");
 	mountinfo(f, "26 1 0:27 / / rw - btrfs /dev/mapper/root rw\n");
-	ctx = ctx_of(f);
+	ctx = tu_host_ctx(f);
 	assert_reason(ctx, "0000:3b:00.0", "root filesystem on /dev/mapper/root");
 }
 
 static void test_dm_name_without_dev(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_ctx *ctx;
 
 	root_port_and_nvme(f);
@@ -302,13 +265,13 @@ static void test_dm_name_without_dev(void **state)
 	slave(f, "virtual/block/dm-1", NVME "/nvme/nvme0/nvme0n1/nvme0n1p2");
 	/* a captured tree: no /dev links, device-mapper names the device */
 	mountinfo(f, "26 1 0:27 / / rw - btrfs /dev/mapper/luks-4f1e rw\n");
-	ctx = ctx_of(f);
+	ctx = tu_host_ctx(f);
 	assert_reason(ctx, "0000:3b:00.0", "root filesystem on /dev/mapper/luks-4f1e");
 }
 
 static void test_nvme_multipath_and_loop(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_ctx *ctx;
 
 	pci(f, RP, 0x060400);
@@ -331,7 +294,7 @@ static void test_nvme_multipath_and_loop(void **state)
 	mountinfo(f,
 		  "20 1 259:1 / /images rw - xfs /dev/nvme0n1p1 rw\n"
 		  "26 1 7:0 / / rw - ext4 /dev/loop0 rw\n");
-	ctx = ctx_of(f);
+	ctx = tu_host_ctx(f);
 	assert_reason(ctx, "0000:3b:00.0", "root filesystem on /dev/loop0");
 	assert_reason(ctx, "0000:3c:00.0", "root filesystem on /dev/loop0");
 }
@@ -340,7 +303,7 @@ static void test_nvme_multipath_and_loop(void **state)
 #define NIC1	"pci0000:00/0000:00:1c.4/0000:01:00.1"
 #define NIC2	"pci0000:00/0000:00:1c.5/0000:05:00.0"
 
-static void three_nics(struct fx *f)
+static void three_nics(struct tu_host *f)
 {
 	pci(f, "pci0000:00/0000:00:1c.4", 0x060400);
 	pci(f, "pci0000:00/0000:00:1c.5", 0x060400);
@@ -355,7 +318,7 @@ static void three_nics(struct fx *f)
 
 static void test_default_route_bond(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_ctx *ctx;
 
 	three_nics(f);
@@ -367,7 +330,7 @@ static void test_default_route_bond(void **state)
 		 "eth2\t0000A8C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n"
 		 "bond0\t00000000\t0100000A\t0003\t0\t0\t0\t00000000\t0\t0\t0\n"
 		 "bond0\t0000000A\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n");
-	ctx = ctx_of(f);
+	ctx = tu_host_ctx(f);
 	assert_reason(ctx, "0000:01:00.0", "default route via bond0 (eth0)");
 	assert_reason(ctx, "0000:01:00.1", "default route via bond0 (eth1)");
 	assert_not_critical(ctx, "0000:05:00.0");
@@ -375,7 +338,7 @@ static void test_default_route_bond(void **state)
 
 static void test_ipv6_only_bridge(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_ctx *ctx;
 
 	three_nics(f);
@@ -393,7 +356,7 @@ static void test_ipv6_only_bridge(void **state)
 		 "fe800000000000000000000000000000 40 00000000000000000000000000000000 00 00000000000000000000000000000000 00000100 00000001 00000000 00000001     eth0\n"
 		 "00000000000000000000000000000000 00 00000000000000000000000000000000 00 fe800000000000000000000000000001 00000400 00000002 00000000 00000003      br0\n"
 		 "00000000000000000000000000000000 00 00000000000000000000000000000000 00 00000000000000000000000000000000 ffffffff 00000001 00000000 00200200       lo\n");
-	ctx = ctx_of(f);
+	ctx = tu_host_ctx(f);
 	assert_reason(ctx, "0000:05:00.0", "IPv6 default route via br0 (eth2)");
 	assert_not_critical(ctx, "0000:01:00.0");
 	assert_not_critical(ctx, "0000:01:00.1");
@@ -401,7 +364,7 @@ static void test_ipv6_only_bridge(void **state)
 
 static void test_both_routes_one_nic(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_ctx *ctx;
 
 	three_nics(f);
@@ -412,7 +375,7 @@ static void test_both_routes_one_nic(void **state)
 		 "eth1\t00000000\t00000000\t0201\t0\t0\t0\t00000000\t0\t0\t0\n");
 	tu_write(f->proc, "net/ipv6_route",
 		 "00000000000000000000000000000000 00 00000000000000000000000000000000 00 fd000000000000000000000000000001 00000400 00000002 00000000 00000003     eth0\n");
-	ctx = ctx_of(f);
+	ctx = tu_host_ctx(f);
 	assert_reason(ctx, "0000:01:00.0",
 		      "default route via eth0; IPv6 default route via eth0");
 	assert_not_critical(ctx, "0000:01:00.1");
@@ -426,7 +389,7 @@ static void test_both_routes_one_nic(void **state)
  */
 static void test_bridge_of_bridges(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_ctx *ctx;
 	char path[64], rel[128], target[64];
 
@@ -446,7 +409,7 @@ static void test_bridge_of_bridges(void **state)
 		 "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n"
 		 "br0\t00000000\t0100000A\t0003\t0\t0\t0\t00000000\t0\t0\t0\n");
 	alarm(20);
-	ctx = ctx_of(f);
+	ctx = tu_host_ctx(f);
 	assert_reason(ctx, "0000:01:00.0", "default route via br0 (eth0)");
 	assert_not_critical(ctx, "0000:01:00.1");
 	alarm(0);
@@ -454,7 +417,7 @@ static void test_bridge_of_bridges(void **state)
 
 static void test_dm_slaves_loop(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_ctx *ctx;
 	char path[64], dm[64], num[16];
 
@@ -474,14 +437,14 @@ static void test_dm_slaves_loop(void **state)
 	slave(f, "virtual/block/dm-11", NVME "/nvme/nvme0/nvme0n1/nvme0n1p2");
 	mountinfo(f, "26 1 253:0 / / rw - ext4 /dev/mapper/vg-root rw\n");
 	alarm(20);
-	ctx = ctx_of(f);
+	ctx = tu_host_ctx(f);
 	assert_reason(ctx, "0000:3b:00.0", "root filesystem on /dev/mapper/vg-root");
 	alarm(0);
 }
 
 static void test_boot_vga(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_ctx *ctx;
 
 	pci(f, "pci0000:00/0000:00:02.0", 0x030000);
@@ -489,14 +452,14 @@ static void test_boot_vga(void **state)
 	pci(f, "pci0000:00/0000:00:01.0", 0x060400);
 	pci(f, "pci0000:00/0000:00:01.0/0000:01:00.0", 0x030000);
 	tu_write(f->sys, "devices/pci0000:00/0000:00:01.0/0000:01:00.0/boot_vga", "0\n");
-	ctx = ctx_of(f);
+	ctx = tu_host_ctx(f);
 	assert_reason(ctx, "0000:00:02.0", "boot VGA device");
 	assert_not_critical(ctx, "0000:01:00.0");
 }
 
 static void test_bridges(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_ctx *ctx;
 
 	pci(f, "pci0000:00/0000:00:00.0", 0x060000);
@@ -509,7 +472,7 @@ static void test_bridges(void **state)
 	/* a root port under a second host bridge, in PCI domain 1 */
 	pci(f, "pci0001:00/0001:00:02.0", 0x060400);
 	pci(f, "pci0000:00/0000:00:1f.0", 0x060100);	/* ISA bridge */
-	ctx = ctx_of(f);
+	ctx = tu_host_ctx(f);
 	assert_reason(ctx, "0000:00:00.0", "host bridge");
 	assert_reason(ctx, "0000:00:01.0", "root port");
 	assert_reason(ctx, "0000:01:00.0", "PCI bridge");
@@ -521,12 +484,12 @@ static void test_bridges(void **state)
 
 static void test_no_proc_files(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_ctx *ctx;
 
 	root_port_and_nvme(f);
 	three_nics(f);
-	ctx = ctx_of(f);
+	ctx = tu_host_ctx(f);
 	assert_not_critical(ctx, "0000:3b:00.0");
 	assert_not_critical(ctx, "0000:01:00.0");
 	assert_not_critical(ctx, "0000:05:00.0");
@@ -537,7 +500,7 @@ static void test_no_proc_files(void **state)
 
 static void test_unknown_sources_skipped(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_ctx *ctx;
 
 	root_port_and_nvme(f);
@@ -554,7 +517,7 @@ static void test_unknown_sources_skipped(void **state)
 		 "/dev/zram0 partition 1000 0 100\n");
 	tu_write(f->proc, "net/route", "Iface Destination\n"
 		 "wlan9\t00000000\t00000000\t0003\t0\t0\t0\t00000000\t0\t0\t0\n");
-	ctx = ctx_of(f);
+	ctx = tu_host_ctx(f);
 	assert_not_critical(ctx, "0000:3b:00.0");
 	assert_reason(ctx, "0000:00:1d.0", "root port");
 }
@@ -576,23 +539,23 @@ static void test_reason_join(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_nvme_partition, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lvm_md_two_disks, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_swap, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_boot_separate_controller, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_btrfs_anonymous_dev, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_btrfs_on_luks_dev_links, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dm_name_without_dev, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bridge_of_bridges, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dm_slaves_loop, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_nvme_multipath_and_loop, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_default_route_bond, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ipv6_only_bridge, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_both_routes_one_nic, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_boot_vga, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bridges, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_proc_files, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unknown_sources_skipped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nvme_partition, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_lvm_md_two_disks, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_swap, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_boot_separate_controller, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_btrfs_anonymous_dev, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_btrfs_on_luks_dev_links, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_dm_name_without_dev, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_bridge_of_bridges, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_dm_slaves_loop, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_nvme_multipath_and_loop, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_default_route_bond, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_ipv6_only_bridge, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_both_routes_one_nic, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_boot_vga, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_bridges, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_no_proc_files, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_sources_skipped, setup, tu_host_teardown),
 		cmocka_unit_test(test_reason_join),
 	};
 

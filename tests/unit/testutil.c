@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "libpassthru.h"
 #include "testutil.h"
 
 char *tu_mkdtemp(void)
@@ -269,4 +270,63 @@ void tu_pci_vgpu(const char *sys, const char *path, const char *creatable,
 		tu_dev_attr(sys, path, "nvidia/creatable_vgpu_types", creatable);
 	if (current)
 		tu_dev_attr(sys, path, "nvidia/current_vgpu_type", current);
+}
+
+/* ---- fixture hosts and contexts ----------------------------------------- */
+
+struct tu_host *tu_host_new(unsigned int roots)
+{
+	struct tu_host *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		abort();
+	h->root = tu_mkdtemp();
+	if (roots & TU_SYS) {
+		relf(h->sys, sizeof(h->sys), "%s/sys", h->root);
+		tu_mkdir(h->root, "sys/bus/pci/devices");
+	}
+	if (roots & TU_PROC) {
+		relf(h->proc, sizeof(h->proc), "%s/proc", h->root);
+		tu_mkdir(h->root, "proc");
+	}
+	if (roots & TU_DEV) {
+		relf(h->dev, sizeof(h->dev), "%s/dev", h->root);
+		tu_mkdir(h->root, "dev");
+	}
+	if (roots & TU_CONF)
+		relf(h->conf, sizeof(h->conf), "%s/etc-passthru", h->root);
+	return h;
+}
+
+struct pt_ctx *tu_host_ctx(struct tu_host *h)
+{
+	assert_int_equal(pt_new(&h->ctx), 0);
+	pt_set_log_priority(h->ctx, 0);
+	if (*h->sys)
+		assert_int_equal(pt_set_sysfs_root(h->ctx, h->sys), 0);
+	if (*h->proc)
+		assert_int_equal(pt_set_proc_root(h->ctx, h->proc), 0);
+	if (*h->dev)
+		assert_int_equal(pt_set_dev_root(h->ctx, h->dev), 0);
+	if (*h->mods)
+		assert_int_equal(pt_set_modules_dir(h->ctx, h->mods), 0);
+	if (*h->conf)
+		assert_int_equal(pt_set_conf_dir(h->ctx, h->conf), 0);
+	return h->ctx;
+}
+
+int tu_host_teardown(void **state)
+{
+	struct tu_host *h = *state;
+
+	tu_tree_free(h->ctx, h->root);
+	free(h);
+	return 0;
+}
+
+void tu_tree_free(struct pt_ctx *ctx, char *dir)
+{
+	pt_unref(ctx);
+	tu_rmtree(dir);
+	free(dir);
 }
