@@ -89,26 +89,19 @@ static void build_host(void)
 static int setup(void **state)
 {
 	(void)state;
-	tmp = tu_mkdtemp();
-	snprintf(sys, sizeof(sys), "%s/sys", tmp);
-	tu_mkdir(tmp, "sys");
+	tmp = tu_mktree(sys, sizeof(sys));
 	build_host();
 	snprintf(conf, sizeof(conf), "%s/conf0", tmp);
 	tu_mkdir(tmp, "conf0");
-	if (pt_new(&ctx) < 0)
+	if (tu_sysfs_ctx(&ctx, sys) < 0)
 		return -1;
-	pt_set_log_priority(ctx, 0);
-	if (pt_set_conf_dir(ctx, conf) < 0)
-		return -1;
-	return pt_set_sysfs_root(ctx, sys);
+	return pt_set_conf_dir(ctx, conf);
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	pt_unref(ctx);
-	tu_rmtree(tmp);
-	free(tmp);
+	tu_tree_free(ctx, tmp);
 	return 0;
 }
 

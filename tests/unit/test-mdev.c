@@ -74,9 +74,7 @@ static void instance(const char *dir, const char *type, const char *uuid,
 static int setup(void **state)
 {
 	(void)state;
-	tmp = tu_mkdtemp();
-	snprintf(sys, sizeof(sys), "%s/sys", tmp);
-	tu_mkdir(tmp, "sys");
+	tmp = tu_mktree(sys, sizeof(sys));
 
 	/* a T4 offering two mdev types (created out of order) */
 	tu_pci_fn(sys, "0000:00:02.0", "0x10de\n", "0x1eb8\n", "0x030200\n");
@@ -132,18 +130,13 @@ static int setup(void **state)
 	tu_pci_fn(sys, "0000:00:05.0", "0x8086\n", "0x1572\n", "0x020000\n");
 	tu_pci_vgpu(sys, "0000:00:05.0", NULL, "557\n");
 
-	if (pt_new(&ctx) < 0)
-		return -1;
-	pt_set_log_priority(ctx, 0);
-	return pt_set_sysfs_root(ctx, sys);
+	return tu_sysfs_ctx(&ctx, sys);
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	pt_unref(ctx);
-	tu_rmtree(tmp);
-	free(tmp);
+	tu_tree_free(ctx, tmp);
 	return 0;
 }
 
@@ -440,8 +433,7 @@ static void ktype(const char *dir, const char *type, const char *name,
 
 static void build_tree(void)
 {
-	kroot = tu_mkdtemp();
-	snprintf(ksys, sizeof(ksys), "%s/sys", kroot);
+	kroot = tu_mktree(ksys, sizeof(ksys));
 	tu_mkdir(kroot, "sys/bus/mdev/devices");
 	tu_mkdir(kroot, "sys/bus/pci/devices");
 	tu_mkdir(kroot, "sys/bus/pci/drivers");
@@ -542,10 +534,7 @@ static int ksetup(bool with_kernel)
 	build_tree();
 	if (with_kernel)
 		start_kernel();
-	if (pt_new(&kctx) < 0)
-		return -1;
-	pt_set_log_priority(kctx, 0);
-	return pt_set_sysfs_root(kctx, ksys);
+	return tu_sysfs_ctx(&kctx, ksys);
 }
 
 static int ksetup_kernel(void **state)
@@ -564,10 +553,8 @@ static int kteardown(void **state)
 {
 	(void)state;
 	stop_kernel();
-	pt_unref(kctx);
+	tu_tree_free(kctx, kroot);
 	kctx = NULL;
-	tu_rmtree(kroot);
-	free(kroot);
 	return 0;
 }
 

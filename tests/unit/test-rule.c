@@ -117,9 +117,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	pt_unref(ctx);
-	tu_rmtree(root);
-	free(root);
+	tu_tree_free(ctx, root);
 	return 0;
 }
 

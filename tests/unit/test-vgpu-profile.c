@@ -137,9 +137,7 @@ static int setup_tree(void **state)
 static int teardown_tree(void **state)
 {
 	(void)state;
-	pt_unref(ctx);
-	tu_rmtree(tmp);
-	free(tmp);
+	tu_tree_free(ctx, tmp);
 	return 0;
 }
 

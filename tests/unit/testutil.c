@@ -324,6 +324,25 @@ int tu_host_teardown(void **state)
 	return 0;
 }
 
+char *tu_mktree(char *sys, size_t len)
+{
+	char *dir = tu_mkdtemp();
+
+	relf(sys, len, "%s/sys", dir);
+	tu_mkdir(dir, "sys");
+	return dir;
+}
+
+int tu_sysfs_ctx(struct pt_ctx **ctx, const char *sys)
+{
+	int r = pt_new(ctx);
+
+	if (r < 0)
+		return r;
+	pt_set_log_priority(*ctx, 0);
+	return pt_set_sysfs_root(*ctx, sys);
+}
+
 void tu_tree_free(struct pt_ctx *ctx, char *dir)
 {
 	pt_unref(ctx);

@@ -105,6 +105,10 @@ struct pt_ctx *tu_host_ctx(struct tu_host *h);
 /* A cmocka teardown for a host in *state: its context, tree and itself. */
 int tu_host_teardown(void **state);
 
+/* A fresh temp dir (returned) with sys/ made in it, whose path goes to sys. */
+char *tu_mktree(char *sys, size_t len);
+/* A context on the sysfs root sys, log silenced: 0 or a negative errno. */
+int tu_sysfs_ctx(struct pt_ctx **ctx, const char *sys);
 /* Release ctx, then remove the tree below dir and free dir. */
 void tu_tree_free(struct pt_ctx *ctx, char *dir);
 
