@@ -9,12 +9,10 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -462,71 +460,18 @@ static void build_tree(void)
 	      "framebuffer=2048M, max_resolution=5120x2880, max_instance=8\n", "8\n");
 }
 
-/* The test kernel: $PT_FAKEKERNEL, else the one of this build tree. */
-static const char *fakekernel_path(void)
-{
-	static char path[PATH_MAX];
-	const char *env = getenv("PT_FAKEKERNEL");
-	ssize_t n;
-	char *slash;
-
-	if (env && *env)
-		return env;
-	n = readlink("/proc/self/exe", path, sizeof(path) - 64);
-	if (n < 0)
-		return NULL;
-	path[n] = '\0';
-	slash = strrchr(path, '/');
-	if (!slash)
-		return NULL;
-	strcpy(slash, "/../fakekernel/fakekernel");
-	return path;
-}
-
 static void start_kernel(void)
 {
-	const char *fk = fakekernel_path();
-	char buf[8] = "";
-	int fds[2];
+	const char *fk = tu_fakekernel_path();
 
-	if (!fk || access(fk, X_OK) < 0)
-		fail_msg("no fakekernel at %s: build the fakekernel target or set "
-			 "PT_FAKEKERNEL", fk ? fk : "(unknown)");
-	assert_int_equal(pipe(fds), 0);
-	kpid = fork();
-	assert_true(kpid >= 0);
-	if (kpid == 0) {
-		char fd[16];
-
-		close(fds[0]);
-		snprintf(fd, sizeof(fd), "%d", fds[1]);
-		execl(fk, fk, "--root", kroot, "--ready-fd", fd, "--exit-with-parent",
-		      (char *)NULL);
-		_exit(127);
-	}
-	close(fds[1]);
-	/* "ready\n" once every watch is in place; EOF when it failed */
-	if (read(fds[0], buf, sizeof(buf) - 1) != 6 || strcmp(buf, "ready\n")) {
-		int status = 0;
-
-		waitpid(kpid, &status, 0);
-		kpid = 0;
-		fail_msg("fakekernel did not start: status %#x", status);
-	}
-	close(fds[0]);
+	if (!fk)
+		fail_msg("no fakekernel: build the fakekernel target or set PT_FAKEKERNEL");
+	kpid = tu_fakekernel_start(fk, kroot);
 }
 
 static void stop_kernel(void)
 {
-	int status;
-
-	if (kpid <= 0)
-		return;
-	assert_int_equal(kill(kpid, SIGTERM), 0);
-	assert_int_equal(waitpid(kpid, &status, 0), kpid);
-	kpid = 0;
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
+	tu_fakekernel_stop(&kpid);
 }
 
 static int ksetup(bool with_kernel)

@@ -112,4 +112,19 @@ int tu_sysfs_ctx(struct pt_ctx **ctx, const char *sys);
 /* Release ctx, then remove the tree below dir and free dir. */
 void tu_tree_free(struct pt_ctx *ctx, char *dir);
 
+/* ---- generated trees and the test kernel --------------------------------- */
+
+/*
+ * tests/fixtures/gen-sysfs ($PT_GEN_SYSFS, set by CTest), quiet, with args
+ * (NULL-terminated, twelve at most) filling dir; fails the test when it
+ * cannot run or fails.
+ */
+void tu_gen_sysfs(const char *dir, char *const args[]);
+/* tests/fakekernel: $PT_FAKEKERNEL, else the one of this build tree; NULL: none. */
+const char *tu_fakekernel_path(void);
+/* Start the kernel fk on root, ready once it says so; fails the test when not. */
+pid_t tu_fakekernel_start(const char *fk, const char *root);
+/* Stop the kernel *pid (when one runs, 0 after) and check it exited 0. */
+void tu_fakekernel_stop(pid_t *pid);
+
 #endif
