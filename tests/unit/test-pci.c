@@ -166,11 +166,7 @@ static int teardown(void **state)
 
 static struct pt_pci_dev *dev(const char *bdf)
 {
-	struct pt_pci_dev *d = pt_pci_dev_find(ctx, bdf);
-
-	if (!d)
-		fail_msg("%s not found", bdf);
-	return d;
+	return tu_pci_dev(ctx, bdf);
 }
 
 /* ---- tests -------------------------------------------------------------- */

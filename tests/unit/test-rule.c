@@ -125,10 +125,7 @@ static int teardown(void **state)
 
 static struct pt_pci_dev *dev(const char *bdf)
 {
-	struct pt_pci_dev *d = pt_pci_dev_find(ctx, bdf);
-
-	assert_non_null(d);
-	return d;
+	return tu_pci_dev(ctx, bdf);
 }
 
 static char why[512];

@@ -326,6 +326,15 @@ int tu_host_teardown(void **state)
 	return 0;
 }
 
+struct pt_pci_dev *tu_pci_dev(struct pt_ctx *ctx, const char *bdf)
+{
+	struct pt_pci_dev *d = pt_pci_dev_find(ctx, bdf);
+
+	if (!d)
+		fail_msg("%s not found", bdf);
+	return d;
+}
+
 char *tu_mktree(char *sys, size_t len)
 {
 	char *dir = tu_mkdtemp();

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 struct pt_ctx;
+struct pt_pci_dev;
 
 /* A fresh temporary directory (removed by tu_rmtree); aborts on failure. */
 char *tu_mkdtemp(void);
@@ -105,6 +106,8 @@ struct pt_ctx *tu_host_ctx(struct tu_host *h);
 /* A cmocka teardown for a host in *state: its context, tree and itself. */
 int tu_host_teardown(void **state);
 
+/* The function bdf of ctx; fails the test when it is not there. */
+struct pt_pci_dev *tu_pci_dev(struct pt_ctx *ctx, const char *bdf);
 /* A fresh temp dir (returned) with sys/ made in it, whose path goes to sys. */
 char *tu_mktree(char *sys, size_t len);
 /* A context on the sysfs root sys, log silenced: 0 or a negative errno. */
