@@ -451,16 +451,21 @@ static void test_modules_builtin_list(void **state)
 	assert_int_equal(pt_check_get_worst(ctx), PT_CHECK_OK);
 }
 
+/* A PCH group: two devices behind a root port without ACS, all in group 7. */
+static void pch_group(struct tu_host *f)
+{
+	pci(f, "pci0000:00/0000:00:1c.4", 0x060400, 7);
+	pci(f, "pci0000:00/0000:00:1c.4/0000:05:00.0", 0x020000, 7);
+	pci(f, "pci0000:00/0000:00:1c.4/0000:06:00.0", 0x0c0330, 7);
+}
+
 static void test_acs(void **state)
 {
 	struct tu_host *f = *state;
 	struct pt_ctx *ctx;
 
 	good_intel(f);
-	/* a PCH group: two devices behind no ACS */
-	pci(f, "pci0000:00/0000:00:1c.4", 0x060400, 7);
-	pci(f, "pci0000:00/0000:00:1c.4/0000:05:00.0", 0x020000, 7);
-	pci(f, "pci0000:00/0000:00:1c.4/0000:06:00.0", 0x0c0330, 7);
+	pch_group(f);
 	/* a second shared group */
 	pci(f, "pci0000:00/0000:00:14.0", 0x0c0330, 8);
 	pci(f, "pci0000:00/0000:00:14.2", 0x050000, 8);
@@ -489,9 +494,7 @@ static void test_acs_one_group(void **state)
 	struct pt_ctx *ctx;
 
 	good_intel(f);
-	pci(f, "pci0000:00/0000:00:1c.4", 0x060400, 7);
-	pci(f, "pci0000:00/0000:00:1c.4/0000:05:00.0", 0x020000, 7);
-	pci(f, "pci0000:00/0000:00:1c.4/0000:06:00.0", 0x0c0330, 7);
+	pch_group(f);
 	ctx = tu_host_ctx(f);
 	expect_msg(ctx, "acs", "IOMMU group 7 (0000:05:00.0, 0000:06:00.0) holds "
 		   "more than one device; they only go to a guest together");
