@@ -238,11 +238,23 @@ int pt__hostfile_plan_write(struct pt_plan *p, const char *base,
  * does, from the context's modules dir. 0 also when already loaded.
  * Only on the running system: -EOPNOTSUPP when !pt_is_live(ctx), nothing
  * loaded. -ENOENT: not in the modules dir (err names the dir and the
- * package); -EPERM/-EACCES: not root; else -errno with kmod's reason.
+ * package); -EPERM/-EACCES: not root; -ELIBACC/-ELIBBAD: libkmod.so.2
+ * cannot be loaded (pt__kmod_open); else -errno with kmod's reason.
  * err gets one line for the admin (also on success: "").
  */
 int pt__module_load(struct pt_ctx *ctx, const char *name, char *err,
 		    size_t errlen);
+
+/*
+ * libkmod's entry points, dlopen()ed once per context on first use
+ * (soname NULL: "libkmod.so.2"; tests name one that is not there).
+ * 0, or -ELIBACC (no such library) / -ELIBBAD (a symbol missing) with
+ * why: the soname, dlerror() and the package to install. A failure is
+ * kept: later calls give it again without a second dlopen.
+ */
+struct pt__kmod;
+int pt__kmod_open(struct pt_ctx *ctx, const char *soname,
+		  struct pt__kmod **out, char *why, size_t wlen);
 
 /* ---- vfset.c: SR-IOV VF settings over rtnetlink ------------------------- */
 

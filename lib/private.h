@@ -62,6 +62,7 @@ struct pt_ctx {
 	int sysfs_fd;		/* O_PATH directory fd of sysfs_root, or -1 */
 	char *nvml_library;	/* NULL: libnvidia-ml.so.1 (nvml.c) */
 	struct pt__nvml *nvml;	/* loaded on first use (nvml.c) */
+	struct pt__kmod *kmod;	/* libkmod, loaded on first use (module.c) */
 
 	/* pci.c */
 	struct pci_access *pacc;
@@ -77,8 +78,9 @@ struct pt_ctx {
 
 	/* iommu.c */
 	bool iommu_scanned;
-	struct pt_iommu_group **groups;	/* sorted by number */
+	struct pt_iommu_group *groups;	/* sorted by number, one block */
 	size_t n_groups;
+	struct pt_pci_dev **group_devs;	/* the groups' members, then blockers */
 
 	/* mdev.c */
 	bool mdev_scanned;

@@ -6,6 +6,7 @@
     cli.py golden  --pt PT --trees DIR --golden DIR [CASE...]
     cli.py schema  --golden DIR
     cli.py fixture --pt PT --trees DIR
+    cli.py libs    --pt PT
 
 trees    writes the fixture trees (tests/fixtures/gen-sysfs) into DIR.
 golden   runs every case below and compares stdout, stderr and the exit
@@ -18,6 +19,8 @@ schema   the JSON ABI across every golden *.json: snake_case keys, one type
 fixture  pt scan --json against the fixture.json the generator wrote: ids,
          class, drivers, groups, VFs, netdevs, vGPU, and the host-critical
          functions the generator planted (root disk, default route, boot VGA).
+libs     the libraries the dynamic loader maps when pt starts (ldd): never
+         libkmod or libcrypto, which lib/module.c loads only to load a module.
 """
 
 import argparse
@@ -438,6 +441,27 @@ def cmd_fixture(a):
     return 1 if bad else 0
 
 
+# Loaded with dlopen() by the one code path that needs them, never at start-up.
+NOT_AT_START = ("libkmod.so", "libcrypto.so")
+
+
+def cmd_libs(a):
+    # LD_TRACE_LOADED_OBJECTS: the loader lists what it maps, as ldd does
+    env = dict(os.environ, LD_TRACE_LOADED_OBJECTS="1")
+    p = subprocess.run([a.pt], env=env, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, universal_newlines=True)
+    libs = [line.split()[0] for line in p.stdout.splitlines() if line.strip()]
+    if p.returncode != 0 or not any(n.startswith("libpassthru.so") for n in libs):
+        print("FAIL: the loader's list for %s (exit %d) names no libpassthru: %r %s" % (
+            a.pt, p.returncode, libs, p.stderr.strip()))
+        return 1
+    bad = [n for n in libs if n.startswith(NOT_AT_START)]
+    for n in bad:
+        print("FAIL: %s maps %s at start-up" % (a.pt, n))
+    print("%s maps %d libraries at start-up: %s" % (a.pt, len(libs), " ".join(libs)))
+    return 1 if bad else 0
+
+
 def main():
     ap = argparse.ArgumentParser(prog="cli.py")
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -454,9 +478,11 @@ def main():
     p = sub.add_parser("fixture")
     p.add_argument("--pt", required=True)
     p.add_argument("--trees", required=True)
+    p = sub.add_parser("libs")
+    p.add_argument("--pt", required=True)
     a = ap.parse_args()
     return {"trees": cmd_trees, "golden": cmd_golden, "schema": cmd_schema,
-            "fixture": cmd_fixture}[a.cmd](a)
+            "fixture": cmd_fixture, "libs": cmd_libs}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,8 @@
  * ever tried on a context whose modules dir is a temporary directory
  * holding no module at all, with names no kernel has; every other
  * context has fixture roots, where loading is refused outright.
+ * libkmod itself is dlopen()ed on the first load tried: the tests run in
+ * order, and until test_load_not_found this process must not map it.
  */
 #include <errno.h>
 #include <limits.h>
@@ -17,6 +19,24 @@
 
 /* No kernel has a module of this name, and no modprobe.d names it. */
 #define NO_SUCH	"pt-unit-no-such-module"
+#define NO_SUCH_LIB "libpt-unit-no-such-kmod.so.2"
+
+/* Is a file whose name starts with lib mapped into this process? */
+static bool mapped(const char *lib)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	char line[4096];
+	bool found = false;
+
+	assert_non_null(f);
+	while (!found && fgets(line, sizeof(line), f)) {
+		const char *base = strrchr(line, '/');
+
+		found = base && !strncmp(base + 1, lib, strlen(lib));
+	}
+	fclose(f);
+	return found;
+}
 
 static char *tmp;
 static char sys[300], mods[300];
@@ -129,6 +149,9 @@ static void test_load_not_live(void **state)
 	assert_int_equal(pt__module_load(ctx, "vfio-pci", err, sizeof(err)), -EOPNOTSUPP);
 	/* no buffer for the message is fine */
 	assert_int_equal(pt__module_load(ctx, "vfio-pci", NULL, 0), -EOPNOTSUPP);
+	/* refused before libkmod is needed: it was never loaded */
+	assert_false(mapped("libkmod.so"));
+	assert_null(ctx->kmod);
 	pt_unref(ctx);
 }
 
@@ -143,6 +166,53 @@ static void test_load_bad_name(void **state)
 	assert_int_equal(pt__module_load(ctx, "../../x", err, sizeof(err)), -EINVAL);
 	assert_int_equal(pt__module_load(ctx, "a b", err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "a b"));
+	pt_unref(ctx);
+}
+
+/*
+ * No libkmod on the host: one line naming the library, dlerror()'s reason
+ * and the package; nothing is loaded, and the failure is kept.
+ */
+static void test_load_no_libkmod(void **state)
+{
+	struct pt__kmod *k = (struct pt__kmod *)1;
+	struct pt_ctx *ctx;
+	char err[512], why[320];
+
+	(void)state;
+	assert_int_equal(pt_new(&ctx), 0);
+	pt_set_log_priority(ctx, 0);
+	assert_int_equal(pt_set_modules_dir(ctx, mods), 0);
+	assert_true(pt_is_live(ctx));
+	assert_int_equal(pt__kmod_open(ctx, NO_SUCH_LIB, &k, why, sizeof(why)), -ELIBACC);
+	assert_null(k);
+	assert_non_null(strstr(why, NO_SUCH_LIB " cannot be loaded: "));
+	assert_non_null(strstr(why, "cannot open shared object file"));
+	assert_non_null(strstr(why, "(Debian: apt-get install libkmod2)"));
+	/* the load reports it, as one line, without trying again */
+	assert_int_equal(pt__module_load(ctx, NO_SUCH, err, sizeof(err)), -ELIBACC);
+	assert_non_null(strstr(err, "module " NO_SUCH ": not loaded: " NO_SUCH_LIB
+			       " cannot be loaded: "));
+	assert_non_null(strstr(err, "libkmod2"));
+	assert_null(strchr(err, '\n'));
+	assert_false(mapped("libkmod.so"));
+	pt_unref(ctx);
+}
+
+/* libkmod.so.2 has every entry point module.c calls. */
+static void test_kmod_symbols(void **state)
+{
+	struct pt__kmod *k = NULL;
+	struct pt_ctx *ctx;
+	char why[320] = "";
+
+	(void)state;
+	assert_int_equal(pt_new(&ctx), 0);
+	pt_set_log_priority(ctx, 0);
+	assert_int_equal(pt__kmod_open(ctx, NULL, &k, why, sizeof(why)), 0);
+	assert_non_null(k);
+	assert_string_equal(why, "");
+	assert_true(mapped("libkmod.so"));
 	pt_unref(ctx);
 }
 
@@ -170,6 +240,8 @@ static void test_load_not_found(void **state)
 	assert_int_equal(pt_set_modules_dir(ctx, tmp), 0);
 	assert_int_equal(pt__module_load(ctx, NO_SUCH "-2", err, sizeof(err)), -ENOENT);
 	assert_non_null(strstr(err, tmp));
+	/* the lookups went through libkmod, loaded on the first one */
+	assert_true(mapped("libkmod.so"));
 	pt_unref(ctx);
 }
 
@@ -180,7 +252,9 @@ int main(void)
 		cmocka_unit_test(test_is_loaded_no_module_dir),
 		cmocka_unit_test(test_load_not_live),
 		cmocka_unit_test(test_load_bad_name),
+		cmocka_unit_test(test_load_no_libkmod),
 		cmocka_unit_test(test_load_not_found),
+		cmocka_unit_test(test_kmod_symbols),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -38,6 +38,9 @@ INITRAMFS_MODULES = ["virtio_pci", "virtio_blk", "ext4"]
 # need), and the Debian package each comes from.
 GUEST_PROGRAMS = {"/usr/bin/lspci": "pciutils", "/usr/sbin/ip": "iproute2",
                   "/usr/bin/kmod": "kmod",
+                  # pt dlopen()s it to load vfio-pci (lib/module.c); ldd of pt
+                  # no longer names it (lspci's does, but pt must not rely on that)
+                  "/lib/x86_64-linux-gnu/libkmod.so.2": "libkmod2",
                   # the consumer of pt attach start's arguments (75-attach-qemu)
                   "/usr/bin/qemu-system-x86_64": "qemu-system-x86",
                   "/usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so": "qemu-system-x86",
