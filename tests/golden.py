@@ -250,6 +250,28 @@ def file_body(data):
     return [mark_blanks("  | " + b) if b else "  |" for b in body]
 
 
+def conf_entry(rel, entry, what, tag=None):
+    """The transcript lines of one conf dir entry (conf_snapshot's tuple, or
+    None: removed): a directory with its mode, a link with its target, any
+    other non-file, each with ", tag" where tag is given; a regular file with
+    its mode and what happened to it, and its content when that is "new" or
+    "changed"."""
+    if entry is None:
+        return [f"  {rel}  (removed)"]
+    kind, mode, data = entry[:3]
+    tail = f", {tag}" if tag else ""
+    if kind == "dir":
+        return [f"  {rel}  (dir {mode:04o}{tail})"]
+    if kind == "link":
+        return [f"  {rel}  (symlink to {data}{tail})"]
+    if kind == "other":
+        return [f"  {rel}  (not a regular file{tail})"]
+    out = [f"  {rel}  ({mode:04o}, {what}{', empty' if not data else ''})"]
+    if what in ("new", "changed") and data:
+        out += file_body(data)
+    return out
+
+
 # ---------------------------------------------------------------------------
 # The driver
 # ---------------------------------------------------------------------------

@@ -377,25 +377,10 @@ def render_conf_change(before, after):
     removed, with the content of new and changed files."""
     out = []
     for rel in sorted(set(before) | set(after)):
-        if rel not in after:
-            out.append(f"  {rel}  (removed)")
+        if rel in before and rel in after and before[rel][:3] == after[rel][:3]:
             continue
-        if rel in before and before[rel][:3] == after[rel][:3]:
-            continue
-        kind, mode, data = after[rel][:3]
         what = "new" if rel not in before else "changed"
-        if kind == "dir":
-            out.append(f"  {rel}  (dir {mode:04o}, {what})")
-            continue
-        if kind == "link":
-            out.append(f"  {rel}  (symlink to {data}, {what})")
-            continue
-        if kind == "other":
-            out.append(f"  {rel}  (not a regular file, {what})")
-            continue
-        out.append(f"  {rel}  ({mode:04o}, {what}{', empty' if not data else ''})")
-        if data:
-            out += golden.file_body(data)
+        out += golden.conf_entry(rel, after.get(rel), what, what)
     return out
 
 

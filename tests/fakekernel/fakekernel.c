@@ -462,6 +462,20 @@ static void rmlink(int dfd, const char *rel)
 		note("warning: removing %s: %s", rel, strerror(errno));
 }
 
+/* The directory rel below dfd, open for readdir; NULL (errno set) if none. */
+static DIR *opendir_at(int dfd, const char *rel)
+{
+	int fd = openat(dfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d;
+
+	if (fd < 0)
+		return NULL;
+	d = fdopendir(fd);
+	if (!d)
+		close(fd);
+	return d;
+}
+
 static int rm_rf_at(int dfd, const char *rel)
 {
 	struct stat st;
@@ -906,12 +920,11 @@ static int dev_group(const char *path)
 static int group_alloc(void)
 {
 	static unsigned char used[MAX_GROUPS / 8];
-	int fd = openat(sysfd, "kernel/iommu_groups", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *dir = opendir_at(sysfd, "kernel/iommu_groups");
 	struct dirent *e;
-	DIR *dir;
 
 	memset(used, 0, sizeof(used));
-	if (fd >= 0 && (dir = fdopendir(fd))) {
+	if (dir) {
 		while ((e = readdir(dir))) {
 			char *end;
 			long g = strtol(e->d_name, &end, 10);
@@ -920,8 +933,6 @@ static int group_alloc(void)
 				used[g / 8] |= (unsigned char)(1 << (g % 8));
 		}
 		closedir(dir);
-	} else if (fd >= 0) {
-		close(fd);
 	}
 	for (int g = 0; g < MAX_GROUPS; g++)
 		if (!(used[g / 8] & (1 << (g % 8))))
@@ -935,17 +946,11 @@ static void group_drop_if_empty(int g)
 	struct dirent *e;
 	bool empty = true;
 	DIR *dir;
-	int fd;
 
 	pathf(rel, sizeof(rel), "kernel/iommu_groups/%d/devices", g);
-	fd = openat(sysfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	dir = opendir_at(sysfd, rel);
+	if (!dir)
 		return;
-	dir = fdopendir(fd);
-	if (!dir) {
-		close(fd);
-		return;
-	}
 	while ((e = readdir(dir)))
 		if (e->d_name[0] != '.')
 			empty = false;
@@ -989,17 +994,11 @@ static void vfio_dev_scan(const char *path, bool remove)
 	char rel[PATH_MAX];
 	struct dirent *e;
 	DIR *dir;
-	int fd;
 
 	pathf(rel, sizeof(rel), "%s/vfio-dev", path);
-	fd = openat(sysfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	dir = opendir_at(sysfd, rel);
+	if (!dir)
 		return;
-	dir = fdopendir(fd);
-	if (!dir) {
-		close(fd);
-		return;
-	}
 	while ((e = readdir(dir))) {
 		if (e->d_name[0] == '.')
 			continue;
@@ -1056,17 +1055,11 @@ static bool group_on_vfio(int g)
 	struct dirent *e;
 	bool any = false;
 	DIR *dir;
-	int fd;
 
 	pathf(rel, sizeof(rel), "kernel/iommu_groups/%d/devices", g);
-	fd = openat(sysfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	dir = opendir_at(sysfd, rel);
+	if (!dir)
 		return false;
-	dir = fdopendir(fd);
-	if (!dir) {
-		close(fd);
-		return false;
-	}
 	while ((e = readdir(dir))) {
 		struct dev *d;
 		char drv[64];
@@ -1108,17 +1101,11 @@ static void net_links(struct dev *d, bool add)
 	char rel[PATH_MAX];
 	struct dirent *e;
 	DIR *dir;
-	int fd;
 
 	pathf(rel, sizeof(rel), "%s/net", d->path);
-	fd = openat(sysfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	dir = opendir_at(sysfd, rel);
+	if (!dir)
 		return;
-	dir = fdopendir(fd);
-	if (!dir) {
-		close(fd);
-		return;
-	}
 	while ((e = readdir(dir))) {
 		char link[PATH_MAX], target[PATH_MAX];
 
@@ -2357,22 +2344,9 @@ static void ev_dir(struct watch *w, const char *name)
  * Start-up: what the tree holds
  * ---------------------------------------------------------------------- */
 
-static DIR *opendir_sys(const char *rel)
-{
-	int fd = openat(sysfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d;
-
-	if (fd < 0)
-		return NULL;
-	d = fdopendir(fd);
-	if (!d)
-		close(fd);
-	return d;
-}
-
 static void scan_pci(void)
 {
-	DIR *dir = opendir_sys("bus/pci/devices");
+	DIR *dir = opendir_at(sysfd, "bus/pci/devices");
 	struct dirent *e;
 
 	if (!dir)
@@ -2492,7 +2466,7 @@ static void scan_pci(void)
 
 static void scan_drivers(void)
 {
-	DIR *dir = opendir_sys("bus/pci/drivers");
+	DIR *dir = opendir_at(sysfd, "bus/pci/drivers");
 	struct dirent *e;
 
 	if (!dir)
@@ -2518,7 +2492,7 @@ static long max_instance(const char *desc)
 
 static void scan_mdev(void)
 {
-	DIR *dir = opendir_sys("class/mdev_bus");
+	DIR *dir = opendir_at(sysfd, "class/mdev_bus");
 	struct dirent *e;
 
 	if (!dir)
@@ -2540,7 +2514,7 @@ static void scan_mdev(void)
 		GROW(parents, nparents);
 		parents[nparents++] = p;
 		pathf(rel, sizeof(rel), "%s/mdev_supported_types", path);
-		tdir = opendir_sys(rel);
+		tdir = opendir_at(sysfd, rel);
 		while (tdir && (te = readdir(tdir))) {
 			char td[PATH_MAX], desc[1024];
 			struct mtype *t;
@@ -2564,7 +2538,7 @@ static void scan_mdev(void)
 			GROW(mtypes, nmtypes);
 			mtypes[nmtypes++] = t;
 			pathf(rel, sizeof(rel), "%s/devices", td);
-			idir = opendir_sys(rel);
+			idir = opendir_at(sysfd, rel);
 			while (idir && (ie = readdir(idir))) {
 				char ip[PATH_MAX], drv[64];
 				struct mdev *m;
@@ -2609,7 +2583,7 @@ static void scan_mdev(void)
 		if (p->driver)
 			continue;
 		/* no instance to learn from: the one mdev driver there is */
-		dd = opendir_sys("bus/mdev/drivers");
+		dd = opendir_at(sysfd, "bus/mdev/drivers");
 		while (dd && (de = readdir(dd)))
 			if (de->d_name[0] != '.') {
 				n++;
@@ -2624,17 +2598,11 @@ static void scan_mdev(void)
 
 static void scan_vfio_devnodes(void)
 {
-	int fd = openat(devfd, "vfio/devices", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *dir = opendir_at(devfd, "vfio/devices");
 	struct dirent *e;
-	DIR *dir;
 
-	if (fd < 0)
+	if (!dir)
 		return;
-	dir = fdopendir(fd);
-	if (!dir) {
-		close(fd);
-		return;
-	}
 	while ((e = readdir(dir)))
 		vfio_mark(e->d_name, true);
 	closedir(dir);

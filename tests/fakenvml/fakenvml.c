@@ -632,18 +632,34 @@ int nvmlDeviceSetMigMode(void *d, unsigned int mode, int *activation)
 	return save() < 0 ? ERR_UNKNOWN : SUCCESS;
 }
 
+/* The GPU of handle d with MIG on: SUCCESS, or the NVML error for the call. */
+static int mig_gpu(void *d, struct gpu **gp)
+{
+	*gp = ready(d);
+	if (!*gp)
+		return ERR_INVALID_ARGUMENT;
+	return (*gp)->mig != 1 ? ERR_NOT_SUPPORTED : SUCCESS;
+}
+
+/* As mig_gpu(), and its GPU instance profile id. */
+static int mig_profile(void *d, unsigned int id, struct gpu **gp, struct profile **pp)
+{
+	int r = mig_gpu(d, gp);
+
+	if (r != SUCCESS)
+		return r;
+	*pp = profile_of(*gp, id);
+	return *pp ? SUCCESS : ERR_INVALID_ARGUMENT;
+}
+
 int nvmlDeviceGetGpuInstanceProfileInfo(void *d, unsigned int id, struct pinfo *info)
 {
-	struct gpu *g = ready(d);
 	struct profile *p;
+	struct gpu *g;
+	int r = mig_profile(d, id, &g, &p);
 
-	if (!g)
-		return ERR_INVALID_ARGUMENT;
-	if (g->mig != 1)
-		return ERR_NOT_SUPPORTED;
-	p = profile_of(g, id);
-	if (!p)
-		return ERR_INVALID_ARGUMENT;
+	if (r != SUCCESS)
+		return r;
 	memset(info, 0, sizeof(*info));
 	info->id = p->id;
 	info->slices = p->slices;
@@ -654,16 +670,12 @@ int nvmlDeviceGetGpuInstanceProfileInfo(void *d, unsigned int id, struct pinfo *
 
 int nvmlDeviceGetGpuInstanceRemainingCapacity(void *d, unsigned int id, unsigned int *count)
 {
-	struct gpu *g = ready(d);
 	struct profile *p;
+	struct gpu *g;
+	int r = mig_profile(d, id, &g, &p);
 
-	if (!g)
-		return ERR_INVALID_ARGUMENT;
-	if (g->mig != 1)
-		return ERR_NOT_SUPPORTED;
-	p = profile_of(g, id);
-	if (!p)
-		return ERR_INVALID_ARGUMENT;
+	if (r != SUCCESS)
+		return r;
 	*count = remaining(g, p);
 	return SUCCESS;
 }
@@ -690,15 +702,13 @@ static struct gi *gi_of(void *h, struct gpu **gp)
 
 int nvmlDeviceGetGpuInstances(void *d, unsigned int id, void **out, unsigned int *count)
 {
-	struct gpu *g = ready(d);
 	unsigned int n = 0;
+	struct profile *p;
+	struct gpu *g;
+	int r = mig_profile(d, id, &g, &p);
 
-	if (!g)
-		return ERR_INVALID_ARGUMENT;
-	if (g->mig != 1)
-		return ERR_NOT_SUPPORTED;
-	if (!profile_of(g, id))
-		return ERR_INVALID_ARGUMENT;
+	if (r != SUCCESS)
+		return r;
 	for (int i = 0; i < g->ngi; i++)
 		if (g->gi[i].profile == id)
 			out[n++] = gi_handle(g, g->gi[i].id);
@@ -708,12 +718,11 @@ int nvmlDeviceGetGpuInstances(void *d, unsigned int id, void **out, unsigned int
 
 int nvmlDeviceGetGpuInstanceById(void *d, unsigned int id, void **out)
 {
-	struct gpu *g = ready(d);
+	struct gpu *g;
+	int r = mig_gpu(d, &g);
 
-	if (!g)
-		return ERR_INVALID_ARGUMENT;
-	if (g->mig != 1)
-		return ERR_NOT_SUPPORTED;
+	if (r != SUCCESS)
+		return r;
 	for (int i = 0; i < g->ngi; i++)
 		if (g->gi[i].id == id) {
 			*out = gi_handle(g, id);
@@ -742,17 +751,13 @@ int nvmlGpuInstanceGetInfo(void *h, struct giinfo *info)
 
 int nvmlDeviceCreateGpuInstance(void *d, unsigned int id, void **out)
 {
-	struct gpu *g = ready(d);
-	struct profile *p;
 	unsigned int gid = 1, start;
+	struct profile *p;
+	struct gpu *g;
+	int r = mig_profile(d, id, &g, &p);
 
-	if (!g)
-		return ERR_INVALID_ARGUMENT;
-	if (g->mig != 1)
-		return ERR_NOT_SUPPORTED;
-	p = profile_of(g, id);
-	if (!p)
-		return ERR_INVALID_ARGUMENT;
+	if (r != SUCCESS)
+		return r;
 	if (failing(g, "nvmlDeviceCreateGpuInstance"))
 		return ERR_UNKNOWN;
 	if (!remaining(g, p) || g->ngi >= MAXI)

@@ -100,31 +100,18 @@ def render_files(before, after):
     that are new or changed; "removed" for those that went away."""
     out = ["files:"]
     for rel in sorted(set(before) | set(after)):
-        if rel not in after:
-            out.append(f"  {rel}  (removed)")
-            continue
-        kind, mode, data, ino, mtime = after[rel]
-        old = before.get(rel)
-        if kind == "dir":
-            out.append(f"  {rel}  (dir {mode:04o}{'' if old else ', new'})")
-            continue
-        if kind == "link":
-            out.append(f"  {rel}  (symlink to {data})")
-            continue
-        if kind == "other":
-            out.append(f"  {rel}  (not a regular file)")
-            continue
+        new, old = after.get(rel), before.get(rel)
         if old is None:
             what = "new"
-        elif old[2] != data or old[1] != mode:
+        elif new is None or old[2] != new[2] or old[1] != new[1]:
             what = "changed"
-        elif old != after[rel]:
+        elif old != new:
             what = "rewritten, same content"
         else:
             what = "unchanged"
-        out.append(f"  {rel}  ({mode:04o}, {what}{', empty' if not data else ''})")
-        if what in ("new", "changed") and data:
-            out += golden.file_body(data)
+        # of the non-files only a new directory says so
+        tag = "new" if old is None and new and new[0] == "dir" else None
+        out += golden.conf_entry(rel, new, what, tag)
     return out
 
 

@@ -18,32 +18,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "policy.h"
 #include "private.h"
 #include "testutil.h"
-
-static void gen_tree(const char *dir, const char *profile)
-{
-	const char *gen = getenv("PT_GEN_SYSFS");
-	int status = 0;
-	pid_t pid;
-
-	if (!gen || !*gen)
-		fail_msg("PT_GEN_SYSFS is not set: the path of tests/fixtures/gen-sysfs "
-			 "(CTest sets it)");
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		execl(gen, gen, "-q", "--profile", profile, dir, (char *)NULL);
-		_exit(127);
-	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	if (!WIFEXITED(status) || WEXITSTATUS(status))
-		fail_msg("%s %s: status %#x", gen, dir, status);
-}
 
 struct buf {
 	char *s;
@@ -232,7 +211,7 @@ static int compare(const struct tree *t, const char *const *groups, size_t n)
 static void tree_make(struct tree *t, const char *profile)
 {
 	t->root = tu_mkdtemp();
-	gen_tree(t->root, profile);
+	tu_gen_sysfs(t->root, (char *[]){ "--profile", (char *)profile, NULL });
 	snprintf(t->sys, sizeof(t->sys), "%s/sys", t->root);
 	snprintf(t->proc, sizeof(t->proc), "%s/proc", t->root);
 	snprintf(t->dev, sizeof(t->dev), "%s/dev", t->root);

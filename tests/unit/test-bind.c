@@ -13,12 +13,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "libpassthru.h"
@@ -39,30 +37,6 @@ static pid_t kpid;
 #define VFIO_AWAY	"sys/bus/pci/vfio-pci.away"
 
 /* ---- trees and contexts --------------------------------------------------- */
-
-static void gen_tree(const char *dir)
-{
-	const char *gen = getenv("PT_GEN_SYSFS");
-	int status = 0;
-	pid_t pid;
-
-	if (!gen || !*gen)
-		fail_msg("PT_GEN_SYSFS is not set: the path of tests/fixtures/gen-sysfs "
-			 "(CTest sets it)");
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		int fd = open("/dev/null", O_WRONLY);
-
-		if (fd >= 0)
-			dup2(fd, STDOUT_FILENO);
-		execl(gen, gen, "--profile", "apply", dir, (char *)NULL);
-		_exit(127);
-	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	if (!WIFEXITED(status) || WEXITSTATUS(status))
-		fail_msg("%s --profile apply %s: status %#x", gen, dir, status);
-}
 
 /* A temp dir, in /dev/shm where it can be (a tree is ~3,000 files). */
 static char *mktemp_dir(void)
@@ -117,7 +91,7 @@ static int group_setup(void **state)
 	(void)state;
 	base = mktemp_dir();
 	snprintf(broot, sizeof(broot), "%s/tree", base);
-	gen_tree(broot);
+	tu_gen_sysfs(broot, (char *[]){ "--profile", "apply", NULL });
 	/* 07:00.3 bound to vfio-pci with the override too: nothing to do */
 	tu_write(broot, "sys/" DEV("0000:07:00.3") "/driver_override", "vfio-pci\n");
 	/* the T4's mdev instance gone: the GPU may be bound (in-use: tests/apply) */
@@ -151,7 +125,7 @@ static int setup_own(void **state)
 	tmp = mktemp_dir();
 	snprintf(conf, sizeof(conf), "%s/conf", tmp);
 	snprintf(root, sizeof(root), "%s/tree", tmp);
-	gen_tree(root);
+	tu_gen_sysfs(root, (char *[]){ "--profile", "apply", NULL });
 	t4_mdev_remove(root);
 	ctx = ctx_on(root);
 	return 0;
@@ -191,73 +165,20 @@ static void vfio_unload(void)
 
 /* ---- the test kernel ------------------------------------------------------- */
 
-/* $PT_FAKEKERNEL, else the one of this build tree; NULL: none. */
-static const char *fakekernel_path(void)
-{
-	static char path[PATH_MAX];
-	const char *env = getenv("PT_FAKEKERNEL");
-	char *slash;
-	ssize_t n;
-
-	if (env && *env)
-		return access(env, X_OK) == 0 ? env : NULL;
-	n = readlink("/proc/self/exe", path, sizeof(path) - 64);
-	if (n < 0)
-		return NULL;
-	path[n] = '\0';
-	slash = strrchr(path, '/');
-	if (!slash)
-		return NULL;
-	strcpy(slash, "/../fakekernel/fakekernel");
-	return access(path, X_OK) == 0 ? path : NULL;
-}
-
 /* Start fakekernel on root; false when there is none to start. */
 static bool start_kernel(void)
 {
-	const char *fk = fakekernel_path();
-	char buf[8] = "";
-	int fds[2];
+	const char *fk = tu_fakekernel_path();
 
 	if (!fk)
 		return false;
-	assert_int_equal(pipe(fds), 0);
-	kpid = fork();
-	assert_true(kpid >= 0);
-	if (kpid == 0) {
-		char fd[16];
-
-		close(fds[0]);
-		snprintf(fd, sizeof(fd), "%d", fds[1]);
-		execl(fk, fk, "--root", root, "--ready-fd", fd, "--exit-with-parent",
-		      (char *)NULL);
-		_exit(127);
-	}
-	close(fds[1]);
-	/* "ready\n" once every watch is in place; EOF when it failed */
-	if (read(fds[0], buf, sizeof(buf) - 1) != 6 || strcmp(buf, "ready\n")) {
-		int status = 0;
-
-		close(fds[0]);
-		waitpid(kpid, &status, 0);
-		kpid = 0;
-		fail_msg("%s did not start: status %#x", fk, status);
-	}
-	close(fds[0]);
+	kpid = tu_fakekernel_start(fk, root);
 	return true;
 }
 
 static void stop_kernel(void)
 {
-	int status;
-
-	if (kpid <= 0)
-		return;
-	assert_int_equal(kill(kpid, SIGTERM), 0);
-	assert_int_equal(waitpid(kpid, &status, 0), kpid);
-	kpid = 0;
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
+	tu_fakekernel_stop(&kpid);
 }
 
 /* ---- state files ------------------------------------------------------------ */

@@ -11,60 +11,25 @@
 #include "private.h"
 #include "testutil.h"
 
-struct fx {
-	char *root;
-	char sys[256], proc[256], dev[256], mods[256];
-	struct pt_ctx *ctx;
-};
-
-static void pci(struct fx *f, const char *path, unsigned int class, int group);
+static void pci(struct tu_host *f, const char *path, unsigned int class, int group);
 
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
+	struct tu_host *f = tu_host_new(TU_SYS | TU_PROC | TU_DEV);
 
-	f->root = tu_mkdtemp();
-	snprintf(f->sys, sizeof(f->sys), "%s/sys", f->root);
-	snprintf(f->proc, sizeof(f->proc), "%s/proc", f->root);
-	snprintf(f->dev, sizeof(f->dev), "%s/dev", f->root);
 	snprintf(f->mods, sizeof(f->mods), "%s/lib/modules/6.1.0-28-amd64",
 		 f->root);
-	tu_mkdir(f->root, "sys/bus/pci/devices");
 	tu_mkdir(f->root, "sys/module");
-	tu_mkdir(f->root, "proc");
-	tu_mkdir(f->root, "dev");
 	*state = f;
 	/* every host has a host bridge (tests may give it an IOMMU group) */
 	pci(f, "pci0000:00/0000:00:00.0", 0x060000, -1);
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	pt_unref(f->ctx);
-	tu_rmtree(f->root);
-	free(f->root);
-	free(f);
-	return 0;
-}
-
-static struct pt_ctx *ctx_of(struct fx *f)
-{
-	assert_int_equal(pt_new(&f->ctx), 0);
-	pt_set_log_priority(f->ctx, 0);
-	assert_int_equal(pt_set_sysfs_root(f->ctx, f->sys), 0);
-	assert_int_equal(pt_set_proc_root(f->ctx, f->proc), 0);
-	assert_int_equal(pt_set_dev_root(f->ctx, f->dev), 0);
-	assert_int_equal(pt_set_modules_dir(f->ctx, f->mods), 0);
-	return f->ctx;
-}
-
 /* ---- fixture pieces ----------------------------------------------------- */
 
 /* A PCI function at devices/<path>, in IOMMU group (or -1). */
-static void pci(struct fx *f, const char *path, unsigned int class, int group)
+static void pci(struct tu_host *f, const char *path, unsigned int class, int group)
 {
 	char val[16];
 
@@ -76,7 +41,7 @@ static void pci(struct fx *f, const char *path, unsigned int class, int group)
 	tu_pci_group(f->sys, path, val);
 }
 
-static void cpuinfo(struct fx *f, const char *vendor, const char *flags)
+static void cpuinfo(struct tu_host *f, const char *vendor, const char *flags)
 {
 	char text[1024];
 
@@ -93,7 +58,7 @@ static void cpuinfo(struct fx *f, const char *vendor, const char *flags)
 #define AMD_FLAGS	"fpu vme de pse tsc msr pae mce cx8 apic svm extapic cr8_legacy"
 
 /* A file of the modules directory. */
-static void mods(struct fx *f, const char *name, const char *text)
+static void mods(struct tu_host *f, const char *name, const char *text)
 {
 	char rel[128];
 
@@ -101,7 +66,7 @@ static void mods(struct fx *f, const char *name, const char *text)
 	tu_write(f->root, rel, text);
 }
 
-static void cmdline(struct fx *f, const char *text)
+static void cmdline(struct tu_host *f, const char *text)
 {
 	tu_write(f->proc, "cmdline", text);
 }
@@ -119,7 +84,7 @@ static void cmdline(struct fx *f, const char *text)
 	" 28:          0          0  PCI-MSI 1048576-edge      ahci[0000:00:17.0]\n" \
 	"NMI:          0          0   Non-maskable interrupts\n"
 
-static void module_loaded(struct fx *f, const char *name)
+static void module_loaded(struct tu_host *f, const char *name)
 {
 	char rel[128];
 
@@ -128,7 +93,7 @@ static void module_loaded(struct fx *f, const char *name)
 }
 
 /* A built-in module with parameters: module/<name> without initstate. */
-static void module_builtin_params(struct fx *f, const char *name)
+static void module_builtin_params(struct tu_host *f, const char *name)
 {
 	char rel[128];
 
@@ -144,7 +109,7 @@ static void module_builtin_params(struct fx *f, const char *name)
 	"kernel/drivers/vfio/mdev/mdev.ko.xz:\n"
 
 /* An Intel host with VT-d on, without vfio modules. */
-static void good_intel_no_modules(struct fx *f)
+static void good_intel_no_modules(struct tu_host *f)
 {
 	cpuinfo(f, "GenuineIntel", INTEL_FLAGS);
 	cmdline(f, "BOOT_IMAGE=/boot/vmlinuz-6.1.0-28-amd64 root=/dev/sda2 ro "
@@ -173,7 +138,7 @@ static void good_intel_no_modules(struct fx *f)
 }
 
 /* A host where everything but what a test changes is fine (Intel). */
-static void good_intel(struct fx *f)
+static void good_intel(struct tu_host *f)
 {
 	good_intel_no_modules(f);
 	module_loaded(f, "vfio");
@@ -240,13 +205,13 @@ static void test_intel_all_ok(void **state)
 		"cpu_virt", "kvm", "iommu", "cmdline", "interrupt_remapping",
 		"vfio", "vfio_pci", "vfio_iommu_type1", "mdev", "sriov", "acs",
 	};
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_ctx *ctx;
 	struct pt_check *c;
 	size_t i = 0;
 
 	good_intel(f);
-	ctx = ctx_of(f);
+	ctx = tu_host_ctx(f);
 	pt_check_foreach(ctx, c) {
 		assert_true(i < sizeof(ids) / sizeof(ids[0]));
 		assert_string_equal(pt_check_get_id(c), ids[i]);
@@ -274,7 +239,7 @@ static void test_intel_all_ok(void **state)
 
 static void test_amd_ok(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_ctx *ctx;
 
 	cpuinfo(f, "AuthenticAMD", AMD_FLAGS);
@@ -293,7 +258,7 @@ static void test_amd_ok(void **state)
 	pci(f, "pci0000:00/0000:00:00.0", 0x060000, 0);
 	pci(f, "pci0000:00/0000:00:01.1", 0x060400, 1);
 	pci(f, "pci0000:00/0000:00:01.1/0000:01:00.0", 0x010802, 1);
-	ctx = ctx_of(f);
+	ctx = tu_host_ctx(f);
 	expect(ctx, "cpu_virt", PT_CHECK_OK, "AMD-V (SVM) (svm flag)", NULL);
 	expect(ctx, "kvm", PT_CHECK_OK, "/kvm is present", NULL);
 	expect_msg(ctx, "iommu", "AMD-Vi (IVRS) active, 2 IOMMU groups");
@@ -310,7 +275,7 @@ static void test_amd_ok(void **state)
 
 static void test_no_iommu_intel(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_ctx *ctx;
 
 	cpuinfo(f, "GenuineIntel", INTEL_FLAGS);
@@ -321,7 +286,7 @@ static void test_no_iommu_intel(void **state)
 	tu_write(f->sys, "firmware/acpi/tables/APIC", "APIC");
 	module_loaded(f, "vfio");
 	mods(f, "modules.dep", DEP_VFIO);
-	ctx = ctx_of(f);
+	ctx = tu_host_ctx(f);
 	expect(ctx, "iommu", PT_CHECK_FAIL, "no IOMMU", "VT-d");
 	expect_fix_has(ctx, "iommu", "BIOS/UEFI");
 	/* no hypervisor flag: bare metal, no word about virtual IOMMUs */
@@ -336,7 +301,7 @@ static void test_no_iommu_intel(void **state)
 
 static void test_no_iommu_amd_vm(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_ctx *ctx;
 
 	/* a guest without nested virtualization, as this project's CI VM */
@@ -344,7 +309,7 @@ static void test_no_iommu_amd_vm(void **state)
 	cmdline(f, "console=ttyS0 nomodule -- --init-arg iommu=pt\n");
 	tu_write(f->proc, "interrupts", IRQ_NO_IR);
 	/* no modules dir, nomodule, nothing built in */
-	ctx = ctx_of(f);
+	ctx = tu_host_ctx(f);
 	expect(ctx, "cpu_virt", PT_CHECK_FAIL, "virtual machine", "nested");
 	expect_fix_has(ctx, "cpu_virt", "kvm_amd");
 	expect(ctx, "kvm", PT_CHECK_WARN, "/kvm is missing", "AMD-V (SVM)");
@@ -362,14 +327,14 @@ static void test_no_iommu_amd_vm(void **state)
 
 static void test_dmar_without_groups(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_ctx *ctx;
 
 	cpuinfo(f, "GenuineIntel", INTEL_FLAGS);
 	cmdline(f, "BOOT_IMAGE=/vmlinuz root=/dev/sda2 ro quiet iommu=pt\n");
 	tu_write(f->proc, "interrupts", IRQ_NO_IR);
 	tu_write(f->sys, "firmware/acpi/tables/DMAR", "DMAR");
-	ctx = ctx_of(f);
+	ctx = tu_host_ctx(f);
 	expect(ctx, "iommu", PT_CHECK_FAIL,
 	       "VT-d is enabled in firmware (ACPI DMAR table) but the kernel did not enable it",
 	       "add intel_iommu=on to the kernel command line");
@@ -382,13 +347,13 @@ static void test_dmar_without_groups(void **state)
 
 static void test_intel_iommu_off(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_ctx *ctx;
 
 	cpuinfo(f, "GenuineIntel", INTEL_FLAGS);
 	cmdline(f, "root=/dev/sda2 intel_iommu=igfx_off,off amd_iommu=off\n");
 	tu_write(f->sys, "firmware/acpi/tables/DMAR", "DMAR");
-	ctx = ctx_of(f);
+	ctx = tu_host_ctx(f);
 	expect(ctx, "iommu", PT_CHECK_FAIL, "did not enable it", "remove intel_iommu=off");
 	/* amd_iommu=off means nothing on Intel */
 	expect_msg(ctx, "cmdline", "intel_iommu=off turns the IOMMU off; iommu=pt is "
@@ -401,12 +366,12 @@ static void test_intel_iommu_off(void **state)
 
 static void test_no_interrupt_remapping(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_ctx *ctx;
 
 	good_intel(f);
 	tu_write(f->proc, "interrupts", IRQ_NO_IR);
-	ctx = ctx_of(f);
+	ctx = tu_host_ctx(f);
 	expect(ctx, "interrupt_remapping", PT_CHECK_FAIL,
 	       "the IOMMU is active but interrupts are not remapped", "x2APIC");
 	expect_fix_has(ctx, "interrupt_remapping", "allow_unsafe_interrupts=1");
@@ -416,20 +381,20 @@ static void test_no_interrupt_remapping(void **state)
 
 static void test_intremap_off(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_ctx *ctx;
 
 	good_intel(f);
 	tu_write(f->proc, "interrupts", IRQ_NO_IR);
 	cmdline(f, "root=/dev/sda2 intel_iommu=on iommu=pt intremap=off\n");
-	ctx = ctx_of(f);
+	ctx = tu_host_ctx(f);
 	expect(ctx, "interrupt_remapping", PT_CHECK_FAIL, "intremap=off",
 	       "remove intremap=off");
 }
 
 static void test_modules(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_ctx *ctx;
 
 	/* vfio loaded, vfio_pci only in modules.dep, type1 nowhere, no mdev */
@@ -440,7 +405,7 @@ static void test_modules(void **state)
 		 "kernel/drivers/vfio/pci/vfio-pci.ko.xz: kernel/drivers/vfio/vfio.ko.xz\n"
 		 "kernel/drivers/vfio/pci/vfio-pci-core.ko.xz: kernel/drivers/vfio/vfio.ko.xz\n"
 		 "kernel/drivers/vfio/vfio_iommu_type1_x.ko.xz:\n");
-	ctx = ctx_of(f);
+	ctx = tu_host_ctx(f);
 	expect_msg(ctx, "vfio", "vfio is loaded");
 	expect_msg(ctx, "vfio_pci", "vfio_pci is available "
 		   "(kernel/drivers/vfio/pci/vfio-pci.ko.xz), loaded on first bind");
@@ -454,12 +419,12 @@ static void test_modules(void **state)
 
 static void test_modules_nomodule(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_ctx *ctx;
 
 	good_intel(f);
 	cmdline(f, "root=/dev/sda2 intel_iommu=on iommu=pt nomodule\n");
-	ctx = ctx_of(f);
+	ctx = tu_host_ctx(f);
 	/* loaded and built-in ones are fine; a module cannot be loaded */
 	expect(ctx, "vfio", PT_CHECK_OK, "loaded", NULL);
 	expect(ctx, "vfio_iommu_type1", PT_CHECK_OK, "built into the kernel", NULL);
@@ -468,7 +433,7 @@ static void test_modules_nomodule(void **state)
 
 static void test_modules_builtin_list(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_ctx *ctx;
 
 	/* built in without parameters: no module/ directory, only the list */
@@ -478,7 +443,7 @@ static void test_modules_builtin_list(void **state)
 		 "kernel/drivers/vfio/vfio_iommu_type1.ko\n"
 		 "kernel/drivers/vfio/pci/vfio-pci.ko\n");
 	mods(f, "modules.dep", "kernel/drivers/vfio/mdev/mdev.ko:\n");
-	ctx = ctx_of(f);
+	ctx = tu_host_ctx(f);
 	expect_msg(ctx, "vfio", "vfio is built into the kernel");
 	expect_msg(ctx, "vfio_pci", "vfio_pci is built into the kernel");
 	expect_msg(ctx, "vfio_iommu_type1", "vfio_iommu_type1 is built into the kernel");
@@ -486,16 +451,21 @@ static void test_modules_builtin_list(void **state)
 	assert_int_equal(pt_check_get_worst(ctx), PT_CHECK_OK);
 }
 
-static void test_acs(void **state)
+/* A PCH group: two devices behind a root port without ACS, all in group 7. */
+static void pch_group(struct tu_host *f)
 {
-	struct fx *f = *state;
-	struct pt_ctx *ctx;
-
-	good_intel(f);
-	/* a PCH group: two devices behind no ACS */
 	pci(f, "pci0000:00/0000:00:1c.4", 0x060400, 7);
 	pci(f, "pci0000:00/0000:00:1c.4/0000:05:00.0", 0x020000, 7);
 	pci(f, "pci0000:00/0000:00:1c.4/0000:06:00.0", 0x0c0330, 7);
+}
+
+static void test_acs(void **state)
+{
+	struct tu_host *f = *state;
+	struct pt_ctx *ctx;
+
+	good_intel(f);
+	pch_group(f);
 	/* a second shared group */
 	pci(f, "pci0000:00/0000:00:14.0", 0x0c0330, 8);
 	pci(f, "pci0000:00/0000:00:14.2", 0x050000, 8);
@@ -507,7 +477,7 @@ static void test_acs(void **state)
 	pci(f, "pci0000:00/0000:5e:10.0", 0x020000, 9);
 	tu_symlink(f->sys, "devices/pci0000:00/0000:5e:00.0/virtfn0", "../0000:5e:10.0");
 	tu_symlink(f->sys, "devices/pci0000:00/0000:5e:10.0/physfn", "../0000:5e:00.0");
-	ctx = ctx_of(f);
+	ctx = tu_host_ctx(f);
 	expect_msg(ctx, "acs", "2 IOMMU groups hold more than one device: group 7 "
 		   "(0000:05:00.0, 0000:06:00.0), group 8 (0000:00:14.0, "
 		   "0000:00:14.2, 0000:00:16.0); each goes to a guest only whole");
@@ -520,25 +490,23 @@ static void test_acs(void **state)
 
 static void test_acs_one_group(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_ctx *ctx;
 
 	good_intel(f);
-	pci(f, "pci0000:00/0000:00:1c.4", 0x060400, 7);
-	pci(f, "pci0000:00/0000:00:1c.4/0000:05:00.0", 0x020000, 7);
-	pci(f, "pci0000:00/0000:00:1c.4/0000:06:00.0", 0x0c0330, 7);
-	ctx = ctx_of(f);
+	pch_group(f);
+	ctx = tu_host_ctx(f);
 	expect_msg(ctx, "acs", "IOMMU group 7 (0000:05:00.0, 0000:06:00.0) holds "
 		   "more than one device; they only go to a guest together");
 }
 
 static void test_nothing_readable(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_ctx *ctx;
 
 	/* a PCI bus with a host bridge and nothing else */
-	ctx = ctx_of(f);
+	ctx = tu_host_ctx(f);
 	expect(ctx, "cpu_virt", PT_CHECK_WARN, "cannot read", NULL);
 	expect(ctx, "cmdline", PT_CHECK_WARN, "cannot read", NULL);
 	expect(ctx, "interrupt_remapping", PT_CHECK_WARN, "cannot read", NULL);
@@ -550,20 +518,20 @@ static void test_nothing_readable(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_intel_all_ok, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_amd_ok, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_iommu_intel, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_iommu_amd_vm, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dmar_without_groups, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_intel_iommu_off, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_interrupt_remapping, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_intremap_off, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_modules, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_modules_nomodule, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_modules_builtin_list, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_acs, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_acs_one_group, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_nothing_readable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_intel_all_ok, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_amd_ok, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_no_iommu_intel, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_no_iommu_amd_vm, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_dmar_without_groups, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_intel_iommu_off, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_no_interrupt_remapping, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_intremap_off, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_modules, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_modules_nomodule, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_modules_builtin_list, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_acs, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_acs_one_group, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_nothing_readable, setup, tu_host_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -570,38 +570,16 @@ static void test_inih_errors_kept(void **state)
 
 /* ---- the store ---------------------------------------------------------- */
 
-struct fx {
-	char *root;
-	char conf[300];
-	struct pt_ctx *ctx;
-	char err[1024];
-};
-
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
+	struct tu_host *f = tu_host_new(TU_CONF);
 
-	f->root = tu_mkdtemp();
-	snprintf(f->conf, sizeof(f->conf), "%s/etc-passthru", f->root);
-	assert_int_equal(pt_new(&f->ctx), 0);
-	pt_set_log_priority(f->ctx, 0);
-	assert_int_equal(pt_set_conf_dir(f->ctx, f->conf), 0);
+	tu_host_ctx(f);
 	*state = f;
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	pt_unref(f->ctx);
-	tu_rmtree(f->root);
-	free(f->root);
-	free(f);
-	return 0;
-}
-
-static struct pt_store *open_ok(struct fx *f, bool write)
+static struct pt_store *open_ok(struct tu_host *f, bool write)
 {
 	struct pt_store *st = NULL;
 	int r = pt__store_open(f->ctx, write, &st, f->err, sizeof(f->err));
@@ -612,7 +590,7 @@ static struct pt_store *open_ok(struct fx *f, bool write)
 	return st;
 }
 
-static char *slurp(struct fx *f, const char *rel)
+static char *slurp(struct tu_host *f, const char *rel)
 {
 	char path[600], *buf = calloc(1, 65536);
 	FILE *fp;
@@ -628,7 +606,16 @@ static char *slurp(struct fx *f, const char *rel)
 	return buf;
 }
 
-static bool exists(struct fx *f, const char *rel)
+/* The file rel of the conf dir holds exactly want. */
+static void file_is(struct tu_host *f, const char *rel, const char *want)
+{
+	char *text = slurp(f, rel);
+
+	assert_string_equal(text, want);
+	free(text);
+}
+
+static bool exists(struct tu_host *f, const char *rel)
 {
 	char path[600];
 	struct stat sb;
@@ -637,9 +624,72 @@ static bool exists(struct fx *f, const char *rel)
 	return lstat(path, &sb) == 0;
 }
 
+/*
+ * A store directory with one record, killed writers' temp files and files
+ * that are not ours: a read open lists the record and leaves the temps, a
+ * write open lists it again and removes the temps, and nothing else.
+ */
+static void store_stale_temps(struct tu_host *f, const char *const temps[],
+			      const char *const kept[])
+{
+	struct pt_store *st = open_ok(f, false);
+
+	assert_int_equal(st->n_files, 1);
+	pt__store_close(st);
+	for (size_t i = 0; temps[i]; i++)
+		assert_true(exists(f, temps[i]));
+	st = open_ok(f, true);
+	assert_int_equal(st->n_files, 1);
+	for (size_t i = 0; temps[i]; i++)
+		assert_false(exists(f, temps[i]));
+	for (size_t i = 0; kept[i]; i++)
+		assert_true(exists(f, kept[i]));
+	pt__store_close(st);
+}
+
+/*
+ * <dir>/gpu.ini a link to a record (rec) elsewhere: refused (-ELOOP, with
+ * the fix) to readers and writers, the link left. Then <dir> itself a link:
+ * refused to readers, and to writers too when dir_write.
+ */
+static void store_refuses_links(struct tu_host *f, const char *dir, const char *rec,
+				bool dir_write)
+{
+	struct pt_store *st = NULL;
+	char rel[64], msg[64];
+
+	tu_write(f->root, "elsewhere.ini", rec);
+	snprintf(rel, sizeof(rel), "etc-passthru/%s", dir);
+	tu_mkdir(f->root, rel);
+	snprintf(rel, sizeof(rel), "etc-passthru/%s/gpu.ini", dir);
+	tu_symlink(f->root, rel, "../../elsewhere.ini");
+	snprintf(msg, sizeof(msg), "%s/gpu.ini: is a symbolic link", dir);
+	for (int w = 0; w < 2; w++) {
+		assert_int_equal(pt__store_open(f->ctx, w, &st, f->err,
+						sizeof(f->err)), -ELOOP);
+		assert_null(st);
+		assert_non_null(strstr(f->err, msg));
+		assert_non_null(strstr(f->err, "replace it with a copy"));
+	}
+	/* the link and its target are untouched */
+	assert_true(exists(f, rel + strlen("etc-passthru/")));
+
+	tu_rmtree(f->conf);
+	tu_mkdir(f->root, "real.d");
+	tu_mkdir(f->root, "etc-passthru");
+	snprintf(rel, sizeof(rel), "etc-passthru/%s", dir);
+	tu_symlink(f->root, rel, "../real.d");
+	snprintf(msg, sizeof(msg), "%s: is a symbolic link", dir);
+	for (int w = 0; w <= dir_write; w++) {
+		assert_int_equal(pt__store_open(f->ctx, w, &st, f->err,
+						sizeof(f->err)), -ELOOP);
+		assert_non_null(strstr(f->err, msg));
+	}
+}
+
 static void test_store_missing_dir(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_store *st = open_ok(f, false);
 	struct pt_ini_file *n;
 
@@ -662,7 +712,7 @@ static void test_store_missing_dir(void **state)
 
 static void test_store_new_commit_reopen(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_store *st;
 	struct pt_ini_file *n;
 	mode_t old = umask(077);
@@ -712,9 +762,7 @@ static void test_store_new_commit_reopen(void **state)
 	snprintf(path, sizeof(path), "%s/groups.d/empty.ini", f->conf);
 	assert_int_equal(stat(path, &sb), 0);
 	assert_int_equal(sb.st_size, 0);
-	s = slurp(f, "groups.d/gpu.ini");
-	assert_string_equal(s, "[group]\ntype = vgpu\n\n[rule \"a\"]\nmatch = vendor_id eq 10de\n");
-	free(s);
+	file_is(f, "groups.d/gpu.ini", "[group]\ntype = vgpu\n\n[rule \"a\"]\nmatch = vendor_id eq 10de\n");
 
 	/* both readers and writers see it, sorted by name */
 	st = open_ok(f, false);
@@ -736,7 +784,7 @@ static void test_store_new_commit_reopen(void **state)
 
 static void test_store_delete(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_store *st;
 	struct pt_ini_file *n;
 	char *d;
@@ -775,14 +823,12 @@ static void test_store_delete(void **state)
 	assert_int_equal(pt__ini_set(n, "group", "type", "pci"), 0);
 	assert_int_equal(pt__store_commit(st), 0);
 	pt__store_close(st);
-	d = slurp(f, "groups.d/b.ini");
-	assert_string_equal(d, "[group]\ntype = pci\n");
-	free(d);
+	file_is(f, "groups.d/b.ini", "[group]\ntype = pci\n");
 }
 
 static void test_store_diff(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_store *st;
 	struct pt_ini_file *n;
 	char *d;
@@ -834,9 +880,7 @@ static void test_store_diff(void **state)
 		"+description = x\n");
 	free(d);
 	/* nothing was written */
-	d = slurp(f, "groups.d/raw.ini");
-	assert_string_equal(d, "[group]\ntype = pci");
-	free(d);
+	file_is(f, "groups.d/raw.ini", "[group]\ntype = pci");
 	pt__store_close(st);
 	assert_false(exists(f, "groups.d/new.ini"));
 }
@@ -844,7 +888,7 @@ static void test_store_diff(void **state)
 /* Hunks three lines of context apart merge; further apart they split. */
 static void test_store_diff_hunks(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_store *st;
 	struct pt_ini_file *n;
 	char *d;
@@ -880,8 +924,7 @@ static void test_store_diff_hunks(void **state)
 
 static void test_store_stale_temp(void **state)
 {
-	struct fx *f = *state;
-	struct pt_store *st;
+	struct tu_host *f = *state;
 
 	tu_write(f->root, "etc-passthru/groups.d/gpu.ini", "[group]\ntype = pci\n");
 	/* a killed writer's temp file, half written */
@@ -890,50 +933,19 @@ static void test_store_stale_temp(void **state)
 	tu_write(f->root, "etc-passthru/groups.d/.gpu.ini.swp", "junk");
 	tu_write(f->root, "etc-passthru/groups.d/gpu.ini~", "junk");
 	tu_write(f->root, "etc-passthru/groups.d/README", "junk");
-	st = open_ok(f, false);
-	assert_int_equal(st->n_files, 1);
-	pt__store_close(st);
-	assert_true(exists(f, "groups.d/.gpu.ini.Ab12cD"));
-	st = open_ok(f, true);
-	assert_int_equal(st->n_files, 1);
-	assert_false(exists(f, "groups.d/.gpu.ini.Ab12cD"));
-	assert_true(exists(f, "groups.d/.gpu.ini.swp"));
-	assert_true(exists(f, "groups.d/gpu.ini~"));
-	assert_true(exists(f, "groups.d/README"));
-	pt__store_close(st);
+	store_stale_temps(f, (const char *const[]){ "groups.d/.gpu.ini.Ab12cD", NULL },
+			  (const char *const[]){ "groups.d/.gpu.ini.swp", "groups.d/gpu.ini~",
+						 "groups.d/README", NULL });
 }
 
 static void test_store_symlink(void **state)
 {
-	struct fx *f = *state;
-	struct pt_store *st = NULL;
-
-	tu_write(f->root, "elsewhere.ini", "[group]\ntype = pci\n");
-	tu_mkdir(f->root, "etc-passthru/groups.d");
-	tu_symlink(f->root, "etc-passthru/groups.d/gpu.ini", "../../elsewhere.ini");
-	for (int w = 0; w < 2; w++) {
-		assert_int_equal(pt__store_open(f->ctx, w, &st, f->err,
-						sizeof(f->err)), -ELOOP);
-		assert_null(st);
-		assert_non_null(strstr(f->err, "groups.d/gpu.ini: is a symbolic link"));
-		assert_non_null(strstr(f->err, "replace it with a copy"));
-	}
-	/* the link and its target are untouched */
-	assert_true(exists(f, "groups.d/gpu.ini"));
-
-	/* a symlinked groups.d is refused as well */
-	tu_rmtree(f->conf);
-	tu_mkdir(f->root, "real.d");
-	tu_mkdir(f->root, "etc-passthru");
-	tu_symlink(f->root, "etc-passthru/groups.d", "../real.d");
-	assert_int_equal(pt__store_open(f->ctx, false, &st, f->err,
-					sizeof(f->err)), -ELOOP);
-	assert_non_null(strstr(f->err, "groups.d: is a symbolic link"));
+	store_refuses_links(*state, "groups.d", "[group]\ntype = pci\n", false);
 }
 
 static void test_store_invalid(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_store *st = NULL;
 	char path[600];
 	int fd;
@@ -966,7 +978,7 @@ static void test_store_invalid(void **state)
 /* Unreadable state: -EACCES and a message with the fix (run unprivileged). */
 static void test_store_permission(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	int status;
 	pid_t pid;
 
@@ -1003,7 +1015,7 @@ static void test_store_permission(void **state)
 /* The lock is created 0600 whatever the umask, and says who holds it. */
 static void test_lock_mode_and_holder(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	char *text;
 	struct pt_store *st;
 	struct stat sb;
@@ -1021,15 +1033,13 @@ static void test_lock_mode_and_holder(void **state)
 	free(text);
 	pt__store_close(st);
 	/* released: the line goes with the lock */
-	text = slurp(f, ".lock");
-	assert_string_equal(text, "");
-	free(text);
+	file_is(f, ".lock", "");
 }
 
 /* An existing lock is never chmod'ed: a 0640 one stays 0640 (non-root). */
 static void test_lock_not_chmoded(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_store *st;
 	struct stat sb;
 	char path[600];
@@ -1048,7 +1058,7 @@ static void test_lock_not_chmoded(void **state)
 /* A hard-linked lock could be any file: refused, and left alone. */
 static void test_lock_hard_link(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_store *st = NULL;
 	char path[600], other[600];
 	struct stat sb;
@@ -1071,7 +1081,7 @@ static void test_lock_hard_link(void **state)
 /* A held lock: wait the timeout, then -ETIMEDOUT naming the holder. */
 static void test_lock_timeout(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_store *st = NULL, *held;
 	struct timespec t0, t1;
 	char want[64];
@@ -1103,7 +1113,7 @@ static void test_lock_timeout(void **state)
 /* As root, state others may write or own is refused with the fix. */
 static void test_trust(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_store *st = NULL;
 	char path[600];
 
@@ -1152,7 +1162,7 @@ static void test_trust(void **state)
  */
 static void test_mkdir_no_follow(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_store *st;
 	char path[600], victim[600];
 	struct stat sb;
@@ -1218,7 +1228,7 @@ static void test_applied_relpath(void **state)
 
 static void test_store_applied_round_trip(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_store *st;
 	struct pt_ini_file *n;
 	mode_t old = umask(077);
@@ -1272,12 +1282,10 @@ static void test_store_applied_round_trip(void **state)
 	assert_int_equal(sb.st_mode & 07777, 0644);
 	if (geteuid() == 0)
 		assert_int_equal(sb.st_uid, 0);
-	s = slurp(f, "applied.d/gpu.ini");
-	assert_string_equal(s,
+	file_is(f, "applied.d/gpu.ini",
 		"[applied]\ntype = pci\n\n"
 		"[device \"0000:03:00.0\"]\nrole = member\ndriver = e1000e\n"
 		"driver_override =\n\n[vf \"0000:05:00.0/3\"]\nvlan = 0\n");
-	free(s);
 
 	/* the full format of design5.md reads back, comment and all */
 	tu_write(f->root, "etc-passthru/applied.d/gpu.ini", applied_rec);
@@ -1308,7 +1316,7 @@ static void test_store_applied_round_trip(void **state)
 
 static void test_store_applied_missing(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_store *st;
 	struct pt_ini_file *n;
 
@@ -1344,7 +1352,7 @@ static void test_store_applied_missing(void **state)
 
 static void test_store_applied_invalid(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_store *st = NULL;
 	struct pt_ini_file *n;
 	char *big;
@@ -1427,31 +1435,11 @@ static void test_store_applied_invalid(void **state)
 
 static void test_store_applied_symlink(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_store *st = NULL;
 
-	tu_write(f->root, "elsewhere.ini", applied_rec);
-	tu_mkdir(f->root, "etc-passthru/applied.d");
-	tu_symlink(f->root, "etc-passthru/applied.d/gpu.ini", "../../elsewhere.ini");
-	for (int w = 0; w < 2; w++) {
-		assert_int_equal(pt__store_open(f->ctx, w, &st, f->err,
-						sizeof(f->err)), -ELOOP);
-		assert_null(st);
-		assert_non_null(strstr(f->err, "applied.d/gpu.ini: is a symbolic link"));
-		assert_non_null(strstr(f->err, "replace it with a copy"));
-	}
-	assert_true(exists(f, "applied.d/gpu.ini"));
-
-	/* a symlinked applied.d is refused as well, for readers and writers */
-	tu_rmtree(f->conf);
-	tu_mkdir(f->root, "real.d");
-	tu_mkdir(f->root, "etc-passthru");
-	tu_symlink(f->root, "etc-passthru/applied.d", "../real.d");
-	for (int w = 0; w < 2; w++) {
-		assert_int_equal(pt__store_open(f->ctx, w, &st, f->err,
-						sizeof(f->err)), -ELOOP);
-		assert_non_null(strstr(f->err, "applied.d: is a symbolic link"));
-	}
+	/* a symlinked applied.d is refused for readers and writers */
+	store_refuses_links(f, "applied.d", applied_rec, true);
 
 	/* applied.d replaced by a link after the open: the commit refuses */
 	tu_rmtree(f->conf);
@@ -1478,8 +1466,7 @@ static void test_store_applied_symlink(void **state)
 
 static void test_store_applied_stale_temp(void **state)
 {
-	struct fx *f = *state;
-	struct pt_store *st;
+	struct tu_host *f = *state;
 
 	tu_write(f->root, "etc-passthru/applied.d/gpu.ini", applied_rec);
 	tu_write(f->root, "etc-passthru/applied.d/.gpu.ini.Ab12cD", "[applied]\nty");
@@ -1489,26 +1476,17 @@ static void test_store_applied_stale_temp(void **state)
 	tu_write(f->root, "etc-passthru/applied.d/gpu.ini~", "junk");
 	/* not a temp name of ours: no valid group name in it */
 	tu_write(f->root, "etc-passthru/applied.d/.a b.ini.Ab12cD", "junk");
-	st = open_ok(f, false);
-	assert_int_equal(st->n_files, 1);
-	pt__store_close(st);
-	assert_true(exists(f, "applied.d/.gpu.ini.Ab12cD"));
-	assert_true(exists(f, "applied.d/.nic.ini.x9Y8z7"));
-	st = open_ok(f, true);
-	assert_int_equal(st->n_files, 1);
-	assert_false(exists(f, "applied.d/.gpu.ini.Ab12cD"));
-	assert_false(exists(f, "applied.d/.nic.ini.x9Y8z7"));
-	assert_true(exists(f, "applied.d/.gpu.ini.swp"));
-	assert_true(exists(f, "applied.d/gpu.ini~"));
-	assert_true(exists(f, "applied.d/.a b.ini.Ab12cD"));
-	assert_true(exists(f, "applied.d/gpu.ini"));
-	pt__store_close(st);
+	store_stale_temps(f, (const char *const[]){ "applied.d/.gpu.ini.Ab12cD",
+						    "applied.d/.nic.ini.x9Y8z7", NULL },
+			  (const char *const[]){ "applied.d/.gpu.ini.swp", "applied.d/gpu.ini~",
+						 "applied.d/.a b.ini.Ab12cD",
+						 "applied.d/gpu.ini", NULL });
 }
 
 /* One commit writes and removes files in both directories. */
 static void test_store_applied_commit_both(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	struct pt_store *st;
 	struct pt_ini_file *n;
 	char *s;
@@ -1555,12 +1533,8 @@ static void test_store_applied_commit_both(void **state)
 	free(s);
 	pt__store_close(st);
 
-	s = slurp(f, "groups.d/gpu.ini");
-	assert_string_equal(s, "[group]\ntype = pci\ndescription = GPUs\n");
-	free(s);
-	s = slurp(f, "applied.d/gpu.ini");
-	assert_string_equal(s, "[applied]\ntype = pci\n");
-	free(s);
+	file_is(f, "groups.d/gpu.ini", "[group]\ntype = pci\ndescription = GPUs\n");
+	file_is(f, "applied.d/gpu.ini", "[applied]\ntype = pci\n");
 	assert_false(exists(f, "groups.d/old.ini"));
 	assert_false(exists(f, "applied.d/old.ini"));
 	st = open_ok(f, false);
@@ -1584,28 +1558,28 @@ int main(void)
 		cmocka_unit_test(test_closest),
 		cmocka_unit_test(test_model_agrees_with_inih),
 		cmocka_unit_test(test_inih_errors_kept),
-		cmocka_unit_test_setup_teardown(test_store_missing_dir, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_store_new_commit_reopen, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_store_delete, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_store_diff, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_store_diff_hunks, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_store_stale_temp, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_store_symlink, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_store_invalid, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_store_permission, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_missing_dir, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_store_new_commit_reopen, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_store_delete, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_store_diff, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_store_diff_hunks, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_store_stale_temp, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_store_symlink, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_store_invalid, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_store_permission, setup, tu_host_teardown),
 		cmocka_unit_test(test_applied_relpath),
-		cmocka_unit_test_setup_teardown(test_store_applied_round_trip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_store_applied_missing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_store_applied_invalid, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_store_applied_symlink, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_store_applied_stale_temp, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_store_applied_commit_both, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lock_mode_and_holder, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lock_not_chmoded, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lock_hard_link, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lock_timeout, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_trust, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_mkdir_no_follow, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_applied_round_trip, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_store_applied_missing, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_store_applied_invalid, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_store_applied_symlink, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_store_applied_stale_temp, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_store_applied_commit_both, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_lock_mode_and_holder, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_lock_not_chmoded, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_lock_hard_link, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_lock_timeout, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_trust, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_mkdir_no_follow, setup, tu_host_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,51 +12,14 @@
 #include "private.h"
 #include "testutil.h"
 
-struct fx {
-	char *root;
-	char sys[256], proc[256], dev[256];
-	struct pt_ctx *ctx;
-};
-
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-
-	f->root = tu_mkdtemp();
-	snprintf(f->sys, sizeof(f->sys), "%s/sys", f->root);
-	snprintf(f->proc, sizeof(f->proc), "%s/proc", f->root);
-	snprintf(f->dev, sizeof(f->dev), "%s/dev", f->root);
-	tu_mkdir(f->root, "sys/bus/pci/devices");
-	tu_mkdir(f->root, "proc");
-	tu_mkdir(f->root, "dev");
-	*state = f;
+	*state = tu_host_new(TU_SYS | TU_PROC | TU_DEV);
 	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	pt_unref(f->ctx);
-	tu_rmtree(f->root);
-	free(f->root);
-	free(f);
-	return 0;
-}
-
-/* Point a context at the fixture (after the tree is complete). */
-static struct pt_ctx *ctx_of(struct fx *f)
-{
-	assert_int_equal(pt_new(&f->ctx), 0);
-	pt_set_log_priority(f->ctx, 0);
-	assert_int_equal(pt_set_sysfs_root(f->ctx, f->sys), 0);
-	assert_int_equal(pt_set_proc_root(f->ctx, f->proc), 0);
-	assert_int_equal(pt_set_dev_root(f->ctx, f->dev), 0);
-	return f->ctx;
 }
 
 /* rel -> devices/<path> */
-static void link_dev(struct fx *f, const char *rel, const char *path)
+static void link_dev(struct tu_host *f, const char *rel, const char *path)
 {
 	char target[512];
 
@@ -65,7 +28,7 @@ static void link_dev(struct fx *f, const char *rel, const char *path)
 }
 
 /* A PCI function at devices/<path> (its last component is the BDF). */
-static void pci(struct fx *f, const char *path, unsigned int class)
+static void pci(struct tu_host *f, const char *path, unsigned int class)
 {
 	char val[16];
 
@@ -74,7 +37,7 @@ static void pci(struct fx *f, const char *path, unsigned int class)
 }
 
 /* A block device at devices/<path> numbered "MAJ:MIN"; partition if part > 0. */
-static void blk(struct fx *f, const char *path, const char *devnum, int part)
+static void blk(struct tu_host *f, const char *path, const char *devnum, int part)
 {
 	char rel[512], val[16];
 
@@ -93,7 +56,7 @@ static void blk(struct fx *f, const char *path, const char *devnum, int part)
 }
 
 /* slaves/<name> of the block device at devices/<upper> -> devices/<lower> */
-static void slave(struct fx *f, const char *upper, const char *lower)
+static void slave(struct tu_host *f, const char *upper, const char *lower)
 {
 	char rel[512], target[512] = "";
 	int depth = 2;	/* from devices/<upper>/slaves/ back to devices/.. */
@@ -108,7 +71,7 @@ static void slave(struct fx *f, const char *upper, const char *lower)
 }
 
 /* devices/virtual/net/<upper>/<linkname> -> the interface at devices/<lower> */
-static void net_lower(struct fx *f, const char *upper, const char *linkname,
+static void net_lower(struct tu_host *f, const char *upper, const char *linkname,
 		      const char *lower)
 {
 	char rel[512], target[512];
@@ -118,34 +81,41 @@ static void net_lower(struct fx *f, const char *upper, const char *linkname,
 	tu_symlink(f->sys, rel, target);
 }
 
-static void mountinfo(struct fx *f, const char *text)
+static void mountinfo(struct tu_host *f, const char *text)
 {
 	tu_write(f->proc, "self/mountinfo", text);
 }
 
-static const char *reason(struct pt_ctx *ctx, const char *bdf)
+/*
+ * The critical reason of bdf, from the host's context: made on the first
+ * call, when the test has built its tree.
+ */
+static const char *reason(struct tu_host *f, const char *bdf)
 {
-	struct pt_pci_dev *d = pt_pci_dev_find(ctx, bdf);
+	struct pt_pci_dev *d;
 
+	if (!f->ctx)
+		tu_host_ctx(f);
+	d = pt_pci_dev_find(f->ctx, bdf);
 	assert_non_null(d);
 	return pt_pci_dev_get_critical_reason(d);
 }
 
-#define assert_reason(ctx, bdf, want)				\
+#define assert_reason(f, bdf, want)				\
 	do {							\
-		const char *r_ = reason(ctx, bdf);		\
+		const char *r_ = reason(f, bdf);		\
 								\
 		assert_non_null(r_);				\
 		assert_string_equal(r_, want);			\
 	} while (0)
-#define assert_not_critical(ctx, bdf) assert_null(reason(ctx, bdf))
+#define assert_not_critical(f, bdf) assert_null(reason(f, bdf))
 
 #define RP	"pci0000:00/0000:00:1d.0"
 #define NVME	RP "/0000:3b:00.0"
 #define AHCI	"pci0000:00/0000:00:17.0"
 #define HBA	"pci0000:00/0000:00:1c.0/0000:02:00.0"
 
-static void root_port_and_nvme(struct fx *f)
+static void root_port_and_nvme(struct tu_host *f)
 {
 	pci(f, "pci0000:00/0000:00:00.0", 0x060000);
 	pci(f, RP, 0x060400);
@@ -155,7 +125,7 @@ static void root_port_and_nvme(struct fx *f)
 	blk(f, NVME "/nvme/nvme0/nvme0n1/nvme0n1p2", "259:2", 2);
 }
 
-static void two_sata(struct fx *f)
+static void two_sata(struct tu_host *f)
 {
 	pci(f, AHCI, 0x010601);
 	pci(f, "pci0000:00/0000:00:1c.0", 0x060400);
@@ -171,24 +141,21 @@ static void two_sata(struct fx *f)
 
 static void test_nvme_partition(void **state)
 {
-	struct fx *f = *state;
-	struct pt_ctx *ctx;
+	struct tu_host *f = *state;
 
 	root_port_and_nvme(f);
 	mountinfo(f,
 		  "21 26 0:20 / /proc rw,relatime shared:12 - proc proc rw\n"
 		  "26 1 259:2 / / rw,relatime shared:1 - ext4 /dev/nvme0n1p2 rw\n"
 		  "27 26 0:6 / /dev rw - devtmpfs udev rw\n");
-	ctx = ctx_of(f);
-	assert_reason(ctx, "0000:3b:00.0", "root filesystem on /dev/nvme0n1p2");
-	assert_reason(ctx, "0000:00:1d.0", "root port");
-	assert_reason(ctx, "0000:00:00.0", "host bridge");
+	assert_reason(f, "0000:3b:00.0", "root filesystem on /dev/nvme0n1p2");
+	assert_reason(f, "0000:00:1d.0", "root port");
+	assert_reason(f, "0000:00:00.0", "host bridge");
 }
 
 static void test_lvm_md_two_disks(void **state)
 {
-	struct fx *f = *state;
-	struct pt_ctx *ctx;
+	struct tu_host *f = *state;
 
 	two_sata(f);
 	pci(f, "pci0000:00/0000:00:1f.6", 0x020000);
@@ -201,17 +168,15 @@ static void test_lvm_md_two_disks(void **state)
 	tu_write(f->sys, "devices/virtual/block/dm-0/dm/name", "vg-root\n");
 	slave(f, "virtual/block/dm-0", "virtual/block/md0");
 	mountinfo(f, "26 1 253:0 / / rw,relatime - ext4 /dev/mapper/vg-root rw\n");
-	ctx = ctx_of(f);
-	assert_reason(ctx, "0000:00:17.0", "root filesystem on /dev/mapper/vg-root");
-	assert_reason(ctx, "0000:02:00.0", "root filesystem on /dev/mapper/vg-root");
-	assert_reason(ctx, "0000:00:1c.0", "root port");
-	assert_not_critical(ctx, "0000:00:1f.6");
+	assert_reason(f, "0000:00:17.0", "root filesystem on /dev/mapper/vg-root");
+	assert_reason(f, "0000:02:00.0", "root filesystem on /dev/mapper/vg-root");
+	assert_reason(f, "0000:00:1c.0", "root port");
+	assert_not_critical(f, "0000:00:1f.6");
 }
 
 static void test_swap(void **state)
 {
-	struct fx *f = *state;
-	struct pt_ctx *ctx;
+	struct tu_host *f = *state;
 
 	two_sata(f);
 	root_port_and_nvme(f);
@@ -223,17 +188,15 @@ static void test_swap(void **state)
 		 "/dev/sda1                               partition\t8388604\t\t0\t\t-2\n"
 		 "/dev/sda10                              partition\t8388604\t\t0\t\t-3\n"
 		 "/srv/my\\040data/swap                   file\t\t1048572\t\t0\t\t-4\n");
-	ctx = ctx_of(f);
 	/* whole items are compared: sda1 is not taken for a copy of sda10 */
-	assert_reason(ctx, "0000:00:17.0", "swap on /dev/sda1; swap on /dev/sda10");
-	assert_reason(ctx, "0000:02:00.0", "swap file /srv/my data/swap on /dev/sdb1");
-	assert_reason(ctx, "0000:3b:00.0", "root filesystem on /dev/nvme0n1p2");
+	assert_reason(f, "0000:00:17.0", "swap on /dev/sda1; swap on /dev/sda10");
+	assert_reason(f, "0000:02:00.0", "swap file /srv/my data/swap on /dev/sdb1");
+	assert_reason(f, "0000:3b:00.0", "root filesystem on /dev/nvme0n1p2");
 }
 
 static void test_boot_separate_controller(void **state)
 {
-	struct fx *f = *state;
-	struct pt_ctx *ctx;
+	struct tu_host *f = *state;
 
 	root_port_and_nvme(f);
 	two_sata(f);
@@ -244,18 +207,16 @@ static void test_boot_separate_controller(void **state)
 		  "32 26 8:2 / /boot rw shared:3 - ext4 /dev/sda2 rw\n"
 		  /* no /dev link to follow: only MAJ:MIN finds this one */
 		  "33 32 259:1 / /boot/efi rw - vfat /dev/disk/by-uuid/7A3B-1C2D rw\n");
-	ctx = ctx_of(f);
-	assert_reason(ctx, "0000:3b:00.0",
+	assert_reason(f, "0000:3b:00.0",
 		      "root filesystem on /dev/nvme0n1p2; "
 		      "/boot/efi on /dev/disk/by-uuid/7A3B-1C2D");
-	assert_reason(ctx, "0000:00:17.0", "/boot on /dev/sda2");
-	assert_not_critical(ctx, "0000:02:00.0");
+	assert_reason(f, "0000:00:17.0", "/boot on /dev/sda2");
+	assert_not_critical(f, "0000:02:00.0");
 }
 
 static void test_btrfs_anonymous_dev(void **state)
 {
-	struct fx *f = *state;
-	struct pt_ctx *ctx;
+	struct tu_host *f = *state;
 
 	root_port_and_nvme(f);
 	two_sata(f);
@@ -268,48 +229,45 @@ static void test_btrfs_anonymous_dev(void **state)
 	tu_symlink(f->sys, "fs/btrfs/0f3c8e52-1111-4a0b-9c4c-3a3b2b1c0d0e/devices/sdb2",
 		   "../../../../devices/" HBA "/host1/target1:0:0/1:0:0:0/block/sdb/sdb2");
 	tu_mkdir(f->sys, "fs/btrfs/features");
-	ctx = ctx_of(f);
-	assert_reason(ctx, "0000:00:17.0", "root filesystem on /dev/sda2");
-	assert_reason(ctx, "0000:02:00.0", "root filesystem on /dev/sda2");
-	assert_not_critical(ctx, "0000:3b:00.0");
+	assert_reason(f, "0000:00:17.0", "root filesystem on /dev/sda2");
+	assert_reason(f, "0000:02:00.0", "root filesystem on /dev/sda2");
+	assert_not_critical(f, "0000:3b:00.0");
+}
+
+/* dm-1, device-mapper name luks-4f1e, on the NVMe's second partition. */
+static void luks_on_nvme(struct tu_host *f)
+{
+	root_port_and_nvme(f);
+	blk(f, "virtual/block/dm-1", "253:1", 0);
+	tu_write(f->sys, "devices/virtual/block/dm-1/dm/name", "luks-4f1e\n");
+	slave(f, "virtual/block/dm-1", NVME "/nvme/nvme0/nvme0n1/nvme0n1p2");
 }
 
 static void test_btrfs_on_luks_dev_links(void **state)
 {
-	struct fx *f = *state;
-	struct pt_ctx *ctx;
+	struct tu_host *f = *state;
 
-	root_port_and_nvme(f);
-	blk(f, "virtual/block/dm-1", "253:1", 0);
-	tu_write(f->sys, "devices/virtual/block/dm-1/dm/name", "luks-4f1e\n");
-	slave(f, "virtual/block/dm-1", NVME "/nvme/nvme0/nvme0n1/nvme0n1p2");
+	luks_on_nvme(f);
 	/* udev's links: /dev/mapper/root -> ../dm-1 via a by-label link */
 	tu_symlink(f->dev, "mapper/root", "../disk/by-label/root");
 	tu_symlink(f->dev, "disk/by-label/root", "../../dm-1");
 	mountinfo(f, "26 1 0:27 / / rw - btrfs /dev/mapper/root rw\n");
-	ctx = ctx_of(f);
-	assert_reason(ctx, "0000:3b:00.0", "root filesystem on /dev/mapper/root");
+	assert_reason(f, "0000:3b:00.0", "root filesystem on /dev/mapper/root");
 }
 
 static void test_dm_name_without_dev(void **state)
 {
-	struct fx *f = *state;
-	struct pt_ctx *ctx;
+	struct tu_host *f = *state;
 
-	root_port_and_nvme(f);
-	blk(f, "virtual/block/dm-1", "253:1", 0);
-	tu_write(f->sys, "devices/virtual/block/dm-1/dm/name", "luks-4f1e\n");
-	slave(f, "virtual/block/dm-1", NVME "/nvme/nvme0/nvme0n1/nvme0n1p2");
+	luks_on_nvme(f);
 	/* a captured tree: no /dev links, device-mapper names the device */
 	mountinfo(f, "26 1 0:27 / / rw - btrfs /dev/mapper/luks-4f1e rw\n");
-	ctx = ctx_of(f);
-	assert_reason(ctx, "0000:3b:00.0", "root filesystem on /dev/mapper/luks-4f1e");
+	assert_reason(f, "0000:3b:00.0", "root filesystem on /dev/mapper/luks-4f1e");
 }
 
 static void test_nvme_multipath_and_loop(void **state)
 {
-	struct fx *f = *state;
-	struct pt_ctx *ctx;
+	struct tu_host *f = *state;
 
 	pci(f, RP, 0x060400);
 	pci(f, NVME, 0x010802);
@@ -331,16 +289,18 @@ static void test_nvme_multipath_and_loop(void **state)
 	mountinfo(f,
 		  "20 1 259:1 / /images rw - xfs /dev/nvme0n1p1 rw\n"
 		  "26 1 7:0 / / rw - ext4 /dev/loop0 rw\n");
-	ctx = ctx_of(f);
-	assert_reason(ctx, "0000:3b:00.0", "root filesystem on /dev/loop0");
-	assert_reason(ctx, "0000:3c:00.0", "root filesystem on /dev/loop0");
+	assert_reason(f, "0000:3b:00.0", "root filesystem on /dev/loop0");
+	assert_reason(f, "0000:3c:00.0", "root filesystem on /dev/loop0");
 }
 
 #define NIC0	"pci0000:00/0000:00:1c.4/0000:01:00.0"
 #define NIC1	"pci0000:00/0000:00:1c.4/0000:01:00.1"
 #define NIC2	"pci0000:00/0000:00:1c.5/0000:05:00.0"
 
-static void three_nics(struct fx *f)
+/* The header line of /proc/net/route. */
+#define ROUTE_HDR	"Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n"
+
+static void three_nics(struct tu_host *f)
 {
 	pci(f, "pci0000:00/0000:00:1c.4", 0x060400);
 	pci(f, "pci0000:00/0000:00:1c.5", 0x060400);
@@ -355,28 +315,25 @@ static void three_nics(struct fx *f)
 
 static void test_default_route_bond(void **state)
 {
-	struct fx *f = *state;
-	struct pt_ctx *ctx;
+	struct tu_host *f = *state;
 
 	three_nics(f);
 	tu_netdev(f->sys, "virtual", "bond0", "up");
 	net_lower(f, "bond0", "lower_eth0", NIC0 "/net/eth0");
 	net_lower(f, "bond0", "lower_eth1", NIC1 "/net/eth1");
 	tu_write(f->proc, "net/route",
-		 "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n"
+		 ROUTE_HDR
 		 "eth2\t0000A8C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n"
 		 "bond0\t00000000\t0100000A\t0003\t0\t0\t0\t00000000\t0\t0\t0\n"
 		 "bond0\t0000000A\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n");
-	ctx = ctx_of(f);
-	assert_reason(ctx, "0000:01:00.0", "default route via bond0 (eth0)");
-	assert_reason(ctx, "0000:01:00.1", "default route via bond0 (eth1)");
-	assert_not_critical(ctx, "0000:05:00.0");
+	assert_reason(f, "0000:01:00.0", "default route via bond0 (eth0)");
+	assert_reason(f, "0000:01:00.1", "default route via bond0 (eth1)");
+	assert_not_critical(f, "0000:05:00.0");
 }
 
 static void test_ipv6_only_bridge(void **state)
 {
-	struct fx *f = *state;
-	struct pt_ctx *ctx;
+	struct tu_host *f = *state;
 
 	three_nics(f);
 	/* br0 has a VLAN of eth2 as its port */
@@ -387,35 +344,32 @@ static void test_ipv6_only_bridge(void **state)
 	net_lower(f, "eth2.100", "lower_eth2", NIC2 "/net/eth2");
 	/* an IPv4 table without a default route */
 	tu_write(f->proc, "net/route",
-		 "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n"
+		 ROUTE_HDR
 		 "eth0\t0000A8C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n");
 	tu_write(f->proc, "net/ipv6_route",
 		 "fe800000000000000000000000000000 40 00000000000000000000000000000000 00 00000000000000000000000000000000 00000100 00000001 00000000 00000001     eth0\n"
 		 "00000000000000000000000000000000 00 00000000000000000000000000000000 00 fe800000000000000000000000000001 00000400 00000002 00000000 00000003      br0\n"
 		 "00000000000000000000000000000000 00 00000000000000000000000000000000 00 00000000000000000000000000000000 ffffffff 00000001 00000000 00200200       lo\n");
-	ctx = ctx_of(f);
-	assert_reason(ctx, "0000:05:00.0", "IPv6 default route via br0 (eth2)");
-	assert_not_critical(ctx, "0000:01:00.0");
-	assert_not_critical(ctx, "0000:01:00.1");
+	assert_reason(f, "0000:05:00.0", "IPv6 default route via br0 (eth2)");
+	assert_not_critical(f, "0000:01:00.0");
+	assert_not_critical(f, "0000:01:00.1");
 }
 
 static void test_both_routes_one_nic(void **state)
 {
-	struct fx *f = *state;
-	struct pt_ctx *ctx;
+	struct tu_host *f = *state;
 
 	three_nics(f);
 	tu_write(f->proc, "net/route",
-		 "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n"
+		 ROUTE_HDR
 		 "eth0\t00000000\t010200C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n"
 		 /* a rejected default route is no route */
 		 "eth1\t00000000\t00000000\t0201\t0\t0\t0\t00000000\t0\t0\t0\n");
 	tu_write(f->proc, "net/ipv6_route",
 		 "00000000000000000000000000000000 00 00000000000000000000000000000000 00 fd000000000000000000000000000001 00000400 00000002 00000000 00000003     eth0\n");
-	ctx = ctx_of(f);
-	assert_reason(ctx, "0000:01:00.0",
+	assert_reason(f, "0000:01:00.0",
 		      "default route via eth0; IPv6 default route via eth0");
-	assert_not_critical(ctx, "0000:01:00.1");
+	assert_not_critical(f, "0000:01:00.1");
 }
 
 /*
@@ -426,8 +380,7 @@ static void test_both_routes_one_nic(void **state)
  */
 static void test_bridge_of_bridges(void **state)
 {
-	struct fx *f = *state;
-	struct pt_ctx *ctx;
+	struct tu_host *f = *state;
 	char path[64], rel[128], target[64];
 
 	three_nics(f);
@@ -443,19 +396,17 @@ static void test_bridge_of_bridges(void **state)
 	tu_symlink(f->sys, "devices/virtual/net/br11/brif/eth0",
 		   "../../../../" NIC0 "/net/eth0/brport");
 	tu_write(f->proc, "net/route",
-		 "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n"
+		 ROUTE_HDR
 		 "br0\t00000000\t0100000A\t0003\t0\t0\t0\t00000000\t0\t0\t0\n");
 	alarm(20);
-	ctx = ctx_of(f);
-	assert_reason(ctx, "0000:01:00.0", "default route via br0 (eth0)");
-	assert_not_critical(ctx, "0000:01:00.1");
+	assert_reason(f, "0000:01:00.0", "default route via br0 (eth0)");
+	assert_not_critical(f, "0000:01:00.1");
 	alarm(0);
 }
 
 static void test_dm_slaves_loop(void **state)
 {
-	struct fx *f = *state;
-	struct pt_ctx *ctx;
+	struct tu_host *f = *state;
 	char path[64], dm[64], num[16];
 
 	root_port_and_nvme(f);
@@ -474,30 +425,26 @@ static void test_dm_slaves_loop(void **state)
 	slave(f, "virtual/block/dm-11", NVME "/nvme/nvme0/nvme0n1/nvme0n1p2");
 	mountinfo(f, "26 1 253:0 / / rw - ext4 /dev/mapper/vg-root rw\n");
 	alarm(20);
-	ctx = ctx_of(f);
-	assert_reason(ctx, "0000:3b:00.0", "root filesystem on /dev/mapper/vg-root");
+	assert_reason(f, "0000:3b:00.0", "root filesystem on /dev/mapper/vg-root");
 	alarm(0);
 }
 
 static void test_boot_vga(void **state)
 {
-	struct fx *f = *state;
-	struct pt_ctx *ctx;
+	struct tu_host *f = *state;
 
 	pci(f, "pci0000:00/0000:00:02.0", 0x030000);
 	tu_write(f->sys, "devices/pci0000:00/0000:00:02.0/boot_vga", "1\n");
 	pci(f, "pci0000:00/0000:00:01.0", 0x060400);
 	pci(f, "pci0000:00/0000:00:01.0/0000:01:00.0", 0x030000);
 	tu_write(f->sys, "devices/pci0000:00/0000:00:01.0/0000:01:00.0/boot_vga", "0\n");
-	ctx = ctx_of(f);
-	assert_reason(ctx, "0000:00:02.0", "boot VGA device");
-	assert_not_critical(ctx, "0000:01:00.0");
+	assert_reason(f, "0000:00:02.0", "boot VGA device");
+	assert_not_critical(f, "0000:01:00.0");
 }
 
 static void test_bridges(void **state)
 {
-	struct fx *f = *state;
-	struct pt_ctx *ctx;
+	struct tu_host *f = *state;
 
 	pci(f, "pci0000:00/0000:00:00.0", 0x060000);
 	pci(f, "pci0000:00/0000:00:01.0", 0x060400);
@@ -509,36 +456,32 @@ static void test_bridges(void **state)
 	/* a root port under a second host bridge, in PCI domain 1 */
 	pci(f, "pci0001:00/0001:00:02.0", 0x060400);
 	pci(f, "pci0000:00/0000:00:1f.0", 0x060100);	/* ISA bridge */
-	ctx = ctx_of(f);
-	assert_reason(ctx, "0000:00:00.0", "host bridge");
-	assert_reason(ctx, "0000:00:01.0", "root port");
-	assert_reason(ctx, "0000:01:00.0", "PCI bridge");
-	assert_reason(ctx, "0000:02:08.0", "PCI bridge");
-	assert_reason(ctx, "0001:00:02.0", "root port");
-	assert_not_critical(ctx, "0000:03:00.0");
-	assert_not_critical(ctx, "0000:00:1f.0");
+	assert_reason(f, "0000:00:00.0", "host bridge");
+	assert_reason(f, "0000:00:01.0", "root port");
+	assert_reason(f, "0000:01:00.0", "PCI bridge");
+	assert_reason(f, "0000:02:08.0", "PCI bridge");
+	assert_reason(f, "0001:00:02.0", "root port");
+	assert_not_critical(f, "0000:03:00.0");
+	assert_not_critical(f, "0000:00:1f.0");
 }
 
 static void test_no_proc_files(void **state)
 {
-	struct fx *f = *state;
-	struct pt_ctx *ctx;
+	struct tu_host *f = *state;
 
 	root_port_and_nvme(f);
 	three_nics(f);
-	ctx = ctx_of(f);
-	assert_not_critical(ctx, "0000:3b:00.0");
-	assert_not_critical(ctx, "0000:01:00.0");
-	assert_not_critical(ctx, "0000:05:00.0");
+	assert_not_critical(f, "0000:3b:00.0");
+	assert_not_critical(f, "0000:01:00.0");
+	assert_not_critical(f, "0000:05:00.0");
 	/* bridges need no proc file */
-	assert_reason(ctx, "0000:00:1d.0", "root port");
-	assert_reason(ctx, "0000:00:00.0", "host bridge");
+	assert_reason(f, "0000:00:1d.0", "root port");
+	assert_reason(f, "0000:00:00.0", "host bridge");
 }
 
 static void test_unknown_sources_skipped(void **state)
 {
-	struct fx *f = *state;
-	struct pt_ctx *ctx;
+	struct tu_host *f = *state;
 
 	root_port_and_nvme(f);
 	/* overlay root, a zram swap, a stacking loop, a missing interface */
@@ -554,9 +497,8 @@ static void test_unknown_sources_skipped(void **state)
 		 "/dev/zram0 partition 1000 0 100\n");
 	tu_write(f->proc, "net/route", "Iface Destination\n"
 		 "wlan9\t00000000\t00000000\t0003\t0\t0\t0\t00000000\t0\t0\t0\n");
-	ctx = ctx_of(f);
-	assert_not_critical(ctx, "0000:3b:00.0");
-	assert_reason(ctx, "0000:00:1d.0", "root port");
+	assert_not_critical(f, "0000:3b:00.0");
+	assert_reason(f, "0000:00:1d.0", "root port");
 }
 
 /* Reasons are joined with "; " and deduplicated by whole item. */
@@ -576,23 +518,23 @@ static void test_reason_join(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_nvme_partition, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lvm_md_two_disks, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_swap, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_boot_separate_controller, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_btrfs_anonymous_dev, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_btrfs_on_luks_dev_links, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dm_name_without_dev, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bridge_of_bridges, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dm_slaves_loop, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_nvme_multipath_and_loop, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_default_route_bond, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ipv6_only_bridge, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_both_routes_one_nic, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_boot_vga, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bridges, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_proc_files, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unknown_sources_skipped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nvme_partition, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_lvm_md_two_disks, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_swap, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_boot_separate_controller, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_btrfs_anonymous_dev, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_btrfs_on_luks_dev_links, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_dm_name_without_dev, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_bridge_of_bridges, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_dm_slaves_loop, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_nvme_multipath_and_loop, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_default_route_bond, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_ipv6_only_bridge, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_both_routes_one_nic, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_boot_vga, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_bridges, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_no_proc_files, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_sources_skipped, setup, tu_host_teardown),
 		cmocka_unit_test(test_reason_join),
 	};
 

@@ -89,26 +89,19 @@ static void build_host(void)
 static int setup(void **state)
 {
 	(void)state;
-	tmp = tu_mkdtemp();
-	snprintf(sys, sizeof(sys), "%s/sys", tmp);
-	tu_mkdir(tmp, "sys");
+	tmp = tu_mktree(sys, sizeof(sys));
 	build_host();
 	snprintf(conf, sizeof(conf), "%s/conf0", tmp);
 	tu_mkdir(tmp, "conf0");
-	if (pt_new(&ctx) < 0)
+	if (tu_sysfs_ctx(&ctx, sys) < 0)
 		return -1;
-	pt_set_log_priority(ctx, 0);
-	if (pt_set_conf_dir(ctx, conf) < 0)
-		return -1;
-	return pt_set_sysfs_root(ctx, sys);
+	return pt_set_conf_dir(ctx, conf);
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	pt_unref(ctx);
-	tu_rmtree(tmp);
-	free(tmp);
+	tu_tree_free(ctx, tmp);
 	return 0;
 }
 
@@ -1264,15 +1257,25 @@ static void test_conflict_pci(void **state)
 	assert_string_equal(members(pt_group_find(ctx, "gpu")), "0000:06:00.0");
 }
 
+/* enp5s0f0's VFs with vf_index <vfs> as sriov-nic group name (numvfs if not 0). */
+static void vf_group(const char *name, int numvfs, const char *vfs)
+{
+	char text[256], nv[32] = "";
+
+	if (numvfs)
+		snprintf(nv, sizeof(nv), "numvfs = %d\n", numvfs);
+	snprintf(text, sizeof(text), "[group]\ntype = sriov-nic\n%s[rule \"r\"]\n"
+		 "match = pf eq enp5s0f0 and vf_index %s\n", nv, vfs);
+	put(name, text);
+}
+
 static void test_conflict_sriov(void **state)
 {
 	(void)state;
 	/* two groups splitting one PF's VFs: no conflict */
 	reset();
-	put("nic-a", "[group]\ntype = sriov-nic\n[rule \"r\"]\n"
-	    "match = pf eq enp5s0f0 and vf_index lt 2\n");
-	put("nic-b", "[group]\ntype = sriov-nic\n[rule \"r\"]\n"
-	    "match = pf eq enp5s0f0 and vf_index ge 2\n");
+	vf_group("nic-a", 0, "lt 2");
+	vf_group("nic-b", 0, "ge 2");
 	assert_int_equal(pt_conf_load(ctx), 0);
 	assert_string_equal(members(pt_group_find(ctx, "nic-a")), "0000:05:00.0[0,1]");
 	assert_string_equal(members(pt_group_find(ctx, "nic-b")), "0000:05:00.0[2,3]");
@@ -1280,28 +1283,22 @@ static void test_conflict_sriov(void **state)
 
 	/* overlapping on VF 1: a conflict naming the VF */
 	reset();
-	put("nic-a", "[group]\ntype = sriov-nic\n[rule \"r\"]\n"
-	    "match = pf eq enp5s0f0 and vf_index lt 2\n");
-	put("nic-b", "[group]\ntype = sriov-nic\n[rule \"r\"]\n"
-	    "match = pf eq enp5s0f0 and vf_index ge 1\n");
+	vf_group("nic-a", 0, "lt 2");
+	vf_group("nic-b", 0, "ge 1");
 	assert_int_equal(pt_conf_load(ctx), 0);
 	assert_string_equal(conflicts(), "0000:05:02.1: nic-a nic-b");
 
 	/* a VF that does not exist yet is named by PF and index */
 	reset();
-	put("nic-a", "[group]\ntype = sriov-nic\nnumvfs = 6\n[rule \"r\"]\n"
-	    "match = pf eq enp5s0f0 and vf_index ge 5\n");
-	put("nic-b", "[group]\ntype = sriov-nic\nnumvfs = 6\n[rule \"r\"]\n"
-	    "match = pf eq enp5s0f0 and vf_index eq 5\n");
+	vf_group("nic-a", 6, "ge 5");
+	vf_group("nic-b", 6, "eq 5");
 	assert_int_equal(pt_conf_load(ctx), 0);
 	assert_string_equal(conflicts(), "0000:05:00.0 vf 5: nic-a nic-b");
 
 	/* a pci group taking the PF whole against two that split it: two */
 	reset();
-	put("nic-a", "[group]\ntype = sriov-nic\n[rule \"r\"]\n"
-	    "match = pf eq enp5s0f0 and vf_index lt 2\n");
-	put("nic-b", "[group]\ntype = sriov-nic\n[rule \"r\"]\n"
-	    "match = pf eq enp5s0f0 and vf_index ge 2\n");
+	vf_group("nic-a", 0, "lt 2");
+	vf_group("nic-b", 0, "ge 2");
 	put("all", "[group]\ntype = pci\n[rule \"r\"]\nmatch = slot eq 05:00.0\n");
 	assert_int_equal(pt_conf_load(ctx), 0);
 	assert_string_equal(conflicts(), "0000:05:00.0: all nic-a; "
@@ -1309,8 +1306,7 @@ static void test_conflict_sriov(void **state)
 
 	/* a pci group taking a VF that an sriov-nic group hands out */
 	reset();
-	put("nic-a", "[group]\ntype = sriov-nic\n[rule \"r\"]\n"
-	    "match = pf eq enp5s0f0 and vf_index lt 2\n");
+	vf_group("nic-a", 0, "lt 2");
 	put("vfs", "[group]\ntype = pci\n[rule \"r\"]\nmatch = slot eq 05:02.1\n");
 	assert_int_equal(pt_conf_load(ctx), 0);
 	assert_string_equal(conflicts(), "0000:05:02.1: nic-a vfs");

@@ -37,9 +37,7 @@ static void fn(const char *bdf, const char *class, const char *drv, int grp)
 static int setup(void **state)
 {
 	(void)state;
-	tmp = tu_mkdtemp();
-	snprintf(sys, sizeof(sys), "%s/sys", tmp);
-	tu_mkdir(tmp, "sys");
+	tmp = tu_mktree(sys, sizeof(sys));
 
 	/* group 10 (members interleaved by BDF with group 2's): vfio + none */
 	fn("0000:00:04.0", "0x020000", "vfio-pci", 10);
@@ -62,18 +60,13 @@ static int setup(void **state)
 	/* no group at all */
 	fn("0000:00:1f.0", "0x060100", "lpc_ich", -1);
 
-	if (pt_new(&ctx) < 0)
-		return -1;
-	pt_set_log_priority(ctx, 0);
-	return pt_set_sysfs_root(ctx, sys);
+	return tu_sysfs_ctx(&ctx, sys);
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	pt_unref(ctx);
-	tu_rmtree(tmp);
-	free(tmp);
+	tu_tree_free(ctx, tmp);
 	return 0;
 }
 

@@ -9,12 +9,10 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -74,9 +72,7 @@ static void instance(const char *dir, const char *type, const char *uuid,
 static int setup(void **state)
 {
 	(void)state;
-	tmp = tu_mkdtemp();
-	snprintf(sys, sizeof(sys), "%s/sys", tmp);
-	tu_mkdir(tmp, "sys");
+	tmp = tu_mktree(sys, sizeof(sys));
 
 	/* a T4 offering two mdev types (created out of order) */
 	tu_pci_fn(sys, "0000:00:02.0", "0x10de\n", "0x1eb8\n", "0x030200\n");
@@ -132,28 +128,19 @@ static int setup(void **state)
 	tu_pci_fn(sys, "0000:00:05.0", "0x8086\n", "0x1572\n", "0x020000\n");
 	tu_pci_vgpu(sys, "0000:00:05.0", NULL, "557\n");
 
-	if (pt_new(&ctx) < 0)
-		return -1;
-	pt_set_log_priority(ctx, 0);
-	return pt_set_sysfs_root(ctx, sys);
+	return tu_sysfs_ctx(&ctx, sys);
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	pt_unref(ctx);
-	tu_rmtree(tmp);
-	free(tmp);
+	tu_tree_free(ctx, tmp);
 	return 0;
 }
 
 static struct pt_pci_dev *dev(const char *bdf)
 {
-	struct pt_pci_dev *d = pt_pci_dev_find(ctx, bdf);
-
-	if (!d)
-		fail_msg("%s not found", bdf);
-	return d;
+	return tu_pci_dev(ctx, bdf);
 }
 
 /* ---- parents ------------------------------------------------------------ */
@@ -440,8 +427,7 @@ static void ktype(const char *dir, const char *type, const char *name,
 
 static void build_tree(void)
 {
-	kroot = tu_mkdtemp();
-	snprintf(ksys, sizeof(ksys), "%s/sys", kroot);
+	kroot = tu_mktree(ksys, sizeof(ksys));
 	tu_mkdir(kroot, "sys/bus/mdev/devices");
 	tu_mkdir(kroot, "sys/bus/pci/devices");
 	tu_mkdir(kroot, "sys/bus/pci/drivers");
@@ -470,71 +456,18 @@ static void build_tree(void)
 	      "framebuffer=2048M, max_resolution=5120x2880, max_instance=8\n", "8\n");
 }
 
-/* The test kernel: $PT_FAKEKERNEL, else the one of this build tree. */
-static const char *fakekernel_path(void)
-{
-	static char path[PATH_MAX];
-	const char *env = getenv("PT_FAKEKERNEL");
-	ssize_t n;
-	char *slash;
-
-	if (env && *env)
-		return env;
-	n = readlink("/proc/self/exe", path, sizeof(path) - 64);
-	if (n < 0)
-		return NULL;
-	path[n] = '\0';
-	slash = strrchr(path, '/');
-	if (!slash)
-		return NULL;
-	strcpy(slash, "/../fakekernel/fakekernel");
-	return path;
-}
-
 static void start_kernel(void)
 {
-	const char *fk = fakekernel_path();
-	char buf[8] = "";
-	int fds[2];
+	const char *fk = tu_fakekernel_path();
 
-	if (!fk || access(fk, X_OK) < 0)
-		fail_msg("no fakekernel at %s: build the fakekernel target or set "
-			 "PT_FAKEKERNEL", fk ? fk : "(unknown)");
-	assert_int_equal(pipe(fds), 0);
-	kpid = fork();
-	assert_true(kpid >= 0);
-	if (kpid == 0) {
-		char fd[16];
-
-		close(fds[0]);
-		snprintf(fd, sizeof(fd), "%d", fds[1]);
-		execl(fk, fk, "--root", kroot, "--ready-fd", fd, "--exit-with-parent",
-		      (char *)NULL);
-		_exit(127);
-	}
-	close(fds[1]);
-	/* "ready\n" once every watch is in place; EOF when it failed */
-	if (read(fds[0], buf, sizeof(buf) - 1) != 6 || strcmp(buf, "ready\n")) {
-		int status = 0;
-
-		waitpid(kpid, &status, 0);
-		kpid = 0;
-		fail_msg("fakekernel did not start: status %#x", status);
-	}
-	close(fds[0]);
+	if (!fk)
+		fail_msg("no fakekernel: build the fakekernel target or set PT_FAKEKERNEL");
+	kpid = tu_fakekernel_start(fk, kroot);
 }
 
 static void stop_kernel(void)
 {
-	int status;
-
-	if (kpid <= 0)
-		return;
-	assert_int_equal(kill(kpid, SIGTERM), 0);
-	assert_int_equal(waitpid(kpid, &status, 0), kpid);
-	kpid = 0;
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
+	tu_fakekernel_stop(&kpid);
 }
 
 static int ksetup(bool with_kernel)
@@ -542,10 +475,7 @@ static int ksetup(bool with_kernel)
 	build_tree();
 	if (with_kernel)
 		start_kernel();
-	if (pt_new(&kctx) < 0)
-		return -1;
-	pt_set_log_priority(kctx, 0);
-	return pt_set_sysfs_root(kctx, ksys);
+	return tu_sysfs_ctx(&kctx, ksys);
 }
 
 static int ksetup_kernel(void **state)
@@ -564,10 +494,8 @@ static int kteardown(void **state)
 {
 	(void)state;
 	stop_kernel();
-	pt_unref(kctx);
+	tu_tree_free(kctx, kroot);
 	kctx = NULL;
-	tu_rmtree(kroot);
-	free(kroot);
 	return 0;
 }
 

@@ -74,8 +74,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	tu_rmtree(tmp);
-	free(tmp);
+	tu_tree_free(NULL, tmp);
 	return 0;
 }
 

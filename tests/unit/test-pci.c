@@ -152,32 +152,21 @@ static void build(void)
 static int setup(void **state)
 {
 	(void)state;
-	tmp = tu_mkdtemp();
-	snprintf(sys, sizeof(sys), "%s/sys", tmp);
-	tu_mkdir(tmp, "sys");
+	tmp = tu_mktree(sys, sizeof(sys));
 	build();
-	if (pt_new(&ctx) < 0)
-		return -1;
-	pt_set_log_priority(ctx, 0);
-	return pt_set_sysfs_root(ctx, sys);
+	return tu_sysfs_ctx(&ctx, sys);
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	pt_unref(ctx);
-	tu_rmtree(tmp);
-	free(tmp);
+	tu_tree_free(ctx, tmp);
 	return 0;
 }
 
 static struct pt_pci_dev *dev(const char *bdf)
 {
-	struct pt_pci_dev *d = pt_pci_dev_find(ctx, bdf);
-
-	if (!d)
-		fail_msg("%s not found", bdf);
-	return d;
+	return tu_pci_dev(ctx, bdf);
 }
 
 /* ---- tests -------------------------------------------------------------- */

@@ -9,42 +9,12 @@
  * match: the same first rule, the same VFs admitted.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "policy.h"
 #include "testutil.h"
-
-static void gen_tree(const char *dir, char *const args[])
-{
-	const char *gen = getenv("PT_GEN_SYSFS");
-	char *argv[16];
-	int status = 0, n = 0;
-	pid_t pid;
-
-	if (!gen || !*gen)
-		fail_msg("PT_GEN_SYSFS is not set: the path of tests/fixtures/gen-sysfs "
-			 "(CTest sets it)");
-	argv[n++] = (char *)gen;
-	argv[n++] = "-q";
-	for (int i = 0; args[i] && n < 14; i++)
-		argv[n++] = args[i];
-	argv[n++] = (char *)dir;
-	argv[n] = NULL;
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		execv(gen, argv);
-		_exit(127);
-	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	if (!WIFEXITED(status) || WEXITSTATUS(status))
-		fail_msg("%s %s: status %#x", gen, dir, status);
-}
 
 /* xorshift: the same rules on every run, so a failure reproduces */
 static unsigned long long rng;
@@ -172,7 +142,7 @@ static size_t run_tree(char *const gen_args[], const unsigned long long *seeds,
 	size_t n = 0, pairs = 0, indexed = 0;
 	struct pt_ctx *ctx;
 
-	gen_tree(root, gen_args);
+	tu_gen_sysfs(root, gen_args);
 	snprintf(sys, sizeof(sys), "%s/sys", root);
 	assert_int_equal(pt_new(&ctx), 0);
 	pt_set_log_priority(ctx, 0);

@@ -117,9 +117,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	pt_unref(ctx);
-	tu_rmtree(root);
-	free(root);
+	tu_tree_free(ctx, root);
 	return 0;
 }
 
@@ -127,10 +125,7 @@ static int teardown(void **state)
 
 static struct pt_pci_dev *dev(const char *bdf)
 {
-	struct pt_pci_dev *d = pt_pci_dev_find(ctx, bdf);
-
-	assert_non_null(d);
-	return d;
+	return tu_pci_dev(ctx, bdf);
 }
 
 static char why[512];

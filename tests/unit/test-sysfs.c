@@ -17,24 +17,11 @@
 #include "private.h"
 #include "testutil.h"
 
-struct fx {
-	char *root;
-	char sys[256], proc[256], dev[256], mods[256];
-	struct pt_ctx *ctx;
-};
-
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
+	struct tu_host *f = tu_host_new(TU_SYS | TU_PROC | TU_DEV);
 
-	f->root = tu_mkdtemp();
-	snprintf(f->sys, sizeof(f->sys), "%s/sys", f->root);
-	snprintf(f->proc, sizeof(f->proc), "%s/proc", f->root);
-	snprintf(f->dev, sizeof(f->dev), "%s/dev", f->root);
 	snprintf(f->mods, sizeof(f->mods), "%s/modules", f->root);
-	tu_mkdir(f->root, "sys");
-	tu_mkdir(f->root, "proc");
-	tu_mkdir(f->root, "dev");
 	tu_mkdir(f->root, "modules");
 	tu_write(f->sys, "bus/pci/devices/0000:00:02.0/vendor", "0x10de\n");
 	tu_write(f->sys, "bus/pci/devices/0000:00:02.0/device", "0x1eb8\n");
@@ -60,24 +47,8 @@ static int setup(void **state)
 	tu_symlink(f->dev, "broken", "nothing-here");
 	tu_write(f->mods, "modules.dep", "kernel/drivers/vfio/vfio.ko:\n");
 
-	assert_int_equal(pt_new(&f->ctx), 0);
-	pt_set_log_priority(f->ctx, 0);
-	assert_int_equal(pt_set_sysfs_root(f->ctx, f->sys), 0);
-	assert_int_equal(pt_set_proc_root(f->ctx, f->proc), 0);
-	assert_int_equal(pt_set_dev_root(f->ctx, f->dev), 0);
-	assert_int_equal(pt_set_modules_dir(f->ctx, f->mods), 0);
+	tu_host_ctx(f);
 	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	pt_unref(f->ctx);
-	tu_rmtree(f->root);
-	free(f->root);
-	free(f);
 	return 0;
 }
 
@@ -162,7 +133,7 @@ static void test_path_pci_ancestor(void **state)
 
 static void test_open_dir(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	char buf[64];
 	int fd;
 
@@ -195,7 +166,7 @@ static void test_open_dir(void **state)
 
 static void test_open_dir_root(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	char other[300];
 	int fd;
 
@@ -229,7 +200,7 @@ static void test_open_dir_root(void **state)
 
 static void test_open_pci_dev(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	char buf[32];
 	int fd;
 
@@ -246,7 +217,7 @@ static void test_open_pci_dev(void **state)
 
 static void test_openat_dir(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	int a = pt__sysfs_open_dir(f->ctx, "a"), fd;
 
 	assert_true(a >= 0);
@@ -266,7 +237,7 @@ static void test_openat_dir(void **state)
 
 static void test_read(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	int a = pt__sysfs_open_dir(f->ctx, "a");
 	char buf[64], small[6];
 
@@ -305,7 +276,7 @@ static void test_read(void **state)
  */
 static void test_read_hostile(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	char path[PATH_MAX], outside[PATH_MAX], buf[64];
 	int a, c;
 
@@ -342,7 +313,7 @@ static void test_read_hostile(void **state)
 
 static void test_read_range(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	int a = pt__sysfs_open_dir(f->ctx, "a");
 	long v = 7;
 
@@ -360,7 +331,7 @@ static void test_read_range(void **state)
 
 static void test_read_long(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	int a = pt__sysfs_open_dir(f->ctx, "a");
 	long v = 12345;
 
@@ -385,7 +356,7 @@ static void test_read_long(void **state)
 
 static void test_exists(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	int a = pt__sysfs_open_dir(f->ctx, "a");
 
 	assert_true(a >= 0);
@@ -404,7 +375,7 @@ static void test_exists(void **state)
 
 static void test_readlink(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	int a = pt__sysfs_open_dir(f->ctx, "a");
 	char buf[PATH_MAX], small[8];
 
@@ -439,7 +410,7 @@ static void test_readlink(void **state)
 
 static void test_write(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	int a = pt__sysfs_open_dir(f->ctx, "a");
 	char buf[64], path[512];
 	struct stat st;
@@ -469,7 +440,7 @@ static void test_write(void **state)
 
 static void test_proc_open(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	char buf[64];
 	ssize_t n;
 	int fd;
@@ -492,7 +463,7 @@ static void test_proc_open(void **state)
 
 static void test_dev(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	char buf[64];
 
 	assert_int_equal(pt__dev_readlink(f->ctx, "disk/by-uuid/1234", buf,
@@ -519,7 +490,7 @@ static void test_dev(void **state)
 
 static void test_modules_open(void **state)
 {
-	struct fx *f = *state;
+	struct tu_host *f = *state;
 	int fd = pt__modules_open(f->ctx, "modules.dep");
 
 	assert_true(fd >= 0);
@@ -534,20 +505,20 @@ int main(void)
 		cmocka_unit_test(test_name_is_valid),
 		cmocka_unit_test(test_bdf_is_valid),
 		cmocka_unit_test(test_path_pci_ancestor),
-		cmocka_unit_test_setup_teardown(test_open_dir, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_open_dir_root, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_open_pci_dev, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_openat_dir, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_read, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_read_long, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_read_hostile, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_read_range, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_exists, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_readlink, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_write, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_proc_open, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dev, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_modules_open, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_dir, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_open_dir_root, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_open_pci_dev, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_openat_dir, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_read, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_read_long, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_read_hostile, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_read_range, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_exists, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_readlink, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_write, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_proc_open, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_dev, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_modules_open, setup, tu_host_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,8 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "private.h"
 #include "testutil.h"
@@ -116,39 +114,25 @@ static struct pt_ctx *ctx;
 
 static int setup_tree(void **state)
 {
-	const char *gen = getenv("PT_GEN_SYSFS");
-	char cmd[1024], sys[512];
+	char sys[512];
 
 	(void)state;
-	if (!gen) {
-		fprintf(stderr, "PT_GEN_SYSFS is not set; run through ctest\n");
-		return -1;
-	}
 	tmp = tu_mkdtemp();
-	snprintf(cmd, sizeof(cmd), "python3 '%s' -q --profile vgpu '%s'", gen, tmp);
-	if (system(cmd) != 0)
-		return -1;
+	tu_gen_sysfs(tmp, (char *[]){ "--profile", "vgpu", NULL });
 	snprintf(sys, sizeof(sys), "%s/sys", tmp);
-	if (pt_new(&ctx) < 0 || pt_set_sysfs_root(ctx, sys) < 0)
-		return -1;
-	return 0;
+	return tu_sysfs_ctx(&ctx, sys);
 }
 
 static int teardown_tree(void **state)
 {
 	(void)state;
-	pt_unref(ctx);
-	tu_rmtree(tmp);
-	free(tmp);
+	tu_tree_free(ctx, tmp);
 	return 0;
 }
 
 static struct pt_pci_dev *dev(const char *bdf)
 {
-	struct pt_pci_dev *d = pt_pci_dev_find(ctx, bdf);
-
-	assert_non_null(d);
-	return d;
+	return tu_pci_dev(ctx, bdf);
 }
 
 static void test_scanned_profiles(void **state)

@@ -2,12 +2,15 @@
 #include <errno.h>
 #include <ftw.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "libpassthru.h"
 #include "testutil.h"
 
 char *tu_mkdtemp(void)
@@ -269,4 +272,187 @@ void tu_pci_vgpu(const char *sys, const char *path, const char *creatable,
 		tu_dev_attr(sys, path, "nvidia/creatable_vgpu_types", creatable);
 	if (current)
 		tu_dev_attr(sys, path, "nvidia/current_vgpu_type", current);
+}
+
+/* ---- fixture hosts and contexts ----------------------------------------- */
+
+struct tu_host *tu_host_new(unsigned int roots)
+{
+	struct tu_host *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		abort();
+	h->root = tu_mkdtemp();
+	if (roots & TU_SYS) {
+		relf(h->sys, sizeof(h->sys), "%s/sys", h->root);
+		tu_mkdir(h->root, "sys/bus/pci/devices");
+	}
+	if (roots & TU_PROC) {
+		relf(h->proc, sizeof(h->proc), "%s/proc", h->root);
+		tu_mkdir(h->root, "proc");
+	}
+	if (roots & TU_DEV) {
+		relf(h->dev, sizeof(h->dev), "%s/dev", h->root);
+		tu_mkdir(h->root, "dev");
+	}
+	if (roots & TU_CONF)
+		relf(h->conf, sizeof(h->conf), "%s/etc-passthru", h->root);
+	return h;
+}
+
+struct pt_ctx *tu_host_ctx(struct tu_host *h)
+{
+	assert_int_equal(pt_new(&h->ctx), 0);
+	pt_set_log_priority(h->ctx, 0);
+	if (*h->sys)
+		assert_int_equal(pt_set_sysfs_root(h->ctx, h->sys), 0);
+	if (*h->proc)
+		assert_int_equal(pt_set_proc_root(h->ctx, h->proc), 0);
+	if (*h->dev)
+		assert_int_equal(pt_set_dev_root(h->ctx, h->dev), 0);
+	if (*h->mods)
+		assert_int_equal(pt_set_modules_dir(h->ctx, h->mods), 0);
+	if (*h->conf)
+		assert_int_equal(pt_set_conf_dir(h->ctx, h->conf), 0);
+	return h->ctx;
+}
+
+int tu_host_teardown(void **state)
+{
+	struct tu_host *h = *state;
+
+	tu_tree_free(h->ctx, h->root);
+	free(h);
+	return 0;
+}
+
+struct pt_pci_dev *tu_pci_dev(struct pt_ctx *ctx, const char *bdf)
+{
+	struct pt_pci_dev *d = pt_pci_dev_find(ctx, bdf);
+
+	if (!d)
+		fail_msg("%s not found", bdf);
+	return d;
+}
+
+char *tu_mktree(char *sys, size_t len)
+{
+	char *dir = tu_mkdtemp();
+
+	relf(sys, len, "%s/sys", dir);
+	tu_mkdir(dir, "sys");
+	return dir;
+}
+
+int tu_sysfs_ctx(struct pt_ctx **ctx, const char *sys)
+{
+	int r = pt_new(ctx);
+
+	if (r < 0)
+		return r;
+	pt_set_log_priority(*ctx, 0);
+	return pt_set_sysfs_root(*ctx, sys);
+}
+
+void tu_tree_free(struct pt_ctx *ctx, char *dir)
+{
+	pt_unref(ctx);
+	tu_rmtree(dir);
+	free(dir);
+}
+
+/* ---- generated trees and the test kernel --------------------------------- */
+
+void tu_gen_sysfs(const char *dir, char *const args[])
+{
+	const char *gen = getenv("PT_GEN_SYSFS");
+	char *argv[16];
+	int status = 0, n = 0;
+	pid_t pid;
+
+	if (!gen || !*gen)
+		fail_msg("PT_GEN_SYSFS is not set: the path of tests/fixtures/gen-sysfs "
+			 "(CTest sets it)");
+	argv[n++] = (char *)gen;
+	argv[n++] = "-q";
+	for (int i = 0; args[i]; i++) {
+		if (n == 14)
+			fail_msg("%s: more than 12 arguments", gen);
+		argv[n++] = args[i];
+	}
+	argv[n++] = (char *)dir;
+	argv[n] = NULL;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		execv(gen, argv);
+		_exit(127);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		fail_msg("%s %s: status %#x", gen, dir, status);
+}
+
+const char *tu_fakekernel_path(void)
+{
+	static char path[PATH_MAX];
+	const char *env = getenv("PT_FAKEKERNEL");
+	char *slash;
+	ssize_t n;
+
+	if (env && *env)
+		return access(env, X_OK) == 0 ? env : NULL;
+	n = readlink("/proc/self/exe", path, sizeof(path) - 64);
+	if (n < 0)
+		return NULL;
+	path[n] = '\0';
+	slash = strrchr(path, '/');
+	if (!slash)
+		return NULL;
+	strcpy(slash, "/../fakekernel/fakekernel");
+	return access(path, X_OK) == 0 ? path : NULL;
+}
+
+pid_t tu_fakekernel_start(const char *fk, const char *root)
+{
+	char buf[8] = "";
+	int fds[2];
+	pid_t pid;
+
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char fd[16];
+
+		close(fds[0]);
+		snprintf(fd, sizeof(fd), "%d", fds[1]);
+		execl(fk, fk, "--root", root, "--ready-fd", fd, "--exit-with-parent",
+		      (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	/* "ready\n" once every watch is in place; EOF when it failed */
+	if (read(fds[0], buf, sizeof(buf) - 1) != 6 || strcmp(buf, "ready\n")) {
+		int status = 0;
+
+		close(fds[0]);
+		waitpid(pid, &status, 0);
+		fail_msg("%s did not start: status %#x", fk, status);
+	}
+	close(fds[0]);
+	return pid;
+}
+
+void tu_fakekernel_stop(pid_t *pid)
+{
+	int status;
+
+	if (*pid <= 0)
+		return;
+	assert_int_equal(kill(*pid, SIGTERM), 0);
+	assert_int_equal(waitpid(*pid, &status, 0), *pid);
+	*pid = 0;
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
 }

@@ -6,7 +6,11 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <sys/types.h>
 #include <cmocka.h>
+
+struct pt_ctx;
+struct pt_pci_dev;
 
 /* A fresh temporary directory (removed by tu_rmtree); aborts on failure. */
 char *tu_mkdtemp(void);
@@ -70,5 +74,60 @@ void tu_mdev_type_attr(const char *sys, const char *dir, const char *type,
 		       const char *name, const char *value);
 void tu_mdev_type(const char *sys, const char *dir, const char *type,
 		  const char *name, const char *available);
+
+/* ---- fixture hosts and contexts ----------------------------------------- */
+
+enum tu_roots {
+	TU_SYS = 1 << 0,	/* root/sys, made with bus/pci/devices */
+	TU_PROC = 1 << 1,	/* root/proc, made */
+	TU_DEV = 1 << 2,	/* root/dev, made */
+	TU_CONF = 1 << 3,	/* root/etc-passthru, not made (the store makes it) */
+};
+
+/*
+ * A host below one fresh temp dir: the roots asked for, as above; a root
+ * not asked for is "" and tu_host_ctx leaves it at the library's default.
+ * A test that wants a modules dir writes its path into mods. err is for
+ * the error text the library hands back.
+ */
+struct tu_host {
+	char *root;
+	char sys[256], proc[256], dev[256], mods[256], conf[300];
+	struct pt_ctx *ctx;
+	char err[1024];
+};
+
+struct tu_host *tu_host_new(unsigned int roots);
+/*
+ * The host's context (once its tree is complete): every root that is not
+ * "" set, the log silenced. Owned by the host.
+ */
+struct pt_ctx *tu_host_ctx(struct tu_host *h);
+/* A cmocka teardown for a host in *state: its context, tree and itself. */
+int tu_host_teardown(void **state);
+
+/* The function bdf of ctx; fails the test when it is not there. */
+struct pt_pci_dev *tu_pci_dev(struct pt_ctx *ctx, const char *bdf);
+/* A fresh temp dir (returned) with sys/ made in it, whose path goes to sys. */
+char *tu_mktree(char *sys, size_t len);
+/* A context on the sysfs root sys, log silenced: 0 or a negative errno. */
+int tu_sysfs_ctx(struct pt_ctx **ctx, const char *sys);
+/* Release ctx, then remove the tree below dir and free dir. */
+void tu_tree_free(struct pt_ctx *ctx, char *dir);
+
+/* ---- generated trees and the test kernel --------------------------------- */
+
+/*
+ * tests/fixtures/gen-sysfs ($PT_GEN_SYSFS, set by CTest), quiet, with args
+ * (NULL-terminated, twelve at most) filling dir; fails the test when it
+ * cannot run or fails.
+ */
+void tu_gen_sysfs(const char *dir, char *const args[]);
+/* tests/fakekernel: $PT_FAKEKERNEL, else the one of this build tree; NULL: none. */
+const char *tu_fakekernel_path(void);
+/* Start the kernel fk on root, ready once it says so; fails the test when not. */
+pid_t tu_fakekernel_start(const char *fk, const char *root);
+/* Stop the kernel *pid (when one runs, 0 after) and check it exited 0. */
+void tu_fakekernel_stop(pid_t *pid);
 
 #endif
