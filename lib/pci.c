@@ -692,6 +692,9 @@ void pt__pci_free(struct pt_ctx *ctx)
 	if (ctx->pacc)
 		pci_cleanup(ctx->pacc);
 	ctx->pacc = NULL;
+	free(ctx->pci_ids_vendors);
+	ctx->pci_ids_vendors = NULL;
+	ctx->pci_ids_full = false;
 	for (size_t i = 0; i < ctx->names_cap; i++)
 		free(ctx->names[i]);
 	free(ctx->names);
@@ -743,6 +746,8 @@ static struct pci_access *pacc_get(struct pt_ctx *ctx)
 	 */
 	if (!hwdb_present())
 		ctx->pacc->id_lookup_mode |= PCI_LOOKUP_NO_HWDB;
+	if (ctx->pci_ids_path)
+		pci_set_name_list_path(ctx->pacc, (char *)ctx->pci_ids_path, 0);
 	pci_jmp = &jb;
 	pci_log_ctx = ctx;
 	if (setjmp(jb)) {
@@ -765,6 +770,74 @@ static bool same_ids(const struct pt_pci_dev *a, const struct pt_pci_dev *b)
 	       (a->class >> 8) == (b->class >> 8) &&
 	       a->subsys_vendor_id == b->subsys_vendor_id &&
 	       a->subsys_device_id == b->subsys_device_id;
+}
+
+/* libpci's parse of the copy, quiet: an error means "load the file itself". */
+static bool load_quiet(struct pci_access *pacc)
+{
+	jmp_buf *outer = pci_jmp, jb;
+	struct pt_ctx *log_ctx = pci_log_ctx;
+	volatile bool ok = false;
+
+	pci_jmp = &jb;
+	pci_log_ctx = NULL;
+	if (setjmp(jb) == 0)
+		ok = pci_load_name_list(pacc) == 1;
+	pci_jmp = outer;
+	pci_log_ctx = log_ctx;
+	return ok;
+}
+
+/*
+ * Make libpci's name list hold what naming d consults: before the first
+ * name, the part of pci.ids for the vendors of every function scanned
+ * (pciids.c says why that is all a lookup reaches); again, with d's, when
+ * d brings a vendor the list lacks (a function scanned later). Whatever
+ * fails, libpci loads pci.ids itself, in full, as it would without this.
+ */
+static void names_cover(struct pt_ctx *ctx, struct pt_pci_dev *d)
+{
+	struct pci_access *pacc = ctx->pacc;
+	char *orig = pacc->id_file_name, proc[64];
+	int orig_free = pacc->free_id_name, fd;
+	bool ok;
+
+	if (ctx->pci_ids_full)
+		return;
+	if (ctx->pci_ids_vendors && pt__pciids_wants(ctx->pci_ids_vendors, d->vendor_id) &&
+	    (!d->subsys_vendor_id || d->subsys_vendor_id == 0xffff ||
+	     pt__pciids_wants(ctx->pci_ids_vendors, d->subsys_vendor_id)))
+		return;
+	if (!ctx->pci_ids_vendors)
+		ctx->pci_ids_vendors = calloc(65536 / 64, sizeof(uint64_t));
+	if (!ctx->pci_ids_vendors)
+		goto full;
+	for (size_t i = 0; i < ctx->n_pci; i++)
+		pt__pciids_want_function(ctx->pci_ids_vendors, ctx->pci[i]->vendor_id,
+					 ctx->pci[i]->subsys_vendor_id);
+	pt__pciids_want_function(ctx->pci_ids_vendors, d->vendor_id, d->subsys_vendor_id);
+	fd = pt__pciids_subset(orig, ctx->pci_ids_vendors);
+	if (fd < 0) {
+		dbg(ctx, "pci.ids: %s loaded in full: %s\n", orig, strerror(-fd));
+		goto full;
+	}
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	pacc->free_id_name = 0;		/* orig is put back below */
+	pci_set_name_list_path(pacc, proc, 0);
+	ok = load_quiet(pacc);
+	pacc->id_file_name = orig;
+	pacc->free_id_name = orig_free;
+	close(fd);
+	if (ok)
+		return;
+	dbg(ctx, "pci.ids: the part of %s for this host did not load; loading it in full\n",
+	    orig);
+full:
+	/* libpci loads pacc->id_file_name at the next lookup */
+	pci_free_name_list(pacc);
+	free(ctx->pci_ids_vendors);
+	ctx->pci_ids_vendors = NULL;
+	ctx->pci_ids_full = true;
 }
 
 /*
@@ -794,6 +867,7 @@ static void fill_names(struct pt_pci_dev *d)
 	pci_jmp = &jb;
 	pci_log_ctx = ctx;
 	if (setjmp(jb) == 0) {
+		names_cover(ctx, d);
 		d->vendor_name = lookup(ctx, PCI_LOOKUP_VENDOR, d->vendor_id, 0, 0, 0);
 		d->device_name = lookup(ctx, PCI_LOOKUP_DEVICE, d->vendor_id,
 					d->device_id, 0, 0);

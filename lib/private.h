@@ -77,6 +77,9 @@ struct pt_ctx {
 	char **pci_problems;		/* what the scan could not read */
 	size_t n_pci_problems;
 	struct pt_pci_dev *pci_last_named;	/* name lookups reuse its names */
+	uint64_t *pci_ids_vendors;	/* 65,536 bits: vendor blocks libpci holds */
+	bool pci_ids_full;		/* libpci loads pci.ids itself, in full */
+	const char *pci_ids_path;	/* NULL: libpci's default; not owned (tests) */
 
 	/* iommu.c */
 	bool iommu_scanned;
@@ -401,6 +404,20 @@ void pt__pci_free(struct pt_ctx *ctx);
  */
 int pt__pci_scan_narrow(struct pt_ctx *ctx, bool (*keep)(struct pt_pci_dev *d, void *data),
 			void *data);
+
+/* ---- pciids.c ----------------------------------------------------------- */
+
+/*
+ * A copy of the pci.ids at path (or at path without ".gz", as libpci looks)
+ * that holds the blocks of the vendors in want (65,536 bits) and every
+ * line outside vendor blocks: a memfd at offset 0, or -ENOTSUP where the
+ * copy could name anything differently from the whole file (compressed,
+ * not a regular file, a line libpci would stop at, ...), or -errno.
+ */
+int pt__pciids_subset(const char *path, const uint64_t *want);
+/* Add the vendors libpci consults to name a function with these ids. */
+void pt__pciids_want_function(uint64_t *set, uint16_t vendor, uint16_t subsys_vendor);
+bool pt__pciids_wants(const uint64_t *set, uint16_t vendor);
 
 /* ---- mdev.c ------------------------------------------------------------- */
 
