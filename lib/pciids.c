@@ -161,10 +161,12 @@ static int line(struct filt *f, const char *s, size_t n)
 	}
 	if (nest == 2 && f->last_dev >= 0 && end - p >= 11) {
 		int sv = hex4(p), sd = hex4(p + 5);
-		long key = ((long)sv << 16) | sd;
+		long key;
 
-		if (sv < 0 || sd < 0 || !white(p[4]) || !white(p[9]) ||
-		    !named(p + 10, end) || key <= f->last_sub)
+		if (sv < 0 || sd < 0 || !white(p[4]) || !white(p[9]) || !named(p + 10, end))
+			return -ENOTSUP;
+		key = (long)sv << 16 | sd;
+		if (key <= f->last_sub)
 			return -ENOTSUP;
 		f->last_sub = key;
 		return f->keep;

@@ -15,7 +15,7 @@ sys.path.insert(0, HERE)
 import readme_counts  # noqa: E402
 
 ok = True
-for h in ("rule", "store", "vfset", "tree"):
+for h in ("rule", "store", "vfset", "tree", "pciids"):
     d = os.path.join(HERE, "fuzz/corpus", h)
     n = len([x for x in os.listdir(d) if not x.startswith(".")])
     ok &= readme_counts.check("fuzz-%s corpus" % h, n)
