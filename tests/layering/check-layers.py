@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 lib = Path(sys.argv[1])
-MODEL = ["pci.c", "usb.c", "iommu.c", "mdevscan.c", "critical.c", "check.c",
+MODEL = ["pci.c", "pciids.c", "usb.c", "iommu.c", "mdevscan.c", "critical.c", "check.c",
          "netlink.c", "vgpu-profile.c", "nvml.c"]
 BASE = ["ctx.c", "log.c", "sysfs.c", "conf.c"]
 ENGINE = ["plan.c"]
