@@ -695,6 +695,7 @@ void pt__pci_free(struct pt_ctx *ctx)
 	free(ctx->pci_ids_vendors);
 	ctx->pci_ids_vendors = NULL;
 	ctx->pci_ids_full = false;
+	ctx->pci_n_named = 0;
 	for (size_t i = 0; i < ctx->names_cap; i++)
 		free(ctx->names[i]);
 	free(ctx->names);
@@ -828,8 +829,10 @@ static void names_cover(struct pt_ctx *ctx, struct pt_pci_dev *d)
 	pacc->id_file_name = orig;
 	pacc->free_id_name = orig_free;
 	close(fd);
-	if (ok)
+	if (ok) {
+		dbg(ctx, "pci.ids: libpci loaded the part of %s for this host\n", orig);
 		return;
+	}
 	dbg(ctx, "pci.ids: the part of %s for this host did not load; loading it in full\n",
 	    orig);
 full:
@@ -845,15 +848,12 @@ full:
  * copy, and a function with the ids of the last one named takes its names
  * without a lookup.
  */
-static void fill_names(struct pt_pci_dev *d)
+static void fill_names_now(struct pt_pci_dev *d)
 {
 	struct pt_ctx *ctx = d->ctx;
 	struct pt_pci_dev *last = ctx->pci_last_named;
 	jmp_buf jb;
 
-	if (d->names_done)
-		return;
-	d->names_done = true;
 	if (last && same_ids(last, d)) {
 		d->vendor_name = last->vendor_name;
 		d->device_name = last->device_name;
@@ -886,6 +886,26 @@ static void fill_names(struct pt_pci_dev *d)
 	}
 	pci_jmp = NULL;
 	pci_log_ctx = NULL;
+}
+
+static void fill_names(struct pt_pci_dev *d)
+{
+	struct pt_ctx *ctx = d->ctx;
+
+	if (d->names_done)
+		return;
+	d->names_done = true;
+	fill_names_now(d);
+	/*
+	 * Every function named: libpci's list goes, and what comes next (mdev
+	 * types, USB, IOMMU groups) reuses its memory. A function named after
+	 * this gets a list again (names_cover).
+	 */
+	if (++ctx->pci_n_named >= ctx->n_pci && ctx->pacc) {
+		pci_free_name_list(ctx->pacc);
+		free(ctx->pci_ids_vendors);
+		ctx->pci_ids_vendors = NULL;
+	}
 }
 
 static struct pt_pci_dev *new_dev(struct pt_ctx *ctx, const char *bdf)

@@ -79,6 +79,7 @@ struct pt_ctx {
 	struct pt_pci_dev *pci_last_named;	/* name lookups reuse its names */
 	uint64_t *pci_ids_vendors;	/* 65,536 bits: vendor blocks libpci holds */
 	bool pci_ids_full;		/* libpci loads pci.ids itself, in full */
+	size_t pci_n_named;		/* functions named: all, and the list goes */
 	const char *pci_ids_path;	/* NULL: libpci's default; not owned (tests) */
 
 	/* iommu.c */

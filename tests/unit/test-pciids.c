@@ -291,6 +291,18 @@ static char *dupn(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
+/* pci.c says at debug level when libpci loaded a part. */
+static void log_part(struct pt_ctx *c, int priority, const char *file, int line,
+		     const char *fn, const char *format, va_list args)
+{
+	char msg[1024];
+
+	(void)c; (void)priority; (void)file; (void)line; (void)fn;
+	vsnprintf(msg, sizeof(msg), format, args);
+	if (strstr(msg, "pci.ids: libpci loaded the part of"))
+		*(bool *)pt_get_log_data(c) = true;
+}
+
 /*
  * pt's names of the four functions with the list at path; whole: as pt
  * named before the part existed (libpci loads the file itself). later:
@@ -305,6 +317,8 @@ static void pt_names(const char *path, bool whole, bool later, struct names *nm)
 	struct pt_ctx *c;
 
 	assert_int_equal(tu_sysfs_ctx(&c, sys), 0);
+	pt_set_log_fn(c, log_part, &nm->part);
+	pt_set_log_priority(c, LOG_DEBUG);
 	c->pci_ids_path = path;
 	assert_non_null(pt_pci_dev_get_first(c));
 	if (whole)
@@ -324,7 +338,6 @@ static void pt_names(const char *path, bool whole, bool later, struct names *nm)
 		nm->n[i][3] = dupn(pt_pci_dev_get_subsystem_device_name(d));
 		nm->n[i][4] = dupn(pt_pci_dev_get_class_name(d));
 	}
-	nm->part = c->pci_ids_vendors && !c->pci_ids_full;
 	pt_unref(c);
 }
 
