@@ -805,9 +805,8 @@ static void names_cover(struct pt_ctx *ctx, struct pt_pci_dev *d)
 
 	if (ctx->pci_ids_full)
 		return;
-	if (ctx->pci_ids_vendors && pt__pciids_wants(ctx->pci_ids_vendors, d->vendor_id) &&
-	    (!d->subsys_vendor_id || d->subsys_vendor_id == 0xffff ||
-	     pt__pciids_wants(ctx->pci_ids_vendors, d->subsys_vendor_id)))
+	if (ctx->pci_ids_vendors && pt__pciids_has_function(ctx->pci_ids_vendors, d->vendor_id,
+							    d->subsys_vendor_id))
 		return;
 	if (!ctx->pci_ids_vendors)
 		ctx->pci_ids_vendors = calloc(65536 / 64, sizeof(uint64_t));

@@ -33,7 +33,16 @@
  * device or subsystem out of order within its block (the file is sorted,
  * so order is how a duplicate is found without a table), a NUL or CR
  * (libpci ends a line there), a line too long for its 1,024-byte buffer.
- * Failing means pci.c lets libpci load the file itself, unchanged.
+ * A dropped entry can only repeat another dropped one (a kept entry has a
+ * vendor of the set as its first id). A kept line libpci refuses fails
+ * the part's load just as the whole file's, and pci.c then lets libpci
+ * load the file itself, so its error names the real file and line. Where
+ * the list has no name, libpci asks the hwdb or its cache for the same
+ * ids in both cases. Failing means pci.c lets libpci load the file
+ * itself, unchanged.
+ *
+ * The file is read in 64 KiB chunks (no copy of it all in memory) and the
+ * kept runs of lines are written to the memfd as they end.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -41,7 +50,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
+#include <sys/mman.h>	/* memfd_create */
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -62,6 +71,12 @@ void pt__pciids_want_function(uint64_t *set, uint16_t vendor, uint16_t subsys_ve
 bool pt__pciids_wants(const uint64_t *set, uint16_t vendor)
 {
 	return set[vendor >> 6] & (1ULL << (vendor & 63));
+}
+
+bool pt__pciids_has_function(const uint64_t *set, uint16_t vendor, uint16_t subsys_vendor)
+{
+	return pt__pciids_wants(set, vendor) &&
+	       (!subsys_vendor || subsys_vendor == 0xffff || pt__pciids_wants(set, subsys_vendor));
 }
 
 /* Hex digit values plus one; 0: not a hex digit (libpci takes both cases). */

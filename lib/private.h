@@ -419,6 +419,8 @@ int pt__pciids_subset(const char *path, const uint64_t *want);
 /* Add the vendors libpci consults to name a function with these ids. */
 void pt__pciids_want_function(uint64_t *set, uint16_t vendor, uint16_t subsys_vendor);
 bool pt__pciids_wants(const uint64_t *set, uint16_t vendor);
+/* Whether set holds what pt__pciids_want_function() adds for these ids. */
+bool pt__pciids_has_function(const uint64_t *set, uint16_t vendor, uint16_t subsys_vendor);
 
 /* ---- mdev.c ------------------------------------------------------------- */
 
