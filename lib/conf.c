@@ -1791,6 +1791,9 @@ static void valid_write(struct pt_store *st)
 	FILE *m = open_memstream(&text, &len);
 	int fd, r;
 
+	/* left by a writer killed while writing the record; we hold the lock */
+	if (unlinkat(st->dirfd, VALID_TMP, 0) < 0 && errno != ENOENT)
+		dbg(st->ctx, "%s/%s: %s\n", st->ctx->conf_dir, VALID_TMP, strerror(errno));
 	/*
 	 * Nothing new to remember (every file read now is racy or invalid)
 	 * and every entry of the record still holds: it stays as it is.
@@ -1861,10 +1864,6 @@ static void valid_write(struct pt_store *st)
 	if (st->valid_text ? !strcmp(st->valid_text, text) : !count) {
 		free(text);
 		return;		/* as it was; or nothing to remember */
-	}
-	if (unlinkat(st->dirfd, VALID_TMP, 0) < 0 && errno != ENOENT) {
-		why = strerror(errno);
-		goto out;
 	}
 	fd = openat(st->dirfd, VALID_TMP, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 		    O_CLOEXEC, 0644);
@@ -2228,6 +2227,9 @@ static int store_open(struct pt_ctx *ctx, bool write, bool lazy, on_file_fn on_f
 		if (r < 0)
 			goto fail;
 	}
+	if (lazy && st->n_unread)
+		dbg(ctx, "%s: %zu group files known valid from %s, not read\n", dir,
+		    st->n_unread, VALID_FILE);
 	if (lazy && write)
 		valid_write(st);
 	*out = st;
