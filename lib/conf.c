@@ -1506,8 +1506,9 @@ const char *pt__store_bad(struct pt_store *st, const char *relpath)
  * what was recorded. Only a writer, under the lock, writes the record, and
  * only when what it knows valid changed; by rename, not fsynced (a crash
  * leaves the old record, or a torn one that the checksum refuses).
- * Trusted as the state files are: as root, owned by root and writable by
- * no one else, a regular file with one link; otherwise ignored.
+ * Trusted as the state files are, and always strictly: a regular file with
+ * one link, writable by no group or other user, owned by root (as root)
+ * or by root or the caller (otherwise); anything else is ignored.
  */
 #define VALID_FILE	".validated"
 #define VALID_TMP	".validated.new"
@@ -1657,8 +1658,12 @@ static void valid_read(struct pt_store *st)
 		why = strerror(errno);
 	else if (!S_ISREG(sb.st_mode) || sb.st_nlink != 1)
 		why = "not a regular file with one link";
-	else if (st->euid == 0 && (sb.st_uid != 0 || (sb.st_mode & 022)))
-		why = "not root's alone";
+	else if (sb.st_mode & 022)
+		why = "writable by group or others";	/* a cache: stricter costs nothing */
+	else if (sb.st_uid != 0 && sb.st_uid != st->euid)
+		why = "owned by another user";
+	else if (st->euid == 0 && sb.st_uid != 0)
+		why = "not root's";
 	else if (sb.st_size <= 0 || sb.st_size > VALID_MAX)
 		why = "empty or too large";
 	else if (!(text = malloc((size_t)sb.st_size + 1)))

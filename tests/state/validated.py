@@ -13,7 +13,8 @@ the record never makes an invalid file look valid.
    an mtime in the future, is not recorded.
 4. untrusted: a record that claims an invalid file valid is ignored when it
    is torn, has a wrong checksum, another version, is a symbolic link,
-   is group- or other-writable, or (as root) owned by another user; the
+   is group- or other-writable (for every user), or (as root) owned by
+   another user; the
    same record, whole and root's, is believed (the control that shows each
    refusal above is the check's doing). The ignored record is written anew.
 5. concurrent: pairs of `pt rule add` on different groups at once keep
