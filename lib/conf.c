@@ -1517,7 +1517,7 @@ const char *pt__store_bad(struct pt_store *st, const char *relpath)
 #define RACY_NS		(2 * 1000000000LL)
 
 struct pt_valid_entry {
-	const char *relpath;		/* in st->valid_text */
+	const char *relpath;		/* in st->valid_buf */
 	unsigned long long dev, ino;
 	long long size, mtime_s, mtime_ns, ctime_s, ctime_ns;
 };
