@@ -311,6 +311,41 @@ static void test_read_hostile(void **state)
 	close(c);
 }
 
+/*
+ * Read first, stat only on 0 bytes or an error (see the top of sysfs.c):
+ * an empty regular attribute is "", a FIFO without a writer (0 bytes) or
+ * with a silent one (EAGAIN) is refused at once, a FIFO whose writer has
+ * written reads as what it wrote, like a regular file with that text.
+ */
+static void test_read_fifo(void **state)
+{
+	struct tu_host *f = *state;
+	char path[PATH_MAX], buf[64];
+	int a, w;
+
+	snprintf(path, sizeof(path), "%s/a/fifo", f->sys);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	a = pt__sysfs_open_dir(f->ctx, "a");
+	assert_true(a >= 0);
+
+	strcpy(buf, "junk");
+	assert_int_equal(pt__sysfs_read(a, "empty", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "");
+	assert_int_equal(pt__sysfs_read(a, "fifo", buf, sizeof(buf)), -EINVAL);
+
+	/* O_RDWR: this process holds the write end (Linux allows it) */
+	w = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	assert_true(w >= 0);
+	assert_int_equal(pt__sysfs_read(a, "fifo", buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(write(w, "up\n", 3), 3);
+	assert_int_equal(pt__sysfs_read(a, "fifo", buf, sizeof(buf)), 2);
+	assert_string_equal(buf, "up");
+	/* drained: refused again */
+	assert_int_equal(pt__sysfs_read(a, "fifo", buf, sizeof(buf)), -EINVAL);
+	close(w);
+	close(a);
+}
+
 static void test_read_range(void **state)
 {
 	struct tu_host *f = *state;
@@ -512,6 +547,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_read, setup, tu_host_teardown),
 		cmocka_unit_test_setup_teardown(test_read_long, setup, tu_host_teardown),
 		cmocka_unit_test_setup_teardown(test_read_hostile, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_read_fifo, setup, tu_host_teardown),
 		cmocka_unit_test_setup_teardown(test_read_range, setup, tu_host_teardown),
 		cmocka_unit_test_setup_teardown(test_exists, setup, tu_host_teardown),
 		cmocka_unit_test_setup_teardown(test_readlink, setup, tu_host_teardown),
