@@ -248,6 +248,7 @@ static int read_int_attr(int fd, const char *name, int dflt)
 struct vf_link {
 	struct pt_pci_dev *pf;
 	int index;
+	bool sibling;		/* the link reads "../<bdf>" */
 	char bdf[PT_BDF_LEN];
 };
 
@@ -271,6 +272,10 @@ struct scan_state {
 	size_t n_groups, cap_groups;
 	char (*more)[PT_BDF_LEN];	/* what the next pass must keep too */
 	size_t n_more, cap_more;
+	/* the directory holding sib_pf's own, where its sibling VFs are
+	 * (sib_fd: valid while sib_pf is set, -errno when it failed) */
+	const struct pt_pci_dev *sib_pf;
+	int sib_fd;
 };
 
 /*
@@ -383,7 +388,7 @@ static int fill_ident(struct pt_ctx *ctx, struct pt_pci_dev *d, int fd)
 }
 
 static int add_link(struct scan_state *st, struct pt_pci_dev *pf, int index,
-		    const char *bdf)
+		    bool sibling, const char *bdf)
 {
 	if (st->n_links == st->cap_links) {
 		size_t ncap = st->cap_links ? st->cap_links * 2 : 64;
@@ -396,6 +401,7 @@ static int add_link(struct scan_state *st, struct pt_pci_dev *pf, int index,
 	}
 	st->links[st->n_links].pf = pf;
 	st->links[st->n_links].index = index;
+	st->links[st->n_links].sibling = sibling;
 	memcpy(st->links[st->n_links].bdf, bdf, PT_BDF_LEN);
 	st->n_links++;
 	return 0;
@@ -420,10 +426,11 @@ static int fill_sriov(struct pt_ctx *ctx, struct pt_pci_dev *d, int fd,
 		return -ENOMEM;
 	for (int i = 0; i < d->sriov_numvfs; i++) {
 		char name[32];
+		bool sibling;
 		ssize_t n;
 
 		snprintf(name, sizeof(name), "virtfn%d", i);
-		n = pt__sysfs_readlink_base(fd, name, buf, sizeof(buf));
+		n = pt__sysfs_readlink_sibling(fd, name, buf, sizeof(buf), &sibling);
 		if (n < 0 || !pt__bdf_is_valid(buf)) {
 			/* a VF going away as we look: its own entry tells */
 			if (n != -ENOENT)
@@ -431,7 +438,7 @@ static int fill_sriov(struct pt_ctx *ctx, struct pt_pci_dev *d, int fd,
 					      "VF link read as absent");
 			continue;
 		}
-		if (add_link(st, d, i, buf) < 0)
+		if (add_link(st, d, i, sibling, buf) < 0)
 			return -ENOMEM;
 	}
 	return 0;
@@ -949,6 +956,38 @@ static int narrow_more(struct pt_ctx *ctx, struct scan_state *st)
 }
 
 /*
+ * A function's directory. A VF its PF's virtfnN link names as "../<vf>"
+ * is opened in the directory that holds the PF's, with one lookup, instead
+ * of walking bus/pci/devices/<vf>'s link down from the root again: the
+ * VFs of one PF come one after another in BDF order, so that directory is
+ * opened once per PF. On the kernel's tree both name one directory (the
+ * kernel makes virtfnN and bus/pci/devices/<vf> lead to the VF's device);
+ * a hand-made tree where they differ is read where virtfnN leads, always
+ * inside the root. Any failure there takes the usual way, so an error
+ * names bus/pci/devices/<vf> as before.
+ */
+static int open_function(struct pt_ctx *ctx, struct scan_state *st,
+			 const struct vf_link *link, const char *bdf)
+{
+	int fd;
+
+	if (link && link->sibling) {
+		if (st->sib_pf != link->pf) {
+			if (st->sib_pf && st->sib_fd >= 0)
+				close(st->sib_fd);
+			st->sib_fd = pt__sysfs_open_pci_dev_parent(ctx, link->pf->bdf);
+			st->sib_pf = link->pf;
+		}
+		if (st->sib_fd >= 0) {
+			fd = pt__sysfs_openat_dir(st->sib_fd, bdf);
+			if (fd >= 0)
+				return fd;
+		}
+	}
+	return pt__sysfs_open_pci_dev(ctx, bdf);
+}
+
+/*
  * Walk bus/pci/devices in BDF order. A function whose directory or ids
  * cannot be read is left out with a problem recorded; the walk itself
  * failing fails the scan (-errno).
@@ -1001,7 +1040,14 @@ static int scan_all(struct pt_ctx *ctx, struct scan_state *st)
 			    names[i]);
 			continue;
 		}
-		fd = pt__sysfs_open_pci_dev(ctx, names[i]);
+		const struct vf_link *link = NULL;
+
+		/* the PF came first (lower BDF) and named this one its VF */
+		while (k < st->n_links && strcmp(st->links[k].bdf, names[i]) < 0)
+			k++;
+		if (k < st->n_links && !strcmp(st->links[k].bdf, names[i]))
+			link = &st->links[k];
+		fd = open_function(ctx, st, link, names[i]);
 		if (fd < 0) {
 			problem_errno(ctx, names[i], NULL, fd, "function left out");
 			continue;
@@ -1012,11 +1058,8 @@ static int scan_all(struct pt_ctx *ctx, struct scan_state *st)
 			r = -ENOMEM;
 			break;
 		}
-		/* the PF came first (lower BDF) and named this one its VF */
-		while (k < st->n_links && strcmp(st->links[k].bdf, d->bdf) < 0)
-			k++;
-		if (k < st->n_links && !strcmp(st->links[k].bdf, d->bdf))
-			d->physfn = st->links[k].pf;
+		if (link)
+			d->physfn = link->pf;
 		r = st->keep ? narrow_fill(ctx, d, fd, st) : fill_dev(ctx, d, fd, st);
 		if (r == 0 && st->keep)
 			r = narrow_kept(st, d, fd);
@@ -1035,6 +1078,9 @@ static int scan_all(struct pt_ctx *ctx, struct scan_state *st)
 			      cmp_link);
 	}
 	close(dfd);
+	if (st->sib_pf && st->sib_fd >= 0)
+		close(st->sib_fd);
+	st->sib_pf = NULL;
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
 	free(names);

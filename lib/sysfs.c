@@ -337,6 +337,32 @@ int pt__sysfs_open_pci_dev(struct pt_ctx *ctx, const char *bdf)
 }
 
 /*
+ * The directory above the function's own, where the kernel's virtfnN link
+ * "../<vf>" leads: ".." taken after the bus/pci/devices/<bdf> link was
+ * followed, as the kernel takes it when it follows virtfnN, and on a
+ * captured tree never above the root (RESOLVE_IN_ROOT). So <parent>/<vf>
+ * is the directory that <pf>/virtfnN leads to; a scan opens a VF there
+ * with one lookup instead of walking bus/pci/devices/<vf>'s link again.
+ */
+int pt__sysfs_open_pci_dev_parent(struct pt_ctx *ctx, const char *bdf)
+{
+	char rel[64];
+	int rfd = root_fd(ctx), fd;
+
+	if (rfd < 0)
+		return rfd;
+	if (!pt__bdf_is_valid(bdf))
+		return -EINVAL;
+	snprintf(rel, sizeof(rel), "bus/pci/devices/%s/..", bdf);
+	if (ctx->sysfs_trusted)
+		fd = openat(rfd, rel, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	else
+		fd = sys_openat2(rfd, rel, O_PATH | O_DIRECTORY,
+				 RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+	return fd < 0 ? -errno : fd;
+}
+
+/*
  * class/net/NAME is a link into the device tree (.../0000:03:00.2/net/NAME):
  * followed from the root in one lookup (RESOLVE_IN_ROOT on a captured
  * tree), not from a class/net fd, where it leaves the directory and would
@@ -494,14 +520,16 @@ ssize_t pt__sysfs_readlink(int dirfd, const char *name, char *buf, size_t len)
 	return n;
 }
 
-ssize_t pt__sysfs_readlink_base(int dirfd, const char *name, char *buf,
-				size_t len)
+ssize_t pt__sysfs_readlink_sibling(int dirfd, const char *name, char *buf,
+				   size_t len, bool *sibling)
 {
 	char target[PATH_MAX];
 	ssize_t n = pt__sysfs_readlink(dirfd, name, target, sizeof(target));
 	const char *base;
 	size_t blen;
 
+	if (sibling)
+		*sibling = false;
 	if (n < 0)
 		return n;
 	base = strrchr(target, '/');
@@ -510,7 +538,16 @@ ssize_t pt__sysfs_readlink_base(int dirfd, const char *name, char *buf,
 	if (blen == 0 || blen >= len)
 		return -ENAMETOOLONG;
 	memcpy(buf, base, blen + 1);
+	if (sibling)
+		*sibling = base == target + 3 && !strncmp(target, "../", 3) &&
+			   component_is_valid(base, blen);
 	return (ssize_t)blen;
+}
+
+ssize_t pt__sysfs_readlink_base(int dirfd, const char *name, char *buf,
+				size_t len)
+{
+	return pt__sysfs_readlink_sibling(dirfd, name, buf, len, NULL);
 }
 
 int pt__sysfs_write(int dirfd, const char *name, const char *val)
