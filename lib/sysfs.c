@@ -34,12 +34,16 @@
  *    owner's own pipe is drained. A FIFO without a writer reads 0 bytes,
  *    one with a silent writer -EAGAIN: both are still refused.
  *  - a device node gets one non-blocking read of at most len - 1 bytes
- *    (never a controlling terminal: O_NOCTTY). An unprivileged user
- *    cannot make one (mknod needs CAP_MKNOD) nor hard-link one into a
- *    tree: a link cannot cross file systems (devtmpfs is root's), and
- *    fs.protected_hardlinks asks for read and write access to the node.
- *    Whoever can plant one is root already. The open itself ran before
- *    as well.
+ *    (and never becomes a controlling terminal: O_NOCTTY); the open
+ *    itself ran before as well. An unprivileged user cannot make one
+ *    (mknod needs CAP_MKNOD). A hard link to one cannot cross file
+ *    systems (the host's /dev is root's devtmpfs) and, with
+ *    fs.protected_hardlinks, needs read and write access to the node:
+ *    only a node the user may read anyway (a chroot's or container's
+ *    /dev/null, /dev/zero, /dev/tty on the tree's file system) can be
+ *    planted. Reading it gives them nothing new; what it costs is that
+ *    node's read: a /dev/tty there is pt's own terminal, whose typed-ahead
+ *    input would be taken as the attribute's value.
  *  - sockets cannot be opened (ENXIO); links stay inside the root (above).
  * On the live /sys every attribute is a regular kernfs file, so the
  * fstat is asked only where the kernel answered 0 bytes or an error;
