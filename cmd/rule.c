@@ -138,7 +138,7 @@ static int do_add(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 {
 	struct pt_txn *txn;
 	char *match;
-	int r, status = 0;
+	int r, type, status = 0;
 
 	if (argc < 3) {
 		util_err(CMD, "add needs GROUP RULE MATCH, e.g. pt rule add gpu a100 "
@@ -155,13 +155,14 @@ static int do_add(struct args *a, int argc, char **argv, struct pt_ctx *ctx)
 	}
 	r = pt_txn_rule_add(txn, argv[0], argv[1], match, a->node);
 	status = r < 0 ? util_txn_fail(CMD, txn, r) : util_txn_finish(CMD, txn, &a->o);
+	/* the group's type from the transaction: reading every group costs */
+	type = status ? -ENOENT : pt_txn_group_get_type(txn, argv[0]);
 	pt_txn_free(txn);
-	if (!status && !a->o.quiet) {
-		struct pt_group *g = pt_conf_load(ctx) == 0 ? pt_group_find(ctx, argv[0]) : NULL;
+	if (type >= 0 && !a->o.quiet) {
 		const char *vol = NULL;
 
 		/* from the expression, so a dry run warns too */
-		if (g && pt_rule_check(pt_group_get_type(g), match, NULL, &vol) == 0 && vol)
+		if (pt_rule_check((enum pt_group_type)type, match, NULL, &vol) == 0 && vol)
 			util_err(CMD, "warning: rule '%s' depends on %s, which changes when the "
 			       "device is re-plugged or the host reboots; prefer serial or "
 			       "port_path", argv[1], vol);

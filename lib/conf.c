@@ -65,6 +65,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <ini.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -201,6 +202,8 @@ struct ini_file {
 	bool on_disk;			/* the store read it from disk */
 	mode_t disk_mode;		/* as read: its mode and group */
 	gid_t disk_gid;
+	bool have_stat;			/* the stat it was read with (the record's key) */
+	struct stat disk_stat;
 };
 
 static struct ini_file *priv(struct pt_ini_file *f)
@@ -1390,6 +1393,8 @@ static int read_file(struct pt_store *st, const char *dir, int gfd,
 	priv(f)->on_disk = true;
 	priv(f)->disk_mode = sb.st_mode & 07777;
 	priv(f)->disk_gid = sb.st_gid;
+	priv(f)->have_stat = true;
+	priv(f)->disk_stat = sb;
 	r = st->on_file ? st->on_file(st, f, st->on_file_data, err, errlen) : 0;
 	if (r == 0 && (r = store_add(st, f)) == 0)
 		goto out;
@@ -1473,6 +1478,426 @@ const char *pt__store_bad(struct pt_store *st, const char *relpath)
 	return NULL;
 }
 
+/* ---- the record of validated files -------------------------------------- */
+
+/*
+ * <conf>/.validated remembers which group files a transaction found valid,
+ * so that the next one need not read and parse a thousand files to learn
+ * again that they are (as git's index remembers clean files by their
+ * stat). It is a cache: missing, unreadable, torn, from another format or
+ * version, or not trusted, it is ignored and written anew; deleting it
+ * never changes a result, only the time taken.
+ *
+ *     passthru-validated 1 <version>
+ *     groups.d/<name>.ini <dev> <inode> <size> <mtime s>.<ns> <ctime s>.<ns>
+ *     ...
+ *     end <entries> <FNV-1a 64 of every byte above, hex>
+ *
+ * A group file whose lstat (no link, a regular file) matches its entry in
+ * all five fields, and passes the trust checks of a state file, is known
+ * valid and is not read until a command needs its content
+ * (pt__store_load()). Any change of the file changes its ctime, which no
+ * user can set, and rename(2), as every writer here replaces a file,
+ * gives it another inode. What could fool the stat is a change within the
+ * timestamp granularity of the validation itself (a coarse clock tick; a
+ * file system stamping whole seconds): a file whose mtime or ctime is not
+ * RACY_NS older than the moment the store began reading is never recorded
+ * ("racily clean" in git), so a later change always moves its ctime past
+ * what was recorded. Only a writer, under the lock, writes the record, and
+ * only when what it knows valid changed; by rename, not fsynced (a crash
+ * leaves the old record, or a torn one that the checksum refuses).
+ * Trusted as the state files are, and always strictly: a regular file with
+ * one link, writable by no group or other user, owned by root (as root)
+ * or by root or the caller (otherwise); anything else is ignored.
+ */
+#define VALID_FILE	".validated"
+#define VALID_TMP	".validated.new"
+#define VALID_HEAD	"passthru-validated 1 " PT_VERSION "\n"
+#define VALID_MAX	(16 * 1024 * 1024)
+#define RACY_NS		(2 * 1000000000LL)
+
+struct pt_valid_entry {
+	const char *relpath;		/* in st->valid_buf */
+	unsigned long long dev, ino;
+	long long size, mtime_s, mtime_ns, ctime_s, ctime_ns;
+};
+
+static uint64_t fnv1a(const char *s, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* Decimal digits at *p (no sign, at most 19), then sep; false on anything else. */
+static bool take_num(char **p, char sep, unsigned long long *v)
+{
+	const char *s = *p;
+	unsigned long long x = 0;
+	int n = 0;
+
+	for (; *s >= '0' && *s <= '9' && n < 20; s++, n++)
+		x = x * 10 + (unsigned long long)(*s - '0');
+	if (!n || n > 19 || *s != sep)
+		return false;
+	*v = x;
+	*p = (char *)s + 1;
+	return true;
+}
+
+/* v in decimal at p, at least width digits (zero-padded): past the end. */
+static char *put_num(char *p, unsigned long long v, int width)
+{
+	char d[24];
+	int n = 0;
+
+	do {
+		d[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n < width)
+		d[n++] = '0';
+	while (n)
+		*p++ = d[--n];
+	return p;
+}
+
+static bool take_time(char **p, char sep, long long *sec, long long *ns)
+{
+	unsigned long long a, b;
+
+	if (!take_num(p, '.', &a) || !take_num(p, sep, &b) || a > LLONG_MAX ||
+	    b >= 1000000000ULL)
+		return false;
+	*sec = (long long)a;
+	*ns = (long long)b;
+	return true;
+}
+
+/* Parse the record in text (NUL-terminated, len bytes): 0, or -EINVAL. */
+static int valid_parse(struct pt_store *st, char *text, size_t len)
+{
+	size_t hl = strlen(VALID_HEAD), n = 0, cap = 0;
+	struct pt_valid_entry *v = NULL, *nv;
+	unsigned long long count, sum;
+	char *p, *end, *tail;
+
+	if (len < hl || memcmp(text, VALID_HEAD, hl) || text[len - 1] != '\n')
+		return -EINVAL;
+	/* the last line: "end N SUM" */
+	tail = text + len - 1;
+	while (tail > text && tail[-1] != '\n')
+		tail--;
+	if (tail < text + hl || strncmp(tail, "end ", 4))
+		return -EINVAL;
+	p = tail + 4;
+	if (!take_num(&p, ' ', &count))
+		return -EINVAL;
+	errno = 0;
+	sum = strtoull(p, &end, 16);
+	if (errno || end == p || *end != '\n' || end + 1 != text + len ||
+	    sum != fnv1a(text, (size_t)(tail - text)))
+		return -EINVAL;
+	for (p = text + hl; p < tail; ) {
+		struct pt_valid_entry e = { .relpath = p };
+		unsigned long long size;
+		char *sp = strchr(p, ' ');
+
+		if (!sp || sp > tail)
+			goto bad;
+		*sp = '\0';
+		p = sp + 1;
+		if (!relpath_file(e.relpath) || relpath_dir(e.relpath) != 0 ||
+		    (n && strcmp(v[n - 1].relpath, e.relpath) >= 0) ||
+		    !take_num(&p, ' ', &e.dev) || !take_num(&p, ' ', &e.ino) ||
+		    !take_num(&p, ' ', &size) || size > FILE_MAX ||
+		    !take_time(&p, ' ', &e.mtime_s, &e.mtime_ns) ||
+		    !take_time(&p, '\n', &e.ctime_s, &e.ctime_ns))
+			goto bad;
+		e.size = (long long)size;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv)
+				goto bad;
+			v = nv;
+		}
+		v[n++] = e;
+	}
+	if (n != count)
+		goto bad;
+	st->valid = v;
+	st->n_valid = n;
+	return 0;
+bad:
+	free(v);
+	return -EINVAL;
+}
+
+/* Read the record, if there is one to trust; anything else: none. */
+static void valid_read(struct pt_store *st)
+{
+	const char *why = NULL;
+	struct stat sb;
+	size_t len = 0;
+	char *text = NULL;
+	int fd;
+
+	fd = openat(st->dirfd, VALID_FILE, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno != ENOENT)
+			dbg(st->ctx, "%s/%s: %s; not used\n", st->ctx->conf_dir,
+			    VALID_FILE, strerror(errno));
+		return;
+	}
+	if (fstat(fd, &sb) < 0)
+		why = strerror(errno);
+	else if (!S_ISREG(sb.st_mode) || sb.st_nlink != 1)
+		why = "not a regular file with one link";
+	else if (sb.st_mode & 022)
+		why = "writable by group or others";	/* a cache: stricter costs nothing */
+	else if (sb.st_uid != 0 && sb.st_uid != st->euid)
+		why = "owned by another user";
+	else if (st->euid == 0 && sb.st_uid != 0)
+		why = "not root's";
+	else if (sb.st_size <= 0 || sb.st_size > VALID_MAX)
+		why = "empty or too large";
+	else if (!(text = malloc((size_t)sb.st_size + 1)))
+		why = "out of memory";
+	while (!why) {
+		ssize_t n = read(fd, text + len, (size_t)sb.st_size - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			why = strerror(errno);
+		else if (n == 0 || (len += n) == (size_t)sb.st_size)
+			break;
+	}
+	close(fd);
+	if (!why) {
+		text[len] = '\0';
+		/* the text as written, to write it again only when it changes */
+		st->valid_text = strdup(text);
+		if (!st->valid_text)
+			why = "out of memory";
+		else if (len != (size_t)sb.st_size || memchr(text, '\0', len) ||
+			 valid_parse(st, text, len) < 0)
+			why = "torn, or of another format or version";
+	}
+	if (why) {
+		dbg(st->ctx, "%s/%s: %s; not used\n", st->ctx->conf_dir, VALID_FILE, why);
+		/* kept as valid_text all the same: rewritten when it differs */
+		free(text);
+		return;
+	}
+	/* the entries point into text (valid_parse() cut it up) */
+	st->valid_buf = text;
+}
+
+static const struct pt_valid_entry *valid_find(struct pt_store *st, const char *rel,
+					       size_t rlen)
+{
+	size_t lo = 0, hi = st->n_valid;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const char *e = st->valid[mid].relpath;
+		int c = strncmp(e, rel, rlen);
+
+		if (!c && e[rlen])
+			c = 1;
+		if (!c)
+			return &st->valid[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static bool valid_matches(const struct pt_valid_entry *e, const struct stat *sb)
+{
+	return e->dev == (unsigned long long)sb->st_dev &&
+	       e->ino == (unsigned long long)sb->st_ino &&
+	       e->size == (long long)sb->st_size &&
+	       e->mtime_s == (long long)sb->st_mtim.tv_sec &&
+	       e->mtime_ns == (long long)sb->st_mtim.tv_nsec &&
+	       e->ctime_s == (long long)sb->st_ctim.tv_sec &&
+	       e->ctime_ns == (long long)sb->st_ctim.tv_nsec;
+}
+
+/*
+ * dir/name known valid from the record: kept unread (1), with the stat
+ * it matched. 0: read it (no entry, another stat, a link, not trusted).
+ */
+static int valid_stub(struct pt_store *st, const char *dir, int gfd, const char *name)
+{
+	char rel[sizeof(APPLIED_DIR) + 256];
+	size_t dl = strlen(dir), nl = strlen(name);
+	const struct pt_valid_entry *e;
+	struct ini_file *f;
+	struct stat sb;
+
+	if (!st->n_valid || dl + 1 + nl >= sizeof(rel))
+		return 0;
+	memcpy(rel, dir, dl);
+	rel[dl] = '/';
+	memcpy(rel + dl + 1, name, nl + 1);
+	e = valid_find(st, rel, dl + 1 + nl);
+	if (!e || fstatat(gfd, name, &sb, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    !S_ISREG(sb.st_mode) || !valid_matches(e, &sb) ||
+	    (st->euid == 0 && (sb.st_uid != 0 || (sb.st_mode & 022))))
+		return 0;
+	f = calloc(1, sizeof(*f));
+	if (!f || !(f->pub.relpath = strdup(rel)) || !(f->pub.orig = strdup(""))) {
+		if (f)
+			free(f->pub.relpath);
+		free(f);
+		return -ENOMEM;
+	}
+	f->dropped = true;	/* no views until pt__store_load() reads it */
+	f->pub.unread = true;
+	f->pub.validated = true;
+	f->on_disk = true;
+	f->disk_mode = sb.st_mode & 07777;
+	f->disk_gid = sb.st_gid;
+	f->have_stat = true;
+	f->disk_stat = sb;
+	if (store_add(st, &f->pub) < 0) {
+		pt__ini_free(&f->pub);
+		return -ENOMEM;
+	}
+	st->n_unread++;
+	return 1;
+}
+
+static bool racy(const struct timespec *t, const struct timespec *now)
+{
+	long long a = (long long)t->tv_sec * 1000000000LL + t->tv_nsec;
+	long long b = (long long)now->tv_sec * 1000000000LL + now->tv_nsec;
+
+	return a >= b - RACY_NS;
+}
+
+static int write_all(int fd, const char *s, size_t len);
+
+/* Write the record of what this store knows valid, when that changed. */
+static void valid_write(struct pt_store *st)
+{
+	const char *why = NULL;
+	size_t count = 0, len = 0;
+	char *text = NULL;
+	FILE *m = open_memstream(&text, &len);
+	int fd, r;
+
+	/* left by a writer killed while writing the record; we hold the lock */
+	if (unlinkat(st->dirfd, VALID_TMP, 0) < 0 && errno != ENOENT)
+		dbg(st->ctx, "%s/%s: %s\n", st->ctx->conf_dir, VALID_TMP, strerror(errno));
+	/*
+	 * Nothing new to remember (every file read now is racy or invalid)
+	 * and every entry of the record still holds: it stays as it is.
+	 */
+	for (size_t i = 0; i < st->n_files; i++) {
+		struct pt_ini_file *f = st->files[i];
+
+		if (relpath_dir(f->relpath) == 0 && !f->unread && f->validated &&
+		    priv(f)->have_stat && !racy(&priv(f)->disk_stat.st_mtim, &st->opened) &&
+		    !racy(&priv(f)->disk_stat.st_ctim, &st->opened))
+			count++;
+	}
+	if (!count && st->n_unread == st->n_valid && st->valid_text) {
+		if (m)
+			fclose(m);
+		free(text);
+		return;
+	}
+	count = 0;
+	if (!m)
+		goto nomem;
+	fputs(VALID_HEAD, m);
+	for (size_t i = 0; i < st->n_files; i++) {
+		struct pt_ini_file *f = st->files[i];
+		const struct stat *sb = &priv(f)->disk_stat;
+		char line[PATH_MAX + 160], *p;
+		size_t rl;
+
+		/* what the store read, unchanged, and its reader found valid */
+		if (relpath_dir(f->relpath) != 0 || f->deleted || f->dirty ||
+		    !f->validated || !priv(f)->have_stat ||
+		    (!f->unread && (racy(&sb->st_mtim, &st->opened) ||
+				    racy(&sb->st_ctim, &st->opened))))
+			continue;
+		/* a thousand lines: printf's formatting was most of the write */
+		if (sb->st_mtim.tv_sec < 0 || sb->st_ctim.tv_sec < 0)
+			continue;	/* before 1970: never recorded */
+		p = line;
+		rl = strlen(f->relpath);
+		memcpy(p, f->relpath, rl);
+		p += rl;
+		*p++ = ' ';
+		p = put_num(p, (unsigned long long)sb->st_dev, 1);
+		*p++ = ' ';
+		p = put_num(p, (unsigned long long)sb->st_ino, 1);
+		*p++ = ' ';
+		p = put_num(p, (unsigned long long)sb->st_size, 1);
+		*p++ = ' ';
+		p = put_num(p, (unsigned long long)sb->st_mtim.tv_sec, 1);
+		*p++ = '.';
+		p = put_num(p, (unsigned long long)sb->st_mtim.tv_nsec, 9);
+		*p++ = ' ';
+		p = put_num(p, (unsigned long long)sb->st_ctim.tv_sec, 1);
+		*p++ = '.';
+		p = put_num(p, (unsigned long long)sb->st_ctim.tv_nsec, 9);
+		*p++ = '\n';
+		fwrite(line, 1, (size_t)(p - line), m);
+		count++;
+	}
+	if (fflush(m) != 0)
+		goto nomem;
+	fprintf(m, "end %zu %016llx\n", count, (unsigned long long)fnv1a(text, len));
+	if (fclose(m) != 0) {
+		m = NULL;
+		goto nomem;
+	}
+	m = NULL;
+	if (st->valid_text ? !strcmp(st->valid_text, text) : !count) {
+		free(text);
+		return;		/* as it was; or nothing to remember */
+	}
+	fd = openat(st->dirfd, VALID_TMP, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0644);
+	if (fd < 0) {
+		why = strerror(errno);
+		goto out;
+	}
+	r = fchmod(fd, 0644) < 0 ? -errno : write_all(fd, text, len);
+	if (close(fd) < 0 && !r)
+		r = -errno;
+	if (!r && renameat(st->dirfd, VALID_TMP, st->dirfd, VALID_FILE) < 0)
+		r = -errno;
+	if (r) {
+		why = strerror(-r);
+		unlinkat(st->dirfd, VALID_TMP, 0);
+	}
+out:
+	if (why)
+		dbg(st->ctx, "%s/%s: cannot write: %s; the next transaction reads every group file\n",
+		    st->ctx->conf_dir, VALID_FILE, why);
+	free(text);
+	return;
+nomem:
+	if (m)
+		fclose(m);
+	free(text);
+	dbg(st->ctx, "%s/%s: out of memory; not written\n", st->ctx->conf_dir, VALID_FILE);
+}
+
 /* Read every <name>.ini of one store directory (missing: none). */
 static int read_dir(struct pt_store *st, const char *dir, bool clean,
 		    char *err, size_t errlen)
@@ -1551,6 +1976,17 @@ static int read_dir(struct pt_store *st, const char *dir, bool clean,
 	if (n)
 		qsort(names, n, sizeof(*names), cmp_str);
 	for (size_t i = 0; i < n && !r; i++) {
+		if (st->lazy && !strcmp(dir, GROUPS_DIR)) {
+			r = valid_stub(st, dir, dirfd(d), names[i]);
+			if (r == 1) {
+				r = 0;
+				continue;
+			}
+			if (r < 0) {
+				seterr(err, errlen, "out of memory");
+				break;
+			}
+		}
 		r = read_file(st, dir, dirfd(d), names[i], err, errlen);
 		if (r < 0 && r != -ENOMEM && st->ctx->conf_keep_going)
 			r = store_skip(st, dir, names[i], err);
@@ -1733,10 +2169,11 @@ int pt__store_open(struct pt_ctx *ctx, bool write, struct pt_store **out,
 	return pt__store_open_each(ctx, write, NULL, NULL, out, err, errlen);
 }
 
-int pt__store_open_each(struct pt_ctx *ctx, bool write,
-			int (*on_file)(struct pt_store *st, struct pt_ini_file *f,
-				       void *data, char *err, size_t errlen),
-			void *data, struct pt_store **out, char *err, size_t errlen)
+typedef int (*on_file_fn)(struct pt_store *st, struct pt_ini_file *f, void *data,
+			  char *err, size_t errlen);
+
+static int store_open(struct pt_ctx *ctx, bool write, bool lazy, on_file_fn on_file,
+		      void *data, struct pt_store **out, char *err, size_t errlen)
 {
 	const char *dir = ctx->conf_dir;
 	struct pt_store *st;
@@ -1750,6 +2187,7 @@ int pt__store_open_each(struct pt_ctx *ctx, bool write,
 	st->ctx = ctx;
 	st->on_file = on_file;
 	st->on_file_data = data;
+	st->lazy = lazy;
 	st->euid = geteuid();
 	st->dirfd = -1;
 	st->lockfd = -1;
@@ -1784,16 +2222,82 @@ int pt__store_open_each(struct pt_ctx *ctx, bool write,
 			goto fail;
 		}
 	}
+	if (lazy) {
+		/* before any file is read: what changes from now on is racy */
+		clock_gettime(CLOCK_REALTIME, &st->opened);
+		valid_read(st);
+	}
 	for (size_t i = 0; i < N_DIRS; i++) {
 		r = read_dir(st, store_dirs[i], write, err, errlen);
 		if (r < 0)
 			goto fail;
 	}
+	if (lazy && st->n_unread)
+		dbg(ctx, "%s: %zu group files known valid from %s, not read\n", dir,
+		    st->n_unread, VALID_FILE);
+	if (lazy && write)
+		valid_write(st);
 	*out = st;
 	return 0;
 fail:
 	pt__store_close(st);
 	return r;
+}
+
+int pt__store_open_each(struct pt_ctx *ctx, bool write, on_file_fn on_file,
+			void *data, struct pt_store **out, char *err, size_t errlen)
+{
+	return store_open(ctx, write, false, on_file, data, out, err, errlen);
+}
+
+int pt__store_open_lazy(struct pt_ctx *ctx, bool write, on_file_fn on_file,
+			void *data, struct pt_store **out, char *err, size_t errlen)
+{
+	return store_open(ctx, write, true, on_file, data, out, err, errlen);
+}
+
+int pt__store_load(struct pt_store *st, struct pt_ini_file **f, on_file_fn on_file,
+		   void *data, char *err, size_t errlen)
+{
+	struct pt_ini_file *stub = *f;
+	on_file_fn saved = st->on_file;
+	void *saved_data = st->on_file_data;
+	char rel[sizeof(APPLIED_DIR) + 256];
+	const char *name;
+	size_t i;
+	int d, gfd, r;
+
+	if (!stub || !stub->unread)
+		return 0;
+	snprintf(rel, sizeof(rel), "%s", stub->relpath);
+	d = relpath_dir(rel);
+	name = relpath_file(rel);
+	if (d < 0 || !name)
+		return -EINVAL;
+	/* out of the store: read_file() adds the file as read */
+	for (i = 0; i < st->n_files && st->files[i] != stub; i++)
+		;
+	if (i == st->n_files)
+		return -EINVAL;
+	memmove(&st->files[i], &st->files[i + 1], (st->n_files - i - 1) * sizeof(*st->files));
+	st->n_files--;
+	pt__ini_free(stub);
+	*f = NULL;
+	gfd = open_store_dir(st, store_dirs[d], err, errlen);
+	if (gfd == -ENOENT)
+		return 0;	/* gone since the open */
+	if (gfd < 0)
+		return gfd;
+	st->on_file = on_file;
+	st->on_file_data = data;
+	r = read_file(st, store_dirs[d], gfd, name, err, errlen);
+	st->on_file = saved;
+	st->on_file_data = saved_data;
+	close(gfd);
+	if (r < 0)
+		return r;
+	*f = pt__store_find(st, rel);
+	return 0;
 }
 
 int pt__store_open_file(struct pt_ctx *ctx, const char *relpath,
@@ -2470,6 +2974,9 @@ void pt__store_close(struct pt_store *st)
 	for (size_t i = 0; i < st->n_unreadable; i++)
 		free(st->unreadable[i]);
 	free(st->unreadable);
+	free(st->valid);
+	free(st->valid_buf);
+	free(st->valid_text);
 	if (st->lockfd >= 0) {
 		/* clear the holder's line while still holding the lock */
 		if (ftruncate(st->lockfd, 0) < 0)

@@ -72,6 +72,12 @@ struct pt_txn {
 	 */
 	struct pt_group **gs;
 	size_t n_gs;
+	/*
+	 * Some group files were known valid from the store's record and not
+	 * read (pt__store_open_lazy()): gs is not every group, and the
+	 * context reads the state again when it needs it.
+	 */
+	bool partial;
 	bool begun;			/* pt_txn_begin() succeeded */
 	char error[512];
 };
@@ -634,6 +640,7 @@ static int build_group(struct pt_store *st, struct pt_ini_file *f, void *data,
 		b->r = r;
 		goto done;
 	}
+	f->validated = true;
 	if (b->n == b->cap) {
 		size_t cap = b->cap ? 2 * b->cap : 16;
 		struct pt_group **ng = realloc(b->gs, cap * sizeof(*ng));
@@ -672,7 +679,13 @@ static int groups_open(struct pt_ctx *ctx, bool write, bool txn, bool keep_going
 	struct build b = { .ctx = ctx, .keep_going = keep_going, .txn = txn };
 	int r;
 
-	r = pt__store_open_each(ctx, write, build_group, &b, st, err, elen);
+	/*
+	 * A transaction takes what the record of validated files knows valid
+	 * without reading it: it edits one group, and reads that one when it
+	 * does (txn_group()). A load reads them all: its commands need them.
+	 */
+	r = (txn ? pt__store_open_lazy : pt__store_open_each)(ctx, write, build_group, &b,
+								 st, err, elen);
 	if (r == 0 && b.r < 0) {
 		snprintf(err, elen, "%s", b.err);
 		r = b.r;
@@ -1360,6 +1373,7 @@ PT_EXPORT int pt_txn_begin(struct pt_ctx *ctx, unsigned int flags, struct pt_txn
 	}
 	t->gs = gs;
 	t->n_gs = n;
+	t->partial = t->st->n_unread > 0;
 	t->begun = true;
 	*out = t;
 	return 0;
@@ -1370,13 +1384,48 @@ PT_EXPORT const char *pt_txn_get_error(struct pt_txn *txn)
 	return txn->error;
 }
 
+static int txn_group(struct pt_txn *t, const char *group,
+		     struct pt_ini_file **out, enum pt_group_type *type);
+
+PT_EXPORT int pt_txn_group_get_type(struct pt_txn *txn, const char *group)
+{
+	enum pt_group_type type;
+	struct pt_ini_file *f;
+	int r = txn_group(txn, group, &f, &type);
+
+	return r < 0 ? r : (int)type;
+}
+
+/*
+ * A group file the transaction's store kept unread, now read: validated
+ * as pt_txn_begin() validates every file it reads (the record said it
+ * was valid; what changed since is read and checked like any file).
+ */
+static int validate_loaded(struct pt_store *st, struct pt_ini_file *f, void *data,
+			   char *err, size_t elen)
+{
+	struct pt_group *g;
+	int r;
+
+	(void)st;
+	r = group_from_file(data, f, &g, err, elen);
+	if (r == -ENOMEM)
+		snprintf(err, elen, "out of memory");
+	if (r < 0)
+		return r;
+	group_free(g);
+	f->validated = true;
+	return 0;
+}
+
 /* A group's file in the transaction; 0, or -errno with the error set. */
 static int txn_group(struct pt_txn *t, const char *group,
 		     struct pt_ini_file **out, enum pt_group_type *type)
 {
-	char rel[96];
+	char rel[96], err[1024] = "";
 	struct pt_ini_file *f = NULL;
 	const char *ty;
+	int r;
 
 	/* set on every path: gcc -O3 cannot tell that txn_err() returns < 0 */
 	*out = NULL;
@@ -1387,6 +1436,11 @@ static int txn_group(struct pt_txn *t, const char *group,
 			       PT_NAME_RULES);
 	group_file(group, rel, sizeof(rel));
 	f = pt__store_find(t->st, rel);
+	if (f && f->unread) {
+		r = pt__store_load(t->st, &f, validate_loaded, t->ctx, err, sizeof(err));
+		if (r < 0)
+			return txn_err(t, r, "%s", err[0] ? err : strerror(-r));
+	}
 	if (!f || f->deleted)
 		return txn_err(t, -ENOENT, "no group '%s'; see 'pt group list'", group);
 	ty = pt__ini_get(f, "group", "type");
@@ -1855,6 +1909,12 @@ static void txn_install(struct pt_txn *t, bool *keep, struct pt_group **changed,
 	size_t n = 0;
 
 	pt__conf_free(ctx);
+	if (t->partial) {
+		/* not every group was read: the context reads them when asked */
+		while (n_changed)
+			group_free(changed[--n_changed]);
+		return;
+	}
 	gs = malloc((t->n_gs + n_changed + 1) * sizeof(*gs));
 	if (!gs || pt__ctx_register_free(ctx, pt__conf_free) < 0) {
 		/* the context reads the files again when asked */
@@ -1934,7 +1994,8 @@ PT_EXPORT void pt_txn_free(struct pt_txn *t)
 	 * A dry run wrote nothing: what it read at begin is the state, and
 	 * the context takes it rather than reading every file again.
 	 */
-	if ((t->flags & PT_TXN_DRY_RUN) && t->begun && !t->ctx->conf_loaded) {
+	if ((t->flags & PT_TXN_DRY_RUN) && t->begun && !t->partial &&
+	    !t->ctx->conf_loaded) {
 		bool *keep = malloc((t->n_gs + 1) * sizeof(*keep));
 
 		if (keep) {

@@ -520,7 +520,9 @@ int pt_group_get_vgpu_problem(struct pt_group *g, struct pt_pci_dev *gpu, char *
  * the files in memory and validates; pt_txn_get_diff() shows what would
  * be written (for --dry-run); pt_txn_commit() writes every changed file
  * atomically (temp file, fsync, rename, fsync of the directory). Hand
- * edits and comments outside the changed lines are kept.
+ * edits and comments outside the changed lines are kept. A group file that
+ * a transaction knows valid from <conf>/.validated (its stat unchanged
+ * since a transaction validated it) is read only when edited.
  * pt_txn_free() releases the lock, discarding uncommitted changes. After a
  * commit the context holds the committed state, as a fresh load would
  * read it back (groups obtained before are gone).
@@ -532,6 +534,8 @@ struct pt_txn;
 #define PT_TXN_DRY_RUN	(1u << 0)
 int pt_txn_begin(struct pt_ctx *ctx, unsigned int flags, struct pt_txn **out);
 const char *pt_txn_get_error(struct pt_txn *txn);
+/* The type of group as the transaction has it (pt_group_type), or -ENOENT. */
+int pt_txn_group_get_type(struct pt_txn *txn, const char *group);
 int pt_txn_group_create(struct pt_txn *txn, const char *name,
 			enum pt_group_type type);
 int pt_txn_group_set(struct pt_txn *txn, const char *group, const char *key,

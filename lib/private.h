@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <syslog.h>
+#include <time.h>
 #include <sys/types.h>
 
 #include "libpassthru.h"
@@ -515,6 +516,18 @@ struct pt_ini_file {
 	 */
 	bool restricted;
 	unsigned int gid;
+	/*
+	 * Set by the store's reader (on_file) when the file passed its
+	 * validation: a transaction's store may then remember it in the
+	 * record of validated files (see pt__store_open_lazy()).
+	 */
+	bool validated;
+	/*
+	 * Not read: a groups.d file whose stat matched the record of
+	 * validated files at open (pt__store_open_lazy()); relpath only,
+	 * no content until pt__store_load() reads it.
+	 */
+	bool unread;
 };
 
 /*
@@ -595,6 +608,17 @@ struct pt_store {
 	size_t n_unreadable;
 	/* Not root: tenants.d (0711) could not be listed; read by name only */
 	bool tenants_unlisted;
+	/*
+	 * pt__store_open_lazy(): groups.d files known valid from the record
+	 * of validated files are kept unread; how many were (never falls).
+	 */
+	bool lazy;
+	size_t n_unread;
+	struct pt_valid_entry *valid;	/* the record as read: sorted by relpath */
+	size_t n_valid;
+	char *valid_text;		/* its text, to write it only when it changes */
+	char *valid_buf;		/* the same, cut up: the entries' relpaths */
+	struct timespec opened;		/* CLOCK_REALTIME before the first file was read */
 };
 
 int pt__store_open(struct pt_ctx *ctx, bool write, struct pt_store **out,
@@ -615,6 +639,28 @@ int pt__store_open_each(struct pt_ctx *ctx, bool write,
  */
 int pt__store_open_file(struct pt_ctx *ctx, const char *relpath,
 			struct pt_store **out, char *err, size_t errlen);
+/*
+ * pt__store_open_each() for a transaction: a groups.d file whose
+ * (dev, inode, size, mtime, ctime) match the record of validated files
+ * (<conf>/.validated, see lib/conf.c) and that passes the trust checks
+ * is not read or handed to on_file: it is kept unread (f->unread) until
+ * pt__store_load(). A writer (write=true) then writes the record again,
+ * under the lock, when what it knows valid changed: the unread files and
+ * those on_file marked validated, less the racily new ones.
+ */
+int pt__store_open_lazy(struct pt_ctx *ctx, bool write,
+			int (*on_file)(struct pt_store *st, struct pt_ini_file *f,
+				       void *data, char *err, size_t errlen),
+			void *data, struct pt_store **out, char *err, size_t errlen);
+/*
+ * Read an unread file (*f) now, with every check of a full open, and
+ * hand it to on_file to validate (< 0: its error, err set). *f becomes
+ * the file as read, or NULL when it disappeared. 0 or -errno.
+ */
+int pt__store_load(struct pt_store *st, struct pt_ini_file **f,
+		   int (*on_file)(struct pt_store *st, struct pt_ini_file *f,
+				  void *data, char *err, size_t errlen),
+		   void *data, char *err, size_t errlen);
 struct pt_ini_file *pt__store_find(struct pt_store *st, const char *relpath);
 /* Why relpath was skipped as invalid (keep-going loads), or NULL. */
 const char *pt__store_bad(struct pt_store *st, const char *relpath);

@@ -7,6 +7,9 @@
  * tree. Input: one byte of flags, then the file's text.
  *   bit 0: the text is applied.d/fz.ini (else groups.d/fz.ini)
  *   bit 1: also try an edit: set, unset and remove on the model
+ *   bit 2: the text is the record of validated files (<conf>/.validated)
+ *          beside a valid group file: a transaction must begin whatever
+ *          it holds (a record never makes a valid store fail)
  */
 #include <limits.h>
 #include <stdio.h>
@@ -59,6 +62,33 @@ static void model(const char *rel, const char *text, bool edit)
 	pt__ini_free(f);
 }
 
+/* The record's reader (lib/conf.c valid_read) on data, through a dry-run begin. */
+static int record(const uint8_t *data, size_t size, const char *tmp)
+{
+	char conf[PATH_MAX + 8], path[PATH_MAX + 64];
+	struct pt_ctx *ctx;
+	struct pt_txn *t = NULL;
+
+	snprintf(conf, sizeof(conf), "%s/conf", tmp);
+	fuzz_clear(tmp);
+	snprintf(path, sizeof(path), "%s/groups.d", conf);
+	fuzz_mkdirs(path);
+	snprintf(path, sizeof(path), "%s/groups.d/fz.ini", conf);
+	fuzz_write(path, "[group]\ntype = pci\n", 19);
+	snprintf(path, sizeof(path), "%s/.validated", conf);
+	fuzz_write(path, data, size);
+	if (pt_new(&ctx) < 0)
+		abort();
+	pt_set_log_fn(ctx, quiet, NULL);
+	pt_set_conf_dir(ctx, conf);
+	if (pt_txn_begin(ctx, PT_TXN_DRY_RUN, &t) < 0 ||
+	    pt_txn_group_get_type(t, "fz") != PT_GROUP_PCI)
+		abort();
+	pt_txn_free(t);
+	pt_unref(ctx);
+	return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char conf[PATH_MAX + 8], sys[PATH_MAX + 8], path[PATH_MAX + 64];
@@ -70,6 +100,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1 || size > 65536)
 		return 0;
+	if (data[0] & 4)
+		return record(data + 1, size - 1, tmp);
 	applied = data[0] & 1;
 	edit = data[0] & 2;
 	text = strndup((const char *)data + 1, size - 1);

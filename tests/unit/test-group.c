@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "policy.h"
@@ -521,6 +523,79 @@ static void test_load_error_sticks(void **state)
 			    "groups.d/b.ini:3: mode = both: not one of mdev, vf");
 	assert_int_equal(pt_txn_begin(ctx, PT_TXN_DRY_RUN, &t), -EINVAL);
 	assert_null(t);
+}
+
+/* ---- the record of validated files --------------------------------------- */
+
+static char logbuf[2048];
+
+static void log_capture(struct pt_ctx *c, int prio, const char *f, int line,
+			const char *fn, const char *fmt, va_list ap)
+{
+	size_t n = strlen(logbuf);
+
+	(void)c; (void)prio; (void)f; (void)line; (void)fn;
+	if (n < sizeof(logbuf) - 1)
+		vsnprintf(logbuf + n, sizeof(logbuf) - n, fmt, ap);
+}
+
+/*
+ * A transaction takes the group files an earlier one recorded valid
+ * (<conf>/.validated) without reading them; it reads the group it edits
+ * or asks about, and afterwards the context reads every group again.
+ */
+static void test_txn_record(void **state)
+{
+	struct pt_txn *t = NULL;
+	struct pt_group *g;
+	char want[512];
+
+	(void)state;
+	conf_new(true);
+	put("a", "[group]\ntype = pci\n");
+	put("b", "[group]\ntype = usb\n");
+	put("c", "[group]\ntype = pci\ndescription = c\n");
+	/* files newer than 2 s are never recorded (the racy window) */
+	nanosleep(&(struct timespec){ .tv_sec = 2, .tv_nsec = 300000000 }, NULL);
+	assert_int_equal(pt_txn_begin(ctx, 0, &t), 0);
+	assert_int_equal(pt_txn_rule_add(t, "a", "r1", "vendor_id eq 10de", NULL), 0);
+	assert_int_equal(pt_txn_commit(t), 0);
+	pt_txn_free(t);
+
+	logbuf[0] = '\0';
+	pt_set_log_fn(ctx, log_capture, NULL);
+	pt_set_log_priority(ctx, LOG_DEBUG);
+	assert_int_equal(pt_txn_begin(ctx, 0, &t), 0);
+	pt_set_log_priority(ctx, LOG_ERR);
+	pt_set_log_fn(ctx, NULL, NULL);
+	/* a was just written (racy, read); b and c come from the record */
+	snprintf(want, sizeof(want), "%s: 2 group files known valid from .validated, not read\n",
+		 conf);
+	assert_non_null(strstr(logbuf, want));
+	assert_int_equal(pt_txn_group_get_type(t, "b"), PT_GROUP_USB);
+	assert_int_equal(pt_txn_group_get_type(t, "nope"), -ENOENT);
+	assert_int_equal(pt_txn_rule_add(t, "c", "r2", "vendor_id eq 10de", NULL), 0);
+	assert_int_equal(pt_txn_commit(t), 0);
+	pt_txn_free(t);
+	/* every group, as on disk */
+	assert_int_equal(pt_conf_load(ctx), 0);
+	assert_non_null(g = pt_group_find(ctx, "a"));
+	assert_non_null(pt_rule_find(g, "r1"));
+	assert_non_null(g = pt_group_find(ctx, "b"));
+	assert_int_equal(pt_group_get_type(g), PT_GROUP_USB);
+	assert_non_null(g = pt_group_find(ctx, "c"));
+	assert_non_null(pt_rule_find(g, "r2"));
+	assert_string_equal(pt_group_get_setting(g, "description"), "c");
+
+	/* a dry run that kept files unread leaves the context to read them */
+	assert_int_equal(pt_txn_begin(ctx, PT_TXN_DRY_RUN, &t), 0);
+	assert_int_equal(pt_txn_rule_add(t, "b", "r3", "vendor_id eq 046d", NULL), 0);
+	pt_txn_free(t);
+	assert_int_equal(pt_conf_load(ctx), 0);
+	assert_non_null(pt_group_find(ctx, "a"));
+	assert_non_null(g = pt_group_find(ctx, "b"));
+	assert_null(pt_rule_find(g, "r3"));
+	assert_non_null(pt_group_find(ctx, "c"));
 }
 
 /* ---- settings ----------------------------------------------------------- */
@@ -1397,6 +1472,7 @@ int main(void)
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_load_errors),
 		cmocka_unit_test(test_load_error_sticks),
+		cmocka_unit_test(test_txn_record),
 		cmocka_unit_test(test_settings),
 		cmocka_unit_test(test_cross_checks),
 		cmocka_unit_test(test_txn),
