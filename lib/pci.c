@@ -248,7 +248,19 @@ static int read_int_attr(int fd, const char *name, int dflt)
 struct vf_link {
 	struct pt_pci_dev *pf;
 	int index;
+	bool sibling;		/* the link reads "../<bdf>" */
 	char bdf[PT_BDF_LEN];
+};
+
+/*
+ * class/net/NAME and the function its link leads below; under: the link
+ * ends in "/<bdf>/net/NAME", the netdev's directory is the function's
+ * net/NAME.
+ */
+struct net_link {
+	char bdf[PT_BDF_LEN];
+	bool under;
+	char *name;
 };
 
 /* A function a narrowed scan left out, with its IOMMU group (-1: none). */
@@ -271,6 +283,14 @@ struct scan_state {
 	size_t n_groups, cap_groups;
 	char (*more)[PT_BDF_LEN];	/* what the next pass must keep too */
 	size_t n_more, cap_more;
+	/* the directory holding sib_pf's own, where its sibling VFs are
+	 * (sib_fd: valid while sib_pf is set, -errno when it failed) */
+	const struct pt_pci_dev *sib_pf;
+	int sib_fd;
+	/* class/net read before the walk (a full scan of a captured tree) */
+	struct net_link *nets;
+	size_t n_nets, cap_nets;
+	bool nets_read;
 };
 
 /*
@@ -383,7 +403,7 @@ static int fill_ident(struct pt_ctx *ctx, struct pt_pci_dev *d, int fd)
 }
 
 static int add_link(struct scan_state *st, struct pt_pci_dev *pf, int index,
-		    const char *bdf)
+		    bool sibling, const char *bdf)
 {
 	if (st->n_links == st->cap_links) {
 		size_t ncap = st->cap_links ? st->cap_links * 2 : 64;
@@ -396,6 +416,7 @@ static int add_link(struct scan_state *st, struct pt_pci_dev *pf, int index,
 	}
 	st->links[st->n_links].pf = pf;
 	st->links[st->n_links].index = index;
+	st->links[st->n_links].sibling = sibling;
 	memcpy(st->links[st->n_links].bdf, bdf, PT_BDF_LEN);
 	st->n_links++;
 	return 0;
@@ -420,10 +441,11 @@ static int fill_sriov(struct pt_ctx *ctx, struct pt_pci_dev *d, int fd,
 		return -ENOMEM;
 	for (int i = 0; i < d->sriov_numvfs; i++) {
 		char name[32];
+		bool sibling;
 		ssize_t n;
 
 		snprintf(name, sizeof(name), "virtfn%d", i);
-		n = pt__sysfs_readlink_base(fd, name, buf, sizeof(buf));
+		n = pt__sysfs_readlink_sibling(fd, name, buf, sizeof(buf), &sibling);
 		if (n < 0 || !pt__bdf_is_valid(buf)) {
 			/* a VF going away as we look: its own entry tells */
 			if (n != -ENOENT)
@@ -431,7 +453,7 @@ static int fill_sriov(struct pt_ctx *ctx, struct pt_pci_dev *d, int fd,
 					      "VF link read as absent");
 			continue;
 		}
-		if (add_link(st, d, i, buf) < 0)
+		if (add_link(st, d, i, sibling, buf) < 0)
 			return -ENOMEM;
 	}
 	return 0;
@@ -599,15 +621,33 @@ static void netdev_fill(struct pt_netdev *nd)
 	}
 }
 
+static int cmp_net_link(const void *a, const void *b)
+{
+	const struct net_link *x = a, *y = b;
+	int c = strcmp(x->bdf, y->bdf);
+
+	return c ? c : strcmp(x->name, y->name);
+}
+
+static void free_net_links(struct scan_state *st)
+{
+	for (size_t i = 0; i < st->n_nets; i++)
+		free(st->nets[i].name);
+	free(st->nets);
+	st->nets = NULL;
+	st->n_nets = st->cap_nets = 0;
+}
+
 /*
- * class/net/NAME links into the device tree: attach each to its function
- * (lazy: their state is read on first use).
+ * class/net/NAME links into the device tree: each with the function it
+ * leads below, sorted by BDF and name into st->nets. 0 or -errno.
  */
-static int fill_netdevs(struct pt_ctx *ctx, bool lazy)
+static int read_net_links(struct pt_ctx *ctx, struct scan_state *st)
 {
 	int fd = pt__sysfs_open_dir(ctx, "class/net");
 	struct dirent *e;
 	DIR *dir;
+	int r = 0;
 
 	if (fd < 0)
 		return 0;
@@ -617,9 +657,9 @@ static int fill_netdevs(struct pt_ctx *ctx, bool lazy)
 		return -errno;
 	}
 	while ((e = readdir(dir))) {
-		char target[PATH_MAX], bdf[PT_BDF_LEN];
-		struct pt_pci_dev *d;
-		struct pt_netdev *nd, **tail;
+		char target[PATH_MAX], bdf[PT_BDF_LEN], tail[NAME_MAX + PT_BDF_LEN + 8];
+		struct net_link *l;
+		size_t tl, nl;
 
 		if (e->d_name[0] == '.')
 			continue;
@@ -627,29 +667,121 @@ static int fill_netdevs(struct pt_ctx *ctx, bool lazy)
 				       sizeof(target)) < 0 ||
 		    pt__sysfs_path_pci_ancestor(target, bdf) < 0)
 			continue;
-		d = find(ctx, bdf);
-		if (!d)
-			continue;
-		nd = calloc(1, sizeof(*nd));
-		if (!nd || !(nd->name = strdup(e->d_name))) {
-			free(nd);
-			closedir(dir);
-			return -ENOMEM;
+		if (st->n_nets == st->cap_nets) {
+			size_t ncap = st->cap_nets ? st->cap_nets * 2 : 64;
+
+			l = realloc(st->nets, ncap * sizeof(*l));
+			if (!l) {
+				r = -ENOMEM;
+				break;
+			}
+			st->nets = l;
+			st->cap_nets = ncap;
 		}
-		nd->dev = d;
-		nd->mtu = -1;
-		nd->lazy = lazy;
-		if (!lazy)
-			netdev_fill(nd);
-		/* keep each function's netdevs sorted by name */
-		for (tail = &d->netdevs; *tail && strcmp((*tail)->name, nd->name) < 0;
-		     tail = &(*tail)->next)
-			;
-		nd->next = *tail;
-		*tail = nd;
+		l = &st->nets[st->n_nets];
+		memcpy(l->bdf, bdf, PT_BDF_LEN);
+		l->name = strdup(e->d_name);
+		if (!l->name) {
+			r = -ENOMEM;
+			break;
+		}
+		snprintf(tail, sizeof(tail), "/%s/net/%s", bdf, e->d_name);
+		tl = strlen(target);
+		nl = strlen(tail);
+		l->under = tl > nl && !strcmp(target + tl - nl, tail);
+		st->n_nets++;
 	}
 	closedir(dir);
+	if (r < 0) {
+		free_net_links(st);
+		return r;
+	}
+	if (st->n_nets)
+		qsort(st->nets, st->n_nets, sizeof(*st->nets), cmp_net_link);
 	return 0;
+}
+
+/* A netdev of d, in name order among d's; NULL: no memory. */
+static struct pt_netdev *netdev_add(struct pt_pci_dev *d, const char *name,
+				    bool lazy)
+{
+	struct pt_netdev *nd = calloc(1, sizeof(*nd)), **tail;
+
+	if (!nd || !(nd->name = strdup(name))) {
+		free(nd);
+		return NULL;
+	}
+	nd->dev = d;
+	nd->mtu = -1;
+	nd->lazy = lazy;
+	for (tail = &d->netdevs; *tail && strcmp((*tail)->name, nd->name) < 0;
+	     tail = &(*tail)->next)
+		;
+	nd->next = *tail;
+	*tail = nd;
+	return nd;
+}
+
+/*
+ * The netdevs of d, a function of a full scan of a captured tree, while
+ * its directory fd is open: one read below it for each attribute
+ * (net/NAME/operstate), not the walk from the root down class/net/NAME's
+ * link and a directory open. On the kernel's tree both lead to one
+ * directory; a link of another shape is followed as before. k: the first
+ * of st->nets not yet looked at (both walks go in BDF order). 0, -ENOMEM.
+ */
+static int netdevs_at(struct scan_state *st, size_t *k, struct pt_pci_dev *d,
+		      int fd)
+{
+	while (*k < st->n_nets && strcmp(st->nets[*k].bdf, d->bdf) < 0)
+		(*k)++;
+	for (; *k < st->n_nets && !strcmp(st->nets[*k].bdf, d->bdf); (*k)++) {
+		const struct net_link *l = &st->nets[*k];
+		struct pt_netdev *nd = netdev_add(d, l->name, false);
+		char rel[NAME_MAX + 16];
+
+		if (!nd)
+			return -ENOMEM;
+		if (!l->under) {
+			netdev_fill(nd);
+			continue;
+		}
+		snprintf(rel, sizeof(rel), "net/%s/operstate", l->name);
+		read_str_attr(fd, rel, &nd->operstate);
+		snprintf(rel, sizeof(rel), "net/%s/address", l->name);
+		read_str_attr(fd, rel, &nd->address);
+		snprintf(rel, sizeof(rel), "net/%s/mtu", l->name);
+		nd->mtu = read_int_attr(fd, rel, -1);
+	}
+	return 0;
+}
+
+/*
+ * The netdevs of every function found (lazy: their state is read on first
+ * use); those a full scan of a captured tree attached during the walk are
+ * there already.
+ */
+static int fill_netdevs(struct pt_ctx *ctx, struct scan_state *st, bool lazy)
+{
+	int r;
+
+	if (st->nets_read)
+		return 0;
+	r = read_net_links(ctx, st);
+	for (size_t i = 0; r == 0 && i < st->n_nets; i++) {
+		struct pt_pci_dev *d = find(ctx, st->nets[i].bdf);
+		struct pt_netdev *nd;
+
+		if (!d)
+			continue;
+		nd = netdev_add(d, st->nets[i].name, lazy);
+		if (!nd)
+			r = -ENOMEM;
+		else if (!lazy)
+			netdev_fill(nd);
+	}
+	free_net_links(st);
+	return r;
 }
 
 static void free_dev(struct pt_pci_dev *d)
@@ -1042,6 +1174,38 @@ static int narrow_more(struct pt_ctx *ctx, struct scan_state *st)
 }
 
 /*
+ * A function's directory. A VF its PF's virtfnN link names as "../<vf>"
+ * is opened in the directory that holds the PF's, with one lookup, instead
+ * of walking bus/pci/devices/<vf>'s link down from the root again: the
+ * VFs of one PF come one after another in BDF order, so that directory is
+ * opened once per PF. On the kernel's tree both name one directory (the
+ * kernel makes virtfnN and bus/pci/devices/<vf> lead to the VF's device);
+ * a hand-made tree where they differ is read where virtfnN leads, always
+ * inside the root. Any failure there takes the usual way, so an error
+ * names bus/pci/devices/<vf> as before.
+ */
+static int open_function(struct pt_ctx *ctx, struct scan_state *st,
+			 const struct vf_link *link, const char *bdf)
+{
+	int fd;
+
+	if (link && link->sibling) {
+		if (st->sib_pf != link->pf) {
+			if (st->sib_pf && st->sib_fd >= 0)
+				close(st->sib_fd);
+			st->sib_fd = pt__sysfs_open_pci_dev_parent(ctx, link->pf->bdf);
+			st->sib_pf = link->pf;
+		}
+		if (st->sib_fd >= 0) {
+			fd = pt__sysfs_openat_dir(st->sib_fd, bdf);
+			if (fd >= 0)
+				return fd;
+		}
+	}
+	return pt__sysfs_open_pci_dev(ctx, bdf);
+}
+
+/*
  * Walk bus/pci/devices in BDF order. A function whose directory or ids
  * cannot be read is left out with a problem recorded; the walk itself
  * failing fails the scan (-errno).
@@ -1049,7 +1213,7 @@ static int narrow_more(struct pt_ctx *ctx, struct scan_state *st)
 static int scan_all(struct pt_ctx *ctx, struct scan_state *st)
 {
 	char **names = NULL, path[PATH_MAX];
-	size_t n = 0, k = 0;
+	size_t n = 0, k = 0, kn = 0;
 	int dfd, r;
 
 	r = pt__sysfs_root_check(ctx);
@@ -1078,6 +1242,11 @@ static int scan_all(struct pt_ctx *ctx, struct scan_state *st)
 	ctx->pci = n ? calloc(n, sizeof(*ctx->pci)) : NULL;
 	if (n && !ctx->pci)
 		r = -ENOMEM;
+	/* netlink fills a live host's netdevs; a narrowed scan's wait */
+	if (r == 0 && !st->keep && !pt_is_live(ctx)) {
+		r = read_net_links(ctx, st);
+		st->nets_read = r == 0;
+	}
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		struct pt_pci_dev *d;
 		int fd;
@@ -1094,7 +1263,14 @@ static int scan_all(struct pt_ctx *ctx, struct scan_state *st)
 			    names[i]);
 			continue;
 		}
-		fd = pt__sysfs_open_pci_dev(ctx, names[i]);
+		const struct vf_link *link = NULL;
+
+		/* the PF came first (lower BDF) and named this one its VF */
+		while (k < st->n_links && strcmp(st->links[k].bdf, names[i]) < 0)
+			k++;
+		if (k < st->n_links && !strcmp(st->links[k].bdf, names[i]))
+			link = &st->links[k];
+		fd = open_function(ctx, st, link, names[i]);
 		if (fd < 0) {
 			problem_errno(ctx, names[i], NULL, fd, "function left out");
 			continue;
@@ -1105,14 +1281,13 @@ static int scan_all(struct pt_ctx *ctx, struct scan_state *st)
 			r = -ENOMEM;
 			break;
 		}
-		/* the PF came first (lower BDF) and named this one its VF */
-		while (k < st->n_links && strcmp(st->links[k].bdf, d->bdf) < 0)
-			k++;
-		if (k < st->n_links && !strcmp(st->links[k].bdf, d->bdf))
-			d->physfn = st->links[k].pf;
+		if (link)
+			d->physfn = link->pf;
 		r = st->keep ? narrow_fill(ctx, d, fd, st) : fill_dev(ctx, d, fd, st);
 		if (r == 0 && st->keep)
 			r = narrow_kept(st, d, fd);
+		if (r == 0 && st->nets_read)
+			r = netdevs_at(st, &kn, d, fd);
 		close(fd);
 		if (r != 0) {
 			free_dev(d);
@@ -1128,6 +1303,10 @@ static int scan_all(struct pt_ctx *ctx, struct scan_state *st)
 			      cmp_link);
 	}
 	close(dfd);
+	if (st->sib_pf && st->sib_fd >= 0)
+		close(st->sib_fd);
+	st->sib_pf = NULL;
+	free_net_links(st);
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
@@ -1150,7 +1329,7 @@ static int scan_finish(struct pt_ctx *ctx, struct scan_state *st, int r)
 	}
 	if (r == 0) {
 		fill_slots(ctx);
-		r = fill_netdevs(ctx, st->keep != NULL);
+		r = fill_netdevs(ctx, st, st->keep != NULL);
 	}
 	if (r < 0) {
 		char **problems = ctx->pci_problems;

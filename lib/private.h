@@ -204,6 +204,12 @@ bool pt__bdf_is_valid(const char *bdf);
 int pt__sysfs_open_dir(struct pt_ctx *ctx, const char *rel);
 /* Open bus/pci/devices/<bdf> (bdf validated). */
 int pt__sysfs_open_pci_dev(struct pt_ctx *ctx, const char *bdf);
+/*
+ * Open bus/pci/devices/<bdf>/.. (O_PATH): the directory that holds the
+ * function's own, where its VFs' directories sit when its virtfnN links
+ * read "../<vf bdf>". fd or -errno.
+ */
+int pt__sysfs_open_pci_dev_parent(struct pt_ctx *ctx, const char *bdf);
 /* Open class/net/<name>, the netdev's directory (name: one component). */
 int pt__sysfs_open_netdev(struct pt_ctx *ctx, const char *name);
 /* Open a directory relative to dirfd (name validated); fd or -errno. */
@@ -211,10 +217,12 @@ int pt__sysfs_openat_dir(int dirfd, const char *name);
 
 /*
  * Read attribute name below dirfd into buf, trailing newline removed.
- * Returns the length or -errno. Opened O_NONBLOCK and resolved inside the
- * tree (a captured root: openat2 RESOLVE_IN_ROOT); anything but a regular
- * file (a FIFO) is -EINVAL, unread. -ENOSYS: a captured root on a kernel
- * without openat2.
+ * Returns the length or -errno. Opened O_NONBLOCK | O_NOCTTY and resolved
+ * inside the tree (a captured root: openat2 RESOLVE_IN_ROOT); one bounded
+ * read. An empty regular file is "" (0); a FIFO without data or a device
+ * node giving nothing is -EINVAL, a directory -EISDIR (see sysfs.c's head
+ * comment for a FIFO whose writer has written). -ENOSYS: a captured root
+ * on a kernel without openat2.
  */
 ssize_t pt__sysfs_read(int dirfd, const char *name, char *buf, size_t len);
 /* Parse an attribute as an integer (base 0: "0x10de" and "16" both work). */
@@ -230,6 +238,12 @@ int pt__sysfs_read_range(struct pt_ctx *ctx, int dirfd, const char *name,
 /* Basename of a symlink's target ("driver" -> "vfio-pci"); length or -errno. */
 ssize_t pt__sysfs_readlink_base(int dirfd, const char *name, char *buf,
 				size_t len);
+/*
+ * pt__sysfs_readlink_base(), and *sibling: the target is "../<basename>",
+ * a directory next to dirfd's (a PF's virtfnN link to its VF).
+ */
+ssize_t pt__sysfs_readlink_sibling(int dirfd, const char *name, char *buf,
+				   size_t len, bool *sibling);
 /* 0 when name below dirfd exists (an ACPI table mode 0400 too), or -errno. */
 int pt__sysfs_exists(int dirfd, const char *name);
 /* Raw symlink target; length or -errno. */

@@ -18,9 +18,36 @@
  * here is only ever interpreted inside the root. A kernel without
  * openat2 (before Linux 5.6) can read only the live /sys.
  *
- * Attributes are opened O_NONBLOCK and read only when they are regular
- * files: a FIFO or a device node where an attribute should be is an
- * unreadable attribute, never a hang.
+ * Attributes are opened O_NONBLOCK | O_NOCTTY and read with one bounded
+ * read (len - 1 bytes) before anything else: a stat per attribute was a
+ * fifth of the scan's system calls. Only a read that gives 0 bytes or
+ * fails asks fstat(2) what the file is: an empty regular file reads as
+ * "", anything else (a FIFO without data, a device node) is refused
+ * with -EINVAL, a directory with -EISDIR. Never a hang, on any tree.
+ * The fstat ran after the open before too, so it never kept an open's
+ * side effects away; what it kept away was the read. What reading first
+ * changes on a hostile captured tree:
+ *  - a FIFO with a live writer that has written reads as those bytes (at
+ *    most len - 1 of them; the rest stay in the pipe). The tree's owner
+ *    could put the same bytes in a regular file: nothing is learnt and
+ *    nothing is forced that a plain attribute could not do, and only the
+ *    owner's own pipe is drained. A FIFO without a writer reads 0 bytes,
+ *    one with a silent writer -EAGAIN: both are still refused.
+ *  - a device node gets one non-blocking read of at most len - 1 bytes
+ *    (and never becomes a controlling terminal: O_NOCTTY); the open
+ *    itself ran before as well. An unprivileged user cannot make one
+ *    (mknod needs CAP_MKNOD). A hard link to one cannot cross file
+ *    systems (the host's /dev is root's devtmpfs) and, with
+ *    fs.protected_hardlinks, needs read and write access to the node:
+ *    only a node the user may read anyway (a chroot's or container's
+ *    /dev/null, /dev/zero, /dev/tty on the tree's file system) can be
+ *    planted. Reading it gives them nothing new; what it costs is that
+ *    node's read: a /dev/tty there is pt's own terminal, whose typed-ahead
+ *    input would be taken as the attribute's value.
+ *  - sockets cannot be opened (ENXIO); links stay inside the root (above).
+ * On the live /sys every attribute is a regular kernfs file, so the
+ * fstat is asked only where the kernel answered 0 bytes or an error;
+ * the read path has no context to tell which tree it is on.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -314,6 +341,32 @@ int pt__sysfs_open_pci_dev(struct pt_ctx *ctx, const char *bdf)
 }
 
 /*
+ * The directory above the function's own, where the kernel's virtfnN link
+ * "../<vf>" leads: ".." taken after the bus/pci/devices/<bdf> link was
+ * followed, as the kernel takes it when it follows virtfnN, and on a
+ * captured tree never above the root (RESOLVE_IN_ROOT). So <parent>/<vf>
+ * is the directory that <pf>/virtfnN leads to; a scan opens a VF there
+ * with one lookup instead of walking bus/pci/devices/<vf>'s link again.
+ */
+int pt__sysfs_open_pci_dev_parent(struct pt_ctx *ctx, const char *bdf)
+{
+	char rel[64];
+	int rfd = root_fd(ctx), fd;
+
+	if (rfd < 0)
+		return rfd;
+	if (!pt__bdf_is_valid(bdf))
+		return -EINVAL;
+	snprintf(rel, sizeof(rel), "bus/pci/devices/%s/..", bdf);
+	if (ctx->sysfs_trusted)
+		fd = openat(rfd, rel, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	else
+		fd = sys_openat2(rfd, rel, O_PATH | O_DIRECTORY,
+				 RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+	return fd < 0 ? -errno : fd;
+}
+
+/*
  * class/net/NAME is a link into the device tree (.../0000:03:00.2/net/NAME):
  * followed from the root in one lookup (RESOLVE_IN_ROOT on a captured
  * tree), not from a class/net fd, where it leaves the directory and would
@@ -336,33 +389,47 @@ int pt__sysfs_openat_dir(int dirfd, const char *name)
 	return tree_openat(dirfd, name, O_RDONLY | O_DIRECTORY);
 }
 
-ssize_t pt__sysfs_read(int dirfd, const char *name, char *buf, size_t len)
+/*
+ * Not a regular file (a FIFO, a device node): -EINVAL; a directory:
+ * -EISDIR; a regular file: 0. Asked only when a read gave 0 bytes or
+ * failed (see the top of the file).
+ */
+static int attr_kind(int fd)
 {
 	struct stat sb;
+
+	if (fstat(fd, &sb) < 0)
+		return -errno;
+	if (S_ISREG(sb.st_mode))
+		return 0;
+	return S_ISDIR(sb.st_mode) ? -EISDIR : -EINVAL;
+}
+
+ssize_t pt__sysfs_read(int dirfd, const char *name, char *buf, size_t len)
+{
 	ssize_t n;
-	int fd, e;
+	int fd, e, k;
 
 	if (len == 0)
 		return -EINVAL;
 	if (!rel_is_valid(name))
 		return -EINVAL;
-	fd = tree_openat(dirfd, name, O_RDONLY | O_NONBLOCK);
+	fd = tree_openat(dirfd, name, O_RDONLY | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return fd;
-	if (fstat(fd, &sb) < 0) {
-		e = errno;
-		close(fd);
-		return -e;
-	}
-	if (!S_ISREG(sb.st_mode)) {
-		/* a FIFO, a device node, a socket: never read */
-		close(fd);
-		return S_ISDIR(sb.st_mode) ? -EISDIR : -EINVAL;
-	}
+	/* one bounded read, no fstat first: the common path is 3 calls */
 	do {
 		n = read(fd, buf, len - 1);
 	} while (n < 0 && errno == EINTR);
 	e = errno;
+	if (n <= 0) {
+		/* an empty attribute, or a FIFO without data: tell them apart */
+		k = attr_kind(fd);
+		if (k < 0) {
+			close(fd);
+			return k;
+		}
+	}
 	close(fd);
 	if (n < 0)
 		return -e;
@@ -457,14 +524,16 @@ ssize_t pt__sysfs_readlink(int dirfd, const char *name, char *buf, size_t len)
 	return n;
 }
 
-ssize_t pt__sysfs_readlink_base(int dirfd, const char *name, char *buf,
-				size_t len)
+ssize_t pt__sysfs_readlink_sibling(int dirfd, const char *name, char *buf,
+				   size_t len, bool *sibling)
 {
 	char target[PATH_MAX];
 	ssize_t n = pt__sysfs_readlink(dirfd, name, target, sizeof(target));
 	const char *base;
 	size_t blen;
 
+	if (sibling)
+		*sibling = false;
 	if (n < 0)
 		return n;
 	base = strrchr(target, '/');
@@ -473,7 +542,16 @@ ssize_t pt__sysfs_readlink_base(int dirfd, const char *name, char *buf,
 	if (blen == 0 || blen >= len)
 		return -ENAMETOOLONG;
 	memcpy(buf, base, blen + 1);
+	if (sibling)
+		*sibling = base == target + 3 && !strncmp(target, "../", 3) &&
+			   component_is_valid(base, blen);
 	return (ssize_t)blen;
+}
+
+ssize_t pt__sysfs_readlink_base(int dirfd, const char *name, char *buf,
+				size_t len)
+{
+	return pt__sysfs_readlink_sibling(dirfd, name, buf, len, NULL);
 }
 
 int pt__sysfs_write(int dirfd, const char *name, const char *val)

@@ -231,6 +231,10 @@ def kill(s, runs, seed):
         time.sleep(rnd.uniform(0, span * 1.2))
         p.send_signal(signal.SIGKILL)
         p.wait()
+        # The fake kernel reacts to a write after it returns (inotify), the
+        # kernel before: let it finish what the killed start wrote, or the
+        # cleanup below may look before an mdev it created is there.
+        s.kernel.sync()
         if os.path.exists(lease):
             try:
                 cp = parse_lease(lease)

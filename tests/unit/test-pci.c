@@ -850,6 +850,79 @@ static void test_no_iommu(void **state)
 	free(root);
 }
 
+/*
+ * VFs a PF's virtfnN link names as "../<vf>" (the kernel's and
+ * gen-sysfs's shape) are opened next to the PF's directory. Where that
+ * directory is missing, the scan still reads the VF through
+ * bus/pci/devices; a link of another shape takes that way too.
+ */
+static void test_sibling_vfs(void **state)
+{
+#define PF	"pci0000:00/0000:00:01.0/0000:01:00.0"
+#define SIB	"pci0000:00/0000:00:01.0/"
+	char *root = tu_mkdtemp(), dir[300], saved[256];
+	struct pt_pci_dev *pf, *v;
+	struct pt_ctx *c;
+
+	(void)state;
+	snprintf(saved, sizeof(saved), "%s", sys);
+	snprintf(sys, sizeof(sys), "%s/sys", root);
+	tu_mkdir(root, "sys");
+	tu_pci_fn(sys, PF, "0x15b3\n", "0x101d\n", "0x020000\n");
+	tu_pci_group(sys, PF, "40");
+	tu_dev_attr(sys, PF, "sriov_totalvfs", "8\n");
+	tu_dev_attr(sys, PF, "sriov_numvfs", "4\n");
+	/* 01:00.2: next to the PF, as bus/pci/devices says too */
+	tu_pci_fn(sys, SIB "0000:01:00.2", "0x15b3\n", "0x101e\n", "0x020000\n");
+	tu_pci_group(sys, SIB "0000:01:00.2", "41");
+	tu_dev_attr(sys, SIB "0000:01:00.2", "driver_override", "vfio-pci\n");
+	tu_dev_attr(sys, SIB "0000:01:00.2", "numa_node", "1\n");
+	/* 01:00.3: not next to the PF; bus/pci/devices leads elsewhere */
+	tu_pci_fn(sys, "pci0000:00/0000:00:02.0/0000:01:00.3", "0x15b3\n", "0x101e\n",
+		  "0x020000\n");
+	tu_pci_group(sys, "pci0000:00/0000:00:02.0/0000:01:00.3", "42");
+	/* 01:00.4: a link through the root port, not "../<vf>" */
+	tu_pci_fn(sys, SIB "0000:01:00.4", "0x15b3\n", "0x101e\n", "0x020000\n");
+	tu_pci_group(sys, SIB "0000:01:00.4", "43");
+	/* 01:00.5: next to the PF again, after the other shapes */
+	tu_pci_fn(sys, SIB "0000:01:00.5", "0x15b3\n", "0x101e\n", "0x020000\n");
+	tu_pci_group(sys, SIB "0000:01:00.5", "44");
+	snprintf(dir, sizeof(dir), "%s/sys", root);
+	snprintf(sys, sizeof(sys), "%s", saved);
+	/* the links as the kernel writes them: relative to the PF */
+	tu_symlink(dir, "devices/" PF "/virtfn0", "../0000:01:00.2");
+	tu_symlink(dir, "devices/" PF "/virtfn1", "../0000:01:00.3");
+	tu_symlink(dir, "devices/" PF "/virtfn2", "../../0000:00:01.0/0000:01:00.4");
+	tu_symlink(dir, "devices/" PF "/virtfn3", "../0000:01:00.5");
+
+	assert_int_equal(pt_new(&c), 0);
+	pt_set_log_priority(c, 0);
+	assert_int_equal(pt_set_sysfs_root(c, dir), 0);
+	pf = pt_pci_dev_find(c, "0000:01:00.0");
+	assert_non_null(pf);
+	assert_int_equal(pt_pci_get_num_problems(c), 0);
+	for (int i = 0; i < 4; i++) {
+		static const char *const bdf[] = {
+			"0000:01:00.2", "0000:01:00.3", "0000:01:00.4", "0000:01:00.5",
+		};
+
+		v = pt_pci_dev_find(c, bdf[i]);
+		assert_non_null(v);
+		assert_ptr_equal(pt_pci_dev_get_virtfn(pf, i), v);
+		assert_ptr_equal(pt_pci_dev_get_physfn(v), pf);
+		assert_int_equal(pt_pci_dev_get_iommu_group(v), 41 + i);
+		assert_int_equal(pt_pci_dev_get_device_id(v), 0x101e);
+	}
+	v = pt_pci_dev_find(c, "0000:01:00.2");
+	assert_string_equal(pt_pci_dev_get_driver_override(v), "vfio-pci");
+	assert_int_equal(pt_pci_dev_get_numa_node(v), 1);
+	pt_unref(c);
+	tu_rmtree(root);
+	free(root);
+#undef PF
+#undef SIB
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -862,6 +935,7 @@ int main(void)
 		cmocka_unit_test(test_iommu_numa_slot),
 		cmocka_unit_test(test_bridge_and_vga),
 		cmocka_unit_test(test_sriov),
+		cmocka_unit_test(test_sibling_vfs),
 		cmocka_unit_test(test_netdevs),
 		cmocka_unit_test(test_filter),
 		cmocka_unit_test(test_no_pci_bus),

@@ -215,6 +215,45 @@ static void test_open_pci_dev(void **state)
 	assert_int_equal(pt__sysfs_open_pci_dev(f->ctx, NULL), -EINVAL);
 }
 
+/*
+ * The directory holding a function's own, ".." taken after its link, and
+ * never above the root: an absolute link or too many ".." stop there.
+ */
+static void test_open_pci_dev_parent(void **state)
+{
+	struct tu_host *f = *state;
+	char buf[32];
+	int fd;
+
+	tu_write(f->sys, "devices/pci0000:00/0000:00:04.0/vendor", "0x8086\n");
+	tu_symlink(f->sys, "bus/pci/devices/0000:00:04.0",
+		   "../../../devices/pci0000:00/0000:00:04.0");
+	tu_write(f->sys, "devices/pci0000:00/0000:00:05.0/vendor", "0x15b3\n");
+	tu_symlink(f->sys, "bus/pci/devices/0000:00:08.0", "/");
+	tu_symlink(f->sys, "bus/pci/devices/0000:00:09.0",
+		   "../../../../../../../../../..");
+
+	fd = pt__sysfs_open_pci_dev_parent(f->ctx, "0000:00:04.0");
+	assert_true(fd >= 0);
+	assert_int_equal(pt__sysfs_read(fd, "0000:00:05.0/vendor", buf, sizeof(buf)), 6);
+	assert_string_equal(buf, "0x15b3");
+	close(fd);
+	/* a directory, not a link: its parent is bus/pci/devices */
+	fd = pt__sysfs_open_pci_dev_parent(f->ctx, "0000:00:02.0");
+	assert_true(fd >= 0);
+	assert_int_equal(pt__sysfs_read(fd, "0000:00:02.0/vendor", buf, sizeof(buf)), 6);
+	assert_string_equal(buf, "0x10de");
+	close(fd);
+	for (int i = 0; i < 2; i++) {
+		fd = pt__sysfs_open_pci_dev_parent(f->ctx, i ? "0000:00:09.0" : "0000:00:08.0");
+		assert_true(fd >= 0);
+		assert_int_equal(pt__sysfs_read(fd, "a/num", buf, sizeof(buf)), 2);
+		close(fd);
+	}
+	assert_int_equal(pt__sysfs_open_pci_dev_parent(f->ctx, "0000:00:03.0"), -ENOENT);
+	assert_int_equal(pt__sysfs_open_pci_dev_parent(f->ctx, "../x"), -EINVAL);
+}
+
 static void test_openat_dir(void **state)
 {
 	struct tu_host *f = *state;
@@ -311,6 +350,41 @@ static void test_read_hostile(void **state)
 	close(c);
 }
 
+/*
+ * Read first, stat only on 0 bytes or an error (see the top of sysfs.c):
+ * an empty regular attribute is "", a FIFO without a writer (0 bytes) or
+ * with a silent one (EAGAIN) is refused at once, a FIFO whose writer has
+ * written reads as what it wrote, like a regular file with that text.
+ */
+static void test_read_fifo(void **state)
+{
+	struct tu_host *f = *state;
+	char path[PATH_MAX], buf[64];
+	int a, w;
+
+	snprintf(path, sizeof(path), "%s/a/fifo", f->sys);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	a = pt__sysfs_open_dir(f->ctx, "a");
+	assert_true(a >= 0);
+
+	strcpy(buf, "junk");
+	assert_int_equal(pt__sysfs_read(a, "empty", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "");
+	assert_int_equal(pt__sysfs_read(a, "fifo", buf, sizeof(buf)), -EINVAL);
+
+	/* O_RDWR: this process holds the write end (Linux allows it) */
+	w = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	assert_true(w >= 0);
+	assert_int_equal(pt__sysfs_read(a, "fifo", buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(write(w, "up\n", 3), 3);
+	assert_int_equal(pt__sysfs_read(a, "fifo", buf, sizeof(buf)), 2);
+	assert_string_equal(buf, "up");
+	/* drained: refused again */
+	assert_int_equal(pt__sysfs_read(a, "fifo", buf, sizeof(buf)), -EINVAL);
+	close(w);
+	close(a);
+}
+
 static void test_read_range(void **state)
 {
 	struct tu_host *f = *state;
@@ -403,6 +477,35 @@ static void test_readlink(void **state)
 			 -ENAMETOOLONG);
 	assert_int_equal(pt__sysfs_readlink_base(a, "num", buf, sizeof(buf)), -EINVAL);
 	assert_int_equal(pt__sysfs_readlink_base(a, "none", buf, sizeof(buf)), -ENOENT);
+
+	/* "../<base>" only: a PF's virtfnN next to it */
+	{
+		static const struct {
+			const char *link, *target;
+			bool sibling;
+		} sib[] = {
+			{ "s1", "../0000:0a:02.0", true },
+			{ "s2", "../../0000:0a:02.0", false },
+			{ "s3", "0000:0a:02.0", false },
+			{ "s4", "..//0000:0a:02.0", false },
+			{ "s5", "x/../0000:0a:02.0", false },
+			{ "s6", "/0000:0a:02.0", false },
+			{ "s7", "../..", false },
+		};
+
+		for (size_t i = 0; i < sizeof(sib) / sizeof(sib[0]); i++) {
+			char rel[16];
+			bool is = !sib[i].sibling;
+
+			snprintf(rel, sizeof(rel), "a/%s", sib[i].link);
+			tu_symlink(f->sys, rel, sib[i].target);
+			assert_true(pt__sysfs_readlink_sibling(a, sib[i].link, buf,
+							       sizeof(buf), &is) > 0);
+			assert_int_equal(is, sib[i].sibling);
+		}
+		assert_int_equal(pt__sysfs_readlink_sibling(a, "s1", buf, sizeof(buf), NULL), 12);
+		assert_string_equal(buf, "0000:0a:02.0");
+	}
 	close(a);
 }
 
@@ -508,10 +611,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_open_dir, setup, tu_host_teardown),
 		cmocka_unit_test_setup_teardown(test_open_dir_root, setup, tu_host_teardown),
 		cmocka_unit_test_setup_teardown(test_open_pci_dev, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_open_pci_dev_parent, setup, tu_host_teardown),
 		cmocka_unit_test_setup_teardown(test_openat_dir, setup, tu_host_teardown),
 		cmocka_unit_test_setup_teardown(test_read, setup, tu_host_teardown),
 		cmocka_unit_test_setup_teardown(test_read_long, setup, tu_host_teardown),
 		cmocka_unit_test_setup_teardown(test_read_hostile, setup, tu_host_teardown),
+		cmocka_unit_test_setup_teardown(test_read_fifo, setup, tu_host_teardown),
 		cmocka_unit_test_setup_teardown(test_read_range, setup, tu_host_teardown),
 		cmocka_unit_test_setup_teardown(test_exists, setup, tu_host_teardown),
 		cmocka_unit_test_setup_teardown(test_readlink, setup, tu_host_teardown),
